@@ -1,0 +1,27 @@
+# The two commands are `make run` and `make test`; the rest are for people working on Concord.
+SWIFT ?= swift
+CONFIG ?= release
+
+.PHONY: run test build deps bench fuzz docker-test clean
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	$(SWIFT) build -c $(CONFIG) --product concord
+
+run: build
+	.build/$(CONFIG)/concord serve
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --parallel
+
+bench: deps
+	bench/run.sh
+
+fuzz:
+	Fuzz/run.sh
+
+clean:
+	rm -rf .build

@@ -1,0 +1,170 @@
+import Foundation
+
+/// Every `CONCORD_*` setting, read from the environment and overridable by `serve` flags.
+/// A bad value stops start-up with one line naming the variable and what it accepts.
+public struct Configuration: Sendable {
+    public var databaseURL: String?
+    public var databaseReadURL: String?
+    public var host = "127.0.0.1"
+    public var port = 8080
+    public var dataDirectory = "./.concord"
+    public var adminAPIKey: String?
+    public var workers = 16
+    public var databasePoolSize = 16
+    public var maxBodyBytes = 1_048_576
+    public var maxConnections = 10_000
+    public var headerReadTimeout = 10.0
+    public var idleTimeout = 60.0
+    public var shutdownGrace = 10.0
+    public var corsOrigins: [String] = []
+    public var defaultCurrency = "USD"
+    public var logFormat = LogFormat.text
+    public var logLevel = "info"
+    public var webhookAllowPrivate = false
+    public var webhookRetryBaseMilliseconds = 30_000
+
+    public enum LogFormat: String, Sendable { case text, json }
+
+    /// A setting that could not be used; its description is the one line start-up prints.
+    public struct Invalid: Error, CustomStringConvertible {
+        public let variable: String
+        public let accepts: String
+        public var description: String { "invalid \(variable): expected \(accepts)" }
+    }
+
+    /// The settings' names, in the order they are documented and printed.
+    public static let variables = [
+        "DATABASE_URL", "DATABASE_READ_URL", "CONCORD_HOST", "CONCORD_PORT", "CONCORD_DATA_DIR",
+        "CONCORD_ADMIN_API_KEY", "CONCORD_WORKERS", "CONCORD_DB_POOL_SIZE", "CONCORD_MAX_BODY_BYTES",
+        "CONCORD_MAX_CONNECTIONS", "CONCORD_HEADER_TIMEOUT", "CONCORD_IDLE_TIMEOUT", "CONCORD_SHUTDOWN_GRACE",
+        "CONCORD_CORS_ORIGINS", "CONCORD_DEFAULT_CURRENCY", "CONCORD_LOG_FORMAT", "CONCORD_LOG_LEVEL",
+        "CONCORD_WEBHOOK_ALLOW_PRIVATE", "CONCORD_WEBHOOK_RETRY_BASE_MS",
+    ]
+
+    public init() {}
+
+    /// Reads `environment`, with `overrides` (from flags, same variable names) taking precedence.
+    public static func load(environment: [String: String], overrides: [String: String] = [:]) throws -> Configuration {
+        var values = environment.filter { variables.contains($0.key) }
+        for (key, value) in overrides { values[key] = value }
+        func value(_ name: String) -> String? {
+            guard let v = values[name], !v.isEmpty else { return nil }
+            return v
+        }
+        func int(_ name: String, _ range: ClosedRange<Int>) throws -> Int? {
+            guard let text = value(name) else { return nil }
+            guard let n = Int(text), range.contains(n) else {
+                throw Invalid(variable: name, accepts: "an integer from \(range.lowerBound) to \(range.upperBound)")
+            }
+            return n
+        }
+        func seconds(_ name: String) throws -> Double? {
+            guard let text = value(name) else { return nil }
+            guard let n = Double(text), n > 0, n <= 86_400 else { throw Invalid(variable: name, accepts: "seconds, above 0 and at most 86400") }
+            return n
+        }
+
+        var config = Configuration()
+        if let url = value("DATABASE_URL") {
+            guard isDatabaseURL(url) else {
+                throw Invalid(variable: "DATABASE_URL", accepts: "postgres://user:password@host:port/database or key=value connection string")
+            }
+            config.databaseURL = url
+        }
+        if let url = value("DATABASE_READ_URL") {
+            guard isDatabaseURL(url) else {
+                throw Invalid(variable: "DATABASE_READ_URL", accepts: "postgres://user:password@host:port/database or key=value connection string")
+            }
+            config.databaseReadURL = url
+        }
+        if let host = value("CONCORD_HOST") {
+            guard !host.contains(where: { $0 == " " || $0 == "/" }) else {
+                throw Invalid(variable: "CONCORD_HOST", accepts: "an IP address or host name such as 127.0.0.1, 0.0.0.0 or ::")
+            }
+            config.host = host
+        }
+        config.port = try int("CONCORD_PORT", 0...65_535) ?? config.port
+        config.dataDirectory = value("CONCORD_DATA_DIR") ?? config.dataDirectory
+        if let key = value("CONCORD_ADMIN_API_KEY") {
+            guard isWellFormedAPIKey(key) else {
+                throw Invalid(variable: "CONCORD_ADMIN_API_KEY", accepts: "ck_ + 8 letters or digits + _ + at least 32 letters or digits")
+            }
+            config.adminAPIKey = key
+        }
+        config.workers = try int("CONCORD_WORKERS", 1...1_024) ?? config.workers
+        config.databasePoolSize = try int("CONCORD_DB_POOL_SIZE", 1...1_024) ?? config.databasePoolSize
+        config.maxBodyBytes = try int("CONCORD_MAX_BODY_BYTES", 1_024...1_073_741_824) ?? config.maxBodyBytes
+        config.maxConnections = try int("CONCORD_MAX_CONNECTIONS", 1...1_000_000) ?? config.maxConnections
+        config.headerReadTimeout = try seconds("CONCORD_HEADER_TIMEOUT") ?? config.headerReadTimeout
+        config.idleTimeout = try seconds("CONCORD_IDLE_TIMEOUT") ?? config.idleTimeout
+        config.shutdownGrace = try seconds("CONCORD_SHUTDOWN_GRACE") ?? config.shutdownGrace
+        if let origins = value("CONCORD_CORS_ORIGINS") {
+            let list = origins.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            for origin in list where origin != "*" && !(origin.hasPrefix("http://") || origin.hasPrefix("https://")) {
+                throw Invalid(variable: "CONCORD_CORS_ORIGINS", accepts: "comma-separated origins like https://app.example.com, or *")
+            }
+            config.corsOrigins = list
+        }
+        if let currency = value("CONCORD_DEFAULT_CURRENCY") {
+            guard currency.count == 3, currency.allSatisfy({ $0.isASCII && $0.isUppercase }) else {
+                throw Invalid(variable: "CONCORD_DEFAULT_CURRENCY", accepts: "an ISO 4217 code such as USD or EUR")
+            }
+            config.defaultCurrency = currency
+        }
+        if let format = value("CONCORD_LOG_FORMAT") {
+            guard let parsed = LogFormat(rawValue: format) else { throw Invalid(variable: "CONCORD_LOG_FORMAT", accepts: "text or json") }
+            config.logFormat = parsed
+        }
+        if let level = value("CONCORD_LOG_LEVEL") {
+            let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+            guard levels.contains(level) else { throw Invalid(variable: "CONCORD_LOG_LEVEL", accepts: levels.joined(separator: ", ")) }
+            config.logLevel = level
+        }
+        if let flag = value("CONCORD_WEBHOOK_ALLOW_PRIVATE") {
+            guard flag == "true" || flag == "false" else { throw Invalid(variable: "CONCORD_WEBHOOK_ALLOW_PRIVATE", accepts: "true or false") }
+            config.webhookAllowPrivate = flag == "true"
+        }
+        config.webhookRetryBaseMilliseconds = try int("CONCORD_WEBHOOK_RETRY_BASE_MS", 1...86_400_000) ?? config.webhookRetryBaseMilliseconds
+        return config
+    }
+
+    static func isDatabaseURL(_ text: String) -> Bool {
+        text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") || text.contains("=")
+    }
+
+    /// API.md: `ck_` + 8 letters or digits + `_` + at least 32 letters or digits.
+    public static func isWellFormedAPIKey(_ key: String) -> Bool {
+        let parts = key.split(separator: "_", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0] == "ck" else { return false }
+        let alnum: (Substring) -> Bool = { $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) } }
+        return parts[1].count == 8 && alnum(parts[1]) && parts[2].count >= 32 && alnum(parts[2])
+    }
+
+    /// The settings as `NAME=value` lines with secrets masked, for the start-up banner.
+    public var printable: [String] {
+        [
+            "DATABASE_URL=\(databaseURL.map(Self.maskPassword) ?? "(embedded PostgreSQL under \(dataDirectory))")",
+            "DATABASE_READ_URL=\(databaseReadURL.map(Self.maskPassword) ?? "(unset: reads use DATABASE_URL)")",
+            "CONCORD_HOST=\(host)", "CONCORD_PORT=\(port)", "CONCORD_DATA_DIR=\(dataDirectory)",
+            "CONCORD_ADMIN_API_KEY=\(adminAPIKey.map { String($0.prefix(12)) + "…" } ?? "(unset)")",
+            "CONCORD_WORKERS=\(workers)", "CONCORD_DB_POOL_SIZE=\(databasePoolSize)", "CONCORD_MAX_BODY_BYTES=\(maxBodyBytes)",
+            "CONCORD_MAX_CONNECTIONS=\(maxConnections)", "CONCORD_HEADER_TIMEOUT=\(headerReadTimeout)",
+            "CONCORD_IDLE_TIMEOUT=\(idleTimeout)", "CONCORD_SHUTDOWN_GRACE=\(shutdownGrace)",
+            "CONCORD_CORS_ORIGINS=\(corsOrigins.joined(separator: ","))", "CONCORD_DEFAULT_CURRENCY=\(defaultCurrency)",
+            "CONCORD_LOG_FORMAT=\(logFormat.rawValue)", "CONCORD_LOG_LEVEL=\(logLevel)",
+            "CONCORD_WEBHOOK_ALLOW_PRIVATE=\(webhookAllowPrivate)", "CONCORD_WEBHOOK_RETRY_BASE_MS=\(webhookRetryBaseMilliseconds)",
+        ]
+    }
+
+    /// Replaces the password of a URL or key/value connection string with `***`.
+    static func maskPassword(_ url: String) -> String {
+        if let scheme = url.range(of: "://"), let at = url[scheme.upperBound...].lastIndex(of: "@") {
+            let credentials = url[scheme.upperBound..<at]
+            if let colon = credentials.firstIndex(of: ":") {
+                return String(url[..<url.index(after: colon)]) + "***" + String(url[at...])
+            }
+            return url
+        }
+        return url.split(separator: " ").map { $0.hasPrefix("password=") ? "password=***" : String($0) }.joined(separator: " ")
+    }
+}

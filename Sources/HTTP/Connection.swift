@@ -1,0 +1,37 @@
+/// One client connection's state. Touched only by the I/O thread that owns it.
+final class Connection {
+    enum Phase {
+        /// Waiting for (more of) a request.
+        case reading
+        /// A request is with a worker; further pipelined bytes wait in `inbound`.
+        case processing
+        /// The last response is being written; close once it is out.
+        case closing
+    }
+
+    let fd: Int32
+    /// Distinguishes this connection from a later one that reuses the same descriptor, so a
+    /// late response never reaches the wrong client.
+    let generation: UInt64
+    var phase = Phase.reading
+    var inbound = InboundBuffer()
+    var parser: RequestParser
+    var outbound: [UInt8] = []
+    var outboundOffset = 0
+    /// The head of the request a worker is answering.
+    var current: HTTPRequestHead?
+    var sentContinue = false
+    /// Monotonic nanoseconds after which the connection is dropped (0: none).
+    var deadline: UInt64 = 0
+    /// Whether `deadline` is for an unfinished head (answered with 408) or idleness (silent close).
+    var deadlineIsRequest = false
+    var interest: UInt32 = 0
+
+    init(fd: Int32, generation: UInt64, limits: ParserLimits) {
+        self.fd = fd
+        self.generation = generation
+        self.parser = RequestParser(limits: limits)
+    }
+
+    var hasPendingOutput: Bool { outboundOffset < outbound.count }
+}

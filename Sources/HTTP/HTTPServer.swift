@@ -1,0 +1,452 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CLinuxShims
+import Foundation
+import Logging
+import Synchronization
+
+/// The HTTP/1.1 server: one I/O thread on epoll owns every socket; complete requests go to a
+/// fixed worker pool; responses come back through an eventfd and are written by the I/O thread.
+/// Idle keep-alive connections therefore cost a few hundred bytes and no thread.
+public final class HTTPServer: @unchecked Sendable {
+    public let configuration: ServerConfiguration
+    private let responder: any HTTPResponder
+    private let logger: Logger
+    private let workers: WorkerPool
+
+    private var epollFD: Int32 = -1
+    private var wakeFD: Int32 = -1
+    private var signalFD: Int32 = -1
+    private var listeners: [Int32] = []
+    /// The bound port (useful when the configuration asked for port 0).
+    public private(set) var port = 0
+
+    // I/O-thread state.
+    private var connections: [Int32: Connection] = [:]
+    private var nextGeneration: UInt64 = 1
+    private var cachedDate = ""
+    private var cachedDateSecond = 0
+    private var draining = false
+    private var drainDeadline: UInt64 = 0
+    private var nextSweep: UInt64 = 0
+
+    private struct Completion: Sendable {
+        let fd: Int32
+        let generation: UInt64
+        let response: HTTPResponse
+    }
+
+    /// Responses from workers waiting for the I/O thread.
+    private let completions = Mutex<[Completion]>([])
+    private let shutdownRequested = Atomic<Bool>(false)
+    private let stopped = DispatchSemaphore(value: 0)
+    private let openConnections = Atomic<Int>(0)
+
+    public init(configuration: ServerConfiguration, responder: any HTTPResponder, logger: Logger) {
+        self.configuration = configuration
+        self.responder = responder
+        self.logger = logger
+        self.workers = WorkerPool(count: configuration.workers, capacity: configuration.queueCapacity)
+    }
+
+    deinit {
+        // Closed here, not when the loop ends, so a late `shutdown()` never writes to a
+        // descriptor number that something else has reused.
+        if wakeFD >= 0 { close(wakeFD) }
+    }
+
+    /// True from the moment a shutdown starts (`/readyz` turns 503 then).
+    public var isShuttingDown: Bool { shutdownRequested.load(ordering: .relaxed) }
+
+    /// Open client connections.
+    public var connectionCount: Int { openConnections.load(ordering: .relaxed) }
+
+    /// Requests waiting for a worker.
+    public var queuedRequests: Int { workers.waiting }
+
+    /// Binds and starts the I/O thread. `terminationSignalFD` is a signalfd for SIGTERM/SIGINT
+    /// (see `cshim_signalfd_for_termination`); without one, only `shutdown()` stops the server.
+    public func start(terminationSignalFD: Int32? = nil) throws {
+        cshim_ignore_sigpipe()
+        let bound = try Socket.listen(host: configuration.host, port: configuration.port)
+        listeners = bound.map(\.fd)
+        port = bound.first?.port ?? 0
+        epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
+        guard epollFD >= 0 else { throw SystemError("epoll_create1") }
+        wakeFD = eventfd(0, Int32(EFD_NONBLOCK) | Int32(EFD_CLOEXEC))
+        guard wakeFD >= 0 else { throw SystemError("eventfd") }
+        try register(wakeFD, EPOLLIN.rawValue)
+        for fd in listeners { try register(fd, EPOLLIN.rawValue) }
+        if let fd = terminationSignalFD {
+            signalFD = fd
+            try register(fd, EPOLLIN.rawValue)
+        }
+        let thread = Thread { [self] in
+            self.runLoop()
+            self.stopped.signal()
+        }
+        thread.name = "concord-io"
+        thread.start()
+    }
+
+    /// Starts a graceful shutdown from any thread: stop accepting, finish in-flight requests,
+    /// close idle connections, stop within the grace period.
+    public func shutdown() {
+        shutdownRequested.store(true, ordering: .relaxed)
+        wake()
+    }
+
+    /// Blocks until the server has stopped.
+    public func waitUntilStopped() {
+        stopped.wait()
+        stopped.signal()
+    }
+
+    private func wake() {
+        var one: UInt64 = 1
+        _ = Glibc.write(wakeFD, &one, 8)
+    }
+
+    private func register(_ fd: Int32, _ events: UInt32) throws {
+        guard cshim_epoll_ctl_fd(epollFD, EPOLL_CTL_ADD, fd, events) == 0 else { throw SystemError("epoll_ctl") }
+    }
+
+    // MARK: The loop
+
+    private func runLoop() {
+        let maxEvents = 256
+        let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: maxEvents)
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_536, alignment: 16)
+        defer {
+            events.deallocate()
+            scratch.deallocate()
+        }
+        while true {
+            let count = epoll_wait(epollFD, events, Int32(maxEvents), 250)
+            if count < 0 && errno != EINTR {
+                logger.critical("epoll_wait failed", metadata: ["error": "\(SystemError("epoll_wait"))"])
+                break
+            }
+            refreshDate()
+            for index in 0..<max(0, Int(count)) {
+                let fd = cshim_epoll_event_fd(events + index)
+                let mask = cshim_epoll_event_mask(events + index)
+                if fd == wakeFD {
+                    var value: UInt64 = 0
+                    _ = Glibc.read(wakeFD, &value, 8)
+                } else if fd == signalFD {
+                    var info = signalfd_siginfo()
+                    _ = Glibc.read(signalFD, &info, MemoryLayout<signalfd_siginfo>.size)
+                    logger.info("signal received, shutting down", metadata: ["signal": "\(info.ssi_signo)"])
+                    shutdownRequested.store(true, ordering: .relaxed)
+                } else if listeners.contains(fd) {
+                    acceptAll(fd)
+                } else if let connection = connections[fd] {
+                    handleEvent(connection, mask: mask, scratch: scratch)
+                }
+            }
+            drainCompletions()
+            if shutdownRequested.load(ordering: .relaxed) && !draining { beginDraining() }
+            let now = monotonicNanos()
+            if now >= nextSweep {
+                sweepDeadlines(now)
+                nextSweep = now + 100_000_000
+            }
+            if draining && (connections.isEmpty || now >= drainDeadline) { break }
+        }
+        for connection in Array(connections.values) { closeConnection(connection) }
+        workers.shutdown(timeout: 1)
+        close(epollFD)
+        logger.info("server stopped")
+    }
+
+    private func refreshDate() {
+        let second = time(nil)
+        if second != cachedDateSecond {
+            cachedDateSecond = second
+            cachedDate = HTTPDate.format(second)
+        }
+    }
+
+    private func beginDraining() {
+        draining = true
+        drainDeadline = monotonicNanos() + UInt64(configuration.shutdownGrace * 1e9)
+        for fd in listeners {
+            _ = cshim_epoll_ctl_fd(epollFD, EPOLL_CTL_DEL, fd, 0)
+            close(fd)
+        }
+        listeners = []
+        // In-flight requests finish and are answered with `Connection: close`; everything else
+        // (idle, or a request not yet complete) is closed now.
+        for connection in Array(connections.values) where connection.phase == .reading && !connection.hasPendingOutput {
+            closeConnection(connection)
+        }
+    }
+
+    // MARK: Accepting
+
+    private func acceptAll(_ listener: Int32) {
+        // Bounded per wake-up so a connection flood cannot starve existing clients.
+        for _ in 0..<128 {
+            guard let fd = try? Socket.accept(listener) else { return }
+            if connections.count >= configuration.maxConnections || draining {
+                rejectOverCapacity(fd)
+                continue
+            }
+            let connection = Connection(fd: fd, generation: nextGeneration, limits: configuration.limits)
+            nextGeneration += 1
+            connections[fd] = connection
+            openConnections.store(connections.count, ordering: .relaxed)
+            connection.interest = EPOLLIN.rawValue
+            if cshim_epoll_ctl_fd(epollFD, EPOLL_CTL_ADD, fd, connection.interest) != 0 {
+                connections[fd] = nil
+                close(fd)
+                continue
+            }
+            setIdleDeadline(connection)
+        }
+    }
+
+    private func rejectOverCapacity(_ fd: Int32) {
+        var headers = HTTPHeaders()
+        headers.set("Retry-After", String(configuration.retryAfterSeconds))
+        let bytes = ResponseWriter.serialize(
+            .text(503, "server at connection limit", headers: headers),
+            method: "GET", version: .http1_1, keepAlive: false, date: cachedDate)
+        // Best effort: a fresh socket's send buffer always takes this much.
+        bytes.withUnsafeBytes { _ = Socket.write(fd, $0) }
+        close(fd)
+    }
+
+    // MARK: Per connection
+
+    private func handleEvent(_ connection: Connection, mask: UInt32, scratch: UnsafeMutableRawBufferPointer) {
+        if mask & (EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0 && mask & EPOLLIN.rawValue == 0 {
+            closeConnection(connection)
+            return
+        }
+        if mask & EPOLLOUT.rawValue != 0 {
+            guard flush(connection) else { return }
+            if mask & EPOLLIN.rawValue == 0, connection.phase == .reading, !connection.hasPendingOutput {
+                // Pipelined requests that arrived while the previous answer was going out.
+                advance(connection)
+                return
+            }
+        }
+        if mask & EPOLLIN.rawValue != 0 {
+            readAvailable(connection, scratch: scratch)
+        }
+    }
+
+    private func readAvailable(_ connection: Connection, scratch: UnsafeMutableRawBufferPointer) {
+        // While a request is with a worker the connection is not read from (interest is off),
+        // so pipelined input cannot pile up without bound.
+        var total = 0
+        while total < 262_144 {
+            switch Socket.read(connection.fd, into: scratch) {
+            case .bytes(let n):
+                connection.inbound.append(UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
+                total += n
+                if n < scratch.count { break }
+                continue
+            case .wouldBlock:
+                break
+            case .closed:
+                closeConnection(connection)
+                return
+            }
+            break
+        }
+        if total > 0 && connection.parser.pendingHead != nil {
+            // Body progress resets the body timeout.
+            connection.deadline = monotonicNanos() + UInt64(configuration.bodyReadTimeout * 1e9)
+            connection.deadlineIsRequest = true
+        }
+        advance(connection)
+    }
+
+    /// Parses and answers as many buffered requests as the connection's state allows.
+    private func advance(_ connection: Connection) {
+        while true {
+            var needMore = false
+            parsing: while connection.phase == .reading && connection.outbound.count - connection.outboundOffset < 65_536 {
+                switch connection.parser.parse(&connection.inbound) {
+                case .needMore:
+                    needMore = true
+                    armReadDeadline(connection)
+                    break parsing
+                case .error(let error):
+                    logger.debug("rejected malformed request", metadata: ["status": "\(error.status)", "reason": "\(error.reason)"])
+                    enqueue(.text(error.status, error.reason), on: connection, method: "GET", version: .http1_1, keepAlive: false)
+                case .request(let request):
+                    connection.sentContinue = false
+                    connection.deadline = 0
+                    connection.deadlineIsRequest = false
+                    dispatch(request, on: connection)
+                }
+            }
+            updateInterest(connection)
+            guard flush(connection) else { return }
+            if needMore || connection.phase != .reading || connection.hasPendingOutput { return }
+        }
+    }
+
+    /// Sets the deadline that fits what the parser is waiting for, and answers
+    /// `Expect: 100-continue` once the head is in.
+    private func armReadDeadline(_ connection: Connection) {
+        if let head = connection.parser.pendingHead {
+            if head.expectsContinue && !connection.sentContinue {
+                connection.sentContinue = true
+                connection.outbound.append(contentsOf: ResponseWriter.continueResponse)
+            }
+            if !connection.deadlineIsRequest {
+                connection.deadline = monotonicNanos() + UInt64(configuration.bodyReadTimeout * 1e9)
+                connection.deadlineIsRequest = true
+            }
+        } else if connection.parser.isMidRequest(connection.inbound) {
+            // The head deadline runs from the first byte and is not extended by progress: that
+            // is what stops a slowloris client feeding a byte at a time.
+            if !connection.deadlineIsRequest {
+                connection.deadline = monotonicNanos() + UInt64(configuration.headerReadTimeout * 1e9)
+                connection.deadlineIsRequest = true
+            }
+        } else {
+            connection.inbound.releaseIfEmpty()
+            setIdleDeadline(connection)
+        }
+    }
+
+    private func dispatch(_ request: HTTPRequest, on connection: Connection) {
+        let head = request.head
+        if responder.respondsInline(to: head) {
+            let response = responder.respond(to: request)
+            enqueue(response, on: connection, method: head.method, version: head.version, keepAlive: keepAlive(head))
+            return
+        }
+        connection.phase = .processing
+        connection.current = head
+        let fd = connection.fd, generation = connection.generation
+        let responder = self.responder
+        let accepted = workers.submit { [self] in
+            let response = responder.respond(to: request)
+            let wasEmpty = completions.withLock { queue -> Bool in
+                queue.append(Completion(fd: fd, generation: generation, response: response))
+                return queue.count == 1
+            }
+            if wasEmpty { wake() }
+        }
+        if !accepted {
+            connection.phase = .reading
+            connection.current = nil
+            var response = HTTPResponse.text(503, "server busy, retry shortly")
+            response.headers.set("Retry-After", String(configuration.retryAfterSeconds))
+            enqueue(response, on: connection, method: head.method, version: head.version, keepAlive: keepAlive(head))
+        }
+    }
+
+    private func keepAlive(_ head: HTTPRequestHead) -> Bool { head.wantsKeepAlive && !draining }
+
+    /// Queues a response's bytes; a response that ends the connection moves it to `closing`.
+    private func enqueue(_ response: HTTPResponse, on connection: Connection, method: String, version: HTTPVersion, keepAlive: Bool) {
+        let bytes = ResponseWriter.serialize(response, method: method, version: version, keepAlive: keepAlive, date: cachedDate)
+        if connection.hasPendingOutput {
+            connection.outbound.append(contentsOf: bytes)
+        } else {
+            connection.outbound = bytes
+            connection.outboundOffset = 0
+        }
+        connection.phase = keepAlive ? .reading : .closing
+    }
+
+    private func drainCompletions() {
+        let ready = completions.withLock { queue -> [Completion] in
+            let taken = queue
+            queue.removeAll(keepingCapacity: true)
+            return taken
+        }
+        for completion in ready {
+            // A connection that closed (or whose descriptor was reused) no longer wants this.
+            guard let connection = connections[completion.fd], connection.generation == completion.generation,
+                  let head = connection.current else { continue }
+            connection.current = nil
+            enqueue(completion.response, on: connection, method: head.method, version: head.version, keepAlive: keepAlive(head))
+            if flush(connection), connection.phase == .reading, !connection.hasPendingOutput { advance(connection) }
+        }
+    }
+
+    /// Writes what it can; false when the connection was closed.
+    @discardableResult
+    private func flush(_ connection: Connection) -> Bool {
+        while connection.hasPendingOutput {
+            let result = connection.outbound.withUnsafeBytes { all in
+                Socket.write(connection.fd, UnsafeRawBufferPointer(rebasing: all[connection.outboundOffset...]))
+            }
+            switch result {
+            case .wrote(let n):
+                connection.outboundOffset += n
+            case .wouldBlock:
+                connection.deadline = monotonicNanos() + UInt64(configuration.writeTimeout * 1e9)
+                connection.deadlineIsRequest = false
+                updateInterest(connection)
+                return true
+            case .failed:
+                closeConnection(connection)
+                return false
+            }
+        }
+        connection.outbound = []
+        connection.outboundOffset = 0
+        if connection.phase == .closing {
+            closeConnection(connection)
+            return false
+        }
+        if connection.phase == .reading && draining && !connection.parser.isMidRequest(connection.inbound) {
+            closeConnection(connection)
+            return false
+        }
+        updateInterest(connection)
+        return true
+    }
+
+    private func updateInterest(_ connection: Connection) {
+        var wanted: UInt32 = 0
+        if connection.hasPendingOutput { wanted |= EPOLLOUT.rawValue }
+        if connection.phase == .reading && !connection.hasPendingOutput { wanted |= EPOLLIN.rawValue }
+        if wanted != connection.interest {
+            connection.interest = wanted
+            _ = cshim_epoll_ctl_fd(epollFD, EPOLL_CTL_MOD, connection.fd, wanted)
+        }
+    }
+
+    private func setIdleDeadline(_ connection: Connection) {
+        let timeout = draining ? 0 : configuration.idleTimeout
+        connection.deadline = monotonicNanos() + UInt64(timeout * 1e9)
+        connection.deadlineIsRequest = false
+    }
+
+    private func sweepDeadlines(_ now: UInt64) {
+        for connection in Array(connections.values) where connection.deadline != 0 && connection.deadline <= now {
+            if connection.phase == .processing { continue }
+            if connection.deadlineIsRequest && !connection.hasPendingOutput {
+                // RFC 9110 §15.5.9: tell a client that was too slow, then close.
+                logger.debug("request read timed out", metadata: ["fd": "\(connection.fd)"])
+                connection.phase = .reading
+                enqueue(.text(408, "request not received in time"), on: connection, method: "GET", version: .http1_1, keepAlive: false)
+                connection.deadline = now + UInt64(1e9)
+                connection.deadlineIsRequest = false
+                _ = flush(connection)
+            } else {
+                closeConnection(connection)
+            }
+        }
+    }
+
+    private func closeConnection(_ connection: Connection) {
+        guard connections[connection.fd] === connection else { return }
+        connections[connection.fd] = nil
+        openConnections.store(connections.count, ordering: .relaxed)
+        _ = cshim_epoll_ctl_fd(epollFD, EPOLL_CTL_DEL, connection.fd, 0)
+        close(connection.fd)
+    }
+}

@@ -1,0 +1,79 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Serialises responses. The server owns the framing headers (`Date`, `Content-Length`,
+/// `Connection`): whatever a handler set for them is replaced, so a handler can never
+/// desynchronise the connection.
+public enum ResponseWriter {
+    /// The bytes of `response` as an answer to a request with `method` and `version`.
+    /// - `keepAlive`: whether the connection stays open afterwards.
+    /// - `date`: the IMF-fixdate of now (RFC 9110 §6.6.1), cached by the caller.
+    public static func serialize(
+        _ response: HTTPResponse, method: String, version: HTTPVersion, keepAlive: Bool, date: String
+    ) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256 + response.body.count)
+        let status = response.status
+        out.append(contentsOf: "HTTP/1.1 \(status) \(reasonPhrase(status))\r\n".utf8)
+        for field in response.headers {
+            if field.name.equalsIgnoringASCIICase("Content-Length") || field.name.equalsIgnoringASCIICase("Date")
+                || field.name.equalsIgnoringASCIICase("Connection") || field.name.equalsIgnoringASCIICase("Transfer-Encoding") {
+                continue
+            }
+            appendField(&out, field.name, field.value)
+        }
+        appendField(&out, "Date", date)
+        // RFC 9110 §8.6: no Content-Length in 1xx or 204; a 304 has no content by definition.
+        let bodyForbidden = status == 204 || status == 304 || status < 200
+        if !bodyForbidden {
+            appendField(&out, "Content-Length", String(response.body.count))
+        }
+        if !keepAlive {
+            appendField(&out, "Connection", "close")
+        } else if version == .http1_0 {
+            appendField(&out, "Connection", "keep-alive")
+        }
+        out.append(13); out.append(10)
+        // RFC 9110 §9.3.2: HEAD gets the GET headers, Content-Length included, and no content.
+        if method != "HEAD" && !bodyForbidden {
+            out.append(contentsOf: response.body)
+        }
+        return out
+    }
+
+    private static func appendField(_ out: inout [UInt8], _ name: String, _ value: String) {
+        out.append(contentsOf: name.utf8)
+        out.append(58); out.append(32)
+        // A handler that puts CR or LF into a value would split the response; drop those bytes.
+        for byte in value.utf8 where byte != 13 && byte != 10 { out.append(byte) }
+        out.append(13); out.append(10)
+    }
+
+    /// The interim response sent when a client waits on `Expect: 100-continue`.
+    public static let continueResponse: [UInt8] = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
+}
+
+/// IMF-fixdate formatting (RFC 9110 §5.6.7), e.g. `Sun, 22 Nov 2026 09:30:00 GMT`.
+public enum HTTPDate {
+    private static let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+    private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+    public static func format(_ seconds: Int) -> String {
+        var t = time_t(seconds)
+        var parts = tm()
+        gmtime_r(&t, &parts)
+        func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return "\(days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) \(parts.tm_year + 1900) "
+            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) GMT"
+    }
+
+    public static func now() -> String { format(time(nil)) }
+}
+
+/// Monotonic time in nanoseconds, for deadlines that must not jump with the wall clock.
+@inline(__always) func monotonicNanos() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+}

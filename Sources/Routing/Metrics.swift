@@ -1,0 +1,114 @@
+import Foundation
+
+/// Prometheus metrics (text format 0.0.4): request counts and durations by method, route
+/// template and status, requests in flight, and gauges other modules register (pool use).
+public final class Metrics: @unchecked Sendable {
+    /// Upper bounds in seconds for `concord_http_request_duration_seconds`.
+    static let buckets: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+
+    private struct Key: Hashable {
+        let method: String
+        let route: String
+        let status: Int
+    }
+
+    private struct Series {
+        var count: UInt64 = 0
+        var sum: Double = 0
+        var bucketCounts = [UInt64](repeating: 0, count: Metrics.buckets.count)
+    }
+
+    /// Guards `series` and `gauges`.
+    private let seriesLock = NSLock()
+    private var series: [Key: Series] = [:]
+    private var gauges: [(name: String, help: String, read: @Sendable () -> Double)] = []
+    private let inFlight = InFlightCounter()
+
+    public init() {}
+
+    func requestStarted() { inFlight.add(1) }
+    func requestFinished() { inFlight.add(-1) }
+
+    /// Records one finished request.
+    public func observe(method: String, route: String, status: Int, seconds: Double) {
+        let key = Key(method: method, route: route, status: status)
+        seriesLock.lock()
+        defer { seriesLock.unlock() }
+        var entry = series[key] ?? Series()
+        entry.count += 1
+        entry.sum += seconds
+        for (index, bound) in Self.buckets.enumerated() where seconds <= bound { entry.bucketCounts[index] += 1 }
+        series[key] = entry
+    }
+
+    /// Adds a gauge read at scrape time (`concord_db_pool_in_use`, …).
+    public func registerGauge(_ name: String, help: String, read: @escaping @Sendable () -> Double) {
+        seriesLock.lock()
+        defer { seriesLock.unlock() }
+        gauges.append((name, help, read))
+    }
+
+    /// The exposition text.
+    public func render() -> String {
+        seriesLock.lock()
+        let snapshot = series.sorted { ($0.key.route, $0.key.method, $0.key.status) < ($1.key.route, $1.key.method, $1.key.status) }
+        let gaugeList = gauges
+        seriesLock.unlock()
+
+        var out = "# HELP concord_http_requests_total HTTP requests answered, by method, route template and status.\n"
+        out += "# TYPE concord_http_requests_total counter\n"
+        for (key, entry) in snapshot {
+            out += "concord_http_requests_total{\(labels(key))} \(entry.count)\n"
+        }
+        out += "# HELP concord_http_request_duration_seconds Time from routing to response, by method, route template and status.\n"
+        out += "# TYPE concord_http_request_duration_seconds histogram\n"
+        for (key, entry) in snapshot {
+            let base = labels(key)
+            for (index, bound) in Self.buckets.enumerated() {
+                out += "concord_http_request_duration_seconds_bucket{\(base),le=\"\(format(bound))\"} \(entry.bucketCounts[index])\n"
+            }
+            out += "concord_http_request_duration_seconds_bucket{\(base),le=\"+Inf\"} \(entry.count)\n"
+            out += "concord_http_request_duration_seconds_sum{\(base)} \(entry.sum)\n"
+            out += "concord_http_request_duration_seconds_count{\(base)} \(entry.count)\n"
+        }
+        out += "# HELP concord_http_requests_in_flight Requests being handled now.\n"
+        out += "# TYPE concord_http_requests_in_flight gauge\n"
+        out += "concord_http_requests_in_flight \(inFlight.value)\n"
+        for gauge in gaugeList {
+            out += "# HELP \(gauge.name) \(gauge.help)\n# TYPE \(gauge.name) gauge\n\(gauge.name) \(format(gauge.read()))\n"
+        }
+        return out
+    }
+
+    private func labels(_ key: Key) -> String {
+        "method=\"\(escape(key.method))\",route=\"\(escape(key.route))\",status=\"\(key.status)\""
+    }
+
+    /// Label values escape backslash, quote and newline (exposition format 0.0.4).
+    private func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            .replacingOccurrences(of: "\n", with: "\\n")
+    }
+
+    private func format(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
+    }
+}
+
+/// Requests in flight; its own lock so the hot path never waits on a scrape.
+final class InFlightCounter: @unchecked Sendable {
+    private let counterLock = NSLock()
+    private var count = 0
+
+    func add(_ delta: Int) {
+        counterLock.lock()
+        count += delta
+        counterLock.unlock()
+    }
+
+    var value: Int {
+        counterLock.lock()
+        defer { counterLock.unlock() }
+        return count
+    }
+}

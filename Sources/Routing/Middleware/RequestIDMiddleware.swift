@@ -1,0 +1,33 @@
+/// API.md: every response carries `X-Request-Id` — the client's when it is 1–128 characters of
+/// `[A-Za-z0-9._:-]`, else a new one — and so does every log line and problem.
+public struct RequestIDMiddleware: Middleware {
+    public init() {}
+
+    public func handle(_ request: Request, next: (Request) throws -> Response) throws -> Response {
+        var response = try next(request)
+        response.headers.set("X-Request-Id", request.requestID)
+        return response
+    }
+
+    /// The id to use for a request carrying `header`.
+    public static func requestID(from header: String?) -> String {
+        if let header, isAcceptable(header) { return header }
+        return generate()
+    }
+
+    static func isAcceptable(_ id: String) -> Bool {
+        let bytes = id.utf8
+        guard (1...128).contains(bytes.count) else { return false }
+        return bytes.allSatisfy { b in
+            (b >= 48 && b <= 57) || (b >= 65 && b <= 90) || (b >= 97 && b <= 122) || b == 46 || b == 95 || b == 58 || b == 45
+        }
+    }
+
+    /// 16 random bytes as hex: unique across instances without coordination.
+    static func generate() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let high = generator.next() as UInt64, low = generator.next() as UInt64
+        let text = String(high, radix: 16) + String(low, radix: 16)
+        return String(repeating: "0", count: max(0, 32 - text.count)) + text
+    }
+}

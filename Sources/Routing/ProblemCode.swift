@@ -1,0 +1,70 @@
+/// A stable machine-readable error word (API.md "Errors"); clients switch on it.
+/// Its HTTP status lives in exactly one table, `status`, so nothing below the routes knows
+/// status numbers.
+public struct ProblemCode: RawRepresentable, Hashable, Sendable, ExpressibleByStringLiteral {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public init(stringLiteral value: String) { rawValue = value }
+
+    public static let badRequest: ProblemCode = "bad_request"
+    public static let malformedJSON: ProblemCode = "malformed_json"
+    public static let invalidParameter: ProblemCode = "invalid_parameter"
+    public static let unknownParameter: ProblemCode = "unknown_parameter"
+    public static let invalidCursor: ProblemCode = "invalid_cursor"
+    public static let unauthorized: ProblemCode = "unauthorized"
+    public static let forbidden: ProblemCode = "forbidden"
+    public static let notFound: ProblemCode = "not_found"
+    public static let methodNotAllowed: ProblemCode = "method_not_allowed"
+    public static let conflict: ProblemCode = "conflict"
+    public static let invalidTransition: ProblemCode = "invalid_transition"
+    public static let idempotencyInProgress: ProblemCode = "idempotency_in_progress"
+    public static let preconditionFailed: ProblemCode = "precondition_failed"
+    public static let payloadTooLarge: ProblemCode = "payload_too_large"
+    public static let unsupportedMediaType: ProblemCode = "unsupported_media_type"
+    public static let validationFailed: ProblemCode = "validation_failed"
+    public static let unknownField: ProblemCode = "unknown_field"
+    public static let readOnlyField: ProblemCode = "read_only_field"
+    public static let idempotencyKeyReused: ProblemCode = "idempotency_key_reused"
+    public static let notImplemented: ProblemCode = "not_implemented"
+    public static let rateLimited: ProblemCode = "rate_limited"
+    public static let internalError: ProblemCode = "internal_error"
+    public static let serviceUnavailable: ProblemCode = "service_unavailable"
+
+    /// The one code → status table. Codes not listed are 409 state conflicts
+    /// (`insufficient_stock`, `duplicate_customer`, `credit_limit_exceeded`, …) unless a module
+    /// registers otherwise with `ProblemCode.register`.
+    public var status: Int {
+        switch self {
+        case .badRequest, .malformedJSON, .invalidParameter, .unknownParameter, .invalidCursor: 400
+        case .unauthorized: 401
+        case .forbidden: 403
+        case .notFound: 404
+        case .methodNotAllowed: 405
+        case .preconditionFailed: 412
+        case .payloadTooLarge: 413
+        case .unsupportedMediaType: 415
+        case .validationFailed, .unknownField, .readOnlyField, .idempotencyKeyReused, .notImplemented: 422
+        case .rateLimited: 429
+        case .internalError: 500
+        case .serviceUnavailable: 503
+        default: ProblemCode.registered[self] ?? 409
+        }
+    }
+
+    /// Statuses of codes that modules add and that are not 409s (e.g. a 422 domain rule).
+    /// Filled once at start-up, before the server runs.
+    nonisolated(unsafe) private static var registered: [ProblemCode: Int] = [:]
+
+    /// Declares the status of a module's own code. Call only while wiring the application.
+    public static func register(_ code: ProblemCode, status: Int) { registered[code] = status }
+
+    /// The problem `type` URI: `/problems/insufficient-stock`.
+    public var typeURI: String { "/problems/" + rawValue.replacingOccurrences(of: "_", with: "-") }
+
+    /// A short title shared by every problem with this code.
+    public var title: String {
+        rawValue.split(separator: "_").enumerated()
+            .map { $0.offset == 0 ? $0.element.prefix(1).uppercased() + $0.element.dropFirst() : String($0.element) }
+            .joined(separator: " ")
+    }
+}

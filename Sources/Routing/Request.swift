@@ -1,0 +1,82 @@
+import Foundation
+import HTTP
+
+/// A key for typed per-request values that upper layers attach (the authenticated principal,
+/// the idempotency record), so Routing needs no knowledge of them.
+public protocol RequestContextKey {
+    associatedtype Value: Sendable
+}
+
+/// One request as handlers see it: decoded path and query, the matched route's parameters,
+/// the request id, and typed context.
+public struct Request: Sendable {
+    public let http: HTTPRequest
+    /// Percent-decoded path segments (`/customers/a%20b` → `["customers", "a b"]`).
+    public let segments: [String]
+    public let query: QueryParameters
+    /// The id every log line and problem of this request carries.
+    public var requestID: String
+    /// Values of the matched template's `{name}` segments.
+    public internal(set) var parameters: [String: String] = [:]
+    /// The matched route's template (`/customers/{id}`), for logs and metrics; nil when unmatched.
+    public internal(set) var routeTemplate: String?
+    public internal(set) var route: Route?
+    /// Methods the matched path supports (for `Allow` and CORS preflight).
+    public internal(set) var allowedMethods: [String] = []
+    private var context: [ObjectIdentifier: any Sendable] = [:]
+
+    init(http: HTTPRequest, segments: [String], query: QueryParameters, requestID: String) {
+        self.http = http
+        self.segments = segments
+        self.query = query
+        self.requestID = requestID
+    }
+
+    public var method: String { http.head.method }
+    public var headers: HTTPHeaders { http.head.headers }
+    public var body: [UInt8] { http.body }
+
+    public subscript<Key: RequestContextKey>(_ key: Key.Type) -> Key.Value? {
+        get { context[ObjectIdentifier(key)] as? Key.Value }
+        set { context[ObjectIdentifier(key)] = newValue }
+    }
+
+    /// The path parameter `name` as text; the route guarantees it exists.
+    public func parameter(_ name: String) -> String { parameters[name] ?? "" }
+
+    /// The path parameter `name` as a UUID; a malformed one is a 404 (no such resource) rather
+    /// than a 400, because ids in paths are opaque to clients.
+    public func uuidParameter(_ name: String, resource: String) throws -> UUID {
+        guard let id = UUID(uuidString: parameter(name)) else { throw AppError.notFound(resource) }
+        return id
+    }
+
+    /// The body as JSON, after the `Content-Type` check (415) and strict parsing (400).
+    public func jsonBody() throws -> JSONValue {
+        let contentType = headers["Content-Type"]?.split(separator: ";").first.map { $0.trimmingHTTPWhitespace().lowercased() }
+        let accepted = method == "PATCH" ? ["application/json", "application/merge-patch+json"] : ["application/json"]
+        guard let contentType, accepted.contains(contentType) else {
+            throw AppError(.unsupportedMediaType, "the request body must be sent as \(accepted.joined(separator: " or "))",
+                           headers: [("Accept", accepted.joined(separator: ", "))])
+        }
+        do {
+            return try JSONParser.parse(body)
+        } catch {
+            throw AppError(.malformedJSON, "the request body is not valid JSON: \(error.message)")
+        }
+    }
+
+    /// Decodes the body into `T`: 415 for another media type, 400 for malformed JSON or
+    /// duplicate keys, 422 with every field error (unknown fields included).
+    public func decode<T: Decodable>(_ type: T.Type) throws -> T {
+        let value = try jsonBody()
+        do {
+            return try JSONValueDecoder().decode(T.self, from: value)
+        } catch {
+            let onlyUnknown = error.errors.allSatisfy { $0.message == FieldError.unknownFieldMessage }
+            throw AppError(onlyUnknown ? .unknownField : .validationFailed,
+                           onlyUnknown ? "the request body has fields this endpoint does not accept" : "the request body has invalid fields",
+                           errors: error.errors)
+        }
+    }
+}

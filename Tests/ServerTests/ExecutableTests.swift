@@ -1,0 +1,74 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Testing
+
+/// The real `concord` binary: it starts, serves, and stops cleanly on SIGTERM and SIGINT.
+@Suite struct ExecutableTests {
+    /// The `concord` built beside the test bundle (`swift build --build-tests` builds both).
+    static var binary: URL {
+        OperationsTests.repositoryRoot.appendingPathComponent(".build/debug/concord")
+    }
+
+    final class Running {
+        let process = Process()
+        let stderr = Pipe()
+        var port = 0
+
+        init(environment: [String: String] = [:], arguments: [String] = ["serve", "--port", "0"]) throws {
+            process.executableURL = ExecutableTests.binary
+            process.arguments = arguments
+            var env = ProcessInfo.processInfo.environment
+            for (key, value) in environment { env[key] = value }
+            process.environment = env
+            process.currentDirectoryURL = OperationsTests.repositoryRoot
+            process.standardError = stderr
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+        }
+
+        /// Reads the log until the `listening` line and returns its port.
+        func waitForPort() throws -> Int {
+            var text = ""
+            let deadline = Date().addingTimeInterval(20)
+            while Date() < deadline {
+                let data = stderr.fileHandleForReading.availableData
+                if data.isEmpty { break }
+                text += String(decoding: data, as: UTF8.self)
+                if let range = text.range(of: #"address=http://127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
+                    port = Int(text[range].split(separator: ":").last!)!
+                    return port
+                }
+            }
+            throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "no listening line in: \(text)"])
+        }
+    }
+
+    @Test(arguments: [SIGTERM, SIGINT])
+    func signal_stopsServerCleanly_afterInFlightRequest(_ signal: Int32) throws {
+        let running = try Running(environment: ["CONCORD_LOG_LEVEL": "info"])
+        let port = try running.waitForPort()
+        let client = try RawClient(port: port)
+        try client.send("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+        #expect(try client.readResponse().status == 200)
+        kill(running.process.processIdentifier, signal)
+        running.process.waitUntilExit()
+        #expect(running.process.terminationStatus == 0)
+        #expect(running.process.terminationReason == .exit)
+    }
+
+    @Test func badSetting_stopsStartupWithOneLineNamingIt() throws {
+        let running = try Running(environment: ["CONCORD_PORT": "eighty"], arguments: ["serve"])
+        running.process.waitUntilExit()
+        let output = String(decoding: running.stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(running.process.terminationStatus == 2)
+        #expect(output == "concord: invalid CONCORD_PORT: expected an integer from 0 to 65535\n")
+
+        let flagged = try Running(arguments: ["serve", "--workers", "0"])
+        flagged.process.waitUntilExit()
+        let flaggedOutput = String(decoding: flagged.stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(flagged.process.terminationStatus == 2)
+        #expect(flaggedOutput.contains("CONCORD_WORKERS"))
+    }
+}

@@ -1,0 +1,78 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import App
+import Foundation
+import Logging
+import Testing
+
+/// The operations endpoints of the composed application, over real sockets.
+@Suite struct OperationsTests {
+    static func start() throws -> ConcordServer {
+        var configuration = Configuration()
+        configuration.port = 0
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let server = ConcordServer(configuration: configuration, logger: logger)
+        try server.start()
+        return server
+    }
+
+    @Test func healthz_andLivez_answerOK() throws {
+        let server = try Self.start()
+        defer { server.shutdown(); server.waitUntilStopped() }
+        let client = try RawClient(port: server.port)
+        for path in ["/healthz", "/livez"] {
+            try client.send("GET \(path) HTTP/1.1\r\nHost: t\r\n\r\n")
+            let response = try client.readResponse()
+            #expect(response.status == 200)
+            #expect(response.text == #"{"status":"ok"}"#)
+            #expect(response.header("Content-Type") == "application/json")
+            #expect(response.header("X-Request-Id") != nil)
+        }
+    }
+
+    @Test func metrics_countRequestsByRouteTemplateAndStatus() throws {
+        let server = try Self.start()
+        defer { server.shutdown(); server.waitUntilStopped() }
+        let client = try RawClient(port: server.port)
+        try client.send("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\nGET /nope/1 HTTP/1.1\r\nHost: t\r\n\r\n")
+        _ = try client.readResponse()
+        #expect(try client.readResponse().status == 404)
+        try client.send("GET /metrics HTTP/1.1\r\nHost: t\r\n\r\n")
+        let metrics = try client.readResponse()
+        #expect(metrics.header("Content-Type")?.hasPrefix("text/plain; version=0.0.4") == true)
+        #expect(metrics.text.contains(#"concord_http_requests_total{method="GET",route="/healthz",status="200"} 1"#))
+        #expect(metrics.text.contains(#"concord_http_requests_total{method="GET",route="unmatched",status="404"} 1"#))
+        #expect(metrics.text.contains(#"concord_http_request_duration_seconds_bucket{method="GET",route="/healthz",status="200",le="+Inf"} 1"#))
+        #expect(metrics.text.contains("concord_http_requests_in_flight"))
+    }
+
+    @Test func openAPIDocument_isServedAsIs() throws {
+        let server = try Self.start()
+        defer { server.shutdown(); server.waitUntilStopped() }
+        let client = try RawClient(port: server.port)
+        try client.send("GET /openapi.yaml HTTP/1.1\r\nHost: t\r\n\r\n")
+        let response = try client.readResponse()
+        #expect(response.status == 200)
+        let onDisk = try String(contentsOf: Self.repositoryRoot.appendingPathComponent("openapi.yaml"), encoding: .utf8)
+        #expect(response.text == onDisk)
+        try client.send("GET /docs HTTP/1.1\r\nHost: t\r\n\r\n")
+        let docs = try client.readResponse()
+        #expect(docs.header("Content-Type") == "text/html; charset=utf-8")
+        #expect(docs.text.contains("/openapi.yaml"))
+    }
+
+    @Test func readyz_turns503WhenShutdownStarts() throws {
+        let server = try Self.start()
+        let client = try RawClient(port: server.port)
+        try client.send("GET /readyz HTTP/1.1\r\nHost: t\r\n\r\n")
+        #expect(try client.readResponse().status == 200)
+        server.shutdown()
+        server.waitUntilStopped()
+    }
+
+    static var repositoryRoot: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
+}

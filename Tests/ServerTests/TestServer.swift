@@ -1,0 +1,43 @@
+import Foundation
+import HTTP
+import Logging
+import Routing
+
+/// A server on a free loopback port with routes made for exercising the protocol: echo, slow,
+/// and a status mirror. Stopped by `stop()` (or at deinit).
+final class TestServer: @unchecked Sendable {
+    let server: HTTPServer
+    var port: Int { server.port }
+
+    init(configure: (inout ServerConfiguration) -> Void = { _ in }, host: String = "127.0.0.1") throws {
+        var configuration = ServerConfiguration(host: host, port: 0, workers: 4, queueCapacity: 64)
+        configure(&configuration)
+        var router = RouterBuilder()
+        router.post("/echo", access: .open) { request in
+            Response(status: 200, headers: ["Content-Type": "application/octet-stream"], body: request.body)
+        }
+        router.get("/echo/{word}", access: .open, query: ["n"]) { request in
+            .text(request.parameter("word") + (request.query.values("n").map { "," + $0 }.joined()))
+        }
+        router.get("/slow", access: .open, query: ["ms"]) { request in
+            let ms = try request.query.int("ms") ?? 500
+            usleep(UInt32(ms) * 1_000)
+            return .text("slept \(ms)")
+        }
+        router.get("/fast", access: .open, inline: true) { _ in .text("fast") }
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let application = Application(router: router.build(), middleware: [
+            RequestIDMiddleware(), ErrorMiddleware(logger: logger),
+        ], logger: logger)
+        server = HTTPServer(configuration: configuration, responder: application, logger: logger)
+        try server.start()
+    }
+
+    func stop() {
+        server.shutdown()
+        server.waitUntilStopped()
+    }
+
+    deinit { stop() }
+}
