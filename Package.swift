@@ -3,7 +3,6 @@ import PackageDescription
 
 let package = Package(
     name: "concord",
-    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "concord", targets: ["concord"]),
     ],
@@ -14,6 +13,8 @@ let package = Package(
     targets: [
         // epoll, eventfd, signalfd and timerfd are not exported by Swift's Glibc module.
         .target(name: "CLinuxShims"),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CCrypto", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .target(
             name: "HTTP",
             dependencies: ["CLinuxShims", .product(name: "Logging", package: "swift-log")]
@@ -23,9 +24,16 @@ let package = Package(
             dependencies: ["HTTP", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
+            name: "Postgres",
+            dependencies: ["CLibPQ", "CCrypto", "Routing", .product(name: "Logging", package: "swift-log")]
+        ),
+        .target(
+            name: "Platform",
+            dependencies: ["CCrypto", "HTTP", "Routing", "Postgres", .product(name: "Logging", package: "swift-log")]
+        ),
+        .target(
             name: "App",
-            dependencies: ["HTTP", "Routing", .product(name: "Logging", package: "swift-log")],
-            resources: []
+            dependencies: ["HTTP", "Routing", "Postgres", "Platform", .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(
             name: "concord",
@@ -35,9 +43,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Shared by the test targets: a raw socket client, an API client, throwaway databases.
+        .target(name: "TestSupport", dependencies: ["App", "HTTP", "Routing", "Postgres", "Platform"], path: "Tests/TestSupport"),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
         .testTarget(name: "RoutingTests", dependencies: ["Routing", "HTTP"]),
-        .testTarget(name: "ServerTests", dependencies: ["App", "HTTP", "Routing"]),
+        .testTarget(name: "ServerTests", dependencies: ["App", "HTTP", "Routing", "TestSupport"]),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "Routing", "TestSupport"]),
+        .testTarget(name: "PlatformTests", dependencies: ["App", "Platform", "Postgres", "Routing", "HTTP", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

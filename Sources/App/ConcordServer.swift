@@ -1,38 +1,84 @@
 import Foundation
 import HTTP
 import Logging
+import Platform
+import Postgres
 import Routing
 
-/// The composition root: configuration → (database, later) → router with every module's
-/// routes → HTTP server.
+/// The composition root: configuration → database (embedded or `DATABASE_URL`) → migrations →
+/// pool → every module's routes and permissions → HTTP server.
 public final class ConcordServer: @unchecked Sendable {
     public let configuration: Configuration
     public let logger: Logger
     public let metrics = Metrics()
+    public private(set) var database: Database?
+    public private(set) var pool: ConnectionPool?
+    public private(set) var events: EventLog?
+    public private(set) var users: UserService?
+    /// The permission table, once wired.
+    public private(set) var permissions: PermissionTable?
+    /// The admin key created on the first start of an empty database, shown once.
+    public private(set) var firstAdminKey: String?
     private var server: HTTPServer?
+    private var migrator: Migrator?
+    private var maintenance: Maintenance?
 
-    public init(configuration: Configuration, logger: Logger) {
+    /// - migrate: apply pending migrations before serving (`serve --no-migrate` turns it off).
+    public init(configuration: Configuration, logger: Logger, migrate: Bool = true) {
         self.configuration = configuration
         self.logger = logger
+        self.shouldMigrate = migrate
     }
+
+    private let shouldMigrate: Bool
 
     /// The bound port once started.
     public var port: Int { server?.port ?? 0 }
 
-    /// Builds the application and starts serving; returns once the socket is listening.
+    /// Connects (starting the embedded cluster if needed), migrates, builds the application
+    /// and starts serving; returns once the socket is listening.
     public func start(terminationSignalFD: Int32? = nil) throws {
-        var builder = RouterBuilder()
-        let shutdownFlag = ShutdownFlag()
-        OperationsRoutes(metrics: metrics, openAPI: Resources.openAPIDocument(), readiness: {
-            shutdownFlag.isSet ? "the server is shutting down" : nil
-        }).register(in: &builder)
+        let database = try Database(configuration: configuration, logger: logger)
+        self.database = database
+        let migrator = try Database.migrator(logger: logger)
+        self.migrator = migrator
+        if shouldMigrate { try migrator.migrate(connectionString: database.connectionString) }
 
-        let application = Application(router: builder.build(), middleware: [
+        let pool = ConnectionPool(connectionString: database.connectionString,
+                                  options: .init(size: configuration.databasePoolSize), logger: logger)
+        self.pool = pool
+        let events = EventLog(pool: pool, logger: logger)
+        self.events = events
+        let users = UserService(pool: pool, events: events)
+        self.users = users
+        firstAdminKey = try users.bootstrapAdmin(configuredKey: configuration.adminAPIKey)
+
+        var builder = RouterBuilder()
+        let permissions = PermissionTable()
+        let shutdownFlag = ShutdownFlag()
+        OperationsRoutes(metrics: metrics, openAPI: Resources.openAPIDocument(), readiness: { [weak self] in
+            if shutdownFlag.isSet { return "the server is shutting down" }
+            return self?.readinessProblem()
+        }).register(in: &builder)
+        UserRoutes(service: users).register(in: &builder, permissions: permissions)
+        EventRoutes(events: events).register(in: &builder, permissions: permissions)
+        permissions.freeze()
+        self.permissions = permissions
+        let router = builder.build()
+        for route in router.routes {
+            if case .permission(let permission) = route.access {
+                precondition(permissions.isDeclared(permission), "route \(route.method) \(route.template) names undeclared permission \(permission)")
+            }
+        }
+
+        let application = Application(router: router, middleware: [
             RequestIDMiddleware(),
             AccessLogMiddleware(logger: logger),
             MetricsMiddleware(metrics: metrics),
             CORSMiddleware(origins: configuration.corsOrigins),
             ErrorMiddleware(logger: logger),
+            AuthMiddleware(users: users, permissions: permissions),
+            IdempotencyMiddleware(pool: pool),
         ], logger: logger)
 
         let serverConfiguration = ServerConfiguration(
@@ -46,15 +92,38 @@ public final class ConcordServer: @unchecked Sendable {
         try server.start(terminationSignalFD: terminationSignalFD)
         metrics.registerGauge("concord_http_connections_open", help: "Open client connections.") { Double(server.connectionCount) }
         metrics.registerGauge("concord_http_requests_queued", help: "Requests waiting for a worker thread.") { Double(server.queuedRequests) }
+        metrics.registerGauge("concord_db_pool_in_use", help: "Database connections checked out.") { Double(pool.inUse) }
+        metrics.registerGauge("concord_db_pool_waiting", help: "Requests waiting for a database connection.") { Double(pool.waitingCount) }
         self.server = server
+        events.startPublisher()
+        let maintenance = Maintenance(pool: pool, logger: logger)
+        maintenance.start()
+        self.maintenance = maintenance
         logger.info("listening", metadata: ["address": "http://\(Self.displayHost(configuration.host)):\(server.port)"])
+    }
+
+    /// Nil when ready for traffic; otherwise why not.
+    func readinessProblem() -> String? {
+        guard let pool, let migrator else { return "starting" }
+        do {
+            let pending = try pool.withConnection { try migrator.pending(connection: $0) }
+            return pending.isEmpty ? nil : "migrations pending: \(pending.joined(separator: ", "))"
+        } catch {
+            return "the database is unreachable"
+        }
     }
 
     /// Starts a graceful shutdown.
     public func shutdown() { server?.shutdown() }
 
-    /// Blocks until the server has stopped.
-    public func waitUntilStopped() { server?.waitUntilStopped() }
+    /// Blocks until the server has stopped, then releases the database.
+    public func waitUntilStopped() {
+        server?.waitUntilStopped()
+        events?.stopPublisher()
+        maintenance?.stop()
+        pool?.close()
+        database?.stop()
+    }
 
     static func displayHost(_ host: String) -> String { host.contains(":") ? "[\(host)]" : host }
 }
@@ -63,4 +132,23 @@ public final class ConcordServer: @unchecked Sendable {
 final class ShutdownFlag: @unchecked Sendable {
     weak var server: HTTPServer?
     var isSet: Bool { server?.isShuttingDown ?? false }
+}
+
+extension ConcordServer {
+    /// Applies pending migrations and returns their names (`concord migrate`).
+    public func migrateOnly() throws -> [String] {
+        let database = try Database(configuration: configuration, logger: logger)
+        defer { database.stop() }
+        return try Database.migrator(logger: logger).migrate(connectionString: database.connectionString)
+    }
+
+    /// Runs `body` with the user service on a migrated database, for the command line.
+    public func withServices<T>(_ body: (UserService) throws -> T) throws -> T {
+        let database = try Database(configuration: configuration, logger: logger)
+        defer { database.stop() }
+        try Database.migrator(logger: logger).migrate(connectionString: database.connectionString)
+        let pool = ConnectionPool(connectionString: database.connectionString, options: .init(size: 2), logger: logger)
+        defer { pool.close() }
+        return try body(UserService(pool: pool, events: EventLog(pool: pool, logger: logger)))
+    }
 }

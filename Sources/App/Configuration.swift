@@ -91,8 +91,14 @@ public struct Configuration: Sendable {
             }
             config.adminAPIKey = key
         }
-        config.workers = try int("CONCORD_WORKERS", 1...1_024) ?? config.workers
         config.databasePoolSize = try int("CONCORD_DB_POOL_SIZE", 1...1_024) ?? config.databasePoolSize
+        // A handler holds at most one connection, and every worker can get one: so no handler
+        // ever waits for a connection while another waits on it.
+        config.workers = try int("CONCORD_WORKERS", 1...1_024) ?? config.databasePoolSize
+        if config.workers > config.databasePoolSize {
+            throw Invalid(variable: "CONCORD_WORKERS",
+                          accepts: "at most CONCORD_DB_POOL_SIZE (\(config.databasePoolSize)), so every worker can hold a connection")
+        }
         config.maxBodyBytes = try int("CONCORD_MAX_BODY_BYTES", 1_024...1_073_741_824) ?? config.maxBodyBytes
         config.maxConnections = try int("CONCORD_MAX_CONNECTIONS", 1...1_000_000) ?? config.maxConnections
         config.headerReadTimeout = try seconds("CONCORD_HEADER_TIMEOUT") ?? config.headerReadTimeout

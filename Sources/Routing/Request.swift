@@ -68,8 +68,17 @@ public struct Request: Sendable {
 
     /// Decodes the body into `T`: 415 for another media type, 400 for malformed JSON or
     /// duplicate keys, 422 with every field error (unknown fields included).
-    public func decode<T: Decodable>(_ type: T.Type) throws -> T {
+    /// `readOnly` names top-level fields the server owns (`id`, `version`, totals): sending one
+    /// is a 422 `read_only_field` rather than an unknown field, so the client learns why.
+    public func decode<T: Decodable>(_ type: T.Type, readOnly: Set<String> = []) throws -> T {
         let value = try jsonBody()
+        if let object = value.objectValue {
+            let sent = object.keys.filter { readOnly.contains($0) }
+            if !sent.isEmpty {
+                throw AppError(.readOnlyField, "the request body sets fields the server maintains",
+                               errors: sent.map { FieldError(field: $0, message: "is read-only") })
+            }
+        }
         do {
             return try JSONValueDecoder().decode(T.self, from: value)
         } catch {

@@ -3,6 +3,7 @@ import ArgumentParser
 import CLinuxShims
 import Foundation
 import Logging
+import Platform
 
 // SIGTERM/SIGINT are blocked before any thread starts, so every thread inherits the mask and
 // the server reads them from a signalfd instead of running code in a signal handler.
@@ -12,9 +13,38 @@ struct Concord: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "concord",
         abstract: "One backend for CRM and ERP, over JSON and HTTP.",
-        subcommands: [Serve.self],
+        subcommands: [Serve.self, Migrate.self, Users.self, APIKeys.self],
         defaultSubcommand: Serve.self
     )
+}
+
+/// Loads settings (environment, then flags) and sets up logging; a bad value exits 2 with one line.
+func loadConfiguration(_ overrides: [String: String] = [:]) throws -> (App.Configuration, Logger) {
+    let config: App.Configuration
+    do {
+        config = try App.Configuration.load(environment: ProcessInfo.processInfo.environment, overrides: overrides)
+    } catch {
+        FileHandle.standardError.write(Data("concord: \(error)\n".utf8))
+        throw ExitCode(2)
+    }
+    let level = Logger.Level(rawValue: config.logLevel) ?? .info
+    let json = config.logFormat == .json
+    LoggingSystem.bootstrap { label in ConcordLogHandler(label: label, level: level, json: json) }
+    return (config, Logger(label: "concord"))
+}
+
+/// Runs `body` against the configured database (starting the embedded one when needed),
+/// after applying migrations.
+func withServices<T>(_ body: (UserService) throws -> T) throws -> T {
+    var (config, logger) = try loadConfiguration()
+    logger.logLevel = .warning
+    let server = ConcordServer(configuration: config, logger: logger)
+    do {
+        return try server.withServices(body)
+    } catch {
+        FileHandle.standardError.write(Data("concord: \(error)\n".utf8))
+        throw ExitCode(1)
+    }
 }
 
 struct Serve: ParsableCommand {
@@ -23,40 +53,98 @@ struct Serve: ParsableCommand {
     @Option(help: "Address to listen on (CONCORD_HOST).") var host: String?
     @Option(help: "Port to listen on (CONCORD_PORT).") var port: String?
     @Option(help: "Worker threads (CONCORD_WORKERS).") var workers: String?
+    @Option(help: "Database connections (CONCORD_DB_POOL_SIZE).") var dbPoolSize: String?
     @Option(help: "Largest request body in bytes (CONCORD_MAX_BODY_BYTES).") var maxBodyBytes: String?
     @Option(help: "Open connections past which new ones get 503 (CONCORD_MAX_CONNECTIONS).") var maxConnections: String?
+    @Option(help: "Directory of the embedded PostgreSQL cluster (CONCORD_DATA_DIR).") var dataDir: String?
     @Option(help: "Log format, text or json (CONCORD_LOG_FORMAT).") var logFormat: String?
     @Option(help: "Log level (CONCORD_LOG_LEVEL).") var logLevel: String?
+    @Flag(help: "Do not apply pending migrations before serving.") var noMigrate = false
 
     func run() throws {
         var overrides: [String: String] = [:]
         overrides["CONCORD_HOST"] = host
         overrides["CONCORD_PORT"] = port
         overrides["CONCORD_WORKERS"] = workers
+        overrides["CONCORD_DB_POOL_SIZE"] = dbPoolSize
         overrides["CONCORD_MAX_BODY_BYTES"] = maxBodyBytes
         overrides["CONCORD_MAX_CONNECTIONS"] = maxConnections
+        overrides["CONCORD_DATA_DIR"] = dataDir
         overrides["CONCORD_LOG_FORMAT"] = logFormat
         overrides["CONCORD_LOG_LEVEL"] = logLevel
-        let config: App.Configuration
-        do {
-            config = try App.Configuration.load(environment: ProcessInfo.processInfo.environment, overrides: overrides)
-        } catch {
-            FileHandle.standardError.write(Data("concord: \(error)\n".utf8))
-            throw ExitCode(2)
-        }
-        let level = Logger.Level(rawValue: config.logLevel) ?? .info
-        let json = config.logFormat == .json
-        LoggingSystem.bootstrap { label in ConcordLogHandler(label: label, level: level, json: json) }
-        let logger = Logger(label: "concord")
+        let (config, logger) = try loadConfiguration(overrides)
         logger.info("starting", metadata: ["configuration": "\(config.printable.joined(separator: " "))"])
-        let server = ConcordServer(configuration: config, logger: logger)
+        let server = ConcordServer(configuration: config, logger: logger, migrate: !noMigrate)
         do {
             try server.start(terminationSignalFD: terminationSignals >= 0 ? terminationSignals : nil)
         } catch {
             logger.critical("could not start: \(error)")
+            server.waitUntilStopped()
             throw ExitCode(1)
         }
+        if let key = server.firstAdminKey {
+            // Printed once, on the first start of an empty database; only its hash is stored.
+            print("""
+
+                First admin API key (shown once, store it now):
+                  \(key)
+                Try: curl -H 'Authorization: Bearer \(key)' http://\(config.host):\(server.port)/me
+
+                """)
+            fflush(nil)
+        }
         server.waitUntilStopped()
+    }
+}
+
+struct Migrate: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Apply pending migrations and exit.")
+
+    func run() throws {
+        var (config, logger) = try loadConfiguration()
+        logger.logLevel = max(logger.logLevel, .info)
+        do {
+            let applied = try ConcordServer(configuration: config, logger: logger).migrateOnly()
+            print(applied.isEmpty ? "schema is current" : "applied: \(applied.joined(separator: ", "))")
+        } catch {
+            FileHandle.standardError.write(Data("concord: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}
+
+struct Users: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "users", abstract: "Manage users.", subcommands: [Create.self])
+
+    struct Create: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a user.")
+        @Option(help: "Display name.") var name: String
+        @Option(help: "Email address (unique).") var email: String
+        @Option(help: "admin, sales, warehouse, finance or readonly.") var role: String
+
+        func run() throws {
+            guard let parsedRole = Role(rawValue: role) else {
+                FileHandle.standardError.write(Data("concord: --role must be one of: admin, sales, warehouse, finance, readonly\n".utf8))
+                throw ExitCode(2)
+            }
+            let user = try withServices { try $0.createUser(name: name, email: email, role: parsedRole) }
+            print("created user \(user.email) (\(user.role.rawValue)) id=\(user.id.uuidString.lowercased())")
+        }
+    }
+}
+
+struct APIKeys: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "api-keys", abstract: "Manage API keys.", subcommands: [Create.self])
+
+    struct Create: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create an API key and print it (only the key, on stdout).")
+        @Option(help: "The email of the user who owns the key.") var user: String
+        @Option(help: "A name for the key.") var name: String = "command line"
+
+        func run() throws {
+            let key = try withServices { try $0.issueKey(forEmail: user, name: name) }
+            print(key)
+        }
     }
 }
 

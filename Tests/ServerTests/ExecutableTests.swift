@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import TestSupport
 import Testing
 
 /// The real `concord` binary: it starts, serves, and stops cleanly on SIGTERM and SIGINT.

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import App
 import Foundation
+import TestSupport
 import Logging
 import Testing
 

@@ -1,0 +1,99 @@
+import Foundation
+import Logging
+import Postgres
+import Routing
+
+/// One event of the outbox feed (API.md "Conventions": every state change appends one in the
+/// same transaction).
+public struct Event: Encodable, Sendable {
+    public let id: UUID
+    /// Position in commit order; nil until published (a few milliseconds after commit).
+    public let sequence: Int64?
+    public let type: String
+    public let resourceType: String
+    public let resourceId: UUID
+    public let occurredAt: Date
+    public let actor: Actor?
+    public let data: JSONValue
+
+    public struct Actor: Encodable, Sendable {
+        public let userId: UUID?
+        public let apiKeyId: UUID?
+    }
+}
+
+/// The outbox: append inside the writer's transaction; a publisher numbers committed events in
+/// commit order; readers page through numbered events.
+public final class EventLog: @unchecked Sendable {
+    let pool: ConnectionPool
+    let logger: Logger
+    private let store = EventStore()
+    private var publisherThread: Thread?
+    private let running = NSCondition()
+    private var stopping = false
+
+    public init(pool: ConnectionPool, logger: Logger) {
+        self.pool = pool
+        self.logger = logger
+    }
+
+    /// Records that `resourceType`/`resourceID` changed; `data` is the resource as the API shows
+    /// it. Call inside the transaction that made the change, so both commit or neither does.
+    public func append(_ type: String, resourceType: String, resourceID: UUID, data: JSONValue, actor: Principal?, in tx: Transaction) throws {
+        try store.insert(type: type, resourceType: resourceType, resourceID: resourceID, data: data,
+                         userID: actor?.userID, apiKeyID: actor?.apiKeyID, in: tx)
+    }
+
+    /// Encodes `resource` and appends it.
+    public func append<T: Encodable>(_ type: String, resourceType: String, resourceID: UUID, resource: T, actor: Principal?,
+                                     in tx: Transaction) throws {
+        try append(type, resourceType: resourceType, resourceID: resourceID, data: try JSONValueEncoder().encode(resource),
+                   actor: actor, in: tx)
+    }
+
+    /// Numbers every event whose transaction is certainly over; returns how many.
+    @discardableResult
+    public func publish() throws -> Int {
+        try pool.transaction { tx in try store.publish(in: tx) }
+    }
+
+    /// Events after `sequence`, oldest first, optionally of some types only.
+    public func feed(after sequence: Int64, types: [String], limit: Int) throws -> [Event] {
+        _ = try? publish()
+        return try pool.transaction { tx in try store.feed(after: sequence, types: types, limit: limit, in: tx) }
+    }
+
+    /// One record's events, oldest first.
+    public func history(resourceType: String, resourceID: UUID) throws -> [Event] {
+        try pool.transaction { tx in try store.history(resourceType: resourceType, resourceID: resourceID, in: tx) }
+    }
+
+    /// Starts numbering events in the background every `interval` seconds.
+    public func startPublisher(interval: Double = 0.05) {
+        let thread = Thread { [self] in
+            while true {
+                running.lock()
+                if stopping { running.unlock(); return }
+                _ = running.wait(until: Date().addingTimeInterval(interval))
+                let stop = stopping
+                running.unlock()
+                if stop { return }
+                do {
+                    try publish()
+                } catch {
+                    logger.debug("event publisher waiting for the database", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+        thread.name = "concord-events"
+        publisherThread = thread
+        thread.start()
+    }
+
+    public func stopPublisher() {
+        running.lock()
+        stopping = true
+        running.broadcast()
+        running.unlock()
+    }
+}

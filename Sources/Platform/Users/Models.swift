@@ -1,0 +1,121 @@
+import Foundation
+import Routing
+
+/// A person who calls the API through their keys.
+public struct User: Codable, Sendable {
+    public let id: UUID
+    public var name: String
+    public var email: String
+    public var role: Role
+    public var active: Bool
+    public let createdAt: Date
+    public var updatedAt: Date
+    public var version: Int
+}
+
+/// `POST /users`.
+struct UserCreate: Decodable {
+    var name: String
+    var email: String
+    var role: Role
+
+    static let readOnly: Set<String> = ["id", "active", "created_at", "updated_at", "version"]
+
+    func validate() throws {
+        var errors: [FieldError] = []
+        if let message = UserRules.nameProblem(name) { errors.append(FieldError(field: "name", message: message)) }
+        if let message = UserRules.emailProblem(email) { errors.append(FieldError(field: "email", message: message)) }
+        if !errors.isEmpty { throw AppError.validation(errors) }
+    }
+}
+
+/// `PATCH /users/{id}`: a merge patch of `name`, `email`, `role`, `active`.
+struct UserPatch: Decodable {
+    var name: String?
+    var email: String?
+    var role: Role?
+    var active: Bool?
+
+    static let readOnly: Set<String> = ["id", "created_at", "updated_at", "version"]
+
+    func validate() throws {
+        var errors: [FieldError] = []
+        if let name, let message = UserRules.nameProblem(name) { errors.append(FieldError(field: "name", message: message)) }
+        if let email, let message = UserRules.emailProblem(email) { errors.append(FieldError(field: "email", message: message)) }
+        if !errors.isEmpty { throw AppError.validation(errors) }
+    }
+}
+
+enum UserRules {
+    static func nameProblem(_ name: String) -> String? {
+        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmed.isEmpty { return "must not be empty" }
+        if name.count > 200 { return "must be at most 200 characters" }
+        return nil
+    }
+
+    /// A deliberately loose check (one `@`, something on both sides, no spaces): mail servers
+    /// are the real judge, and rejecting valid addresses is worse than accepting odd ones.
+    static func emailProblem(_ email: String) -> String? {
+        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
+        guard email.count <= 320, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
+              !email.contains(where: { $0.isWhitespace }) else { return "must be an email address" }
+        return nil
+    }
+}
+
+/// An API key as listed (never with its secret).
+public struct APIKey: Codable, Sendable {
+    public let id: UUID
+    public let userId: UUID
+    public let name: String
+    public let prefix: String
+    public let createdAt: Date
+    public let lastUsedAt: Date?
+    public let revokedAt: Date?
+}
+
+/// `POST /users/{id}/api-keys`.
+struct APIKeyCreate: Decodable {
+    var name: String
+
+    static let readOnly: Set<String> = ["id", "prefix", "key", "user_id", "created_at", "last_used_at", "revoked_at"]
+}
+
+/// The one response that shows a key's secret.
+struct IssuedAPIKey: Encodable {
+    let id: UUID
+    let userId: UUID
+    let name: String
+    let prefix: String
+    let key: String
+    let createdAt: Date
+}
+
+/// The parts of `ck_<prefix>_<secret>`.
+public struct APIKeyToken: Sendable {
+    public let prefix: String
+    public let secret: String
+
+    /// Parses a presented key; nil when it is not shaped like one of ours.
+    public init?(_ text: String) {
+        let parts = text.split(separator: "_", omittingEmptySubsequences: false)
+        let alnum: (Substring) -> Bool = { $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) } }
+        guard parts.count == 3, parts[0] == "ck", parts[1].count == 8, alnum(parts[1]),
+              parts[2].count >= 32, parts[2].count <= 128, alnum(parts[2]) else { return nil }
+        prefix = String(parts[1])
+        secret = String(parts[2])
+    }
+
+    init(prefix: String, secret: String) {
+        self.prefix = prefix
+        self.secret = secret
+    }
+
+    /// A fresh key: 8 random letters/digits of id, 40 of secret (about 238 bits).
+    static func generate() -> APIKeyToken {
+        APIKeyToken(prefix: Crypto.randomAlphanumeric(8), secret: Crypto.randomAlphanumeric(40))
+    }
+
+    public var text: String { "ck_\(prefix)_\(secret)" }
+}

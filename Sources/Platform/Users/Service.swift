@@ -1,0 +1,171 @@
+import Foundation
+import Logging
+import Postgres
+import Routing
+
+/// Users, API keys and authentication.
+public final class UserService: Sendable {
+    let pool: ConnectionPool
+    let events: EventLog
+    let store = UserStore()
+
+    public init(pool: ConnectionPool, events: EventLog) {
+        self.pool = pool
+        self.events = events
+    }
+
+    // MARK: Authentication
+
+    /// The principal behind a presented key, or nil when the key is unknown, wrong, revoked or
+    /// belongs to a deactivated user. Revocation takes effect on the next request: nothing is
+    /// cached.
+    public func authenticate(_ presented: String) throws -> Principal? {
+        guard let token = APIKeyToken(presented) else { return nil }
+        let presentedHash = Crypto.sha256(token.secret)
+        return try pool.transaction { tx -> Principal? in
+            guard let found = try store.credential(prefix: token.prefix, in: tx),
+                  Crypto.constantTimeEquals(found.hash, presentedHash),
+                  found.key.revokedAt == nil, found.user.active else { return nil }
+            if found.key.lastUsedAt.map({ Date().timeIntervalSince($0) > 60 }) ?? true {
+                try store.touchKey(id: found.key.id, in: tx)
+            }
+            return Principal(userID: found.user.id, apiKeyID: found.key.id, name: found.user.name,
+                             email: found.user.email, role: found.user.role)
+        }
+    }
+
+    // MARK: Users
+
+    func createUser(_ input: UserCreate, actor: Principal?) throws -> User {
+        try input.validate()
+        return try pool.transaction { tx in
+            let user = try insertUser(name: input.name, email: input.email, role: input.role, in: tx)
+            try events.append("user.created", resourceType: "user", resourceID: user.id, resource: user, actor: actor, in: tx)
+            return user
+        }
+    }
+
+    private func insertUser(name: String, email: String, role: Role, in tx: Transaction) throws -> User {
+        do {
+            return try store.insertUser(name: name, email: email, role: role, in: tx)
+        } catch let error as PostgresError where error.state == .uniqueViolation {
+            throw AppError(.duplicateUser, "a user with this email already exists",
+                           errors: [FieldError(field: "email", message: "is already taken")])
+        }
+    }
+
+    func user(_ id: UUID) throws -> User {
+        guard let user = try pool.transaction({ tx in try store.user(id: id, in: tx) }) else { throw AppError.notFound("user") }
+        return user
+    }
+
+    func listUsers(_ page: PageRequest) throws -> Page<User> {
+        let rows = try pool.transaction { tx in try store.listUsers(after: page.after, limit: page.limit, in: tx) }
+        return page.page(rows, key: { $0.createdAt.postgresText }, id: \.id)
+    }
+
+    func updateUser(_ id: UUID, patch: UserPatch, ifMatch: (Int) throws -> Void, actor: Principal) throws -> User {
+        try patch.validate()
+        return try pool.transaction { tx in
+            guard var user = try store.lockUser(id: id, in: tx) else { throw AppError.notFound("user") }
+            try ifMatch(user.version)
+            if let name = patch.name { user.name = name }
+            if let email = patch.email { user.email = email }
+            if let role = patch.role { user.role = role }
+            if let active = patch.active { user.active = active }
+            if user.id == actor.userID && (user.role != .admin || !user.active) {
+                // Guard against locking the last way in: an admin cannot demote or deactivate themself.
+                throw AppError(.conflict, "you cannot remove your own admin role or deactivate yourself")
+            }
+            let updated: User
+            do {
+                updated = try store.updateUser(user, in: tx)
+            } catch let error as PostgresError where error.state == .uniqueViolation {
+                throw AppError(.duplicateUser, "a user with this email already exists",
+                               errors: [FieldError(field: "email", message: "is already taken")])
+            }
+            try events.append("user.updated", resourceType: "user", resourceID: updated.id, resource: updated, actor: actor, in: tx)
+            return updated
+        }
+    }
+
+    // MARK: API keys
+
+    func issueKey(userID: UUID, name: String, actor: Principal?) throws -> IssuedAPIKey {
+        if let message = UserRules.nameProblem(name) { throw AppError.validation([FieldError(field: "name", message: message)]) }
+        return try pool.transaction { tx in
+            guard try store.user(id: userID, in: tx) != nil else { throw AppError.notFound("user") }
+            let token = APIKeyToken.generate()
+            let key = try store.insertKey(userID: userID, name: name, token: token, in: tx)
+            try events.append("api_key.created", resourceType: "api_key", resourceID: key.id, resource: key, actor: actor, in: tx)
+            return IssuedAPIKey(id: key.id, userId: userID, name: name, prefix: key.prefix, key: token.text, createdAt: key.createdAt)
+        }
+    }
+
+    func listKeys(_ page: PageRequest, userID: UUID?) throws -> Page<APIKey> {
+        let rows = try pool.transaction { tx in try store.listKeys(after: page.after, limit: page.limit, userID: userID, in: tx) }
+        return page.page(rows, key: { $0.createdAt.postgresText }, id: \.id)
+    }
+
+    func revokeKey(_ id: UUID, actor: Principal) throws {
+        try pool.transaction { tx in
+            guard let key = try store.revokeKey(id: id, in: tx) else { throw AppError.notFound("API key") }
+            try events.append("api_key.revoked", resourceType: "api_key", resourceID: key.id, resource: key, actor: actor, in: tx)
+        }
+    }
+
+    // MARK: Command line and bootstrap
+
+    /// `concord users create`.
+    public func createUser(name: String, email: String, role: Role) throws -> User {
+        try createUser(UserCreate(name: name, email: email, role: role), actor: nil)
+    }
+
+    /// `concord api-keys create --user <email>`: the new key's text.
+    public func issueKey(forEmail email: String, name: String = "command line") throws -> String {
+        guard let user = try pool.transaction({ tx in try store.user(email: email, in: tx) }) else {
+            throw AppError.notFound("user with email \(email)")
+        }
+        return try issueKey(userID: user.id, name: name, actor: nil).key
+    }
+
+    /// Makes sure an admin can get in. With `configuredKey` (CONCORD_ADMIN_API_KEY) the user
+    /// `admin` exists and holds exactly that key; without it, an empty database gets an admin
+    /// and a fresh key, which is returned so start-up prints it once. Returns nil otherwise.
+    /// Serialised by an advisory lock so several instances starting at once agree.
+    public func bootstrapAdmin(configuredKey: String?) throws -> String? {
+        try pool.transaction { tx -> String? in
+            try tx.query("SELECT pg_advisory_xact_lock(\(Int64(0x636F_6E63_6F72_6462)))")
+            if let configuredKey {
+                guard let token = APIKeyToken(configuredKey) else { return nil }
+                let admin = try store.user(email: "admin@concord.local", in: tx)
+                    ?? insertUser(name: "admin", email: "admin@concord.local", role: .admin, in: tx)
+                if !admin.active || admin.role != .admin {
+                    var restored = admin
+                    restored.active = true
+                    restored.role = .admin
+                    _ = try store.updateUser(restored, in: tx)
+                }
+                if let existing = try store.credential(prefix: token.prefix, in: tx) {
+                    if existing.key.userId == admin.id && Crypto.constantTimeEquals(existing.hash, Crypto.sha256(token.secret))
+                        && existing.key.revokedAt == nil {
+                        return nil
+                    }
+                    throw AppError(.conflict, "CONCORD_ADMIN_API_KEY's id part is already used by another key; choose another")
+                }
+                let key = try store.insertKey(userID: admin.id, name: "CONCORD_ADMIN_API_KEY", token: token, in: tx)
+                try store.revokeOtherKeys(userID: admin.id, keeping: key.id, in: tx)
+                return nil
+            }
+            guard try store.countUsers(in: tx) == 0 else { return nil }
+            let admin = try insertUser(name: "admin", email: "admin@concord.local", role: .admin, in: tx)
+            let token = APIKeyToken.generate()
+            _ = try store.insertKey(userID: admin.id, name: "first admin key", token: token, in: tx)
+            return token.text
+        }
+    }
+}
+
+extension ProblemCode {
+    public static let duplicateUser: ProblemCode = "duplicate_user"
+}

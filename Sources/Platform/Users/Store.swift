@@ -1,0 +1,123 @@
+import Foundation
+import Postgres
+
+/// SQL of users and API keys.
+struct UserStore: Sendable {
+    static let userColumns: SQL = "id, name, email, role, active, created_at, updated_at, version"
+
+    func insertUser(name: String, email: String, role: Role, in tx: Transaction) throws -> User {
+        try Self.user(tx.first("""
+            INSERT INTO users (name, email, role) VALUES (\(name), \(email), \(role.rawValue))
+            RETURNING \(Self.userColumns)
+            """)!)
+    }
+
+    func user(id: UUID, in tx: Transaction) throws -> User? {
+        try tx.first("SELECT \(Self.userColumns) FROM users WHERE id = \(id)").map(Self.user)
+    }
+
+    func user(email: String, in tx: Transaction) throws -> User? {
+        try tx.first("SELECT \(Self.userColumns) FROM users WHERE lower(email) = lower(\(email))").map(Self.user)
+    }
+
+    func lockUser(id: UUID, in tx: Transaction) throws -> User? {
+        try tx.first("SELECT \(Self.userColumns) FROM users WHERE id = \(id) FOR UPDATE").map(Self.user)
+    }
+
+    func listUsers(after: (key: String, id: UUID)?, limit: Int, in tx: Transaction) throws -> [User] {
+        let page: SQL = after.map { "WHERE (created_at, id) > (\($0.key)::timestamptz, \($0.id))" } ?? ""
+        return try tx.query("SELECT \(Self.userColumns) FROM users \(page) ORDER BY created_at, id LIMIT \(limit + 1)")
+            .rows.map(Self.user)
+    }
+
+    func updateUser(_ user: User, in tx: Transaction) throws -> User {
+        try Self.user(tx.first("""
+            UPDATE users SET name = \(user.name), email = \(user.email), role = \(user.role.rawValue), active = \(user.active),
+                updated_at = now(), version = version + 1
+            WHERE id = \(user.id) RETURNING \(Self.userColumns)
+            """)!)
+    }
+
+    func countUsers(in tx: Transaction) throws -> Int {
+        try tx.first("SELECT count(*) AS n FROM users")!.decode("n")
+    }
+
+    static let keyColumns: SQL = "id, user_id, name, prefix, created_at, last_used_at, revoked_at"
+
+    func insertKey(userID: UUID, name: String, token: APIKeyToken, in tx: Transaction) throws -> APIKey {
+        try Self.key(tx.first("""
+            INSERT INTO api_keys (user_id, name, prefix, secret_hash)
+            VALUES (\(userID), \(name), \(token.prefix), decode(\(Crypto.hex(Crypto.sha256(token.secret))), 'hex'))
+            RETURNING \(Self.keyColumns)
+            """)!)
+    }
+
+    func listKeys(after: (key: String, id: UUID)?, limit: Int, userID: UUID?, in tx: Transaction) throws -> [APIKey] {
+        var conditions: [SQL] = []
+        if let after { conditions.append("(created_at, id) > (\(after.key)::timestamptz, \(after.id))") }
+        if let userID { conditions.append("user_id = \(userID)") }
+        let filter: SQL = conditions.isEmpty ? "" : "WHERE " + SQL.join(conditions, separator: " AND ")
+        return try tx.query("SELECT \(Self.keyColumns) FROM api_keys \(filter) ORDER BY created_at, id LIMIT \(limit + 1)")
+            .rows.map(Self.key)
+    }
+
+    func revokeKey(id: UUID, in tx: Transaction) throws -> APIKey? {
+        try tx.first("""
+            UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()), updated_at = now(), version = version + 1
+            WHERE id = \(id) RETURNING \(Self.keyColumns)
+            """).map(Self.key)
+    }
+
+    /// Revokes every key of a user except `keeping` (bootstrap rotation).
+    func revokeOtherKeys(userID: UUID, keeping: UUID?, in tx: Transaction) throws {
+        try tx.execute("""
+            UPDATE api_keys SET revoked_at = now(), updated_at = now(), version = version + 1
+            WHERE user_id = \(userID) AND revoked_at IS NULL AND id IS DISTINCT FROM \(keeping)
+            """)
+    }
+
+    /// The key with `prefix` and its user, for authentication: one indexed read.
+    func credential(prefix: String, in tx: Transaction) throws -> (hash: [UInt8], key: APIKey, user: User)? {
+        guard let row = try tx.first("""
+            SELECT k.id AS key_id, k.name AS key_name, k.prefix, k.created_at AS key_created_at, k.last_used_at, k.revoked_at,
+                   encode(k.secret_hash, 'hex') AS secret_hash,
+                   u.id, u.name, u.email, u.role, u.active, u.created_at, u.updated_at, u.version
+            FROM api_keys k JOIN users u ON u.id = k.user_id
+            WHERE k.prefix = \(prefix)
+            """) else { return nil }
+        let key = APIKey(id: try row.decode("key_id"), userId: try row.decode("id"), name: try row.decode("key_name"),
+                         prefix: try row.decode("prefix"), createdAt: try row.decode("key_created_at"),
+                         lastUsedAt: try row.decodeIfPresent("last_used_at"), revokedAt: try row.decodeIfPresent("revoked_at"))
+        return (Self.bytes(fromHex: try row.decode("secret_hash")), key, try Self.user(row))
+    }
+
+    /// Records use at most once a minute per key, so authentication stays a read.
+    func touchKey(id: UUID, in tx: Transaction) throws {
+        try tx.execute("UPDATE api_keys SET last_used_at = now() WHERE id = \(id)")
+    }
+
+    static func user(_ row: Row) throws -> User {
+        guard let role = Role(rawValue: try row.decode("role")) else {
+            throw PostgresError.decoding(column: "role", message: "unknown role")
+        }
+        return User(id: try row.decode("id"), name: try row.decode("name"), email: try row.decode("email"), role: role,
+                    active: try row.decode("active"), createdAt: try row.decode("created_at"),
+                    updatedAt: try row.decode("updated_at"), version: try row.decode("version"))
+    }
+
+    static func key(_ row: Row) throws -> APIKey {
+        APIKey(id: try row.decode("id"), userId: try row.decode("user_id"), name: try row.decode("name"),
+               prefix: try row.decode("prefix"), createdAt: try row.decode("created_at"),
+               lastUsedAt: try row.decodeIfPresent("last_used_at"), revokedAt: try row.decodeIfPresent("revoked_at"))
+    }
+
+    static func bytes(fromHex text: String) -> [UInt8] {
+        var bytes: [UInt8] = []
+        var iterator = text.utf8.makeIterator()
+        while let high = iterator.next(), let low = iterator.next() {
+            func value(_ c: UInt8) -> UInt8 { c <= 57 ? c - 48 : (c | 0x20) - 87 }
+            bytes.append(value(high) << 4 | value(low))
+        }
+        return bytes
+    }
+}

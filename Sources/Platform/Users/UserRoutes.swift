@@ -1,0 +1,64 @@
+import Foundation
+import Routing
+
+/// `/users`, `/users/{id}/api-keys`, `/api-keys`, `/me`.
+public struct UserRoutes: Sendable {
+    let service: UserService
+
+    public init(service: UserService) { self.service = service }
+
+    public func register(in router: inout RouterBuilder, permissions: PermissionTable) {
+        // Users and keys are admin-only (API.md "Auth"); `/me` is for every role.
+        permissions.declare("users.read", roles: [])
+        permissions.declare("users.write", roles: [])
+        permissions.declare("me.read", roles: Set(Role.allCases))
+        let service = self.service
+
+        router.get("/me", access: .permission("me.read")) { request in
+            let principal = try request.principal()
+            return try .json(Me(id: principal.userID, name: principal.name, email: principal.email, role: principal.role,
+                                apiKeyId: principal.apiKeyID))
+        }
+        router.post("/users", access: .permission("users.write")) { request in
+            let input = try request.decode(UserCreate.self, readOnly: UserCreate.readOnly)
+            let user = try service.createUser(input, actor: try request.principal())
+            return try .created(user, location: "/users/\(user.id.uuidString.lowercased())", headers: ["ETag": Versioning.etag(user.version)])
+        }
+        router.get("/users", access: .permission("users.read"), query: PageRequest.parameters) { request in
+            try .json(service.listUsers(try PageRequest(request)))
+        }
+        router.get("/users/{id}", access: .permission("users.read")) { request in
+            let user = try service.user(try request.uuidParameter("id", resource: "user"))
+            return try Versioning.respond(request, user, version: user.version)
+        }
+        router.patch("/users/{id}", access: .permission("users.write")) { request in
+            let patch = try request.decode(UserPatch.self, readOnly: UserPatch.readOnly)
+            let user = try service.updateUser(try request.uuidParameter("id", resource: "user"), patch: patch,
+                                              ifMatch: { try Versioning.checkIfMatch(request, currentVersion: $0) },
+                                              actor: try request.principal())
+            return try Versioning.respond(request, user, version: user.version)
+        }
+        router.post("/users/{id}/api-keys", access: .permission("users.write")) { request in
+            let input = try request.decode(APIKeyCreate.self, readOnly: APIKeyCreate.readOnly)
+            let issued = try service.issueKey(userID: try request.uuidParameter("id", resource: "user"), name: input.name,
+                                              actor: try request.principal())
+            return try .created(issued, location: "/api-keys/\(issued.id.uuidString.lowercased())")
+        }
+        router.get("/api-keys", access: .permission("users.read"), query: PageRequest.parameters.union(["user_id"])) { request in
+            try .json(service.listKeys(try PageRequest(request, filters: ["user_id"]), userID: try request.query.uuid("user_id")))
+        }
+        router.delete("/api-keys/{id}", access: .permission("users.write")) { request in
+            try service.revokeKey(try request.uuidParameter("id", resource: "API key"), actor: try request.principal())
+            return .noContent
+        }
+    }
+}
+
+/// `GET /me`.
+struct Me: Encodable {
+    let id: UUID
+    let name: String
+    let email: String
+    let role: Role
+    let apiKeyId: UUID
+}

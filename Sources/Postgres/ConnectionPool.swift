@@ -1,0 +1,192 @@
+import Foundation
+import Logging
+
+/// A fixed-size pool of connections. Checkout waits at most `checkoutTimeout` (then
+/// `poolExhausted`, a 503); broken connections are discarded and replaced on demand, so the
+/// pool recovers by itself when the database comes back.
+public final class ConnectionPool: @unchecked Sendable {
+    public struct Options: Sendable {
+        public var size: Int
+        public var checkoutTimeout: Double
+        public var statementTimeoutMilliseconds: Int
+        /// Times a transaction is run again after a serialization failure or deadlock.
+        public var maxTransactionRetries: Int
+
+        public init(size: Int = 16, checkoutTimeout: Double = 5, statementTimeoutMilliseconds: Int = 30_000, maxTransactionRetries: Int = 5) {
+            self.size = size
+            self.checkoutTimeout = checkoutTimeout
+            self.statementTimeoutMilliseconds = statementTimeoutMilliseconds
+            self.maxTransactionRetries = maxTransactionRetries
+        }
+    }
+
+    public let connectionString: String
+    public let options: Options
+    private let logger: Logger
+
+    /// Guards `idle`, `open`, `waiting`.
+    private let poolLock = NSCondition()
+    private var idle: [PostgresConnection] = []
+    private var open = 0
+    private var waiting = 0
+
+    public init(connectionString: String, options: Options = Options(), logger: Logger) {
+        self.connectionString = connectionString
+        self.options = options
+        self.logger = logger
+    }
+
+    /// Connections checked out now.
+    public var inUse: Int {
+        poolLock.lock()
+        defer { poolLock.unlock() }
+        return open - idle.count
+    }
+
+    /// Callers waiting for a connection now.
+    public var waitingCount: Int {
+        poolLock.lock()
+        defer { poolLock.unlock() }
+        return waiting
+    }
+
+    /// Lends a connection to `body` and takes it back. The connection returns to the pool only
+    /// when libpq says it is idle; otherwise it is rolled back, or discarded if that fails.
+    public func withConnection<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
+        let connection = try checkout()
+        defer { checkin(connection) }
+        return try body(connection)
+    }
+
+    /// Runs `body` in a transaction: commit on return, rollback on throw. A serialization
+    /// failure (40001) or deadlock (40P01) runs `body` again, up to `maxTransactionRetries`
+    /// times with a short random pause, so `body` must not have effects outside the database.
+    ///
+    /// Nested calls on the same thread join the running transaction instead of opening another,
+    /// so a request-wide transaction (the idempotency record and the work it covers) commits as
+    /// one; retries then happen at the outermost level.
+    public func transaction<T>(_ body: (Transaction) throws -> T) throws -> T {
+        if let ambient = ambientTransaction() { return try body(ambient) }
+        var attempt = 0
+        var staleRetried = false
+        while true {
+            var begun = false
+            do {
+                return try withConnection { connection in
+                    try connection.execute(unsafeText: "BEGIN")
+                    begun = true
+                    do {
+                        let transaction = Transaction(connection: connection)
+                        setAmbient(transaction)
+                        defer { setAmbient(nil) }
+                        let result = try body(transaction)
+                        try connection.execute(unsafeText: "COMMIT")
+                        return result
+                    } catch {
+                        if connection.isOpen { try? connection.execute(unsafeText: "ROLLBACK") }
+                        throw error
+                    }
+                }
+            } catch let error as PostgresError {
+                if case .unavailable = error, !begun, !staleRetried {
+                    // A pooled connection that died while idle (the server restarted) fails at
+                    // BEGIN, before anything ran: one fresh connection is worth a try.
+                    staleRetried = true
+                    continue
+                }
+                guard let state = error.state, state.isRetryable, attempt < options.maxTransactionRetries else { throw error }
+                attempt += 1
+                logger.debug("retrying transaction", metadata: ["sqlstate": "\(state)", "attempt": "\(attempt)"])
+                usleep(UInt32.random(in: 1_000...UInt32(5_000 * attempt)))
+            }
+        }
+    }
+
+    private var ambientKey: String { "concord.transaction.\(ObjectIdentifier(self).hashValue)" }
+
+    /// The transaction this thread is running on this pool, if any.
+    private func ambientTransaction() -> Transaction? {
+        (Thread.current.threadDictionary[ambientKey] as? AmbientBox)?.transaction
+    }
+
+    private func setAmbient(_ transaction: Transaction?) {
+        Thread.current.threadDictionary[ambientKey] = transaction.map(AmbientBox.init)
+    }
+
+    /// True when a connection can run `SELECT 1` right now.
+    public func ping() -> Bool {
+        (try? withConnection { try $0.query("SELECT 1") }) != nil
+    }
+
+    /// Closes idle connections (at shutdown).
+    public func close() {
+        poolLock.lock()
+        let closing = idle
+        idle = []
+        open -= closing.count
+        poolLock.unlock()
+        for connection in closing { connection.close() }
+    }
+
+    private func checkout() throws -> PostgresConnection {
+        let deadline = Date().addingTimeInterval(options.checkoutTimeout)
+        poolLock.lock()
+        while true {
+            if let connection = idle.popLast() {
+                poolLock.unlock()
+                if connection.isOpen { return connection }
+                discard(connection)
+                poolLock.lock()
+                continue
+            }
+            if open < options.size {
+                open += 1
+                poolLock.unlock()
+                do {
+                    return try PostgresConnection(connectionString: connectionString,
+                                                  statementTimeoutMilliseconds: options.statementTimeoutMilliseconds)
+                } catch {
+                    poolLock.lock()
+                    open -= 1
+                    poolLock.signal()
+                    poolLock.unlock()
+                    throw error
+                }
+            }
+            waiting += 1
+            let signalled = poolLock.wait(until: deadline)
+            waiting -= 1
+            if !signalled && idle.isEmpty && open >= options.size {
+                poolLock.unlock()
+                throw PostgresError.poolExhausted
+            }
+        }
+    }
+
+    private func checkin(_ connection: PostgresConnection) {
+        if !connection.isIdle, connection.isOpen {
+            try? connection.execute(unsafeText: "ROLLBACK")
+        }
+        guard connection.isIdle else {
+            discard(connection)
+            return
+        }
+        poolLock.lock()
+        idle.append(connection)
+        poolLock.signal()
+        poolLock.unlock()
+    }
+
+    private func discard(_ connection: PostgresConnection) {
+        connection.close()
+        poolLock.lock()
+        open -= 1
+        poolLock.signal()
+        poolLock.unlock()
+    }
+}
+
+private final class AmbientBox: NSObject {
+    let transaction: Transaction
+    init(_ transaction: Transaction) { self.transaction = transaction }
+}

@@ -1,0 +1,255 @@
+import Foundation
+
+/// A PostgreSQL cluster that Concord owns: created with `initdb` on first start, served by the
+/// system's `postgres` on a Unix socket only (no TCP port to collide with or expose), and
+/// stopped with the process that started it. This is what `make run` uses when no
+/// `DATABASE_URL` is set, and what the test suite uses as its throwaway database.
+///
+/// Layout under `directory`: `postgres/` (the data directory), `run/` (the socket),
+/// `postgres.log` (the server's log).
+public final class EmbeddedPostgres: @unchecked Sendable {
+    public struct Failure: Error, CustomStringConvertible {
+        public let message: String
+        public var description: String { message }
+    }
+
+    public let directory: String
+    /// The socket's port number (it only names the socket file; nothing listens on TCP).
+    public let port: Int
+    /// Extra `postgresql.conf` settings passed at every start.
+    private let settings: [String: String]
+    private let removeOnStop: Bool
+    private let log: @Sendable (String) -> Void
+    private let lock = NSLock()
+    private var startedHere = false
+
+    /// The account the server runs as when this process is root (PostgreSQL refuses root).
+    static let serviceUser = "concord-pg"
+    static let databaseUser = "concord"
+
+    public init(directory: String, port: Int = 5432, settings: [String: String] = [:], logger: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.directory = URL(fileURLWithPath: directory).standardizedFileURL.path
+        self.port = port
+        self.settings = settings
+        self.removeOnStop = false
+        self.log = logger
+    }
+
+    private init(throwawayDirectory: String, settings: [String: String]) {
+        directory = throwawayDirectory
+        port = 5432
+        self.settings = settings
+        removeOnStop = true
+        log = { _ in }
+    }
+
+    var dataDirectory: String { directory + "/postgres" }
+    var logFile: String { directory + "/postgres.log" }
+
+    /// The socket directory. Unix socket paths are limited to 107 bytes, so a deep `directory`
+    /// gets its socket under /tmp instead, named after the directory so it stays stable.
+    public var socketDirectory: String {
+        let local = directory + "/run"
+        if (local + "/.s.PGSQL.\(port)").utf8.count <= 100 { return local }
+        let digest = directory.utf8.reduce(UInt64(14_695_981_039_346_656_037)) { ($0 ^ UInt64($1)) &* 1_099_511_628_211 }
+        return "/tmp/concord-pg-" + String(digest, radix: 16)
+    }
+
+    /// libpq connection string for the `postgres` database.
+    public var connectionString: String {
+        "host=\(socketDirectory) port=\(port) user=\(Self.databaseUser) dbname=postgres"
+    }
+
+    /// A cluster for one test process: in a fresh temporary directory, durability switched off
+    /// (it is thrown away), removed by `stop()`. Clusters left behind by killed test processes
+    /// are stopped and removed first.
+    public static func throwaway() throws -> EmbeddedPostgres {
+        sweepAbandonedThrowaways()
+        let base = "/tmp/concord-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+        try "\(getpid())".write(toFile: base + "/owner.pid", atomically: true, encoding: .utf8)
+        let cluster = EmbeddedPostgres(throwawayDirectory: base, settings: [
+            "fsync": "off", "synchronous_commit": "off", "full_page_writes": "off",
+            "max_connections": "400", "shared_buffers": "64MB",
+        ])
+        _ = try cluster.start()
+        return cluster
+    }
+
+    /// Starts the cluster (creating it on first use) and returns the `postgres` database's
+    /// connection string. A cluster already running in `directory` (another Concord process
+    /// on the same data directory) is used as it is and left running by `stop()`.
+    @discardableResult
+    public func start() throws -> String {
+        try lock.withLock {
+            let binaries = try Self.binaries()
+            let runAs = try Self.serviceAccount()
+            try prepareDirectories(owner: runAs)
+            if !FileManager.default.fileExists(atPath: dataDirectory + "/PG_VERSION") {
+                log("creating PostgreSQL cluster in \(dataDirectory)")
+                try run(binaries.initdb, ["-D", dataDirectory, "-U", Self.databaseUser, "--auth=trust", "-E", "UTF8", "--no-locale", "--no-instructions"], as: runAs)
+            }
+            if try isRunning(binaries: binaries, as: runAs) {
+                log("PostgreSQL already running in \(dataDirectory)")
+                return connectionString
+            }
+            var options = "-c listen_addresses='' -p \(port) -k \(socketDirectory)"
+            for (name, value) in settings.sorted(by: { $0.key < $1.key }) { options += " -c \(name)=\(value)" }
+            do {
+                try run(binaries.pgCtl, ["start", "-w", "-t", "60", "-D", dataDirectory, "-l", logFile, "-o", options], as: runAs)
+            } catch {
+                throw Failure(message: "PostgreSQL did not start: \(lastLogLines()) (log: \(logFile))")
+            }
+            startedHere = true
+            return connectionString
+        }
+    }
+
+    /// Stops the cluster if this object started it; a throwaway cluster is also deleted.
+    public func stop() {
+        lock.withLock {
+            guard startedHere, let binaries = try? Self.binaries(), let runAs = try? Self.serviceAccount() else { return }
+            let mode = removeOnStop ? "immediate" : "fast"
+            _ = try? run(binaries.pgCtl, ["stop", "-w", "-t", "60", "-D", dataDirectory, "-m", mode], as: runAs)
+            startedHere = false
+            if removeOnStop {
+                try? FileManager.default.removeItem(atPath: directory)
+                if socketDirectory.hasPrefix("/tmp/concord-pg-") { try? FileManager.default.removeItem(atPath: socketDirectory) }
+            }
+        }
+    }
+
+    /// Creates a database, optionally as a copy of `template`.
+    public func createDatabase(_ name: String, template: String? = nil) throws {
+        let connection = try PostgresConnection(connectionString: connectionString)
+        defer { connection.close() }
+        var statement = "CREATE DATABASE \"\(name.replacingOccurrences(of: "\"", with: "\"\""))\""
+        if let template { statement += " TEMPLATE \"\(template.replacingOccurrences(of: "\"", with: "\"\""))\"" }
+        try connection.execute(unsafeText: statement)
+    }
+
+    // MARK: - Processes
+
+    struct Binaries {
+        let initdb: String
+        let pgCtl: String
+    }
+
+    /// `initdb` and `pg_ctl` from PATH, else from the newest /usr/lib/postgresql/<version>/bin
+    /// (Debian keeps them off PATH).
+    static func binaries() throws -> Binaries {
+        let fileManager = FileManager.default
+        var candidates: [String] = []
+        if let directory = ProcessInfo.processInfo.environment["CONCORD_PG_BIN"] { candidates.append(directory) }
+        candidates += (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)
+        if let versions = try? fileManager.contentsOfDirectory(atPath: "/usr/lib/postgresql") {
+            let sorted = versions.compactMap(Int.init).sorted(by: >)
+            candidates += sorted.map { "/usr/lib/postgresql/\($0)/bin" }
+        }
+        for directory in candidates {
+            let initdb = directory + "/initdb", pgCtl = directory + "/pg_ctl"
+            if fileManager.isExecutableFile(atPath: initdb), fileManager.isExecutableFile(atPath: pgCtl) {
+                return Binaries(initdb: initdb, pgCtl: pgCtl)
+            }
+        }
+        throw Failure(message: "PostgreSQL not found: apt-get install postgresql, or set DATABASE_URL")
+    }
+
+    /// nil when this process may run PostgreSQL itself; the service account when it is root.
+    static func serviceAccount() throws -> String? {
+        guard geteuid() == 0 else { return nil }
+        if getpwnam(serviceUser) == nil {
+            let status = try execute("/usr/sbin/useradd", ["--system", "--user-group", "--no-create-home", "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin", serviceUser])
+            if status.code != 0, getpwnam(serviceUser) == nil {
+                throw Failure(message: "cannot create the \(serviceUser) account PostgreSQL runs as: \(status.output)")
+            }
+        }
+        return serviceUser
+    }
+
+    private func prepareDirectories(owner: String?) throws {
+        let fileManager = FileManager.default
+        for path in [directory, dataDirectory, socketDirectory] {
+            try fileManager.createDirectory(atPath: path, withIntermediateDirectories: true)
+        }
+        try fileManager.setAttributes([.posixPermissions: 0o700], ofItemAtPath: dataDirectory)
+        if let owner, let account = getpwnam(owner) {
+            let uid = account.pointee.pw_uid, gid = account.pointee.pw_gid
+            for path in [directory, dataDirectory, socketDirectory] where Self.ownerID(path) != uid {
+                _ = try Self.execute("/bin/chown", ["-R", "\(uid):\(gid)", path])
+            }
+            if fileManager.fileExists(atPath: logFile) { chown(logFile, uid, gid) }
+            // The service account must be able to reach the directory through its parents.
+            if access(directory, X_OK) == 0, (try? Self.execute("/usr/sbin/runuser", ["-u", owner, "--", "/usr/bin/test", "-w", directory]))?.code != 0 {
+                throw Failure(message: "\(directory) is not reachable by the \(owner) account PostgreSQL runs as; choose a CONCORD_DATA_DIR under a world-traversable path")
+            }
+        }
+    }
+
+    private static func ownerID(_ path: String) -> uid_t? {
+        var info = stat()
+        return stat(path, &info) == 0 ? info.st_uid : nil
+    }
+
+    private func isRunning(binaries: Binaries, as user: String?) throws -> Bool {
+        let status = try Self.execute(binaries.pgCtl, ["status", "-D", dataDirectory], as: user)
+        return status.code == 0
+    }
+
+    private func run(_ executable: String, _ arguments: [String], as user: String?) throws {
+        let status = try Self.execute(executable, arguments, as: user)
+        if status.code != 0 {
+            throw Failure(message: "\((executable as NSString).lastPathComponent) failed (\(status.code)): \(status.output.trimmingCharacters(in: .whitespacesAndNewlines))")
+        }
+    }
+
+    private func lastLogLines() -> String {
+        guard let text = try? String(contentsOfFile: logFile, encoding: .utf8) else { return "no log" }
+        return text.split(separator: "\n").suffix(3).joined(separator: " | ")
+    }
+
+    /// Runs a program to completion, its output collected through a file: `pg_ctl start`
+    /// leaves a daemon holding inherited descriptors, so a pipe would never reach end-of-file.
+    static func execute(_ executable: String, _ arguments: [String], as user: String? = nil) throws -> (code: Int32, output: String) {
+        let process = Process()
+        if let user {
+            process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
+            process.arguments = ["-u", user, "--", executable] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = arguments
+        }
+        var environment = ProcessInfo.processInfo.environment
+        environment["LC_ALL"] = "C"
+        environment.removeValue(forKey: "PGDATA")
+        process.environment = environment
+        let outputPath = NSTemporaryDirectory() + "concord-pgctl-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).out"
+        FileManager.default.createFile(atPath: outputPath, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: outputPath) }
+        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
+        process.standardOutput = output
+        process.standardError = output
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        try? output.close()
+        let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        return (process.terminationStatus, text)
+    }
+
+    /// Stops and deletes throwaway clusters whose test process is gone.
+    static func sweepAbandonedThrowaways() {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/tmp") else { return }
+        for entry in entries where entry.hasPrefix("concord-test-") {
+            let path = "/tmp/" + entry
+            guard let text = try? String(contentsOfFile: path + "/owner.pid", encoding: .utf8),
+                  let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)),
+                  kill(pid, 0) != 0, errno == ESRCH else { continue }
+            if let binaries = try? binaries() {
+                let user = try? serviceAccount()
+                _ = try? execute(binaries.pgCtl, ["stop", "-D", path + "/postgres", "-m", "immediate"], as: user ?? nil)
+            }
+            try? FileManager.default.removeItem(atPath: path)
+        }
+    }
+}

@@ -1,0 +1,127 @@
+import CCrypto
+import Foundation
+import Logging
+
+/// Applies `Migrations/NNNN_description.sql` in order, each once, each in its own transaction,
+/// recording a SHA-256 checksum in `schema_migrations`. An applied file that was edited stops
+/// start-up; a session advisory lock lets several instances start at once.
+public struct Migrator: Sendable {
+    public struct Migration: Sendable, Equatable {
+        public let version: Int
+        public let name: String
+        public let sql: String
+        public let checksum: String
+    }
+
+    /// Why migrating stopped; the description is the one line start-up prints.
+    public enum Failure: Error, CustomStringConvertible {
+        case badFileName(String)
+        case duplicateVersion(Int)
+        case edited(name: String)
+        case failed(name: String, reason: String)
+
+        public var description: String {
+            switch self {
+            case .badFileName(let name): "migration file \(name) is not named NNNN_description.sql"
+            case .duplicateVersion(let version): "two migration files have version \(version)"
+            case .edited(let name): "migration \(name) was edited after it was applied; restore it and add a new migration instead"
+            case .failed(let name, let reason): "migration \(name) failed: \(reason)"
+            }
+        }
+    }
+
+    /// The advisory lock key every instance takes while migrating ("concord-m" as an integer).
+    static let lockKey: Int64 = 0x636F_6E63_6F72_646D
+
+    public let migrations: [Migration]
+    let logger: Logger
+
+    public init(migrations: [Migration], logger: Logger) {
+        self.migrations = migrations.sorted { $0.version < $1.version }
+        self.logger = logger
+    }
+
+    /// Reads every `*.sql` file of `directory`.
+    public static func load(directory: URL, logger: Logger) throws -> Migrator {
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".sql") }.sorted()
+        var migrations: [Migration] = []
+        for name in names {
+            guard let underscore = name.firstIndex(of: "_"), let version = Int(name[..<underscore]) else {
+                throw Failure.badFileName(name)
+            }
+            if migrations.contains(where: { $0.version == version }) { throw Failure.duplicateVersion(version) }
+            let data = try Data(contentsOf: directory.appendingPathComponent(name))
+            migrations.append(Migration(version: version, name: name, sql: String(decoding: data, as: UTF8.self),
+                                        checksum: sha256Hex(Array(data))))
+        }
+        return Migrator(migrations: migrations, logger: logger)
+    }
+
+    /// Applies what is pending; returns the names applied.
+    @discardableResult
+    public func migrate(connectionString: String) throws -> [String] {
+        let connection = try PostgresConnection(connectionString: connectionString, statementTimeoutMilliseconds: 0,
+                                                applicationName: "concord-migrate")
+        defer { connection.close() }
+        // Session-level lock: held across the per-migration transactions, released on close.
+        try connection.query("SELECT pg_advisory_lock(\(Self.lockKey))")
+        defer { _ = try? connection.query("SELECT pg_advisory_unlock(\(Self.lockKey))") }
+        try connection.execute(unsafeText: """
+            CREATE TABLE IF NOT EXISTS schema_migrations (
+                version integer PRIMARY KEY,
+                name text NOT NULL,
+                checksum text NOT NULL,
+                applied_at timestamptz NOT NULL DEFAULT now()
+            )
+            """)
+        let applied = try appliedChecksums(connection)
+        var done: [String] = []
+        for migration in migrations {
+            if let checksum = applied[migration.version] {
+                guard checksum == migration.checksum else { throw Failure.edited(name: migration.name) }
+                continue
+            }
+            do {
+                try connection.execute(unsafeText: "BEGIN")
+                try connection.execute(unsafeText: migration.sql)
+                try connection.query("""
+                    INSERT INTO schema_migrations (version, name, checksum) \
+                    VALUES (\(migration.version), \(migration.name), \(migration.checksum))
+                    """)
+                try connection.execute(unsafeText: "COMMIT")
+            } catch {
+                try? connection.execute(unsafeText: "ROLLBACK")
+                throw Failure.failed(name: migration.name, reason: "\(error)")
+            }
+            logger.info("applied migration", metadata: ["migration": "\(migration.name)"])
+            done.append(migration.name)
+        }
+        return done
+    }
+
+    /// Names of migrations not yet applied (empty when the schema is current).
+    public func pending(connection: PostgresConnection) throws -> [String] {
+        let exists = try connection.query("SELECT to_regclass('schema_migrations') IS NOT NULL AS present").first?
+            .decode("present", as: Bool.self) ?? false
+        guard exists else { return migrations.map(\.name) }
+        let applied = try appliedChecksums(connection)
+        return migrations.filter { applied[$0.version] == nil }.map(\.name)
+    }
+
+    private func appliedChecksums(_ connection: PostgresConnection) throws -> [Int: String] {
+        var applied: [Int: String] = [:]
+        for row in try connection.query("SELECT version, checksum FROM schema_migrations").rows {
+            applied[try row.decode("version")] = try row.decode("checksum", as: String.self)
+        }
+        return applied
+    }
+
+    static func sha256Hex(_ bytes: [UInt8]) -> String {
+        var digest = [UInt8](repeating: 0, count: 32)
+        var length: UInt32 = 0
+        _ = bytes.withUnsafeBufferPointer { input in
+            EVP_Digest(input.baseAddress, input.count, &digest, &length, EVP_sha256(), nil)
+        }
+        return digest.map { String(format: "%02x", $0) }.joined()
+    }
+}

@@ -1,0 +1,103 @@
+/// A statement with its parameters kept apart from its text: `"… WHERE id = \(id)"` becomes
+/// `… WHERE id = $1` plus a bound value, so user input can never become SQL. Raw text needs
+/// the visibly unsafe `\(unsafeRaw:)` spelling.
+public struct SQL: Sendable, ExpressibleByStringInterpolation, CustomStringConvertible {
+    public private(set) var text: String
+    public private(set) var binds: [PostgresBind]
+
+    public init(stringLiteral value: String) {
+        text = value
+        binds = []
+    }
+
+    public init(stringInterpolation: StringInterpolation) {
+        text = stringInterpolation.text
+        binds = stringInterpolation.binds
+    }
+
+    public init(unsafeRaw text: String) {
+        self.text = text
+        binds = []
+    }
+
+    /// Appends another fragment, renumbering its parameters.
+    public mutating func append(_ other: SQL) {
+        text += Self.renumber(other.text, offset: binds.count)
+        binds += other.binds
+    }
+
+    public static func + (lhs: SQL, rhs: SQL) -> SQL {
+        var result = lhs
+        result.append(rhs)
+        return result
+    }
+
+    /// Joins fragments with `separator` (e.g. `" AND "` for filters).
+    public static func join(_ parts: [SQL], separator: String) -> SQL {
+        var result = SQL(unsafeRaw: "")
+        for (index, part) in parts.enumerated() {
+            if index > 0 { result.append(SQL(unsafeRaw: separator)) }
+            result.append(part)
+        }
+        return result
+    }
+
+    /// Shows the text only: parameters may be personal data and stay out of logs.
+    public var description: String { text }
+
+    public struct StringInterpolation: StringInterpolationProtocol, Sendable {
+        var text = ""
+        var binds: [PostgresBind] = []
+
+        public init(literalCapacity: Int, interpolationCount: Int) {
+            text.reserveCapacity(literalCapacity + interpolationCount * 3)
+        }
+
+        public mutating func appendLiteral(_ literal: String) { text += literal }
+
+        /// A bound parameter.
+        public mutating func appendInterpolation<T: PostgresEncodable>(_ value: T) {
+            binds.append(value.postgresBind)
+            text += "$\(binds.count)"
+        }
+
+        /// A bound parameter that may be NULL.
+        public mutating func appendInterpolation<T: PostgresEncodable>(_ value: T?) {
+            binds.append(value?.postgresBind ?? PostgresBind(text: nil, type: T.postgresType))
+            text += "$\(binds.count)"
+        }
+
+        /// An embedded fragment whose own parameters are renumbered.
+        public mutating func appendInterpolation(_ fragment: SQL) {
+            text += SQL.renumber(fragment.text, offset: binds.count)
+            binds += fragment.binds
+        }
+
+        /// Raw text spliced into the statement: only for identifiers and keywords the code
+        /// itself chose, never for input.
+        public mutating func appendInterpolation(unsafeRaw raw: String) { text += raw }
+    }
+
+    /// Shifts `$n` placeholders by `offset` (skipping quoted text is unnecessary: fragments
+    /// built here never contain literal `$` inside strings).
+    static func renumber(_ text: String, offset: Int) -> String {
+        guard offset > 0, text.contains("$") else { return text }
+        var result = ""
+        var index = text.startIndex
+        while index < text.endIndex {
+            let character = text[index]
+            if character == "$" {
+                var end = text.index(after: index)
+                while end < text.endIndex, text[end].isASCII, text[end].isNumber { end = text.index(after: end) }
+                if end > text.index(after: index), let n = Int(text[text.index(after: index)..<end]) {
+                    result += "$\(n + offset)"
+                    index = end
+                    continue
+                }
+            }
+            result.append(character)
+            index = text.index(after: index)
+        }
+        return result
+    }
+}

@@ -1,0 +1,83 @@
+/// Compact JSON output: no whitespace, members in stored order, numbers as their literal text.
+///
+/// Only what JSON requires is escaped (`"`, `\` and control characters, the latter as
+/// `\u00XX`); all other UTF-8 is written as is, since every client we serve reads UTF-8 and
+/// escaping it would only make bodies larger.
+public enum JSONWriter {
+    /// The UTF-8 bytes of `value`. Output re-parses with `JSONParser` to an equal value.
+    ///
+    /// A `.number` whose text is not valid JSON number syntax is a programming error (parsed
+    /// and encoded numbers are always valid): it fails an assertion in debug builds and is
+    /// written as `null` in release builds, so a response is never invalid JSON.
+    public static func serialize(_ value: JSONValue) -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(256)
+        write(value, into: &output)
+        return output
+    }
+
+    /// Appends `value` to `output`, for callers that frame JSON inside a larger buffer.
+    public static func write(_ value: JSONValue, into output: inout [UInt8]) {
+        switch value {
+        case .null:
+            output.append(contentsOf: "null".utf8)
+        case .bool(let flag):
+            output.append(contentsOf: (flag ? "true" : "false").utf8)
+        case .number(let text):
+            if JSONNumberText.isValid(text.utf8) {
+                output.append(contentsOf: text.utf8)
+            } else {
+                assertionFailure("JSONValue.number holds invalid number text")
+                output.append(contentsOf: "null".utf8)
+            }
+        case .string(let string):
+            writeString(string, into: &output)
+        case .array(let elements):
+            output.append(UInt8(ascii: "["))
+            for (position, element) in elements.enumerated() {
+                if position > 0 { output.append(UInt8(ascii: ",")) }
+                write(element, into: &output)
+            }
+            output.append(UInt8(ascii: "]"))
+        case .object(let object):
+            output.append(UInt8(ascii: "{"))
+            for (position, member) in object.entries.enumerated() {
+                if position > 0 { output.append(UInt8(ascii: ",")) }
+                writeString(member.key, into: &output)
+                output.append(UInt8(ascii: ":"))
+                write(member.value, into: &output)
+            }
+            output.append(UInt8(ascii: "}"))
+        }
+    }
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
+    /// Copies runs of bytes that need no escaping in one append each.
+    static func writeString(_ string: String, into output: inout [UInt8]) {
+        output.append(UInt8(ascii: "\""))
+        var string = string
+        string.withUTF8 { utf8 in
+            var runStart = 0
+            for i in 0..<utf8.count {
+                let byte = utf8[i]
+                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+                if runStart < i { output.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<i])) }
+                runStart = i + 1
+                output.append(UInt8(ascii: "\\"))
+                switch byte {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"):
+                    output.append(byte)
+                default:
+                    output.append(UInt8(ascii: "u"))
+                    output.append(UInt8(ascii: "0"))
+                    output.append(UInt8(ascii: "0"))
+                    output.append(hexDigits[Int(byte >> 4)])
+                    output.append(hexDigits[Int(byte & 0x0F)])
+                }
+            }
+            if runStart < utf8.count { output.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...])) }
+        }
+        output.append(UInt8(ascii: "\""))
+    }
+}

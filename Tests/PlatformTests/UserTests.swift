@@ -1,0 +1,127 @@
+import Foundation
+import Routing
+import Testing
+import TestSupport
+
+/// `/users` and `/api-keys`: validation, versions, pagination, events.
+@Suite struct UserTests {
+    let app: TestApp
+    let admin: APIClient
+
+    init() throws {
+        app = try TestApp()
+        admin = app.client()
+    }
+
+    func createUser(_ email: String, role: String = "sales") throws -> APIClient.Reply {
+        try admin.post("/users", #"{"name":"Someone","email":"\#(email)","role":"\#(role)"}"#)
+    }
+
+    @Test func create_returns201WithLocationAndETag() throws {
+        let reply = try createUser("ann@example.com")
+        #expect(reply.status == 201)
+        let id = try #require(reply["id"]?.stringValue)
+        #expect(reply.header("Location") == "/users/\(id)")
+        #expect(reply.header("ETag") == "\"1\"")
+        #expect(reply["active"] == .bool(true))
+        #expect(reply["created_at"]?.stringValue?.hasSuffix("Z") == true)
+    }
+
+    @Test func duplicateEmail_isConflict_caseInsensitively() throws {
+        #expect(try createUser("Bob@Example.com").status == 201)
+        let again = try createUser("bob@example.COM")
+        #expect(again.status == 409)
+        #expect(again.code == "duplicate_user")
+    }
+
+    @Test func invalidFields_are422WithFieldPaths() throws {
+        let reply = try admin.post("/users", #"{"name":"","email":"nope","role":"king"}"#)
+        #expect(reply.status == 422)
+        #expect(reply.text.contains("role"))
+        let fields = try admin.post("/users", #"{"name":"","email":"nope","role":"sales"}"#)
+        #expect(fields.status == 422)
+        #expect(fields.text.contains(#""field":"name""#))
+        #expect(fields.text.contains(#""field":"email""#))
+    }
+
+    @Test func unknownAndReadOnlyFields_areNamed() throws {
+        let unknown = try admin.post("/users", #"{"name":"a","email":"a@example.com","role":"sales","rolle":"x"}"#)
+        #expect(unknown.status == 422)
+        #expect(unknown.code == "unknown_field")
+        let readOnly = try admin.post("/users", #"{"id":"00000000-0000-0000-0000-000000000000","name":"a","email":"a@example.com","role":"sales"}"#)
+        #expect(readOnly.status == 422)
+        #expect(readOnly.code == "read_only_field")
+    }
+
+    @Test func patch_withStaleIfMatch_is412WithCurrentVersion() throws {
+        let id = try #require(try createUser("cat@example.com")["id"]?.stringValue)
+        let first = try admin.patch("/users/\(id)", #"{"role":"finance"}"#, headers: [("If-Match", "\"1\"")])
+        #expect(first.status == 200)
+        #expect(first.header("ETag") == "\"2\"")
+        let stale = try admin.patch("/users/\(id)", #"{"role":"sales"}"#, headers: [("If-Match", "\"1\"")])
+        #expect(stale.status == 412)
+        #expect(stale["current_version"] == .number("2"))
+        #expect(stale.header("ETag") == "\"2\"")
+    }
+
+    @Test func get_withMatchingIfNoneMatch_is304() throws {
+        let id = try #require(try createUser("dan@example.com")["id"]?.stringValue)
+        let fresh = try admin.get("/users/\(id)", headers: [("If-None-Match", "\"1\"")])
+        #expect(fresh.status == 304)
+        #expect(fresh.body.isEmpty)
+        #expect(try admin.get("/users/\(id)", headers: [("If-None-Match", "\"7\"")]).status == 200)
+    }
+
+    @Test func list_pagesWithKeysetCursor_withoutDuplicatesOrGaps() throws {
+        for index in 0..<7 { _ = try createUser("page\(index)@example.com") }
+        var seen: [String] = []
+        var cursor: String? = nil
+        repeat {
+            let path = "/users?limit=3" + (cursor.map { "&cursor=\($0)" } ?? "")
+            let page = try admin.get(path)
+            #expect(page.status == 200)
+            for user in page["data"]?.arrayValue ?? [] { seen.append(user.objectValue?["id"]?.stringValue ?? "") }
+            cursor = page["next_cursor"]?.stringValue
+        } while cursor != nil
+        #expect(seen.count == 8)  // seven plus the admin
+        #expect(Set(seen).count == 8)
+    }
+
+    @Test func list_limitRules() throws {
+        #expect(try admin.get("/users?limit=0").status == 400)
+        #expect(try admin.get("/users?limit=500").status == 200)
+        #expect(try admin.get("/users?cursor=garbage").code == "invalid_cursor")
+        #expect(try admin.get("/users?color=red").code == "unknown_parameter")
+    }
+
+    @Test func cursorReusedWithOtherFilters_is400() throws {
+        for index in 0..<3 { _ = try createUser("filter\(index)@example.com") }
+        let page = try admin.get("/api-keys?limit=1")
+        let cursor = try #require(page["next_cursor"]?.stringValue ?? "x")
+        let mine = try #require(try admin.get("/me")["id"]?.stringValue)
+        let other = try admin.get("/api-keys?limit=1&user_id=\(mine)&cursor=\(cursor)")
+        #expect(other.status == 400)
+    }
+
+    @Test func writes_appendEventsAndHistory() throws {
+        let id = try #require(try createUser("eve@example.com")["id"]?.stringValue)
+        _ = try admin.patch("/users/\(id)", #"{"name":"Eve"}"#)
+        let feed = try admin.get("/events?types=user.created,user.updated")
+        let types = feed["data"]?.arrayValue?.compactMap { $0.objectValue?["type"]?.stringValue } ?? []
+        #expect(types.contains("user.created"))
+        #expect(types.contains("user.updated"))
+        let sequences = feed["data"]?.arrayValue?.compactMap { $0.objectValue?["sequence"]?.stringValue.flatMap(Int.init) ?? nil } ?? []
+        #expect(sequences == sequences.sorted())
+    }
+
+    @Test func sqlInjectionAttempts_stayData() throws {
+        let name = "Robert'); DROP TABLE users; --"
+        let reply = try admin.post("/users", #"{"name":"\#(name)","email":"bobby@example.com","role":"sales"}"#)
+        #expect(reply.status == 201)
+        #expect(reply["name"] == .string(name))
+        #expect(try admin.get("/users/'%20OR%201=1--").status == 404)
+        #expect(try admin.get("/api-keys?user_id=1%27%20OR%20%271%27=%271").status == 400)
+        #expect(try admin.get("/users?cursor=JyBPUiAxPTEgLS0").status == 400)
+        #expect(try TestSQL.scalar(app.databaseURL, "SELECT count(*) FROM users") == "2")
+    }
+}

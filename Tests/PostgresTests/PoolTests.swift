@@ -1,0 +1,133 @@
+import Foundation
+import Logging
+import Postgres
+import Routing
+import Synchronization
+import Testing
+import TestSupport
+
+/// The pool and transactions against a real PostgreSQL.
+@Suite struct PoolTests {
+    let logger = Logger(label: "test")
+
+    @Test func manyThreads_smallPool_allSucceed_andNothingLeaks() throws {
+        let url = try TestCluster.freshDatabase()
+        let pool = ConnectionPool(connectionString: url, options: .init(size: 3, checkoutTimeout: 20), logger: logger)
+        defer { pool.close() }
+        try pool.transaction { tx in try tx.execute("CREATE TABLE tally (n int NOT NULL)") }
+        let failures = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: 40) { _ in
+            for _ in 0..<10 {
+                do {
+                    try pool.transaction { tx in try tx.execute("INSERT INTO tally VALUES (\(1))") }
+                } catch {
+                    failures.add(1, ordering: .relaxed)
+                }
+            }
+        }
+        #expect(failures.load(ordering: .relaxed) == 0)
+        #expect(pool.inUse == 0)
+        #expect(try pool.transaction { tx in try tx.first("SELECT count(*) AS n FROM tally")!.decode("n", as: Int.self) } == 400)
+        let open = try TestSQL.scalar(url, "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'concord'")
+        #expect(Int(open)! <= 3)
+    }
+
+    @Test func checkoutTimesOut_whenEveryConnectionIsHeld() throws {
+        let url = try TestCluster.freshDatabase()
+        let pool = ConnectionPool(connectionString: url, options: .init(size: 1, checkoutTimeout: 0.2), logger: logger)
+        defer { pool.close() }
+        try pool.withConnection { _ in
+            let started = Date()
+            #expect {
+                try pool.withConnection { _ in }
+            } throws: { error in
+                if case PostgresError.poolExhausted = error { return true }
+                return false
+            }
+            #expect(Date().timeIntervalSince(started) < 1)
+        }
+    }
+
+    @Test func throwingBody_rollsBack() throws {
+        let url = try TestCluster.freshDatabase()
+        let pool = ConnectionPool(connectionString: url, options: .init(size: 2), logger: logger)
+        defer { pool.close() }
+        try pool.transaction { tx in try tx.execute("CREATE TABLE t (v text)") }
+        struct Stop: Error {}
+        #expect(throws: Stop.self) {
+            try pool.transaction { tx in
+                try tx.execute("INSERT INTO t VALUES (\("kept?"))")
+                throw Stop()
+            }
+        }
+        #expect(try TestSQL.scalar(url, "SELECT count(*) FROM t") == "0")
+        #expect(pool.inUse == 0)
+    }
+
+    @Test func serializationFailures_areRetried() throws {
+        let url = try TestCluster.freshDatabase()
+        let pool = ConnectionPool(connectionString: url, options: .init(size: 8, maxTransactionRetries: 20), logger: logger)
+        defer { pool.close() }
+        try pool.transaction { tx in
+            try tx.execute("CREATE TABLE account (id int PRIMARY KEY, balance int NOT NULL)")
+            try tx.execute("INSERT INTO account VALUES (1, 0)")
+        }
+        let attempts = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: 8) { _ in
+            for _ in 0..<5 {
+                try? pool.transaction { tx in
+                    attempts.add(1, ordering: .relaxed)
+                    try tx.execute("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE")
+                    let balance: Int = try tx.first("SELECT balance FROM account WHERE id = 1")!.decode("balance")
+                    try tx.execute("UPDATE account SET balance = \(balance + 1) WHERE id = 1")
+                }
+            }
+        }
+        // Every increment landed despite the conflicts, and some were retried.
+        #expect(try TestSQL.scalar(url, "SELECT balance FROM account") == "40")
+        #expect(attempts.load(ordering: .relaxed) > 40)
+    }
+
+    @Test func uniqueViolation_namesTheConstraint() throws {
+        let url = try TestCluster.freshDatabase()
+        let pool = ConnectionPool(connectionString: url, options: .init(size: 2), logger: logger)
+        defer { pool.close() }
+        try pool.transaction { tx in try tx.execute("CREATE TABLE u (email text CONSTRAINT u_email_key UNIQUE)") }
+        try pool.transaction { tx in try tx.execute("INSERT INTO u VALUES (\("a@b.c"))") }
+        #expect {
+            try pool.transaction { tx in try tx.execute("INSERT INTO u VALUES (\("a@b.c"))") }
+        } throws: { error in
+            guard let error = error as? PostgresError else { return false }
+            return error.state == .uniqueViolation && error.constraint == "u_email_key" && error.problem.code == .conflict
+        }
+    }
+
+    @Test func everyParameterKind_roundTrips_andInjectionStaysData() throws {
+        let url = try TestCluster.freshDatabase()
+        let pool = ConnectionPool(connectionString: url, options: .init(size: 1), logger: logger)
+        defer { pool.close() }
+        let hostile = "'; DROP TABLE users; -- \" \\ $1"
+        let id = UUID()
+        let now = Date(timeIntervalSince1970: 1_795_000_000.123456)
+        let quantity = try #require(try? ExactDecimal(parsing: "12.345"))
+        let json = JSONValue.object(JSONObject([("k", .string(hostile))]))
+        let row = try pool.transaction { tx in
+            try tx.first("""
+                SELECT \(hostile)::text AS s, \(42)::int8 AS i, \(Int64(-7)) AS l, \(true) AS b, \(id) AS u, \(now) AS t,
+                       \(quantity) AS q, \(json) AS j, \([hostile, "plain"]) AS a, \(nil as String?)::text AS n
+                """)!
+        }
+        #expect(try row.decode("s", as: String.self) == hostile)
+        #expect(try row.decode("i", as: Int.self) == 42)
+        #expect(try row.decode("l", as: Int64.self) == -7)
+        #expect(try row.decode("b", as: Bool.self) == true)
+        #expect(try row.decode("u", as: UUID.self) == id)
+        #expect(abs(try row.decode("t", as: Date.self).timeIntervalSince(now)) < 0.000_001)
+        #expect(try row.decode("q", as: ExactDecimal.self) == quantity)
+        #expect(try row.decode("j", as: JSONValue.self) == json)
+        #expect(try row.decode("a", as: [String].self) == [hostile, "plain"])
+        #expect(try row.decodeIfPresent("n", as: String.self) == nil)
+        #expect(throws: PostgresError.self) { try row.decode("n", as: String.self) }
+        #expect(throws: PostgresError.self) { try row.decode("s", as: Int.self) }
+    }
+}

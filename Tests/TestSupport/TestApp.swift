@@ -1,0 +1,51 @@
+import App
+import Foundation
+import Logging
+import Platform
+import Routing
+
+/// The whole application on a free loopback port against a fresh database, with a known
+/// admin key. Stopped with `stop()` or at deinit.
+public final class TestApp: @unchecked Sendable {
+    public let server: ConcordServer
+    public let databaseURL: String
+    public let adminKey: String
+    public var port: Int { server.port }
+
+    public init(databaseURL: String? = nil, configure: (inout Configuration) -> Void = { _ in }) throws {
+        self.databaseURL = try databaseURL ?? TestCluster.freshDatabase()
+        adminKey = TestApp.newKey()
+        var configuration = Configuration()
+        configuration.port = 0
+        configuration.databaseURL = self.databaseURL
+        configuration.adminAPIKey = adminKey
+        configuration.databasePoolSize = 8
+        configuration.workers = 8
+        configure(&configuration)
+        var logger = Logger(label: "test")
+        logger.logLevel = ProcessInfo.processInfo.environment["CONCORD_TEST_LOG"] == nil ? .critical : .debug
+        server = ConcordServer(configuration: configuration, logger: logger)
+        try server.start()
+    }
+
+    /// A well-formed key that no database holds yet.
+    public static func newKey() -> String {
+        "ck_\(Crypto.randomAlphanumeric(8))_\(Crypto.randomAlphanumeric(40))"
+    }
+
+    /// A client that authenticates as the admin (or with `key`, or anonymously with "").
+    public func client(key: String? = nil) -> APIClient {
+        APIClient(port: port, key: key ?? adminKey)
+    }
+
+    private var stopped = false
+
+    public func stop() {
+        guard !stopped else { return }
+        stopped = true
+        server.shutdown()
+        server.waitUntilStopped()
+    }
+
+    deinit { stop() }
+}
