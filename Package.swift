@@ -25,7 +25,7 @@ let package = Package(
         ),
         .target(
             name: "Postgres",
-            dependencies: ["CLibPQ", "CCrypto", "Routing", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["CLibPQ", "CCrypto", "CLinuxShims", "Routing", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
             name: "Platform",

@@ -119,6 +119,9 @@ public struct RequestParser: Sendable {
             let end = all.count
             var i = start + headScanOffset
             while i < end {
+                // The head runs from `start` through byte `i`; checked before the byte is
+                // looked at, so the answer never depends on how the bytes were split.
+                if i - start + 1 > limits.maxHeaderBytes { throw HTTPParseError.headersTooLarge }
                 let byte = all[i]
                 if byte == 10 {
                     // RFC 9112 §2.2: a bare LF is not a line end here; refusing it keeps us in
@@ -129,7 +132,6 @@ public struct RequestParser: Sendable {
                     throw HTTPParseError.bad("bare CR in header section")
                 }
                 i += 1
-                if i - start > limits.maxHeaderBytes { throw HTTPParseError.headersTooLarge }
             }
             headScanOffset = max(0, end - start - 1)
             return nil

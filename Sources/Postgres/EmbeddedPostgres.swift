@@ -1,3 +1,4 @@
+import CLinuxShims
 import Foundation
 
 /// A PostgreSQL cluster that Concord owns: created with `initdb` on first start, served by the
@@ -61,7 +62,7 @@ public final class EmbeddedPostgres: @unchecked Sendable {
     }
 
     /// A cluster for one test process: in a fresh temporary directory, durability switched off
-    /// (it is thrown away), removed by `stop()`. Clusters left behind by killed test processes
+    /// (it is thrown away), removed by `destroy()`. Clusters left behind by killed test processes
     /// are stopped and removed first.
     public static func throwaway() throws -> EmbeddedPostgres {
         sweepAbandonedThrowaways()
@@ -105,18 +106,24 @@ public final class EmbeddedPostgres: @unchecked Sendable {
         }
     }
 
-    /// Stops the cluster if this object started it; a throwaway cluster is also deleted.
-    public func stop() {
+    /// Stops the cluster if this object started it, after its sessions end and its data is
+    /// on disk.
+    public func stop() { stop(mode: "fast") }
+
+    private func stop(mode: String) {
         lock.withLock {
             guard startedHere, let binaries = try? Self.binaries(), let runAs = try? Self.serviceAccount() else { return }
-            let mode = removeOnStop ? "immediate" : "fast"
             _ = try? run(binaries.pgCtl, ["stop", "-w", "-t", "60", "-D", dataDirectory, "-m", mode], as: runAs)
             startedHere = false
-            if removeOnStop {
-                try? FileManager.default.removeItem(atPath: directory)
-                if socketDirectory.hasPrefix("/tmp/concord-pg-") { try? FileManager.default.removeItem(atPath: socketDirectory) }
-            }
         }
+    }
+
+    /// Stops a throwaway cluster at once (its data is about to go) and deletes its files.
+    public func destroy() {
+        guard removeOnStop else { return stop() }
+        stop(mode: "immediate")
+        try? FileManager.default.removeItem(atPath: directory)
+        if socketDirectory.hasPrefix("/tmp/concord-pg-") { try? FileManager.default.removeItem(atPath: socketDirectory) }
     }
 
     /// Creates a database, optionally as a copy of `template`.
@@ -209,32 +216,34 @@ public final class EmbeddedPostgres: @unchecked Sendable {
     }
 
     /// Runs a program to completion, its output collected through a file: `pg_ctl start`
-    /// leaves a daemon holding inherited descriptors, so a pipe would never reach end-of-file.
+    /// leaves a daemon behind, which must inherit none of our descriptors (Foundation's
+    /// `Process` would wait on one of them forever) nor our blocked signals.
     static func execute(_ executable: String, _ arguments: [String], as user: String? = nil) throws -> (code: Int32, output: String) {
-        let process = Process()
-        if let user {
-            process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
-            process.arguments = ["-u", user, "--", executable] + arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = arguments
-        }
+        let argv = user.map { ["/usr/sbin/runuser", "-u", $0, "--", executable] } ?? [executable]
         var environment = ProcessInfo.processInfo.environment
         environment["LC_ALL"] = "C"
         environment.removeValue(forKey: "PGDATA")
-        process.environment = environment
+        let envp = environment.map { "\($0.key)=\($0.value)" }
         let outputPath = NSTemporaryDirectory() + "concord-pgctl-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).out"
-        FileManager.default.createFile(atPath: outputPath, contents: nil)
         defer { try? FileManager.default.removeItem(atPath: outputPath) }
-        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
-        process.standardOutput = output
-        process.standardError = output
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        try? output.close()
+        var status: Int32 = 0
+        let result = withCStrings(argv + arguments) { argvPointers in
+            withCStrings(envp) { envPointers in
+                cshim_run_to_completion(argvPointers[0], argvPointers, envPointers, outputPath, &status)
+            }
+        }
+        guard result == 0 else {
+            throw Failure(message: "cannot run \(argv[0]): \(String(cString: strerror(result)))")
+        }
         let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
-        return (process.terminationStatus, text)
+        return (status, text)
+    }
+
+    /// A NULL-terminated C string array valid for the duration of `body`.
+    private static func withCStrings<Result>(_ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?]) -> Result) -> Result {
+        let pointers = strings.map { strdup($0) } + [nil]
+        defer { pointers.forEach { free($0) } }
+        return body(pointers)
     }
 
     /// Stops and deletes throwaway clusters whose test process is gone.

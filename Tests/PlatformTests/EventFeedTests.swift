@@ -33,10 +33,11 @@ import TestSupport
                         seen.withLock { $0.append((event.sequence!, event.resourceId)) }
                         after = event.sequence!
                     }
-                    if finished && page.isEmpty {
-                        // One more round after the last publish, then stop.
-                        _ = try? events.publish()
-                        if (try? events.feed(after: after, types: [], limit: 1))?.isEmpty ?? true { break }
+                    // Done when every writer has finished, every event is numbered and read.
+                    if finished && page.isEmpty,
+                       (try? TestSQL.scalar(url, "SELECT count(*) FROM events WHERE sequence IS NULL")) == "0",
+                       (try? events.feed(after: after, types: [], limit: 1))?.isEmpty == true {
+                        break
                     }
                 }
                 usleep(1_000)
@@ -44,7 +45,7 @@ import TestSupport
         }
         poller.start()
 
-        DispatchQueue.concurrentPerform(iterations: writers) { writer in
+        concurrently(writers) { writer in
             for index in 0..<perWriter {
                 let id = UUID()
                 try? pool.transaction { tx in
@@ -73,9 +74,11 @@ import TestSupport
         let app = try TestApp()
         let admin = app.client()
         for index in 0..<3 { _ = try admin.post("/users", #"{"name":"U\#(index)","email":"u\#(index)@example.com","role":"sales"}"#) }
+        // Events are numbered shortly after commit; an integrator polls until they show.
+        #expect(try eventually { try admin.get("/events?types=user.created")["data"]?.arrayValue?.count == 3 })
         let users = try admin.get("/events?types=user.created&limit=2")
         #expect(users["data"]?.arrayValue?.count == 2)
-        let next = try #require(users["next_after"]?.stringValue)
+        let next = try #require(users["next_after"]?.numberText)
         let rest = try admin.get("/events?types=user.created&after=\(next)")
         #expect(rest["data"]?.arrayValue?.count == 1)
         #expect(try admin.get("/events?after=-1").status == 400)

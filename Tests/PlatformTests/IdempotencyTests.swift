@@ -58,7 +58,7 @@ import TestSupport
     @Test func concurrentRequests_withSameKey_doTheWorkOnce() throws {
         let body = #"{"name":"Con","email":"con@example.com","role":"sales"}"#
         let statuses = Mutex<[Int]>([])
-        DispatchQueue.concurrentPerform(iterations: 12) { _ in
+        concurrently(12) { _ in
             let reply = try? app.client().post("/users", body, headers: [("Idempotency-Key", "same-key")])
             statuses.withLock { $0.append(reply?.status ?? -1) }
         }

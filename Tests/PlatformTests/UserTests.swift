@@ -106,11 +106,12 @@ import TestSupport
     @Test func writes_appendEventsAndHistory() throws {
         let id = try #require(try createUser("eve@example.com")["id"]?.stringValue)
         _ = try admin.patch("/users/\(id)", #"{"name":"Eve"}"#)
+        #expect(try eventually { try admin.get("/events?types=user.updated")["data"]?.arrayValue?.count == 1 })
         let feed = try admin.get("/events?types=user.created,user.updated")
         let types = feed["data"]?.arrayValue?.compactMap { $0.objectValue?["type"]?.stringValue } ?? []
         #expect(types.contains("user.created"))
         #expect(types.contains("user.updated"))
-        let sequences = feed["data"]?.arrayValue?.compactMap { $0.objectValue?["sequence"]?.stringValue.flatMap(Int.init) ?? nil } ?? []
+        let sequences = feed["data"]?.arrayValue?.compactMap { $0.objectValue?["sequence"]?.numberText.flatMap(Int.init) ?? nil } ?? []
         #expect(sequences == sequences.sorted())
     }
 

@@ -8,7 +8,7 @@ import TestSupport
 @Suite struct DatabaseRestartTests {
     @Test func serverRecovers_afterDatabaseRestart_withoutRestartingItself() throws {
         let cluster = try EmbeddedPostgres.throwaway()
-        defer { cluster.stop() }
+        defer { cluster.destroy() }
         try cluster.createDatabase("concord")
         let url = cluster.connectionString.replacingOccurrences(of: "dbname=postgres", with: "dbname=concord")
         let app = try TestApp(databaseURL: url)

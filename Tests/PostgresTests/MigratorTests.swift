@@ -56,7 +56,7 @@ import TestSupport
         let migrator = try Migrator.load(directory: dir, logger: logger)
         let failures = DispatchQueue(label: "failures")
         nonisolated(unsafe) var errors: [String] = []
-        DispatchQueue.concurrentPerform(iterations: 3) { _ in
+        concurrently(3) { _ in
             do { try migrator.migrate(connectionString: url) } catch { failures.sync { errors.append("\(error)") } }
         }
         #expect(errors.isEmpty, "\(errors)")

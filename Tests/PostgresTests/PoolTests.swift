@@ -16,7 +16,7 @@ import TestSupport
         defer { pool.close() }
         try pool.transaction { tx in try tx.execute("CREATE TABLE tally (n int NOT NULL)") }
         let failures = Atomic<Int>(0)
-        DispatchQueue.concurrentPerform(iterations: 40) { _ in
+        concurrently(40) { _ in
             for _ in 0..<10 {
                 do {
                     try pool.transaction { tx in try tx.execute("INSERT INTO tally VALUES (\(1))") }
@@ -28,7 +28,7 @@ import TestSupport
         #expect(failures.load(ordering: .relaxed) == 0)
         #expect(pool.inUse == 0)
         #expect(try pool.transaction { tx in try tx.first("SELECT count(*) AS n FROM tally")!.decode("n", as: Int.self) } == 400)
-        let open = try TestSQL.scalar(url, "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'concord'")
+        let open = try TestSQL.scalar(url, "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'concord' AND datname = current_database() AND pid <> pg_backend_pid()")
         #expect(Int(open)! <= 3)
     }
 
@@ -73,12 +73,14 @@ import TestSupport
             try tx.execute("INSERT INTO account VALUES (1, 0)")
         }
         let attempts = Atomic<Int>(0)
-        DispatchQueue.concurrentPerform(iterations: 8) { _ in
+        concurrently(8) { _ in
             for _ in 0..<5 {
                 try? pool.transaction { tx in
                     attempts.add(1, ordering: .relaxed)
                     try tx.execute("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE")
                     let balance: Int = try tx.first("SELECT balance FROM account WHERE id = 1")!.decode("balance")
+                    // Hold the snapshot long enough that concurrent transactions overlap.
+                    try tx.execute("SELECT pg_sleep(0.01)")
                     try tx.execute("UPDATE account SET balance = \(balance + 1) WHERE id = 1")
                 }
             }

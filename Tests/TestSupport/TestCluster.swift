@@ -72,7 +72,7 @@ public enum TestCluster {
 
     private static func stopAtExit() {
         let cluster = state.withLock { $0.cluster }
-        cluster?.stop()
+        cluster?.destroy()
     }
 }
 

@@ -32,3 +32,10 @@ void cshim_ignore_sigpipe(void);
 int cshim_accept_nonblocking(int listener);
 
 #endif
+
+/// Runs `path` with `argv`/`envp` and waits for it. Stdin is /dev/null, stdout and stderr go to
+/// `output_path`, no other descriptor is inherited (a daemon the program leaves behind must not
+/// hold ours), and the signal mask and dispositions are reset (the server blocks SIGTERM for its
+/// signalfd and ignores SIGPIPE; a child must not inherit either). Returns 0 or an errno value.
+int cshim_run_to_completion(const char *path, char *const argv[], char *const envp[],
+                            const char *output_path, int *exit_status);
