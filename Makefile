@@ -20,6 +20,9 @@ test: deps
 bench: deps
 	bench/run.sh
 
+docker-test:
+	scripts/docker-test.sh
+
 fuzz:
 	Fuzz/run.sh
 

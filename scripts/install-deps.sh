@@ -4,7 +4,7 @@
 # README names the version to install from swift.org.
 set -euo pipefail
 
-packages=(libpq-dev libssl-dev postgresql postgresql-contrib "$@")
+packages=(pkg-config libpq-dev libssl-dev postgresql postgresql-contrib "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

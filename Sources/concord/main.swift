@@ -13,7 +13,7 @@ struct Concord: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "concord",
         abstract: "One backend for CRM and ERP, over JSON and HTTP.",
-        subcommands: [Serve.self, Migrate.self, Users.self, APIKeys.self],
+        subcommands: [Serve.self, Migrate.self, Users.self, APIKeys.self, Health.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -145,6 +145,20 @@ struct APIKeys: ParsableCommand {
             let key = try withServices { try $0.issueKey(forEmail: user, name: name) }
             print(key)
         }
+    }
+}
+
+
+struct Health: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Exit 0 when the server on this machine answers /healthz (for container health checks).")
+
+    @Option(help: "The server's port (default: CONCORD_PORT, else 8080).")
+    var port: Int?
+
+    func run() throws {
+        let configured = ProcessInfo.processInfo.environment["CONCORD_PORT"].flatMap(Int.init)
+        guard HealthProbe.check(port: port ?? configured ?? 8080) else { throw ExitCode(1) }
     }
 }
 

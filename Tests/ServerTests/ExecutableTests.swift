@@ -15,17 +15,18 @@ import Testing
     final class Running {
         let process = Process()
         let stderr = Pipe()
+        let stdout = Pipe()
         var port = 0
 
         init(environment: [String: String] = [:], arguments: [String] = ["serve", "--port", "0"]) throws {
             process.executableURL = ExecutableTests.binary
             process.arguments = arguments
             var env = ProcessInfo.processInfo.environment
-            for (key, value) in environment { env[key] = value }
+            for (key, value) in environment { env[key] = value.isEmpty ? nil : value }  // "" unsets
             process.environment = env
             process.currentDirectoryURL = OperationsTests.repositoryRoot
             process.standardError = stderr
-            process.standardOutput = FileHandle.nullDevice
+            process.standardOutput = stdout
             try process.run()
         }
 
@@ -48,7 +49,7 @@ import Testing
 
     @Test(arguments: [SIGTERM, SIGINT])
     func signal_stopsServerCleanly_afterInFlightRequest(_ signal: Int32) throws {
-        let running = try Running(environment: ["CONCORD_LOG_LEVEL": "info"])
+        let running = try Running(environment: ["CONCORD_LOG_LEVEL": "info", "DATABASE_URL": try TestCluster.freshDatabase()])
         let port = try running.waitForPort()
         let client = try RawClient(port: port)
         try client.send("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
@@ -71,5 +72,24 @@ import Testing
         let flaggedOutput = String(decoding: flagged.stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(flagged.process.terminationStatus == 2)
         #expect(flaggedOutput.contains("CONCORD_WORKERS"))
+    }
+
+    /// `make run` on a fresh machine: no DATABASE_URL, so the server creates its own cluster in
+    /// the data directory, prints a working admin key once, and stops the cluster on SIGTERM.
+    @Test func embeddedDefault_createsItsDatabase_printsAWorkingAdminKey_andStopsIt() throws {
+        let dataDirectory = "/tmp/concord-embedded-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        defer { try? FileManager.default.removeItem(atPath: dataDirectory) }
+        let running = try Running(environment: ["CONCORD_LOG_LEVEL": "info", "CONCORD_DATA_DIR": dataDirectory, "DATABASE_URL": ""])
+        let port = try running.waitForPort()
+        let printed = String(decoding: running.stdout.fileHandleForReading.availableData, as: UTF8.self)
+        let key = try #require(printed.range(of: #"ck_[A-Za-z0-9]+_[A-Za-z0-9]+"#, options: .regularExpression).map { String(printed[$0]) })
+        let me = try APIClient(port: port, key: key).get("/me")
+        #expect(me.status == 200)
+        #expect(me["role"]?.stringValue == "admin")
+        #expect(FileManager.default.fileExists(atPath: dataDirectory + "/postgres/postmaster.pid"))
+        kill(running.process.processIdentifier, SIGTERM)
+        running.process.waitUntilExit()
+        #expect(running.process.terminationStatus == 0)
+        #expect(!FileManager.default.fileExists(atPath: dataDirectory + "/postgres/postmaster.pid"))
     }
 }
