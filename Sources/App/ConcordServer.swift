@@ -82,7 +82,7 @@ public final class ConcordServer: @unchecked Sendable {
         ], logger: logger)
 
         let serverConfiguration = ServerConfiguration(
-            host: configuration.host, port: configuration.port, workers: configuration.workers,
+            host: configuration.host, port: configuration.port, ioThreads: configuration.ioThreads, workers: configuration.workers,
             queueCapacity: max(64, configuration.workers * 64), maxConnections: configuration.maxConnections,
             limits: ParserLimits(maxBodyBytes: configuration.maxBodyBytes),
             headerReadTimeout: configuration.headerReadTimeout, bodyReadTimeout: configuration.headerReadTimeout,

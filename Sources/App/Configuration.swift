@@ -9,6 +9,8 @@ public struct Configuration: Sendable {
     public var port = 8080
     public var dataDirectory = "./.concord"
     public var adminAPIKey: String?
+    /// Default: one epoll loop per core.
+    public var ioThreads = max(1, ProcessInfo.processInfo.activeProcessorCount)
     public var workers = 16
     public var databasePoolSize = 16
     public var maxBodyBytes = 1_048_576
@@ -35,7 +37,7 @@ public struct Configuration: Sendable {
     /// The settings' names, in the order they are documented and printed.
     public static let variables = [
         "DATABASE_URL", "DATABASE_READ_URL", "CONCORD_HOST", "CONCORD_PORT", "CONCORD_DATA_DIR",
-        "CONCORD_ADMIN_API_KEY", "CONCORD_WORKERS", "CONCORD_DB_POOL_SIZE", "CONCORD_MAX_BODY_BYTES",
+        "CONCORD_ADMIN_API_KEY", "CONCORD_IO_THREADS", "CONCORD_WORKERS", "CONCORD_DB_POOL_SIZE", "CONCORD_MAX_BODY_BYTES",
         "CONCORD_MAX_CONNECTIONS", "CONCORD_HEADER_TIMEOUT", "CONCORD_IDLE_TIMEOUT", "CONCORD_SHUTDOWN_GRACE",
         "CONCORD_CORS_ORIGINS", "CONCORD_DEFAULT_CURRENCY", "CONCORD_LOG_FORMAT", "CONCORD_LOG_LEVEL",
         "CONCORD_WEBHOOK_ALLOW_PRIVATE", "CONCORD_WEBHOOK_RETRY_BASE_MS",
@@ -91,6 +93,7 @@ public struct Configuration: Sendable {
             }
             config.adminAPIKey = key
         }
+        config.ioThreads = try int("CONCORD_IO_THREADS", 1...256) ?? config.ioThreads
         config.databasePoolSize = try int("CONCORD_DB_POOL_SIZE", 1...1_024) ?? config.databasePoolSize
         // A handler holds at most one connection, and every worker can get one: so no handler
         // ever waits for a connection while another waits on it.
@@ -153,7 +156,7 @@ public struct Configuration: Sendable {
             "DATABASE_READ_URL=\(databaseReadURL.map(Self.maskPassword) ?? "(unset: reads use DATABASE_URL)")",
             "CONCORD_HOST=\(host)", "CONCORD_PORT=\(port)", "CONCORD_DATA_DIR=\(dataDirectory)",
             "CONCORD_ADMIN_API_KEY=\(adminAPIKey.map { String($0.prefix(12)) + "…" } ?? "(unset)")",
-            "CONCORD_WORKERS=\(workers)", "CONCORD_DB_POOL_SIZE=\(databasePoolSize)", "CONCORD_MAX_BODY_BYTES=\(maxBodyBytes)",
+            "CONCORD_IO_THREADS=\(ioThreads)", "CONCORD_WORKERS=\(workers)", "CONCORD_DB_POOL_SIZE=\(databasePoolSize)", "CONCORD_MAX_BODY_BYTES=\(maxBodyBytes)",
             "CONCORD_MAX_CONNECTIONS=\(maxConnections)", "CONCORD_HEADER_TIMEOUT=\(headerReadTimeout)",
             "CONCORD_IDLE_TIMEOUT=\(idleTimeout)", "CONCORD_SHUTDOWN_GRACE=\(shutdownGrace)",
             "CONCORD_CORS_ORIGINS=\(corsOrigins.joined(separator: ","))", "CONCORD_DEFAULT_CURRENCY=\(defaultCurrency)",

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// Writes one line per log record to standard error, as text (`2026-11-22T09:30:00.000Z info
 /// request method=GET …`) or as a JSON object (`CONCORD_LOG_FORMAT=json`) for log shippers.
@@ -9,8 +10,6 @@ public struct ConcordLogHandler: LogHandler {
     let label: String
     let json: Bool
 
-    /// Serialises writes so lines from several threads never interleave.
-    private static let outputLock = NSLock()
 
     public init(label: String, level: Logger.Level, json: Bool) {
         self.label = label
@@ -42,24 +41,27 @@ public struct ConcordLogHandler: LogHandler {
             }
             line = text + "\n"
         }
-        Self.outputLock.lock()
-        FileHandle.standardError.write(Data(line.utf8))
-        Self.outputLock.unlock()
+        LogOutput.shared.append(line, urgent: event.level >= .error)
     }
 
+    /// `2026-11-22T09:30:00.000Z`; the part up to the seconds is formatted once per second.
     static func timestamp() -> String {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
-        var seconds = now.tv_sec
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
         let millis = Int(now.tv_nsec / 1_000_000)
-        func pad(_ n: Int32, _ width: Int = 2) -> String {
-            let s = String(n)
-            return String(repeating: "0", count: max(0, width - s.count)) + s
+        let prefix = secondPrefix.withLock { cache -> String in
+            if cache.second == now.tv_sec { return cache.text }
+            var seconds = now.tv_sec
+            var parts = tm()
+            gmtime_r(&seconds, &parts)
+            func pad(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
+            cache = (now.tv_sec, "\(parts.tm_year + 1900)-\(pad(parts.tm_mon + 1))-\(pad(parts.tm_mday))T\(pad(parts.tm_hour)):\(pad(parts.tm_min)):\(pad(parts.tm_sec)).")
+            return cache.text
         }
-        return "\(parts.tm_year + 1900)-\(pad(parts.tm_mon + 1))-\(pad(parts.tm_mday))T\(pad(parts.tm_hour)):\(pad(parts.tm_min)):\(pad(parts.tm_sec)).\(pad(Int32(millis), 3))Z"
+        return prefix + (millis < 10 ? "00" : millis < 100 ? "0" : "") + String(millis) + "Z"
     }
+
+    private static let secondPrefix = Mutex<(second: Int, text: String)>((-1, ""))
 
     static func quote(_ text: String) -> String {
         var out = "\""
@@ -79,5 +81,62 @@ public struct ConcordLogHandler: LogHandler {
             }
         }
         return out + "\""
+    }
+}
+
+/// Standard error, buffered: request threads append lines and a background thread writes them
+/// every 10 ms (at once for errors), so logging costs a request a memory copy, not a system
+/// call under a lock. `flush()` runs at exit.
+public final class LogOutput: @unchecked Sendable {
+    public static let shared = LogOutput()
+
+    private let condition = NSCondition()
+    private var buffer: [UInt8] = []
+    private var started = false
+
+    func append(_ line: String, urgent: Bool) {
+        condition.lock()
+        buffer.append(contentsOf: line.utf8)
+        if !started {
+            started = true
+            let thread = Thread { [self] in writeLoop() }
+            thread.name = "concord-log"
+            thread.start()
+        }
+        if urgent || buffer.count > 65_536 { condition.signal() }
+        condition.unlock()
+    }
+
+    /// Writes everything buffered so far.
+    public func flush() {
+        condition.lock()
+        let pending = buffer
+        buffer = []
+        condition.unlock()
+        write(pending)
+    }
+
+    private func writeLoop() {
+        while true {
+            condition.lock()
+            if buffer.isEmpty || buffer.count <= 65_536 { _ = condition.wait(until: Date().addingTimeInterval(0.01)) }
+            let pending = buffer
+            buffer = []
+            buffer.reserveCapacity(pending.count)
+            condition.unlock()
+            write(pending)
+        }
+    }
+
+    private func write(_ bytes: [UInt8]) {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { Glibc.write(2, $0.baseAddress! + offset, $0.count - offset) }
+            if written <= 0 {
+                if written < 0 && errno == EINTR { continue }
+                return
+            }
+            offset += written
+        }
     }
 }

@@ -6,23 +6,108 @@ import Foundation
 import Logging
 import Synchronization
 
-/// The HTTP/1.1 server: one I/O thread on epoll owns every socket; complete requests go to a
-/// fixed worker pool; responses come back through an eventfd and are written by the I/O thread.
-/// Idle keep-alive connections therefore cost a few hundred bytes and no thread.
+/// The HTTP/1.1 server: `ioThreads` epoll loops share the listening sockets and own the
+/// connections they accept; complete requests go to a fixed worker pool; responses come back
+/// through the owning loop's eventfd and are written by that loop. Idle keep-alive connections
+/// therefore cost a few hundred bytes and no thread.
 public final class HTTPServer: @unchecked Sendable {
     public let configuration: ServerConfiguration
-    private let responder: any HTTPResponder
-    private let logger: Logger
-    private let workers: WorkerPool
+    let responder: any HTTPResponder
+    let logger: Logger
+    let workers: WorkerPool
 
-    private var epollFD: Int32 = -1
-    private var wakeFD: Int32 = -1
-    private var signalFD: Int32 = -1
     private var listeners: [Int32] = []
+    private var loops: [EventLoop] = []
     /// The bound port (useful when the configuration asked for port 0).
     public private(set) var port = 0
 
-    // I/O-thread state.
+    let shutdownRequested = Atomic<Bool>(false)
+    private let listenersClosed = Atomic<Bool>(false)
+    private let stopped = DispatchSemaphore(value: 0)
+    private let runningLoops = Atomic<Int>(0)
+    let openConnections = Atomic<Int>(0)
+
+    public init(configuration: ServerConfiguration, responder: any HTTPResponder, logger: Logger) {
+        self.configuration = configuration
+        self.responder = responder
+        self.logger = logger
+        self.workers = WorkerPool(count: configuration.workers, capacity: configuration.queueCapacity)
+    }
+
+    /// True from the moment a shutdown starts (`/readyz` turns 503 then).
+    public var isShuttingDown: Bool { shutdownRequested.load(ordering: .relaxed) }
+
+    /// Open client connections.
+    public var connectionCount: Int { openConnections.load(ordering: .relaxed) }
+
+    /// Requests waiting for a worker.
+    public var queuedRequests: Int { workers.waiting }
+
+    /// Binds and starts the I/O threads. `terminationSignalFD` is a signalfd for SIGTERM/SIGINT
+    /// (see `cshim_signalfd_for_termination`); without one, only `shutdown()` stops the server.
+    public func start(terminationSignalFD: Int32? = nil) throws {
+        cshim_ignore_sigpipe()
+        let bound = try Socket.listen(host: configuration.host, port: configuration.port)
+        listeners = bound.map(\.fd)
+        port = bound.first?.port ?? 0
+        for index in 0..<configuration.ioThreads {
+            loops.append(try EventLoop(server: self, listeners: listeners, signalFD: index == 0 ? terminationSignalFD : nil))
+        }
+        runningLoops.store(loops.count, ordering: .relaxed)
+        for (index, loop) in loops.enumerated() {
+            let thread = Thread { [self] in
+                loop.run()
+                if runningLoops.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 { finish() }
+            }
+            thread.name = "concord-io-\(index)"
+            thread.start()
+        }
+    }
+
+    /// Starts a graceful shutdown from any thread: stop accepting, finish in-flight requests,
+    /// close idle connections, stop within the grace period.
+    public func shutdown() {
+        shutdownRequested.store(true, ordering: .relaxed)
+        stopAccepting()
+        for loop in loops { loop.wake() }
+    }
+
+    /// Blocks until the server has stopped.
+    public func waitUntilStopped() {
+        stopped.wait()
+        stopped.signal()
+    }
+
+    /// Shuts the listening sockets down at once, so new clients are refused instead of waiting
+    /// in the backlog; the descriptors stay valid (no loop can accept on a reused number) and
+    /// are closed when every loop has stopped.
+    func stopAccepting() {
+        guard !listenersClosed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        for fd in listeners { _ = Glibc.shutdown(fd, Int32(SHUT_RDWR)) }
+    }
+
+    private func finish() {
+        workers.shutdown(timeout: 1)
+        for fd in listeners { close(fd) }
+        logger.info("server stopped")
+        stopped.signal()
+    }
+}
+
+/// One I/O thread's epoll loop and the connections it owns.
+final class EventLoop: @unchecked Sendable {
+    private unowned let server: HTTPServer
+    private var configuration: ServerConfiguration { server.configuration }
+    private var responder: any HTTPResponder { server.responder }
+    private var logger: Logger { server.logger }
+    private var workers: WorkerPool { server.workers }
+
+    private let epollFD: Int32
+    private let wakeFD: Int32
+    private let signalFD: Int32
+    private var listeners: [Int32]
+
+    // Loop-thread state.
     private var connections: [Int32: Connection] = [:]
     private var nextGeneration: UInt64 = 1
     private var cachedDate = ""
@@ -37,73 +122,32 @@ public final class HTTPServer: @unchecked Sendable {
         let response: HTTPResponse
     }
 
-    /// Responses from workers waiting for the I/O thread.
+    /// Responses from workers waiting for this loop.
     private let completions = Mutex<[Completion]>([])
-    private let shutdownRequested = Atomic<Bool>(false)
-    private let stopped = DispatchSemaphore(value: 0)
-    private let openConnections = Atomic<Int>(0)
 
-    public init(configuration: ServerConfiguration, responder: any HTTPResponder, logger: Logger) {
-        self.configuration = configuration
-        self.responder = responder
-        self.logger = logger
-        self.workers = WorkerPool(count: configuration.workers, capacity: configuration.queueCapacity)
-    }
-
-    deinit {
-        // Closed here, not when the loop ends, so a late `shutdown()` never writes to a
-        // descriptor number that something else has reused.
-        if wakeFD >= 0 { close(wakeFD) }
-    }
-
-    /// True from the moment a shutdown starts (`/readyz` turns 503 then).
-    public var isShuttingDown: Bool { shutdownRequested.load(ordering: .relaxed) }
-
-    /// Open client connections.
-    public var connectionCount: Int { openConnections.load(ordering: .relaxed) }
-
-    /// Requests waiting for a worker.
-    public var queuedRequests: Int { workers.waiting }
-
-    /// Binds and starts the I/O thread. `terminationSignalFD` is a signalfd for SIGTERM/SIGINT
-    /// (see `cshim_signalfd_for_termination`); without one, only `shutdown()` stops the server.
-    public func start(terminationSignalFD: Int32? = nil) throws {
-        cshim_ignore_sigpipe()
-        let bound = try Socket.listen(host: configuration.host, port: configuration.port)
-        listeners = bound.map(\.fd)
-        port = bound.first?.port ?? 0
+    init(server: HTTPServer, listeners: [Int32], signalFD: Int32?) throws {
+        self.server = server
+        self.listeners = listeners
+        self.signalFD = signalFD ?? -1
         epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
         guard epollFD >= 0 else { throw SystemError("epoll_create1") }
         wakeFD = eventfd(0, Int32(EFD_NONBLOCK) | Int32(EFD_CLOEXEC))
         guard wakeFD >= 0 else { throw SystemError("eventfd") }
         try register(wakeFD, EPOLLIN.rawValue)
-        for fd in listeners { try register(fd, EPOLLIN.rawValue) }
-        if let fd = terminationSignalFD {
-            signalFD = fd
-            try register(fd, EPOLLIN.rawValue)
-        }
-        let thread = Thread { [self] in
-            self.runLoop()
-            self.stopped.signal()
-        }
-        thread.name = "concord-io"
-        thread.start()
+        // EPOLLEXCLUSIVE: a new connection wakes one loop, not all of them.
+        for fd in listeners { try register(fd, EPOLLIN.rawValue | EPOLLEXCLUSIVE.rawValue) }
+        if let signalFD { try register(signalFD, EPOLLIN.rawValue) }
     }
 
-    /// Starts a graceful shutdown from any thread: stop accepting, finish in-flight requests,
-    /// close idle connections, stop within the grace period.
-    public func shutdown() {
-        shutdownRequested.store(true, ordering: .relaxed)
-        wake()
+    deinit {
+        // Closed here, not when the loop ends, so a late `wake()` never writes to a
+        // descriptor number that something else has reused.
+        close(wakeFD)
     }
 
-    /// Blocks until the server has stopped.
-    public func waitUntilStopped() {
-        stopped.wait()
-        stopped.signal()
-    }
+    private var shutdownRequested: Bool { server.shutdownRequested.load(ordering: .relaxed) }
 
-    private func wake() {
+    func wake() {
         var one: UInt64 = 1
         _ = Glibc.write(wakeFD, &one, 8)
     }
@@ -114,7 +158,7 @@ public final class HTTPServer: @unchecked Sendable {
 
     // MARK: The loop
 
-    private func runLoop() {
+    func run() {
         let maxEvents = 256
         let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: maxEvents)
         let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_536, alignment: 16)
@@ -139,7 +183,7 @@ public final class HTTPServer: @unchecked Sendable {
                     var info = signalfd_siginfo()
                     _ = Glibc.read(signalFD, &info, MemoryLayout<signalfd_siginfo>.size)
                     logger.info("signal received, shutting down", metadata: ["signal": "\(info.ssi_signo)"])
-                    shutdownRequested.store(true, ordering: .relaxed)
+                    server.shutdown()
                 } else if listeners.contains(fd) {
                     acceptAll(fd)
                 } else if let connection = connections[fd] {
@@ -147,7 +191,7 @@ public final class HTTPServer: @unchecked Sendable {
                 }
             }
             drainCompletions()
-            if shutdownRequested.load(ordering: .relaxed) && !draining { beginDraining() }
+            if shutdownRequested && !draining { beginDraining() }
             let now = monotonicNanos()
             if now >= nextSweep {
                 sweepDeadlines(now)
@@ -156,9 +200,7 @@ public final class HTTPServer: @unchecked Sendable {
             if draining && (connections.isEmpty || now >= drainDeadline) { break }
         }
         for connection in Array(connections.values) { closeConnection(connection) }
-        workers.shutdown(timeout: 1)
         close(epollFD)
-        logger.info("server stopped")
     }
 
     private func refreshDate() {
@@ -172,10 +214,8 @@ public final class HTTPServer: @unchecked Sendable {
     private func beginDraining() {
         draining = true
         drainDeadline = monotonicNanos() + UInt64(configuration.shutdownGrace * 1e9)
-        for fd in listeners {
-            _ = cshim_epoll_ctl_fd(epollFD, EPOLL_CTL_DEL, fd, 0)
-            close(fd)
-        }
+        server.stopAccepting()
+        for fd in listeners { _ = cshim_epoll_ctl_fd(epollFD, EPOLL_CTL_DEL, fd, 0) }
         listeners = []
         // In-flight requests finish and are answered with `Connection: close`; everything else
         // (idle, or a request not yet complete) is closed now.
@@ -190,17 +230,18 @@ public final class HTTPServer: @unchecked Sendable {
         // Bounded per wake-up so a connection flood cannot starve existing clients.
         for _ in 0..<128 {
             guard let fd = try? Socket.accept(listener) else { return }
-            if connections.count >= configuration.maxConnections || draining {
+            if server.openConnections.load(ordering: .relaxed) >= configuration.maxConnections || draining {
                 rejectOverCapacity(fd)
                 continue
             }
             let connection = Connection(fd: fd, generation: nextGeneration, limits: configuration.limits)
             nextGeneration += 1
             connections[fd] = connection
-            openConnections.store(connections.count, ordering: .relaxed)
+            server.openConnections.add(1, ordering: .relaxed)
             connection.interest = EPOLLIN.rawValue
             if cshim_epoll_ctl_fd(epollFD, EPOLL_CTL_ADD, fd, connection.interest) != 0 {
                 connections[fd] = nil
+                server.openConnections.subtract(1, ordering: .relaxed)
                 close(fd)
                 continue
             }
@@ -235,6 +276,11 @@ public final class HTTPServer: @unchecked Sendable {
             }
         }
         if mask & EPOLLIN.rawValue != 0 {
+            if connection.phase == .processing {
+                // Input while a worker has the request: stop reading until it is answered.
+                setInterest(connection, connection.hasPendingOutput ? EPOLLOUT.rawValue : 0)
+                return
+            }
             readAvailable(connection, scratch: scratch)
         }
     }
@@ -286,7 +332,8 @@ public final class HTTPServer: @unchecked Sendable {
                     dispatch(request, on: connection)
                 }
             }
-            updateInterest(connection)
+            // flush() sets the interest once the bytes are out (or not): setting it before would
+            // cost two epoll_ctl calls per request.
             guard flush(connection) else { return }
             if needMore || connection.phase != .reading || connection.hasPendingOutput { return }
         }
@@ -413,10 +460,17 @@ public final class HTTPServer: @unchecked Sendable {
         var wanted: UInt32 = 0
         if connection.hasPendingOutput { wanted |= EPOLLOUT.rawValue }
         if connection.phase == .reading && !connection.hasPendingOutput { wanted |= EPOLLIN.rawValue }
-        if wanted != connection.interest {
-            connection.interest = wanted
-            _ = cshim_epoll_ctl_fd(epollFD, EPOLL_CTL_MOD, connection.fd, wanted)
-        }
+        // While a worker has the request, reading stays armed until input actually arrives
+        // (handleEvent turns it off then): most clients send nothing while they wait, and
+        // this saves two epoll_ctl calls per request.
+        if connection.phase == .processing && wanted == 0 && connection.interest == EPOLLIN.rawValue { return }
+        setInterest(connection, wanted)
+    }
+
+    private func setInterest(_ connection: Connection, _ wanted: UInt32) {
+        guard wanted != connection.interest else { return }
+        connection.interest = wanted
+        _ = cshim_epoll_ctl_fd(epollFD, EPOLL_CTL_MOD, connection.fd, wanted)
     }
 
     private func setIdleDeadline(_ connection: Connection) {
@@ -445,7 +499,7 @@ public final class HTTPServer: @unchecked Sendable {
     private func closeConnection(_ connection: Connection) {
         guard connections[connection.fd] === connection else { return }
         connections[connection.fd] = nil
-        openConnections.store(connections.count, ordering: .relaxed)
+        server.openConnections.subtract(1, ordering: .relaxed)
         _ = cshim_epoll_ctl_fd(epollFD, EPOLL_CTL_DEL, connection.fd, 0)
         close(connection.fd)
     }

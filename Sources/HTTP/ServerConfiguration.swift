@@ -3,6 +3,9 @@ public struct ServerConfiguration: Sendable {
     public var host: String
     /// 0 picks a free port (tests); `HTTPServer.port` tells which.
     public var port: Int
+    /// Threads running an epoll loop; the listening sockets are shared and each accepted
+    /// connection stays on the loop that accepted it.
+    public var ioThreads: Int
     /// Worker threads that run handlers.
     public var workers: Int
     /// Requests that may wait for a worker before new ones get 503.
@@ -24,13 +27,14 @@ public struct ServerConfiguration: Sendable {
     public var retryAfterSeconds: Int
 
     public init(
-        host: String = "127.0.0.1", port: Int = 8080, workers: Int = 8, queueCapacity: Int = 1_024,
+        host: String = "127.0.0.1", port: Int = 8080, ioThreads: Int = 1, workers: Int = 8, queueCapacity: Int = 1_024,
         maxConnections: Int = 10_000, limits: ParserLimits = ParserLimits(), headerReadTimeout: Double = 10,
         bodyReadTimeout: Double = 10, idleTimeout: Double = 60, writeTimeout: Double = 30, shutdownGrace: Double = 10,
         retryAfterSeconds: Int = 1
     ) {
         self.host = host
         self.port = port
+        self.ioThreads = max(1, ioThreads)
         self.workers = workers
         self.queueCapacity = queueCapacity
         self.maxConnections = maxConnections

@@ -102,6 +102,21 @@ public final class ConnectionPool: @unchecked Sendable {
         }
     }
 
+    /// Runs `body` on a pooled connection without BEGIN/COMMIT, so a single-statement read costs
+    /// one round trip instead of three. Each statement commits on its own and sees its own
+    /// snapshot: use `transaction` whenever several statements must agree. Inside a running
+    /// transaction on this thread, joins it.
+    public func read<T>(_ body: (Transaction) throws -> T) throws -> T {
+        if let ambient = ambientTransaction() { return try body(ambient) }
+        do {
+            return try withConnection { try body(Transaction(connection: $0)) }
+        } catch PostgresError.unavailable {
+            // A pooled connection that died while idle (the server restarted): one retry on a
+            // fresh connection, as `transaction` does at BEGIN.
+            return try withConnection { try body(Transaction(connection: $0)) }
+        }
+    }
+
     private var ambientKey: String { "concord.transaction.\(ObjectIdentifier(self).hashValue)" }
 
     /// The transaction this thread is running on this pool, if any.

@@ -86,6 +86,13 @@ public final class EmbeddedPostgres: @unchecked Sendable {
             let binaries = try Self.binaries()
             let runAs = try Self.serviceAccount()
             try prepareDirectories(owner: runAs)
+            // Several Concord processes may start on one data directory at once: one creates and
+            // starts the cluster, the others find it running.
+            let lockFD = open(directory + "/concord.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+            guard lockFD >= 0, flock(lockFD, LOCK_EX) == 0 else {
+                throw Failure(message: "cannot lock \(directory)/concord.lock: \(String(cString: strerror(errno)))")
+            }
+            defer { close(lockFD) }
             if !FileManager.default.fileExists(atPath: dataDirectory + "/PG_VERSION") {
                 log("creating PostgreSQL cluster in \(dataDirectory)")
                 try run(binaries.initdb, ["-D", dataDirectory, "-U", Self.databaseUser, "--auth=trust", "-E", "UTF8", "--no-locale", "--no-instructions"], as: runAs)

@@ -24,7 +24,7 @@ public final class PostgresConnection: @unchecked Sendable {
         }
         try execute(unsafeText: """
             SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, YMD'; SET client_encoding = 'UTF8'; \
-            SET IntervalStyle = 'iso_8601'; SET extra_float_digits = 3; \
+            SET IntervalStyle = 'iso_8601'; SET extra_float_digits = 3; SET client_min_messages = warning; \
             SET statement_timeout = \(max(0, statementTimeoutMilliseconds)); \
             SET idle_in_transaction_session_timeout = 600000
             """)

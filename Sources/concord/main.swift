@@ -8,6 +8,8 @@ import Platform
 // SIGTERM/SIGINT are blocked before any thread starts, so every thread inherits the mask and
 // the server reads them from a signalfd instead of running code in a signal handler.
 let terminationSignals = cshim_signalfd_for_termination()
+// Log lines are written by a background thread; whatever is buffered goes out on exit.
+atexit { LogOutput.shared.flush() }
 
 struct Concord: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -52,6 +54,7 @@ struct Serve: ParsableCommand {
 
     @Option(help: "Address to listen on (CONCORD_HOST).") var host: String?
     @Option(help: "Port to listen on (CONCORD_PORT).") var port: String?
+    @Option(help: "I/O threads (CONCORD_IO_THREADS).") var ioThreads: String?
     @Option(help: "Worker threads (CONCORD_WORKERS).") var workers: String?
     @Option(help: "Database connections (CONCORD_DB_POOL_SIZE).") var dbPoolSize: String?
     @Option(help: "Largest request body in bytes (CONCORD_MAX_BODY_BYTES).") var maxBodyBytes: String?
@@ -65,6 +68,7 @@ struct Serve: ParsableCommand {
         var overrides: [String: String] = [:]
         overrides["CONCORD_HOST"] = host
         overrides["CONCORD_PORT"] = port
+        overrides["CONCORD_IO_THREADS"] = ioThreads
         overrides["CONCORD_WORKERS"] = workers
         overrides["CONCORD_DB_POOL_SIZE"] = dbPoolSize
         overrides["CONCORD_MAX_BODY_BYTES"] = maxBodyBytes

@@ -12,6 +12,7 @@ import Testing
     static func start() throws -> ConcordServer {
         var configuration = Configuration()
         configuration.port = 0
+        configuration.databaseURL = try TestCluster.freshDatabase()
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let server = ConcordServer(configuration: configuration, logger: logger)

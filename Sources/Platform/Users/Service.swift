@@ -22,16 +22,15 @@ public final class UserService: Sendable {
     public func authenticate(_ presented: String) throws -> Principal? {
         guard let token = APIKeyToken(presented) else { return nil }
         let presentedHash = Crypto.sha256(token.secret)
-        return try pool.transaction { tx -> Principal? in
-            guard let found = try store.credential(prefix: token.prefix, in: tx),
-                  Crypto.constantTimeEquals(found.hash, presentedHash),
-                  found.key.revokedAt == nil, found.user.active else { return nil }
-            if found.key.lastUsedAt.map({ Date().timeIntervalSince($0) > 60 }) ?? true {
-                try store.touchKey(id: found.key.id, in: tx)
-            }
-            return Principal(userID: found.user.id, apiKeyID: found.key.id, name: found.user.name,
-                             email: found.user.email, role: found.user.role)
+        // One statement, so no transaction around it: this runs on every request.
+        guard let found = try pool.read({ tx in try store.credential(prefix: token.prefix, in: tx) }),
+              Crypto.constantTimeEquals(found.hash, presentedHash),
+              found.key.revokedAt == nil, found.user.active else { return nil }
+        if found.key.lastUsedAt.map({ Date().timeIntervalSince($0) > 60 }) ?? true {
+            try pool.transaction { tx in try store.touchKey(id: found.key.id, in: tx) }
         }
+        return Principal(userID: found.user.id, apiKeyID: found.key.id, name: found.user.name,
+                         email: found.user.email, role: found.user.role)
     }
 
     // MARK: Users

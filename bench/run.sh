@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# `make bench`: Concord against this machine's ceilings, from one run.
+#   GET /healthz  vs nginx returning a fixed small body (plain HTTP ceiling)
+#   GET /me       vs pgbench running the same SQL on the same database (-M prepared)
+# plus the server's RSS with 1,000 idle keep-alive connections open.
+# Each pair runs back to back, BENCH_ROUNDS times; the figures are medians and the ratios are
+# medians of the per-round ratios. wrk, the servers and PostgreSQL share this machine's cores.
+#
+# Settings: BENCH_ROUNDS (3), BENCH_SECONDS (10), BENCH_CONNECTIONS (64), BENCH_THREADS (2).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ROUNDS=${BENCH_ROUNDS:-3}
+SECONDS_PER_RUN=${BENCH_SECONDS:-10}
+CONNECTIONS=${BENCH_CONNECTIONS:-64}
+THREADS=${BENCH_THREADS:-2}
+
+scripts/install-deps.sh wrk nginx-light
+swift build -c release --product concord >/dev/null
+BIN=$(swift build -c release --show-bin-path)/concord
+PGBIN=$(find /usr/lib/postgresql -maxdepth 2 -name bin -type d | sort -V | tail -1)
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+ulimit -n "$(ulimit -Hn)"
+
+WORK=$(mktemp -d /tmp/concord-bench.XXXXXX)
+chmod 755 "$WORK"  # the embedded PostgreSQL runs as its own account when this is root
+mkdir -p bench/out
+REPORT=bench/out/bench-$(date -u +%Y%m%dT%H%M%SZ).txt
+PIDS=()
+cleanup() {
+    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+wait_for() { for _ in $(seq 1 300); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done; echo "bench: $1 never answered" >&2; exit 1; }
+
+# wrk → "requests_per_second p99_ms"
+run_wrk() {
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --latency "$@" | awk '
+        /Requests\/sec:/ { rps = $2 }
+        $1 == "99%" { v = $2; unit = v; sub(/[0-9.]+/, "", unit); sub(/[a-z]+$/, "", v)
+                      ms = (unit == "us") ? v / 1000 : (unit == "s") ? v * 1000 : v; p99 = ms }
+        /Non-2xx/ { bad = $NF }
+        END { if (bad) { print "bench: non-2xx answers: " bad > "/dev/stderr"; exit 1 } printf "%.0f %.2f\n", rps, p99 }'
+}
+
+# nginx
+NGINX_PORT=$(free_port)
+sed -e "s|@WORK@|$WORK|g" -e "s|@PORT@|$NGINX_PORT|g" bench/nginx.conf.template > "$WORK/nginx.conf"
+"$NGINX" -c "$WORK/nginx.conf" -p "$WORK" -e "$WORK/nginx-error.log" &
+PIDS+=($!)
+
+# Concord on its embedded PostgreSQL, with a known admin key, default settings otherwise.
+PORT=$(free_port)
+KEY=$(python3 -c 'import secrets, string; a = string.ascii_letters + string.digits; r = lambda n: "".join(secrets.choice(a) for _ in range(n)); print(f"ck_{r(8)}_{r(40)}")')
+PREFIX=$(echo "$KEY" | cut -d_ -f2)
+CONCORD_DATA_DIR="$WORK/data" CONCORD_PORT=$PORT CONCORD_ADMIN_API_KEY=$KEY DATABASE_URL= \
+    "$BIN" serve >"$WORK/concord.out" 2>"$WORK/concord.log" &
+CONCORD_PID=$!
+PIDS+=($CONCORD_PID)
+wait_for "http://127.0.0.1:$NGINX_PORT/"
+wait_for "http://127.0.0.1:$PORT/readyz"
+POOL=$(grep -o 'CONCORD_DB_POOL_SIZE=[0-9]*' "$WORK/concord.log" | head -1 | cut -d= -f2)
+POOL=${POOL:-10}
+SOCKET=$(find "$WORK/data" -name '.s.PGSQL.*' -printf '%h\n' 2>/dev/null | head -1)
+[[ -n "$SOCKET" ]] || { echo "bench: embedded PostgreSQL socket not found" >&2; exit 1; }
+PGCONN="host=$SOCKET port=5432 user=concord dbname=concord"
+[[ $(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $KEY" "http://127.0.0.1:$PORT/me") == 200 ]] \
+    || { echo "bench: GET /me with the bench key failed" >&2; exit 1; }
+
+PGUSER_RUN=()
+[[ $(id -u) -eq 0 ]] && PGUSER_RUN=(runuser -u concord-pg --)
+
+{
+echo "Concord bench, $(date -u +%FT%TZ), $(nproc) cores, wrk -t$THREADS -c$CONNECTIONS -d${SECONDS_PER_RUN}s, $ROUNDS rounds"
+echo "PostgreSQL pool: $POOL connections; pgbench -M prepared -c $POOL -j $THREADS"
+echo
+printf '%-6s %-30s %12s %10s\n' round run "requests/s" "p99 ms"
+} | tee "$REPORT"
+
+declare -a NGINX_RPS CONCORD_RPS HEALTH_RATIO ME_RPS PG_TPS ME_RATIO NGINX_P99 HEALTH_P99 ME_P99 PG_LAT
+for round in $(seq 1 "$ROUNDS"); do
+    read -r n_rps n_p99 < <(run_wrk "http://127.0.0.1:$NGINX_PORT/healthz")
+    read -r c_rps c_p99 < <(run_wrk "http://127.0.0.1:$PORT/healthz")
+    read -r m_rps m_p99 < <(run_wrk -H "Authorization: Bearer $KEY" "http://127.0.0.1:$PORT/me")
+    pg_out=$("${PGUSER_RUN[@]}" "$PGBIN/pgbench" -n -M prepared -c "$POOL" -j "$THREADS" -T "$SECONDS_PER_RUN" \
+        -f bench/me.sql -D "prefix=$PREFIX" "$PGCONN" 2>&1)
+    p_tps=$(echo "$pg_out" | awk '/^tps = / { printf "%.0f", $3 }')
+    p_lat=$(echo "$pg_out" | awk '/^latency average/ { print $4 }')
+    NGINX_RPS+=("$n_rps"); NGINX_P99+=("$n_p99"); CONCORD_RPS+=("$c_rps"); HEALTH_P99+=("$c_p99")
+    ME_RPS+=("$m_rps"); ME_P99+=("$m_p99"); PG_TPS+=("$p_tps"); PG_LAT+=("$p_lat")
+    HEALTH_RATIO+=("$(awk -v a="$c_rps" -v b="$n_rps" 'BEGIN { printf "%.3f", a / b }')")
+    ME_RATIO+=("$(awk -v a="$m_rps" -v b="$p_tps" 'BEGIN { printf "%.3f", a / b }')")
+    {
+    printf '%-6s %-30s %12s %10s\n' "$round" "nginx GET /" "$n_rps" "$n_p99"
+    printf '%-6s %-30s %12s %10s\n' "$round" "concord GET /healthz" "$c_rps" "$c_p99"
+    printf '%-6s %-30s %12s %10s\n' "$round" "concord GET /me" "$m_rps" "$m_p99"
+    printf '%-6s %-30s %12s %10s\n' "$round" "pgbench same SQL" "$p_tps" "(avg $p_lat)"
+    } | tee -a "$REPORT"
+done
+
+# RSS with 1,000 idle keep-alive connections.
+rss() { awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$CONCORD_PID/status"; }
+RSS_BEFORE=$(rss)
+coproc IDLE { python3 bench/idle_conns.py "$PORT" 1000; }
+read -r _ <&"${IDLE[0]}"
+sleep 1
+RSS_IDLE=$(rss)
+eval "exec ${IDLE[1]}>&-"
+wait "$IDLE_PID" 2>/dev/null || true
+
+m() { printf '%s\n' "$@" | median; }
+{
+echo
+echo "medians of $ROUNDS rounds"
+printf '  GET /healthz  concord %s req/s (p99 %s ms)  nginx %s req/s (p99 %s ms)  ratio %s  (goal >= 0.8)\n' \
+    "$(m "${CONCORD_RPS[@]}")" "$(m "${HEALTH_P99[@]}")" "$(m "${NGINX_RPS[@]}")" "$(m "${NGINX_P99[@]}")" "$(m "${HEALTH_RATIO[@]}")"
+printf '  GET /me       concord %s req/s (p99 %s ms)  pgbench %s tps (avg %s ms)  ratio %s  (goal >= 0.6)\n' \
+    "$(m "${ME_RPS[@]}")" "$(m "${ME_P99[@]}")" "$(m "${PG_TPS[@]}")" "$(m "${PG_LAT[@]}")" "$(m "${ME_RATIO[@]}")"
+printf '  RSS           %s MiB after the runs, %s MiB with 1000 idle keep-alive connections  (goal < 50)\n' "$RSS_BEFORE" "$RSS_IDLE"
+} | tee -a "$REPORT"
+echo "report: $REPORT"
