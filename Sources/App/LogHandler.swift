@@ -44,24 +44,34 @@ public struct ConcordLogHandler: LogHandler {
         LogOutput.shared.append(line, urgent: event.level >= .error)
     }
 
-    /// `2026-11-22T09:30:00.000Z`; the part up to the seconds is formatted once per second.
+    /// `2026-11-22T09:30:00.000Z`, written digit by digit (no shared cache, so no lock).
     static func timestamp() -> String {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
-        let millis = Int(now.tv_nsec / 1_000_000)
-        let prefix = secondPrefix.withLock { cache -> String in
-            if cache.second == now.tv_sec { return cache.text }
-            var seconds = now.tv_sec
-            var parts = tm()
-            gmtime_r(&seconds, &parts)
-            func pad(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
-            cache = (now.tv_sec, "\(parts.tm_year + 1900)-\(pad(parts.tm_mon + 1))-\(pad(parts.tm_mday))T\(pad(parts.tm_hour)):\(pad(parts.tm_min)):\(pad(parts.tm_sec)).")
-            return cache.text
+        var seconds = now.tv_sec
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        let fields: [(Int, Int, UInt8)] = [
+            (Int(parts.tm_year) + 1900, 4, UInt8(ascii: "-")), (Int(parts.tm_mon) + 1, 2, UInt8(ascii: "-")),
+            (Int(parts.tm_mday), 2, UInt8(ascii: "T")), (Int(parts.tm_hour), 2, UInt8(ascii: ":")),
+            (Int(parts.tm_min), 2, UInt8(ascii: ":")), (Int(parts.tm_sec), 2, UInt8(ascii: ".")),
+            (now.tv_nsec / 1_000_000, 3, UInt8(ascii: "Z")),
+        ]
+        return String(unsafeUninitializedCapacity: 24) { output in
+            var o = 0
+            for (value, width, separator) in fields {
+                var rest = value
+                for position in stride(from: width - 1, through: 0, by: -1) {
+                    output[o + position] = UInt8(ascii: "0") + UInt8(rest % 10)
+                    rest /= 10
+                }
+                o += width
+                output[o] = separator
+                o += 1
+            }
+            return o
         }
-        return prefix + (millis < 10 ? "00" : millis < 100 ? "0" : "") + String(millis) + "Z"
     }
-
-    private static let secondPrefix = Mutex<(second: Int, text: String)>((-1, ""))
 
     static func quote(_ text: String) -> String {
         var out = "\""

@@ -21,7 +21,7 @@ public struct AuthMiddleware: Middleware {
         }
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer",
-              let principal = try users.authenticate(String(parts[1]).trimmingCharacters(in: .whitespaces)) else {
+              let principal = try users.authenticate(String(parts[1].drop(while: { $0 == " " || $0 == "\t" }))) else {
             throw AppError(.unauthorized, "the API key is not valid, was revoked, or belongs to a deactivated user",
                            headers: [("WWW-Authenticate", "Bearer realm=\"concord\", error=\"invalid_token\"")])
         }

@@ -117,16 +117,37 @@ public final class ConnectionPool: @unchecked Sendable {
         }
     }
 
-    private var ambientKey: String { "concord.transaction.\(ObjectIdentifier(self).hashValue)" }
-
     /// The transaction this thread is running on this pool, if any.
     private func ambientTransaction() -> Transaction? {
-        (Thread.current.threadDictionary[ambientKey] as? AmbientBox)?.transaction
+        guard let pointer = pthread_getspecific(Self.ambientSlot) else { return nil }
+        var box: AmbientBox? = Unmanaged<AmbientBox>.fromOpaque(pointer).takeUnretainedValue()
+        while let current = box {
+            if current.pool === self { return current.transaction }
+            box = current.previous
+        }
+        return nil
     }
 
+    /// Pushes (or, with nil, pops) this thread's innermost running transaction.
     private func setAmbient(_ transaction: Transaction?) {
-        Thread.current.threadDictionary[ambientKey] = transaction.map(AmbientBox.init)
+        let top = pthread_getspecific(Self.ambientSlot).map { Unmanaged<AmbientBox>.fromOpaque($0) }
+        if let transaction {
+            let box = AmbientBox(pool: self, transaction: transaction, previous: top?.takeUnretainedValue())
+            pthread_setspecific(Self.ambientSlot, Unmanaged.passRetained(box).toOpaque())
+        } else if let top {
+            let previous = top.takeUnretainedValue().previous
+            top.release()
+            pthread_setspecific(Self.ambientSlot, previous.map { Unmanaged.passUnretained($0).toOpaque() })
+        }
     }
+
+    /// A thread-local slot (cheaper than `Thread.threadDictionary`, consulted on every query
+    /// path) holding a stack of boxes: one per pool with a transaction running on this thread.
+    private static let ambientSlot: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
 
     /// True when a connection can run `SELECT 1` right now.
     public func ping() -> Bool {
@@ -201,7 +222,13 @@ public final class ConnectionPool: @unchecked Sendable {
     }
 }
 
-private final class AmbientBox: NSObject {
+private final class AmbientBox {
+    unowned let pool: ConnectionPool
     let transaction: Transaction
-    init(_ transaction: Transaction) { self.transaction = transaction }
+    let previous: AmbientBox?
+    init(pool: ConnectionPool, transaction: Transaction, previous: AmbientBox?) {
+        self.pool = pool
+        self.transaction = transaction
+        self.previous = previous
+    }
 }

@@ -108,9 +108,9 @@ extension Bool: PostgresEncodable, PostgresDecodable {
 
 extension UUID: PostgresEncodable, PostgresDecodable {
     public static var postgresType: UInt32 { PostgresType.uuid }
-    public var postgresText: String { uuidString.lowercased() }
+    public var postgresText: String { UUIDText.lowercase(self) }
     public init(postgresText text: String) throws(PostgresValueError) {
-        guard let value = UUID(uuidString: text) else { throw PostgresValueError("not a UUID") }
+        guard let value = UUIDText.parse(text) else { throw PostgresValueError("not a UUID") }
         self = value
     }
 }

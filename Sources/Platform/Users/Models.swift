@@ -99,12 +99,16 @@ public struct APIKeyToken: Sendable {
 
     /// Parses a presented key; nil when it is not shaped like one of ours.
     public init?(_ text: String) {
-        let parts = text.split(separator: "_", omittingEmptySubsequences: false)
-        let alnum: (Substring) -> Bool = { $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) } }
-        guard parts.count == 3, parts[0] == "ck", parts[1].count == 8, alnum(parts[1]),
-              parts[2].count >= 32, parts[2].count <= 128, alnum(parts[2]) else { return nil }
-        prefix = String(parts[1])
-        secret = String(parts[2])
+        // Byte checks: this runs on every request, and Character properties are Unicode lookups.
+        let bytes = Array(text.utf8)
+        let alnum: (ArraySlice<UInt8>) -> Bool = {
+            $0.allSatisfy { (48...57).contains($0) || (65...90).contains($0) || (97...122).contains($0) }
+        }
+        guard bytes.count >= 44, bytes.count <= 140, bytes[0] == UInt8(ascii: "c"), bytes[1] == UInt8(ascii: "k"),
+              bytes[2] == UInt8(ascii: "_"), bytes[11] == UInt8(ascii: "_"),
+              alnum(bytes[3..<11]), alnum(bytes[12...]) else { return nil }
+        prefix = String(decoding: bytes[3..<11], as: UTF8.self)
+        secret = String(decoding: bytes[12...], as: UTF8.self)
     }
 
     init(prefix: String, secret: String) {

@@ -2,9 +2,9 @@ import Foundation
 
 /// UUID text without Foundation's `sscanf`-based parsing and upper-case formatting, which
 /// showed up as a large share of decoding and encoding time.
-enum UUIDText {
+public enum UUIDText {
     /// The canonical `8-4-4-4-12` hex form in either case (what `UUID(uuidString:)` accepts).
-    static func parse(_ text: String) -> UUID? {
+    public static func parse(_ text: String) -> UUID? {
         var text = text
         return text.withUTF8 { utf8 -> UUID? in
             guard utf8.count == 36 else { return nil }
@@ -28,7 +28,7 @@ enum UUIDText {
     }
 
     /// Lower-case `8-4-4-4-12`: the API's spelling, so ids compare equal as text.
-    static func lowercase(_ uuid: UUID) -> String {
+    public static func lowercase(_ uuid: UUID) -> String {
         let digits: StaticString = "0123456789abcdef"
         return withUnsafeBytes(of: uuid.uuid) { raw in
             String(unsafeUninitializedCapacity: 36) { output in
