@@ -132,4 +132,38 @@ import TestSupport
         #expect(throws: PostgresError.self) { try row.decode("n", as: String.self) }
         #expect(throws: PostgresError.self) { try row.decode("s", as: Int.self) }
     }
+
+    /// A nested `transaction` joins the running one on this thread: the outer rollback undoes
+    /// the inner write. A second pool's transaction nested inside stays its own and leaves the
+    /// first pool's ambient transaction in place afterwards.
+    @Test func nestedTransactions_joinTheRunningOne_perPool() throws {
+        struct Abort: Error {}
+        let url = try TestCluster.freshDatabase()
+        let pool = ConnectionPool(connectionString: url, options: .init(size: 2), logger: logger)
+        let other = ConnectionPool(connectionString: url, options: .init(size: 2), logger: logger)
+        defer { pool.close(); other.close() }
+        try pool.transaction { tx in try tx.execute("CREATE TABLE n (v int)") }
+        #expect(throws: Abort.self) {
+            try pool.transaction { outer in
+                let outerPID: Int = try outer.first("SELECT pg_backend_pid() AS p")!.decode("p")
+                try pool.transaction { inner in
+                    let innerPID: Int = try inner.first("SELECT pg_backend_pid() AS p")!.decode("p")
+                    #expect(innerPID == outerPID)
+                    try inner.execute("INSERT INTO n VALUES (1)")
+                }
+                try other.transaction { separate in
+                    let separatePID: Int = try separate.first("SELECT pg_backend_pid() AS p")!.decode("p")
+                    #expect(separatePID != outerPID)
+                    try separate.execute("INSERT INTO n VALUES (2)")
+                }
+                try pool.read { again in
+                    let againPID: Int = try again.first("SELECT pg_backend_pid() AS p")!.decode("p")
+                    #expect(againPID == outerPID)
+                }
+                throw Abort()
+            }
+        }
+        // The outer rollback took the joined insert with it; the other pool's commit stands.
+        #expect(try TestSQL.scalar(url, "SELECT string_agg(v::text, ',') FROM n") == "2")
+    }
 }
