@@ -98,7 +98,15 @@ public final class EmbeddedPostgres: @unchecked Sendable {
                 try run(binaries.initdb, ["-D", dataDirectory, "-U", Self.databaseUser, "--auth=trust", "-E", "UTF8", "--no-locale", "--no-instructions"], as: runAs)
             }
             if try isRunning(binaries: binaries, as: runAs) {
-                log("PostgreSQL already running in \(dataDirectory)")
+                if let owner = ownerProcess(), kill(owner, 0) == 0 || errno == EPERM {
+                    log("PostgreSQL already running in \(dataDirectory), shared with process \(owner)")
+                } else {
+                    // The Concord that started it is gone (it crashed or was killed): this one
+                    // takes the cluster over and stops it when it stops.
+                    log("PostgreSQL left running in \(dataDirectory) by a previous run; taking it over")
+                    recordOwner()
+                    startedHere = true
+                }
                 return connectionString
             }
             var options = "-c listen_addresses='' -p \(port) -k \(socketDirectory)"
@@ -108,6 +116,7 @@ public final class EmbeddedPostgres: @unchecked Sendable {
             } catch {
                 throw Failure(message: "PostgreSQL did not start: \(lastLogLines()) (log: \(logFile))")
             }
+            recordOwner()
             startedHere = true
             return connectionString
         }
@@ -131,6 +140,19 @@ public final class EmbeddedPostgres: @unchecked Sendable {
         stop(mode: "immediate")
         try? FileManager.default.removeItem(atPath: directory)
         if socketDirectory.hasPrefix("/tmp/concord-pg-") { try? FileManager.default.removeItem(atPath: socketDirectory) }
+    }
+
+    /// The process that started the running cluster (`owner.pid`), so a later run can tell a
+    /// sibling sharing the cluster from one that crashed and left it behind.
+    private var ownerFile: String { directory + "/owner.pid" }
+
+    private func ownerProcess() -> pid_t? {
+        guard let text = try? String(contentsOfFile: ownerFile, encoding: .utf8) else { return nil }
+        return pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    private func recordOwner() {
+        try? "\(getpid())\n".write(toFile: ownerFile, atomically: true, encoding: .utf8)
     }
 
     /// Creates a database, optionally as a copy of `template`.

@@ -92,4 +92,27 @@ import Testing
         #expect(running.process.terminationStatus == 0)
         #expect(!FileManager.default.fileExists(atPath: dataDirectory + "/postgres/postmaster.pid"))
     }
+
+    /// A run that crashes leaves its PostgreSQL running; the next run takes it over, serves,
+    /// and stops it on SIGTERM.
+    @Test func embeddedCluster_leftByACrashedRun_isTakenOverAndStopped() throws {
+        let dataDirectory = "/tmp/concord-embedded-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        defer { try? FileManager.default.removeItem(atPath: dataDirectory) }
+        let environment = ["CONCORD_LOG_LEVEL": "info", "CONCORD_DATA_DIR": dataDirectory, "DATABASE_URL": ""]
+        let crashed = try Running(environment: environment)
+        _ = try crashed.waitForPort()
+        kill(crashed.process.processIdentifier, SIGKILL)
+        crashed.process.waitUntilExit()
+        #expect(FileManager.default.fileExists(atPath: dataDirectory + "/postgres/postmaster.pid"))
+
+        let next = try Running(environment: environment)
+        let port = try next.waitForPort()
+        let client = try RawClient(port: port)
+        try client.send("GET /readyz HTTP/1.1\r\nHost: t\r\n\r\n")
+        #expect(try client.readResponse().status == 200)
+        kill(next.process.processIdentifier, SIGTERM)
+        next.process.waitUntilExit()
+        #expect(next.process.terminationStatus == 0)
+        #expect(!FileManager.default.fileExists(atPath: dataDirectory + "/postgres/postmaster.pid"))
+    }
 }
