@@ -11,7 +11,49 @@ public struct HTTPResponse: Sendable {
         self.body = body
     }
 
-    /// A plain-text response, for the server's own answers below the router (400, 408, 503 …).
+    /// An RFC 9457 problem for the server's own answers below the router (malformed requests,
+    /// limits, timeouts, overload), in the same shape and with the same stable `code` words as
+    /// the application's problems (Routing's `ProblemCode` lists them).
+    public static func problem(_ status: Int, code: String, detail: String, headers: HTTPHeaders = HTTPHeaders()) -> HTTPResponse {
+        var h = headers
+        h.set("Content-Type", "application/problem+json")
+        let type = "/problems/" + code.replacingOccurrences(of: "_", with: "-")
+        let body = #"{"type":"\#(type)","title":"\#(reasonPhrase(status))","status":\#(status),"detail":\#(jsonString(detail)),"code":"\#(code)"}"#
+        return HTTPResponse(status: status, headers: h, body: Array(body.utf8))
+    }
+
+    /// The problem `code` for a status the server answers by itself.
+    public static func problemCode(forStatus status: Int) -> String {
+        switch status {
+        case 408: "request_timeout"
+        case 413: "payload_too_large"
+        case 431: "headers_too_large"
+        case 501: "not_implemented"
+        case 503: "service_unavailable"
+        case 505: "http_version_not_supported"
+        default: "bad_request"
+        }
+    }
+
+    private static func jsonString(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            default:
+                if scalar.value < 0x20 {
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
+    }
+
+    /// A plain-text response (tests and tools; the server's own errors are problems).
     public static func text(_ status: Int, _ text: String, headers: HTTPHeaders = HTTPHeaders()) -> HTTPResponse {
         var h = headers
         h.set("Content-Type", "text/plain; charset=utf-8")

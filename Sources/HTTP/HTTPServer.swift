@@ -253,7 +253,7 @@ final class EventLoop: @unchecked Sendable {
         var headers = HTTPHeaders()
         headers.set("Retry-After", String(configuration.retryAfterSeconds))
         let bytes = ResponseWriter.serialize(
-            .text(503, "server at connection limit", headers: headers),
+            .problem(503, code: "service_unavailable", detail: "server at connection limit, retry shortly", headers: headers),
             method: "GET", version: .http1_1, keepAlive: false, date: cachedDate)
         // Best effort: a fresh socket's send buffer always takes this much.
         bytes.withUnsafeBytes { _ = Socket.write(fd, $0) }
@@ -324,7 +324,8 @@ final class EventLoop: @unchecked Sendable {
                     break parsing
                 case .error(let error):
                     logger.debug("rejected malformed request", metadata: ["status": "\(error.status)", "reason": "\(error.reason)"])
-                    enqueue(.text(error.status, error.reason), on: connection, method: "GET", version: .http1_1, keepAlive: false)
+                    enqueue(.problem(error.status, code: HTTPResponse.problemCode(forStatus: error.status), detail: error.reason),
+                            on: connection, method: "GET", version: .http1_1, keepAlive: false)
                 case .request(let request):
                     connection.sentContinue = false
                     connection.deadline = 0
@@ -386,7 +387,7 @@ final class EventLoop: @unchecked Sendable {
         if !accepted {
             connection.phase = .reading
             connection.current = nil
-            var response = HTTPResponse.text(503, "server busy, retry shortly")
+            var response = HTTPResponse.problem(503, code: "service_unavailable", detail: "server busy, retry shortly")
             response.headers.set("Retry-After", String(configuration.retryAfterSeconds))
             enqueue(response, on: connection, method: head.method, version: head.version, keepAlive: keepAlive(head))
         }
@@ -486,7 +487,7 @@ final class EventLoop: @unchecked Sendable {
                 // RFC 9110 §15.5.9: tell a client that was too slow, then close.
                 logger.debug("request read timed out", metadata: ["fd": "\(connection.fd)"])
                 connection.phase = .reading
-                enqueue(.text(408, "request not received in time"), on: connection, method: "GET", version: .http1_1, keepAlive: false)
+                enqueue(.problem(408, code: "request_timeout", detail: "request not received in time"), on: connection, method: "GET", version: .http1_1, keepAlive: false)
                 connection.deadline = now + UInt64(1e9)
                 connection.deadlineIsRequest = false
                 _ = flush(connection)

@@ -26,6 +26,10 @@ public struct ProblemCode: RawRepresentable, Hashable, Sendable, ExpressibleBySt
     public static let readOnlyField: ProblemCode = "read_only_field"
     public static let idempotencyKeyReused: ProblemCode = "idempotency_key_reused"
     public static let notImplemented: ProblemCode = "not_implemented"
+    // Answered by the HTTP server itself, below the router (HTTPResponse.problemCode).
+    public static let requestTimeout: ProblemCode = "request_timeout"
+    public static let headersTooLarge: ProblemCode = "headers_too_large"
+    public static let httpVersionNotSupported: ProblemCode = "http_version_not_supported"
     public static let rateLimited: ProblemCode = "rate_limited"
     public static let internalError: ProblemCode = "internal_error"
     public static let serviceUnavailable: ProblemCode = "service_unavailable"
@@ -40,13 +44,17 @@ public struct ProblemCode: RawRepresentable, Hashable, Sendable, ExpressibleBySt
         case .forbidden: 403
         case .notFound: 404
         case .methodNotAllowed: 405
+        case .requestTimeout: 408
         case .preconditionFailed: 412
         case .payloadTooLarge: 413
         case .unsupportedMediaType: 415
-        case .validationFailed, .unknownField, .readOnlyField, .idempotencyKeyReused, .notImplemented: 422
+        case .validationFailed, .unknownField, .readOnlyField, .idempotencyKeyReused: 422
         case .rateLimited: 429
+        case .headersTooLarge: 431
         case .internalError: 500
+        case .notImplemented: 501
         case .serviceUnavailable: 503
+        case .httpVersionNotSupported: 505
         default: ProblemCode.registered[self] ?? 409
         }
     }

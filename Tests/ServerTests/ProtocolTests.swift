@@ -4,6 +4,7 @@ import Glibc
 import Foundation
 import TestSupport
 import HTTP
+import Routing
 import Testing
 
 /// The server over real sockets: framing, keep-alive, pipelining, limits.
@@ -89,7 +90,10 @@ import Testing
         let client = try RawClient(port: server.port)
         let chunk = String(repeating: "x", count: 600)
         try client.send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n258\r\n\(chunk)\r\n258\r\n\(chunk)\r\n0\r\n\r\n")
-        #expect(try client.readResponse().status == 413)
+        let response = try client.readResponse()
+        #expect(response.status == 413)
+        #expect(response.header("Content-Type") == "application/problem+json")
+        #expect(response.text.contains(#""code":"payload_too_large""#))
         #expect(client.isClosedByPeer())
     }
 
@@ -98,7 +102,9 @@ import Testing
         let client = try RawClient(port: server.port)
         let big = String(repeating: "a", count: 17_000)
         try? client.send("GET /fast HTTP/1.1\r\nHost: t\r\nX-Big: \(big)\r\n\r\n")
-        #expect(try client.readResponse().status == 431)
+        let response = try client.readResponse()
+        #expect(response.status == 431)
+        #expect(response.text.contains(#""code":"headers_too_large""#))
         #expect(client.isClosedByPeer())
     }
 
@@ -118,6 +124,12 @@ import Testing
         let response = try client.readResponse()
         #expect(response.status == 400)
         #expect(response.header("Connection") == "close")
+        // The same problem+json shape as every other error, never an echo of the input.
+        #expect(response.header("Content-Type") == "application/problem+json")
+        let problem = try JSONParser.parse(response.body).objectValue
+        #expect(problem?["code"]?.stringValue == "bad_request")
+        #expect(problem?["status"]?.numberText == "400")
+        #expect(!response.text.contains("Bad\u{0}Header"))
         #expect(client.isClosedByPeer())
     }
 
