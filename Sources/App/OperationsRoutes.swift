@@ -1,7 +1,7 @@
 import HTTP
 import Routing
 
-/// `/healthz`, `/livez`, `/readyz`, `/metrics`, `/openapi.yaml`, `/docs`: open to everyone, never
+/// `/healthz`, `/livez`, `/readyz`, `/metrics`, `/openapi.yaml`, `/docs`, `/problems/{code}`: open to everyone, never
 /// touching the database except `/readyz`, so the liveness probes are answered on the I/O thread.
 struct OperationsRoutes {
     let metrics: Metrics
@@ -33,6 +33,16 @@ struct OperationsRoutes {
         router.get("/openapi.yaml", access: .open, inline: true) { _ in
             guard let openAPI else { throw AppError(.notFound, "openapi.yaml was not found beside the server") }
             return Response(status: 200, headers: ["Content-Type": "application/yaml"], body: openAPI)
+        }
+        // A problem's `type` (`/problems/insufficient-stock`) describes its code.
+        router.get("/problems/{slug}", access: .open, inline: true) { request in
+            guard let code = ProblemCode.fromSlug(request.parameter("slug")) else {
+                throw AppError(.notFound, "no problem type '\(request.parameter("slug"))'")
+            }
+            return .json(.object(JSONObject([
+                ("type", .string(code.typeURI)), ("code", .string(code.rawValue)), ("title", .string(code.title)),
+                ("status", .number(String(code.status))),
+            ])))
         }
         router.get("/docs", access: .open, inline: true) { _ in
             .text(Self.docsPage, contentType: "text/html; charset=utf-8")

@@ -66,6 +66,24 @@ public struct ProblemCode: RawRepresentable, Hashable, Sendable, ExpressibleBySt
     /// Declares the status of a module's own code. Call only while wiring the application.
     public static func register(_ code: ProblemCode, status: Int) { registered[code] = status }
 
+    /// Every code with a known status: the built-in ones and those modules registered. Served
+    /// under `/problems/{code}` so a problem's `type` link leads somewhere.
+    public static var known: [ProblemCode] {
+        let builtIn: [ProblemCode] = [
+            .badRequest, .malformedJSON, .invalidParameter, .unknownParameter, .invalidCursor, .unauthorized, .forbidden,
+            .notFound, .methodNotAllowed, .conflict, .invalidTransition, .idempotencyInProgress, .preconditionFailed,
+            .payloadTooLarge, .unsupportedMediaType, .validationFailed, .unknownField, .readOnlyField,
+            .idempotencyKeyReused, .notImplemented, .requestTimeout, .headersTooLarge, .httpVersionNotSupported,
+            .rateLimited, .internalError, .serviceUnavailable,
+        ]
+        return builtIn + registered.keys.sorted { $0.rawValue < $1.rawValue }
+    }
+
+    /// The code whose `typeURI` ends in `slug` (`insufficient-stock`), if known.
+    public static func fromSlug(_ slug: String) -> ProblemCode? {
+        known.first { $0.rawValue == slug.replacingOccurrences(of: "-", with: "_") }
+    }
+
     /// The problem `type` URI: `/problems/insufficient-stock`.
     public var typeURI: String { "/problems/" + rawValue.replacingOccurrences(of: "_", with: "-") }
 

@@ -103,6 +103,20 @@ import TestSupport
         #expect(other.status == 400)
     }
 
+    @Test func history_listsOneUsersEvents_inOrder() throws {
+        let id = try #require(try createUser("hal@example.com")["id"]?.stringValue)
+        _ = try admin.patch("/users/\(id)", #"{"name":"Hal"}"#)
+        _ = try createUser("other@example.com")
+        let history = try admin.get("/users/\(id)/history")
+        #expect(history.status == 200)
+        let types = history["data"]?.arrayValue?.compactMap { $0.objectValue?["type"]?.stringValue }
+        #expect(types == ["user.created", "user.updated"])
+        #expect(try admin.get("/users/\(UUID().uuidString.lowercased())/history").status == 404)
+        let sales = try #require(try createUser("sal@example.com")["id"]?.stringValue)
+        let salesKey = try #require(try admin.post("/users/\(sales)/api-keys", #"{"name":"k"}"#)["key"]?.stringValue)
+        #expect(try APIClient(port: app.port, key: salesKey).get("/users/\(id)/history").status == 403)
+    }
+
     @Test func writes_appendEventsAndHistory() throws {
         let id = try #require(try createUser("eve@example.com")["id"]?.stringValue)
         _ = try admin.patch("/users/\(id)", #"{"name":"Eve"}"#)

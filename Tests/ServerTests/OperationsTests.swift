@@ -50,6 +50,21 @@ import Testing
         #expect(metrics.text.contains("concord_http_requests_in_flight"))
     }
 
+    /// A problem's `type` link leads to a description of its code, without a key.
+    @Test func problemTypes_areServed_unknownOnesAre404() throws {
+        let server = try Self.start()
+        defer { server.shutdown(); server.waitUntilStopped() }
+        let client = APIClient(port: server.port, key: "")
+        let known = try client.get("/problems/payload-too-large")
+        #expect(known.status == 200)
+        #expect(known["code"]?.stringValue == "payload_too_large")
+        #expect(known["status"]?.numberText == "413")
+        #expect(known["type"]?.stringValue == "/problems/payload-too-large")
+        let unknown = try client.get("/problems/no-such-thing")
+        #expect(unknown.status == 404)
+        #expect(unknown.code == "not_found")
+    }
+
     @Test func openAPIDocument_isServedAsIs() throws {
         let server = try Self.start()
         defer { server.shutdown(); server.waitUntilStopped() }

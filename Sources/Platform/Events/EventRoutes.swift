@@ -13,9 +13,10 @@ public struct EventRoutes: Sendable {
         router.get("/events", access: .permission("events.read"), query: ["after", "types", "limit"]) { request in
             let after = try request.query.int64("after") ?? 0
             guard after >= 0 else { throw AppError.invalidParameter("after", "must be 0 or more") }
-            let limit = try request.query.int("limit") ?? 100
+            // The list convention (API.md "Lists"): 50 by default, at most 200.
+            let limit = try request.query.int("limit") ?? 50
             guard limit >= 1 else { throw AppError.invalidParameter("limit", "must be at least 1") }
-            let page = try events.feed(after: after, types: request.query.list("types"), limit: min(limit, 1_000))
+            let page = try events.feed(after: after, types: request.query.list("types"), limit: min(limit, 200))
             return try .json(EventFeed(data: page, nextAfter: page.last?.sequence ?? after))
         }
     }

@@ -1,7 +1,7 @@
 import Foundation
 import Routing
 
-/// `/users`, `/users/{id}/api-keys`, `/api-keys`, `/me`.
+/// `/users`, `/users/{id}/history`, `/users/{id}/api-keys`, `/api-keys`, `/me`.
 public struct UserRoutes: Sendable {
     let service: UserService
 
@@ -13,6 +13,7 @@ public struct UserRoutes: Sendable {
         permissions.declare("users.write", roles: [])
         permissions.declare("me.read", roles: Set(Role.allCases))
         let service = self.service
+        let events = service.events
 
         router.get("/me", access: .permission("me.read")) { request in
             let principal = try request.principal()
@@ -31,6 +32,12 @@ public struct UserRoutes: Sendable {
             let user = try service.user(try request.uuidParameter("id", resource: "user"))
             return try Versioning.respond(request, user, version: user.version)
         }
+        EventRoutes.history(for: "user", template: "/users/{id}/history", permission: "users.read", events: events,
+                            resolve: { request in
+                                let id = try request.uuidParameter("id", resource: "user")
+                                _ = try service.user(id)  // 404 for a user that does not exist
+                                return id
+                            }, in: &router)
         router.patch("/users/{id}", access: .permission("users.write")) { request in
             let patch = try request.decode(UserPatch.self, readOnly: UserPatch.readOnly)
             let user = try service.updateUser(try request.uuidParameter("id", resource: "user"), patch: patch,
