@@ -16,6 +16,10 @@ struct EventStore: Sendable {
             """)
     }
 
+    func hasUnpublished(in tx: Transaction) throws -> Bool {
+        try tx.first("SELECT EXISTS (SELECT 1 FROM events WHERE sequence IS NULL) AS pending")?.decode("pending") ?? false
+    }
+
     /// Numbers unnumbered events of transactions older than the oldest one still running: any
     /// transaction that commits later has a newer xid, so it can only get later numbers.
     func publish(in tx: Transaction) throws -> Int {
