@@ -19,7 +19,8 @@ public enum Versioning {
     /// A 200 JSON response with the ETag, or a bare 304 when `If-None-Match` already has it.
     public static func respond<T: Encodable>(_ request: Request, _ value: T, version: Int, status: Int = 200) throws -> Response {
         let tag = etag(version)
-        if status == 200, let header = request.headers["If-None-Match"],
+        // Only a read may answer 304: after a write the client needs the new representation.
+        if status == 200, request.method == "GET" || request.method == "HEAD", let header = request.headers["If-None-Match"],
            header.split(separator: ",").map({ $0.trimmingHTTPWhitespace() }).contains(where: { $0 == tag || $0 == "*" || $0 == "W/" + tag }) {
             return Response(status: 304, headers: ["ETag": tag])
         }

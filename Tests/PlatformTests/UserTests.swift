@@ -103,6 +103,14 @@ import TestSupport
         #expect(other.status == 400)
     }
 
+    @Test func patchWithIfNoneMatch_stillAnswersTheNewRepresentation() throws {
+        let id = try #require(try createUser("ines@example.com")["id"]?.stringValue)
+        let patched = try admin.patch("/users/\(id)", #"{"name":"Ines"}"#, headers: [("If-None-Match", "\"2\"")])
+        #expect(patched.status == 200)
+        #expect(patched["name"]?.stringValue == "Ines")
+        #expect(try admin.get("/users/\(id)", headers: [("If-None-Match", "\"2\"")]).status == 304)
+    }
+
     @Test func history_listsOneUsersEvents_inOrder() throws {
         let id = try #require(try createUser("hal@example.com")["id"]?.stringValue)
         _ = try admin.patch("/users/\(id)", #"{"name":"Hal"}"#)
