@@ -111,6 +111,18 @@ import TestSupport
         #expect(try admin.get("/users/\(id)", headers: [("If-None-Match", "\"2\"")]).status == 304)
     }
 
+    @Test func newKeysLocation_answersTheKey_withoutItsSecret() throws {
+        let id = try #require(try createUser("kim@example.com")["id"]?.stringValue)
+        let created = try admin.post("/users/\(id)/api-keys", #"{"name":"laptop"}"#)
+        let location = try #require(created.header("Location"))
+        let key = try admin.get(location)
+        #expect(key.status == 200)
+        #expect(key["name"]?.stringValue == "laptop")
+        #expect(key["key"] == nil)
+        #expect(!key.text.contains(try #require(created["key"]?.stringValue)))
+        #expect(try admin.get("/api-keys/\(UUID().uuidString.lowercased())").status == 404)
+    }
+
     @Test func history_listsOneUsersEvents_inOrder() throws {
         let id = try #require(try createUser("hal@example.com")["id"]?.stringValue)
         _ = try admin.patch("/users/\(id)", #"{"name":"Hal"}"#)

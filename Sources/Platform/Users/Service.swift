@@ -106,6 +106,11 @@ public final class UserService: Sendable {
         return page.page(rows, key: { $0.createdAt.postgresText }, id: \.id)
     }
 
+    func key(_ id: UUID) throws -> APIKey {
+        guard let key = try pool.read({ tx in try store.key(id: id, in: tx) }) else { throw AppError.notFound("API key") }
+        return key
+    }
+
     func revokeKey(_ id: UUID, actor: Principal) throws {
         try pool.transaction { tx in
             guard let key = try store.revokeKey(id: id, in: tx) else { throw AppError.notFound("API key") }

@@ -61,6 +61,10 @@ struct UserStore: Sendable {
             .rows.map(Self.key)
     }
 
+    func key(id: UUID, in tx: Transaction) throws -> APIKey? {
+        try tx.first("SELECT \(Self.keyColumns) FROM api_keys WHERE id = \(id)").map(Self.key)
+    }
+
     func revokeKey(id: UUID, in tx: Transaction) throws -> APIKey? {
         try tx.first("""
             UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()), updated_at = now(), version = version + 1

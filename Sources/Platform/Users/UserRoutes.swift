@@ -54,6 +54,9 @@ public struct UserRoutes: Sendable {
         router.get("/api-keys", access: .permission("users.read"), query: PageRequest.parameters.union(["user_id"])) { request in
             try .json(service.listKeys(try PageRequest(request, filters: ["user_id"]), userID: try request.query.uuid("user_id")))
         }
+        router.get("/api-keys/{id}", access: .permission("users.read")) { request in
+            try .json(service.key(try request.uuidParameter("id", resource: "API key")))
+        }
         router.delete("/api-keys/{id}", access: .permission("users.write")) { request in
             try service.revokeKey(try request.uuidParameter("id", resource: "API key"), actor: try request.principal())
             return .noContent
