@@ -123,6 +123,16 @@ import TestSupport
         #expect(try admin.get("/api-keys/\(UUID().uuidString.lowercased())").status == 404)
     }
 
+    @Test func patchThatChangesNothing_keepsTheVersion_andAppendsNoEvent() throws {
+        let id = try #require(try createUser("noop@example.com")["id"]?.stringValue)
+        let same = try admin.patch("/users/\(id)", #"{"email":"noop@example.com"}"#)
+        #expect(same.status == 200)
+        #expect(same.header("ETag") == "\"1\"")
+        #expect(try admin.patch("/users/\(id)", "{}").header("ETag") == "\"1\"")
+        let history = try admin.get("/users/\(id)/history")
+        #expect(history["data"]?.arrayValue?.count == 1)
+    }
+
     @Test func history_listsOneUsersEvents_inOrder() throws {
         let id = try #require(try createUser("hal@example.com")["id"]?.stringValue)
         _ = try admin.patch("/users/\(id)", #"{"name":"Hal"}"#)

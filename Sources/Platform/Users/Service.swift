@@ -68,6 +68,7 @@ public final class UserService: Sendable {
         return try pool.transaction { tx in
             guard var user = try store.lockUser(id: id, in: tx) else { throw AppError.notFound("user") }
             try ifMatch(user.version)
+            let before = user
             if let name = patch.name { user.name = name }
             if let email = patch.email { user.email = email }
             if let role = patch.role { user.role = role }
@@ -75,6 +76,10 @@ public final class UserService: Sendable {
             if user.id == actor.userID && (user.role != .admin || !user.active) {
                 // Guard against locking the last way in: an admin cannot demote or deactivate themself.
                 throw AppError(.conflict, "you cannot remove your own admin role or deactivate yourself")
+            }
+            // A patch that changes nothing writes nothing: no new version, no event.
+            if user.name == before.name && user.email == before.email && user.role == before.role && user.active == before.active {
+                return before
             }
             let updated: User
             do {
