@@ -133,6 +133,22 @@ import TestSupport
         #expect(history["data"]?.arrayValue?.count == 1)
     }
 
+    @Test func revokingAKey_honoursIfMatch_andTwiceChangesNothing() throws {
+        let id = try #require(try createUser("rev@example.com")["id"]?.stringValue)
+        let created = try admin.post("/users/\(id)/api-keys", #"{"name":"ci"}"#)
+        let location = try #require(created.header("Location"))
+        let secret = try #require(created["key"]?.stringValue)
+        #expect(try admin.get(location).header("ETag") == "\"1\"")
+        let stale = try admin.delete(location, headers: [("If-Match", "\"7\"")])
+        #expect(stale.status == 412)
+        #expect(stale["current_version"]?.numberText == "1")
+        #expect(try APIClient(port: app.port, key: secret).get("/me").status == 200)
+        #expect(try admin.delete(location, headers: [("If-Match", "\"1\"")]).status == 204)
+        #expect(try APIClient(port: app.port, key: secret).get("/me").status == 401)
+        #expect(try admin.delete(location).status == 204)
+        #expect(try admin.get(location).header("ETag") == "\"2\"")
+    }
+
     @Test func history_listsOneUsersEvents_inOrder() throws {
         let id = try #require(try createUser("hal@example.com")["id"]?.stringValue)
         _ = try admin.patch("/users/\(id)", #"{"name":"Hal"}"#)

@@ -73,13 +73,14 @@ public struct APIKey: Codable, Sendable {
     public let createdAt: Date
     public let lastUsedAt: Date?
     public let revokedAt: Date?
+    public let version: Int
 }
 
 /// `POST /users/{id}/api-keys`.
 struct APIKeyCreate: Decodable {
     var name: String
 
-    static let readOnly: Set<String> = ["id", "prefix", "key", "user_id", "created_at", "last_used_at", "revoked_at"]
+    static let readOnly: Set<String> = ["id", "prefix", "key", "user_id", "created_at", "last_used_at", "revoked_at", "version"]
 }
 
 /// The one response that shows a key's secret.

@@ -116,9 +116,13 @@ public final class UserService: Sendable {
         return key
     }
 
-    func revokeKey(_ id: UUID, actor: Principal) throws {
+    /// Revokes a key at once (the next request with it is a 401). Revoking a revoked key
+    /// changes nothing: no new version, no event.
+    func revokeKey(_ id: UUID, ifMatch: (Int) throws -> Void, actor: Principal) throws {
         try pool.transaction { tx in
-            guard let key = try store.revokeKey(id: id, in: tx) else { throw AppError.notFound("API key") }
+            guard let current = try store.lockKey(id: id, in: tx) else { throw AppError.notFound("API key") }
+            try ifMatch(current.version)
+            guard let key = try store.revokeKey(id: id, in: tx) else { return }
             try events.append("api_key.revoked", resourceType: "api_key", resourceID: key.id, resource: key, actor: actor, in: tx)
         }
     }

@@ -42,7 +42,7 @@ struct UserStore: Sendable {
         try tx.first("SELECT count(*) AS n FROM users")!.decode("n")
     }
 
-    static let keyColumns: SQL = "id, user_id, name, prefix, created_at, last_used_at, revoked_at"
+    static let keyColumns: SQL = "id, user_id, name, prefix, created_at, last_used_at, revoked_at, version"
 
     func insertKey(userID: UUID, name: String, token: APIKeyToken, in tx: Transaction) throws -> APIKey {
         try Self.key(tx.first("""
@@ -65,10 +65,14 @@ struct UserStore: Sendable {
         try tx.first("SELECT \(Self.keyColumns) FROM api_keys WHERE id = \(id)").map(Self.key)
     }
 
+    func lockKey(id: UUID, in tx: Transaction) throws -> APIKey? {
+        try tx.first("SELECT \(Self.keyColumns) FROM api_keys WHERE id = \(id) FOR UPDATE").map(Self.key)
+    }
+
     func revokeKey(id: UUID, in tx: Transaction) throws -> APIKey? {
         try tx.first("""
-            UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()), updated_at = now(), version = version + 1
-            WHERE id = \(id) RETURNING \(Self.keyColumns)
+            UPDATE api_keys SET revoked_at = now(), updated_at = now(), version = version + 1
+            WHERE id = \(id) AND revoked_at IS NULL RETURNING \(Self.keyColumns)
             """).map(Self.key)
     }
 
@@ -84,6 +88,7 @@ struct UserStore: Sendable {
     func credential(prefix: String, in tx: Transaction) throws -> (hash: [UInt8], key: APIKey, user: User)? {
         guard let row = try tx.first("""
             SELECT k.id AS key_id, k.name AS key_name, k.prefix, k.created_at AS key_created_at, k.last_used_at, k.revoked_at,
+                   k.version AS key_version,
                    encode(k.secret_hash, 'hex') AS secret_hash,
                    u.id, u.name, u.email, u.role, u.active, u.created_at, u.updated_at, u.version
             FROM api_keys k JOIN users u ON u.id = k.user_id
@@ -91,7 +96,8 @@ struct UserStore: Sendable {
             """) else { return nil }
         let key = APIKey(id: try row.decode("key_id"), userId: try row.decode("id"), name: try row.decode("key_name"),
                          prefix: try row.decode("prefix"), createdAt: try row.decode("key_created_at"),
-                         lastUsedAt: try row.decodeIfPresent("last_used_at"), revokedAt: try row.decodeIfPresent("revoked_at"))
+                         lastUsedAt: try row.decodeIfPresent("last_used_at"), revokedAt: try row.decodeIfPresent("revoked_at"),
+                         version: try row.decode("key_version"))
         return (Self.bytes(fromHex: try row.decode("secret_hash")), key, try Self.user(row))
     }
 
@@ -112,7 +118,8 @@ struct UserStore: Sendable {
     static func key(_ row: Row) throws -> APIKey {
         APIKey(id: try row.decode("id"), userId: try row.decode("user_id"), name: try row.decode("name"),
                prefix: try row.decode("prefix"), createdAt: try row.decode("created_at"),
-               lastUsedAt: try row.decodeIfPresent("last_used_at"), revokedAt: try row.decodeIfPresent("revoked_at"))
+               lastUsedAt: try row.decodeIfPresent("last_used_at"), revokedAt: try row.decodeIfPresent("revoked_at"),
+               version: try row.decode("version"))
     }
 
     static func bytes(fromHex text: String) -> [UInt8] {

@@ -55,10 +55,12 @@ public struct UserRoutes: Sendable {
             try .json(service.listKeys(try PageRequest(request, filters: ["user_id"]), userID: try request.query.uuid("user_id")))
         }
         router.get("/api-keys/{id}", access: .permission("users.read")) { request in
-            try .json(service.key(try request.uuidParameter("id", resource: "API key")))
+            let key = try service.key(try request.uuidParameter("id", resource: "API key"))
+            return try Versioning.respond(request, key, version: key.version)
         }
         router.delete("/api-keys/{id}", access: .permission("users.write")) { request in
-            try service.revokeKey(try request.uuidParameter("id", resource: "API key"), actor: try request.principal())
+            try service.revokeKey(try request.uuidParameter("id", resource: "API key"),
+                                  ifMatch: { try Versioning.checkIfMatch(request, currentVersion: $0) }, actor: try request.principal())
             return .noContent
         }
     }
