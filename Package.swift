@@ -32,8 +32,12 @@ let package = Package(
             dependencies: ["CCrypto", "HTTP", "Routing", "Postgres", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
+            name: "Customers",
+            dependencies: ["Routing", "Postgres", "Platform"]
+        ),
+        .target(
             name: "App",
-            dependencies: ["HTTP", "Routing", "Postgres", "Platform", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["HTTP", "Routing", "Postgres", "Platform", "Customers", .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(
             name: "concord",
@@ -50,6 +54,7 @@ let package = Package(
         .testTarget(name: "ServerTests", dependencies: ["App", "HTTP", "Routing", "TestSupport"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "Routing", "TestSupport"]),
         .testTarget(name: "PlatformTests", dependencies: ["App", "Platform", "Postgres", "Routing", "HTTP", "TestSupport"]),
+        .testTarget(name: "CustomerTests", dependencies: ["App", "Customers", "Platform", "Postgres", "Routing", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,3 +1,4 @@
+import Customers
 import Foundation
 import HTTP
 import Logging
@@ -15,6 +16,7 @@ public final class ConcordServer: @unchecked Sendable {
     public private(set) var pool: ConnectionPool?
     public private(set) var events: EventLog?
     public private(set) var users: UserService?
+    public private(set) var customers: CustomerService?
     /// The permission table, once wired.
     public private(set) var permissions: PermissionTable?
     /// The admin key created on the first start of an empty database, shown once.
@@ -52,6 +54,8 @@ public final class ConcordServer: @unchecked Sendable {
         let users = UserService(pool: pool, events: events)
         self.users = users
         firstAdminKey = try users.bootstrapAdmin(configuredKey: configuration.adminAPIKey)
+        let customers = CustomerService(pool: pool, events: events, users: users, defaultCurrency: configuration.defaultCurrency)
+        self.customers = customers
 
         var builder = RouterBuilder()
         let permissions = PermissionTable()
@@ -62,6 +66,7 @@ public final class ConcordServer: @unchecked Sendable {
         }).register(in: &builder)
         UserRoutes(service: users).register(in: &builder, permissions: permissions)
         EventRoutes(events: events).register(in: &builder, permissions: permissions)
+        CustomerRoutes(service: customers).register(in: &builder, permissions: permissions)
         permissions.freeze()
         self.permissions = permissions
         let router = builder.build()

@@ -16,6 +16,11 @@ public enum Versioning {
                        headers: [("ETag", etag(currentVersion))])
     }
 
+    /// The request's `If-Match` check as a function a service calls with the version it locked.
+    public static func ifMatch(_ request: Request) -> (Int) throws -> Void {
+        { try checkIfMatch(request, currentVersion: $0) }
+    }
+
     /// A 200 JSON response with the ETag, or a bare 304 when `If-None-Match` already has it.
     public static func respond<T: Encodable>(_ request: Request, _ value: T, version: Int, status: Int = 200) throws -> Response {
         let tag = etag(version)

@@ -71,6 +71,21 @@ public struct Request: Sendable {
     /// `readOnly` names top-level fields the server owns (`id`, `version`, totals): sending one
     /// is a 422 `read_only_field` rather than an unknown field, so the client learns why.
     public func decode<T: Decodable>(_ type: T.Type, readOnly: Set<String> = []) throws -> T {
+        try Request.decodeModel(T.self, from: try checkedBody(readOnly: readOnly))
+    }
+
+    /// A PATCH body (RFC 7396 merge patch) after the media-type, syntax and read-only checks;
+    /// it must be an object. The service applies it to the current record inside its
+    /// transaction and decodes the result with `decodeModel`.
+    public func mergePatchBody(readOnly: Set<String>) throws -> JSONValue {
+        let value = try checkedBody(readOnly: readOnly)
+        guard value.objectValue != nil else {
+            throw AppError.validation([FieldError(field: "", message: "must be a JSON object")], detail: "a merge patch must be a JSON object")
+        }
+        return value
+    }
+
+    private func checkedBody(readOnly: Set<String>) throws -> JSONValue {
         let value = try jsonBody()
         if let object = value.objectValue {
             let sent = object.keys.filter { readOnly.contains($0) }
@@ -79,6 +94,12 @@ public struct Request: Sendable {
                                errors: sent.map { FieldError(field: $0, message: "is read-only") })
             }
         }
+        return value
+    }
+
+    /// Decodes `T` from a JSON value with the request-body rules: 422 `unknown_field` when the
+    /// only problems are unknown members, else 422 `validation_failed` with every field error.
+    public static func decodeModel<T: Decodable>(_ type: T.Type, from value: JSONValue) throws -> T {
         do {
             return try JSONValueDecoder().decode(T.self, from: value)
         } catch {

@@ -49,3 +49,29 @@ public final class TestApp: @unchecked Sendable {
 
     deinit { stop() }
 }
+
+extension TestApp {
+    /// Creates a user with `role` (`sales`, `warehouse`, …) through the API and returns a key
+    /// for them.
+    public func key(forRole role: String) throws -> String {
+        let admin = client()
+        let user = try admin.post("/users", #"{"name":"\#(role) user","email":"\#(role)-\#(UUID().uuidString)@example.com","role":"\#(role)"}"#)
+        guard user.status == 201, let id = user["id"]?.stringValue else { throw TestFailure("creating a \(role) user: \(user)") }
+        let issued = try admin.post("/users/\(id)/api-keys", #"{"name":"test"}"#)
+        guard issued.status == 201, let key = issued["key"]?.stringValue else { throw TestFailure("issuing a key: \(issued)") }
+        return key
+    }
+
+    /// The id of a new user with `role`, for `owner_id` fields.
+    public func userID(role: String = "sales") throws -> String {
+        let user = try client().post("/users", #"{"name":"Owner","email":"owner-\#(UUID().uuidString)@example.com","role":"\#(role)"}"#)
+        guard user.status == 201, let id = user["id"]?.stringValue else { throw TestFailure("creating a user: \(user)") }
+        return id
+    }
+}
+
+/// A setup step of a test that did not go as the test needs.
+public struct TestFailure: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

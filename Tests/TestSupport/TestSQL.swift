@@ -18,3 +18,13 @@ public enum TestSQL {
         try connection.execute(unsafeText: text)
     }
 }
+
+extension TestSQL {
+    /// The first column of every row as text (e.g. the lines of an `EXPLAIN`).
+    public static func lines(_ connectionString: String, _ text: String) throws -> [String] {
+        let connection = try PostgresConnection(connectionString: connectionString)
+        defer { connection.close() }
+        let result = try connection.query(SQL(unsafeRaw: text))
+        return result.rows.compactMap { row in row.columnNames.first.flatMap { row.text($0) } }
+    }
+}

@@ -18,11 +18,19 @@ public enum DocumentKey: Sendable, Equatable {
         }
         let upper = text.uppercased()
         let head = prefix + "-"
-        guard upper.hasPrefix(head), upper.count <= head.count + 18,
-              upper.dropFirst(head.count).allSatisfy({ $0.isASCII && $0.isNumber }), upper.count > head.count else {
+        let digits = upper.dropFirst(head.count).drop { $0 == "0" }
+        guard upper.hasPrefix(head), upper.count > head.count, digits.count <= 18,
+              upper.dropFirst(head.count).allSatisfy({ $0.isASCII && $0.isNumber }), let value = Int64(digits.isEmpty ? "0" : String(digits)) else {
             throw AppError.notFound(resource)
         }
-        self = .number(upper)
+        self = .number(Self.format(prefix: prefix, value))
+    }
+
+    /// The canonical number text: at least six digits (`CUST-000042`), so `CUST-42` finds it too.
+    /// Matches the database function `document_number`.
+    public static func format(prefix: String, _ value: Int64) -> String {
+        let digits = String(value)
+        return "\(prefix)-" + String(repeating: "0", count: max(0, 6 - digits.count)) + digits
     }
 }
 

@@ -58,6 +58,12 @@ public final class UserService: Sendable {
         return user
     }
 
+    /// Whether `id` names a user (for `owner_id` fields of other modules); joins the caller's
+    /// transaction when there is one.
+    public func userExists(_ id: UUID) throws -> Bool {
+        try pool.read { tx in try store.user(id: id, in: tx) != nil }
+    }
+
     func listUsers(_ page: PageRequest) throws -> Page<User> {
         let rows = try pool.transaction { tx in try store.listUsers(after: page.after, limit: page.limit, in: tx) }
         return page.page(rows, key: { $0.createdAt.postgresText }, id: \.id)

@@ -1,0 +1,246 @@
+import Foundation
+import Platform
+import Routing
+
+/// One customer of the shared master (API.md "Customer master"): the record a sales rep, a
+/// warehouse clerk and an accountant all see.
+public struct Customer: Codable, Sendable {
+    public let id: UUID
+    public let number: String
+    public var name: String
+    public var kind: Kind
+    public var email: String?
+    public var phone: String?
+    public var taxId: String?
+    public var website: String?
+    public var billingAddress: Address?
+    public var shippingAddress: Address?
+    public var tier: CustomerTier
+    /// In minor units of `currency`; nil means no limit.
+    public var creditLimit: Int64?
+    public var paymentTermsDays: Int
+    public var currency: String
+    public var tags: [String]
+    public var ownerId: UUID?
+    public var status: Status
+    public var externalRef: String?
+    /// The customer this one was merged into, once merged (it is then archived for good).
+    public var mergedIntoId: UUID?
+    public let createdAt: Date
+    public var updatedAt: Date
+    public var version: Int
+
+    public enum Kind: String, Codable, Sendable, CaseIterable { case company, person }
+    public enum Status: String, Codable, Sendable, CaseIterable { case active, blocked, archived }
+
+    /// The fields a client may write (`POST` body, and what a `PATCH` merges into).
+    static let writableFields: Set<String> = [
+        "name", "kind", "email", "phone", "tax_id", "website", "billing_address", "shipping_address", "tier",
+        "credit_limit", "payment_terms_days", "currency", "tags", "owner_id", "status", "external_ref",
+    ]
+    /// Fields the server maintains; sending one is a 422 `read_only_field`.
+    static let readOnlyFields: Set<String> = ["id", "number", "merged_into_id", "created_at", "updated_at", "version"]
+}
+
+/// A postal address; `country` is ISO 3166-1 alpha-2.
+public struct Address: Codable, Sendable, Equatable {
+    public var line1: String?
+    public var line2: String?
+    public var city: String?
+    public var region: String?
+    public var postalCode: String?
+    public var country: String?
+
+    public init(line1: String? = nil, line2: String? = nil, city: String? = nil, region: String? = nil,
+                postalCode: String? = nil, country: String? = nil) {
+        self.line1 = line1
+        self.line2 = line2
+        self.city = city
+        self.region = region
+        self.postalCode = postalCode
+        self.country = country
+    }
+
+    func problems(at field: String) -> [FieldError] {
+        var errors: [FieldError] = []
+        for (name, value) in [("line1", line1), ("line2", line2), ("city", city), ("region", region), ("postal_code", postalCode)] {
+            if let value, value.count > 200 { errors.append(FieldError(field: "\(field).\(name)", message: "must be at most 200 characters")) }
+        }
+        if let country, !Countries.isKnown(country) {
+            errors.append(FieldError(field: "\(field).country", message: "must be an ISO 3166-1 alpha-2 code such as US or DE"))
+        }
+        return errors
+    }
+}
+
+/// A customer's writable fields, as created or after a merge patch. Absent fields take the
+/// documented defaults (`kind` company, `tier` standard, 30 days, the default currency).
+public struct CustomerInput: Decodable, Sendable {
+    public var name: String
+    public var kind: Customer.Kind?
+    public var email: String?
+    public var phone: String?
+    public var taxId: String?
+    public var website: String?
+    public var billingAddress: Address?
+    public var shippingAddress: Address?
+    public var tier: CustomerTier?
+    public var creditLimit: Int64?
+    public var paymentTermsDays: Int?
+    public var currency: String?
+    public var tags: [String]?
+    public var ownerId: UUID?
+    public var status: Customer.Status?
+    public var externalRef: String?
+
+    public init(name: String, kind: Customer.Kind? = nil, email: String? = nil, phone: String? = nil, currency: String? = nil,
+                ownerId: UUID? = nil) {
+        self.name = name
+        self.kind = kind
+        self.email = email
+        self.phone = phone
+        self.currency = currency
+        self.ownerId = ownerId
+    }
+
+    /// Trims text fields and drops empty ones, so `""` and absent mean the same.
+    mutating func normalize() {
+        func clean(_ value: String?) -> String? {
+            let trimmed = value?.trimmingCharacters(in: .whitespacesAndNewlines)
+            return trimmed?.isEmpty == true ? nil : trimmed
+        }
+        name = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        email = clean(email)
+        phone = clean(phone)
+        taxId = clean(taxId)
+        website = clean(website)
+        externalRef = clean(externalRef)
+        if let tags {
+            var seen = Set<String>()
+            self.tags = tags.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && seen.insert($0).inserted }
+        }
+    }
+
+    func validate() throws {
+        var errors: [FieldError] = []
+        if name.isEmpty { errors.append(FieldError(field: "name", message: "must not be empty")) }
+        if name.count > 200 { errors.append(FieldError(field: "name", message: "must be at most 200 characters")) }
+        if let email, let message = ContactRules.emailProblem(email) { errors.append(FieldError(field: "email", message: message)) }
+        if let phone, phone.count > 50 { errors.append(FieldError(field: "phone", message: "must be at most 50 characters")) }
+        if let taxId, taxId.count > 50 { errors.append(FieldError(field: "tax_id", message: "must be at most 50 characters")) }
+        if let website, website.count > 500 { errors.append(FieldError(field: "website", message: "must be at most 500 characters")) }
+        if let externalRef, externalRef.count > 200 {
+            errors.append(FieldError(field: "external_ref", message: "must be at most 200 characters"))
+        }
+        if let creditLimit, let message = MoneyRules.problem(creditLimit) { errors.append(FieldError(field: "credit_limit", message: message)) }
+        if let days = paymentTermsDays, !(0...3650).contains(days) {
+            errors.append(FieldError(field: "payment_terms_days", message: "must be between 0 and 3650"))
+        }
+        if let currency, let message = Currency.problem(currency) { errors.append(FieldError(field: "currency", message: message)) }
+        if let tags {
+            if tags.count > 50 { errors.append(FieldError(field: "tags", message: "must have at most 50 tags")) }
+            for (index, tag) in tags.enumerated() where tag.count > 50 {
+                errors.append(FieldError(field: "tags[\(index)]", message: "must be at most 50 characters"))
+            }
+        }
+        errors += billingAddress?.problems(at: "billing_address") ?? []
+        errors += shippingAddress?.problems(at: "shipping_address") ?? []
+        if !errors.isEmpty { throw AppError.validation(errors) }
+    }
+}
+
+/// A person at a customer.
+public struct Contact: Codable, Sendable {
+    public let id: UUID
+    public let customerId: UUID
+    public var name: String
+    public var email: String?
+    public var phone: String?
+    public var role: String?
+    public var isPrimary: Bool
+    public let createdAt: Date
+    public var updatedAt: Date
+    public var version: Int
+
+    static let writableFields: Set<String> = ["name", "email", "phone", "role", "is_primary"]
+    static let readOnlyFields: Set<String> = ["id", "customer_id", "created_at", "updated_at", "version"]
+}
+
+/// A contact's writable fields.
+struct ContactInput: Decodable {
+    var name: String
+    var email: String?
+    var phone: String?
+    var role: String?
+    var isPrimary: Bool?
+
+    mutating func normalize() {
+        func clean(_ value: String?) -> String? {
+            let trimmed = value?.trimmingCharacters(in: .whitespacesAndNewlines)
+            return trimmed?.isEmpty == true ? nil : trimmed
+        }
+        name = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        email = clean(email)
+        phone = clean(phone)
+        role = clean(role)
+    }
+
+    func validate() throws {
+        var errors: [FieldError] = []
+        if name.isEmpty || name.count > 200 { errors.append(FieldError(field: "name", message: "must be 1 to 200 characters")) }
+        if let email, let message = ContactRules.emailProblem(email) { errors.append(FieldError(field: "email", message: message)) }
+        if let phone, phone.count > 50 { errors.append(FieldError(field: "phone", message: "must be at most 50 characters")) }
+        if let role, role.count > 100 { errors.append(FieldError(field: "role", message: "must be at most 100 characters")) }
+        if !errors.isEmpty { throw AppError.validation(errors) }
+    }
+}
+
+/// `POST /customers/{id}/merge`.
+struct MergeRequest: Decodable {
+    var duplicateId: UUID
+}
+
+/// A customer that already holds a unique value (API.md: `duplicate_customer` names them as
+/// `candidates`).
+public struct DuplicateCandidate: Encodable, Sendable {
+    public let id: UUID
+    public let number: String
+    public let name: String
+    public let email: String?
+    /// `email`, `tax_id`, `external_ref` or `company`.
+    public let matchedOn: String
+
+    public init(id: UUID, number: String, name: String, email: String?, matchedOn: String) {
+        self.id = id
+        self.number = number
+        self.name = name
+        self.email = email
+        self.matchedOn = matchedOn
+    }
+}
+
+enum ContactRules {
+    /// A deliberately loose check (one `@`, something on both sides, a dot after it, no
+    /// spaces): mail servers are the real judge, and rejecting valid addresses is worse.
+    static func emailProblem(_ email: String) -> String? {
+        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
+        guard email.count <= 320, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
+              !email.contains(where: { $0.isWhitespace }) else { return "must be an email address" }
+        return nil
+    }
+}
+
+/// ISO 3166-1 alpha-2 codes in use.
+enum Countries {
+    static func isKnown(_ code: String) -> Bool { codes.contains(code) }
+
+    private static let codes: Set<String> = Set("""
+        AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ \
+        CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR \
+        GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO \
+        JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR \
+        MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO \
+        RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV \
+        TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW
+        """.split(separator: " ").map(String.init))
+}
