@@ -36,8 +36,12 @@ let package = Package(
             dependencies: ["Routing", "Postgres", "Platform"]
         ),
         .target(
+            name: "CRM",
+            dependencies: ["Routing", "Postgres", "Platform", "Customers"]
+        ),
+        .target(
             name: "App",
-            dependencies: ["HTTP", "Routing", "Postgres", "Platform", "Customers", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["HTTP", "Routing", "Postgres", "Platform", "Customers", "CRM", .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(
             name: "concord",
@@ -55,6 +59,7 @@ let package = Package(
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "Routing", "TestSupport"]),
         .testTarget(name: "PlatformTests", dependencies: ["App", "Platform", "Postgres", "Routing", "HTTP", "TestSupport"]),
         .testTarget(name: "CustomerTests", dependencies: ["App", "Customers", "Platform", "Postgres", "Routing", "TestSupport"]),
+        .testTarget(name: "CRMTests", dependencies: ["App", "CRM", "Customers", "Platform", "Postgres", "Routing", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,3 +1,4 @@
+import CRM
 import Customers
 import Foundation
 import HTTP
@@ -17,6 +18,7 @@ public final class ConcordServer: @unchecked Sendable {
     public private(set) var events: EventLog?
     public private(set) var users: UserService?
     public private(set) var customers: CustomerService?
+    public private(set) var crm: CRMService?
     /// The permission table, once wired.
     public private(set) var permissions: PermissionTable?
     /// The admin key created on the first start of an empty database, shown once.
@@ -56,6 +58,8 @@ public final class ConcordServer: @unchecked Sendable {
         firstAdminKey = try users.bootstrapAdmin(configuredKey: configuration.adminAPIKey)
         let customers = CustomerService(pool: pool, events: events, users: users, defaultCurrency: configuration.defaultCurrency)
         self.customers = customers
+        let crm = CRMService(pool: pool, events: events, users: users, customers: customers)
+        self.crm = crm
 
         var builder = RouterBuilder()
         let permissions = PermissionTable()
@@ -67,6 +71,8 @@ public final class ConcordServer: @unchecked Sendable {
         UserRoutes(service: users).register(in: &builder, permissions: permissions)
         EventRoutes(events: events).register(in: &builder, permissions: permissions)
         CustomerRoutes(service: customers).register(in: &builder, permissions: permissions)
+        CRMRoutes(service: crm).register(in: &builder, permissions: permissions)
+        CustomerSummaryRoutes(customers: customers, crm: crm).register(in: &builder)
         permissions.freeze()
         self.permissions = permissions
         let router = builder.build()

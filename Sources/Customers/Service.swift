@@ -70,6 +70,24 @@ public final class CustomerService: @unchecked Sendable {
         return customer
     }
 
+    /// Customers a lead may duplicate: the same email, or a company of the same name
+    /// (case-insensitively), email matches first. Inside the caller's transaction.
+    public func lookalikes(email: String?, companyName: String?, in tx: Transaction) throws -> [DuplicateCandidate] {
+        try store.lookalikes(email: email, companyName: companyName, in: tx)
+    }
+
+    /// Adds a contact to a customer inside the caller's transaction (a converted lead's person).
+    public func addContact(to customerID: UUID, name: String, email: String?, phone: String?, primary: Bool, actor: Principal?,
+                           in tx: Transaction) throws -> Contact {
+        var input = ContactInput(name: name, email: email, phone: phone, role: nil, isPrimary: primary)
+        input.normalize()
+        try input.validate()
+        if primary { try demoteOtherPrimaries(customerID: customerID, except: nil, actor: actor, in: tx) }
+        let contact = try store.insertContact(customerID: customerID, input, in: tx)
+        try events.append("contact.created", resourceType: "contact", resourceID: contact.id, resource: contact, actor: actor, in: tx)
+        return contact
+    }
+
     /// Validates and normalizes input built by another module (a lead becoming a customer).
     public func prepare(_ input: CustomerInput) throws -> CustomerInput {
         var input = input
@@ -288,7 +306,7 @@ public final class CustomerService: @unchecked Sendable {
         }
     }
 
-    private func demoteOtherPrimaries(customerID: UUID, except: UUID?, actor: Principal, in tx: Transaction) throws {
+    private func demoteOtherPrimaries(customerID: UUID, except: UUID?, actor: Principal?, in tx: Transaction) throws {
         for demoted in try store.clearPrimary(customerID: customerID, except: except, in: tx) {
             try events.append("contact.updated", resourceType: "contact", resourceID: demoted.id, resource: demoted, actor: actor, in: tx)
         }

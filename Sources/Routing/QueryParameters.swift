@@ -64,6 +64,32 @@ public struct QueryParameters: Sendable {
         return value
     }
 
+    /// A `YYYY-MM-DD` date.
+    public func date(_ name: String) throws -> LocalDate? {
+        guard let text = try string(name) else { return nil }
+        guard let value = LocalDate(text) else { throw AppError.invalidParameter(name, "must be a date (YYYY-MM-DD)") }
+        return value
+    }
+
+    /// An RFC 3339 timestamp (`2026-11-22T09:30:00Z`, any offset); a bare date means its start in UTC.
+    public func timestamp(_ name: String) throws -> Date? {
+        guard let text = try string(name) else { return nil }
+        if let value = RFC3339.parse(text) { return value }
+        if let day = LocalDate(text), let value = RFC3339.parse("\(day)T00:00:00Z") { return value }
+        throw AppError.invalidParameter(name, "must be an RFC 3339 timestamp such as 2026-11-22T09:30:00Z")
+    }
+
+    /// `sort=field` or `sort=-field` among `fields`; nil when absent.
+    public func sort(_ fields: [String]) throws -> (field: String, descending: Bool)? {
+        guard let text = try string("sort") else { return nil }
+        let descending = text.hasPrefix("-")
+        let field = descending ? String(text.dropFirst()) : text
+        guard fields.contains(field) else {
+            throw AppError.invalidParameter("sort", "must be one of: " + fields.flatMap { [$0, "-" + $0] }.joined(separator: ", "))
+        }
+        return (field, descending)
+    }
+
     /// A value from a closed set, e.g. `status=open`.
     public func oneOf<T: RawRepresentable & CaseIterable>(_ name: String, _ type: T.Type) throws -> T? where T.RawValue == String {
         guard let text = try string(name) else { return nil }

@@ -1,0 +1,95 @@
+import Foundation
+import Platform
+import Postgres
+import Routing
+
+extension CRMService {
+    func createActivity(_ input: ActivityInput, actor: Principal) throws -> Activity {
+        var input = input
+        input.normalize()
+        try input.validate()
+        if input.ownerId == nil { input.ownerId = actor.userID }
+        return try pool.transaction { tx in
+            try checkLinks(input, in: tx)
+            try checkUser(input.ownerId, field: "owner_id")
+            let activity = try store.insertActivity(input, in: tx)
+            try events.append("activity.created", resourceType: "activity", resourceID: activity.id, resource: activity, actor: actor, in: tx)
+            return activity
+        }
+    }
+
+    func activity(_ id: UUID) throws -> Activity {
+        guard let activity = try pool.read({ tx in try store.activity(id: id, in: tx) }) else { throw AppError.notFound("activity") }
+        return activity
+    }
+
+    func listActivities(_ filter: ActivityFilter, page: PageRequest) throws -> Page<Activity> {
+        let rows = try pool.read { tx in try store.listActivities(filter, after: page.after, limit: page.limit, in: tx) }
+        return page.page(rows, key: { $0.createdAt.postgresText }, id: \.id)
+    }
+
+    func updateActivity(_ id: UUID, patch: JSONValue, ifMatch: (Int) throws -> Void, actor: Principal) throws -> Activity {
+        try pool.transaction { tx in
+            guard let current = try store.activity(id: id, lock: true, in: tx) else { throw AppError.notFound("activity") }
+            try ifMatch(current.version)
+            let writable = try JSONValueEncoder().encode(current).keeping(Activity.writableFields)
+            var input = try Request.decodeModel(ActivityInput.self, from: writable.mergePatched(with: patch))
+            input.normalize()
+            try input.validate()
+            var changed = current
+            changed.type = input.type
+            changed.subject = input.subject
+            changed.body = input.body
+            changed.dueAt = input.dueAt
+            changed.ownerId = input.ownerId
+            changed.leadId = input.leadId
+            changed.opportunityId = input.opportunityId
+            changed.customerId = input.customerId
+            if try JSONValueEncoder().encode(changed).keeping(Activity.writableFields) == writable { return current }
+            if changed.leadId != current.leadId || changed.opportunityId != current.opportunityId || changed.customerId != current.customerId {
+                try checkLinks(input, in: tx)
+            }
+            if changed.ownerId != current.ownerId { try checkUser(changed.ownerId, field: "owner_id") }
+            let updated = try store.updateActivity(changed, in: tx)
+            try events.append("activity.updated", resourceType: "activity", resourceID: updated.id, resource: updated, actor: actor, in: tx)
+            return updated
+        }
+    }
+
+    /// Marks the activity done now; completing it again is a 409.
+    func completeActivity(_ id: UUID, ifMatch: (Int) throws -> Void, actor: Principal) throws -> Activity {
+        try pool.transaction { tx in
+            guard var activity = try store.activity(id: id, lock: true, in: tx) else { throw AppError.notFound("activity") }
+            try ifMatch(activity.version)
+            guard activity.completedAt == nil else {
+                throw AppError(.invalidTransition, "the activity is already completed", extra: Self.states(from: "completed", to: "completed"))
+            }
+            activity.completedAt = Date()
+            let updated = try store.updateActivity(activity, in: tx)
+            try events.append("activity.completed", resourceType: "activity", resourceID: updated.id, resource: updated, actor: actor, in: tx)
+            return updated
+        }
+    }
+
+    func deleteActivity(_ id: UUID, ifMatch: (Int) throws -> Void, actor: Principal) throws {
+        try pool.transaction { tx in
+            guard let current = try store.activity(id: id, lock: true, in: tx) else { throw AppError.notFound("activity") }
+            try ifMatch(current.version)
+            try store.deleteActivity(id: id, in: tx)
+            try events.append("activity.deleted", resourceType: "activity", resourceID: id, resource: current, actor: actor, in: tx)
+        }
+    }
+
+    /// The one record an activity is about must exist (an id that names nothing is a 422).
+    private func checkLinks(_ input: ActivityInput, in tx: Transaction) throws {
+        if let id = input.leadId, try store.lead(.id(id), in: tx) == nil {
+            throw AppError.validation([FieldError(field: "lead_id", message: "names no lead")])
+        }
+        if let id = input.opportunityId, try opportunityStore.opportunity(.id(id), in: tx) == nil {
+            throw AppError.validation([FieldError(field: "opportunity_id", message: "names no opportunity")])
+        }
+        if let id = input.customerId, try customers.customer(id: id, in: tx) == nil {
+            throw AppError.validation([FieldError(field: "customer_id", message: "names no customer")])
+        }
+    }
+}
