@@ -12,6 +12,7 @@ public struct CRMRoutes: Sendable {
         // API.md "Auth": sales works the CRM; finance and readonly read everything commercial.
         permissions.declare("crm.read", roles: [.sales, .finance, .readonly])
         permissions.declare("crm.write", roles: [.sales])
+        ProblemCode.register(.orderCreationUnavailable, status: 422)
         registerLeads(in: &router)
         registerOpportunities(in: &router)
         registerActivities(in: &router)

@@ -189,15 +189,3 @@ import TestSupport
         #expect(try admin.get("/leads?source=radio").status == 400)
     }
 }
-
-/// A value shared between test threads.
-final class Locked<Value>: @unchecked Sendable {
-    private var value: Value
-    private let lock = NSLock()
-    init(_ value: Value) { self.value = value }
-    func withLock<T>(_ body: (inout Value) -> T) -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        return body(&value)
-    }
-}

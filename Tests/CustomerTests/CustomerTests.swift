@@ -264,15 +264,3 @@ import TestSupport
         #expect(history["data"]?[1]?["data"]?["tier"] == "silver")
     }
 }
-
-/// A value shared between test threads.
-final class Locked<Value>: @unchecked Sendable {
-    private var value: Value
-    private let lock = NSLock()
-    init(_ value: Value) { self.value = value }
-    func withLock<T>(_ body: (inout Value) -> T) -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        return body(&value)
-    }
-}

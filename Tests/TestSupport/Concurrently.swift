@@ -34,3 +34,17 @@ public func eventually(timeout: Double = 5, _ condition: () throws -> Bool) reth
         usleep(20_000)
     }
 }
+
+/// A value shared between test threads, behind one lock.
+public final class Locked<Value>: @unchecked Sendable {
+    private var value: Value
+    private let lock = NSLock()
+
+    public init(_ value: Value) { self.value = value }
+
+    public func withLock<T>(_ body: (inout Value) -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return body(&value)
+    }
+}
