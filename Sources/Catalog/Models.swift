@@ -37,6 +37,30 @@ public struct Item: Codable, Sendable, Equatable {
 
     /// True for goods kept in stock.
     public var isStocked: Bool { type == .stock }
+
+    public init(id: UUID, sku: String, name: String, description: String?, type: ItemType, unit: String, unitPrice: Int64,
+                currency: String, tierPrices: [String: Int64], reorderPoint: ExactDecimal?, reorderQuantity: ExactDecimal?,
+                preferredSupplierId: UUID?, active: Bool, averageCost: Int64, externalRef: String?, createdAt: Date, updatedAt: Date,
+                version: Int) {
+        self.id = id
+        self.sku = sku
+        self.name = name
+        self.description = description
+        self.type = type
+        self.unit = unit
+        self.unitPrice = unitPrice
+        self.currency = currency
+        self.tierPrices = tierPrices
+        self.reorderPoint = reorderPoint
+        self.reorderQuantity = reorderQuantity
+        self.preferredSupplierId = preferredSupplierId
+        self.active = active
+        self.averageCost = averageCost
+        self.externalRef = externalRef
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.version = version
+    }
 }
 
 /// `POST /items`.
