@@ -58,8 +58,11 @@ struct CatalogStore: Sendable {
         try tx.first("SELECT \(Self.itemColumns) FROM items WHERE id = \(id)").map(Self.item)
     }
 
+    /// `FOR NO KEY UPDATE`, not `FOR UPDATE`: inserting a stock movement takes `FOR KEY SHARE`
+    /// on its item (the foreign key) while holding balance locks, and a full `FOR UPDATE` here
+    /// would make that wait, and so deadlock against a receipt holding the item.
     func lockItem(id: UUID, in tx: Transaction) throws -> Item? {
-        try tx.first("SELECT \(Self.itemColumns) FROM items WHERE id = \(id) FOR UPDATE").map(Self.item)
+        try tx.first("SELECT \(Self.itemColumns) FROM items WHERE id = \(id) FOR NO KEY UPDATE").map(Self.item)
     }
 
     func items(ids: [UUID], in tx: Transaction) throws -> [Item] {

@@ -45,8 +45,10 @@ struct InventoryStore: Sendable {
             """)!)
     }
 
+    /// With `lock`, `FOR NO KEY UPDATE`, so stock writers (which take `FOR KEY SHARE` through
+    /// the foreign key) are not held up by an edit of the name.
     func warehouse(id: UUID, lock: Bool = false, in tx: Transaction) throws -> Warehouse? {
-        let forUpdate: SQL = lock ? "FOR UPDATE" : ""
+        let forUpdate: SQL = lock ? "FOR NO KEY UPDATE" : ""
         return try tx.first("SELECT \(Self.warehouseColumns) FROM warehouses WHERE id = \(id) \(forUpdate)").map(Self.warehouse)
     }
 

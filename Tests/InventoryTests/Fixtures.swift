@@ -8,9 +8,10 @@ struct StockFixture {
     let app: TestApp
     let admin: APIClient
 
-    init(_ app: TestApp) {
+    /// `adminKey`: the admin key when another instance on the same database rotated it.
+    init(_ app: TestApp, adminKey: String? = nil) {
         self.app = app
-        admin = app.client()
+        admin = app.client(key: adminKey)
     }
 
     /// Creates an item and returns its id.

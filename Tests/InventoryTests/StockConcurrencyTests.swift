@@ -115,8 +115,9 @@ import TestSupport
 
     @Test func twoServerInstances_adjustingAndTransferringOneItem_neverOversell() throws {
         let first = try TestApp()
+        // The second instance's bootstrap rotates the admin key: both use the new one.
         let second = try TestApp(databaseURL: first.databaseURL)
-        let fixture = StockFixture(first)
+        let fixture = StockFixture(first, adminKey: second.adminKey)
         let item = try fixture.item("CC-3")
         let main = try fixture.warehouse("TWO-A")
         let east = try fixture.warehouse("TWO-B")
@@ -124,7 +125,7 @@ import TestSupport
         let tally = Tally()
 
         concurrently(50) { index in
-            let client = (index % 2 == 0 ? first : second).client()
+            let client = (index % 2 == 0 ? first : second).client(key: second.adminKey)
             let reply: APIClient.Reply?
             if index % 4 < 2 {
                 reply = try? fixture.adjust(item, main, delta: "-1", client: client)
