@@ -35,6 +35,11 @@ CREATE INDEX items_created_at_id_idx ON items (created_at, id);
 CREATE INDEX items_sku_id_idx ON items (sku, id);
 CREATE INDEX items_name_id_idx ON items (name, id);
 CREATE INDEX items_type_active_idx ON items (type, active);
+-- `q` is a substring search over sku and name (ILIKE '%…%'): trigram indexes keep it fast.
+-- pg_trgm is a trusted extension (0002 creates it too; IF NOT EXISTS keeps either order working).
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+CREATE INDEX items_sku_trgm_idx ON items USING gin (sku gin_trgm_ops);
+CREATE INDEX items_name_trgm_idx ON items USING gin (name gin_trgm_ops);
 
 -- The discount each customer tier gets off an item's list price (when the item has no fixed
 -- price for that tier). One row per tier, always present.
