@@ -15,8 +15,7 @@ public struct CatalogRoutes: Sendable {
         permissions.declare("items.write", roles: [.warehouse])
         permissions.declare("pricing.read", roles: [.sales, .warehouse, .finance, .readonly])
         permissions.declare("pricing.write", roles: [])
-        ProblemCode.register(.duplicateItem, status: 409)
-        ProblemCode.register(.itemInUse, status: 409)
+        _ = Self.problemCodes
         let service = self.service
 
         router.post("/items", access: .permission("items.write")) { request in
@@ -78,6 +77,13 @@ public struct CatalogRoutes: Sendable {
             return try Versioning.respond(request, updated, version: updated.version)
         }
     }
+
+    /// Lists the module's codes under `/problems/{code}`, once per process (a `static let`
+    /// runs exactly once even when several servers start at the same time, as in the tests).
+    static let problemCodes: Void = {
+        ProblemCode.register(.duplicateItem, status: 409)
+        ProblemCode.register(.itemInUse, status: 409)
+    }()
 
     static func tier(_ request: Request) throws -> CustomerTier {
         guard let tier = CustomerTier(rawValue: request.parameter("tier")) else { throw AppError.notFound("tier") }

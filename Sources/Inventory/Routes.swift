@@ -17,9 +17,7 @@ public struct InventoryRoutes: Sendable {
         permissions.declare("stock.read", roles: [.sales, .warehouse, .finance, .readonly])
         permissions.declare("stock.write", roles: [.warehouse])
         permissions.declare("reports.stock_valuation", roles: [.warehouse, .finance, .readonly])
-        ProblemCode.register(.insufficientStock, status: 409)
-        ProblemCode.register(.notStockItem, status: 409)
-        ProblemCode.register(.duplicateWarehouse, status: 409)
+        _ = Self.problemCodes
         let service = self.service
 
         router.post("/warehouses", access: .permission("warehouses.write")) { request in
@@ -82,6 +80,14 @@ public struct InventoryRoutes: Sendable {
             try .json(service.valuation(itemID: try request.query.uuid("item_id"), warehouseID: try request.query.uuid("warehouse_id")))
         }
     }
+
+    /// Lists the module's codes under `/problems/{code}`, once per process (a `static let`
+    /// runs exactly once even when several servers start at the same time, as in the tests).
+    static let problemCodes: Void = {
+        ProblemCode.register(.insufficientStock, status: 409)
+        ProblemCode.register(.notStockItem, status: 409)
+        ProblemCode.register(.duplicateWarehouse, status: 409)
+    }()
 
     static func timestamp(_ request: Request, _ name: String) throws -> Date? {
         guard let text = try request.query.string(name) else { return nil }
