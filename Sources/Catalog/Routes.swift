@@ -83,6 +83,7 @@ public struct CatalogRoutes: Sendable {
     static let problemCodes: Void = {
         ProblemCode.register(.duplicateItem, status: 409)
         ProblemCode.register(.itemInUse, status: 409)
+        ProblemCode.register(.itemHasStock, status: 409)
     }()
 
     static func tier(_ request: Request) throws -> CustomerTier {

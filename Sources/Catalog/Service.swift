@@ -2,6 +2,7 @@ import Foundation
 import Platform
 import Postgres
 import Routing
+import Synchronization
 
 /// Items and tier pricing. The `public` methods taking `in tx:` are the API that Inventory,
 /// Sales, CRM and Purchasing call inside their own transactions.
@@ -11,6 +12,14 @@ public final class CatalogService: Sendable {
     let store = CatalogStore()
     /// `CONCORD_DEFAULT_CURRENCY`: an item's currency when a request omits it.
     public let defaultCurrency: String
+    /// Tells whether an item holds stock anywhere (set by Inventory, which sits above Catalog
+    /// and owns the balances), so a stock item holding stock cannot become a service.
+    private let stockProbe = Mutex<(@Sendable (UUID, Transaction) throws -> Bool)?>(nil)
+
+    /// Installs the stock probe (Inventory does, when it is created).
+    public func setStockProbe(_ probe: @escaping @Sendable (UUID, Transaction) throws -> Bool) {
+        stockProbe.withLock { $0 = probe }
+    }
 
     public init(pool: ConnectionPool, events: EventLog, defaultCurrency: String) {
         self.pool = pool
@@ -83,6 +92,10 @@ public final class CatalogService: Sendable {
             let changed = try patch.applied(to: current)
             // A patch that changes nothing writes nothing: no new version, no event.
             if changed == current { return current }
+            if current.type == .stock && changed.type == .service, let probe = stockProbe.withLock({ $0 }), try probe(id, tx) {
+                throw AppError(.itemHasStock, "the item holds or reserves stock; a service item cannot, so move or adjust it to zero first",
+                               errors: [FieldError(field: "type", message: "cannot become service while stock is held")])
+            }
             let updated = try uniquely { try store.updateItem(changed, in: tx) }
             try events.append("item.updated", resourceType: "item", resourceID: updated.id, resource: updated, actor: actor, in: tx)
             return updated
@@ -187,4 +200,6 @@ extension ProblemCode {
     public static let duplicateItem: ProblemCode = "duplicate_item"
     /// 409: the item is referred to (stock movements, documents) and cannot be deleted.
     public static let itemInUse: ProblemCode = "item_in_use"
+    /// 409: a stock item that holds or reserves stock cannot become a service.
+    public static let itemHasStock: ProblemCode = "item_has_stock"
 }

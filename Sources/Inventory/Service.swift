@@ -24,6 +24,8 @@ public final class InventoryService: Sendable {
         self.events = events
         self.catalog = catalog
         self.currency = currency
+        let store = self.store
+        catalog.setStockProbe { item, tx in try store.holdsStock(item: item, in: tx) }
     }
 
     // MARK: Warehouses

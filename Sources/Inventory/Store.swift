@@ -112,6 +112,13 @@ struct InventoryStore: Sendable {
             """).map(Self.balance)
     }
 
+    /// True when any warehouse has the item on hand or reserved.
+    func holdsStock(item: UUID, in tx: Transaction) throws -> Bool {
+        try tx.first("""
+            SELECT EXISTS (SELECT 1 FROM stock_balances WHERE item_id = \(item) AND (on_hand <> 0 OR reserved <> 0)) AS held
+            """)!.decode("held")
+    }
+
     /// On hand of an item summed over every warehouse (for the moving average).
     func totalOnHand(item: UUID, in tx: Transaction) throws -> ExactDecimal {
         try tx.first("SELECT coalesce(sum(on_hand), 0) AS total FROM stock_balances WHERE item_id = \(item)")!.decode("total")

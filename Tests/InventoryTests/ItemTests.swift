@@ -156,6 +156,18 @@ import TestSupport
         try fixture.expectLedgerConsistent()
     }
 
+    @Test func stockItemHoldingStock_cannotBecomeAService() throws {
+        let id = try fixture.item("TY-1")
+        let warehouse = try fixture.warehouse("TY")
+        try fixture.stock(id, warehouse, "1")
+        let refused = try admin.patch("/items/\(id)", #"{"type":"service"}"#)
+        #expect(refused.status == 409)
+        #expect(refused.code == "item_has_stock")
+        try fixture.stock(id, warehouse, "-1")
+        #expect(try admin.patch("/items/\(id)", #"{"type":"service"}"#)["type"] == .string("service"))
+        try fixture.expectLedgerConsistent()
+    }
+
     @Test func roles_warehouseManagesItems_salesAndReadonlyRead() throws {
         let id = try fixture.item("R-1")
         let sales = try fixture.client(role: "sales")
