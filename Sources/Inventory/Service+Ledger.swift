@@ -31,7 +31,7 @@ extension InventoryService {
     /// Errors: 422 `validation_failed` for quantities ≤ 0, repeated line numbers, items or
     /// warehouses that do not exist (`lines[i].item_id`, with `i` the index in `lines`);
     /// 409 `not_stock_item` for a service item.
-    public func reserve(lines: [StockLine], reference: StockReference, actor: Principal?, in tx: Transaction) throws {
+    public func reserve(lines: [StockLine], reference: StockReference, actor: Principal? = nil, in tx: Transaction) throws {
         guard !lines.isEmpty else { return }
         try validate(lines.map { ($0.lineNo, $0.itemID, $0.warehouseID, $0.quantity) }, in: tx)
         let pairs = Self.pairs(lines.map { ($0.itemID, $0.warehouseID) })
@@ -69,7 +69,7 @@ extension InventoryService {
     /// returns what each line released (lines holding nothing are left out). Releasing twice
     /// releases nothing the second time.
     @discardableResult
-    public func release(reference: StockReference, lines: [Int]? = nil, actor: Principal?, in tx: Transaction) throws -> [Reservation] {
+    public func release(reference: StockReference, lines: [Int]? = nil, actor: Principal? = nil, in tx: Transaction) throws -> [Reservation] {
         let held = try store.lockReservations(reference: reference, lines: lines, in: tx).filter { !$0.quantity.isZero }
         guard !held.isEmpty else { return [] }
         let pairs = Self.pairs(held.map { ($0.itemId, $0.warehouseId) })
@@ -97,7 +97,7 @@ extension InventoryService {
     /// nothing. Records one `shipment` movement (negative quantity) per line, returned in order.
     /// Whether a line may ship that much (`over_shipment`) is the caller's rule.
     @discardableResult
-    public func ship(lines: [StockLine], reference: StockReference, actor: Principal?, in tx: Transaction) throws -> [StockMovement] {
+    public func ship(lines: [StockLine], reference: StockReference, actor: Principal? = nil, in tx: Transaction) throws -> [StockMovement] {
         guard !lines.isEmpty else { return [] }
         try validate(lines.map { ($0.lineNo, $0.itemID, $0.warehouseID, $0.quantity) }, in: tx)
         let held = try store.lockReservations(reference: reference, lines: lines.map(\.lineNo), in: tx)
@@ -155,7 +155,7 @@ extension InventoryService {
     /// the same goods cost the same wherever they sit). When `q_old` is 0 the average is the
     /// cost. Lines of one item apply in order. Costs are minor units of the default currency.
     @discardableResult
-    public func receive(lines: [ReceiptLine], reference: StockReference, actor: Principal?, in tx: Transaction) throws -> [StockMovement] {
+    public func receive(lines: [ReceiptLine], reference: StockReference, actor: Principal? = nil, in tx: Transaction) throws -> [StockMovement] {
         guard !lines.isEmpty else { return [] }
         try validate(lines.map { ($0.lineNo, $0.itemID, $0.warehouseID, $0.quantity) }, allowRepeatedLines: false, in: tx)
         var errors: [FieldError] = []
@@ -187,6 +187,15 @@ extension InventoryService {
         try events.append("stock.received", resourceType: reference.type, resourceID: reference.id,
                           resource: LedgerEvent(reference: reference, lines: lines.map(LedgerEvent.Line.init)), actor: actor, in: tx)
         return movements
+    }
+
+    /// One line received at `unitCost` (see `receive(lines:reference:actor:in:)`); returns its
+    /// `receipt` movement.
+    @discardableResult
+    public func receive(itemID: UUID, warehouseID: UUID, quantity: ExactDecimal, unitCost: Int64, reference: StockReference,
+                        lineNo: Int = 1, actor: Principal? = nil, in tx: Transaction) throws -> StockMovement {
+        try receive(lines: [ReceiptLine(lineNo: lineNo, itemID: itemID, warehouseID: warehouseID, quantity: quantity, unitCost: unitCost)],
+                    reference: reference, actor: actor, in: tx)[0]
     }
 
     /// The reservations of a document, every line, including those that hold nothing any more.

@@ -240,6 +240,35 @@ import TestSupport
         try fixture.expectLedgerConsistent()
     }
 
+    @Test func aSalesOrderLifecycle_reserveShipPartlyReleaseRest_isRecordedInItsHistory() throws {
+        let item = try fixture.item("SO-FLOW")
+        let main = try fixture.warehouse("SOF")
+        let purchase = StockReference(type: "purchase_order", id: UUID(), number: "PO-000007")
+        try pool.transaction { tx in
+            _ = try inventory.receive(itemID: id(item), warehouseID: id(main), quantity: q("10"), unitCost: 250, reference: purchase, in: tx)
+        }
+        let reference = order()
+        let line = StockLine(lineNo: 1, itemID: id(item), warehouseID: id(main), quantity: q("6"))
+        try pool.transaction { tx in try inventory.reserve(lines: [line], reference: reference, in: tx) }
+        try pool.transaction { tx in
+            _ = try inventory.ship(lines: [StockLine(lineNo: 1, itemID: id(item), warehouseID: id(main), quantity: q("4"))],
+                                   reference: reference, in: tx)
+        }
+        let released = try pool.transaction { tx in try inventory.release(reference: reference, in: tx) }
+        #expect(released.map(\.quantity) == [q("2")])
+        #expect(try fixture.level(item, main).map { [$0.onHand, $0.reserved, $0.available] } == ["6", "0", "6"])
+        let types = ["stock.received", "stock.reserved", "stock.shipped", "stock.released"]
+        #expect(try eventually {
+            try admin.get("/events?types=\(types.joined(separator: ","))")["data"]?.arrayValue?.count == 4
+        })
+        let feed = try admin.get("/events?types=stock.reserved,stock.shipped,stock.released")["data"]?.arrayValue ?? []
+        #expect(feed.allSatisfy { $0.objectValue?["resource_type"] == .string("sales_order") })
+        #expect(feed.allSatisfy { $0.objectValue?["resource_id"] == .string(reference.id.uuidString.lowercased()) })
+        let shipped = feed.first { $0.objectValue?["type"] == .string("stock.shipped") }?.objectValue?["data"]?.objectValue
+        #expect(shipped?["lines"]?.arrayValue?.first?.objectValue?["quantity"] == .number("4"))
+        try fixture.expectLedgerConsistent()
+    }
+
     @Test func demoSeed_runsTwice_withoutDuplicates() throws {
         let seed = DemoSeed(pool: pool, catalog: try #require(app.server.catalog), inventory: inventory)
         let first = try seed.run()
