@@ -125,12 +125,20 @@ struct InventoryStore: Sendable {
     }
 
     static let stockColumns: SQL = """
-        b.item_id, b.warehouse_id, i.sku, b.on_hand, b.reserved, b.on_hand - b.reserved AS available, i.reorder_point, b.updated_at
+        b.item_id, b.warehouse_id, i.sku, b.on_hand, b.reserved, b.on_hand - b.reserved AS available,
+        coalesce(inc.quantity, 0) AS incoming, i.reorder_point, b.updated_at
+        """
+
+    /// Balances with their item and what open purchase orders will bring (`stock_incoming`,
+    /// a view Purchasing fills).
+    static let stockSource: SQL = """
+        stock_balances b JOIN items i ON i.id = b.item_id
+        LEFT JOIN stock_incoming inc ON inc.item_id = b.item_id AND inc.warehouse_id = b.warehouse_id
         """
 
     func stockLevel(item: UUID, warehouse: UUID, in tx: Transaction) throws -> StockLevel? {
         try tx.first("""
-            SELECT \(Self.stockColumns) FROM stock_balances b JOIN items i ON i.id = b.item_id
+            SELECT \(Self.stockColumns) FROM \(Self.stockSource)
             WHERE b.item_id = \(item) AND b.warehouse_id = \(warehouse)
             """).map(Self.stockLevel)
     }
@@ -141,13 +149,15 @@ struct InventoryStore: Sendable {
         if let item = filter.itemID { conditions.append("b.item_id = \(item)") }
         if let warehouse = filter.warehouseID { conditions.append("b.warehouse_id = \(warehouse)") }
         if filter.belowReorder {
-            // available + incoming <= reorder point; incoming is 0 until Purchasing exists.
-            conditions.append("i.reorder_point IS NOT NULL AND i.type = 'stock' AND b.on_hand - b.reserved <= i.reorder_point")
+            conditions.append("""
+                i.reorder_point IS NOT NULL AND i.type = 'stock'
+                AND b.on_hand - b.reserved + coalesce(inc.quantity, 0) <= i.reorder_point
+                """)
         }
         if let after { conditions.append("(b.item_id, b.warehouse_id) > (\(after.key)::uuid, \(after.id))") }
         let filter: SQL = conditions.isEmpty ? "" : "WHERE " + SQL.join(conditions, separator: " AND ")
         return try tx.query("""
-            SELECT \(Self.stockColumns) FROM stock_balances b JOIN items i ON i.id = b.item_id
+            SELECT \(Self.stockColumns) FROM \(Self.stockSource)
             \(filter) ORDER BY b.item_id, b.warehouse_id LIMIT \(limit + 1)
             """).rows.map(Self.stockLevel)
     }
@@ -257,7 +267,7 @@ struct InventoryStore: Sendable {
     static func stockLevel(_ row: Row) throws -> StockLevel {
         StockLevel(itemId: try row.decode("item_id"), warehouseId: try row.decode("warehouse_id"), sku: try row.decode("sku"),
                    onHand: try row.decode("on_hand"), reserved: try row.decode("reserved"), available: try row.decode("available"),
-                   incoming: .zero, reorderPoint: try row.decodeIfPresent("reorder_point"), updatedAt: try row.decode("updated_at"))
+                   incoming: try row.decode("incoming"), reorderPoint: try row.decodeIfPresent("reorder_point"), updatedAt: try row.decode("updated_at"))
     }
 
     static func movement(_ row: Row) throws -> StockMovement {
