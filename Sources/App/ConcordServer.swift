@@ -67,6 +67,8 @@ public final class ConcordServer: @unchecked Sendable {
         let catalog = CatalogService(pool: pool, events: events, defaultCurrency: configuration.defaultCurrency)
         self.catalog = catalog
         let inventory = InventoryService(pool: pool, events: events, catalog: catalog, currency: configuration.defaultCurrency)
+        // Opportunity lines name items: CRM checks them through the catalog.
+        crm.setItemLookup { ids, tx in Set(try catalog.items(ids: ids, in: tx).map(\.id)) }
         self.inventory = inventory
 
         var builder = RouterBuilder()

@@ -186,6 +186,17 @@ import TestSupport
         #expect(try app.client(key: "").get("/items").status == 401)
     }
 
+    @Test func opportunityLines_nameItemsOfTheCatalog() throws {
+        let customer = try #require(try admin.post("/customers", #"{"name":"Line Buyer"}"#)["id"]?.stringValue)
+        let item = try fixture.item("OPP-1")
+        let unknown = try admin.post("/opportunities",
+                                     #"{"customer_id":"\#(customer)","name":"Deal","lines":[{"item_id":"\#(UUID().uuidString)","quantity":1}]}"#)
+        #expect(unknown.status == 422)
+        #expect(unknown.text.contains(#""field":"lines[0].item_id""#))
+        let known = try admin.post("/opportunities", #"{"customer_id":"\#(customer)","name":"Deal","lines":[{"item_id":"\#(item)","quantity":1}]}"#)
+        #expect(known.status == 201)
+    }
+
     @Test func idempotencyKey_replaysTheCreatedItem() throws {
         let body = #"{"sku":"IDEM-1","name":"x","type":"stock","unit_price":1}"#
         let first = try admin.post("/items", body, headers: [("Idempotency-Key", "item-1")])
