@@ -38,6 +38,8 @@ public struct Item: Codable, Sendable, Equatable {
     /// True for goods kept in stock.
     public var isStocked: Bool { type == .stock }
 
+    /// Every field as given, unchecked (`POST /items` validates; this is for tests and callers
+    /// that build an `Item` to price it).
     public init(id: UUID, sku: String, name: String, description: String?, type: ItemType, unit: String, unitPrice: Int64,
                 currency: String, tierPrices: [String: Int64], reorderPoint: ExactDecimal?, reorderQuantity: ExactDecimal?,
                 preferredSupplierId: UUID?, active: Bool, averageCost: Int64, externalRef: String?, createdAt: Date, updatedAt: Date,

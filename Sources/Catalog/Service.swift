@@ -21,6 +21,7 @@ public final class CatalogService: Sendable {
         stockProbe.withLock { $0 = probe }
     }
 
+    /// - defaultCurrency: `CONCORD_DEFAULT_CURRENCY`, an item's currency when none is given.
     public init(pool: ConnectionPool, events: EventLog, defaultCurrency: String) {
         self.pool = pool
         self.events = events

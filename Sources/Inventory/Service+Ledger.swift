@@ -37,9 +37,13 @@ extension InventoryService {
         let pairs = Self.pairs(lines.map { ($0.itemID, $0.warehouseID) })
         try store.ensureBalances(pairs, in: tx)
         let balances = try store.lockBalances(pairs, in: tx)
-        var shortages: [Shortage] = []
+        // Lines of one item and warehouse compete for the same stock: compare their sum.
         var totals: [BalanceKey: ExactDecimal] = [:]
-        for line in lines { totals[BalanceKey(line.itemID, line.warehouseID), default: .zero] = try sum(totals[BalanceKey(line.itemID, line.warehouseID)], line.quantity) }
+        for line in lines {
+            let key = BalanceKey(line.itemID, line.warehouseID)
+            totals[key] = try sum(totals[key], line.quantity)
+        }
+        var shortages: [Shortage] = []
         for line in lines {
             let key = BalanceKey(line.itemID, line.warehouseID)
             let available = balances.first { BalanceKey($0.itemID, $0.warehouseID) == key }?.available ?? .zero
@@ -157,7 +161,7 @@ extension InventoryService {
     @discardableResult
     public func receive(lines: [ReceiptLine], reference: StockReference, actor: Principal? = nil, in tx: Transaction) throws -> [StockMovement] {
         guard !lines.isEmpty else { return [] }
-        try validate(lines.map { ($0.lineNo, $0.itemID, $0.warehouseID, $0.quantity) }, allowRepeatedLines: false, in: tx)
+        try validate(lines.map { ($0.lineNo, $0.itemID, $0.warehouseID, $0.quantity) }, in: tx)
         var errors: [FieldError] = []
         for (index, line) in lines.enumerated() {
             if let message = MoneyRules.problem(line.unitCost) { errors.append(FieldError(field: "lines[\(index)].unit_cost", message: message)) }
@@ -198,7 +202,8 @@ extension InventoryService {
                     reference: reference, actor: actor, in: tx)[0]
     }
 
-    /// The reservations of a document, every line, including those that hold nothing any more.
+    /// The reservations of a document, every line, including those that hold nothing any more,
+    /// in line order; locked (`FOR UPDATE`) until `tx` ends, so the caller can act on them.
     public func reservations(reference: StockReference, in tx: Transaction) throws -> [Reservation] {
         try store.lockReservations(reference: reference, lines: nil, in: tx).sorted { $0.lineNo < $1.lineNo }
     }
@@ -220,17 +225,16 @@ extension InventoryService {
 
     // MARK: Helpers
 
-    /// Checks quantities (> 0), line numbers (unique unless allowed), items (exist, stocked)
-    /// and warehouses (exist), reporting fields as `lines[i].…`.
-    private func validate(_ lines: [(lineNo: Int, item: UUID, warehouse: UUID, quantity: ExactDecimal)], allowRepeatedLines: Bool = false,
-                          in tx: Transaction) throws {
+    /// Checks quantities (> 0), line numbers (unique), items (exist, stocked) and warehouses
+    /// (exist), reporting fields as `lines[i].…`.
+    private func validate(_ lines: [(lineNo: Int, item: UUID, warehouse: UUID, quantity: ExactDecimal)], in tx: Transaction) throws {
         var errors: [FieldError] = []
         var seen = Set<Int>()
         for (index, line) in lines.enumerated() {
             if line.quantity.isNegative || line.quantity.isZero {
                 errors.append(FieldError(field: "lines[\(index)].quantity", message: "must be greater than zero"))
             }
-            if !seen.insert(line.lineNo).inserted && !allowRepeatedLines {
+            if !seen.insert(line.lineNo).inserted {
                 errors.append(FieldError(field: "lines[\(index)].line_no", message: "appears more than once"))
             }
         }

@@ -19,6 +19,9 @@ public final class InventoryService: Sendable {
     /// `CONCORD_DEFAULT_CURRENCY`: the currency of unit costs, average costs and valuation.
     public let currency: String
 
+    /// - currency: the installation's default currency (`CONCORD_DEFAULT_CURRENCY`), in which
+    ///   unit costs, average costs and the valuation are counted.
+    /// Installs Catalog's stock probe, so an item holding stock cannot become a service.
     public init(pool: ConnectionPool, events: EventLog, catalog: CatalogService, currency: String) {
         self.pool = pool
         self.events = events
