@@ -8,6 +8,7 @@ public struct CatalogRoutes: Sendable {
 
     public init(service: CatalogService) { self.service = service }
 
+    /// Declares the permissions and adds the routes of items and pricing.
     public func register(in router: inout RouterBuilder, permissions: PermissionTable) {
         // API.md "Auth": `warehouse` manages items; `sales`, `finance` and `readonly` read them.
         // Tier discounts are commercial policy: admin only.

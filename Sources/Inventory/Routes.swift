@@ -9,6 +9,7 @@ public struct InventoryRoutes: Sendable {
 
     public init(service: InventoryService) { self.service = service }
 
+    /// Declares the permissions and adds the routes of warehouses, stock and the valuation.
     public func register(in router: inout RouterBuilder, permissions: PermissionTable) {
         // API.md "Auth": `warehouse` manages stock; `sales` reads it; `finance` and `readonly`
         // read everything. The valuation shows costs, so it is for finance, warehouse, readonly.
