@@ -40,8 +40,16 @@ let package = Package(
             dependencies: ["Routing", "Postgres", "Platform", "Customers"]
         ),
         .target(
+            name: "Catalog",
+            dependencies: ["Platform", "Postgres", "Routing", .product(name: "Logging", package: "swift-log")]
+        ),
+        .target(
+            name: "Inventory",
+            dependencies: ["Catalog", "Platform", "Postgres", "Routing", .product(name: "Logging", package: "swift-log")]
+        ),
+        .target(
             name: "App",
-            dependencies: ["HTTP", "Routing", "Postgres", "Platform", "Customers", "CRM", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["HTTP", "Routing", "Postgres", "Platform", "Customers", "CRM", "Catalog", "Inventory", .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(
             name: "concord",
@@ -60,6 +68,7 @@ let package = Package(
         .testTarget(name: "PlatformTests", dependencies: ["App", "Platform", "Postgres", "Routing", "HTTP", "TestSupport"]),
         .testTarget(name: "CustomerTests", dependencies: ["App", "Customers", "Platform", "Postgres", "Routing", "TestSupport"]),
         .testTarget(name: "CRMTests", dependencies: ["App", "CRM", "Customers", "Platform", "Postgres", "Routing", "TestSupport"]),
+        .testTarget(name: "InventoryTests", dependencies: ["App", "Catalog", "Inventory", "Platform", "Postgres", "Routing", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,7 +1,9 @@
 import CRM
+import Catalog
 import Customers
 import Foundation
 import HTTP
+import Inventory
 import Logging
 import Platform
 import Postgres
@@ -19,6 +21,8 @@ public final class ConcordServer: @unchecked Sendable {
     public private(set) var users: UserService?
     public private(set) var customers: CustomerService?
     public private(set) var crm: CRMService?
+    public private(set) var catalog: CatalogService?
+    public private(set) var inventory: InventoryService?
     /// The permission table, once wired.
     public private(set) var permissions: PermissionTable?
     /// The admin key created on the first start of an empty database, shown once.
@@ -60,6 +64,12 @@ public final class ConcordServer: @unchecked Sendable {
         self.customers = customers
         let crm = CRMService(pool: pool, events: events, users: users, customers: customers)
         self.crm = crm
+        let catalog = CatalogService(pool: pool, events: events, defaultCurrency: configuration.defaultCurrency)
+        self.catalog = catalog
+        let inventory = InventoryService(pool: pool, events: events, catalog: catalog, currency: configuration.defaultCurrency)
+        // Opportunity lines name items: CRM checks them through the catalog.
+        crm.setItemLookup { ids, tx in Set(try catalog.items(ids: ids, in: tx).map(\.id)) }
+        self.inventory = inventory
 
         var builder = RouterBuilder()
         let permissions = PermissionTable()
@@ -73,6 +83,8 @@ public final class ConcordServer: @unchecked Sendable {
         CustomerRoutes(service: customers).register(in: &builder, permissions: permissions)
         CRMRoutes(service: crm).register(in: &builder, permissions: permissions)
         CustomerSummaryRoutes(customers: customers, crm: crm).register(in: &builder)
+        CatalogRoutes(service: catalog).register(in: &builder, permissions: permissions)
+        InventoryRoutes(service: inventory).register(in: &builder, permissions: permissions)
         permissions.freeze()
         self.permissions = permissions
         let router = builder.build()

@@ -15,7 +15,7 @@ struct Concord: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "concord",
         abstract: "One backend for CRM and ERP, over JSON and HTTP.",
-        subcommands: [Serve.self, Migrate.self, Users.self, APIKeys.self, Health.self],
+        subcommands: [Serve.self, Migrate.self, Seed.self, Users.self, APIKeys.self, Health.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -110,6 +110,28 @@ struct Migrate: ParsableCommand {
         do {
             let applied = try ConcordServer(configuration: config, logger: logger).migrateOnly()
             print(applied.isEmpty ? "schema is current" : "applied: \(applied.joined(separator: ", "))")
+        } catch {
+            FileHandle.standardError.write(Data("concord: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}
+
+struct Seed: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Fill the database with demo data (warehouses, items, stock); running it again adds nothing.")
+
+    @Flag(help: "Seed the demo data set (required: there is no other data set yet).") var demo = false
+
+    func run() throws {
+        guard demo else {
+            FileHandle.standardError.write(Data("concord: seed needs --demo\n".utf8))
+            throw ExitCode(2)
+        }
+        var (config, logger) = try loadConfiguration()
+        logger.logLevel = .warning
+        do {
+            for line in try ConcordServer(configuration: config, logger: logger).seedDemo() { print(line) }
         } catch {
             FileHandle.standardError.write(Data("concord: \(error)\n".utf8))
             throw ExitCode(1)

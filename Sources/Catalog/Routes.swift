@@ -1,0 +1,94 @@
+import Foundation
+import Platform
+import Routing
+
+/// `/items`, `/items/{id}/history`, `/items/{id}/price`, `/pricing/tiers`.
+public struct CatalogRoutes: Sendable {
+    let service: CatalogService
+
+    public init(service: CatalogService) { self.service = service }
+
+    /// Declares the permissions and adds the routes of items and pricing.
+    public func register(in router: inout RouterBuilder, permissions: PermissionTable) {
+        // API.md "Auth": `warehouse` manages items; `sales`, `finance` and `readonly` read them.
+        // Tier discounts are commercial policy: admin only.
+        permissions.declare("items.read", roles: [.sales, .warehouse, .finance, .readonly])
+        permissions.declare("items.write", roles: [.warehouse])
+        permissions.declare("pricing.read", roles: [.sales, .warehouse, .finance, .readonly])
+        permissions.declare("pricing.write", roles: [])
+        _ = Self.problemCodes
+        let service = self.service
+
+        router.post("/items", access: .permission("items.write")) { request in
+            let input = try request.decode(ItemCreate.self, readOnly: ItemCreate.readOnly)
+            let item = try service.createItem(input, actor: try request.principal())
+            return try .created(item, location: "/items/\(item.id.uuidString.lowercased())", headers: ["ETag": Versioning.etag(item.version)])
+        }
+        let filters = ["active", "type", "q", "external_ref", "sort"]
+        router.get("/items", access: .permission("items.read"), query: PageRequest.parameters.union(filters)) { request in
+            let filter = ItemFilter(active: try request.query.bool("active"), type: try request.query.oneOf("type", ItemType.self),
+                                    q: try request.query.string("q").flatMap { $0.isEmpty ? nil : $0 },
+                                    externalRef: try request.query.string("external_ref"))
+            let sort = try ItemSort(try request.query.string("sort"))
+            return try .json(service.listItems(filter, sort: sort, page: try PageRequest(request, filters: filters)))
+        }
+        router.get("/items/{id}", access: .permission("items.read")) { request in
+            let item = try service.item(try request.uuidParameter("id", resource: "item"))
+            return try Versioning.respond(request, item, version: item.version)
+        }
+        router.patch("/items/{id}", access: .permission("items.write")) { request in
+            let patch = try request.decode(ItemPatch.self, readOnly: ItemPatch.readOnly)
+            let item = try service.updateItem(try request.uuidParameter("id", resource: "item"), patch: patch,
+                                              ifMatch: { try Versioning.checkIfMatch(request, currentVersion: $0) },
+                                              actor: try request.principal())
+            return try Versioning.respond(request, item, version: item.version)
+        }
+        router.delete("/items/{id}", access: .permission("items.write")) { request in
+            try service.deleteItem(try request.uuidParameter("id", resource: "item"),
+                                   ifMatch: { try Versioning.checkIfMatch(request, currentVersion: $0) }, actor: try request.principal())
+            return .noContent
+        }
+        EventRoutes.history(for: "item", template: "/items/{id}/history", permission: "items.read", events: service.events,
+                            resolve: { request in
+                                let id = try request.uuidParameter("id", resource: "item")
+                                _ = try service.item(id)  // 404 for an item that does not exist
+                                return id
+                            }, in: &router)
+        router.get("/items/{id}/price", access: .permission("pricing.read"), query: ["tier"]) { request in
+            let id = try request.uuidParameter("id", resource: "item")
+            guard let tier = try request.query.oneOf("tier", CustomerTier.self) else {
+                throw AppError.invalidParameter("tier", "is required (one of: standard, silver, gold, platinum)")
+            }
+            return try .json(service.price(itemID: id, tier: tier))
+        }
+
+        router.get("/pricing/tiers", access: .permission("pricing.read")) { _ in
+            try .json(PricingTierList(data: service.tiers()))
+        }
+        router.get("/pricing/tiers/{tier}", access: .permission("pricing.read")) { request in
+            let tier = try service.tier(try Self.tier(request))
+            return try Versioning.respond(request, tier, version: tier.version)
+        }
+        router.put("/pricing/tiers/{tier}", access: .permission("pricing.write")) { request in
+            let tier = try Self.tier(request)
+            let input = try request.decode(PricingTierUpdate.self, readOnly: PricingTierUpdate.readOnly)
+            let updated = try service.setTierDiscount(tier, discountPercent: input.discountPercent,
+                                                      ifMatch: { try Versioning.checkIfMatch(request, currentVersion: $0) },
+                                                      actor: try request.principal())
+            return try Versioning.respond(request, updated, version: updated.version)
+        }
+    }
+
+    /// Lists the module's codes under `/problems/{code}`, once per process (a `static let`
+    /// runs exactly once even when several servers start at the same time, as in the tests).
+    static let problemCodes: Void = {
+        ProblemCode.register(.duplicateItem, status: 409)
+        ProblemCode.register(.itemInUse, status: 409)
+        ProblemCode.register(.itemHasStock, status: 409)
+    }()
+
+    static func tier(_ request: Request) throws -> CustomerTier {
+        guard let tier = CustomerTier(rawValue: request.parameter("tier")) else { throw AppError.notFound("tier") }
+        return tier
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// `concord seed --demo` through the real binary: seeds once, and a second run adds nothing.
+@Suite struct SeedCommandTests {
+    static var binary: URL { TestCluster.repositoryRoot.appendingPathComponent(".build/debug/concord") }
+
+    func run(_ arguments: [String], databaseURL: String) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["DATABASE_URL"] = databaseURL
+        process.environment = environment
+        process.currentDirectoryURL = TestCluster.repositoryRoot
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    @Test func seedDemo_isIdempotent() throws {
+        let database = try TestCluster.freshDatabase()
+        let first = try run(["seed", "--demo"], databaseURL: database)
+        #expect(first.status == 0, "\(first.output)")
+        #expect(first.output.contains("2 warehouses"))
+        let second = try run(["seed", "--demo"], databaseURL: database)
+        #expect(second.status == 0, "\(second.output)")
+        #expect(second.output.contains("already seeded"))
+        #expect(try TestSQL.scalar(database, "SELECT count(*) FROM warehouses") == "2")
+        #expect(try TestSQL.scalar(database, "SELECT count(*) FROM items") == "5")
+        #expect(try StockLedger.violations(database).isEmpty)
+        let withoutFlag = try run(["seed"], databaseURL: database)
+        #expect(withoutFlag.status == 2)
+    }
+}
