@@ -48,8 +48,12 @@ let package = Package(
             dependencies: ["Catalog", "Platform", "Postgres", "Routing", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
+            name: "Sales",
+            dependencies: ["Routing", "Postgres", "Platform", "Customers", "Catalog", "Inventory"]
+        ),
+        .target(
             name: "App",
-            dependencies: ["HTTP", "Routing", "Postgres", "Platform", "Customers", "CRM", "Catalog", "Inventory", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["HTTP", "Routing", "Postgres", "Platform", "Customers", "CRM", "Catalog", "Inventory", "Sales", .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(
             name: "concord",
@@ -67,6 +71,7 @@ let package = Package(
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "Routing", "TestSupport"]),
         .testTarget(name: "PlatformTests", dependencies: ["App", "Platform", "Postgres", "Routing", "HTTP", "TestSupport"]),
         .testTarget(name: "CustomerTests", dependencies: ["App", "Customers", "Platform", "Postgres", "Routing", "TestSupport"]),
+        .testTarget(name: "SalesTests", dependencies: ["App", "Sales", "Platform", "Postgres", "Routing", "TestSupport"]),
         .testTarget(name: "CRMTests", dependencies: ["App", "CRM", "Customers", "Platform", "Postgres", "Routing", "TestSupport"]),
         .testTarget(name: "InventoryTests", dependencies: ["App", "Catalog", "Inventory", "Platform", "Postgres", "Routing", "TestSupport"]),
     ],

@@ -90,7 +90,7 @@ CREATE INDEX opportunity_stages_entered_by_idx ON opportunity_stages (entered_by
 CREATE TABLE opportunity_lines (
     opportunity_id uuid NOT NULL REFERENCES opportunities (id) ON DELETE CASCADE,
     line_no integer NOT NULL CHECK (line_no >= 1),
-    item_id uuid,
+    item_id uuid REFERENCES items (id),
     description text CHECK (length(description) <= 1000),
     quantity numeric(18, 3) NOT NULL CHECK (quantity > 0),
     unit_price bigint CHECK (unit_price BETWEEN 0 AND 9007199254740991),

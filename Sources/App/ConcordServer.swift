@@ -8,6 +8,7 @@ import Logging
 import Platform
 import Postgres
 import Routing
+import Sales
 
 /// The composition root: configuration → database (embedded or `DATABASE_URL`) → migrations →
 /// pool → every module's routes and permissions → HTTP server.
@@ -23,6 +24,7 @@ public final class ConcordServer: @unchecked Sendable {
     public private(set) var crm: CRMService?
     public private(set) var catalog: CatalogService?
     public private(set) var inventory: InventoryService?
+    public private(set) var sales: SalesService?
     /// The permission table, once wired.
     public private(set) var permissions: PermissionTable?
     /// The admin key created on the first start of an empty database, shown once.
@@ -70,6 +72,14 @@ public final class ConcordServer: @unchecked Sendable {
         // Opportunity lines name items: CRM checks them through the catalog.
         crm.setItemLookup { ids, tx in Set(try catalog.items(ids: ids, in: tx).map(\.id)) }
         self.inventory = inventory
+        let sales = SalesService(pool: pool, events: events, customers: customers, catalog: catalog, inventory: inventory)
+        self.sales = sales
+        // A won opportunity opens its draft order through Sales (CRM never imports Sales).
+        crm.setOrderOpener { opportunity, actor, tx in
+            try sales.createDraft(customerID: opportunity.customerId, opportunityID: opportunity.id, currency: opportunity.currency,
+                                  lines: opportunity.lines.map { ($0.itemId, $0.description, $0.quantity, $0.unitPrice) },
+                                  warehouseID: nil, actor: actor, in: tx)
+        }
 
         var builder = RouterBuilder()
         let permissions = PermissionTable()
@@ -82,9 +92,10 @@ public final class ConcordServer: @unchecked Sendable {
         EventRoutes(events: events).register(in: &builder, permissions: permissions)
         CustomerRoutes(service: customers).register(in: &builder, permissions: permissions)
         CRMRoutes(service: crm).register(in: &builder, permissions: permissions)
-        CustomerSummaryRoutes(customers: customers, crm: crm).register(in: &builder)
+        CustomerSummaryRoutes(customers: customers, crm: crm, sales: sales).register(in: &builder)
         CatalogRoutes(service: catalog).register(in: &builder, permissions: permissions)
         InventoryRoutes(service: inventory).register(in: &builder, permissions: permissions)
+        SalesRoutes(service: sales).register(in: &builder, permissions: permissions)
         permissions.freeze()
         self.permissions = permissions
         let router = builder.build()

@@ -3,6 +3,7 @@ import Customers
 import Foundation
 import Platform
 import Routing
+import Sales
 
 /// `GET /customers/{id}/summary`: the 360° view, the one place that reads every module
 /// (DESIGN.md). Figures are in the customer's currency; documents in other currencies are
@@ -10,22 +11,24 @@ import Routing
 struct CustomerSummaryRoutes {
     let customers: CustomerService
     let crm: CRMService
+    let sales: SalesService
 
     func register(in router: inout RouterBuilder) {
-        let customers = self.customers, crm = self.crm
+        let customers = self.customers, crm = self.crm, sales = self.sales
         router.get("/customers/{id}/summary", access: .permission("customers.read")) { request in
             let customer = try customers.customer(try request.documentKey("id", prefix: "CUST", resource: "customer"))
             let pipeline = try crm.openPipeline(customerID: customer.id, currency: customer.currency)
             let activities = try crm.recentActivities(customerID: customer.id)
-            // Orders and receivables arrive with their modules; until then nothing is owed.
-            let used: Int64 = 0
+            let orders = try sales.customerOrders(customerID: customer.id, currency: customer.currency)
+            // Receivables arrive with their module; until then only orders are owed.
+            let used = try sales.uninvoicedOrders(customerID: customer.id, currency: customer.currency)
             let summary = CustomerSummary(
                 customer: customer, currency: customer.currency,
                 opportunities: .init(openCount: pipeline.openCount, openAmount: pipeline.openAmount, weightedAmount: pipeline.weightedAmount),
-                orders: .init(openCount: 0, lastOrderDate: nil, lifetimeTotal: 0),
+                orders: .init(openCount: orders.openCount, lastOrderDate: orders.lastOrderDate, lifetimeTotal: orders.lifetimeTotal),
                 receivables: .init(openBalance: 0, overdueBalance: 0, unappliedCredit: 0, aging: .zero),
                 credit: .init(limit: customer.creditLimit, used: used, available: customer.creditLimit.map { $0 - used }),
-                recentActivities: activities, otherCurrencyDocuments: pipeline.otherCurrency)
+                recentActivities: activities, otherCurrencyDocuments: pipeline.otherCurrency + orders.otherCurrency)
             return try .json(summary)
         }
     }

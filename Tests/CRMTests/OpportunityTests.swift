@@ -103,14 +103,6 @@ import TestSupport
         #expect(types == ["opportunity.created", "opportunity.won", "opportunity.reopened", "opportunity.lost", "opportunity.reopened"])
     }
 
-    @Test func win_withCreateOrder_is422_untilSalesOrdersExist_andChangesNothing() throws {
-        let id = try opportunity()["id"]!.stringValue!
-        let reply = try admin.post("/opportunities/\(id)/win", #"{"create_order":true}"#)
-        #expect(reply.status == 422)
-        #expect(reply.code == "order_creation_unavailable")
-        #expect(try admin.get("/opportunities/\(id)")["stage"] == "prospecting")
-    }
-
     @Test func actions_honourIfMatch() throws {
         let id = try opportunity()["id"]!.stringValue!
         let stale = try admin.post("/opportunities/\(id)/win", "{}", headers: [("If-Match", "\"9\"")])

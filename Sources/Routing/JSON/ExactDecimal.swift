@@ -150,7 +150,7 @@ public struct ExactDecimal: Sendable, Hashable, Comparable, Codable, CustomStrin
 
     /// `numerator / denominator` (denominator > 0) rounded to nearest, ties to even: the
     /// rounding that does not drift when many lines are summed.
-    static func roundedHalfEven(_ numerator: Int128, dividedBy denominator: Int128) -> Int128 {
+    public static func roundedHalfEven(_ numerator: Int128, dividedBy denominator: Int128) -> Int128 {
         let quotient = numerator / denominator
         let remainder = numerator % denominator
         let twiceRemainder = remainder.magnitude * 2

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A calendar date without time or zone (`2026-11-22`): due dates, birthdays, fiscal periods,
 /// where converting through a timestamp would shift the day across time zones.
 ///
@@ -28,6 +30,24 @@ public struct LocalDate: Codable, Sendable, Hashable, Comparable, CustomStringCo
               let month = CivilCalendar.digits(bytes, 5, 2),
               let day = CivilCalendar.digits(bytes, 8, 2) else { return nil }
         self.init(year: year, month: month, day: day)
+    }
+
+    /// The date in UTC at `instant` (today by default).
+    public static func today(at instant: Date = Date()) -> LocalDate {
+        let days = Int((instant.timeIntervalSince1970 / 86_400).rounded(.down))
+        let (year, month, day) = CivilCalendar.date(days: days)
+        return LocalDate(year: year, month: month, day: day)!
+    }
+
+    /// The date `days` later (earlier when negative); nil outside years 1–9999.
+    public func adding(days: Int) -> LocalDate? {
+        let (year, month, day) = CivilCalendar.date(days: CivilCalendar.days(year: self.year, month: self.month, day: self.day) + days)
+        return LocalDate(year: year, month: month, day: day)
+    }
+
+    /// Whole days from this date to `other` (negative when `other` is earlier).
+    public func days(until other: LocalDate) -> Int {
+        CivilCalendar.days(year: other.year, month: other.month, day: other.day) - CivilCalendar.days(year: year, month: month, day: day)
     }
 
     /// `YYYY-MM-DD`, zero-padded; parses back to the same date.

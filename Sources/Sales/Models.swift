@@ -1,0 +1,192 @@
+import Foundation
+import Platform
+import Postgres
+import Routing
+
+/// A sales order: a quotation while `draft`, then a confirmed order that holds stock, ships
+/// and is invoiced (API.md "Sales orders").
+public struct SalesOrder: Codable, Sendable {
+    public let id: UUID
+    public let number: String
+    public var customerId: UUID
+    public var warehouseId: UUID?
+    public var status: Status
+    public var validUntil: LocalDate?
+    public var invoiceStatus: InvoiceStatus
+    public var currency: String
+    public var lines: [SalesOrderLine]
+    public var subtotal: Int64
+    public var taxTotal: Int64
+    public var total: Int64
+    public var opportunityId: UUID?
+    public var requestedDate: LocalDate?
+    public var notes: String?
+    public var externalRef: String?
+    public var confirmedAt: Date?
+    public let createdAt: Date
+    public var updatedAt: Date
+    public var version: Int
+
+    public enum Status: String, Codable, Sendable, CaseIterable {
+        case draft, confirmed, partiallyShipped = "partially_shipped", shipped, cancelled, closed
+    }
+
+    public enum InvoiceStatus: String, Codable, Sendable, CaseIterable {
+        case notInvoiced = "not_invoiced", partiallyInvoiced = "partially_invoiced", invoiced
+    }
+
+    static let writableFields: Set<String> = [
+        "customer_id", "warehouse_id", "valid_until", "currency", "lines", "requested_date", "notes", "external_ref",
+    ]
+    static let readOnlyFields: Set<String> = [
+        "id", "number", "status", "invoice_status", "subtotal", "tax_total", "total", "opportunity_id", "confirmed_at",
+        "created_at", "updated_at", "version",
+    ]
+}
+
+public struct SalesOrderLine: Codable, Sendable {
+    public let lineNo: Int
+    public let itemId: UUID?
+    public let description: String?
+    public let quantity: ExactDecimal
+    public let unitPrice: Int64
+    /// Where the price came from: `explicit`, `tier_price`, `tier_discount`, `list_price`.
+    public let priceSource: String
+    public let discountPercent: ExactDecimal
+    public let taxRate: ExactDecimal
+    public let lineTotal: Int64
+    public let taxAmount: Int64
+    public var shippedQuantity: ExactDecimal
+    public var invoicedQuantity: ExactDecimal
+}
+
+/// An order's writable fields (create, and what a merge patch produces).
+struct SalesOrderInput: Codable {
+    var customerId: UUID
+    var warehouseId: UUID?
+    var validUntil: LocalDate?
+    var currency: String?
+    var lines: [SalesOrderLineInput]?
+    var requestedDate: LocalDate?
+    var notes: String?
+    var externalRef: String?
+
+    mutating func normalize() {
+        notes = notes?.trimmingCharacters(in: .whitespacesAndNewlines)
+        if notes?.isEmpty == true { notes = nil }
+        externalRef = externalRef?.trimmingCharacters(in: .whitespacesAndNewlines)
+        if externalRef?.isEmpty == true { externalRef = nil }
+    }
+
+    func validate() throws {
+        var errors: [FieldError] = []
+        if let currency, let message = Currency.problem(currency) { errors.append(FieldError(field: "currency", message: message)) }
+        if let notes, notes.count > 10_000 { errors.append(FieldError(field: "notes", message: "must be at most 10000 characters")) }
+        if let externalRef, externalRef.count > 200 {
+            errors.append(FieldError(field: "external_ref", message: "must be at most 200 characters"))
+        }
+        let lines = self.lines ?? []
+        if lines.count > 500 { errors.append(FieldError(field: "lines", message: "must have at most 500 lines")) }
+        for (index, line) in lines.enumerated() { errors += line.problems(at: "lines[\(index)]") }
+        if !errors.isEmpty { throw AppError.validation(errors) }
+    }
+}
+
+/// One line as a client writes it; prices come from the catalog when `unit_price` is absent.
+struct SalesOrderLineInput: Codable {
+    /// Accepted so a client can send back the lines it read; lines are numbered by position.
+    var lineNo: Int?
+    var itemId: UUID?
+    var description: String?
+    var quantity: ExactDecimal
+    var unitPrice: Int64?
+    var discountPercent: ExactDecimal?
+    var taxRate: ExactDecimal?
+
+    func problems(at path: String) -> [FieldError] {
+        var errors: [FieldError] = []
+        let hundred = ExactDecimal(integer: 100)
+        if quantity <= .zero { errors.append(FieldError(field: "\(path).quantity", message: "must be more than 0")) }
+        if let unitPrice, let message = MoneyRules.problem(unitPrice) { errors.append(FieldError(field: "\(path).unit_price", message: message)) }
+        if let discount = discountPercent, discount < .zero || discount > hundred {
+            errors.append(FieldError(field: "\(path).discount_percent", message: "must be between 0 and 100"))
+        }
+        if let rate = taxRate, rate < .zero || rate > hundred {
+            errors.append(FieldError(field: "\(path).tax_rate", message: "must be between 0 and 100"))
+        }
+        if let description, description.count > 1_000 {
+            errors.append(FieldError(field: "\(path).description", message: "must be at most 1000 characters"))
+        }
+        if itemId == nil && (unitPrice == nil || (description ?? "").trimmingCharacters(in: .whitespaces).isEmpty) {
+            errors.append(FieldError(field: "\(path).item_id", message: "is required unless the line has a description and a unit_price"))
+        }
+        return errors
+    }
+
+    enum CodingKeys: String, CodingKey { case lineNo, itemId, description, quantity, unitPrice, discountPercent, taxRate }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeIfPresent(itemId, forKey: .itemId)
+        try container.encodeIfPresent(description, forKey: .description)
+        try container.encode(quantity, forKey: .quantity)
+        try container.encodeIfPresent(unitPrice, forKey: .unitPrice)
+        try container.encodeIfPresent(discountPercent, forKey: .discountPercent)
+        try container.encodeIfPresent(taxRate, forKey: .taxRate)
+    }
+}
+
+/// `POST /sales-orders/{id}/confirm`.
+struct ConfirmRequest: Decodable {
+    var overrideCreditLimit: Bool?
+}
+
+/// `POST /sales-orders/{id}/shipments`.
+struct ShipmentRequest: Decodable {
+    var lines: [Line]
+
+    struct Line: Decodable {
+        var lineNo: Int
+        var quantity: ExactDecimal
+    }
+}
+
+/// Goods that left the warehouse for an order.
+public struct Shipment: Codable, Sendable {
+    public let id: UUID
+    public let number: String
+    public let salesOrderId: UUID
+    public let lines: [Line]
+    public let createdBy: UUID?
+    public let createdAt: Date
+
+    public struct Line: Codable, Sendable {
+        public let lineNo: Int
+        public let quantity: ExactDecimal
+    }
+}
+
+/// The figures of a refused credit check (API.md: `credit` member of `credit_limit_exceeded`).
+struct CreditFigures: Encodable {
+    let limit: Int64
+    let openReceivables: Int64
+    let openOrders: Int64
+    let orderTotal: Int64
+    let available: Int64
+}
+
+/// `POST /sales-orders/{id}/invoice` hands over to Receivables through this function, wired
+/// by App; Sales never writes invoice tables. Returns the invoice as the API shows it.
+public typealias OrderInvoicer = @Sendable (_ order: SalesOrder, _ basis: InvoiceBasis, _ actor: Principal, _ tx: Postgres.Transaction) throws -> JSONValue
+
+/// What an invoice from an order bills: what shipped and is not yet invoiced, or what was ordered.
+public enum InvoiceBasis: String, Decodable, Sendable, CaseIterable { case shipped, ordered }
+
+/// `POST /sales-orders/{id}/invoice`.
+struct InvoiceRequest: Decodable {
+    var basis: InvoiceBasis?
+}
+
+/// Customer figures the credit check and the customer summary need; App passes the
+/// Receivables module's function in once it exists.
+public typealias OpenReceivables = @Sendable (_ customerID: UUID, _ currency: String, _ tx: Postgres.Transaction) throws -> Int64

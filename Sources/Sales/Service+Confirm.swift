@@ -1,0 +1,140 @@
+import Catalog
+import Customers
+import Foundation
+import Inventory
+import Platform
+import Postgres
+import Routing
+
+extension SalesService {
+    /// Confirms a draft in one transaction: the customer must be active, the credit check must
+    /// pass (or be overridden by `admin`/`finance`), and every stock line is reserved in the
+    /// order's warehouse, all or nothing.
+    ///
+    /// Locks, always in this order: the order, its customer (so two confirms for one customer
+    /// cannot both spend the same credit), then stock balances in item order (Inventory).
+    func confirm(_ key: DocumentKey, overrideCreditLimit: Bool, ifMatch: (Int) throws -> Void, actor: Principal) throws -> SalesOrder {
+        if overrideCreditLimit && actor.role != .admin && actor.role != .finance {
+            throw AppError(.forbidden, "only the admin and finance roles may override the credit limit",
+                           extra: JSONObject([("permission", .string("sales_orders.override_credit_limit"))]))
+        }
+        return try pool.transaction { tx in
+            guard var order = try store.order(key, lock: true, in: tx) else { throw AppError.notFound("sales order") }
+            try ifMatch(order.version)
+            guard order.status == .draft else {
+                throw AppError(.invalidTransition, "\(order.number) is \(order.status.rawValue); only a draft can be confirmed",
+                               extra: Self.states(from: order.status, to: .confirmed))
+            }
+            if let validUntil = order.validUntil, validUntil < LocalDate.today() {
+                throw AppError(.quotationExpired, "the quotation \(order.number) was valid until \(validUntil); extend valid_until or make a new one",
+                               extra: JSONObject([("valid_until", .string(validUntil.description))]))
+            }
+            guard !order.lines.isEmpty else {
+                throw AppError.validation([FieldError(field: "lines", message: "must have at least one line to confirm")])
+            }
+            guard let warehouseID = order.warehouseId else {
+                throw AppError.validation([FieldError(field: "warehouse_id", message: "is required to confirm (stock is reserved there)")])
+            }
+            guard let customer = try customers.customer(id: order.customerId, lock: true, in: tx) else { throw AppError.notFound("customer") }
+            guard customer.status == .active else {
+                throw AppError(.customerNotActive, "\(customer.number) is \(customer.status.rawValue); orders are confirmed only for active customers")
+            }
+            var overridden: CreditFigures?
+            if let limit = customer.creditLimit, customer.currency == order.currency {
+                let receivables = try openReceivables?(customer.id, customer.currency, tx) ?? 0
+                let orders = try store.uninvoicedOrders(customerID: customer.id, currency: customer.currency, excluding: order.id, in: tx)
+                let figures = CreditFigures(limit: limit, openReceivables: receivables, openOrders: orders, orderTotal: order.total,
+                                            available: limit - receivables - orders)
+                // Equal to the limit passes; one minor unit over does not.
+                if receivables + orders + order.total > limit {
+                    guard overrideCreditLimit else {
+                        throw AppError(.creditLimitExceeded,
+                                       "confirming \(order.number) would take \(customer.number) past its credit limit",
+                                       extra: JSONObject([("credit", try JSONValueEncoder().encode(figures))]))
+                    }
+                    overridden = figures
+                }
+            }
+            try inventory.reserve(lines: try stockLines(order, warehouseID: warehouseID, quantity: { $0.quantity }, in: tx),
+                                  reference: Self.reference(order), actor: actor, in: tx)
+            order.status = .confirmed
+            order.confirmedAt = Date()
+            try store.update(order, in: tx)
+            let confirmed = try store.order(.id(order.id), in: tx)!
+            var data = try JSONValueEncoder().encode(confirmed)
+            if let overridden, case .object(var object) = data {
+                // The event records who went past the limit, and by how much.
+                object.set("credit_override", .object(JSONObject([
+                    ("by_user_id", .string(actor.userID.uuidString.lowercased())), ("role", .string(actor.role.rawValue)),
+                    ("credit", try JSONValueEncoder().encode(overridden)),
+                ])))
+                data = .object(object)
+            }
+            try events.append("sales_order.confirmed", resourceType: "sales_order", resourceID: order.id, data: data, actor: actor, in: tx)
+            return confirmed
+        }
+    }
+
+    /// Back to draft while nothing has shipped; the reservation is released.
+    func unconfirm(_ key: DocumentKey, ifMatch: (Int) throws -> Void, actor: Principal) throws -> SalesOrder {
+        try transition(key, from: [.confirmed], to: .draft, event: "sales_order.unconfirmed", ifMatch: ifMatch, actor: actor) { order, tx in
+            order.confirmedAt = nil
+        }
+    }
+
+    /// Cancels a draft or a confirmed order that has not shipped; what it holds is released.
+    func cancel(_ key: DocumentKey, ifMatch: (Int) throws -> Void, actor: Principal) throws -> SalesOrder {
+        try transition(key, from: [.draft, .confirmed], to: .cancelled, event: "sales_order.cancelled", ifMatch: ifMatch, actor: actor) { _, _ in }
+    }
+
+    /// Short-closes a partially shipped order: the rest is released and will not ship.
+    func close(_ key: DocumentKey, ifMatch: (Int) throws -> Void, actor: Principal) throws -> SalesOrder {
+        try transition(key, from: [.partiallyShipped], to: .closed, event: "sales_order.closed", ifMatch: ifMatch, actor: actor) { _, _ in }
+    }
+
+    private func transition(_ key: DocumentKey, from allowed: Set<SalesOrder.Status>, to target: SalesOrder.Status, event: String,
+                            ifMatch: (Int) throws -> Void, actor: Principal,
+                            change: (inout SalesOrder, Transaction) throws -> Void) throws -> SalesOrder {
+        try pool.transaction { tx in
+            guard var order = try store.order(key, lock: true, in: tx) else { throw AppError.notFound("sales order") }
+            try ifMatch(order.version)
+            guard allowed.contains(order.status) else {
+                throw AppError(.invalidTransition, "\(order.number) cannot go from \(order.status.rawValue) to \(target.rawValue)",
+                               extra: Self.states(from: order.status, to: target))
+            }
+            try inventory.release(reference: Self.reference(order), actor: actor, in: tx)
+            order.status = target
+            try change(&order, tx)
+            try store.update(order, in: tx)
+            let updated = try store.order(.id(order.id), in: tx)!
+            try events.append(event, resourceType: "sales_order", resourceID: order.id, resource: updated, actor: actor, in: tx)
+            return updated
+        }
+    }
+
+    /// The order's lines that hold stock (stock items; services and free-text lines do not), with
+    /// the quantity `quantity` picks.
+    func stockLines(_ order: SalesOrder, warehouseID: UUID, quantity: (SalesOrderLine) -> ExactDecimal,
+                    in tx: Transaction) throws -> [StockLine] {
+        let stocked = Set(try catalog.items(ids: order.lines.compactMap(\.itemId), in: tx).filter(\.isStocked).map(\.id))
+        return order.lines.compactMap { line in
+            guard let item = line.itemId, stocked.contains(item), quantity(line) > .zero else { return nil }
+            return StockLine(lineNo: line.lineNo, itemID: item, warehouseID: warehouseID, quantity: quantity(line))
+        }
+    }
+
+    // MARK: Figures
+
+    /// The customer summary's order figures in `currency`.
+    public func customerOrders(customerID: UUID, currency: String) throws -> (openCount: Int64, lastOrderDate: LocalDate?,
+                                                                             lifetimeTotal: Int64, otherCurrency: Int64) {
+        let figures = try pool.read { tx in try store.customerOrders(customerID: customerID, currency: currency, in: tx) }
+        return (figures.open, figures.last, figures.lifetime, figures.other)
+    }
+
+    /// Confirmed orders not yet invoiced, with tax, in `currency`: half of the credit check's
+    /// "used" figure.
+    public func uninvoicedOrders(customerID: UUID, currency: String) throws -> Int64 {
+        try pool.read { tx in try store.uninvoicedOrders(customerID: customerID, currency: currency, excluding: nil, in: tx) }
+    }
+}

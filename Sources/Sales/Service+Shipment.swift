@@ -1,0 +1,109 @@
+import Foundation
+import Inventory
+import Platform
+import Postgres
+import Routing
+
+extension SalesService {
+    /// Ships some or all of what is left on the given lines: stock leaves the order's warehouse
+    /// (on hand and reserved both fall, a `shipment` movement records it) and the order becomes
+    /// `partially_shipped` or `shipped`. More than ordered minus shipped is a 409 `over_shipment`.
+    func ship(_ key: DocumentKey, _ request: ShipmentRequest, ifMatch: (Int) throws -> Void, actor: Principal) throws -> ShipmentResult {
+        var errors: [FieldError] = []
+        if request.lines.isEmpty { errors.append(FieldError(field: "lines", message: "must list at least one line")) }
+        var seen = Set<Int>()
+        for (index, line) in request.lines.enumerated() {
+            if line.quantity <= .zero { errors.append(FieldError(field: "lines[\(index)].quantity", message: "must be more than 0")) }
+            if !seen.insert(line.lineNo).inserted { errors.append(FieldError(field: "lines[\(index)].line_no", message: "appears twice")) }
+        }
+        if !errors.isEmpty { throw AppError.validation(errors) }
+        return try pool.transaction { tx in
+            guard var order = try store.order(key, lock: true, in: tx) else { throw AppError.notFound("sales order") }
+            try ifMatch(order.version)
+            guard order.status == .confirmed || order.status == .partiallyShipped else {
+                throw AppError(.invalidTransition, "\(order.number) is \(order.status.rawValue); only confirmed orders ship",
+                               extra: Self.states(from: order.status, to: .shipped))
+            }
+            var over: [JSONValue] = []
+            var shipping: [Int: ExactDecimal] = [:]
+            for (index, requested) in request.lines.enumerated() {
+                guard let line = order.lines.first(where: { $0.lineNo == requested.lineNo }) else {
+                    errors.append(FieldError(field: "lines[\(index)].line_no", message: "names no line of \(order.number)"))
+                    continue
+                }
+                let remaining = try line.quantity - line.shippedQuantity
+                if requested.quantity > remaining {
+                    over.append(.object(JSONObject([
+                        ("line_no", .number(String(line.lineNo))), ("ordered", .number(line.quantity.description)),
+                        ("shipped", .number(line.shippedQuantity.description)), ("requested", .number(requested.quantity.description)),
+                    ])))
+                }
+                shipping[line.lineNo] = requested.quantity
+            }
+            if !errors.isEmpty { throw AppError.validation(errors) }
+            if !over.isEmpty {
+                throw AppError(.overShipment, "a shipment may not exceed what was ordered and not yet shipped",
+                               extra: JSONObject([("lines", .array(over))]))
+            }
+            let outgoing = try stockLines(order, warehouseID: order.warehouseId!, quantity: { shipping[$0.lineNo] ?? .zero }, in: tx)
+            try inventory.ship(lines: outgoing, reference: Self.reference(order), actor: actor, in: tx)
+            for (lineNo, quantity) in shipping { try store.addShipped(orderID: order.id, lineNo: lineNo, quantity: quantity, in: tx) }
+            let shipment = try store.insertShipment(orderID: order.id, lines: shipping.keys.sorted().map { Shipment.Line(lineNo: $0, quantity: shipping[$0]!) },
+                                                    by: actor.userID, in: tx)
+            let lines = try store.order(.id(order.id), in: tx)!.lines
+            order.status = lines.allSatisfy({ $0.shippedQuantity == $0.quantity }) ? .shipped : .partiallyShipped
+            try store.update(order, in: tx)
+            let updated = try store.order(.id(order.id), in: tx)!
+            let result = ShipmentResult(shipment: shipment, salesOrder: updated)
+            try events.append("sales_order.shipped", resourceType: "sales_order", resourceID: order.id, resource: result, actor: actor, in: tx)
+            return result
+        }
+    }
+
+    func shipments(_ key: DocumentKey) throws -> [Shipment] {
+        try pool.transaction { tx in
+            guard let order = try store.order(key, in: tx) else { throw AppError.notFound("sales order") }
+            return try store.shipments(orderID: order.id, in: tx)
+        }
+    }
+
+    /// Hands over to Receivables (the function App wired in); until it exists, a 422.
+    func invoice(_ key: DocumentKey, basis: InvoiceBasis, ifMatch: (Int) throws -> Void, actor: Principal) throws -> JSONValue {
+        guard let invoicer else {
+            throw AppError(.invoicingUnavailable, "this installation cannot issue invoices from orders yet")
+        }
+        return try pool.transaction { tx in
+            guard let order = try store.order(key, lock: true, in: tx) else { throw AppError.notFound("sales order") }
+            try ifMatch(order.version)
+            return try invoicer(order, basis, actor, tx)
+        }
+    }
+
+    /// `GET /reports/sales`.
+    func report(groupBy: String, from: LocalDate?, to: LocalDate?) throws -> JSONValue {
+        let rows = try pool.read { tx in try store.salesReport(groupBy: groupBy, from: from, to: to, in: tx) }
+        let keyName = ["month": "month", "customer": "customer_id", "item": "item_id"][groupBy] ?? "month"
+        let data: [JSONValue] = try rows.map { row in
+            var object = JSONObject([
+                (keyName, (try row.decodeIfPresent("key", as: String.self)).map(JSONValue.string) ?? .null),
+                ("currency", .string(try row.decode("currency"))),
+                ("order_count", .number(String(try row.decode("order_count", as: Int64.self)))),
+            ])
+            if groupBy == "item" { object.set("quantity", .number((try row.decode("quantity", as: ExactDecimal.self)).description)) }
+            object.set("subtotal", .number(String(try row.decode("subtotal", as: Int64.self))))
+            object.set("tax_total", .number(String(try row.decode("tax_total", as: Int64.self))))
+            object.set("total", .number(String(try row.decode("total", as: Int64.self))))
+            return .object(object)
+        }
+        return .object(JSONObject([
+            ("group_by", .string(groupBy)), ("from", from.map { .string($0.description) } ?? .null),
+            ("to", to.map { .string($0.description) } ?? .null), ("data", .array(data)),
+        ]))
+    }
+}
+
+/// `POST /sales-orders/{id}/shipments`: the shipment and the order after it.
+struct ShipmentResult: Encodable {
+    let shipment: Shipment
+    let salesOrder: SalesOrder
+}
