@@ -7,6 +7,7 @@ import Inventory
 import Logging
 import Platform
 import Postgres
+import Receivables
 import Routing
 import Sales
 
@@ -25,6 +26,7 @@ public final class ConcordServer: @unchecked Sendable {
     public private(set) var catalog: CatalogService?
     public private(set) var inventory: InventoryService?
     public private(set) var sales: SalesService?
+    public private(set) var receivables: ReceivablesService?
     /// The permission table, once wired.
     public private(set) var permissions: PermissionTable?
     /// The admin key created on the first start of an empty database, shown once.
@@ -80,6 +82,11 @@ public final class ConcordServer: @unchecked Sendable {
                                   lines: opportunity.lines.map { ($0.itemId, $0.description, $0.quantity, $0.unitPrice) },
                                   warehouseID: nil, actor: actor, in: tx)
         }
+        let receivables = ReceivablesService(pool: pool, events: events, customers: customers)
+        self.receivables = receivables
+        // Orders are invoiced through Receivables, and the credit check counts what is owed.
+        sales.setInvoicer { draft, actor, tx in try receivables.invoice(fromOrder: draft, actor: actor, in: tx) }
+        sales.setOpenReceivables { customer, currency, tx in try receivables.openReceivables(customerID: customer, currency: currency, in: tx) }
 
         var builder = RouterBuilder()
         let permissions = PermissionTable()
@@ -92,10 +99,11 @@ public final class ConcordServer: @unchecked Sendable {
         EventRoutes(events: events).register(in: &builder, permissions: permissions)
         CustomerRoutes(service: customers).register(in: &builder, permissions: permissions)
         CRMRoutes(service: crm).register(in: &builder, permissions: permissions)
-        CustomerSummaryRoutes(customers: customers, crm: crm, sales: sales).register(in: &builder)
+        CustomerSummaryRoutes(customers: customers, crm: crm, sales: sales, receivables: receivables).register(in: &builder)
         CatalogRoutes(service: catalog).register(in: &builder, permissions: permissions)
         InventoryRoutes(service: inventory).register(in: &builder, permissions: permissions)
         SalesRoutes(service: sales).register(in: &builder, permissions: permissions)
+        ReceivablesRoutes(service: receivables).register(in: &builder, permissions: permissions)
         permissions.freeze()
         self.permissions = permissions
         let router = builder.build()

@@ -175,9 +175,29 @@ struct CreditFigures: Encodable {
     let available: Int64
 }
 
+/// What an order hands to Receivables to bill: the lines and quantities not yet invoiced.
+public struct OrderInvoiceDraft: Sendable {
+    public let salesOrderID: UUID
+    public let salesOrderNumber: String
+    public let customerID: UUID
+    public let currency: String
+    public let lines: [Line]
+
+    public struct Line: Sendable {
+        public let lineNo: Int
+        public let itemID: UUID?
+        public let description: String
+        public let quantity: ExactDecimal
+        public let unitPrice: Int64
+        public let discountPercent: ExactDecimal
+        public let taxRate: ExactDecimal
+    }
+}
+
 /// `POST /sales-orders/{id}/invoice` hands over to Receivables through this function, wired
-/// by App; Sales never writes invoice tables. Returns the invoice as the API shows it.
-public typealias OrderInvoicer = @Sendable (_ order: SalesOrder, _ basis: InvoiceBasis, _ actor: Principal, _ tx: Postgres.Transaction) throws -> JSONValue
+/// by App; Sales never writes invoice tables (and Receivables never writes order tables).
+/// Returns the new invoice's id and the invoice as the API shows it.
+public typealias OrderInvoicer = @Sendable (_ draft: OrderInvoiceDraft, _ actor: Principal, _ tx: Postgres.Transaction) throws -> (id: UUID, invoice: JSONValue)
 
 /// What an invoice from an order bills: what shipped and is not yet invoiced, or what was ordered.
 public enum InvoiceBasis: String, Decodable, Sendable, CaseIterable { case shipped, ordered }

@@ -76,9 +76,11 @@ public struct SalesRoutes: Sendable {
         }
         router.post("/sales-orders/{id}/invoice", access: .permission("sales_orders.invoice")) { request in
             let input = request.body.isEmpty ? InvoiceRequest() : try request.decode(InvoiceRequest.self)
-            let invoice = try service.invoice(try Self.key(request), basis: input.basis ?? .shipped, ifMatch: Versioning.ifMatch(request),
-                                              actor: try request.principal())
-            return .json(invoice, status: 201)
+            let result = try service.invoice(try Self.key(request), basis: input.basis ?? .shipped, ifMatch: Versioning.ifMatch(request),
+                                             actor: try request.principal())
+            var response = Response.json(result.invoice, status: 201)
+            response.headers.add("Location", "/invoices/\(result.id.uuidString.lowercased())")
+            return response
         }
         EventRoutes.history(for: "sales_order", template: "/sales-orders/{id}/history", permission: "sales_orders.read",
                             events: service.events, resolve: { request in try service.order(try Self.key(request)).id }, in: &router)

@@ -67,15 +67,44 @@ extension SalesService {
         }
     }
 
-    /// Hands over to Receivables (the function App wired in); until it exists, a 422.
-    func invoice(_ key: DocumentKey, basis: InvoiceBasis, ifMatch: (Int) throws -> Void, actor: Principal) throws -> JSONValue {
+    /// Bills what shipped and is not yet invoiced (or, with basis `ordered`, what was ordered)
+    /// through Receivables, then records the invoiced quantities. Nothing left is a 409
+    /// `nothing_to_invoice`; until Receivables is wired, a 422.
+    func invoice(_ key: DocumentKey, basis: InvoiceBasis, ifMatch: (Int) throws -> Void, actor: Principal) throws -> (id: UUID, invoice: JSONValue) {
         guard let invoicer else {
             throw AppError(.invoicingUnavailable, "this installation cannot issue invoices from orders yet")
         }
         return try pool.transaction { tx in
-            guard let order = try store.order(key, lock: true, in: tx) else { throw AppError.notFound("sales order") }
+            guard var order = try store.order(key, lock: true, in: tx) else { throw AppError.notFound("sales order") }
             try ifMatch(order.version)
-            return try invoicer(order, basis, actor, tx)
+            guard [.confirmed, .partiallyShipped, .shipped, .closed].contains(order.status) else {
+                throw AppError(.invalidTransition, "\(order.number) is \(order.status.rawValue); only confirmed orders are invoiced",
+                               extra: Self.states(from: order.status, to: nil))
+            }
+            let lines: [OrderInvoiceDraft.Line] = try order.lines.compactMap { line in
+                let billable = basis == .ordered && order.status != .closed ? line.quantity : line.shippedQuantity
+                let quantity = try billable - line.invoicedQuantity
+                guard quantity > .zero else { return nil }
+                return OrderInvoiceDraft.Line(lineNo: line.lineNo, itemID: line.itemId, description: line.description ?? "Line \(line.lineNo)",
+                                              quantity: quantity, unitPrice: line.unitPrice, discountPercent: line.discountPercent,
+                                              taxRate: line.taxRate)
+            }
+            guard !lines.isEmpty else {
+                throw AppError(.nothingToInvoice, basis == .shipped
+                               ? "nothing on \(order.number) has shipped and not been invoiced; use basis ordered to bill ahead of shipping"
+                               : "everything on \(order.number) is already invoiced")
+            }
+            let result = try invoicer(OrderInvoiceDraft(salesOrderID: order.id, salesOrderNumber: order.number, customerID: order.customerId,
+                                                        currency: order.currency, lines: lines), actor, tx)
+            for line in lines { try store.addInvoiced(orderID: order.id, lineNo: line.lineNo, quantity: line.quantity, in: tx) }
+            let updated = try store.order(.id(order.id), in: tx)!
+            let billable = updated.lines.map { updated.status == .closed ? $0.shippedQuantity : $0.quantity }
+            order.invoiceStatus = zip(updated.lines, billable).allSatisfy { $0.invoicedQuantity >= $1 } ? .invoiced : .partiallyInvoiced
+            order.lines = updated.lines
+            try store.update(order, in: tx)
+            let final = try store.order(.id(order.id), in: tx)!
+            try events.append("sales_order.invoiced", resourceType: "sales_order", resourceID: order.id, resource: final, actor: actor, in: tx)
+            return result
         }
     }
 

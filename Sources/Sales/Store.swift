@@ -66,6 +66,13 @@ struct SalesStore: Sendable {
             """)
     }
 
+    func addInvoiced(orderID: UUID, lineNo: Int, quantity: ExactDecimal, in tx: Transaction) throws {
+        try tx.execute("""
+            UPDATE sales_order_lines SET invoiced_quantity = invoiced_quantity + \(quantity)
+            WHERE sales_order_id = \(orderID) AND line_no = \(lineNo)
+            """)
+    }
+
     func order(_ key: DocumentKey, lock: Bool = false, in tx: Transaction) throws -> SalesOrder? {
         let locking: SQL = lock ? " FOR UPDATE" : ""
         let condition: SQL = switch key {

@@ -1,0 +1,291 @@
+import Foundation
+import Platform
+import Routing
+
+/// A bill to a customer: a `draft` until issued (then its number, dates, lines and totals are
+/// fixed), paid by payment allocations and reduced by credit notes (API.md "Receivables").
+public struct Invoice: Codable, Sendable {
+    public let id: UUID
+    /// Given at issue; nil on drafts.
+    public var number: String?
+    public var customerId: UUID
+    public var salesOrderId: UUID?
+    public var status: Status
+    public var issueDate: LocalDate?
+    public var dueDate: LocalDate?
+    public var currency: String
+    public var lines: [InvoiceLine]
+    public var subtotal: Int64
+    public var taxTotal: Int64
+    public var total: Int64
+    public var amountPaid: Int64
+    public var amountCredited: Int64
+    public var balanceDue: Int64
+    /// Open and past its due date (today, UTC).
+    public var overdue: Bool
+    public var notes: String?
+    public let createdAt: Date
+    public var updatedAt: Date
+    public var version: Int
+
+    public enum Status: String, Codable, Sendable, CaseIterable {
+        case draft, issued, partiallyPaid = "partially_paid", paid, void
+        var isOpen: Bool { self == .issued || self == .partiallyPaid }
+    }
+
+    static let writableFields: Set<String> = ["customer_id", "currency", "lines", "notes"]
+    static let readOnlyFields: Set<String> = [
+        "id", "number", "sales_order_id", "status", "issue_date", "due_date", "subtotal", "tax_total", "total", "amount_paid",
+        "amount_credited", "balance_due", "overdue", "created_at", "updated_at", "version",
+    ]
+}
+
+public struct InvoiceLine: Codable, Sendable {
+    public let lineNo: Int
+    public let itemId: UUID?
+    public let description: String
+    public let quantity: ExactDecimal
+    public let unitPrice: Int64
+    public let discountPercent: ExactDecimal
+    public let taxRate: ExactDecimal
+    public let lineTotal: Int64
+    public let taxAmount: Int64
+    /// The order line this bills, for invoices made from sales orders.
+    public let salesOrderLineNo: Int?
+}
+
+/// A manual invoice's writable fields (`POST /invoices`, and what a merge patch produces).
+struct InvoiceInput: Codable {
+    var customerId: UUID
+    var currency: String?
+    var lines: [InvoiceLineInput]?
+    var notes: String?
+
+    func validate() throws {
+        var errors: [FieldError] = []
+        if let currency, let message = Currency.problem(currency) { errors.append(FieldError(field: "currency", message: message)) }
+        if let notes, notes.count > 10_000 { errors.append(FieldError(field: "notes", message: "must be at most 10000 characters")) }
+        let lines = self.lines ?? []
+        if lines.count > 500 { errors.append(FieldError(field: "lines", message: "must have at most 500 lines")) }
+        for (index, line) in lines.enumerated() { errors += line.problems(at: "lines[\(index)]") }
+        if !errors.isEmpty { throw AppError.validation(errors) }
+    }
+}
+
+struct InvoiceLineInput: Codable {
+    /// Accepted so a client can send back the lines it read; lines are numbered by position.
+    var lineNo: Int?
+    var itemId: UUID?
+    var description: String
+    var quantity: ExactDecimal
+    var unitPrice: Int64
+    var discountPercent: ExactDecimal?
+    var taxRate: ExactDecimal?
+
+    func problems(at path: String) -> [FieldError] {
+        var errors: [FieldError] = []
+        let hundred = ExactDecimal(integer: 100)
+        let text = description.trimmingCharacters(in: .whitespacesAndNewlines)
+        if text.isEmpty || text.count > 1_000 { errors.append(FieldError(field: "\(path).description", message: "must be 1 to 1000 characters")) }
+        if quantity <= .zero { errors.append(FieldError(field: "\(path).quantity", message: "must be more than 0")) }
+        if let message = MoneyRules.problem(unitPrice) { errors.append(FieldError(field: "\(path).unit_price", message: message)) }
+        if let discount = discountPercent, discount < .zero || discount > hundred {
+            errors.append(FieldError(field: "\(path).discount_percent", message: "must be between 0 and 100"))
+        }
+        if let rate = taxRate, rate < .zero || rate > hundred {
+            errors.append(FieldError(field: "\(path).tax_rate", message: "must be between 0 and 100"))
+        }
+        return errors
+    }
+
+    enum CodingKeys: String, CodingKey { case lineNo, itemId, description, quantity, unitPrice, discountPercent, taxRate }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeIfPresent(itemId, forKey: .itemId)
+        try container.encode(description, forKey: .description)
+        try container.encode(quantity, forKey: .quantity)
+        try container.encode(unitPrice, forKey: .unitPrice)
+        try container.encodeIfPresent(discountPercent, forKey: .discountPercent)
+        try container.encodeIfPresent(taxRate, forKey: .taxRate)
+    }
+}
+
+/// `POST /invoices/{id}/issue`: the issue date defaults to today (UTC).
+struct IssueRequest: Decodable {
+    var issueDate: LocalDate?
+}
+
+/// Money received from a customer, allocated to invoices; the rest is credit on the customer.
+public struct Payment: Codable, Sendable {
+    public let id: UUID
+    public let number: String
+    public let customerId: UUID
+    public let amount: Int64
+    public let currency: String
+    public let receivedOn: LocalDate
+    public let method: Method
+    public let reference: String?
+    public var allocations: [Allocation]
+    public var unappliedAmount: Int64
+    public let createdAt: Date
+    public var updatedAt: Date
+    public var version: Int
+
+    public enum Method: String, Codable, Sendable, CaseIterable {
+        case bankTransfer = "bank_transfer", card, cash, check, other
+    }
+
+    public struct Allocation: Codable, Sendable {
+        public let invoiceId: UUID
+        public let amount: Int64
+    }
+
+    static let readOnlyFields: Set<String> = ["id", "number", "unapplied_amount", "created_at", "updated_at", "version"]
+}
+
+/// `POST /payments`.
+struct PaymentInput: Decodable {
+    var customerId: UUID
+    var amount: Int64
+    var currency: String?
+    var receivedOn: LocalDate?
+    var method: Payment.Method?
+    var reference: String?
+    /// Explicit allocations; without them the amount pays open invoices oldest first.
+    var allocations: [AllocationInput]?
+
+    func validate() throws {
+        var errors: [FieldError] = []
+        if amount <= 0 { errors.append(FieldError(field: "amount", message: "must be more than 0")) }
+        if let message = MoneyRules.problem(amount) { errors.append(FieldError(field: "amount", message: message)) }
+        if let currency, let message = Currency.problem(currency) { errors.append(FieldError(field: "currency", message: message)) }
+        if let reference, reference.count > 200 { errors.append(FieldError(field: "reference", message: "must be at most 200 characters")) }
+        errors += AllocationInput.problems(allocations ?? [])
+        if !errors.isEmpty { throw AppError.validation(errors) }
+    }
+}
+
+struct AllocationInput: Decodable {
+    var invoiceId: UUID
+    var amount: Int64
+
+    static func problems(_ allocations: [AllocationInput]) -> [FieldError] {
+        var errors: [FieldError] = []
+        var seen = Set<UUID>()
+        for (index, allocation) in allocations.enumerated() {
+            if allocation.amount <= 0 { errors.append(FieldError(field: "allocations[\(index)].amount", message: "must be more than 0")) }
+            if !seen.insert(allocation.invoiceId).inserted {
+                errors.append(FieldError(field: "allocations[\(index)].invoice_id", message: "appears twice"))
+            }
+        }
+        return errors
+    }
+}
+
+/// `POST /payments/{id}/allocate`: spends unapplied credit, explicitly or oldest first.
+struct AllocateRequest: Decodable {
+    var allocations: [AllocationInput]?
+}
+
+/// A reduction of an issued invoice's balance.
+public struct CreditNote: Codable, Sendable {
+    public let id: UUID
+    public let number: String
+    public let invoiceId: UUID
+    public let customerId: UUID
+    public let amount: Int64
+    public let currency: String
+    public let issueDate: LocalDate
+    public let reason: String
+    public let lines: [CreditNoteLine]?
+    public let createdAt: Date
+
+    static let readOnlyFields: Set<String> = ["id", "number", "customer_id", "currency", "created_at"]
+}
+
+public struct CreditNoteLine: Codable, Sendable {
+    public let description: String
+    public let quantity: ExactDecimal
+    public let unitPrice: Int64
+    public let taxRate: ExactDecimal?
+    public let amount: Int64?
+}
+
+/// `POST /credit-notes`: an `amount`, or `lines` whose totals (with tax) make the amount.
+struct CreditNoteInput: Decodable {
+    var invoiceId: UUID
+    var amount: Int64?
+    var lines: [LineInput]?
+    var reason: String
+    var issueDate: LocalDate?
+
+    struct LineInput: Decodable {
+        var description: String
+        var quantity: ExactDecimal
+        var unitPrice: Int64
+        var taxRate: ExactDecimal?
+    }
+}
+
+/// `GET /customers/{id}/statement`.
+struct Statement: Encodable {
+    let customerId: UUID
+    let currency: String
+    let from: LocalDate?
+    let to: LocalDate?
+    let openingBalance: Int64
+    let entries: [Entry]
+    let closingBalance: Int64
+
+    struct Entry: Encodable {
+        let date: LocalDate
+        let type: String
+        let id: UUID
+        let number: String
+        let amount: Int64
+        let balance: Int64
+    }
+}
+
+/// Open balances by days past due (API.md bucket names).
+public struct Aging: Codable, Sendable {
+    public var current: Int64 = 0
+    public var days1To30: Int64 = 0
+    public var days31To60: Int64 = 0
+    public var days61To90: Int64 = 0
+    public var over90: Int64 = 0
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case current
+        case days1To30 = "1_30"
+        case days31To60 = "31_60"
+        case days61To90 = "61_90"
+        case over90 = "over_90"
+    }
+
+    /// Adds `amount` to the bucket for `daysPastDue` (0 or less is current).
+    mutating func add(_ amount: Int64, daysPastDue: Int) {
+        switch daysPastDue {
+        case ...0: current += amount
+        case 1...30: days1To30 += amount
+        case 31...60: days31To60 += amount
+        case 61...90: days61To90 += amount
+        default: over90 += amount
+        }
+    }
+
+    public var total: Int64 { current + days1To30 + days31To60 + days61To90 + over90 }
+}
+
+/// A customer's receivables for the 360° summary, in one currency.
+public struct ReceivablesPosition: Sendable {
+    public let openBalance: Int64
+    public let overdueBalance: Int64
+    public let unappliedCredit: Int64
+    public let aging: Aging
+    /// Open invoices and payments in other currencies, left out of the figures.
+    public let otherCurrencyDocuments: Int64
+}
