@@ -113,6 +113,41 @@ import TestSupport
         try fixture.expectLedgerConsistent()
     }
 
+    @Test func reservationsNamingItemsInOppositeOrders_neverDeadlock() throws {
+        let app = try TestApp()
+        let fixture = StockFixture(app)
+        let items = try (0..<4).map { try fixture.item("DL-\($0)") }
+        let main = try fixture.warehouse("DL")
+        for item in items { try fixture.stock(item, main, "1000") }
+        let inventory = try #require(app.server.inventory)
+        let pool = try #require(app.server.pool)
+        let deadlocks = { try TestSQL.scalar(app.databaseURL, "SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()") }
+        let before = try deadlocks()
+        let tally = Tally()
+
+        // Each thread reserves every item, half of them in reverse order, holding the locks a moment.
+        concurrently(30) { index in
+            let order = index % 2 == 0 ? items : items.reversed()
+            let lines = order.enumerated().map { position, item in
+                StockLine(lineNo: position + 1, itemID: UUID(uuidString: item)!, warehouseID: UUID(uuidString: main)!, quantity: self.q("1"))
+            }
+            do {
+                try pool.transaction { tx in
+                    try inventory.reserve(lines: lines, reference: StockReference(type: "sales_order", id: UUID()), in: tx)
+                    try tx.execute("SELECT pg_sleep(0.01)")
+                }
+                tally.add("reserved")
+            } catch {
+                tally.add("error \(error)")
+            }
+        }
+        #expect(tally["reserved"] == 30, "outcomes: \(tally.all)")
+        usleep(600_000)  // statistics reach pg_stat_database within ~0.5 s
+        #expect(try deadlocks() == before)
+        for item in items { #expect(try StockLedger.balance(app.databaseURL, item: item, warehouse: main)?.reserved == "30.000") }
+        try fixture.expectLedgerConsistent()
+    }
+
     @Test func twoServerInstances_adjustingAndTransferringOneItem_neverOversell() throws {
         let first = try TestApp()
         // The second instance's bootstrap rotates the admin key: both use the new one.
