@@ -131,6 +131,14 @@ public final class CatalogService: Sendable {
         return try store.items(ids: Array(Set(ids)), in: tx)
     }
 
+    /// The items with these ids that exist, in id order, held `FOR SHARE` until `tx` ends: what
+    /// Inventory reads before it writes stock, so an item cannot turn into a service (or be
+    /// deleted) while stock is being written for it.
+    public func shareItems(ids: [UUID], in tx: Transaction) throws -> [Item] {
+        guard !ids.isEmpty else { return [] }
+        return try store.shareItems(ids: Array(Set(ids)), in: tx)
+    }
+
     /// The item with this SKU (case-insensitive), or nil.
     public func item(sku: String, in tx: Transaction) throws -> Item? {
         try store.item(sku: sku, in: tx)

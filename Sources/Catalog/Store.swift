@@ -69,6 +69,12 @@ struct CatalogStore: Sendable {
         try tx.query("SELECT \(Self.itemColumns) FROM items WHERE id = ANY(\(ids)) ORDER BY id").rows.map(Self.item)
     }
 
+    /// `FOR SHARE`, in id order: stock writers hold their items so the type cannot change under
+    /// them (a PATCH waits), while they do not wait for each other.
+    func shareItems(ids: [UUID], in tx: Transaction) throws -> [Item] {
+        try tx.query("SELECT \(Self.itemColumns) FROM items WHERE id = ANY(\(ids)) ORDER BY id FOR SHARE").rows.map(Self.item)
+    }
+
     func item(sku: String, in tx: Transaction) throws -> Item? {
         try tx.first("SELECT \(Self.itemColumns) FROM items WHERE lower(sku) = lower(\(sku))").map(Self.item)
     }

@@ -161,17 +161,19 @@ extension InventoryService {
     @discardableResult
     public func receive(lines: [ReceiptLine], reference: StockReference, actor: Principal? = nil, in tx: Transaction) throws -> [StockMovement] {
         guard !lines.isEmpty else { return [] }
+        // Items first (for the average), in id order, then balances: the lock order of every
+        // writer. Taken before `validate` shares them, so two receipts never both hold a share
+        // and wait to upgrade it.
+        var items: [UUID: Item] = [:]
+        for id in Set(lines.map(\.itemID)).sorted(by: { $0.uuidString.lowercased() < $1.uuidString.lowercased() }) {
+            items[id] = try catalog.lockItem(id: id, in: tx)
+        }
         try validate(lines.map { ($0.lineNo, $0.itemID, $0.warehouseID, $0.quantity) }, in: tx)
         var errors: [FieldError] = []
         for (index, line) in lines.enumerated() {
             if let message = MoneyRules.problem(line.unitCost) { errors.append(FieldError(field: "lines[\(index)].unit_cost", message: message)) }
         }
         if !errors.isEmpty { throw AppError.validation(errors) }
-        // Items first (the average), in id order, then balances: one lock order for every writer.
-        var items: [UUID: Item] = [:]
-        for id in Set(lines.map(\.itemID)).sorted(by: { $0.uuidString.lowercased() < $1.uuidString.lowercased() }) {
-            items[id] = try catalog.lockItem(id: id, in: tx)
-        }
         let pairs = Self.pairs(lines.map { ($0.itemID, $0.warehouseID) })
         try store.ensureBalances(pairs, in: tx)
         _ = try store.lockBalances(pairs, in: tx)
@@ -238,7 +240,7 @@ extension InventoryService {
                 errors.append(FieldError(field: "lines[\(index)].line_no", message: "appears more than once"))
             }
         }
-        let items = Dictionary(uniqueKeysWithValues: try catalog.items(ids: lines.map(\.item), in: tx).map { ($0.id, $0) })
+        let items = Dictionary(uniqueKeysWithValues: try catalog.shareItems(ids: lines.map(\.item), in: tx).map { ($0.id, $0) })
         let warehouses = try store.warehouseIDs(Array(Set(lines.map(\.warehouse))), in: tx)
         var services: [String] = []
         for (index, line) in lines.enumerated() {

@@ -148,6 +148,34 @@ import TestSupport
         try fixture.expectLedgerConsistent()
     }
 
+    @Test func anItemCannotBecomeAService_whileStockIsBeingWrittenForIt() throws {
+        let app = try TestApp()
+        let fixture = StockFixture(app)
+        let item = try fixture.item("RACE-1")
+        let main = try fixture.warehouse("RACE")
+        let inventory = try #require(app.server.inventory)
+        let pool = try #require(app.server.pool)
+        let started = DispatchSemaphore(value: 0)
+        let done = DispatchSemaphore(value: 0)
+        // A stock write that stays open for a moment (the adjustment joins this transaction).
+        Thread {
+            try? pool.transaction { tx in
+                _ = try inventory.adjust(itemID: UUID(uuidString: item)!, warehouseID: UUID(uuidString: main)!,
+                                         quantityDelta: self.q("1"), reason: "delivery")
+                started.signal()
+                try tx.execute("SELECT pg_sleep(0.5)")
+            }
+            done.signal()
+        }.start()
+        started.wait()
+        // The patch waits for the stock write to commit, then sees the stock.
+        let patch = try fixture.admin.patch("/items/\(item)", #"{"type":"service"}"#)
+        done.wait()
+        #expect(patch.status == 409)
+        #expect(patch.code == "item_has_stock")
+        try fixture.expectLedgerConsistent()
+    }
+
     @Test func twoServerInstances_adjustingAndTransferringOneItem_neverOversell() throws {
         let first = try TestApp()
         // The second instance's bootstrap rotates the admin key: both use the new one.
