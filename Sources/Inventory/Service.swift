@@ -206,10 +206,11 @@ public final class InventoryService: Sendable {
 
     // MARK: Checks shared with the ledger API
 
-    /// The item must exist (else a 422 on `field`) and be kept in stock (else 409 `not_stock_item`).
+    /// The item must exist (else a 422 on `field`) and be kept in stock (else 409 `not_stock_item`);
+    /// it stays shared until `tx` ends, so it cannot become a service meanwhile.
     @discardableResult
     func requireStockItem(_ id: UUID, field: String, in tx: Transaction) throws -> Item {
-        guard let item = try catalog.item(id: id, in: tx) else {
+        guard let item = try catalog.shareItems(ids: [id], in: tx).first else {
             throw AppError.validation([FieldError(field: field, message: "names no item")])
         }
         guard item.isStocked else {
