@@ -18,6 +18,9 @@ import Routing
 /// Locking: balance rows are locked in (item id, warehouse id) order by every writer, and
 /// moved by guarded `UPDATE`s, so concurrent callers on any number of instances never
 /// oversell and never deadlock on balances. `receive` locks the items first (in id order).
+/// Calls for one reference are expected to be serialised by the caller (Sales locks its order
+/// row first), since reserve locks balances then the reference's reservations while release
+/// and ship lock them the other way round.
 /// Each call appends one event (`stock.reserved`, `stock.released`, `stock.shipped`,
 /// `stock.received`) whose resource is the reference (`reference.type`, `reference.id`), so the
 /// document's history shows it.
