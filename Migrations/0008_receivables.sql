@@ -73,7 +73,8 @@ CREATE TABLE payment_allocations (
     payment_id uuid NOT NULL REFERENCES payments (id),
     invoice_id uuid NOT NULL REFERENCES invoices (id),
     amount bigint NOT NULL CHECK (amount > 0),
-    created_at timestamptz NOT NULL DEFAULT now(),
+    -- clock_timestamp: allocations made in one transaction keep the order they were made in.
+    created_at timestamptz NOT NULL DEFAULT clock_timestamp(),
     PRIMARY KEY (payment_id, invoice_id)
 );
 CREATE INDEX payment_allocations_invoice_id_idx ON payment_allocations (invoice_id);

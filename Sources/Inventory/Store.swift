@@ -225,8 +225,12 @@ struct InventoryStore: Sendable {
             VALUES (\(reference.type), \(reference.id), \(line.lineNo), \(reference.number), \(line.itemID), \(line.warehouseID),
                     \(line.quantity))
             ON CONFLICT (reference_type, reference_id, reference_line) DO UPDATE
-            SET quantity = stock_reservations.quantity + excluded.quantity, updated_at = now(), version = stock_reservations.version + 1
-            WHERE stock_reservations.item_id = excluded.item_id AND stock_reservations.warehouse_id = excluded.warehouse_id
+            SET quantity = stock_reservations.quantity + excluded.quantity, item_id = excluded.item_id,
+                warehouse_id = excluded.warehouse_id, updated_at = now(), version = stock_reservations.version + 1
+            -- A line that holds nothing any more (released, e.g. an order taken back to draft
+            -- and changed) may hold another item or warehouse; one that holds stock may not.
+            WHERE (stock_reservations.item_id = excluded.item_id AND stock_reservations.warehouse_id = excluded.warehouse_id)
+               OR stock_reservations.quantity = 0
             RETURNING id
             """) != nil
     }

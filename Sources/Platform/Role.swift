@@ -1,3 +1,5 @@
+import Routing
+
 /// A user's one role (API.md "Auth").
 public enum Role: String, Sendable, Codable, CaseIterable {
     case admin, sales, warehouse, finance, readonly
@@ -26,6 +28,15 @@ public final class PermissionTable: @unchecked Sendable {
 
     public func allows(_ role: Role, _ permission: String) -> Bool {
         grants[permission]?.contains(role) ?? false
+    }
+
+    /// Throws the same 403 the auth middleware gives when `principal`'s role lacks `permission`:
+    /// for rights inside an endpoint (setting a price, overriding a credit limit).
+    public func require(_ permission: String, for principal: Principal) throws {
+        guard allows(principal.role, permission) else {
+            throw AppError(.forbidden, "the role '\(principal.role.rawValue)' lacks the permission '\(permission)'",
+                           extra: JSONObject([("permission", .string(permission))]))
+        }
     }
 
     /// Every permission with its roles, for tests and documentation.

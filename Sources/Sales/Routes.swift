@@ -16,12 +16,19 @@ public struct SalesRoutes: Sendable {
         permissions.declare("sales_orders.confirm", roles: [.sales, .finance])
         permissions.declare("sales_orders.ship", roles: [.warehouse])
         permissions.declare("sales_orders.invoice", roles: [.finance])
+        // Rights inside endpoints (API.md): an explicit unit_price from admin and sales only;
+        // past the credit limit only admin and finance.
+        permissions.declare("sales_orders.set_price", roles: [.sales])
+        permissions.declare("sales_orders.override_credit_limit", roles: [.finance])
         ProblemCode.register(.invoicingUnavailable, status: 422)
         let service = self.service
 
         router.post("/sales-orders", access: .permission("sales_orders.write")) { request in
-            let order = try service.create(try request.decode(SalesOrderInput.self, readOnly: SalesOrder.readOnlyFields),
-                                           actor: try request.principal())
+            let input = try request.decode(SalesOrderInput.self, readOnly: SalesOrder.readOnlyFields)
+            if input.lines?.contains(where: { $0.unitPrice != nil }) == true {
+                try permissions.require("sales_orders.set_price", for: try request.principal())
+            }
+            let order = try service.create(input, actor: try request.principal())
             return try .created(order, location: "/sales-orders/\(order.id.uuidString.lowercased())", headers: ["ETag": Versioning.etag(order.version)])
         }
         let filters = ["status", "customer_id", "created_after", "created_before", "q", "external_ref", "sort"]
@@ -41,12 +48,16 @@ public struct SalesRoutes: Sendable {
             return try Versioning.respond(request, order, version: order.version)
         }
         router.patch("/sales-orders/{id}", access: .permission("sales_orders.write")) { request in
-            let order = try service.update(try Self.key(request), patch: try request.mergePatchBody(readOnly: SalesOrder.readOnlyFields),
-                                           ifMatch: Versioning.ifMatch(request), actor: try request.principal())
+            let patch = try request.mergePatchBody(readOnly: SalesOrder.readOnlyFields)
+            if patch["lines"]?.arrayValue?.contains(where: { $0["unit_price"] != nil && $0["unit_price"] != .null }) == true {
+                try permissions.require("sales_orders.set_price", for: try request.principal())
+            }
+            let order = try service.update(try Self.key(request), patch: patch, ifMatch: Versioning.ifMatch(request), actor: try request.principal())
             return try Versioning.respond(request, order, version: order.version)
         }
         router.post("/sales-orders/{id}/confirm", access: .permission("sales_orders.confirm")) { request in
             let input = request.body.isEmpty ? ConfirmRequest() : try request.decode(ConfirmRequest.self)
+            if input.overrideCreditLimit == true { try permissions.require("sales_orders.override_credit_limit", for: try request.principal()) }
             let order = try service.confirm(try Self.key(request), overrideCreditLimit: input.overrideCreditLimit ?? false,
                                             ifMatch: Versioning.ifMatch(request), actor: try request.principal())
             return try Versioning.respond(request, order, version: order.version)

@@ -144,14 +144,10 @@ public final class SalesService: @unchecked Sendable {
 
     // MARK: Pricing and totals
 
-    /// Prices and totals every line. API.md: an explicit `unit_price` only from `admin` or
-    /// `sales`; otherwise the item's tier price, its price less the tier discount, or its price.
+    /// Prices and totals every line: an explicit `unit_price` (the routes check the caller may
+    /// set one), else the item's tier price, its price less the tier discount, or its price.
     func priceLines(_ inputs: [SalesOrderLineInput], customer: Customer, currency: String, actor: Principal,
                     in tx: Transaction) throws -> [SalesOrderLine] {
-        if inputs.contains(where: { $0.unitPrice != nil }) && actor.role != .admin && actor.role != .sales {
-            throw AppError(.forbidden, "only the admin and sales roles may set unit_price",
-                           extra: JSONObject([("permission", .string("sales_orders.set_price"))]))
-        }
         let items = Dictionary(try catalog.items(ids: inputs.compactMap(\.itemId), in: tx).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         var errors: [FieldError] = []
         var lines: [SalesOrderLine] = []

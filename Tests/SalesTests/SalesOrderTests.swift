@@ -206,12 +206,28 @@ import TestSupport
         try fixture.expectLedgerConsistent()
     }
 
-    @Test func invoice_is422_untilReceivablesExist() throws {
+    @Test func unconfirmed_andChanged_orderConfirmsAgain_holdingTheNewItem() throws {
+        let first = try fixture.item(stock: "5")
+        let second = try fixture.item(stock: "5")
+        let customer = try fixture.customer()
+        let order = try fixture.order(customer: customer, lines: #"{"item_id":"\#(first)","quantity":2}"#)
+        _ = try admin.post("/sales-orders/\(id(order))/confirm")
+        _ = try admin.post("/sales-orders/\(id(order))/unconfirm")
+        #expect(try admin.patch("/sales-orders/\(id(order))", #"{"lines":[{"item_id":"\#(second)","quantity":3}]}"#).status == 200)
+        let again = try admin.post("/sales-orders/\(id(order))/confirm")
+        #expect(again.status == 200, "\(again)")
+        #expect(try fixture.stock(first).reserved == "0.000")
+        #expect(try fixture.stock(second).reserved == "3.000")
+        try fixture.expectLedgerConsistent()
+    }
+
+    @Test func invoice_ofADraft_is409() throws {
         let customer = try fixture.customer()
         let order = try fixture.order(customer: customer, lines: #"{"description":"A","quantity":1,"unit_price":1}"#)
         let reply = try admin.post("/sales-orders/\(id(order))/invoice")
-        #expect(reply.status == 422)
-        #expect(reply.code == "invoicing_unavailable")
+        #expect(reply.status == 409)
+        #expect(reply.code == "invalid_transition")
+        #expect(try admin.post("/sales-orders/SO-999999/invoice").status == 404)
     }
 
     @Test func wonOpportunity_opensADraftOrder_linkedBothWays() throws {
