@@ -19,14 +19,16 @@ public final class ConcordServer: @unchecked Sendable {
     public let metrics = Metrics()
     public private(set) var database: Database?
     public private(set) var pool: ConnectionPool?
-    public private(set) var events: EventLog?
-    public private(set) var users: UserService?
-    public private(set) var customers: CustomerService?
-    public private(set) var crm: CRMService?
-    public private(set) var catalog: CatalogService?
-    public private(set) var inventory: InventoryService?
-    public private(set) var sales: SalesService?
-    public private(set) var receivables: ReceivablesService?
+    /// Every module's service, once started.
+    public private(set) var modules: Modules?
+    public var events: EventLog? { modules?.events }
+    public var users: UserService? { modules?.users }
+    public var customers: CustomerService? { modules?.customers }
+    public var crm: CRMService? { modules?.crm }
+    public var catalog: CatalogService? { modules?.catalog }
+    public var inventory: InventoryService? { modules?.inventory }
+    public var sales: SalesService? { modules?.sales }
+    public var receivables: ReceivablesService? { modules?.receivables }
     /// The permission table, once wired.
     public private(set) var permissions: PermissionTable?
     /// The admin key created on the first start of an empty database, shown once.
@@ -59,69 +61,17 @@ public final class ConcordServer: @unchecked Sendable {
         let pool = ConnectionPool(connectionString: database.connectionString,
                                   options: .init(size: configuration.databasePoolSize), logger: logger)
         self.pool = pool
-        let events = EventLog(pool: pool, logger: logger)
-        self.events = events
-        let users = UserService(pool: pool, events: events)
-        self.users = users
-        firstAdminKey = try users.bootstrapAdmin(configuredKey: configuration.adminAPIKey)
-        let customers = CustomerService(pool: pool, events: events, users: users, defaultCurrency: configuration.defaultCurrency)
-        self.customers = customers
-        let crm = CRMService(pool: pool, events: events, users: users, customers: customers)
-        self.crm = crm
-        let catalog = CatalogService(pool: pool, events: events, defaultCurrency: configuration.defaultCurrency)
-        self.catalog = catalog
-        let inventory = InventoryService(pool: pool, events: events, catalog: catalog, currency: configuration.defaultCurrency)
-        // Opportunity lines name items: CRM checks them through the catalog.
-        crm.setItemLookup { ids, tx in Set(try catalog.items(ids: ids, in: tx).map(\.id)) }
-        self.inventory = inventory
-        let sales = SalesService(pool: pool, events: events, customers: customers, catalog: catalog, inventory: inventory)
-        self.sales = sales
-        // A won opportunity opens its draft order through Sales (CRM never imports Sales).
-        crm.setOrderOpener { opportunity, actor, tx in
-            try sales.createDraft(customerID: opportunity.customerId, opportunityID: opportunity.id, currency: opportunity.currency,
-                                  lines: opportunity.lines.map { ($0.itemId, $0.description, $0.quantity, $0.unitPrice) },
-                                  warehouseID: nil, actor: actor, in: tx)
-        }
-        let receivables = ReceivablesService(pool: pool, events: events, customers: customers)
-        self.receivables = receivables
-        // Orders are invoiced through Receivables, and the credit check counts what is owed.
-        sales.setInvoicer { draft, actor, tx in try receivables.invoice(fromOrder: draft, actor: actor, in: tx) }
-        sales.setOpenReceivables { customer, currency, tx in try receivables.openReceivables(customerID: customer, currency: currency, in: tx) }
-
-        var builder = RouterBuilder()
-        let permissions = PermissionTable()
+        let modules = Modules(pool: pool, configuration: configuration, logger: logger)
+        self.modules = modules
+        firstAdminKey = try modules.users.bootstrapAdmin(configuredKey: configuration.adminAPIKey)
         let shutdownFlag = ShutdownFlag()
-        OperationsRoutes(metrics: metrics, openAPI: Resources.openAPIDocument(), readiness: { [weak self] in
-            if shutdownFlag.isSet { return "the server is shutting down" }
-            return self?.readinessProblem()
-        }).register(in: &builder)
-        UserRoutes(service: users).register(in: &builder, permissions: permissions)
-        EventRoutes(events: events).register(in: &builder, permissions: permissions)
-        CustomerRoutes(service: customers).register(in: &builder, permissions: permissions)
-        CRMRoutes(service: crm).register(in: &builder, permissions: permissions)
-        CustomerSummaryRoutes(customers: customers, crm: crm, sales: sales, receivables: receivables).register(in: &builder)
-        CatalogRoutes(service: catalog).register(in: &builder, permissions: permissions)
-        InventoryRoutes(service: inventory).register(in: &builder, permissions: permissions)
-        SalesRoutes(service: sales).register(in: &builder, permissions: permissions)
-        ReceivablesRoutes(service: receivables).register(in: &builder, permissions: permissions)
-        permissions.freeze()
-        self.permissions = permissions
-        let router = builder.build()
-        for route in router.routes {
-            if case .permission(let permission) = route.access {
-                precondition(permissions.isDeclared(permission), "route \(route.method) \(route.template) names undeclared permission \(permission)")
-            }
+        let (application, permissions) = modules.application(pool: pool, configuration: configuration, logger: logger, metrics: metrics) { builder in
+            OperationsRoutes(metrics: metrics, openAPI: Resources.openAPIDocument(), readiness: { [weak self] in
+                if shutdownFlag.isSet { return "the server is shutting down" }
+                return self?.readinessProblem()
+            }).register(in: &builder)
         }
-
-        let application = Application(router: router, middleware: [
-            RequestIDMiddleware(),
-            AccessLogMiddleware(logger: logger),
-            MetricsMiddleware(metrics: metrics),
-            CORSMiddleware(origins: configuration.corsOrigins),
-            ErrorMiddleware(logger: logger),
-            AuthMiddleware(users: users, permissions: permissions),
-            IdempotencyMiddleware(pool: pool),
-        ], logger: logger)
+        self.permissions = permissions
 
         let serverConfiguration = ServerConfiguration(
             host: configuration.host, port: configuration.port, ioThreads: configuration.ioThreads, workers: configuration.workers,
@@ -137,7 +87,7 @@ public final class ConcordServer: @unchecked Sendable {
         metrics.registerGauge("concord_db_pool_in_use", help: "Database connections checked out.") { Double(pool.inUse) }
         metrics.registerGauge("concord_db_pool_waiting", help: "Requests waiting for a database connection.") { Double(pool.waitingCount) }
         self.server = server
-        events.startPublisher()
+        modules.events.startPublisher()
         let maintenance = Maintenance(pool: pool, logger: logger)
         maintenance.start()
         self.maintenance = maintenance

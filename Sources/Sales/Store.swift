@@ -195,7 +195,7 @@ struct SalesStore: Sendable {
     func customerOrders(customerID: UUID, currency: String, in tx: Transaction) throws -> (open: Int64, last: LocalDate?, lifetime: Int64, other: Int64) {
         let row = try tx.first("""
             SELECT count(*) FILTER (WHERE status IN ('confirmed', 'partially_shipped') AND currency = \(currency)) AS open_count,
-                   max(confirmed_at)::date AS last_order_date,
+                   (max(confirmed_at) FILTER (WHERE status <> 'cancelled'))::date AS last_order_date,
                    coalesce(sum(total) FILTER (WHERE status IN ('confirmed', 'partially_shipped', 'shipped', 'closed')
                                                   AND currency = \(currency)), 0)::bigint AS lifetime_total,
                    count(*) FILTER (WHERE status NOT IN ('draft', 'cancelled') AND currency <> \(currency)) AS other_currency

@@ -1,0 +1,90 @@
+import Catalog
+import CRM
+import Customers
+import Foundation
+import Inventory
+import Logging
+import Platform
+import Postgres
+import Receivables
+import Routing
+import Sales
+
+/// Every module's service, wired to the others: the one place that knows them all
+/// (DESIGN.md: a lower module reaches a higher one only through a function given here).
+public struct Modules: Sendable {
+    public let events: EventLog
+    public let users: UserService
+    public let customers: CustomerService
+    public let crm: CRMService
+    public let catalog: CatalogService
+    public let inventory: InventoryService
+    public let sales: SalesService
+    public let receivables: ReceivablesService
+
+    public init(pool: ConnectionPool, configuration: Configuration, logger: Logger) {
+        let currency = configuration.defaultCurrency
+        events = EventLog(pool: pool, logger: logger)
+        users = UserService(pool: pool, events: events)
+        customers = CustomerService(pool: pool, events: events, users: users, defaultCurrency: currency)
+        crm = CRMService(pool: pool, events: events, users: users, customers: customers)
+        catalog = CatalogService(pool: pool, events: events, defaultCurrency: currency)
+        inventory = InventoryService(pool: pool, events: events, catalog: catalog, currency: currency)
+        sales = SalesService(pool: pool, events: events, customers: customers, catalog: catalog, inventory: inventory)
+        receivables = ReceivablesService(pool: pool, events: events, customers: customers)
+
+        let catalog = self.catalog, sales = self.sales, receivables = self.receivables
+        // Opportunity lines name items: CRM checks them through the catalog.
+        crm.setItemLookup { ids, tx in Set(try catalog.items(ids: ids, in: tx).map(\.id)) }
+        // A won opportunity opens its draft order through Sales (CRM never imports Sales).
+        crm.setOrderOpener { opportunity, actor, tx in
+            try sales.createDraft(customerID: opportunity.customerId, opportunityID: opportunity.id, currency: opportunity.currency,
+                                  lines: opportunity.lines.map { ($0.itemId, $0.description, $0.quantity, $0.unitPrice) },
+                                  warehouseID: nil, actor: actor, in: tx)
+        }
+        // Orders are invoiced through Receivables, and the credit check counts what is owed.
+        sales.setInvoicer { draft, actor, tx in try receivables.invoice(fromOrder: draft, actor: actor, in: tx) }
+        sales.setOpenReceivables { customer, currency, tx in try receivables.openReceivables(customerID: customer, currency: currency, in: tx) }
+    }
+
+    /// Every module's routes and permissions.
+    public func register(in builder: inout RouterBuilder, permissions: PermissionTable) {
+        UserRoutes(service: users).register(in: &builder, permissions: permissions)
+        EventRoutes(events: events).register(in: &builder, permissions: permissions)
+        CustomerRoutes(service: customers).register(in: &builder, permissions: permissions)
+        CRMRoutes(service: crm).register(in: &builder, permissions: permissions)
+        CustomerSummaryRoutes(customers: customers, crm: crm, sales: sales, receivables: receivables).register(in: &builder)
+        CatalogRoutes(service: catalog).register(in: &builder, permissions: permissions)
+        InventoryRoutes(service: inventory).register(in: &builder, permissions: permissions)
+        SalesRoutes(service: sales).register(in: &builder, permissions: permissions)
+        ReceivablesRoutes(service: receivables).register(in: &builder, permissions: permissions)
+    }
+
+    /// The application: `extra` routes (operations) plus every module's, behind the middleware
+    /// chain of a request's way (DESIGN.md). Stops start-up when a route names a permission no
+    /// module declared.
+    public func application(pool: ConnectionPool, configuration: Configuration, logger: Logger, metrics: Metrics,
+                            extra: (inout RouterBuilder) -> Void = { _ in }) -> (Application, PermissionTable) {
+        var builder = RouterBuilder()
+        let permissions = PermissionTable()
+        extra(&builder)
+        register(in: &builder, permissions: permissions)
+        permissions.freeze()
+        let router = builder.build()
+        for route in router.routes {
+            if case .permission(let permission) = route.access {
+                precondition(permissions.isDeclared(permission), "route \(route.method) \(route.template) names undeclared permission \(permission)")
+            }
+        }
+        let application = Application(router: router, middleware: [
+            RequestIDMiddleware(),
+            AccessLogMiddleware(logger: logger),
+            MetricsMiddleware(metrics: metrics),
+            CORSMiddleware(origins: configuration.corsOrigins),
+            ErrorMiddleware(logger: logger),
+            AuthMiddleware(users: users, permissions: permissions),
+            IdempotencyMiddleware(pool: pool),
+        ], logger: logger)
+        return (application, permissions)
+    }
+}
