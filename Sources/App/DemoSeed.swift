@@ -21,9 +21,10 @@ public struct DemoSeed {
         self.inventory = inventory
     }
 
-    /// Seeds every part; returns one line per part saying what happened.
-    public func run() throws -> [String] {
-        [try seedCatalogAndInventory()]
+    /// Seeds every part; returns one line per part saying what happened. `api` reaches the
+    /// application in-process for the parts made through the API.
+    func run(api: InProcessClient) throws -> [String] {
+        [try seedCatalogAndInventory(), try seedCommerce(api: api)]
     }
 
     /// Tier discounts, two warehouses, stock items with tier prices, a service, and opening
@@ -68,16 +69,27 @@ public struct DemoSeed {
 }
 
 extension ConcordServer {
-    /// `concord seed --demo`: migrates, then seeds the configured database through the services.
+    /// `concord seed --demo`: migrates, then seeds the configured database through the services
+    /// and the API (in-process, with a temporary admin key). On an empty database the admin
+    /// is created first, and its key is among the returned lines (shown once).
     public func seedDemo() throws -> [String] {
         let database = try Database(configuration: configuration, logger: logger)
         defer { database.stop() }
         try Database.migrator(logger: logger).migrate(connectionString: database.connectionString)
-        let pool = ConnectionPool(connectionString: database.connectionString, options: .init(size: 2), logger: logger)
+        let pool = ConnectionPool(connectionString: database.connectionString, options: .init(size: 4), logger: logger)
         defer { pool.close() }
-        let events = EventLog(pool: pool, logger: logger)
-        let catalog = CatalogService(pool: pool, events: events, defaultCurrency: configuration.defaultCurrency)
-        let inventory = InventoryService(pool: pool, events: events, catalog: catalog, currency: configuration.defaultCurrency)
-        return try DemoSeed(pool: pool, catalog: catalog, inventory: inventory).run()
+        let modules = Modules(pool: pool, configuration: configuration, logger: logger)
+        var lines: [String] = []
+        if let key = try modules.users.bootstrapAdmin(configuredKey: configuration.adminAPIKey) {
+            lines.append("first admin API key (shown once, store it): \(key)")
+        }
+        let (application, _) = modules.application(pool: pool, configuration: configuration, logger: logger, metrics: Metrics())
+        let seed = DemoSeed(pool: pool, catalog: modules.catalog, inventory: modules.inventory)
+        lines += try modules.users.withTemporaryKey(forEmail: "admin@concord.local", name: "concord seed --demo") { key in
+            // One transaction (every service call joins it): a failed seed leaves nothing behind.
+            try pool.transaction { _ in try seed.run(api: InProcessClient(application: application, key: key)) }
+        }
+        _ = try? modules.events.publish()
+        return lines
     }
 }

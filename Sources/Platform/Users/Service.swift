@@ -148,6 +148,17 @@ public final class UserService: Sendable {
         return try issueKey(userID: user.id, name: name, actor: nil).key
     }
 
+    /// Runs `body` with a fresh key of the user with `email`, revoked when `body` returns or
+    /// throws (for in-process work that goes through the API, such as the demo seed).
+    public func withTemporaryKey<T>(forEmail email: String, name: String, _ body: (String) throws -> T) throws -> T {
+        guard let user = try pool.transaction({ tx in try store.user(email: email, in: tx) }) else {
+            throw AppError.notFound("user with email \(email)")
+        }
+        let issued = try issueKey(userID: user.id, name: name, actor: nil)
+        defer { _ = try? pool.transaction { tx in try store.revokeKey(id: issued.id, in: tx) } }
+        return try body(issued.key)
+    }
+
     /// Makes sure an admin can get in. With `configuredKey` (CONCORD_ADMIN_API_KEY) the user
     /// `admin` exists and holds exactly that key; without it, an empty database gets an admin
     /// and a fresh key, which is returned so start-up prints it once. Returns nil otherwise.
