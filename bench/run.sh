@@ -2,6 +2,8 @@
 # `make bench`: Concord against this machine's ceilings, from one run.
 #   GET /healthz  vs nginx returning a fixed small body (plain HTTP ceiling)
 #   GET /me       vs pgbench running the same SQL on the same database (-M prepared)
+#   an order      POST /sales-orders (3 lines) + POST …/confirm vs pgbench running their SQL
+#                 in one transaction (bench/order.sql); a pair counts once
 # plus the server's RSS with 1,000 idle keep-alive connections open.
 # Each pair runs back to back, BENCH_ROUNDS times; the figures are medians and the ratios are
 # medians of the per-round ratios. wrk, the servers and PostgreSQL share this machine's cores.
@@ -72,6 +74,19 @@ PGCONN="host=$SOCKET port=5432 user=concord dbname=concord"
 [[ $(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $KEY" "http://127.0.0.1:$PORT/me") == 200 ]] \
     || { echo "bench: GET /me with the bench key failed" >&2; exit 1; }
 
+# The order pair needs a customer, a warehouse and three items with plenty of stock.
+api() { curl -s -X POST -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' -d "$2" "http://127.0.0.1:$PORT$1"; }
+id_of() { python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])'; }
+CUSTOMER=$(api /customers '{"name":"Bench customer"}' | id_of)
+WAREHOUSE=$(api /warehouses '{"code":"BENCH","name":"Bench"}' | id_of)
+ITEMS=()
+for n in 1 2 3; do
+    item=$(api /items "{\"sku\":\"BENCH-$n\",\"name\":\"Bench item $n\",\"type\":\"stock\",\"unit_price\":1000}" | id_of)
+    api /stock/adjustments "{\"item_id\":\"$item\",\"warehouse_id\":\"$WAREHOUSE\",\"quantity_delta\":900000000,\"reason\":\"bench\"}" >/dev/null
+    ITEMS+=("$item")
+done
+export BENCH_KEY=$KEY BENCH_CUSTOMER=$CUSTOMER BENCH_WAREHOUSE=$WAREHOUSE BENCH_ITEMS=$(IFS=,; echo "${ITEMS[*]}")
+
 PGUSER_RUN=()
 [[ $(id -u) -eq 0 ]] && PGUSER_RUN=(runuser -u concord-pg --)
 
@@ -83,6 +98,7 @@ printf '%-6s %-30s %12s %10s\n' round run "requests/s" "p99 ms"
 } | tee "$REPORT"
 
 declare -a NGINX_RPS CONCORD_RPS HEALTH_RATIO ME_RPS PG_TPS ME_RATIO NGINX_P99 HEALTH_P99 ME_P99 PG_LAT
+declare -a ORDER_PAIRS ORDER_P99 ORDER_TPS ORDER_LAT ORDER_RATIO
 for round in $(seq 1 "$ROUNDS"); do
     read -r n_rps n_p99 < <(run_wrk "http://127.0.0.1:$NGINX_PORT/healthz")
     read -r c_rps c_p99 < <(run_wrk "http://127.0.0.1:$PORT/healthz")
@@ -91,6 +107,18 @@ for round in $(seq 1 "$ROUNDS"); do
         -f bench/me.sql -D "prefix=$PREFIX" "$PGCONN" 2>&1)
     p_tps=$(echo "$pg_out" | awk '/^tps = / { printf "%.0f", $3 }')
     p_lat=$(echo "$pg_out" | awk '/^latency average/ { print $4 }')
+    read -r o_rps o_p99 < <(run_wrk -s bench/order.lua "http://127.0.0.1:$PORT/sales-orders")
+    o_pairs=$(awk -v r="$o_rps" 'BEGIN { printf "%.0f", r / 2 }')
+    po_out=$("${PGUSER_RUN[@]}" "$PGBIN/pgbench" -n -M prepared -c "$POOL" -j "$THREADS" -T "$SECONDS_PER_RUN" -f bench/order.sql \
+        -D "prefix=$PREFIX" -D "customer=$CUSTOMER" -D "warehouse=$WAREHOUSE" \
+        -D "item1=${ITEMS[0]}" -D "item2=${ITEMS[1]}" -D "item3=${ITEMS[2]}" "$PGCONN" 2>&1)
+    o_tps=$(echo "$po_out" | awk '/^tps = / { printf "%.0f", $3 }')
+    o_lat=$(echo "$po_out" | awk '/^latency average/ { print $4 }')
+    if [[ -z "$o_tps" || "$o_tps" == 0 ]] || grep -q 'aborted\|ERROR' <<<"$po_out"; then
+        echo "bench: pgbench order.sql failed: $po_out" >&2; exit 1
+    fi
+    ORDER_PAIRS+=("$o_pairs"); ORDER_P99+=("$o_p99"); ORDER_TPS+=("$o_tps"); ORDER_LAT+=("$o_lat")
+    ORDER_RATIO+=("$(awk -v a="$o_pairs" -v b="$o_tps" 'BEGIN { printf "%.3f", a / b }')")
     NGINX_RPS+=("$n_rps"); NGINX_P99+=("$n_p99"); CONCORD_RPS+=("$c_rps"); HEALTH_P99+=("$c_p99")
     ME_RPS+=("$m_rps"); ME_P99+=("$m_p99"); PG_TPS+=("$p_tps"); PG_LAT+=("$p_lat")
     HEALTH_RATIO+=("$(awk -v a="$c_rps" -v b="$n_rps" 'BEGIN { printf "%.3f", a / b }')")
@@ -100,6 +128,8 @@ for round in $(seq 1 "$ROUNDS"); do
     printf '%-6s %-30s %12s %10s\n' "$round" "concord GET /healthz" "$c_rps" "$c_p99"
     printf '%-6s %-30s %12s %10s\n' "$round" "concord GET /me" "$m_rps" "$m_p99"
     printf '%-6s %-30s %12s %10s\n' "$round" "pgbench same SQL" "$p_tps" "(avg $p_lat)"
+    printf '%-6s %-30s %12s %10s\n' "$round" "concord order pairs/s" "$o_pairs" "$o_p99"
+    printf '%-6s %-30s %12s %10s\n' "$round" "pgbench order.sql" "$o_tps" "(avg $o_lat)"
     } | tee -a "$REPORT"
 done
 
@@ -121,6 +151,8 @@ printf '  GET /healthz  concord %s req/s (p99 %s ms)  nginx %s req/s (p99 %s ms)
     "$(m "${CONCORD_RPS[@]}")" "$(m "${HEALTH_P99[@]}")" "$(m "${NGINX_RPS[@]}")" "$(m "${NGINX_P99[@]}")" "$(m "${HEALTH_RATIO[@]}")"
 printf '  GET /me       concord %s req/s (p99 %s ms)  pgbench %s tps (avg %s ms)  ratio %s  (goal >= 0.6)\n' \
     "$(m "${ME_RPS[@]}")" "$(m "${ME_P99[@]}")" "$(m "${PG_TPS[@]}")" "$(m "${PG_LAT[@]}")" "$(m "${ME_RATIO[@]}")"
+printf '  order+confirm concord %s pairs/s (p99 %s ms per request)  pgbench %s tps (avg %s ms)  ratio %s  (goal >= 0.5)\n' \
+    "$(m "${ORDER_PAIRS[@]}")" "$(m "${ORDER_P99[@]}")" "$(m "${ORDER_TPS[@]}")" "$(m "${ORDER_LAT[@]}")" "$(m "${ORDER_RATIO[@]}")"
 printf '  RSS           %s MiB after the runs, %s MiB with 1000 idle keep-alive connections  (goal < 50)\n' "$RSS_BEFORE" "$RSS_IDLE"
 } | tee -a "$REPORT"
 echo "report: $REPORT"

@@ -45,9 +45,11 @@ struct CustomerStore: Sendable {
         try tx.first("SELECT \(Self.columns) FROM customers WHERE \(Self.matching(key))").map(Self.customer)
     }
 
-    /// The row, locked until the transaction ends (every change goes through this).
+    /// The row, locked until the transaction ends (every change goes through this). NO KEY
+    /// UPDATE: documents that merely refer to the customer (their foreign keys take KEY SHARE)
+    /// can still be written meanwhile.
     func lock(_ key: DocumentKey, in tx: Transaction) throws -> Customer? {
-        try tx.first("SELECT \(Self.columns) FROM customers WHERE \(Self.matching(key)) FOR UPDATE").map(Self.customer)
+        try tx.first("SELECT \(Self.columns) FROM customers WHERE \(Self.matching(key)) FOR NO KEY UPDATE").map(Self.customer)
     }
 
     /// Locks two customers in id order, so two merges of the same pair cannot deadlock.
