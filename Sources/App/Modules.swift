@@ -31,7 +31,7 @@ public struct Modules: Sendable {
         catalog = CatalogService(pool: pool, events: events, defaultCurrency: currency)
         inventory = InventoryService(pool: pool, events: events, catalog: catalog, currency: currency)
         sales = SalesService(pool: pool, events: events, customers: customers, catalog: catalog, inventory: inventory)
-        receivables = ReceivablesService(pool: pool, events: events, customers: customers)
+        receivables = ReceivablesService(pool: pool, events: events, customers: customers, sales: sales)
 
         let catalog = self.catalog, sales = self.sales, receivables = self.receivables
         // Opportunity lines name items: CRM checks them through the catalog.
@@ -42,6 +42,7 @@ public struct Modules: Sendable {
                                   lines: opportunity.lines.map { ($0.itemId, $0.description, $0.quantity, $0.unitPrice) },
                                   warehouseID: nil, actor: actor, in: tx)
         }
+        receivables.setItemLookup { ids, tx in Set(try catalog.items(ids: ids, in: tx).map(\.id)) }
         // Orders are invoiced through Receivables, and the credit check counts what is owed.
         sales.setInvoicer { draft, actor, tx in try receivables.invoice(fromOrder: draft, actor: actor, in: tx) }
         sales.setOpenReceivables { customer, currency, tx in try receivables.openReceivables(customerID: customer, currency: currency, in: tx) }

@@ -11,7 +11,7 @@ extension ReceivablesService {
     func createPayment(_ input: PaymentInput, actor: Principal) throws -> Payment {
         try input.validate()
         return try pool.transaction { tx in
-            let customer = try invoiceCustomer(input.customerId, in: tx)
+            let customer = try invoiceCustomer(input.customerId, forNewDocument: true, in: tx)
             let currency = input.currency ?? customer.currency
             let id = try store.insertPayment(customerID: customer.id, amount: input.amount, currency: currency,
                                              receivedOn: input.receivedOn ?? LocalDate.today(), method: input.method ?? .bankTransfer,
@@ -34,6 +34,8 @@ extension ReceivablesService {
             try apply(paymentID: payment.id, customerID: payment.customerId, currency: payment.currency, available: payment.unappliedAmount,
                       explicit: request.allocations, actor: actor, in: tx)
             let updated = try store.payment(.id(payment.id), in: tx)!
+            // Nothing to spend, or nothing open: the payment is as it was; no event.
+            if updated.unappliedAmount == payment.unappliedAmount { return payment }
             try events.append("payment.allocated", resourceType: "payment", resourceID: updated.id, resource: updated, actor: actor, in: tx)
             return updated
         }
@@ -116,10 +118,13 @@ extension ReceivablesService {
             lines = []
             for (index, line) in inputs.enumerated() {
                 let rate = line.taxRate ?? .zero
-                guard line.quantity > .zero, MoneyRules.problem(line.unitPrice) == nil,
+                let text = line.description.trimmingCharacters(in: .whitespacesAndNewlines)
+                guard !text.isEmpty, text.count <= 1_000, rate >= .zero, rate <= ExactDecimal(integer: 100),
+                      line.quantity > .zero, MoneyRules.problem(line.unitPrice) == nil,
                       let total = LineAmounts.lineTotal(quantity: line.quantity, unitPrice: line.unitPrice, discountPercent: .zero),
                       let tax = LineAmounts.tax(lineTotal: total, taxRate: rate) else {
-                    errors.append(FieldError(field: "lines[\(index)]", message: "needs a quantity above 0 and a unit_price within range"))
+                    errors.append(FieldError(field: "lines[\(index)]",
+                                             message: "needs a description (1 to 1000 characters), a quantity above 0, a unit_price within range and a tax_rate from 0 to 100"))
                     continue
                 }
                 amount += total + tax

@@ -13,13 +13,17 @@ public final class ReceivablesService: @unchecked Sendable {
     let pool: ConnectionPool
     let events: EventLog
     let customers: CustomerService
+    let sales: SalesService
     let store = ReceivablesStore()
+    /// Set while wiring: which of the given item ids exist (manual invoice lines name items).
+    private(set) var itemLookup: (@Sendable ([UUID], Transaction) throws -> Set<UUID>)?
 
     /// Also registers invoices, payments and credit notes with the customer master for merges.
-    public init(pool: ConnectionPool, events: EventLog, customers: CustomerService) {
+    public init(pool: ConnectionPool, events: EventLog, customers: CustomerService, sales: SalesService) {
         self.pool = pool
         self.events = events
         self.customers = customers
+        self.sales = sales
         let store = self.store
         for (label, table) in [("invoices", "invoices"), ("payments", "payments"), ("credit_notes", "credit_notes")] {
             customers.registerReference(CustomerReference(label: label, column: "\(table).customer_id") { from, to, tx in
@@ -28,12 +32,16 @@ public final class ReceivablesService: @unchecked Sendable {
         }
     }
 
+    /// Lets manual invoice lines check their `item_id`s. Call only while wiring.
+    public func setItemLookup(_ lookup: @escaping @Sendable ([UUID], Transaction) throws -> Set<UUID>) { itemLookup = lookup }
+
     // MARK: Invoices
 
     func createInvoice(_ input: InvoiceInput, actor: Principal) throws -> Invoice {
         try input.validate()
         return try pool.transaction { tx in
-            let customer = try invoiceCustomer(input.customerId, in: tx)
+            let customer = try invoiceCustomer(input.customerId, forNewDocument: true, in: tx)
+            try checkItems(input.lines ?? [], in: tx)
             var invoice = Invoice(id: UUID(), number: nil, customerId: customer.id, salesOrderId: nil, status: .draft, issueDate: nil,
                                   dueDate: nil, currency: input.currency ?? customer.currency, lines: [], subtotal: 0, taxTotal: 0, total: 0,
                                   amountPaid: 0, amountCredited: 0, balanceDue: 0, overdue: false, notes: Self.clean(input.notes),
@@ -101,7 +109,8 @@ public final class ReceivablesService: @unchecked Sendable {
             let input = try Request.decodeModel(InvoiceInput.self, from: writable.mergePatched(with: patch))
             try input.validate()
             if try JSONValueEncoder().encode(input).keeping(Invoice.writableFields) == writable { return invoice }
-            let customer = try invoiceCustomer(input.customerId, in: tx)
+            let customer = try invoiceCustomer(input.customerId, forNewDocument: true, in: tx)
+            try checkItems(input.lines ?? [], in: tx)
             invoice.customerId = customer.id
             invoice.currency = input.currency ?? customer.currency
             invoice.notes = Self.clean(input.notes)
@@ -153,6 +162,12 @@ public final class ReceivablesService: @unchecked Sendable {
                                extra: Self.states(from: invoice.status, to: .void))
             }
             try store.void(id: invoice.id, in: tx)
+            if let order = invoice.salesOrderId, invoice.status != .draft {
+                // The order may invoice these quantities again.
+                try sales.returnInvoiced(orderID: order, lines: invoice.lines.compactMap { line in
+                    line.salesOrderLineNo.map { ($0, line.quantity) }
+                }, actor: actor, in: tx)
+            }
             let voided = try store.invoice(.id(invoice.id), in: tx)!
             try events.append("invoice.voided", resourceType: "invoice", resourceID: voided.id, resource: voided, actor: actor, in: tx)
             return voided
@@ -161,11 +176,25 @@ public final class ReceivablesService: @unchecked Sendable {
 
     // MARK: Rules
 
-    func invoiceCustomer(_ id: UUID, in tx: Transaction) throws -> Customer {
+    /// The customer a document is for; new manual documents are refused for archived ones.
+    func invoiceCustomer(_ id: UUID, forNewDocument: Bool = false, in tx: Transaction) throws -> Customer {
         guard let customer = try customers.customer(id: id, in: tx) else {
             throw AppError.validation([FieldError(field: "customer_id", message: "names no customer")])
         }
+        if forNewDocument && customer.status == .archived {
+            throw AppError.validation([FieldError(field: "customer_id", message: "names an archived customer")])
+        }
         return customer
+    }
+
+    private func checkItems(_ lines: [InvoiceLineInput], in tx: Transaction) throws {
+        let ids = lines.compactMap(\.itemId)
+        guard !ids.isEmpty, let itemLookup else { return }
+        let known = try itemLookup(ids, tx)
+        let errors = lines.enumerated().compactMap { index, line in
+            line.itemId.flatMap { known.contains($0) ? nil : FieldError(field: "lines[\(index)].item_id", message: "names no item") }
+        }
+        if !errors.isEmpty { throw AppError.validation(errors) }
     }
 
     static func lines(_ inputs: [InvoiceLineInput]) throws -> [InvoiceLine] {

@@ -108,6 +108,22 @@ extension SalesService {
         }
     }
 
+    /// Gives back quantities of a voided invoice, so they can be invoiced again (Receivables
+    /// calls this inside the void's transaction; Sales alone writes order tables).
+    public func returnInvoiced(orderID: UUID, lines: [(lineNo: Int, quantity: ExactDecimal)], actor: Principal,
+                               in tx: Transaction) throws {
+        guard var order = try store.order(.id(orderID), lock: true, in: tx), !lines.isEmpty else { return }
+        for line in lines { try store.addInvoiced(orderID: orderID, lineNo: line.lineNo, quantity: try ExactDecimal.zero - line.quantity, in: tx) }
+        let updated = try store.order(.id(orderID), in: tx)!
+        order.lines = updated.lines
+        order.invoiceStatus = updated.lines.allSatisfy { $0.invoicedQuantity.isZero } ? .notInvoiced
+            : zip(updated.lines, updated.lines.map { order.status == .closed ? $0.shippedQuantity : $0.quantity })
+                .allSatisfy { $0.invoicedQuantity >= $1 } ? .invoiced : .partiallyInvoiced
+        try store.update(order, in: tx)
+        try events.append("sales_order.invoice_voided", resourceType: "sales_order", resourceID: orderID,
+                          resource: try store.order(.id(orderID), in: tx)!, actor: actor, in: tx)
+    }
+
     /// `GET /reports/sales`.
     func report(groupBy: String, from: LocalDate?, to: LocalDate?) throws -> JSONValue {
         let rows = try pool.read { tx in try store.salesReport(groupBy: groupBy, from: from, to: to, in: tx) }

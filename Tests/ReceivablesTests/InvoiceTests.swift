@@ -41,6 +41,18 @@ import TestSupport
         try books.expectBooksBalance()
     }
 
+    @Test func newDocuments_forArchivedCustomers_orUnknownItems_are422() throws {
+        let archived = try books.customer(#","status":"archived""#)
+        let invoice = try admin.post("/invoices", #"{"customer_id":"\#(archived)","lines":[{"description":"A","quantity":1,"unit_price":5}]}"#)
+        #expect(invoice.status == 422)
+        #expect(invoice.text.contains("customer_id"))
+        #expect(try books.pay(archived, amount: 5).status == 422)
+        let customer = try books.customer()
+        let unknownItem = try admin.post("/invoices", #"{"customer_id":"\#(customer)","lines":[{"item_id":"\#(UUID().uuidString)","description":"A","quantity":1,"unit_price":5}]}"#)
+        #expect(unknownItem.status == 422)
+        #expect(unknownItem.text.contains(#""field":"lines[0].item_id""#))
+    }
+
     @Test func void_onlyWithoutPaymentsOrCredits() throws {
         let customer = try books.customer()
         let draft = try #require(try admin.post("/invoices", #"{"customer_id":"\#(customer)","lines":[{"description":"A","quantity":1,"unit_price":5}]}"#)["id"]?.stringValue)
@@ -104,6 +116,13 @@ import TestSupport
         state = try admin.get("/sales-orders/\(order)")
         #expect(state["invoice_status"] == "invoiced")
         #expect(try admin.post("/sales-orders/\(order)/invoice", #"{"basis":"ordered"}"#).code == "nothing_to_invoice")
+        // Voiding an order's invoice gives its quantities back to the order.
+        let voided = try admin.post("/invoices/\(rest["id"]!.stringValue!)/void")
+        #expect(voided["status"] == "void")
+        state = try admin.get("/sales-orders/\(order)")
+        #expect(state["invoice_status"] == "partially_invoiced")
+        #expect(state["lines"]?[0]?["invoiced_quantity"] == .number("1"))
+        #expect(try admin.post("/sales-orders/\(order)/invoice", #"{"basis":"ordered"}"#)["total"] == .number("3240"))
         try books.expectBooksBalance()
     }
 
