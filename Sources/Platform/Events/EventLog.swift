@@ -70,6 +70,12 @@ public final class EventLog: @unchecked Sendable {
         try pool.transaction { tx in try store.history(resourceType: resourceType, resourceID: resourceID, in: tx) }
     }
 
+    /// `GET /audit`: who changed what, when.
+    func audit(_ filter: AuditFilter, page: PageRequest) throws -> Page<Event> {
+        let rows = try pool.read { tx in try store.audit(filter, after: page.after, limit: page.limit, in: tx) }
+        return page.page(rows, key: { $0.occurredAt.postgresText }, id: \.id)
+    }
+
     /// Starts numbering events in the background every `interval` seconds.
     public func startPublisher(interval: Double = 0.05) {
         let thread = Thread { [self] in

@@ -57,6 +57,29 @@ struct EventStore: Sendable {
             """).rows.map(Self.event)
     }
 
+    /// `GET /audit`: events by who, what and when, in occurrence order (keyset on
+    /// `occurred_at`, `id`).
+    func audit(_ filter: AuditFilter, after: (key: String, id: UUID)?, limit: Int, in tx: Transaction) throws -> [Event] {
+        var conditions: [SQL] = []
+        if let user = filter.userID { conditions.append("actor_user_id = \(user)") }
+        if let key = filter.apiKeyID { conditions.append("actor_api_key_id = \(key)") }
+        if let resource = filter.resourceType { conditions.append("resource_type = \(resource)") }
+        if let id = filter.resourceID { conditions.append("resource_id = \(id)") }
+        if let action = filter.type { conditions.append("type = \(action)") }
+        if let from = filter.from { conditions.append("occurred_at >= \(from)") }
+        if let to = filter.to { conditions.append("occurred_at < \(to)") }
+        if let after {
+            conditions.append(filter.descending ? "(occurred_at, id) < (\(after.key)::timestamptz, \(after.id))"
+                                                : "(occurred_at, id) > (\(after.key)::timestamptz, \(after.id))")
+        }
+        let whereClause: SQL = conditions.isEmpty ? "" : "WHERE " + SQL.join(conditions, separator: " AND ")
+        let direction = SQL(unsafeRaw: filter.descending ? "DESC" : "ASC")
+        return try tx.query("""
+            SELECT id, sequence, type, resource_type, resource_id, occurred_at, actor_user_id, actor_api_key_id, data
+            FROM events \(whereClause) ORDER BY occurred_at \(direction), id \(direction) LIMIT \(limit + 1)
+            """).rows.map(Self.event)
+    }
+
     static func event(_ row: Row) throws -> Event {
         let user: UUID? = try row.decodeIfPresent("actor_user_id")
         let key: UUID? = try row.decodeIfPresent("actor_api_key_id")
@@ -67,4 +90,16 @@ struct EventStore: Sendable {
             actor: user == nil && key == nil ? nil : Event.Actor(userId: user, apiKeyId: key),
             data: try row.decode("data"))
     }
+}
+
+/// The filters of `GET /audit`.
+struct AuditFilter {
+    var userID: UUID?
+    var apiKeyID: UUID?
+    var resourceType: String?
+    var resourceID: UUID?
+    var type: String?
+    var from: Date?
+    var to: Date?
+    var descending = false
 }
