@@ -60,7 +60,7 @@ PIDS+=($!)
 PORT=$(free_port)
 KEY=$(python3 -c 'import secrets, string; a = string.ascii_letters + string.digits; r = lambda n: "".join(secrets.choice(a) for _ in range(n)); print(f"ck_{r(8)}_{r(40)}")')
 PREFIX=$(echo "$KEY" | cut -d_ -f2)
-CONCORD_DATA_DIR="$WORK/data" CONCORD_PORT=$PORT CONCORD_ADMIN_API_KEY=$KEY DATABASE_URL= \
+CONCORD_DATA_DIR="$WORK/data" CONCORD_PORT=$PORT CONCORD_ADMIN_API_KEY=$KEY CONCORD_RATE_LIMIT=0 DATABASE_URL= \
     "$BIN" serve >"$WORK/concord.out" 2>"$WORK/concord.log" &
 CONCORD_PID=$!
 PIDS+=($CONCORD_PID)

@@ -22,6 +22,9 @@ public struct Configuration: Sendable {
     public var defaultCurrency = "USD"
     public var logFormat = LogFormat.text
     public var logLevel = "info"
+    /// Requests per second per API key, sustained (0 turns limiting off), and at once.
+    public var rateLimitPerSecond = 50.0
+    public var rateLimitBurst = 200
     public var webhookAllowPrivate = false
     public var webhookRetryBaseMilliseconds = 30_000
 
@@ -40,7 +43,7 @@ public struct Configuration: Sendable {
         "CONCORD_ADMIN_API_KEY", "CONCORD_IO_THREADS", "CONCORD_WORKERS", "CONCORD_DB_POOL_SIZE", "CONCORD_MAX_BODY_BYTES",
         "CONCORD_MAX_CONNECTIONS", "CONCORD_HEADER_TIMEOUT", "CONCORD_IDLE_TIMEOUT", "CONCORD_SHUTDOWN_GRACE",
         "CONCORD_CORS_ORIGINS", "CONCORD_DEFAULT_CURRENCY", "CONCORD_LOG_FORMAT", "CONCORD_LOG_LEVEL",
-        "CONCORD_WEBHOOK_ALLOW_PRIVATE", "CONCORD_WEBHOOK_RETRY_BASE_MS",
+        "CONCORD_RATE_LIMIT", "CONCORD_RATE_LIMIT_BURST", "CONCORD_WEBHOOK_ALLOW_PRIVATE", "CONCORD_WEBHOOK_RETRY_BASE_MS",
     ]
 
     public init() {}
@@ -129,6 +132,13 @@ public struct Configuration: Sendable {
             guard levels.contains(level) else { throw Invalid(variable: "CONCORD_LOG_LEVEL", accepts: levels.joined(separator: ", ")) }
             config.logLevel = level
         }
+        if let rate = value("CONCORD_RATE_LIMIT") {
+            guard let perSecond = Double(rate), perSecond >= 0, perSecond <= 1_000_000 else {
+                throw Invalid(variable: "CONCORD_RATE_LIMIT", accepts: "requests per second per API key, 0 (off) to 1000000")
+            }
+            config.rateLimitPerSecond = perSecond
+        }
+        config.rateLimitBurst = try int("CONCORD_RATE_LIMIT_BURST", 1...1_000_000) ?? config.rateLimitBurst
         if let flag = value("CONCORD_WEBHOOK_ALLOW_PRIVATE") {
             guard flag == "true" || flag == "false" else { throw Invalid(variable: "CONCORD_WEBHOOK_ALLOW_PRIVATE", accepts: "true or false") }
             config.webhookAllowPrivate = flag == "true"
@@ -161,6 +171,7 @@ public struct Configuration: Sendable {
             "CONCORD_IDLE_TIMEOUT=\(idleTimeout)", "CONCORD_SHUTDOWN_GRACE=\(shutdownGrace)",
             "CONCORD_CORS_ORIGINS=\(corsOrigins.joined(separator: ","))", "CONCORD_DEFAULT_CURRENCY=\(defaultCurrency)",
             "CONCORD_LOG_FORMAT=\(logFormat.rawValue)", "CONCORD_LOG_LEVEL=\(logLevel)",
+            "CONCORD_RATE_LIMIT=\(rateLimitPerSecond)", "CONCORD_RATE_LIMIT_BURST=\(rateLimitBurst)",
             "CONCORD_WEBHOOK_ALLOW_PRIVATE=\(webhookAllowPrivate)", "CONCORD_WEBHOOK_RETRY_BASE_MS=\(webhookRetryBaseMilliseconds)",
         ]
     }

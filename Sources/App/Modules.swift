@@ -77,15 +77,19 @@ public struct Modules: Sendable {
                 precondition(permissions.isDeclared(permission), "route \(route.method) \(route.template) names undeclared permission \(permission)")
             }
         }
-        let application = Application(router: router, middleware: [
+        let middleware: [(any Middleware)?] = [
             RequestIDMiddleware(),
             AccessLogMiddleware(logger: logger),
             MetricsMiddleware(metrics: metrics),
             CORSMiddleware(origins: configuration.corsOrigins),
             ErrorMiddleware(logger: logger),
             AuthMiddleware(users: users, permissions: permissions),
+            configuration.rateLimitPerSecond > 0
+                ? RateLimitMiddleware(limiter: RateLimiter(perSecond: configuration.rateLimitPerSecond, burst: configuration.rateLimitBurst))
+                : nil,
             IdempotencyMiddleware(pool: pool),
-        ], logger: logger)
+        ]
+        let application = Application(router: router, middleware: middleware.compactMap { $0 }, logger: logger)
         return (application, permissions)
     }
 }

@@ -62,6 +62,8 @@ struct Serve: ParsableCommand {
     @Option(help: "Directory of the embedded PostgreSQL cluster (CONCORD_DATA_DIR).") var dataDir: String?
     @Option(help: "Log format, text or json (CONCORD_LOG_FORMAT).") var logFormat: String?
     @Option(help: "Log level (CONCORD_LOG_LEVEL).") var logLevel: String?
+    @Option(help: "Requests per second per API key, 0 for no limit (CONCORD_RATE_LIMIT).") var rateLimit: String?
+    @Option(help: "Requests at once per API key (CONCORD_RATE_LIMIT_BURST).") var rateLimitBurst: String?
     @Flag(help: "Do not apply pending migrations before serving.") var noMigrate = false
 
     func run() throws {
@@ -76,6 +78,8 @@ struct Serve: ParsableCommand {
         overrides["CONCORD_DATA_DIR"] = dataDir
         overrides["CONCORD_LOG_FORMAT"] = logFormat
         overrides["CONCORD_LOG_LEVEL"] = logLevel
+        overrides["CONCORD_RATE_LIMIT"] = rateLimit
+        overrides["CONCORD_RATE_LIMIT_BURST"] = rateLimitBurst
         let (config, logger) = try loadConfiguration(overrides)
         logger.info("starting", metadata: ["configuration": "\(config.printable.joined(separator: " "))"])
         let server = ConcordServer(configuration: config, logger: logger, migrate: !noMigrate)

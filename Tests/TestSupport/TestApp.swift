@@ -21,6 +21,8 @@ public final class TestApp: @unchecked Sendable {
         configuration.adminAPIKey = adminKey
         configuration.databasePoolSize = 8
         configuration.workers = 8
+        // Tests hammer one key on purpose; the rate limit's own tests turn it on.
+        configuration.rateLimitPerSecond = 0
         configure(&configuration)
         var logger = Logger(label: "test")
         logger.logLevel = ProcessInfo.processInfo.environment["CONCORD_TEST_LOG"] == nil ? .critical : .debug

@@ -1,0 +1,47 @@
+import Foundation
+import Routing
+import Testing
+import TestSupport
+
+/// The per-key token bucket: `RateLimit` fields on every authenticated answer, 429 past it.
+@Suite struct RateLimitTests {
+    @Test func burstThen429_withRetryAfter_perKey_andRefill() throws {
+        let app = try TestApp(configure: { $0.rateLimitPerSecond = 2; $0.rateLimitBurst = 3 })
+        let admin = app.client()
+        let other = try app.key(forRole: "readonly")  // two admin requests; then let the bucket refill
+        usleep(1_600_000)
+        var remaining: [String] = []
+        for _ in 0..<3 {
+            let reply = try admin.get("/me")
+            #expect(reply.status == 200)
+            #expect(reply.header("RateLimit-Policy") == "3;w=2")
+            remaining.append(reply.header("RateLimit") ?? "")
+        }
+        #expect(remaining == ["limit=3, remaining=2, reset=1", "limit=3, remaining=1, reset=1", "limit=3, remaining=0, reset=2"])
+        let refused = try admin.get("/me")
+        #expect(refused.status == 429)
+        #expect(refused.code == "rate_limited")
+        #expect(refused.header("Retry-After") == "1")
+        #expect(refused.header("RateLimit")?.contains("remaining=0") == true)
+        // Other keys have their own bucket; probes and anonymous requests are not limited.
+        #expect(try app.client(key: other).get("/me").status == 200)
+        #expect(try app.client(key: "").get("/healthz").status == 200)
+        // Half a second later one token is back.
+        usleep(600_000)
+        let again = try admin.get("/customers/\(UUID().uuidString)")
+        #expect(again.status == 404)
+        #expect(again.header("RateLimit") != nil, "errors carry the fields too")
+    }
+
+    @Test func rateLimitedPosts_releaseTheirIdempotencyKey() throws {
+        let app = try TestApp(configure: { $0.rateLimitPerSecond = 1; $0.rateLimitBurst = 1 })
+        let admin = app.client()
+        #expect(try admin.get("/me").status == 200)
+        let limited = try admin.post("/customers", #"{"name":"Later"}"#, headers: [("Idempotency-Key", "retry-me")])
+        #expect(limited.status == 429)
+        usleep(1_100_000)
+        let retried = try admin.post("/customers", #"{"name":"Later"}"#, headers: [("Idempotency-Key", "retry-me")])
+        #expect(retried.status == 201)
+        #expect(retried.header("Idempotent-Replayed") == nil)
+    }
+}
