@@ -24,6 +24,13 @@ public struct CRMRoutes: Sendable {
             let lead = try service.createLead(try request.decode(LeadInput.self, readOnly: Lead.readOnlyFields), actor: try request.principal())
             return try .created(lead, location: "/leads/\(lead.id.uuidString.lowercased())", headers: ["ETag": Versioning.etag(lead.version)])
         }
+        ProblemCode.register(.batchFailed, status: 422)
+        router.post("/leads/batch", access: .permission("crm.write")) { request in
+            let actor = try request.principal()
+            return try Batch.run(request, pool: service.pool) { _, item in
+                try service.createLead(try Request.decodeModel(LeadInput.self, from: item, readOnly: Lead.readOnlyFields), actor: actor)
+            }
+        }
         let filters = ["status", "source", "owner_id", "q", "sort"]
         router.get("/leads", access: .permission("crm.read"), query: PageRequest.parameters.union(filters)) { request in
             try .json(service.listLeads(

@@ -24,6 +24,13 @@ public struct CatalogRoutes: Sendable {
             let item = try service.createItem(input, actor: try request.principal())
             return try .created(item, location: "/items/\(item.id.uuidString.lowercased())", headers: ["ETag": Versioning.etag(item.version)])
         }
+        ProblemCode.register(.batchFailed, status: 422)
+        router.post("/items/batch", access: .permission("items.write")) { request in
+            let actor = try request.principal()
+            return try Batch.run(request, pool: service.pool) { _, item in
+                try service.createItem(try Request.decodeModel(ItemCreate.self, from: item, readOnly: ItemCreate.readOnly), actor: actor)
+            }
+        }
         let filters = ["active", "type", "q", "external_ref", "sort"]
         router.get("/items", access: .permission("items.read"), query: PageRequest.parameters.union(filters)) { request in
             let filter = ItemFilter(active: try request.query.bool("active"), type: try request.query.oneOf("type", ItemType.self),

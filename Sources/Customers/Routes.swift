@@ -21,6 +21,13 @@ public struct CustomerRoutes: Sendable {
             return try .created(customer, location: "/customers/\(customer.id.uuidString.lowercased())",
                                 headers: ["ETag": Versioning.etag(customer.version)])
         }
+        ProblemCode.register(.batchFailed, status: 422)
+        router.post("/customers/batch", access: .permission("customers.write")) { request in
+            let actor = try request.principal()
+            return try Batch.run(request, pool: service.pool) { _, item in
+                try service.create(try Request.decodeModel(CustomerInput.self, from: item, readOnly: Customer.readOnlyFields), actor: actor)
+            }
+        }
         let listFilters = ["q", "status", "tier", "owner_id", "tag", "external_ref", "email", "sort"]
         router.get("/customers", access: .permission("customers.read"), query: PageRequest.parameters.union(listFilters)) { request in
             var query = CustomerQuery()

@@ -99,7 +99,14 @@ public struct Request: Sendable {
 
     /// Decodes `T` from a JSON value with the request-body rules: 422 `unknown_field` when the
     /// only problems are unknown members, else 422 `validation_failed` with every field error.
-    public static func decodeModel<T: Decodable>(_ type: T.Type, from value: JSONValue) throws -> T {
+    public static func decodeModel<T: Decodable>(_ type: T.Type, from value: JSONValue, readOnly: Set<String> = []) throws -> T {
+        if !readOnly.isEmpty, let object = value.objectValue {
+            let sent = object.keys.filter { readOnly.contains($0) }
+            if !sent.isEmpty {
+                throw AppError(.readOnlyField, "the request body sets fields the server maintains",
+                               errors: sent.map { FieldError(field: $0, message: "is read-only") })
+            }
+        }
         do {
             return try JSONValueDecoder().decode(T.self, from: value)
         } catch {
