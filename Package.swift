@@ -15,9 +15,11 @@ let package = Package(
         .target(name: "CLinuxShims"),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        // libssl, for https webhook deliveries.
+        .systemLibrary(name: "CSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .target(
             name: "HTTP",
-            dependencies: ["CLinuxShims", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["CLinuxShims", "CSSL", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
             name: "Routing",
