@@ -13,6 +13,8 @@ extension PurchasingService {
                 throw AppError.validation([FieldError(field: "lines", message: "must have at least one line to order")])
             }
             _ = try orderSupplier(order.supplierId, in: tx)
+            // GET /stock lists stock rows: give new items one, so `incoming` shows at once.
+            try inventory.track(itemIDs: order.lines.map(\.itemId), warehouseID: order.warehouseId, in: tx)
             order.orderedAt = Date()
         }
     }
