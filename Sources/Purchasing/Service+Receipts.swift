@@ -7,7 +7,7 @@ import Routing
 extension PurchasingService {
     /// Sends a draft to the supplier: `draft` → `ordered`. It needs at least one line, and its
     /// supplier must still be active. From now on its open quantities are `incoming` stock.
-    func placeOrder(_ key: DocumentKey, ifMatch: (Int) throws -> Void, actor: Principal) throws -> PurchaseOrder {
+    func placeOrder(_ key: DocumentKey, ifMatch: (Int) throws -> Void, actor: Principal?) throws -> PurchaseOrder {
         try transition(key, from: [.draft], to: .ordered, event: "purchase_order.ordered", ifMatch: ifMatch, actor: actor) { order, tx in
             guard !order.lines.isEmpty else {
                 throw AppError.validation([FieldError(field: "lines", message: "must have at least one line to order")])
@@ -20,14 +20,14 @@ extension PurchasingService {
     }
 
     /// Cancels a draft, or an ordered order nothing has been received on yet.
-    func cancel(_ key: DocumentKey, ifMatch: (Int) throws -> Void, actor: Principal) throws -> PurchaseOrder {
+    func cancel(_ key: DocumentKey, ifMatch: (Int) throws -> Void, actor: Principal?) throws -> PurchaseOrder {
         try transition(key, from: [.draft, .ordered], to: .cancelled, event: "purchase_order.cancelled", ifMatch: ifMatch, actor: actor) { order, _ in
             order.cancelledAt = Date()
         }
     }
 
     private func transition(_ key: DocumentKey, from allowed: Set<PurchaseOrder.Status>, to target: PurchaseOrder.Status, event: String,
-                            ifMatch: (Int) throws -> Void, actor: Principal,
+                            ifMatch: (Int) throws -> Void, actor: Principal?,
                             change: (inout PurchaseOrder, Transaction) throws -> Void) throws -> PurchaseOrder {
         try pool.transaction { tx in
             guard var order = try store.order(key, lock: true, in: tx) else { throw AppError.notFound("purchase order") }
@@ -54,7 +54,7 @@ extension PurchasingService {
     /// line; an order that is not `ordered` or `partially_received` is a 409 `invalid_transition`.
     /// The order row is locked first, so concurrent receipts on one line apply one after the
     /// other and the second is judged against what the first received.
-    func receive(_ key: DocumentKey, _ request: ReceiptRequest, ifMatch: (Int) throws -> Void, actor: Principal) throws -> ReceiptResult {
+    func receive(_ key: DocumentKey, _ request: ReceiptRequest, ifMatch: (Int) throws -> Void, actor: Principal?) throws -> ReceiptResult {
         var errors: [FieldError] = []
         if request.lines.isEmpty { errors.append(FieldError(field: "lines", message: "must list at least one line")) }
         var seen = Set<Int>()
@@ -96,7 +96,7 @@ extension PurchasingService {
                 ReceiptLine(lineNo: $0.lineNo, itemID: $0.itemId, warehouseID: order.warehouseId, quantity: $0.quantity, unitCost: $0.unitCost)
             }, reference: Self.reference(order), actor: actor, in: tx)
             for line in receiving { try store.addReceived(orderID: order.id, lineNo: line.lineNo, quantity: line.quantity, in: tx) }
-            let receipt = try store.insertReceipt(orderID: order.id, lines: receiving, by: actor.userID, in: tx)
+            let receipt = try store.insertReceipt(orderID: order.id, lines: receiving, by: actor?.userID, in: tx)
             order.lines = try store.order(.id(order.id), in: tx)!.lines
             if order.lines.allSatisfy({ $0.receivedQuantity == $0.quantity }) {
                 order.status = .received
