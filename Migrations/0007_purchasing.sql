@@ -77,6 +77,8 @@ CREATE TABLE purchase_order_lines (
 );
 CREATE INDEX purchase_order_lines_item_id_idx ON purchase_order_lines (item_id);
 
+-- Goods receipts are records of what arrived, never changed once written (like the stock
+-- movements they caused), so they carry created_at only, no updated_at or version.
 CREATE SEQUENCE goods_receipt_number_seq;
 CREATE TABLE goods_receipts (
     id uuid PRIMARY KEY DEFAULT gen_random_uuid(),

@@ -46,6 +46,7 @@ import TestSupport
         #expect(try admin.get("/purchase-orders?external_ref=po-ext-1")["data"]?.arrayValue?.count == 1)
         let duplicate = try admin.post("/purchase-orders", #"{"supplier_id":"\#(supplier)","warehouse_id":"\#(fixture.warehouse)","external_ref":"po-ext-1"}"#)
         #expect(duplicate.code == "duplicate_purchase_order")
+        try fixture.expectLedgerConsistent()
     }
 
     @Test func draft_refusesBadReferencesServicesAndForeignCurrency() throws {
