@@ -116,6 +116,7 @@ public struct PurchaseOrder: Codable, Sendable {
     public var updatedAt: Date
     public var version: Int
 
+    /// `draft` → `ordered` → `partially_received` → `received`; `draft` or `ordered` → `cancelled`.
     public enum Status: String, Codable, Sendable, CaseIterable {
         case draft, ordered, partiallyReceived = "partially_received", received, cancelled
     }
@@ -129,6 +130,7 @@ public struct PurchaseOrder: Codable, Sendable {
     ]
 }
 
+/// One line of a purchase order: a stock item, how much, at what cost, and how much arrived.
 public struct PurchaseOrderLine: Codable, Sendable {
     public let lineNo: Int
     public let itemId: UUID
@@ -213,6 +215,7 @@ public struct GoodsReceipt: Codable, Sendable {
     public let createdBy: UUID?
     public let createdAt: Date
 
+    /// What arrived on one order line, at the line's unit cost.
     public struct Line: Codable, Sendable {
         public let lineNo: Int
         public let itemId: UUID

@@ -8,6 +8,8 @@ public struct PurchasingRoutes: Sendable {
 
     public init(service: PurchasingService) { self.service = service }
 
+    /// Declares the permissions and problem codes and adds the routes of suppliers, purchase
+    /// orders, receipts and reorder suggestions.
     public func register(in router: inout RouterBuilder, permissions: PermissionTable) {
         // API.md "Auth": admin and finance order (suppliers, purchase orders, applying
         // suggestions); warehouse receives and reads; readonly reads. Sales has no access:

@@ -21,6 +21,7 @@ public final class PurchasingService: Sendable {
     /// orders (their unit costs become the moving average cost, counted in it).
     public let currency: String
 
+    /// - currency: the installation's default currency (`CONCORD_DEFAULT_CURRENCY`).
     public init(pool: ConnectionPool, events: EventLog, catalog: CatalogService, inventory: InventoryService, currency: String) {
         self.pool = pool
         self.events = events
