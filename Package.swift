@@ -54,12 +54,16 @@ let package = Package(
             dependencies: ["Routing", "Postgres", "Platform", "Customers", "Catalog", "Inventory"]
         ),
         .target(
+            name: "Purchasing",
+            dependencies: ["Routing", "Postgres", "Platform", "Catalog", "Inventory"]
+        ),
+        .target(
             name: "Receivables",
             dependencies: ["Routing", "Postgres", "Platform", "Customers", "Sales"]
         ),
         .target(
             name: "App",
-            dependencies: ["HTTP", "Routing", "Postgres", "Platform", "Customers", "CRM", "Catalog", "Inventory", "Sales", "Receivables", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["HTTP", "Routing", "Postgres", "Platform", "Customers", "CRM", "Catalog", "Inventory", "Sales", "Purchasing", "Receivables", .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(
             name: "concord",
@@ -78,6 +82,7 @@ let package = Package(
         .testTarget(name: "PlatformTests", dependencies: ["App", "Platform", "Postgres", "Routing", "HTTP", "TestSupport"]),
         .testTarget(name: "CustomerTests", dependencies: ["App", "Customers", "Platform", "Postgres", "Routing", "TestSupport"]),
         .testTarget(name: "SalesTests", dependencies: ["App", "Sales", "Platform", "Postgres", "Routing", "TestSupport"]),
+        .testTarget(name: "PurchasingTests", dependencies: ["App", "Purchasing", "Platform", "Postgres", "Routing", "TestSupport"]),
         .testTarget(name: "ReceivablesTests", dependencies: ["App", "Receivables", "Platform", "Postgres", "Routing", "TestSupport"]),
         .testTarget(name: "CRMTests", dependencies: ["App", "CRM", "Customers", "Platform", "Postgres", "Routing", "TestSupport"]),
         .testTarget(name: "InventoryTests", dependencies: ["App", "Catalog", "Inventory", "Platform", "Postgres", "Routing", "TestSupport"]),

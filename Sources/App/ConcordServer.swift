@@ -7,6 +7,7 @@ import Inventory
 import Logging
 import Platform
 import Postgres
+import Purchasing
 import Receivables
 import Routing
 import Sales
@@ -28,6 +29,7 @@ public final class ConcordServer: @unchecked Sendable {
     public var catalog: CatalogService? { modules?.catalog }
     public var inventory: InventoryService? { modules?.inventory }
     public var sales: SalesService? { modules?.sales }
+    public var purchasing: PurchasingService? { modules?.purchasing }
     public var receivables: ReceivablesService? { modules?.receivables }
     /// The permission table, once wired.
     public private(set) var permissions: PermissionTable?

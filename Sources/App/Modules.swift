@@ -6,6 +6,7 @@ import Inventory
 import Logging
 import Platform
 import Postgres
+import Purchasing
 import Receivables
 import Routing
 import Sales
@@ -20,6 +21,7 @@ public struct Modules: Sendable {
     public let catalog: CatalogService
     public let inventory: InventoryService
     public let sales: SalesService
+    public let purchasing: PurchasingService
     public let receivables: ReceivablesService
 
     public init(pool: ConnectionPool, configuration: Configuration, logger: Logger) {
@@ -31,9 +33,12 @@ public struct Modules: Sendable {
         catalog = CatalogService(pool: pool, events: events, defaultCurrency: currency)
         inventory = InventoryService(pool: pool, events: events, catalog: catalog, currency: currency)
         sales = SalesService(pool: pool, events: events, customers: customers, catalog: catalog, inventory: inventory)
+        purchasing = PurchasingService(pool: pool, events: events, catalog: catalog, inventory: inventory, currency: currency)
         receivables = ReceivablesService(pool: pool, events: events, customers: customers, sales: sales)
 
-        let catalog = self.catalog, sales = self.sales, receivables = self.receivables
+        let catalog = self.catalog, sales = self.sales, receivables = self.receivables, purchasing = self.purchasing
+        // Items name their preferred supplier: Catalog checks it through Purchasing.
+        catalog.setSupplierCheck { id, tx in try purchasing.supplierExists(id: id, in: tx) }
         // Opportunity lines name items: CRM checks them through the catalog.
         crm.setItemLookup { ids, tx in Set(try catalog.items(ids: ids, in: tx).map(\.id)) }
         // A won opportunity opens its draft order through Sales (CRM never imports Sales).
@@ -57,6 +62,7 @@ public struct Modules: Sendable {
         CustomerSummaryRoutes(customers: customers, crm: crm, sales: sales, receivables: receivables).register(in: &builder)
         CatalogRoutes(service: catalog).register(in: &builder, permissions: permissions)
         InventoryRoutes(service: inventory).register(in: &builder, permissions: permissions)
+        PurchasingRoutes(service: purchasing).register(in: &builder, permissions: permissions)
         SalesRoutes(service: sales).register(in: &builder, permissions: permissions)
         ReceivablesRoutes(service: receivables).register(in: &builder, permissions: permissions)
     }

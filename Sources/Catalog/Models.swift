@@ -24,7 +24,7 @@ public struct Item: Codable, Sendable, Equatable {
     public var tierPrices: [String: Int64]
     public var reorderPoint: ExactDecimal?
     public var reorderQuantity: ExactDecimal?
-    /// A supplier id (Purchasing); not checked until suppliers exist.
+    /// A supplier id (Purchasing); one that names no supplier is a 422.
     public var preferredSupplierId: UUID?
     public var active: Bool
     /// Moving average cost per unit in minor units of the installation's default currency;

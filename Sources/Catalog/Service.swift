@@ -21,6 +21,24 @@ public final class CatalogService: Sendable {
         stockProbe.withLock { $0 = probe }
     }
 
+    /// Tells whether a supplier exists (set by App from Purchasing, which sits above Catalog),
+    /// so `preferred_supplier_id` naming nothing is a 422 on that field.
+    private let supplierCheck = Mutex<(@Sendable (UUID, Transaction) throws -> Bool)?>(nil)
+
+    /// Installs the supplier check. Call only while wiring.
+    public func setSupplierCheck(_ check: @escaping @Sendable (UUID, Transaction) throws -> Bool) {
+        supplierCheck.withLock { $0 = check }
+    }
+
+    /// A 422 on `preferred_supplier_id` when it names no supplier. Without a check installed the
+    /// foreign key still refuses it (see `uniquely`).
+    private func checkSupplier(_ id: UUID?, in tx: Transaction) throws {
+        guard let id, let check = supplierCheck.withLock({ $0 }) else { return }
+        if try !check(id, tx) { throw Self.unknownSupplier }
+    }
+
+    private static let unknownSupplier = AppError.validation([FieldError(field: "preferred_supplier_id", message: "names no supplier")])
+
     /// - defaultCurrency: `CONCORD_DEFAULT_CURRENCY`, an item's currency when none is given.
     public init(pool: ConnectionPool, events: EventLog, defaultCurrency: String) {
         self.pool = pool
@@ -47,6 +65,7 @@ public final class CatalogService: Sendable {
         errors += ItemRules.problems(item)
         if !errors.isEmpty { throw AppError.validation(errors) }
         return try pool.transaction { tx in
+            try checkSupplier(item.preferredSupplierId, in: tx)
             let created = try uniquely { try store.insertItem(item, in: tx) }
             try events.append("item.created", resourceType: "item", resourceID: created.id, resource: created, actor: actor, in: tx)
             return created
@@ -65,10 +84,13 @@ public final class CatalogService: Sendable {
                               actor: actor)
     }
 
-    /// A unique violation on `sku` or `external_ref` becomes a 409 `duplicate_item` naming the field.
+    /// A unique violation on `sku` or `external_ref` becomes a 409 `duplicate_item` naming the
+    /// field; the foreign key to suppliers (a supplier deleted meanwhile) a 422.
     private func uniquely<T>(_ body: () throws -> T) throws -> T {
         do {
             return try body()
+        } catch let error as PostgresError where error.state == .foreignKeyViolation && error.constraint == "items_preferred_supplier_id_fkey" {
+            throw Self.unknownSupplier
         } catch let error as PostgresError where error.state == .uniqueViolation {
             let field = error.constraint == "items_external_ref_key" ? "external_ref" : "sku"
             throw AppError(.duplicateItem, "an item with this \(field) already exists",
@@ -97,6 +119,7 @@ public final class CatalogService: Sendable {
                 throw AppError(.itemHasStock, "the item holds or reserves stock; a service item cannot, so move or adjust it to zero first",
                                errors: [FieldError(field: "type", message: "cannot become service while stock is held")])
             }
+            if changed.preferredSupplierId != current.preferredSupplierId { try checkSupplier(changed.preferredSupplierId, in: tx) }
             let updated = try uniquely { try store.updateItem(changed, in: tx) }
             try events.append("item.updated", resourceType: "item", resourceID: updated.id, resource: updated, actor: actor, in: tx)
             return updated

@@ -1,0 +1,289 @@
+import Foundation
+import Platform
+import Postgres
+import Routing
+
+/// A company Concord buys from (API.md "Purchasing": `/suppliers`), a master of its own beside
+/// the customer master.
+public struct Supplier: Codable, Sendable, Equatable {
+    public let id: UUID
+    public let number: String
+    public var name: String
+    public var email: String?
+    public var phone: String?
+    /// Free text, several lines (as a warehouse's address).
+    public var address: String?
+    public var paymentTermsDays: Int
+    /// The currency the supplier invoices in; a purchase order's default.
+    public var currency: String
+    public var status: Status
+    public var externalRef: String?
+    public let createdAt: Date
+    public var updatedAt: Date
+    public var version: Int
+
+    /// `inactive` suppliers keep their history but get no new purchase orders.
+    public enum Status: String, Codable, Sendable, CaseIterable { case active, inactive }
+
+    static let writableFields: Set<String> = [
+        "name", "email", "phone", "address", "payment_terms_days", "currency", "status", "external_ref",
+    ]
+    static let readOnlyFields: Set<String> = ["id", "number", "created_at", "updated_at", "version"]
+}
+
+/// A supplier's writable fields, as created or after a merge patch; absent fields take the
+/// defaults (30 days, the installation's currency, `active`).
+struct SupplierInput: Codable {
+    var name: String
+    var email: String?
+    var phone: String?
+    var address: String?
+    var paymentTermsDays: Int?
+    var currency: String?
+    var status: Supplier.Status?
+    var externalRef: String?
+
+    /// Trims text fields and drops empty ones, so `""` and absent mean the same.
+    mutating func normalize() {
+        func clean(_ value: String?) -> String? {
+            let trimmed = value?.trimmingCharacters(in: .whitespacesAndNewlines)
+            return trimmed?.isEmpty == true ? nil : trimmed
+        }
+        name = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        email = clean(email)
+        phone = clean(phone)
+        address = clean(address)
+        externalRef = clean(externalRef)
+    }
+
+    func validate() throws {
+        var errors: [FieldError] = []
+        if name.isEmpty || name.count > 200 { errors.append(FieldError(field: "name", message: "must be 1 to 200 characters")) }
+        if let email, let message = Self.emailProblem(email) { errors.append(FieldError(field: "email", message: message)) }
+        if let phone, phone.count > 50 { errors.append(FieldError(field: "phone", message: "must be at most 50 characters")) }
+        if let address, address.count > 1_000 { errors.append(FieldError(field: "address", message: "must be at most 1000 characters")) }
+        if let days = paymentTermsDays, !(0...3650).contains(days) {
+            errors.append(FieldError(field: "payment_terms_days", message: "must be between 0 and 3650"))
+        }
+        if let currency, let message = Currency.problem(currency) { errors.append(FieldError(field: "currency", message: message)) }
+        if let externalRef, externalRef.count > 200 {
+            errors.append(FieldError(field: "external_ref", message: "must be at most 200 characters"))
+        }
+        if !errors.isEmpty { throw AppError.validation(errors) }
+    }
+
+    /// The customer master's loose rule: one `@`, something on both sides, a dot after it.
+    static func emailProblem(_ email: String) -> String? {
+        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
+        guard email.count <= 320, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
+              !email.contains(where: { $0.isWhitespace }) else { return "must be an email address" }
+        return nil
+    }
+}
+
+/// A supplier already holding a unique value (`duplicate_supplier` lists them as `candidates`).
+struct SupplierCandidate: Encodable {
+    let id: UUID
+    let number: String
+    let name: String
+    let email: String?
+    /// `email` or `external_ref`.
+    let matchedOn: String
+}
+
+/// An order to a supplier (API.md "Purchasing": `/purchase-orders`): a `draft` while being
+/// written, `ordered` once sent, received in one or several receipts.
+public struct PurchaseOrder: Codable, Sendable {
+    public let id: UUID
+    public let number: String
+    public var supplierId: UUID
+    /// Where the goods arrive.
+    public var warehouseId: UUID
+    public var status: Status
+    /// Always the installation's default currency: unit costs feed the moving average cost.
+    public var currency: String
+    public var lines: [PurchaseOrderLine]
+    /// Σ line totals, in minor units; `total` equals it (purchase orders carry no tax).
+    public var subtotal: Int64
+    public var total: Int64
+    public var expectedDate: LocalDate?
+    public var notes: String?
+    public var externalRef: String?
+    public var orderedAt: Date?
+    public var receivedAt: Date?
+    public var cancelledAt: Date?
+    public let createdAt: Date
+    public var updatedAt: Date
+    public var version: Int
+
+    /// `draft` → `ordered` → `partially_received` → `received`; `draft` or `ordered` → `cancelled`.
+    public enum Status: String, Codable, Sendable, CaseIterable {
+        case draft, ordered, partiallyReceived = "partially_received", received, cancelled
+    }
+
+    static let writableFields: Set<String> = [
+        "supplier_id", "warehouse_id", "currency", "lines", "expected_date", "notes", "external_ref",
+    ]
+    static let readOnlyFields: Set<String> = [
+        "id", "number", "status", "subtotal", "total", "ordered_at", "received_at", "cancelled_at", "created_at", "updated_at",
+        "version",
+    ]
+}
+
+/// One line of a purchase order: a stock item, how much, at what cost, and how much arrived.
+public struct PurchaseOrderLine: Codable, Sendable {
+    public let lineNo: Int
+    public let itemId: UUID
+    public let quantity: ExactDecimal
+    /// Per unit, in minor units of the order's currency.
+    public let unitCost: Int64
+    /// quantity × unit cost, rounded half-even to a minor unit.
+    public let lineTotal: Int64
+    public var receivedQuantity: ExactDecimal
+}
+
+/// An order's writable fields (create, and what a merge patch produces).
+struct PurchaseOrderInput: Codable {
+    var supplierId: UUID
+    var warehouseId: UUID
+    var currency: String?
+    var lines: [PurchaseOrderLineInput]?
+    var expectedDate: LocalDate?
+    var notes: String?
+    var externalRef: String?
+
+    mutating func normalize() {
+        notes = notes?.trimmingCharacters(in: .whitespacesAndNewlines)
+        if notes?.isEmpty == true { notes = nil }
+        externalRef = externalRef?.trimmingCharacters(in: .whitespacesAndNewlines)
+        if externalRef?.isEmpty == true { externalRef = nil }
+    }
+
+    func validate() throws {
+        var errors: [FieldError] = []
+        if let currency, let message = Currency.problem(currency) { errors.append(FieldError(field: "currency", message: message)) }
+        if let notes, notes.count > 10_000 { errors.append(FieldError(field: "notes", message: "must be at most 10000 characters")) }
+        if let externalRef, externalRef.count > 200 {
+            errors.append(FieldError(field: "external_ref", message: "must be at most 200 characters"))
+        }
+        let lines = self.lines ?? []
+        if lines.count > 500 { errors.append(FieldError(field: "lines", message: "must have at most 500 lines")) }
+        for (index, line) in lines.enumerated() {
+            if line.quantity <= .zero { errors.append(FieldError(field: "lines[\(index)].quantity", message: "must be more than 0")) }
+            if let cost = line.unitCost, let message = MoneyRules.problem(cost) {
+                errors.append(FieldError(field: "lines[\(index)].unit_cost", message: message))
+            }
+        }
+        if !errors.isEmpty { throw AppError.validation(errors) }
+    }
+}
+
+/// One line as a client writes it; `unit_cost` defaults to the item's moving average cost.
+struct PurchaseOrderLineInput: Codable {
+    /// Accepted so a client can send back the lines it read; lines are numbered by position.
+    var lineNo: Int?
+    var itemId: UUID
+    var quantity: ExactDecimal
+    var unitCost: Int64?
+
+    enum CodingKeys: String, CodingKey { case lineNo, itemId, quantity, unitCost }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(itemId, forKey: .itemId)
+        try container.encode(quantity, forKey: .quantity)
+        try container.encodeIfPresent(unitCost, forKey: .unitCost)
+    }
+}
+
+/// `POST /purchase-orders/{id}/receipts`.
+struct ReceiptRequest: Decodable {
+    var lines: [Line]
+
+    struct Line: Decodable {
+        var lineNo: Int
+        var quantity: ExactDecimal
+    }
+}
+
+/// Goods that arrived for a purchase order, as recorded (one `receipt` stock movement per line).
+public struct GoodsReceipt: Codable, Sendable {
+    public let id: UUID
+    public let number: String
+    public let purchaseOrderId: UUID
+    public let lines: [Line]
+    public let createdBy: UUID?
+    public let createdAt: Date
+
+    /// What arrived on one order line, at the line's unit cost.
+    public struct Line: Codable, Sendable {
+        public let lineNo: Int
+        public let itemId: UUID
+        public let quantity: ExactDecimal
+        public let unitCost: Int64
+    }
+}
+
+/// `POST /purchase-orders/{id}/receipts`: the receipt and the order after it (also the data of
+/// `purchase_order.received`).
+struct ReceiptResult: Encodable {
+    let receipt: GoodsReceipt
+    let purchaseOrder: PurchaseOrder
+}
+
+struct ReceiptList: Encodable {
+    let data: [GoodsReceipt]
+}
+
+// MARK: Suggestions
+
+/// One item to reorder (`GET /purchasing/suggestions`). Its position is available + incoming +
+/// drafted, summed over every warehouse; it is listed while that is at or below the reorder point.
+struct Suggestion: Encodable {
+    let itemId: UUID
+    let sku: String
+    let name: String
+    let supplierId: UUID?
+    let available: ExactDecimal
+    let incoming: ExactDecimal
+    /// On open draft purchase orders (not yet ordered, so not `incoming`).
+    let drafted: ExactDecimal
+    let reorderPoint: ExactDecimal
+    let reorderQuantity: ExactDecimal?
+    /// What to order: the reorder quantity, or more when that would not lift the position
+    /// above the reorder point (then the smallest whole number of units that does).
+    let quantity: ExactDecimal
+    /// The item's moving average cost, in minor units of the default currency.
+    let unitCost: Int64
+    /// Set on `without_supplier` entries: `no_preferred_supplier` or `supplier_inactive`.
+    let reason: String?
+}
+
+struct SuggestionList: Encodable {
+    let currency: String
+    let data: [Suggestion]
+    let withoutSupplier: [Suggestion]
+}
+
+/// `POST /purchasing/suggestions/apply`.
+struct ApplyRequest: Decodable {
+    /// Where the draft orders' goods are to arrive.
+    var warehouseId: UUID
+}
+
+/// The drafts `apply` made (one per supplier) and what it could not order.
+struct ApplyResult: Encodable {
+    let data: [PurchaseOrder]
+    let withoutSupplier: [Suggestion]
+}
+
+extension ProblemCode {
+    /// 409: another supplier has this email or external_ref; `candidates` lists the holders.
+    public static let duplicateSupplier: ProblemCode = "duplicate_supplier"
+    /// 409: documents or items refer to the supplier; set it inactive instead of deleting it.
+    public static let supplierInUse: ProblemCode = "supplier_in_use"
+    /// 409: another purchase order has this external_ref.
+    public static let duplicatePurchaseOrder: ProblemCode = "duplicate_purchase_order"
+    /// 409: a receipt asks for more than ordered minus received on a line; `lines` has the figures.
+    public static let overReceipt: ProblemCode = "over_receipt"
+}

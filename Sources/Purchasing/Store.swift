@@ -1,0 +1,331 @@
+import Foundation
+import Platform
+import Postgres
+import Routing
+
+/// The filters and order of `GET /suppliers`.
+struct SupplierQuery {
+    var q: String?
+    var status: Supplier.Status?
+    var externalRef: String?
+    var email: String?
+    var sortByName = false
+    var descending = false
+}
+
+/// The filters of `GET /purchase-orders`.
+struct PurchaseOrderFilter {
+    var status: PurchaseOrder.Status?
+    var supplierId: UUID?
+    var warehouseId: UUID?
+    var itemId: UUID?
+    var createdAfter: Date?
+    var createdBefore: Date?
+    var q: String?
+    var externalRef: String?
+    var descending = false
+}
+
+/// An item's reorder figures, summed over every warehouse (the suggestions' source).
+struct ReorderRow {
+    let itemID: UUID
+    let sku: String
+    let name: String
+    let reorderPoint: ExactDecimal
+    let reorderQuantity: ExactDecimal?
+    let averageCost: Int64
+    let supplierID: UUID?
+    let supplierActive: Bool
+    let available: ExactDecimal
+    let incoming: ExactDecimal
+    let drafted: ExactDecimal
+}
+
+/// SQL of suppliers, purchase orders, their lines and goods receipts. The suggestions read
+/// Catalog's `items` and Inventory's `stock_balances` and `stock_incoming` (never writing them).
+struct PurchasingStore: Sendable {
+    // MARK: Suppliers
+
+    static let supplierColumns: SQL = """
+        id, number, name, email, phone, address, payment_terms_days, currency, status, external_ref, created_at, updated_at, version
+        """
+
+    func insertSupplier(_ input: SupplierInput, defaultCurrency: String, in tx: Transaction) throws -> Supplier {
+        try Self.supplier(tx.first("""
+            INSERT INTO suppliers (name, email, phone, address, payment_terms_days, currency, status, external_ref)
+            VALUES (\(input.name), \(input.email), \(input.phone), \(input.address), \(input.paymentTermsDays ?? 30),
+                    \(input.currency ?? defaultCurrency), \((input.status ?? .active).rawValue), \(input.externalRef))
+            RETURNING \(Self.supplierColumns)
+            """)!)
+    }
+
+    func supplier(_ key: DocumentKey, lock: Bool = false, in tx: Transaction) throws -> Supplier? {
+        let locking: SQL = lock ? " FOR UPDATE" : ""
+        return try tx.first("SELECT \(Self.supplierColumns) FROM suppliers WHERE \(Self.matching(key))\(locking)").map(Self.supplier)
+    }
+
+    func suppliers(ids: [UUID], in tx: Transaction) throws -> [Supplier] {
+        try tx.query("SELECT \(Self.supplierColumns) FROM suppliers WHERE id = ANY(\(ids)::uuid[]) ORDER BY id").rows.map(Self.supplier)
+    }
+
+    func updateSupplier(_ supplier: Supplier, in tx: Transaction) throws -> Supplier {
+        try Self.supplier(tx.first("""
+            UPDATE suppliers SET name = \(supplier.name), email = \(supplier.email), phone = \(supplier.phone),
+                address = \(supplier.address), payment_terms_days = \(supplier.paymentTermsDays), currency = \(supplier.currency),
+                status = \(supplier.status.rawValue), external_ref = \(supplier.externalRef), updated_at = now(), version = version + 1
+            WHERE id = \(supplier.id)
+            RETURNING \(Self.supplierColumns)
+            """)!)
+    }
+
+    /// Fails with 23503 while an item or a purchase order refers to the supplier.
+    func deleteSupplier(id: UUID, in tx: Transaction) throws {
+        try tx.execute("DELETE FROM suppliers WHERE id = \(id)")
+    }
+
+    /// Suppliers other than `excluding` holding this email (case-insensitively) or external_ref.
+    func holders(email: String?, externalRef: String?, excluding: UUID?, in tx: Transaction) throws -> [SupplierCandidate] {
+        guard email != nil || externalRef != nil else { return [] }
+        return try tx.query("""
+            SELECT id, number, name, email,
+                   CASE WHEN lower(email) = lower(\(email)) THEN 'email' ELSE 'external_ref' END AS matched_on
+            FROM suppliers
+            WHERE (lower(email) = lower(\(email)) OR external_ref = \(externalRef)) AND id IS DISTINCT FROM \(excluding)
+            ORDER BY created_at, id
+            """).rows.map { row in
+                SupplierCandidate(id: try row.decode("id"), number: try row.decode("number"), name: try row.decode("name"),
+                                  email: try row.decodeIfPresent("email"), matchedOn: try row.decode("matched_on"))
+            }
+    }
+
+    func listSuppliers(_ query: SupplierQuery, after: (key: String, id: UUID)?, limit: Int, in tx: Transaction) throws -> [Supplier] {
+        var conditions: [SQL] = []
+        if let q = query.q {
+            // `%` and `_` are literal; the trigram index serves the LIKE.
+            let pattern = "%" + q.lowercased().replacingOccurrences(of: "\\", with: "\\\\")
+                .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
+            conditions.append("search_text LIKE \(pattern)")
+        }
+        if let status = query.status { conditions.append("status = \(status.rawValue)") }
+        if let ref = query.externalRef { conditions.append("external_ref = \(ref)") }
+        if let email = query.email { conditions.append("lower(email) = lower(\(email))") }
+        let sortKey: SQL = query.sortByName ? "lower(name)" : "created_at"
+        let direction: SQL = query.descending ? "DESC" : "ASC"
+        if let after {
+            let key: SQL = query.sortByName ? "\(after.key)::text" : "\(after.key)::timestamptz"
+            conditions.append(query.descending ? "(\(sortKey), id) < (\(key), \(after.id))" : "(\(sortKey), id) > (\(key), \(after.id))")
+        }
+        let filter: SQL = conditions.isEmpty ? "" : "WHERE " + SQL.join(conditions, separator: " AND ")
+        return try tx.query("""
+            SELECT \(Self.supplierColumns) FROM suppliers \(filter)
+            ORDER BY \(sortKey) \(direction), id \(direction) LIMIT \(limit + 1)
+            """).rows.map(Self.supplier)
+    }
+
+    // MARK: Purchase orders
+
+    static let orderColumns: SQL = """
+        id, number, supplier_id, warehouse_id, status, currency, subtotal, total, expected_date, notes, external_ref, ordered_at,
+        received_at, cancelled_at, created_at, updated_at, version
+        """
+
+    func insertOrder(_ order: PurchaseOrder, in tx: Transaction) throws -> UUID {
+        try tx.first("""
+            INSERT INTO purchase_orders (supplier_id, warehouse_id, status, currency, subtotal, total, expected_date, notes, external_ref)
+            VALUES (\(order.supplierId), \(order.warehouseId), \(order.status.rawValue), \(order.currency), \(order.subtotal),
+                    \(order.total), \(order.expectedDate), \(order.notes), \(order.externalRef))
+            RETURNING id
+            """)!.decode("id")
+    }
+
+    func updateOrder(_ order: PurchaseOrder, in tx: Transaction) throws {
+        try tx.execute("""
+            UPDATE purchase_orders SET supplier_id = \(order.supplierId), warehouse_id = \(order.warehouseId),
+                status = \(order.status.rawValue), currency = \(order.currency), subtotal = \(order.subtotal), total = \(order.total),
+                expected_date = \(order.expectedDate), notes = \(order.notes), external_ref = \(order.externalRef),
+                ordered_at = \(order.orderedAt), received_at = \(order.receivedAt), cancelled_at = \(order.cancelledAt),
+                updated_at = now(), version = version + 1
+            WHERE id = \(order.id)
+            """)
+    }
+
+    func replaceLines(orderID: UUID, _ lines: [PurchaseOrderLine], in tx: Transaction) throws {
+        try tx.execute("DELETE FROM purchase_order_lines WHERE purchase_order_id = \(orderID)")
+        for line in lines {
+            try tx.execute("""
+                INSERT INTO purchase_order_lines (purchase_order_id, line_no, item_id, quantity, unit_cost, line_total)
+                VALUES (\(orderID), \(line.lineNo), \(line.itemId), \(line.quantity), \(line.unitCost), \(line.lineTotal))
+                """)
+        }
+    }
+
+    /// Adds to a line's received quantity; the table's CHECK (received ≤ ordered) is the last
+    /// guard behind the service's `over_receipt`.
+    func addReceived(orderID: UUID, lineNo: Int, quantity: ExactDecimal, in tx: Transaction) throws {
+        try tx.execute("""
+            UPDATE purchase_order_lines SET received_quantity = received_quantity + \(quantity), updated_at = now(), version = version + 1
+            WHERE purchase_order_id = \(orderID) AND line_no = \(lineNo)
+            """)
+    }
+
+    /// With `lock`, the order row is held `FOR UPDATE` until the transaction ends: every change
+    /// to an order and its lines (receipts included) takes this lock first.
+    func order(_ key: DocumentKey, lock: Bool = false, in tx: Transaction) throws -> PurchaseOrder? {
+        let locking: SQL = lock ? " FOR UPDATE" : ""
+        guard let row = try tx.first("SELECT \(Self.orderColumns) FROM purchase_orders WHERE \(Self.matching(key))\(locking)") else {
+            return nil
+        }
+        return try complete([row], in: tx).first
+    }
+
+    func listOrders(_ filter: PurchaseOrderFilter, after: (key: String, id: UUID)?, limit: Int, in tx: Transaction) throws -> [PurchaseOrder] {
+        var conditions: [SQL] = []
+        if let status = filter.status { conditions.append("status = \(status.rawValue)") }
+        if let supplier = filter.supplierId { conditions.append("supplier_id = \(supplier)") }
+        if let warehouse = filter.warehouseId { conditions.append("warehouse_id = \(warehouse)") }
+        if let item = filter.itemId {
+            conditions.append("EXISTS (SELECT 1 FROM purchase_order_lines l WHERE l.purchase_order_id = purchase_orders.id AND l.item_id = \(item))")
+        }
+        if let after = filter.createdAfter { conditions.append("created_at >= \(after)") }
+        if let before = filter.createdBefore { conditions.append("created_at < \(before)") }
+        if let q = filter.q {
+            let pattern = "%" + q.uppercased().replacingOccurrences(of: "\\", with: "\\\\")
+                .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
+            conditions.append("number LIKE \(pattern)")
+        }
+        if let ref = filter.externalRef { conditions.append("external_ref = \(ref)") }
+        if let after {
+            conditions.append(filter.descending ? "(created_at, id) < (\(after.key)::timestamptz, \(after.id))"
+                                                : "(created_at, id) > (\(after.key)::timestamptz, \(after.id))")
+        }
+        let direction: SQL = filter.descending ? "DESC" : "ASC"
+        let whereClause: SQL = conditions.isEmpty ? "" : "WHERE " + SQL.join(conditions, separator: " AND ")
+        let rows = try tx.query("""
+            SELECT \(Self.orderColumns) FROM purchase_orders \(whereClause)
+            ORDER BY created_at \(direction), id \(direction) LIMIT \(limit + 1)
+            """).rows
+        return try complete(rows, in: tx)
+    }
+
+    private func complete(_ rows: [Row], in tx: Transaction) throws -> [PurchaseOrder] {
+        guard !rows.isEmpty else { return [] }
+        let ids: [UUID] = try rows.map { try $0.decode("id") }
+        var lines: [UUID: [PurchaseOrderLine]] = [:]
+        for row in try tx.query("""
+            SELECT purchase_order_id, line_no, item_id, quantity, unit_cost, line_total, received_quantity
+            FROM purchase_order_lines WHERE purchase_order_id = ANY(\(ids)::uuid[]) ORDER BY purchase_order_id, line_no
+            """).rows {
+            lines[try row.decode("purchase_order_id"), default: []].append(PurchaseOrderLine(
+                lineNo: try row.decode("line_no"), itemId: try row.decode("item_id"), quantity: try row.decode("quantity"),
+                unitCost: try row.decode("unit_cost"), lineTotal: try row.decode("line_total"),
+                receivedQuantity: try row.decode("received_quantity")))
+        }
+        return try rows.map { row in
+            let id: UUID = try row.decode("id")
+            return PurchaseOrder(
+                id: id, number: try row.decode("number"), supplierId: try row.decode("supplier_id"),
+                warehouseId: try row.decode("warehouse_id"), status: try Self.enumValue(row, "status"),
+                currency: try row.decode("currency"), lines: lines[id] ?? [], subtotal: try row.decode("subtotal"),
+                total: try row.decode("total"), expectedDate: try row.decodeIfPresent("expected_date"),
+                notes: try row.decodeIfPresent("notes"), externalRef: try row.decodeIfPresent("external_ref"),
+                orderedAt: try row.decodeIfPresent("ordered_at"), receivedAt: try row.decodeIfPresent("received_at"),
+                cancelledAt: try row.decodeIfPresent("cancelled_at"), createdAt: try row.decode("created_at"),
+                updatedAt: try row.decode("updated_at"), version: try row.decode("version"))
+        }
+    }
+
+    // MARK: Goods receipts
+
+    func insertReceipt(orderID: UUID, lines: [GoodsReceipt.Line], by user: UUID?, in tx: Transaction) throws -> GoodsReceipt {
+        let row = try tx.first("""
+            INSERT INTO goods_receipts (purchase_order_id, created_by) VALUES (\(orderID), \(user)) RETURNING id, number, created_at
+            """)!
+        let id: UUID = try row.decode("id")
+        for line in lines {
+            try tx.execute("""
+                INSERT INTO goods_receipt_lines (goods_receipt_id, line_no, item_id, quantity, unit_cost)
+                VALUES (\(id), \(line.lineNo), \(line.itemId), \(line.quantity), \(line.unitCost))
+                """)
+        }
+        return GoodsReceipt(id: id, number: try row.decode("number"), purchaseOrderId: orderID, lines: lines, createdBy: user,
+                            createdAt: try row.decode("created_at"))
+    }
+
+    func receipts(orderID: UUID, in tx: Transaction) throws -> [GoodsReceipt] {
+        let heads = try tx.query("""
+            SELECT id, number, created_by, created_at FROM goods_receipts WHERE purchase_order_id = \(orderID) ORDER BY created_at, id
+            """).rows
+        var lines: [UUID: [GoodsReceipt.Line]] = [:]
+        for row in try tx.query("""
+            SELECT l.goods_receipt_id, l.line_no, l.item_id, l.quantity, l.unit_cost
+            FROM goods_receipt_lines l JOIN goods_receipts r ON r.id = l.goods_receipt_id
+            WHERE r.purchase_order_id = \(orderID) ORDER BY l.goods_receipt_id, l.line_no
+            """).rows {
+            lines[try row.decode("goods_receipt_id"), default: []].append(GoodsReceipt.Line(
+                lineNo: try row.decode("line_no"), itemId: try row.decode("item_id"), quantity: try row.decode("quantity"),
+                unitCost: try row.decode("unit_cost")))
+        }
+        return try heads.map { row in
+            let id: UUID = try row.decode("id")
+            return GoodsReceipt(id: id, number: try row.decode("number"), purchaseOrderId: orderID, lines: lines[id] ?? [],
+                                createdBy: try row.decodeIfPresent("created_by"), createdAt: try row.decode("created_at"))
+        }
+    }
+
+    // MARK: Suggestions
+
+    /// Serialises `POST /purchasing/suggestions/apply` across instances until the transaction
+    /// ends, so two applies never both draft what the other is drafting.
+    func lockSuggestions(in tx: Transaction) throws {
+        try tx.execute("SELECT pg_advisory_xact_lock(hashtext('concord.purchasing.suggestions.apply'))")
+    }
+
+    /// Active stock items with a reorder point whose available + incoming + drafted, summed
+    /// over every warehouse, is at or below it; items never stocked anywhere count as zero.
+    func reorderRows(in tx: Transaction) throws -> [ReorderRow] {
+        try tx.query("""
+            SELECT i.id, i.sku, i.name, i.reorder_point, i.reorder_quantity, i.average_cost, i.preferred_supplier_id,
+                   coalesce(s.status = 'active', false) AS supplier_active,
+                   coalesce(b.available, 0) AS available, coalesce(inc.quantity, 0) AS incoming, coalesce(d.quantity, 0) AS drafted
+            FROM items i
+            LEFT JOIN suppliers s ON s.id = i.preferred_supplier_id
+            LEFT JOIN (SELECT item_id, sum(on_hand - reserved) AS available FROM stock_balances GROUP BY item_id) b ON b.item_id = i.id
+            LEFT JOIN (SELECT item_id, sum(quantity) AS quantity FROM stock_incoming GROUP BY item_id) inc ON inc.item_id = i.id
+            LEFT JOIN (SELECT l.item_id, sum(l.quantity) AS quantity
+                       FROM purchase_order_lines l JOIN purchase_orders o ON o.id = l.purchase_order_id
+                       WHERE o.status = 'draft' GROUP BY l.item_id) d ON d.item_id = i.id
+            WHERE i.type = 'stock' AND i.active AND i.reorder_point IS NOT NULL
+              AND coalesce(b.available, 0) + coalesce(inc.quantity, 0) + coalesce(d.quantity, 0) <= i.reorder_point
+            ORDER BY i.sku, i.id
+            """).rows.map { row in
+                ReorderRow(itemID: try row.decode("id"), sku: try row.decode("sku"), name: try row.decode("name"),
+                           reorderPoint: try row.decode("reorder_point"), reorderQuantity: try row.decodeIfPresent("reorder_quantity"),
+                           averageCost: try row.decode("average_cost"), supplierID: try row.decodeIfPresent("preferred_supplier_id"),
+                           supplierActive: try row.decode("supplier_active"), available: try row.decode("available"),
+                           incoming: try row.decode("incoming"), drafted: try row.decode("drafted"))
+            }
+    }
+
+    // MARK: Rows
+
+    static func matching(_ key: DocumentKey) -> SQL {
+        switch key {
+        case .id(let id): "id = \(id)"
+        case .number(let number): "number = \(number)"
+        }
+    }
+
+    static func supplier(_ row: Row) throws -> Supplier {
+        Supplier(id: try row.decode("id"), number: try row.decode("number"), name: try row.decode("name"),
+                 email: try row.decodeIfPresent("email"), phone: try row.decodeIfPresent("phone"),
+                 address: try row.decodeIfPresent("address"), paymentTermsDays: try row.decode("payment_terms_days"),
+                 currency: try row.decode("currency"), status: try enumValue(row, "status"),
+                 externalRef: try row.decodeIfPresent("external_ref"), createdAt: try row.decode("created_at"),
+                 updatedAt: try row.decode("updated_at"), version: try row.decode("version"))
+    }
+
+    static func enumValue<T: RawRepresentable>(_ row: Row, _ column: String) throws -> T where T.RawValue == String {
+        guard let value = T(rawValue: try row.decode(column)) else { throw PostgresError.decoding(column: column, message: "unknown value") }
+        return value
+    }
+}
