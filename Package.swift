@@ -62,8 +62,12 @@ let package = Package(
             dependencies: ["Routing", "Postgres", "Platform", "Customers", "Sales"]
         ),
         .target(
+            name: "Webhooks",
+            dependencies: ["HTTP", "Routing", "Postgres", "Platform", .product(name: "Logging", package: "swift-log")]
+        ),
+        .target(
             name: "App",
-            dependencies: ["HTTP", "Routing", "Postgres", "Platform", "Customers", "CRM", "Catalog", "Inventory", "Sales", "Purchasing", "Receivables", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["HTTP", "Routing", "Postgres", "Platform", "Customers", "CRM", "Catalog", "Inventory", "Sales", "Purchasing", "Receivables", "Webhooks", .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(
             name: "concord",
@@ -83,6 +87,7 @@ let package = Package(
         .testTarget(name: "CustomerTests", dependencies: ["App", "Customers", "Platform", "Postgres", "Routing", "TestSupport"]),
         .testTarget(name: "SalesTests", dependencies: ["App", "Sales", "Platform", "Postgres", "Routing", "TestSupport"]),
         .testTarget(name: "PurchasingTests", dependencies: ["App", "Purchasing", "Platform", "Postgres", "Routing", "TestSupport"]),
+        .testTarget(name: "WebhookTests", dependencies: ["App", "Webhooks", "HTTP", "Platform", "Postgres", "Routing", "TestSupport"]),
         .testTarget(name: "ReceivablesTests", dependencies: ["App", "Receivables", "Platform", "Postgres", "Routing", "TestSupport"]),
         .testTarget(name: "CRMTests", dependencies: ["App", "CRM", "Customers", "Platform", "Postgres", "Routing", "TestSupport"]),
         .testTarget(name: "InventoryTests", dependencies: ["App", "Catalog", "Inventory", "Platform", "Postgres", "Routing", "TestSupport"]),

@@ -11,6 +11,7 @@ import Purchasing
 import Receivables
 import Routing
 import Sales
+import Webhooks
 
 /// The composition root: configuration → database (embedded or `DATABASE_URL`) → migrations →
 /// pool → every module's routes and permissions → HTTP server.
@@ -38,6 +39,7 @@ public final class ConcordServer: @unchecked Sendable {
     private var server: HTTPServer?
     private var migrator: Migrator?
     private var maintenance: Maintenance?
+    private var dispatcher: WebhookDispatcher?
 
     /// - migrate: apply pending migrations before serving (`serve --no-migrate` turns it off).
     public init(configuration: Configuration, logger: Logger, migrate: Bool = true) {
@@ -90,6 +92,9 @@ public final class ConcordServer: @unchecked Sendable {
         metrics.registerGauge("concord_db_pool_waiting", help: "Requests waiting for a database connection.") { Double(pool.waitingCount) }
         self.server = server
         modules.events.startPublisher()
+        let dispatcher = WebhookDispatcher(service: modules.webhooks, logger: logger)
+        dispatcher.start()
+        self.dispatcher = dispatcher
         let maintenance = Maintenance(pool: pool, logger: logger)
         maintenance.start()
         self.maintenance = maintenance
@@ -113,6 +118,7 @@ public final class ConcordServer: @unchecked Sendable {
     /// Blocks until the server has stopped, then releases the database.
     public func waitUntilStopped() {
         server?.waitUntilStopped()
+        dispatcher?.stop()
         events?.stopPublisher()
         maintenance?.stop()
         pool?.close()

@@ -27,6 +27,9 @@ public struct Configuration: Sendable {
     public var rateLimitBurst = 200
     public var webhookAllowPrivate = false
     public var webhookRetryBaseMilliseconds = 30_000
+    /// Attempts before a delivery is given up (about three days at the default base). Not an
+    /// environment setting: the schedule is what the retry base says; tests shorten it.
+    public var webhookMaxAttempts = 19
 
     public enum LogFormat: String, Sendable { case text, json }
 

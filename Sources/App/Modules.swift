@@ -10,6 +10,7 @@ import Purchasing
 import Receivables
 import Routing
 import Sales
+import Webhooks
 
 /// Every module's service, wired to the others: the one place that knows them all
 /// (DESIGN.md: a lower module reaches a higher one only through a function given here).
@@ -22,6 +23,7 @@ public struct Modules: Sendable {
     public let inventory: InventoryService
     public let sales: SalesService
     public let purchasing: PurchasingService
+    public let webhooks: WebhookService
     public let receivables: ReceivablesService
 
     public init(pool: ConnectionPool, configuration: Configuration, logger: Logger) {
@@ -33,6 +35,9 @@ public struct Modules: Sendable {
         catalog = CatalogService(pool: pool, events: events, defaultCurrency: currency)
         inventory = InventoryService(pool: pool, events: events, catalog: catalog, currency: currency)
         sales = SalesService(pool: pool, events: events, customers: customers, catalog: catalog, inventory: inventory)
+        webhooks = WebhookService(pool: pool, events: events, settings: WebhookSettings(
+            allowPrivate: configuration.webhookAllowPrivate, retryBase: Double(configuration.webhookRetryBaseMilliseconds) / 1000,
+            maxAttempts: configuration.webhookMaxAttempts))
         purchasing = PurchasingService(pool: pool, events: events, catalog: catalog, inventory: inventory, currency: currency)
         receivables = ReceivablesService(pool: pool, events: events, customers: customers, sales: sales)
 
@@ -63,6 +68,7 @@ public struct Modules: Sendable {
         CatalogRoutes(service: catalog).register(in: &builder, permissions: permissions)
         InventoryRoutes(service: inventory).register(in: &builder, permissions: permissions)
         PurchasingRoutes(service: purchasing).register(in: &builder, permissions: permissions)
+        WebhookRoutes(service: webhooks).register(in: &builder, permissions: permissions)
         SalesRoutes(service: sales).register(in: &builder, permissions: permissions)
         ReceivablesRoutes(service: receivables).register(in: &builder, permissions: permissions)
     }

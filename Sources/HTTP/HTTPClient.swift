@@ -86,6 +86,26 @@ public enum HTTPClient {
         return try readResponse(channel, deadline: deadline, maxBody: maxBody)
     }
 
+    /// Why `host` may not be a webhook target, or nil: it must resolve, and to public
+    /// addresses only.
+    public static func privateAddressProblem(host: String, port: Int) -> String? {
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var list: UnsafeMutablePointer<addrinfo>?
+        let status = getaddrinfo(host, String(port), &hints, &list)
+        guard status == 0, let first = list else { return "names a host that does not resolve" }
+        defer { freeaddrinfo(list) }
+        var cursor: UnsafeMutablePointer<addrinfo>? = first
+        while let info = cursor {
+            cursor = info.pointee.ai_next
+            if let address = info.pointee.ai_addr, isPrivate(address) {
+                return "resolves to \(describe(address)), a private, loopback or link-local address"
+            }
+        }
+        return nil
+    }
+
     // MARK: Connecting
 
     private static func connect(_ target: Target, timeout: Double, allowPrivate: Bool) throws -> Int32 {

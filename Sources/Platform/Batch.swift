@@ -31,18 +31,22 @@ public enum Batch {
         case .allOrNothing:
             let created: [T]
             do {
-                created = try pool.transaction { _ in
+                created = try pool.transaction { tx in
                     var results: [T] = []
                     var failures: [JSONValue] = []
                     for (index, item) in body.items.enumerated() {
+                        // A savepoint per item: an item the database refuses (a unique value
+                        // taken) is undone alone, and the others are still checked.
+                        try tx.execute("SAVEPOINT batch_item")
                         do {
                             results.append(try create(index, item))
+                            try tx.execute("RELEASE SAVEPOINT batch_item")
                         } catch let error as AppError {
+                            try tx.execute("ROLLBACK TO SAVEPOINT batch_item")
                             failures.append(failure(index, error))
                         } catch let error as ProblemConvertible {
-                            // A database error ends the transaction: report it and stop.
+                            try tx.execute("ROLLBACK TO SAVEPOINT batch_item")
                             failures.append(failure(index, error.problem))
-                            throw Failed(items: failures)
                         }
                     }
                     if !failures.isEmpty { throw Failed(items: failures) }

@@ -76,6 +76,10 @@ public struct RateLimitMiddleware: Middleware {
         } catch var error as AppError {
             error.headers += fields
             throw error
+        } catch let error as ProblemConvertible {
+            var problem = error.problem
+            problem.headers += fields
+            throw problem
         }
     }
 }

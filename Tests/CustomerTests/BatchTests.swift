@@ -78,9 +78,11 @@ import TestSupport
         let leads = try admin.post("/leads/batch", #"{"items":[{"name":"L1","source":"web"},{"name":"L2"}]}"#)
         #expect(leads.status == 201, "\(leads)")
         #expect(leads["data"]?[0]?["number"]?.stringValue?.hasPrefix("LEAD-") == true)
-        let items = try admin.post("/items/batch", #"{"items":[{"sku":"B-1","name":"One","type":"stock","unit_price":100},{"sku":"b-1","name":"Dup","type":"stock","unit_price":1}]}"#)
+        let items = try admin.post("/items/batch", #"{"items":[{"sku":"B-1","name":"One","type":"stock","unit_price":100},{"sku":"b-1","name":"Dup","type":"stock","unit_price":1},{"sku":"B-2","name":"Fine","type":"stock","unit_price":1},{"sku":"B-1","name":"Dup again","type":"stock","unit_price":1}]}"#)
         #expect(items.status == 422)
-        #expect(items["items"]?[0]?["index"] == .number("1"))
+        // Each database refusal is undone alone; the items after it are still checked.
+        #expect(items["items"]?.arrayValue?.compactMap { $0["index"]?.numberText } == ["1", "3"])
+        #expect(items["items"]?.arrayValue?.allSatisfy { $0["code"] == "duplicate_item" } == true)
         #expect(try count("items") == "0")
     }
 }

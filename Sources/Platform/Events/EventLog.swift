@@ -65,6 +65,12 @@ public final class EventLog: @unchecked Sendable {
         return try pool.transaction { tx in try store.feed(after: sequence, types: types, limit: limit, in: tx) }
     }
 
+    /// The highest sequence numbered so far (0 when none): where a new subscriber starts.
+    public func latestSequence() throws -> Int64 {
+        _ = try? publish()
+        return try pool.read { tx in try tx.first("SELECT coalesce(max(sequence), 0) AS latest FROM events")!.decode("latest") }
+    }
+
     /// One record's events, oldest first.
     public func history(resourceType: String, resourceID: UUID) throws -> [Event] {
         try pool.transaction { tx in try store.history(resourceType: resourceType, resourceID: resourceID, in: tx) }

@@ -4,7 +4,7 @@ public struct CORSMiddleware: Middleware {
     let origins: Set<String>
     let allowAny: Bool
 
-    static let exposed = "ETag, Location, Retry-After, X-Request-Id, Idempotent-Replayed"
+    static let exposed = "ETag, Location, Retry-After, X-Request-Id, Idempotent-Replayed, RateLimit-Policy, RateLimit"
     static let allowedHeaders = "Authorization, Content-Type, Idempotency-Key, If-Match, If-None-Match, X-Request-Id"
 
     /// `origins` as configured; `*` allows every origin.

@@ -1,0 +1,107 @@
+import Foundation
+import Routing
+
+/// A subscription: where to push which events (API issue "Integration surface").
+public struct WebhookEndpoint: Codable, Sendable {
+    public let id: UUID
+    public var url: String
+    public var description: String?
+    /// Empty: every event type.
+    public var eventTypes: [String]
+    public var status: Status
+    public var disabledReason: String?
+    public let createdAt: Date
+    public var updatedAt: Date
+    public var version: Int
+
+    public enum Status: String, Codable, Sendable, CaseIterable {
+        /// Delivering.
+        case enabled
+        /// Stopped by an admin, or by the receiver answering 410 Gone.
+        case disabled
+        /// A delivery kept failing for about three days; deliveries wait until it is enabled again.
+        case failing
+    }
+
+    static let writableFields: Set<String> = ["url", "description", "event_types", "status"]
+    static let readOnlyFields: Set<String> = ["id", "secret", "disabled_reason", "created_at", "updated_at", "version"]
+}
+
+/// `POST /webhooks`, and what a merge patch produces.
+struct WebhookInput: Codable {
+    var url: String
+    var description: String?
+    var eventTypes: [String]?
+    var status: WebhookEndpoint.Status?
+
+    func validate() throws {
+        var errors: [FieldError] = []
+        if let description, description.count > 500 {
+            errors.append(FieldError(field: "description", message: "must be at most 500 characters"))
+        }
+        for (index, type) in (eventTypes ?? []).enumerated()
+        where type.isEmpty || type.count > 100 || !type.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "_") }) {
+            errors.append(FieldError(field: "event_types[\(index)]", message: "must be an event type such as customer.created"))
+        }
+        if (eventTypes ?? []).count > 100 { errors.append(FieldError(field: "event_types", message: "must list at most 100 types")) }
+        if !errors.isEmpty { throw AppError.validation(errors) }
+    }
+}
+
+/// The one answer that shows a secret: after creation and after a rotation.
+struct WebhookWithSecret: Encodable {
+    let webhook: WebhookEndpoint
+    let secret: String
+    let previousSecretExpiresAt: Date?
+}
+
+/// One message to one subscription, with what happened on its attempts.
+public struct WebhookDelivery: Codable, Sendable {
+    public let id: UUID
+    public let webhookId: UUID
+    /// `webhook-id`: the event's id, the same on every attempt and on replays.
+    public let messageId: UUID
+    public let eventType: String
+    public let status: Status
+    public let attempts: Int
+    public let nextAttemptAt: Date?
+    public let lastAttemptAt: Date?
+    public let lastResponseStatus: Int?
+    public let lastResponseMs: Int?
+    public let lastError: String?
+    public let deliveredAt: Date?
+    public let replayOf: UUID?
+    public let createdAt: Date
+
+    public enum Status: String, Codable, Sendable, CaseIterable { case pending, succeeded, failed }
+}
+
+/// Delivery settings (configuration).
+public struct WebhookSettings: Sendable {
+    /// `CONCORD_WEBHOOK_ALLOW_PRIVATE`: lets subscriptions reach private, loopback and link-local addresses.
+    public var allowPrivate: Bool
+    /// `CONCORD_WEBHOOK_RETRY_BASE_MS`: the first retry's delay; each later one doubles, up to 960 ×.
+    public var retryBase: Double
+    /// Attempts before a delivery is given up and its subscription marked failing: with the
+    /// default 30 s base the schedule spans about three days.
+    public var maxAttempts: Int
+    /// Delivery threads per instance.
+    public var threads: Int
+    /// How often an idle instance looks for work, in seconds.
+    public var pollInterval: Double
+
+    public init(allowPrivate: Bool = false, retryBase: Double = 30, maxAttempts: Int = 19, threads: Int = 4, pollInterval: Double = 0.1) {
+        self.allowPrivate = allowPrivate
+        self.retryBase = retryBase
+        self.maxAttempts = maxAttempts
+        self.threads = threads
+        self.pollInterval = pollInterval
+    }
+
+    /// The wait after failed attempt `attempt` (1-based): base × 2^(attempt−1), at most 960 ×
+    /// base, with ±20 % jitter so a receiver that comes back is not hit by every sender at once.
+    func delay(afterAttempt attempt: Int) -> Double {
+        let units = min(pow(2, Double(max(0, attempt - 1))), 960)
+        return retryBase * units * Double.random(in: 0.8...1.2)
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import Platform
+import Routing
+
+/// `/webhooks`, their deliveries, replay, test and secret rotation.
+public struct WebhookRoutes: Sendable {
+    let service: WebhookService
+
+    public init(service: WebhookService) { self.service = service }
+
+    public func register(in router: inout RouterBuilder, permissions: PermissionTable) {
+        // Subscriptions send every event's data to another system: admins only.
+        permissions.declare("webhooks.manage", roles: [])
+        let service = self.service
+
+        router.post("/webhooks", access: .permission("webhooks.manage")) { request in
+            let created = try service.create(try request.decode(WebhookInput.self, readOnly: WebhookEndpoint.readOnlyFields),
+                                             actor: try request.principal())
+            return try .created(created, location: "/webhooks/\(created.webhook.id.uuidString.lowercased())",
+                                headers: ["ETag": Versioning.etag(created.webhook.version)])
+        }
+        router.get("/webhooks", access: .permission("webhooks.manage"), query: PageRequest.parameters) { request in
+            try .json(service.list(page: try PageRequest(request)))
+        }
+        router.get("/webhooks/{id}", access: .permission("webhooks.manage")) { request in
+            let endpoint = try service.endpoint(try Self.id(request))
+            return try Versioning.respond(request, endpoint, version: endpoint.version)
+        }
+        router.patch("/webhooks/{id}", access: .permission("webhooks.manage")) { request in
+            let endpoint = try service.update(try Self.id(request), patch: try request.mergePatchBody(readOnly: WebhookEndpoint.readOnlyFields),
+                                              ifMatch: Versioning.ifMatch(request), actor: try request.principal())
+            return try Versioning.respond(request, endpoint, version: endpoint.version)
+        }
+        router.delete("/webhooks/{id}", access: .permission("webhooks.manage")) { request in
+            try service.delete(try Self.id(request), ifMatch: Versioning.ifMatch(request), actor: try request.principal())
+            return .noContent
+        }
+        router.post("/webhooks/{id}/rotate-secret", access: .permission("webhooks.manage")) { request in
+            try .json(service.rotateSecret(try Self.id(request), actor: try request.principal()))
+        }
+        router.post("/webhooks/{id}/test", access: .permission("webhooks.manage")) { request in
+            try .json(service.sendTest(try Self.id(request), actor: try request.principal()), status: 202)
+        }
+        router.get("/webhooks/{id}/deliveries", access: .permission("webhooks.manage"),
+                   query: PageRequest.parameters.union(["status"])) { request in
+            try .json(service.deliveries(try Self.id(request), status: try request.query.oneOf("status", WebhookDelivery.Status.self),
+                                         page: try PageRequest(request, filters: ["status"])))
+        }
+        router.get("/webhooks/{id}/deliveries/{delivery_id}", access: .permission("webhooks.manage")) { request in
+            try .json(service.delivery(try Self.id(request), deliveryID: try request.uuidParameter("delivery_id", resource: "delivery")))
+        }
+        router.post("/webhooks/{id}/deliveries/{delivery_id}/replay", access: .permission("webhooks.manage")) { request in
+            try .json(service.replay(try Self.id(request), deliveryID: try request.uuidParameter("delivery_id", resource: "delivery"),
+                                     actor: try request.principal()), status: 202)
+        }
+    }
+
+    static func id(_ request: Request) throws -> UUID { try request.uuidParameter("id", resource: "webhook") }
+}

@@ -1,0 +1,164 @@
+import Foundation
+import Platform
+import Routing
+import Testing
+import TestSupport
+
+/// Signed push webhooks against a receiver on loopback.
+@Suite struct WebhookTests {
+    static func app(maxAttempts: Int = 19, databaseURL: String? = nil, key: String? = nil) throws -> TestApp {
+        try TestApp(databaseURL: databaseURL, configure: {
+            $0.webhookAllowPrivate = true
+            $0.webhookRetryBaseMilliseconds = 40
+            $0.webhookMaxAttempts = maxAttempts
+            if let key { $0.adminAPIKey = key }
+        })
+    }
+
+    /// Creates a subscription and returns its id and secret.
+    static func subscribe(_ admin: APIClient, _ url: String, types: String = "") throws -> (id: String, secret: String) {
+        let reply = try admin.post("/webhooks", #"{"url":"\#(url)","description":"test"\#(types)}"#)
+        guard reply.status == 201, let id = reply["webhook"]?["id"]?.stringValue, let secret = reply["secret"]?.stringValue else {
+            throw TestFailure("subscribe: \(reply)")
+        }
+        return (id, secret)
+    }
+
+    /// Standard Webhooks: one of the space-separated `v1,<base64>` signatures matches.
+    static func verifies(_ request: WebhookReceiver.Received, secret: String) -> Bool {
+        guard let id = request.header("webhook-id"), let timestamp = request.header("webhook-timestamp"),
+              let signatures = request.header("webhook-signature"),
+              let key = Data(base64Encoded: String(secret.dropFirst("whsec_".count))) else { return false }
+        let expected = "v1," + Data(Crypto.hmacSHA256(key: Array(key), message: Array("\(id).\(timestamp).".utf8) + request.body)).base64EncodedString()
+        return signatures.split(separator: " ").contains { $0 == expected }
+    }
+
+    @Test func subscriptions_showTheSecretOnce_andGuardAgainstPrivateTargets() throws {
+        let strict = try TestApp()  // CONCORD_WEBHOOK_ALLOW_PRIVATE unset
+        let admin = strict.client()
+        for url in ["http://127.0.0.1:9/hook", "http://10.1.2.3/hook", "http://169.254.169.254/latest", "http://[::1]:8080/x", "http://localhost/x"] {
+            let refused = try admin.post("/webhooks", #"{"url":"\#(url)"}"#)
+            #expect(refused.status == 422, "\(url): \(refused)")
+            #expect(refused.text.contains(#""field":"url""#))
+        }
+        #expect(try admin.post("/webhooks", #"{"url":"ftp://example.com/x"}"#).status == 422)
+        #expect(try admin.post("/webhooks", #"{"url":"http://user:pw@example.com/x"}"#).status == 422)
+        let app = try Self.app()
+        let created = try app.client().post("/webhooks", #"{"url":"http://127.0.0.1:9/hook","event_types":["customer.created"]}"#)
+        #expect(created.status == 201, "\(created)")
+        #expect(created["secret"]?.stringValue?.hasPrefix("whsec_") == true)
+        let id = try #require(created["webhook"]?["id"]?.stringValue)
+        let shown = try app.client().get("/webhooks/\(id)")
+        #expect(shown["secret"] == nil)
+        #expect(shown["event_types"] == .array(["customer.created"]))
+        #expect(try app.client(key: try app.key(forRole: "sales")).get("/webhooks").status == 403)
+    }
+
+    @Test func everyEvent_arrivesOnce_inOrder_signed_afterRetries() throws {
+        let app = try Self.app()
+        let admin = app.client()
+        // The first three attempts fail; the receiver then accepts everything.
+        let receiver = try WebhookReceiver(answer: { $0 < 3 ? 500 : 200 })
+        defer { receiver.stop() }
+        let (id, secret) = try Self.subscribe(admin, receiver.url, types: #","event_types":["customer.created"]"#)
+        var created: [String] = []
+        for name in ["First", "Second", "Third"] {
+            created.append(try #require(try admin.post("/customers", #"{"name":"\#(name)"}"#)["id"]?.stringValue))
+        }
+        _ = try admin.post("/leads", #"{"name":"Not subscribed"}"#)
+        #expect(eventually(timeout: 20) { receiver.requests.count >= 6 }, "got \(receiver.requests.count)")
+        let requests = receiver.requests
+        #expect(requests.allSatisfy { Self.verifies($0, secret: secret) })
+        // Three failed attempts of the first message, then each message once, in order.
+        let ids = requests.compactMap { $0.header("webhook-id") }
+        #expect(Set(ids.prefix(4)).count == 1)
+        let delivered = requests.dropFirst(3).map { try? JSONParser.parse($0.body)["data"]?["id"]?.stringValue }
+        #expect(delivered == created.map { Optional($0) })
+        #expect(requests.allSatisfy { (try? JSONParser.parse($0.body)["type"]) == "customer.created" })
+        usleep(300_000)
+        #expect(receiver.requests.count == 6, "nothing more arrives")
+        let deliveries = try admin.get("/webhooks/\(id)/deliveries")["data"]?.arrayValue ?? []
+        #expect(deliveries.compactMap { $0["status"]?.stringValue } == ["succeeded", "succeeded", "succeeded"])
+        #expect(deliveries.first?["attempts"] == .number("4"))
+        #expect(deliveries.first?["last_response_status"] == .number("200"))
+    }
+
+    @Test func a410_disablesTheSubscription_andNothingMoreIsSent() throws {
+        let app = try Self.app()
+        let admin = app.client()
+        let receiver = try WebhookReceiver(answer: { _ in 410 })
+        defer { receiver.stop() }
+        let (id, _) = try Self.subscribe(admin, receiver.url)
+        _ = try admin.post("/customers", #"{"name":"Gone"}"#)
+        #expect(eventually(timeout: 10) { (try? admin.get("/webhooks/\(id)")["status"]) == "disabled" })
+        _ = try admin.post("/customers", #"{"name":"Ignored"}"#)
+        usleep(500_000)
+        #expect(receiver.requests.count == 1)
+        #expect(try admin.get("/webhooks/\(id)")["disabled_reason"]?.stringValue?.contains("410") == true)
+    }
+
+    @Test func failingForever_marksTheSubscriptionFailing() throws {
+        let app = try Self.app(maxAttempts: 3)
+        let admin = app.client()
+        let receiver = try WebhookReceiver(answer: { _ in 503 })
+        defer { receiver.stop() }
+        let (id, _) = try Self.subscribe(admin, receiver.url)
+        _ = try admin.post("/customers", #"{"name":"Never lands"}"#)
+        #expect(eventually(timeout: 10) { (try? admin.get("/webhooks/\(id)")["status"]) == "failing" })
+        #expect(receiver.requests.count == 3)
+        let delivery = try admin.get("/webhooks/\(id)/deliveries")["data"]?[0]
+        #expect(delivery?["status"] == "failed")
+        #expect(delivery?["last_response_status"] == .number("503"))
+    }
+
+    @Test func replay_test_andRotation() throws {
+        let app = try Self.app()
+        let admin = app.client()
+        let receiver = try WebhookReceiver()
+        defer { receiver.stop() }
+        let (id, secret) = try Self.subscribe(admin, receiver.url)
+        _ = try admin.post("/customers", #"{"name":"Replayed"}"#)
+        #expect(eventually(timeout: 10) { receiver.requests.count == 1 })
+        let delivery = try #require(try admin.get("/webhooks/\(id)/deliveries")["data"]?[0]?["id"]?.stringValue)
+        let replay = try admin.post("/webhooks/\(id)/deliveries/\(delivery)/replay")
+        #expect(replay.status == 202, "\(replay)")
+        #expect(replay["replay_of"] == .string(delivery))
+        #expect(eventually(timeout: 10) { receiver.requests.count == 2 })
+        #expect(receiver.requests[0].header("webhook-id") == receiver.requests[1].header("webhook-id"))
+        let test = try admin.post("/webhooks/\(id)/test")
+        #expect(test.status == 202)
+        #expect(eventually(timeout: 10) { receiver.requests.count == 3 })
+        #expect((try? JSONParser.parse(receiver.requests[2].body)["type"]) == "webhook.test")
+        let rotated = try admin.post("/webhooks/\(id)/rotate-secret")
+        let newSecret = try #require(rotated["secret"]?.stringValue)
+        #expect(newSecret != secret)
+        _ = try admin.post("/webhooks/\(id)/test")
+        #expect(eventually(timeout: 10) { receiver.requests.count == 4 })
+        let last = receiver.requests[3]
+        #expect(last.header("webhook-signature")?.split(separator: " ").count == 2)
+        #expect(Self.verifies(last, secret: newSecret))
+        #expect(Self.verifies(last, secret: secret))
+    }
+
+    @Test func twoInstances_deliverEachEventOnce() throws {
+        let first = try Self.app()
+        let second = try Self.app(databaseURL: first.databaseURL, key: first.adminKey)
+        defer { second.stop() }
+        let admin = first.client()
+        let receiver = try WebhookReceiver()
+        defer { receiver.stop() }
+        _ = try Self.subscribe(admin, receiver.url, types: #","event_types":["lead.created"]"#)
+        let ports = [first.port, second.port], key = first.adminKey
+        concurrently(10) { thread in
+            let client = APIClient(port: ports[thread % 2], key: key)
+            for n in 0..<3 { _ = try? client.post("/leads", #"{"name":"Lead \#(thread)-\#(n)"}"#) }
+        }
+        #expect(eventually(timeout: 20) { receiver.requests.count >= 30 })
+        usleep(500_000)
+        let ids = receiver.requests.compactMap { $0.header("webhook-id") }
+        #expect(ids.count == 30, "each event once: \(ids.count) requests")
+        #expect(Set(ids).count == 30)
+        let sequences = receiver.requests.compactMap { try? JSONParser.parse($0.body)["sequence"]?.int64Value }
+        #expect(sequences == sequences.sorted(), "in commit order")
+    }
+}
