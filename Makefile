@@ -13,7 +13,8 @@ build: deps
 run: build
 	.build/$(CONFIG)/concord serve
 
-test: deps
+test:
+	@scripts/install-deps.sh openssl
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --parallel
 

@@ -78,7 +78,7 @@ let package = Package(
             ]
         ),
         // Shared by the test targets: a raw socket client, an API client, throwaway databases.
-        .target(name: "TestSupport", dependencies: ["App", "HTTP", "Routing", "Postgres", "Platform"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["App", "HTTP", "CSSL", "Routing", "Postgres", "Platform"], path: "Tests/TestSupport"),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
         .testTarget(name: "RoutingTests", dependencies: ["Routing", "HTTP"]),
         .testTarget(name: "ServerTests", dependencies: ["App", "HTTP", "Routing", "TestSupport"]),
