@@ -95,7 +95,7 @@ public final class ConcordServer: @unchecked Sendable {
         let dispatcher = WebhookDispatcher(service: modules.webhooks, logger: logger)
         dispatcher.start()
         self.dispatcher = dispatcher
-        let maintenance = Maintenance(pool: pool, logger: logger)
+        let maintenance = Maintenance(pool: pool, logger: logger, webhooks: modules.webhooks)
         maintenance.start()
         self.maintenance = maintenance
         logger.info("listening", metadata: ["address": "http://\(Self.displayHost(configuration.host)):\(server.port)"])

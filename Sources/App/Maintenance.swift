@@ -2,18 +2,22 @@ import Foundation
 import Logging
 import Platform
 import Postgres
+import Webhooks
 
 /// Periodic housekeeping every instance runs (each statement is safe to run concurrently):
-/// idempotency records older than 24 hours are deleted.
+/// idempotency records older than 24 hours and finished webhook deliveries older than 30 days
+/// are deleted.
 final class Maintenance: @unchecked Sendable {
     let pool: ConnectionPool
     let logger: Logger
+    let webhooks: WebhookService
     private let wake = NSCondition()
     private var stopping = false
 
-    init(pool: ConnectionPool, logger: Logger) {
+    init(pool: ConnectionPool, logger: Logger, webhooks: WebhookService) {
         self.pool = pool
         self.logger = logger
+        self.webhooks = webhooks
     }
 
     func start(interval: Double = 60) {
@@ -27,6 +31,8 @@ final class Maintenance: @unchecked Sendable {
                 do {
                     let reaped = try IdempotencyRecords.reap(pool: pool)
                     if reaped > 0 { logger.debug("reaped idempotency records", metadata: ["count": "\(reaped)"]) }
+                    let deliveries = try webhooks.reapDeliveries()
+                    if deliveries > 0 { logger.debug("reaped webhook deliveries", metadata: ["count": "\(deliveries)"]) }
                 } catch {
                     logger.debug("maintenance skipped", metadata: ["error": "\(error)"])
                 }

@@ -140,6 +140,11 @@ public final class WebhookService: Sendable {
         return found.0
     }
 
+    /// Deletes finished deliveries older than 30 days; returns how many (housekeeping).
+    public func reapDeliveries() throws -> Int {
+        try pool.transaction { tx in try store.reap(in: tx) }
+    }
+
     /// The URL must be http(s) and, unless private targets are allowed, resolve only to public
     /// addresses (the guard runs again on every delivery).
     private func checkTarget(_ url: String) throws {

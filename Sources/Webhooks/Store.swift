@@ -148,6 +148,11 @@ struct WebhookStore: Sendable {
             """)
     }
 
+    /// Finished deliveries older than 30 days (the outbox keeps events at least that long).
+    func reap(in tx: Transaction) throws -> Int {
+        try tx.execute("DELETE FROM webhook_deliveries WHERE status <> 'pending' AND created_at < now() - interval '30 days'")
+    }
+
     // MARK: Reading deliveries
 
     static let deliveryColumns: SQL = """
