@@ -241,7 +241,8 @@ public final class CustomerService: @unchecked Sendable {
         return try pool.transaction { tx in
             guard let customer = try store.lock(key, in: tx) else { throw AppError.notFound("customer") }
             if customer.status == .archived {
-                throw AppError(.invalidTransition, "\(customer.number) is archived; contacts cannot be added")
+                throw AppError(.invalidTransition, "\(customer.number) is archived; contacts cannot be added",
+                               extra: JSONObject([("from_state", .string("archived")), ("to_state", .null)]))
             }
             if input.isPrimary == true { try demoteOtherPrimaries(customerID: customer.id, except: nil, actor: actor, in: tx) }
             let contact = try store.insertContact(customerID: customer.id, input, in: tx)

@@ -86,7 +86,13 @@ extension SalesService {
 
     /// Short-closes a partially shipped order: the rest is released and will not ship.
     func close(_ key: DocumentKey, ifMatch: (Int) throws -> Void, actor: Principal) throws -> SalesOrder {
-        try transition(key, from: [.partiallyShipped], to: .closed, event: "sales_order.closed", ifMatch: ifMatch, actor: actor) { _, _ in }
+        try transition(key, from: [.partiallyShipped], to: .closed, event: "sales_order.closed", ifMatch: ifMatch, actor: actor) { order, _ in
+            // What will never ship is no longer billable: if the shipped part is all invoiced,
+            // the order is fully invoiced.
+            if order.lines.contains(where: { !$0.invoicedQuantity.isZero }) {
+                order.invoiceStatus = order.lines.allSatisfy { $0.invoicedQuantity >= $0.shippedQuantity } ? .invoiced : .partiallyInvoiced
+            }
+        }
     }
 
     private func transition(_ key: DocumentKey, from allowed: Set<SalesOrder.Status>, to target: SalesOrder.Status, event: String,

@@ -126,6 +126,25 @@ import TestSupport
         try books.expectBooksBalance()
     }
 
+    @Test func closingAnOrder_whoseShippedPartIsInvoiced_makesItInvoiced() throws {
+        let warehouse = try #require(try admin.post("/warehouses", #"{"code":"CLOSE-WH","name":"W"}"#)["id"]?.stringValue)
+        let item = try #require(try admin.post("/items", #"{"sku":"CLOSE-1","name":"Partly","type":"stock","unit_price":100}"#)["id"]?.stringValue)
+        _ = try admin.post("/stock/adjustments", #"{"item_id":"\#(item)","warehouse_id":"\#(warehouse)","quantity_delta":10,"reason":"open"}"#)
+        let customer = try books.customer()
+        let order = try #require(try admin.post("/sales-orders", """
+            {"customer_id":"\(customer)","warehouse_id":"\(warehouse)","lines":[{"item_id":"\(item)","quantity":4}]}
+            """)["id"]?.stringValue)
+        _ = try admin.post("/sales-orders/\(order)/confirm")
+        _ = try admin.post("/sales-orders/\(order)/shipments", #"{"lines":[{"line_no":1,"quantity":1}]}"#)
+        _ = try admin.post("/sales-orders/\(order)/invoice")
+        #expect(try admin.get("/sales-orders/\(order)")["invoice_status"] == "partially_invoiced")
+        let closed = try admin.post("/sales-orders/\(order)/close")
+        #expect(closed["status"] == "closed")
+        #expect(closed["invoice_status"] == "invoiced")
+        #expect(try admin.post("/sales-orders/\(order)/invoice", #"{"basis":"ordered"}"#).code == "nothing_to_invoice")
+        try books.expectBooksBalance()
+    }
+
     @Test func creditCheck_countsOpenReceivables_lessUnappliedCredit() throws {
         let customer = try books.customer(#","credit_limit":1000"#)
         _ = try books.issuedInvoice(customer, amount: 800)
