@@ -16,7 +16,9 @@ CREATE TABLE webhook_endpoints (
     previous_secret_expires_at timestamptz,
     -- The last event sequence fanned out to this endpoint (events numbered later are new).
     cursor_sequence bigint NOT NULL,
-    -- Held by the instance delivering to this endpoint, so two never deliver at once.
+    -- Held by the instance delivering to this endpoint, so two never deliver at once: renewed
+    -- before every attempt, and given back only by its holder.
+    lease_owner uuid,
     lease_until timestamptz,
     created_by uuid REFERENCES users (id),
     created_at timestamptz NOT NULL DEFAULT now(),

@@ -173,6 +173,12 @@ public enum HTTPClient {
             if bytes[0] & 0xFE == 0xFC { return true }                       // fc00::/7 unique local
             if bytes[0] == 0xFE && bytes[1] & 0xC0 == 0x80 { return true }   // fe80::/10 link-local
             if bytes[0] == 0xFF { return true }                              // multicast
+            if bytes[0] == 0x20 && bytes[1] == 0x02 {                        // 2002::/16 6to4 carries an IPv4 address
+                return isPrivateIPv4(UInt32(bytes[2]) << 24 | UInt32(bytes[3]) << 16 | UInt32(bytes[4]) << 8 | UInt32(bytes[5]))
+            }
+            if bytes[0..<12] == [0x00, 0x64, 0xFF, 0x9B, 0, 0, 0, 0, 0, 0, 0, 0] {  // 64:ff9b::/96 NAT64
+                return isPrivateIPv4(UInt32(bytes[12]) << 24 | UInt32(bytes[13]) << 16 | UInt32(bytes[14]) << 8 | UInt32(bytes[15]))
+            }
             if bytes[0..<10].allSatisfy({ $0 == 0 }) && bytes[10] == 0xFF && bytes[11] == 0xFF {  // ::ffff:a.b.c.d
                 return isPrivateIPv4(UInt32(bytes[12]) << 24 | UInt32(bytes[13]) << 16 | UInt32(bytes[14]) << 8 | UInt32(bytes[15]))
             }
@@ -185,6 +191,7 @@ public enum HTTPClient {
         let a = ip >> 24, b = (ip >> 16) & 0xFF
         return a == 0 || a == 10 || a == 127 || (a == 169 && b == 254) || (a == 172 && (16...31).contains(b))
             || (a == 192 && b == 168) || (a == 100 && (64...127).contains(b)) || a >= 224
+            || (a == 198 && (b == 18 || b == 19)) || (a == 192 && b == 0 && (ip >> 8) & 0xFF == 0)
     }
 
     static func describe(_ address: UnsafePointer<sockaddr>) -> String {

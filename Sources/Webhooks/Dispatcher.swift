@@ -100,7 +100,7 @@ public final class WebhookDispatcher: @unchecked Sendable {
     func deliverSome() throws -> Bool {
         let leased = try pool.transaction { tx in try store.lease(limit: 4, seconds: 120, in: tx) }
         for endpoint in leased {
-            defer { _ = try? pool.transaction { tx in try store.release(endpointID: endpoint.id, in: tx) } }
+            defer { _ = try? pool.transaction { tx in try store.release(endpointID: endpoint.id, lease: endpoint.lease, in: tx) } }
             // In order: the next message goes only after this one succeeded or was given up.
             for _ in 0..<50 {
                 state.lock()
@@ -108,6 +108,11 @@ public final class WebhookDispatcher: @unchecked Sendable {
                 state.unlock()
                 guard !stop, let delivery = try pool.read({ tx in try store.oldestPending(endpointID: endpoint.id, in: tx) }),
                       delivery.due else { break }
+                // The lease outlives one attempt (5 s to connect, 10 s to answer) by far; renewed
+                // before each, so it never lapses while a message is in flight.
+                guard try pool.transaction({ tx in try store.renew(endpointID: endpoint.id, lease: endpoint.lease, seconds: 120, in: tx) }) else {
+                    break
+                }
                 guard try attempt(delivery, to: endpoint) else { break }
             }
         }
@@ -144,12 +149,16 @@ public final class WebhookDispatcher: @unchecked Sendable {
         try pool.transaction { tx in
             try store.recordAttempt(deliveryID: delivery.id, succeeded: succeeded, status: status, milliseconds: milliseconds, error: failure,
                                     retryIn: succeeded || gone || exhausted ? nil : settings.delay(afterAttempt: attempts), in: tx)
+            var changed: WebhookEndpoint?
             if gone {
                 // Standard Webhooks: 410 Gone means the receiver wants no more.
-                try store.setStatus(endpointID: endpoint.id, .disabled, reason: "the endpoint answered 410 Gone", in: tx)
+                changed = try store.setStatus(endpointID: endpoint.id, .disabled, reason: "the endpoint answered 410 Gone", in: tx)
             } else if exhausted {
-                try store.setStatus(endpointID: endpoint.id, .failing,
-                                    reason: "a delivery failed \(attempts) times; enable the webhook again to resume", in: tx)
+                changed = try store.setStatus(endpointID: endpoint.id, .failing,
+                                              reason: "a delivery failed \(attempts) times; enable the webhook again to resume", in: tx)
+            }
+            if let changed {
+                try service.events.append("webhook.updated", resourceType: "webhook", resourceID: changed.id, resource: changed, actor: nil, in: tx)
             }
         }
         if !succeeded {

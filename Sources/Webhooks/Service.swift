@@ -24,6 +24,9 @@ public final class WebhookService: Sendable {
         var input = input
         input.url = input.url.trimmingCharacters(in: .whitespaces)
         try input.validate()
+        if input.status == .failing {
+            throw AppError.validation([FieldError(field: "status", message: "is set to failing only by deliveries; use enabled or disabled")])
+        }
         try checkTarget(input.url)
         let secret = WebhookSignature.newSecret()
         let cursor = try events.latestSequence()
@@ -56,7 +59,7 @@ public final class WebhookService: Sendable {
             var input = try Request.decodeModel(WebhookInput.self, from: writable.mergePatched(with: patch))
             input.url = input.url.trimmingCharacters(in: .whitespaces)
             try input.validate()
-            if input.status == .failing && current.status != .failing {
+            if input.status == .failing && patch.objectValue?["status"] != nil {
                 throw AppError.validation([FieldError(field: "status", message: "is set to failing only by deliveries; use enabled or disabled")])
             }
             if input.url != current.url { try checkTarget(input.url) }
@@ -66,11 +69,13 @@ public final class WebhookService: Sendable {
             changed.eventTypes = input.eventTypes ?? []
             changed.status = input.status ?? current.status
             if changed.status != current.status { changed.disabledReason = changed.status == .disabled ? "disabled by an admin" : nil }
-            let updated = try store.update(changed, in: tx)
-            if try JSONValueEncoder().encode(updated).keeping(WebhookEndpoint.writableFields)
-                != JSONValueEncoder().encode(current).keeping(WebhookEndpoint.writableFields) {
-                try events.append("webhook.updated", resourceType: "webhook", resourceID: id, resource: updated, actor: actor, in: tx)
+            // A patch that changes nothing writes nothing: no new version, no event.
+            if try JSONValueEncoder().encode(changed).keeping(WebhookEndpoint.writableFields)
+                == JSONValueEncoder().encode(current).keeping(WebhookEndpoint.writableFields) {
+                return current
             }
+            let updated = try store.update(changed, in: tx)
+            try events.append("webhook.updated", resourceType: "webhook", resourceID: id, resource: updated, actor: actor, in: tx)
             return updated
         }
     }

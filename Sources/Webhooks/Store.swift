@@ -6,6 +6,8 @@ import Routing
 /// A subscription as the delivery loop needs it (with its secrets).
 struct ClaimedEndpoint {
     let id: UUID
+    /// The lease this instance holds on it.
+    let lease: UUID
     let url: String
     let secret: String
     let previousSecret: String?
@@ -28,7 +30,8 @@ struct WebhookStore: Sendable {
     func insert(_ input: WebhookInput, secret: String, cursor: Int64, by user: UUID?, in tx: Transaction) throws -> WebhookEndpoint {
         try Self.endpoint(tx.first("""
             INSERT INTO webhook_endpoints (url, description, event_types, status, secret, cursor_sequence, created_by)
-            VALUES (\(input.url), \(input.description), \(input.eventTypes ?? []), 'enabled', \(secret), \(cursor), \(user))
+            VALUES (\(input.url), \(input.description), \(input.eventTypes ?? []), \((input.status ?? .enabled).rawValue), \(secret),
+                    \(cursor), \(user))
             RETURNING \(Self.columns)
             """)!)
     }
@@ -95,8 +98,9 @@ struct WebhookStore: Sendable {
     /// `seconds`; an instance only delivers to subscriptions it leased, so one message is never
     /// sent twice at once and each subscription gets its messages in order.
     func lease(limit: Int, seconds: Int, in tx: Transaction) throws -> [ClaimedEndpoint] {
-        try tx.query("""
-            UPDATE webhook_endpoints SET lease_until = now() + make_interval(secs => \(seconds))
+        let lease = UUID()
+        return try tx.query("""
+            UPDATE webhook_endpoints SET lease_owner = \(lease), lease_until = now() + make_interval(secs => \(seconds))
             WHERE id IN (
                 SELECT e.id FROM webhook_endpoints e
                 WHERE e.status = 'enabled' AND (e.lease_until IS NULL OR e.lease_until < now())
@@ -106,13 +110,22 @@ struct WebhookStore: Sendable {
             RETURNING id, url, secret,
                       CASE WHEN previous_secret_expires_at > now() THEN previous_secret END AS previous_secret
             """).rows.map {
-            ClaimedEndpoint(id: try $0.decode("id"), url: try $0.decode("url"), secret: try $0.decode("secret"),
+            ClaimedEndpoint(id: try $0.decode("id"), lease: lease, url: try $0.decode("url"), secret: try $0.decode("secret"),
                             previousSecret: try $0.decodeIfPresent("previous_secret"))
         }
     }
 
-    func release(endpointID: UUID, in tx: Transaction) throws {
-        try tx.execute("UPDATE webhook_endpoints SET lease_until = NULL WHERE id = \(endpointID)")
+    /// Extends a lease this instance still holds; false when it was lost (it expired and
+    /// another instance took the subscription, or the subscription stopped delivering).
+    func renew(endpointID: UUID, lease: UUID, seconds: Int, in tx: Transaction) throws -> Bool {
+        try tx.execute("""
+            UPDATE webhook_endpoints SET lease_until = now() + make_interval(secs => \(seconds))
+            WHERE id = \(endpointID) AND lease_owner = \(lease) AND status = 'enabled'
+            """) == 1
+    }
+
+    func release(endpointID: UUID, lease: UUID, in tx: Transaction) throws {
+        try tx.execute("UPDATE webhook_endpoints SET lease_owner = NULL, lease_until = NULL WHERE id = \(endpointID) AND lease_owner = \(lease)")
     }
 
     /// The oldest pending delivery of a subscription (messages go out in order).
@@ -141,11 +154,12 @@ struct WebhookStore: Sendable {
             """)
     }
 
-    func setStatus(endpointID: UUID, _ status: WebhookEndpoint.Status, reason: String, in tx: Transaction) throws {
-        try tx.execute("""
+    func setStatus(endpointID: UUID, _ status: WebhookEndpoint.Status, reason: String, in tx: Transaction) throws -> WebhookEndpoint? {
+        try tx.first("""
             UPDATE webhook_endpoints SET status = \(status.rawValue), disabled_reason = \(reason), updated_at = now(), version = version + 1
             WHERE id = \(endpointID)
-            """)
+            RETURNING \(Self.columns)
+            """).map(Self.endpoint)
     }
 
     /// Finished deliveries older than 30 days (the outbox keeps events at least that long).

@@ -52,6 +52,12 @@ import TestSupport
         #expect(shown["secret"] == nil)
         #expect(shown["event_types"] == .array(["customer.created"]))
         #expect(try app.client(key: try app.key(forRole: "sales")).get("/webhooks").status == 403)
+        // A patch that changes nothing keeps the version; failing is the deliveries' word only.
+        #expect(try app.client().patch("/webhooks/\(id)", #"{"event_types":["customer.created"]}"#).header("ETag") == "\"1\"")
+        #expect(try app.client().patch("/webhooks/\(id)", #"{"status":"failing"}"#).status == 422)
+        #expect(try app.client().post("/webhooks", #"{"url":"http://127.0.0.1:9/x","status":"failing"}"#).status == 422)
+        let paused = try app.client().post("/webhooks", #"{"url":"http://127.0.0.1:9/y","status":"disabled"}"#)
+        #expect(paused["webhook"]?["status"] == "disabled")
     }
 
     @Test func everyEvent_arrivesOnce_inOrder_signed_afterRetries() throws {
@@ -95,6 +101,8 @@ import TestSupport
         usleep(500_000)
         #expect(receiver.requests.count == 1)
         #expect(try admin.get("/webhooks/\(id)")["disabled_reason"]?.stringValue?.contains("410") == true)
+        let history = try admin.get("/audit?resource=webhook&resource_id=\(id)")["data"]?.arrayValue?.compactMap { $0["type"]?.stringValue }
+        #expect(history == ["webhook.created", "webhook.updated"], "the 410 is on the record")
     }
 
     @Test func failingForever_marksTheSubscriptionFailing() throws {
