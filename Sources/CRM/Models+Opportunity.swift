@@ -125,7 +125,7 @@ struct OpportunityInput: Decodable {
             if let description = line.description, description.count > 1_000 {
                 errors.append(FieldError(field: "lines[\(index)].description", message: "must be at most 1000 characters"))
             }
-            if line.itemId == nil && Text.clean(line.description) == nil {
+            if line.itemId == nil && line.description.trimmedOrNil == nil {
                 errors.append(FieldError(field: "lines[\(index)]", message: "needs an item_id or a description"))
             }
         }

@@ -62,17 +62,17 @@ struct LeadInput: Decodable {
 
     mutating func normalize() {
         name = name.trimmingCharacters(in: .whitespacesAndNewlines)
-        company = Text.clean(company)
-        email = Text.clean(email)
-        phone = Text.clean(phone)
-        notes = Text.clean(notes)
+        company = company.trimmedOrNil
+        email = email.trimmedOrNil
+        phone = phone.trimmedOrNil
+        notes = notes.trimmedOrNil
     }
 
     func validate() throws {
         var errors: [FieldError] = []
         if name.isEmpty || name.count > 200 { errors.append(FieldError(field: "name", message: "must be 1 to 200 characters")) }
         if let company, company.count > 200 { errors.append(FieldError(field: "company", message: "must be at most 200 characters")) }
-        if let email, let message = Text.emailProblem(email) { errors.append(FieldError(field: "email", message: message)) }
+        if let email, let message = EmailAddress.problem(email) { errors.append(FieldError(field: "email", message: message)) }
         if let phone, phone.count > 50 { errors.append(FieldError(field: "phone", message: "must be at most 50 characters")) }
         if let notes, notes.count > 10_000 { errors.append(FieldError(field: "notes", message: "must be at most 10000 characters")) }
         if !errors.isEmpty { throw AppError.validation(errors) }
@@ -138,7 +138,7 @@ struct ActivityInput: Decodable {
 
     mutating func normalize() {
         subject = subject.trimmingCharacters(in: .whitespacesAndNewlines)
-        body = Text.clean(body)
+        body = body.trimmedOrNil
     }
 
     func validate() throws {
@@ -154,22 +154,5 @@ struct ActivityInput: Decodable {
             }
         }
         if !errors.isEmpty { throw AppError.validation(errors) }
-    }
-}
-
-/// Small text rules shared by the CRM models.
-enum Text {
-    /// Trims; empty means absent.
-    static func clean(_ value: String?) -> String? {
-        let trimmed = value?.trimmingCharacters(in: .whitespacesAndNewlines)
-        return trimmed?.isEmpty == true ? nil : trimmed
-    }
-
-    /// The customer master's loose email check (one `@`, a dot after it, no spaces).
-    static func emailProblem(_ email: String) -> String? {
-        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
-        guard email.count <= 320, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
-              !email.contains(where: { $0.isWhitespace }) else { return "must be an email address" }
-        return nil
     }
 }

@@ -62,7 +62,7 @@ extension CRMService {
             guard var activity = try store.activity(id: id, lock: true, in: tx) else { throw AppError.notFound("activity") }
             try ifMatch(activity.version)
             guard activity.completedAt == nil else {
-                throw AppError(.invalidTransition, "the activity is already completed", extra: Self.states(from: "completed", to: "completed"))
+                throw AppError.invalidTransition("the activity is already completed", from: "completed", to: "completed")
             }
             activity.completedAt = Date()
             let updated = try store.updateActivity(activity, in: tx)

@@ -64,8 +64,9 @@ extension CRMService {
             guard let current = try opportunityStore.opportunity(key, lock: true, in: tx) else { throw AppError.notFound("opportunity") }
             try ifMatch(current.version)
             guard current.stage.isOpen else {
-                throw AppError(.invalidTransition, "\(current.number) is \(current.stage.rawValue); reopen it before changing it",
-                               extra: Self.states(from: current.stage.rawValue, to: nil))
+                throw AppError.invalidTransition(
+                    "\(current.number) is \(current.stage.rawValue); reopen it before changing it",
+                    from: current.stage.rawValue, to: nil)
             }
             let writable = try current.writableDocument()
             var input = try Request.decodeModel(OpportunityInput.self, from: writable.mergePatched(with: patch))
@@ -73,8 +74,9 @@ extension CRMService {
             try input.validate()
             let stage = input.stage ?? current.stage
             guard stage.isOpen else {
-                throw AppError(.invalidTransition, "an opportunity is \(stage.rawValue) only through POST /opportunities/{id}/\(stage == .won ? "win" : "lose")",
-                               extra: Self.states(from: current.stage.rawValue, to: stage.rawValue))
+                throw AppError.invalidTransition(
+                    "an opportunity is \(stage.rawValue) only through POST /opportunities/{id}/\(stage == .won ? "win" : "lose")",
+                    from: current.stage.rawValue, to: stage.rawValue)
             }
             var changed = current
             if input.customerId != current.customerId {
@@ -156,12 +158,14 @@ extension CRMService {
             guard var opportunity = try opportunityStore.opportunity(key, lock: true, in: tx) else { throw AppError.notFound("opportunity") }
             try ifMatch(opportunity.version)
             guard !opportunity.stage.isOpen else {
-                throw AppError(.invalidTransition, "\(opportunity.number) is open (\(opportunity.stage.rawValue)); only won or lost opportunities reopen",
-                               extra: Self.states(from: opportunity.stage.rawValue, to: nil))
+                throw AppError.invalidTransition(
+                    "\(opportunity.number) is open (\(opportunity.stage.rawValue)); only won or lost opportunities reopen",
+                    from: opportunity.stage.rawValue, to: nil)
             }
             if opportunity.salesOrderId != nil {
-                throw AppError(.invalidTransition, "\(opportunity.number) opened a sales order; cancel work there instead of reopening",
-                               extra: Self.states(from: opportunity.stage.rawValue, to: nil))
+                throw AppError.invalidTransition(
+                    "\(opportunity.number) opened a sales order; cancel work there instead of reopening",
+                    from: opportunity.stage.rawValue, to: nil)
             }
             let stage = opportunity.stageHistory.last { $0.stage.isOpen }?.stage ?? .prospecting
             opportunity.stage = stage
@@ -177,8 +181,9 @@ extension CRMService {
         guard let opportunity = try opportunityStore.opportunity(key, lock: true, in: tx) else { throw AppError.notFound("opportunity") }
         try ifMatch(opportunity.version)
         guard opportunity.stage.isOpen else {
-            throw AppError(.invalidTransition, "\(opportunity.number) is already \(opportunity.stage.rawValue); reopen it first",
-                           extra: Self.states(from: opportunity.stage.rawValue, to: target.rawValue))
+            throw AppError.invalidTransition(
+                "\(opportunity.number) is already \(opportunity.stage.rawValue); reopen it first",
+                from: opportunity.stage.rawValue, to: target.rawValue)
         }
         return opportunity
     }

@@ -79,8 +79,9 @@ public final class CRMService: @unchecked Sendable {
             guard let current = try store.lead(key, lock: true, in: tx) else { throw AppError.notFound("lead") }
             try ifMatch(current.version)
             if current.status == .converted {
-                throw AppError(.invalidTransition, "\(current.number) is converted; a converted lead no longer changes",
-                               extra: Self.states(from: current.status.rawValue, to: nil))
+                throw AppError.invalidTransition(
+                    "\(current.number) is converted; a converted lead no longer changes",
+                    from: current.status.rawValue, to: nil)
             }
             let writable = try JSONValueEncoder().encode(current).keeping(Lead.writableFields)
             var input = try Request.decodeModel(LeadInput.self, from: writable.mergePatched(with: patch))
@@ -98,8 +99,9 @@ public final class CRMService: @unchecked Sendable {
             if status != current.status {
                 guard current.status.next.contains(status) else {
                     let hint = status == .converted ? " (use POST /leads/{id}/convert)" : ""
-                    throw AppError(.invalidTransition, "a lead cannot move from \(current.status.rawValue) to \(status.rawValue)\(hint)",
-                                   extra: Self.states(from: current.status.rawValue, to: status.rawValue))
+                    throw AppError.invalidTransition(
+                        "a lead cannot move from \(current.status.rawValue) to \(status.rawValue)\(hint)",
+                        from: current.status.rawValue, to: status.rawValue)
                 }
                 changed.status = status
             }
@@ -117,8 +119,9 @@ public final class CRMService: @unchecked Sendable {
             guard let current = try store.lead(key, lock: true, in: tx) else { throw AppError.notFound("lead") }
             try ifMatch(current.version)
             if current.status == .converted {
-                throw AppError(.invalidTransition, "\(current.number) is converted and stays as the record of where its customer came from",
-                               extra: Self.states(from: current.status.rawValue, to: nil))
+                throw AppError.invalidTransition(
+                    "\(current.number) is converted and stays as the record of where its customer came from",
+                    from: current.status.rawValue, to: nil)
             }
             for activity in try store.listActivities(ActivityFilter(leadId: current.id), after: nil, limit: 10_000, in: tx) {
                 try store.deleteActivity(id: activity.id, in: tx)
@@ -150,8 +153,9 @@ public final class CRMService: @unchecked Sendable {
         guard var lead = try store.lead(key, lock: true, in: tx) else { throw AppError.notFound("lead") }
         try ifMatch(lead.version)
         guard lead.status.convertible else {
-            throw AppError(.invalidTransition, "a lead cannot be converted from \(lead.status.rawValue)",
-                           extra: Self.states(from: lead.status.rawValue, to: Lead.Status.converted.rawValue))
+            throw AppError.invalidTransition(
+                "a lead cannot be converted from \(lead.status.rawValue)",
+                from: lead.status.rawValue, to: Lead.Status.converted.rawValue)
         }
         let fromLead = try customers.prepare(CustomerInput(
             name: lead.company ?? lead.name, kind: lead.company == nil ? .person : .company, email: lead.email, phone: lead.phone,
@@ -216,10 +220,6 @@ public final class CRMService: @unchecked Sendable {
         if try !users.userExists(id) { throw AppError.validation([FieldError(field: field, message: "names no user")]) }
     }
 
-    /// The `from` and `to` members of an `invalid_transition` problem (API.md: naming both states).
-    static func states(from: String, to: String?) -> JSONObject {
-        JSONObject([("from_state", .string(from)), ("to_state", to.map(JSONValue.string) ?? .null)])
-    }
 }
 
 extension ProblemCode {

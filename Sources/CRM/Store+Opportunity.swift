@@ -61,7 +61,7 @@ struct OpportunityStore: Sendable {
         for (index, line) in lines.enumerated() {
             try tx.execute("""
                 INSERT INTO opportunity_lines (opportunity_id, line_no, item_id, description, quantity, unit_price)
-                VALUES (\(opportunityID), \(index + 1), \(line.itemId), \(Text.clean(line.description)), \(line.quantity), \(line.unitPrice))
+                VALUES (\(opportunityID), \(index + 1), \(line.itemId), \(line.description.trimmedOrNil), \(line.quantity), \(line.unitPrice))
                 """)
         }
     }
@@ -74,7 +74,7 @@ struct OpportunityStore: Sendable {
 
     func opportunity(_ key: DocumentKey, lock: Bool = false, in tx: Transaction) throws -> Opportunity? {
         let locking: SQL = lock ? " FOR UPDATE" : ""
-        guard let row = try tx.first("SELECT \(Self.columns) FROM opportunities WHERE \(CRMStore.matching(key))\(locking)") else {
+        guard let row = try tx.first("SELECT \(Self.columns) FROM opportunities WHERE \(key.condition)\(locking)") else {
             return nil
         }
         return try complete([row], in: tx).first
@@ -87,7 +87,7 @@ struct OpportunityStore: Sendable {
         if let owner = filter.ownerId { shape.conditions.append("owner_id = \(owner)") }
         if let before = filter.expectedCloseBefore { shape.conditions.append("expected_close_date < \(before)") }
         if let after = filter.expectedCloseAfter { shape.conditions.append("expected_close_date > \(after)") }
-        if let q = filter.q { shape.conditions.append("search_text LIKE \(ListShape.contains(q))") }
+        if let q = filter.q { shape.conditions.append("search_text LIKE \(SQL.likeContaining(q.lowercased()))") }
         let rows = try tx.query("SELECT \(Self.columns) FROM opportunities \(shape.clause(after: after, limit: limit))").rows
         return try complete(rows, in: tx)
     }
@@ -112,14 +112,14 @@ struct OpportunityStore: Sendable {
             WHERE opportunity_id = ANY(\(ids)::uuid[]) ORDER BY opportunity_id, id
             """).rows {
             stages[try row.decode("opportunity_id"), default: []].append(StageEntry(
-                stage: try CRMStore.enumValue(row, "stage", Opportunity.Stage.self), enteredAt: try row.decode("entered_at"),
+                stage: try row.decodeEnum("stage", as: Opportunity.Stage.self), enteredAt: try row.decode("entered_at"),
                 enteredBy: try row.decodeIfPresent("entered_by")))
         }
         return try rows.map { row in
             let id: UUID = try row.decode("id")
             var opportunity = Opportunity(
                 id: id, number: try row.decode("number"), customerId: try row.decode("customer_id"), name: try row.decode("name"),
-                stage: try CRMStore.enumValue(row, "stage", Opportunity.Stage.self), probability: try row.decode("probability"),
+                stage: try row.decodeEnum("stage", as: Opportunity.Stage.self), probability: try row.decode("probability"),
                 amount: try row.decode("amount"), currency: try row.decode("currency"),
                 expectedCloseDate: try row.decodeIfPresent("expected_close_date"), ownerId: try row.decodeIfPresent("owner_id"),
                 lostReason: try row.decodeIfPresent("lost_reason"), lines: lines[id] ?? [],

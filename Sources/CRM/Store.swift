@@ -20,12 +20,6 @@ struct ListShape {
         let direction = SQL(unsafeRaw: descending ? "DESC" : "ASC")
         return "\(filter) ORDER BY \(created) \(direction), \(id) \(direction) LIMIT \(limit + 1)"
     }
-
-    /// A `LIKE` pattern matching `text` anywhere, with `%`, `_` and `\` taken literally.
-    static func contains(_ text: String) -> String {
-        "%" + text.lowercased().replacingOccurrences(of: "\\", with: "\\\\")
-            .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
-    }
 }
 
 /// SQL of leads and activities.
@@ -48,7 +42,7 @@ struct CRMStore: Sendable {
 
     func lead(_ key: DocumentKey, lock: Bool = false, in tx: Transaction) throws -> Lead? {
         let locking: SQL = lock ? " FOR UPDATE" : ""
-        return try tx.first("SELECT \(Self.leadColumns) FROM leads WHERE \(Self.matching(key))\(locking)").map(Self.lead)
+        return try tx.first("SELECT \(Self.leadColumns) FROM leads WHERE \(key.condition)\(locking)").map(Self.lead)
     }
 
     func updateLead(_ lead: Lead, in tx: Transaction) throws -> Lead {
@@ -72,7 +66,7 @@ struct CRMStore: Sendable {
         if let status { shape.conditions.append("status = \(status.rawValue)") }
         if let source { shape.conditions.append("source = \(source.rawValue)") }
         if let ownerID { shape.conditions.append("owner_id = \(ownerID)") }
-        if let q { shape.conditions.append("search_text LIKE \(ListShape.contains(q))") }
+        if let q { shape.conditions.append("search_text LIKE \(SQL.likeContaining(q.lowercased()))") }
         return try tx.query("SELECT \(Self.leadColumns) FROM leads \(shape.clause(after: after, limit: limit))").rows.map(Self.lead)
     }
 
@@ -161,22 +155,10 @@ struct CRMStore: Sendable {
 
     // MARK: Rows
 
-    static func matching(_ key: DocumentKey) -> SQL {
-        switch key {
-        case .id(let id): "id = \(id)"
-        case .number(let number): "number = \(number)"
-        }
-    }
-
-    static func enumValue<T: RawRepresentable>(_ row: Row, _ column: String, _ type: T.Type) throws -> T where T.RawValue == String {
-        guard let value = T(rawValue: try row.decode(column)) else { throw PostgresError.decoding(column: column, message: "unknown value") }
-        return value
-    }
-
     static func lead(_ row: Row) throws -> Lead {
         Lead(id: try row.decode("id"), number: try row.decode("number"), name: try row.decode("name"),
              company: try row.decodeIfPresent("company"), email: try row.decodeIfPresent("email"), phone: try row.decodeIfPresent("phone"),
-             source: try enumValue(row, "source", Lead.Source.self), status: try enumValue(row, "status", Lead.Status.self),
+             source: try row.decodeEnum("source", as: Lead.Source.self), status: try row.decodeEnum("status", as: Lead.Status.self),
              ownerId: try row.decodeIfPresent("owner_id"), notes: try row.decodeIfPresent("notes"),
              convertedCustomerId: try row.decodeIfPresent("converted_customer_id"),
              convertedOpportunityId: try row.decodeIfPresent("converted_opportunity_id"),
@@ -185,7 +167,7 @@ struct CRMStore: Sendable {
     }
 
     static func activity(_ row: Row) throws -> Activity {
-        Activity(id: try row.decode("id"), type: try enumValue(row, "type", Activity.Kind.self), subject: try row.decode("subject"),
+        Activity(id: try row.decode("id"), type: try row.decodeEnum("type", as: Activity.Kind.self), subject: try row.decode("subject"),
                  body: try row.decodeIfPresent("body"), dueAt: try row.decodeIfPresent("due_at"),
                  completedAt: try row.decodeIfPresent("completed_at"), ownerId: try row.decodeIfPresent("owner_id"),
                  leadId: try row.decodeIfPresent("lead_id"), opportunityId: try row.decodeIfPresent("opportunity_id"),

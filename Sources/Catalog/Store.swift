@@ -85,7 +85,7 @@ struct CatalogStore: Sendable {
         if let type = filter.type { conditions.append("type = \(type.rawValue)") }
         if let externalRef = filter.externalRef { conditions.append("external_ref = \(externalRef)") }
         if let q = filter.q {
-            let pattern = "%" + Self.escapeLike(q) + "%"
+            let pattern = SQL.likeContaining(q)
             conditions.append("(sku ILIKE \(pattern) OR name ILIKE \(pattern))")
         }
         let column: SQL
@@ -152,9 +152,7 @@ struct CatalogStore: Sendable {
     // MARK: Rows
 
     static func item(_ row: Row) throws -> Item {
-        guard let type = ItemType(rawValue: try row.decode("type")) else {
-            throw PostgresError.decoding(column: "type", message: "unknown item type")
-        }
+        let type = try row.decodeEnum("type", as: ItemType.self)
         let prices: JSONValue = try row.decode("tier_prices")
         var tierPrices: [String: Int64] = [:]
         for (tier, price) in prices.objectValue ?? JSONObject() { tierPrices[tier] = price.int64Value }
@@ -169,19 +167,12 @@ struct CatalogStore: Sendable {
     }
 
     static func tier(_ row: Row) throws -> (id: UUID, tier: PricingTier) {
-        guard let tier = CustomerTier(rawValue: try row.decode("tier")) else {
-            throw PostgresError.decoding(column: "tier", message: "unknown tier")
-        }
+        let tier = try row.decodeEnum("tier", as: CustomerTier.self)
         return (try row.decode("id"), PricingTier(tier: tier, discountPercent: try row.decode("discount_percent"),
                                                   updatedAt: try row.decode("updated_at"), version: try row.decode("version")))
     }
 
     static func tierPricesJSON(_ prices: [String: Int64]) -> JSONValue {
         .object(JSONObject(prices.sorted { $0.key < $1.key }.map { ($0.key, JSONValue.number(String($0.value))) }))
-    }
-
-    /// `q` matches literally: `%`, `_` and `\` lose their LIKE meaning.
-    static func escapeLike(_ text: String) -> String {
-        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
     }
 }

@@ -105,16 +105,12 @@ public struct CustomerInput: Decodable, Sendable {
 
     /// Trims text fields and drops empty ones, so `""` and absent mean the same.
     mutating func normalize() {
-        func clean(_ value: String?) -> String? {
-            let trimmed = value?.trimmingCharacters(in: .whitespacesAndNewlines)
-            return trimmed?.isEmpty == true ? nil : trimmed
-        }
         name = name.trimmingCharacters(in: .whitespacesAndNewlines)
-        email = clean(email)
-        phone = clean(phone)
-        taxId = clean(taxId)
-        website = clean(website)
-        externalRef = clean(externalRef)
+        email = email.trimmedOrNil
+        phone = phone.trimmedOrNil
+        taxId = taxId.trimmedOrNil
+        website = website.trimmedOrNil
+        externalRef = externalRef.trimmedOrNil
         if let tags {
             var seen = Set<String>()
             self.tags = tags.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && seen.insert($0).inserted }
@@ -125,7 +121,7 @@ public struct CustomerInput: Decodable, Sendable {
         var errors: [FieldError] = []
         if name.isEmpty { errors.append(FieldError(field: "name", message: "must not be empty")) }
         if name.count > 200 { errors.append(FieldError(field: "name", message: "must be at most 200 characters")) }
-        if let email, let message = ContactRules.emailProblem(email) { errors.append(FieldError(field: "email", message: message)) }
+        if let email, let message = EmailAddress.problem(email) { errors.append(FieldError(field: "email", message: message)) }
         if let phone, phone.count > 50 { errors.append(FieldError(field: "phone", message: "must be at most 50 characters")) }
         if let taxId, taxId.count > 50 { errors.append(FieldError(field: "tax_id", message: "must be at most 50 characters")) }
         if let website, website.count > 500 { errors.append(FieldError(field: "website", message: "must be at most 500 characters")) }
@@ -175,20 +171,16 @@ struct ContactInput: Decodable {
     var isPrimary: Bool?
 
     mutating func normalize() {
-        func clean(_ value: String?) -> String? {
-            let trimmed = value?.trimmingCharacters(in: .whitespacesAndNewlines)
-            return trimmed?.isEmpty == true ? nil : trimmed
-        }
         name = name.trimmingCharacters(in: .whitespacesAndNewlines)
-        email = clean(email)
-        phone = clean(phone)
-        role = clean(role)
+        email = email.trimmedOrNil
+        phone = phone.trimmedOrNil
+        role = role.trimmedOrNil
     }
 
     func validate() throws {
         var errors: [FieldError] = []
         if name.isEmpty || name.count > 200 { errors.append(FieldError(field: "name", message: "must be 1 to 200 characters")) }
-        if let email, let message = ContactRules.emailProblem(email) { errors.append(FieldError(field: "email", message: message)) }
+        if let email, let message = EmailAddress.problem(email) { errors.append(FieldError(field: "email", message: message)) }
         if let phone, phone.count > 50 { errors.append(FieldError(field: "phone", message: "must be at most 50 characters")) }
         if let role, role.count > 100 { errors.append(FieldError(field: "role", message: "must be at most 100 characters")) }
         if !errors.isEmpty { throw AppError.validation(errors) }
@@ -216,17 +208,6 @@ public struct DuplicateCandidate: Encodable, Sendable {
         self.name = name
         self.email = email
         self.matchedOn = matchedOn
-    }
-}
-
-enum ContactRules {
-    /// A deliberately loose check (one `@`, something on both sides, a dot after it, no
-    /// spaces): mail servers are the real judge, and rejecting valid addresses is worse.
-    static func emailProblem(_ email: String) -> String? {
-        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
-        guard email.count <= 320, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
-              !email.contains(where: { $0.isWhitespace }) else { return "must be an email address" }
-        return nil
     }
 }
 

@@ -42,14 +42,14 @@ struct CustomerStore: Sendable {
     }
 
     func customer(_ key: DocumentKey, in tx: Transaction) throws -> Customer? {
-        try tx.first("SELECT \(Self.columns) FROM customers WHERE \(Self.matching(key))").map(Self.customer)
+        try tx.first("SELECT \(Self.columns) FROM customers WHERE \(key.condition)").map(Self.customer)
     }
 
     /// The row, locked until the transaction ends (every change goes through this). NO KEY
     /// UPDATE: documents that merely refer to the customer (their foreign keys take KEY SHARE)
     /// can still be written meanwhile.
     func lock(_ key: DocumentKey, in tx: Transaction) throws -> Customer? {
-        try tx.first("SELECT \(Self.columns) FROM customers WHERE \(Self.matching(key)) FOR NO KEY UPDATE").map(Self.customer)
+        try tx.first("SELECT \(Self.columns) FROM customers WHERE \(key.condition) FOR NO KEY UPDATE").map(Self.customer)
     }
 
     /// Locks two customers in id order, so two merges of the same pair cannot deadlock.
@@ -114,10 +114,8 @@ struct CustomerStore: Sendable {
     func list(_ query: CustomerQuery, after: (key: String, id: UUID)?, limit: Int, in tx: Transaction) throws -> [Customer] {
         var conditions: [SQL] = []
         if let q = query.q {
-            // `%` and `_` in the search text are literal; the trigram index serves the ILIKE.
-            let pattern = "%" + q.lowercased().replacingOccurrences(of: "\\", with: "\\\\")
-                .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
-            conditions.append("search_text LIKE \(pattern)")
+            // The trigram index serves the LIKE on the lower-cased search text.
+            conditions.append("search_text LIKE \(SQL.likeContaining(q.lowercased()))")
         }
         if let status = query.status { conditions.append("status = \(status.rawValue)") }
         if let tier = query.tier { conditions.append("tier = \(tier.rawValue)") }
@@ -199,39 +197,26 @@ struct CustomerStore: Sendable {
 
     // MARK: Rows
 
-    static func matching(_ key: DocumentKey) -> SQL {
-        switch key {
-        case .id(let id): "id = \(id)"
-        case .number(let number): "number = \(number)"
-        }
-    }
-
     static func json(_ address: Address?) throws -> JSONValue? {
         try address.map { try JSONValueEncoder().encode($0) }
     }
 
     static func customer(_ row: Row) throws -> Customer {
-        func enumValue<T: RawRepresentable>(_ column: String, _ type: T.Type) throws -> T where T.RawValue == String {
-            guard let value = T(rawValue: try row.decode(column)) else {
-                throw PostgresError.decoding(column: column, message: "unknown value")
-            }
-            return value
-        }
         var lenient = JSONValueDecoder()
         lenient.reportsUnknownFields = false
         let billing: JSONValue? = try row.decodeIfPresent("billing_address")
         let shipping: JSONValue? = try row.decodeIfPresent("shipping_address")
         return Customer(
             id: try row.decode("id"), number: try row.decode("number"), name: try row.decode("name"),
-            kind: try enumValue("kind", Customer.Kind.self), email: try row.decodeIfPresent("email"),
+            kind: try row.decodeEnum("kind", as: Customer.Kind.self), email: try row.decodeIfPresent("email"),
             phone: try row.decodeIfPresent("phone"), taxId: try row.decodeIfPresent("tax_id"),
             website: try row.decodeIfPresent("website"),
             billingAddress: try billing.map { try lenient.decode(Address.self, from: $0) },
             shippingAddress: try shipping.map { try lenient.decode(Address.self, from: $0) },
-            tier: try enumValue("tier", CustomerTier.self), creditLimit: try row.decodeIfPresent("credit_limit"),
+            tier: try row.decodeEnum("tier", as: CustomerTier.self), creditLimit: try row.decodeIfPresent("credit_limit"),
             paymentTermsDays: try row.decode("payment_terms_days"), currency: try row.decode("currency"),
             tags: try row.decode("tags"), ownerId: try row.decodeIfPresent("owner_id"),
-            status: try enumValue("status", Customer.Status.self), externalRef: try row.decodeIfPresent("external_ref"),
+            status: try row.decodeEnum("status", as: Customer.Status.self), externalRef: try row.decodeIfPresent("external_ref"),
             mergedIntoId: try row.decodeIfPresent("merged_into_id"), createdAt: try row.decode("created_at"),
             updatedAt: try row.decode("updated_at"), version: try row.decode("version"))
     }

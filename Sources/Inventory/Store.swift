@@ -275,9 +275,7 @@ struct InventoryStore: Sendable {
     }
 
     static func movement(_ row: Row) throws -> StockMovement {
-        guard let kind = MovementKind(rawValue: try row.decode("kind")) else {
-            throw PostgresError.decoding(column: "kind", message: "unknown movement kind")
-        }
+        let kind = try row.decodeEnum("kind", as: MovementKind.self)
         var reference: MovementReference?
         if let type: String = try row.decodeIfPresent("reference_type"), let id: UUID = try row.decodeIfPresent("reference_id") {
             reference = MovementReference(type: type, id: id, number: try row.decodeIfPresent("reference_number"),

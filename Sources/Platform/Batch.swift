@@ -37,15 +37,11 @@ public enum Batch {
                     for (index, item) in body.items.enumerated() {
                         // A savepoint per item: an item the database refuses (a unique value
                         // taken) is undone alone, and the others are still checked.
-                        try tx.execute("SAVEPOINT batch_item")
                         do {
-                            results.append(try create(index, item))
-                            try tx.execute("RELEASE SAVEPOINT batch_item")
+                            results.append(try tx.withSavepoint { try create(index, item) })
                         } catch let error as AppError {
-                            try tx.execute("ROLLBACK TO SAVEPOINT batch_item")
                             failures.append(failure(index, error))
                         } catch let error as ProblemConvertible {
-                            try tx.execute("ROLLBACK TO SAVEPOINT batch_item")
                             failures.append(failure(index, error.problem))
                         }
                     }

@@ -25,6 +25,14 @@ public struct Row: Sendable {
         return value
     }
 
+    /// A text column holding one of an enum's raw values; anything else is a decoding error.
+    public func decodeEnum<T: RawRepresentable>(_ column: String, as type: T.Type = T.self) throws -> T where T.RawValue == String {
+        guard let value = T(rawValue: try decode(column, as: String.self)) else {
+            throw PostgresError.decoding(column: column, message: "is not a known \(T.self)")
+        }
+        return value
+    }
+
     /// The column's value, nil when NULL.
     public func decodeIfPresent<T: PostgresDecodable>(_ column: String, as type: T.Type = T.self) throws -> T? {
         guard let position = columns.positions[column] else {

@@ -42,6 +42,13 @@ public struct SQL: Sendable, ExpressibleByStringInterpolation, CustomStringConve
         return result
     }
 
+    /// A `LIKE` pattern matching `text` anywhere, with `%`, `_` and `\` taken literally (for
+    /// `q` searches).
+    public static func likeContaining(_ text: String) -> String {
+        "%" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+            .replacingOccurrences(of: "_", with: "\\_") + "%"
+    }
+
     /// Shows the text only: parameters may be personal data and stay out of logs.
     public var description: String { text }
 

@@ -15,4 +15,18 @@ public struct Transaction: Sendable {
     /// Runs a statement and returns the number of rows it affected.
     @discardableResult
     public func execute(_ sql: SQL) throws -> Int { try connection.query(sql).affectedRows }
+
+    /// Runs `body` under a savepoint: when it throws, only its own writes are undone and the
+    /// transaction stays usable (a batch item the database refused, while the others go on).
+    public func withSavepoint<T>(_ body: () throws -> T) throws -> T {
+        try execute("SAVEPOINT concord_savepoint")
+        do {
+            let result = try body()
+            try execute("RELEASE SAVEPOINT concord_savepoint")
+            return result
+        } catch {
+            try execute("ROLLBACK TO SAVEPOINT concord_savepoint")
+            throw error
+        }
+    }
 }

@@ -45,21 +45,17 @@ struct SupplierInput: Codable {
 
     /// Trims text fields and drops empty ones, so `""` and absent mean the same.
     mutating func normalize() {
-        func clean(_ value: String?) -> String? {
-            let trimmed = value?.trimmingCharacters(in: .whitespacesAndNewlines)
-            return trimmed?.isEmpty == true ? nil : trimmed
-        }
         name = name.trimmingCharacters(in: .whitespacesAndNewlines)
-        email = clean(email)
-        phone = clean(phone)
-        address = clean(address)
-        externalRef = clean(externalRef)
+        email = email.trimmedOrNil
+        phone = phone.trimmedOrNil
+        address = address.trimmedOrNil
+        externalRef = externalRef.trimmedOrNil
     }
 
     func validate() throws {
         var errors: [FieldError] = []
         if name.isEmpty || name.count > 200 { errors.append(FieldError(field: "name", message: "must be 1 to 200 characters")) }
-        if let email, let message = Self.emailProblem(email) { errors.append(FieldError(field: "email", message: message)) }
+        if let email, let message = EmailAddress.problem(email) { errors.append(FieldError(field: "email", message: message)) }
         if let phone, phone.count > 50 { errors.append(FieldError(field: "phone", message: "must be at most 50 characters")) }
         if let address, address.count > 1_000 { errors.append(FieldError(field: "address", message: "must be at most 1000 characters")) }
         if let days = paymentTermsDays, !(0...3650).contains(days) {
@@ -70,14 +66,6 @@ struct SupplierInput: Codable {
             errors.append(FieldError(field: "external_ref", message: "must be at most 200 characters"))
         }
         if !errors.isEmpty { throw AppError.validation(errors) }
-    }
-
-    /// The customer master's loose rule: one `@`, something on both sides, a dot after it.
-    static func emailProblem(_ email: String) -> String? {
-        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
-        guard email.count <= 320, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
-              !email.contains(where: { $0.isWhitespace }) else { return "must be an email address" }
-        return nil
     }
 }
 

@@ -33,8 +33,9 @@ extension PurchasingService {
             guard var order = try store.order(key, lock: true, in: tx) else { throw AppError.notFound("purchase order") }
             try ifMatch(order.version)
             guard allowed.contains(order.status) else {
-                throw AppError(.invalidTransition, "\(order.number) cannot go from \(order.status.rawValue) to \(target.rawValue)",
-                               extra: Self.states(from: order.status, to: target))
+                throw AppError.invalidTransition(
+                    "\(order.number) cannot go from \(order.status.rawValue) to \(target.rawValue)",
+                    from: order.status, to: target)
             }
             order.status = target
             try change(&order, tx)
@@ -67,8 +68,9 @@ extension PurchasingService {
             guard var order = try store.order(key, lock: true, in: tx) else { throw AppError.notFound("purchase order") }
             try ifMatch(order.version)
             guard order.status == .ordered || order.status == .partiallyReceived else {
-                throw AppError(.invalidTransition, "\(order.number) is \(order.status.rawValue); only ordered purchase orders are received",
-                               extra: Self.states(from: order.status, to: .received))
+                throw AppError.invalidTransition(
+                    "\(order.number) is \(order.status.rawValue); only ordered purchase orders are received",
+                    from: order.status, to: .received)
             }
             var over: [JSONValue] = []
             var receiving: [GoodsReceipt.Line] = []

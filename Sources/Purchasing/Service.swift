@@ -181,13 +181,14 @@ public final class PurchasingService: Sendable {
                 let sent = Set(patch.objectValue?.keys ?? [])
                 let draftOnly: Set<String> = ["lines", "supplier_id", "warehouse_id", "currency"]
                 if [.received, .cancelled].contains(current.status) {
-                    throw AppError(.invalidTransition, "\(current.number) is \(current.status.rawValue) and no longer changes",
-                                   extra: Self.states(from: current.status, to: nil))
+                    throw AppError.invalidTransition(
+                        "\(current.number) is \(current.status.rawValue) and no longer changes",
+                        from: current.status, to: nil)
                 }
                 if current.status != .draft && !sent.isDisjoint(with: draftOnly) {
-                    throw AppError(.invalidTransition,
-                                   "\(current.number) is \(current.status.rawValue); its lines, supplier, warehouse and currency change only in draft",
-                                   extra: Self.states(from: current.status, to: nil))
+                    throw AppError.invalidTransition(
+                        "\(current.number) is \(current.status.rawValue); its lines, supplier, warehouse and currency change only in draft",
+                        from: current.status, to: nil)
                 }
                 let writable = try JSONValueEncoder().encode(PurchaseOrderInput(current)).keeping(PurchaseOrder.writableFields)
                 var input = try Request.decodeModel(PurchaseOrderInput.self, from: writable.mergePatched(with: patch))
@@ -286,10 +287,6 @@ public final class PurchasingService: Sendable {
             throw AppError.validation([FieldError(field: "currency", message: message)])
         }
         return requested
-    }
-
-    static func states(from: PurchaseOrder.Status, to: PurchaseOrder.Status?) -> JSONObject {
-        JSONObject([("from_state", .string(from.rawValue)), ("to_state", to.map { .string($0.rawValue) } ?? .null)])
     }
 
     func mappingDuplicateReference<T>(_ body: () throws -> T) throws -> T {

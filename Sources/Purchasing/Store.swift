@@ -61,7 +61,7 @@ struct PurchasingStore: Sendable {
 
     func supplier(_ key: DocumentKey, lock: Bool = false, in tx: Transaction) throws -> Supplier? {
         let locking: SQL = lock ? " FOR UPDATE" : ""
-        return try tx.first("SELECT \(Self.supplierColumns) FROM suppliers WHERE \(Self.matching(key))\(locking)").map(Self.supplier)
+        return try tx.first("SELECT \(Self.supplierColumns) FROM suppliers WHERE \(key.condition)\(locking)").map(Self.supplier)
     }
 
     func suppliers(ids: [UUID], in tx: Transaction) throws -> [Supplier] {
@@ -102,9 +102,7 @@ struct PurchasingStore: Sendable {
         var conditions: [SQL] = []
         if let q = query.q {
             // `%` and `_` are literal; the trigram index serves the LIKE.
-            let pattern = "%" + q.lowercased().replacingOccurrences(of: "\\", with: "\\\\")
-                .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
-            conditions.append("search_text LIKE \(pattern)")
+            conditions.append("search_text LIKE \(SQL.likeContaining(q.lowercased()))")
         }
         if let status = query.status { conditions.append("status = \(status.rawValue)") }
         if let ref = query.externalRef { conditions.append("external_ref = \(ref)") }
@@ -172,7 +170,7 @@ struct PurchasingStore: Sendable {
     /// to an order and its lines (receipts included) takes this lock first.
     func order(_ key: DocumentKey, lock: Bool = false, in tx: Transaction) throws -> PurchaseOrder? {
         let locking: SQL = lock ? " FOR UPDATE" : ""
-        guard let row = try tx.first("SELECT \(Self.orderColumns) FROM purchase_orders WHERE \(Self.matching(key))\(locking)") else {
+        guard let row = try tx.first("SELECT \(Self.orderColumns) FROM purchase_orders WHERE \(key.condition)\(locking)") else {
             return nil
         }
         return try complete([row], in: tx).first
@@ -189,9 +187,7 @@ struct PurchasingStore: Sendable {
         if let after = filter.createdAfter { conditions.append("created_at >= \(after)") }
         if let before = filter.createdBefore { conditions.append("created_at < \(before)") }
         if let q = filter.q {
-            let pattern = "%" + q.uppercased().replacingOccurrences(of: "\\", with: "\\\\")
-                .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
-            conditions.append("number LIKE \(pattern)")
+            conditions.append("number LIKE \(SQL.likeContaining(q.uppercased()))")
         }
         if let ref = filter.externalRef { conditions.append("external_ref = \(ref)") }
         if let after {
@@ -224,7 +220,7 @@ struct PurchasingStore: Sendable {
             let id: UUID = try row.decode("id")
             return PurchaseOrder(
                 id: id, number: try row.decode("number"), supplierId: try row.decode("supplier_id"),
-                warehouseId: try row.decode("warehouse_id"), status: try Self.enumValue(row, "status"),
+                warehouseId: try row.decode("warehouse_id"), status: try row.decodeEnum("status"),
                 currency: try row.decode("currency"), lines: lines[id] ?? [], subtotal: try row.decode("subtotal"),
                 total: try row.decode("total"), expectedDate: try row.decodeIfPresent("expected_date"),
                 notes: try row.decodeIfPresent("notes"), externalRef: try row.decodeIfPresent("external_ref"),
@@ -308,24 +304,13 @@ struct PurchasingStore: Sendable {
 
     // MARK: Rows
 
-    static func matching(_ key: DocumentKey) -> SQL {
-        switch key {
-        case .id(let id): "id = \(id)"
-        case .number(let number): "number = \(number)"
-        }
-    }
-
     static func supplier(_ row: Row) throws -> Supplier {
         Supplier(id: try row.decode("id"), number: try row.decode("number"), name: try row.decode("name"),
                  email: try row.decodeIfPresent("email"), phone: try row.decodeIfPresent("phone"),
                  address: try row.decodeIfPresent("address"), paymentTermsDays: try row.decode("payment_terms_days"),
-                 currency: try row.decode("currency"), status: try enumValue(row, "status"),
+                 currency: try row.decode("currency"), status: try row.decodeEnum("status"),
                  externalRef: try row.decodeIfPresent("external_ref"), createdAt: try row.decode("created_at"),
                  updatedAt: try row.decode("updated_at"), version: try row.decode("version"))
     }
 
-    static func enumValue<T: RawRepresentable>(_ row: Row, _ column: String) throws -> T where T.RawValue == String {
-        guard let value = T(rawValue: try row.decode(column)) else { throw PostgresError.decoding(column: column, message: "unknown value") }
-        return value
-    }
 }

@@ -15,7 +15,7 @@ extension ReceivablesService {
             let currency = input.currency ?? customer.currency
             let id = try store.insertPayment(customerID: customer.id, amount: input.amount, currency: currency,
                                              receivedOn: input.receivedOn ?? LocalDate.today(), method: input.method ?? .bankTransfer,
-                                             reference: Self.clean(input.reference), in: tx)
+                                             reference: input.reference.trimmedOrNil, in: tx)
             try apply(paymentID: id, customerID: customer.id, currency: currency, available: input.amount, explicit: input.allocations,
                       actor: actor, in: tx)
             let payment = try store.payment(.id(id), in: tx)!
@@ -139,8 +139,9 @@ extension ReceivablesService {
                 throw AppError.validation([FieldError(field: "invoice_id", message: "names no invoice")])
             }
             guard invoice.status.isOpen || invoice.status == .paid else {
-                throw AppError(.invalidTransition, "\(invoice.number ?? "the invoice") is \(invoice.status.rawValue); credit notes apply to issued invoices",
-                               extra: Self.states(from: invoice.status, to: nil))
+                throw AppError.invalidTransition(
+                    "\(invoice.number ?? "the invoice") is \(invoice.status.rawValue); credit notes apply to issued invoices",
+                    from: invoice.status, to: nil)
             }
             guard amount <= invoice.balanceDue else {
                 throw AppError.validation([FieldError(field: input.amount != nil ? "amount" : "lines",

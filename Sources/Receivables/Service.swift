@@ -44,7 +44,7 @@ public final class ReceivablesService: @unchecked Sendable {
             try checkItems(input.lines ?? [], in: tx)
             var invoice = Invoice(id: UUID(), number: nil, customerId: customer.id, salesOrderId: nil, status: .draft, issueDate: nil,
                                   dueDate: nil, currency: input.currency ?? customer.currency, lines: [], subtotal: 0, taxTotal: 0, total: 0,
-                                  amountPaid: 0, amountCredited: 0, balanceDue: 0, overdue: false, notes: Self.clean(input.notes),
+                                  amountPaid: 0, amountCredited: 0, balanceDue: 0, overdue: false, notes: input.notes.trimmedOrNil,
                                   createdAt: Date(), updatedAt: Date(), version: 1)
             invoice.lines = try Self.lines(input.lines ?? [])
             try Self.applyTotals(&invoice)
@@ -98,8 +98,9 @@ public final class ReceivablesService: @unchecked Sendable {
             guard var invoice = try store.invoice(key, lock: true, in: tx) else { throw AppError.notFound("invoice") }
             try ifMatch(invoice.version)
             guard invoice.status == .draft else {
-                throw AppError(.invalidTransition, "\(invoice.number ?? "the invoice") is \(invoice.status.rawValue); issued invoices never change (issue a credit note instead)",
-                               extra: Self.states(from: invoice.status, to: nil))
+                throw AppError.invalidTransition(
+                    "\(invoice.number ?? "the invoice") is \(invoice.status.rawValue); issued invoices never change (issue a credit note instead)",
+                    from: invoice.status, to: nil)
             }
             let current = InvoiceInput(customerId: invoice.customerId, currency: invoice.currency, lines: invoice.lines.map {
                 InvoiceLineInput(lineNo: nil, itemId: $0.itemId, description: $0.description, quantity: $0.quantity, unitPrice: $0.unitPrice,
@@ -113,7 +114,7 @@ public final class ReceivablesService: @unchecked Sendable {
             try checkItems(input.lines ?? [], in: tx)
             invoice.customerId = customer.id
             invoice.currency = input.currency ?? customer.currency
-            invoice.notes = Self.clean(input.notes)
+            invoice.notes = input.notes.trimmedOrNil
             invoice.lines = try Self.lines(input.lines ?? [])
             try Self.applyTotals(&invoice)
             try store.updateDraft(invoice, in: tx)
@@ -131,8 +132,9 @@ public final class ReceivablesService: @unchecked Sendable {
             guard let invoice = try store.invoice(key, lock: true, in: tx) else { throw AppError.notFound("invoice") }
             try ifMatch(invoice.version)
             guard invoice.status == .draft else {
-                throw AppError(.invalidTransition, "\(invoice.number ?? "the invoice") is \(invoice.status.rawValue); only drafts are issued",
-                               extra: Self.states(from: invoice.status, to: .issued))
+                throw AppError.invalidTransition(
+                    "\(invoice.number ?? "the invoice") is \(invoice.status.rawValue); only drafts are issued",
+                    from: invoice.status, to: .issued)
             }
             guard !invoice.lines.isEmpty else {
                 throw AppError.validation([FieldError(field: "lines", message: "must have at least one line to issue")])
@@ -158,8 +160,9 @@ public final class ReceivablesService: @unchecked Sendable {
             guard let invoice = try store.invoice(key, lock: true, in: tx) else { throw AppError.notFound("invoice") }
             try ifMatch(invoice.version)
             guard invoice.status == .draft || (invoice.status == .issued && invoice.amountPaid == 0 && invoice.amountCredited == 0) else {
-                throw AppError(.invalidTransition, "\(invoice.number ?? "the invoice") is \(invoice.status.rawValue)\(invoice.amountCredited > 0 ? " with credit notes" : ""); only drafts and issued invoices without payments or credits are voided",
-                               extra: Self.states(from: invoice.status, to: .void))
+                throw AppError.invalidTransition(
+                    "\(invoice.number ?? "the invoice") is \(invoice.status.rawValue)\(invoice.amountCredited > 0 ? " with credit notes" : ""); only drafts and issued invoices without payments or credits are voided",
+                    from: invoice.status, to: .void)
             }
             try store.void(id: invoice.id, in: tx)
             if let order = invoice.salesOrderId, invoice.status != .draft {
@@ -222,12 +225,4 @@ public final class ReceivablesService: @unchecked Sendable {
         invoice.balanceDue = invoice.total
     }
 
-    static func clean(_ text: String?) -> String? {
-        let trimmed = text?.trimmingCharacters(in: .whitespacesAndNewlines)
-        return trimmed?.isEmpty == true ? nil : trimmed
-    }
-
-    static func states(from: Invoice.Status, to: Invoice.Status?) -> JSONObject {
-        JSONObject([("from_state", .string(from.rawValue)), ("to_state", to.map { .string($0.rawValue) } ?? .null)])
-    }
 }

@@ -75,15 +75,12 @@ struct ReceivablesStore: Sendable {
             WHERE id = \(invoiceID)
             RETURNING status
             """)!
-        return Invoice.Status(rawValue: try row.decode("status"))!
+        return try row.decodeEnum("status")
     }
 
     func invoice(_ key: DocumentKey, lock: Bool = false, in tx: Transaction) throws -> Invoice? {
         let locking: SQL = lock ? " FOR UPDATE" : ""
-        let condition: SQL = switch key {
-        case .id(let id): "id = \(id)"
-        case .number(let number): "number = \(number)"
-        }
+        let condition = key.condition
         guard let row = try tx.first("SELECT \(Self.invoiceColumns) FROM invoices WHERE \(condition)\(locking)") else { return nil }
         return try complete([row], in: tx).first
     }
@@ -114,7 +111,7 @@ struct ReceivablesStore: Sendable {
         if let order = filter.salesOrderId { conditions.append("sales_order_id = \(order)") }
         if filter.overdue == true { conditions.append("status IN ('issued', 'partially_paid') AND due_date < (now() AT TIME ZONE 'UTC')::date") }
         if filter.overdue == false { conditions.append("NOT (status IN ('issued', 'partially_paid') AND due_date < (now() AT TIME ZONE 'UTC')::date)") }
-        if let q = filter.q { conditions.append("number LIKE \("%" + q.uppercased().replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%")") }
+        if let q = filter.q { conditions.append("number LIKE \(SQL.likeContaining(q.uppercased()))") }
         return try complete(try Self.page(table: "invoices", columns: Self.invoiceColumns, conditions: conditions, descending: filter.descending,
                                           after: after, limit: limit, in: tx), in: tx)
     }
@@ -138,9 +135,7 @@ struct ReceivablesStore: Sendable {
         return try rows.map { row in
             let id: UUID = try row.decode("id")
             let total: Int64 = try row.decode("total"), paid: Int64 = try row.decode("amount_paid"), credited: Int64 = try row.decode("amount_credited")
-            guard let status = Invoice.Status(rawValue: try row.decode("status")) else {
-                throw PostgresError.decoding(column: "status", message: "unknown value")
-            }
+            let status = try row.decodeEnum("status", as: Invoice.Status.self)
             return Invoice(
                 id: id, number: try row.decodeIfPresent("number"), customerId: try row.decode("customer_id"),
                 salesOrderId: try row.decodeIfPresent("sales_order_id"), status: status, issueDate: try row.decodeIfPresent("issue_date"),
@@ -180,10 +175,7 @@ struct ReceivablesStore: Sendable {
 
     func payment(_ key: DocumentKey, lock: Bool = false, in tx: Transaction) throws -> Payment? {
         let locking: SQL = lock ? " FOR UPDATE" : ""
-        let condition: SQL = switch key {
-        case .id(let id): "id = \(id)"
-        case .number(let number): "number = \(number)"
-        }
+        let condition = key.condition
         guard let row = try tx.first("SELECT \(Self.paymentColumns) FROM payments WHERE \(condition)\(locking)") else { return nil }
         return try completePayments([row], in: tx).first
     }
@@ -211,9 +203,7 @@ struct ReceivablesStore: Sendable {
         }
         return try rows.map { row in
             let id: UUID = try row.decode("id")
-            guard let method = Payment.Method(rawValue: try row.decode("method")) else {
-                throw PostgresError.decoding(column: "method", message: "unknown value")
-            }
+            let method = try row.decodeEnum("method", as: Payment.Method.self)
             return Payment(id: id, number: try row.decode("number"), customerId: try row.decode("customer_id"), amount: try row.decode("amount"),
                            currency: try row.decode("currency"), receivedOn: try row.decode("received_on"), method: method,
                            reference: try row.decodeIfPresent("reference"), allocations: allocations[id] ?? [],
@@ -235,10 +225,7 @@ struct ReceivablesStore: Sendable {
     }
 
     func creditNote(_ key: DocumentKey, in tx: Transaction) throws -> CreditNote? {
-        let condition: SQL = switch key {
-        case .id(let id): "id = \(id)"
-        case .number(let number): "number = \(number)"
-        }
+        let condition = key.condition
         return try tx.first("SELECT \(Self.creditNoteColumns) FROM credit_notes WHERE \(condition)").map(Self.creditNote)
     }
 

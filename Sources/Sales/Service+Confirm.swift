@@ -19,8 +19,9 @@ extension SalesService {
             guard var order = try store.order(key, lock: true, in: tx) else { throw AppError.notFound("sales order") }
             try ifMatch(order.version)
             guard order.status == .draft else {
-                throw AppError(.invalidTransition, "\(order.number) is \(order.status.rawValue); only a draft can be confirmed",
-                               extra: Self.states(from: order.status, to: .confirmed))
+                throw AppError.invalidTransition(
+                    "\(order.number) is \(order.status.rawValue); only a draft can be confirmed",
+                    from: order.status, to: .confirmed)
             }
             if let validUntil = order.validUntil, validUntil < LocalDate.today() {
                 throw AppError(.quotationExpired, "the quotation \(order.number) was valid until \(validUntil); extend valid_until or make a new one",
@@ -102,8 +103,9 @@ extension SalesService {
             guard var order = try store.order(key, lock: true, in: tx) else { throw AppError.notFound("sales order") }
             try ifMatch(order.version)
             guard allowed.contains(order.status) else {
-                throw AppError(.invalidTransition, "\(order.number) cannot go from \(order.status.rawValue) to \(target.rawValue)",
-                               extra: Self.states(from: order.status, to: target))
+                throw AppError.invalidTransition(
+                    "\(order.number) cannot go from \(order.status.rawValue) to \(target.rawValue)",
+                    from: order.status, to: target)
             }
             try inventory.release(reference: Self.reference(order), actor: actor, in: tx)
             order.status = target

@@ -21,8 +21,9 @@ extension SalesService {
             guard var order = try store.order(key, lock: true, in: tx) else { throw AppError.notFound("sales order") }
             try ifMatch(order.version)
             guard order.status == .confirmed || order.status == .partiallyShipped else {
-                throw AppError(.invalidTransition, "\(order.number) is \(order.status.rawValue); only confirmed orders ship",
-                               extra: Self.states(from: order.status, to: .shipped))
+                throw AppError.invalidTransition(
+                    "\(order.number) is \(order.status.rawValue); only confirmed orders ship",
+                    from: order.status, to: .shipped)
             }
             var over: [JSONValue] = []
             var shipping: [Int: ExactDecimal] = [:]
@@ -78,8 +79,9 @@ extension SalesService {
             guard var order = try store.order(key, lock: true, in: tx) else { throw AppError.notFound("sales order") }
             try ifMatch(order.version)
             guard [.confirmed, .partiallyShipped, .shipped, .closed].contains(order.status) else {
-                throw AppError(.invalidTransition, "\(order.number) is \(order.status.rawValue); only confirmed orders are invoiced",
-                               extra: Self.states(from: order.status, to: nil))
+                throw AppError.invalidTransition(
+                    "\(order.number) is \(order.status.rawValue); only confirmed orders are invoiced",
+                    from: order.status, to: nil)
             }
             let lines: [OrderInvoiceDraft.Line] = try order.lines.compactMap { line in
                 let billable = basis == .ordered && order.status != .closed ? line.quantity : line.shippedQuantity

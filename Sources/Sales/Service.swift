@@ -104,12 +104,14 @@ public final class SalesService: @unchecked Sendable {
                 let sent = Set(patch.objectValue?.keys ?? [])
                 let draftOnly: Set<String> = ["lines", "customer_id", "currency", "warehouse_id", "valid_until"]
                 if current.status != .draft && !sent.isDisjoint(with: draftOnly) {
-                    throw AppError(.invalidTransition, "\(current.number) is \(current.status.rawValue); its lines, customer, currency and warehouse change only in draft",
-                                   extra: Self.states(from: current.status, to: nil))
+                    throw AppError.invalidTransition(
+                        "\(current.number) is \(current.status.rawValue); its lines, customer, currency and warehouse change only in draft",
+                        from: current.status, to: nil)
                 }
                 if [.cancelled, .closed, .shipped].contains(current.status) {
-                    throw AppError(.invalidTransition, "\(current.number) is \(current.status.rawValue) and no longer changes",
-                                   extra: Self.states(from: current.status, to: nil))
+                    throw AppError.invalidTransition(
+                        "\(current.number) is \(current.status.rawValue) and no longer changes",
+                        from: current.status, to: nil)
                 }
                 let writable = try JSONValueEncoder().encode(SalesOrderInput(current)).keeping(SalesOrder.writableFields)
                 var input = try Request.decodeModel(SalesOrderInput.self, from: writable.mergePatched(with: patch))
@@ -216,10 +218,6 @@ public final class SalesService: @unchecked Sendable {
         if try inventory.warehouse(id: id, in: tx) == nil {
             throw AppError.validation([FieldError(field: "warehouse_id", message: "names no warehouse")])
         }
-    }
-
-    static func states(from: SalesOrder.Status, to: SalesOrder.Status?) -> JSONObject {
-        JSONObject([("from_state", .string(from.rawValue)), ("to_state", to.map { .string($0.rawValue) } ?? .null)])
     }
 
     private func mappingDuplicateReference<T>(_ body: () throws -> T) throws -> T {

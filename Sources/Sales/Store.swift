@@ -75,10 +75,7 @@ struct SalesStore: Sendable {
 
     func order(_ key: DocumentKey, lock: Bool = false, in tx: Transaction) throws -> SalesOrder? {
         let locking: SQL = lock ? " FOR UPDATE" : ""
-        let condition: SQL = switch key {
-        case .id(let id): "id = \(id)"
-        case .number(let number): "number = \(number)"
-        }
+        let condition = key.condition
         guard let row = try tx.first("SELECT \(Self.columns) FROM sales_orders WHERE \(condition)\(locking)") else { return nil }
         return try complete([row], in: tx).first
     }
@@ -89,7 +86,7 @@ struct SalesStore: Sendable {
         if let customer = filter.customerId { conditions.append("customer_id = \(customer)") }
         if let after = filter.createdAfter { conditions.append("created_at >= \(after)") }
         if let before = filter.createdBefore { conditions.append("created_at < \(before)") }
-        if let q = filter.q { conditions.append("number LIKE \("%" + q.uppercased().replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%")") }
+        if let q = filter.q { conditions.append("number LIKE \(SQL.likeContaining(q.uppercased()))") }
         if let ref = filter.externalRef { conditions.append("external_ref = \(ref)") }
         if let after {
             conditions.append(filter.descending ? "(created_at, id) < (\(after.key)::timestamptz, \(after.id))"
@@ -123,8 +120,8 @@ struct SalesStore: Sendable {
             let id: UUID = try row.decode("id")
             return SalesOrder(
                 id: id, number: try row.decode("number"), customerId: try row.decode("customer_id"),
-                warehouseId: try row.decodeIfPresent("warehouse_id"), status: try Self.enumValue(row, "status"),
-                validUntil: try row.decodeIfPresent("valid_until"), invoiceStatus: try Self.enumValue(row, "invoice_status"),
+                warehouseId: try row.decodeIfPresent("warehouse_id"), status: try row.decodeEnum("status"),
+                validUntil: try row.decodeIfPresent("valid_until"), invoiceStatus: try row.decodeEnum("invoice_status"),
                 currency: try row.decode("currency"), lines: lines[id] ?? [], subtotal: try row.decode("subtotal"),
                 taxTotal: try row.decode("tax_total"), total: try row.decode("total"), opportunityId: try row.decodeIfPresent("opportunity_id"),
                 requestedDate: try row.decodeIfPresent("requested_date"), notes: try row.decodeIfPresent("notes"),
@@ -236,8 +233,4 @@ struct SalesStore: Sendable {
         }
     }
 
-    static func enumValue<T: RawRepresentable>(_ row: Row, _ column: String) throws -> T where T.RawValue == String {
-        guard let value = T(rawValue: try row.decode(column)) else { throw PostgresError.decoding(column: column, message: "unknown value") }
-        return value
-    }
 }

@@ -192,18 +192,14 @@ struct WebhookStore: Sendable {
     }
 
     static func endpoint(_ row: Row) throws -> WebhookEndpoint {
-        guard let status = WebhookEndpoint.Status(rawValue: try row.decode("status")) else {
-            throw PostgresError.decoding(column: "status", message: "unknown value")
-        }
+        let status = try row.decodeEnum("status", as: WebhookEndpoint.Status.self)
         return WebhookEndpoint(id: try row.decode("id"), url: try row.decode("url"), description: try row.decodeIfPresent("description"),
                                eventTypes: try row.decode("event_types"), status: status, disabledReason: try row.decodeIfPresent("disabled_reason"),
                                createdAt: try row.decode("created_at"), updatedAt: try row.decode("updated_at"), version: try row.decode("version"))
     }
 
     static func delivery(_ row: Row) throws -> WebhookDelivery {
-        guard let status = WebhookDelivery.Status(rawValue: try row.decode("status")) else {
-            throw PostgresError.decoding(column: "status", message: "unknown value")
-        }
+        let status = try row.decodeEnum("status", as: WebhookDelivery.Status.self)
         return WebhookDelivery(
             id: try row.decode("id"), webhookId: try row.decode("endpoint_id"), messageId: try row.decode("message_id"),
             eventType: try row.decode("event_type"), status: status, attempts: try row.decode("attempts"),

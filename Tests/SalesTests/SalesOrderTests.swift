@@ -267,6 +267,9 @@ import TestSupport
         #expect(row?["order_count"] == .number("1"))
         #expect(row?["total"] == .number("3000"))
         #expect(try admin.get("/reports/sales?group_by=planet").status == 400)
+        // Search text is literal, a trailing backslash included.
+        #expect(try admin.get("/sales-orders?q=%5C").status == 200)
+        #expect(try admin.get("/invoices?q=%5C").status == 200)
     }
 }
 

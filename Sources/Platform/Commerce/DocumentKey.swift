@@ -1,4 +1,5 @@
 import Foundation
+import Postgres
 import Routing
 
 /// What a `{id}` path segment names: a UUID, or a document number (API.md "Ids": any `{id}`
@@ -38,5 +39,15 @@ extension Request {
     /// The `{name}` path parameter as a UUID or a document number with `prefix`.
     public func documentKey(_ name: String, prefix: String, resource: String) throws -> DocumentKey {
         try DocumentKey(parameter(name), prefix: prefix, resource: resource)
+    }
+}
+
+extension DocumentKey {
+    /// `id = $1` or `number = $1`: the condition that finds the document in its table.
+    public var condition: SQL {
+        switch self {
+        case .id(let id): "id = \(id)"
+        case .number(let number): "number = \(number)"
+        }
     }
 }

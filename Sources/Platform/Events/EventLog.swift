@@ -68,7 +68,7 @@ public final class EventLog: @unchecked Sendable {
     /// The highest sequence numbered so far (0 when none): where a new subscriber starts.
     public func latestSequence() throws -> Int64 {
         _ = try? publish()
-        return try pool.read { tx in try tx.first("SELECT coalesce(max(sequence), 0) AS latest FROM events")!.decode("latest") }
+        return try pool.read { tx in try store.latestSequence(in: tx) }
     }
 
     /// One record's events, oldest first.

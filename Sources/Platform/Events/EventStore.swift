@@ -16,6 +16,10 @@ struct EventStore: Sendable {
             """)
     }
 
+    func latestSequence(in tx: Transaction) throws -> Int64 {
+        try tx.first("SELECT coalesce(max(sequence), 0) AS latest FROM events")!.decode("latest")
+    }
+
     func hasUnpublished(in tx: Transaction) throws -> Bool {
         try tx.first("SELECT EXISTS (SELECT 1 FROM events WHERE sequence IS NULL) AS pending")?.decode("pending") ?? false
     }

@@ -54,14 +54,8 @@ enum UserRules {
         return nil
     }
 
-    /// A deliberately loose check (one `@`, something on both sides, no spaces): mail servers
-    /// are the real judge, and rejecting valid addresses is worse than accepting odd ones.
-    static func emailProblem(_ email: String) -> String? {
-        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
-        guard email.count <= 320, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
-              !email.contains(where: { $0.isWhitespace }) else { return "must be an email address" }
-        return nil
-    }
+    /// The one email rule of the product.
+    static func emailProblem(_ email: String) -> String? { EmailAddress.problem(email) }
 }
 
 /// An API key as listed (never with its secret).
