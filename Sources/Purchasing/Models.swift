@@ -186,12 +186,7 @@ struct PurchaseOrderLineInput: Codable {
 
 /// `POST /purchase-orders/{id}/receipts`.
 struct ReceiptRequest: Decodable {
-    var lines: [Line]
-
-    struct Line: Decodable {
-        var lineNo: Int
-        var quantity: ExactDecimal
-    }
+    var lines: [LineQuantity]
 }
 
 /// Goods that arrived for a purchase order, as recorded (one `receipt` stock movement per line).

@@ -56,13 +56,7 @@ extension PurchasingService {
     /// The order row is locked first, so concurrent receipts on one line apply one after the
     /// other and the second is judged against what the first received.
     func receive(_ key: DocumentKey, _ request: ReceiptRequest, ifMatch: (Int) throws -> Void, actor: Principal?) throws -> ReceiptResult {
-        var errors: [FieldError] = []
-        if request.lines.isEmpty { errors.append(FieldError(field: "lines", message: "must list at least one line")) }
-        var seen = Set<Int>()
-        for (index, line) in request.lines.enumerated() {
-            if line.quantity <= .zero { errors.append(FieldError(field: "lines[\(index)].quantity", message: "must be more than 0")) }
-            if !seen.insert(line.lineNo).inserted { errors.append(FieldError(field: "lines[\(index)].line_no", message: "appears twice")) }
-        }
+        var errors = LineQuantity.problems(request.lines)
         if !errors.isEmpty { throw AppError.validation(errors) }
         return try pool.transaction { tx in
             guard var order = try store.order(key, lock: true, in: tx) else { throw AppError.notFound("purchase order") }

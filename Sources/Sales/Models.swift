@@ -143,12 +143,7 @@ struct ConfirmRequest: Decodable {
 
 /// `POST /sales-orders/{id}/shipments`.
 struct ShipmentRequest: Decodable {
-    var lines: [Line]
-
-    struct Line: Decodable {
-        var lineNo: Int
-        var quantity: ExactDecimal
-    }
+    var lines: [LineQuantity]
 }
 
 /// Goods that left the warehouse for an order.

@@ -9,13 +9,7 @@ extension SalesService {
     /// (on hand and reserved both fall, a `shipment` movement records it) and the order becomes
     /// `partially_shipped` or `shipped`. More than ordered minus shipped is a 409 `over_shipment`.
     func ship(_ key: DocumentKey, _ request: ShipmentRequest, ifMatch: (Int) throws -> Void, actor: Principal) throws -> ShipmentResult {
-        var errors: [FieldError] = []
-        if request.lines.isEmpty { errors.append(FieldError(field: "lines", message: "must list at least one line")) }
-        var seen = Set<Int>()
-        for (index, line) in request.lines.enumerated() {
-            if line.quantity <= .zero { errors.append(FieldError(field: "lines[\(index)].quantity", message: "must be more than 0")) }
-            if !seen.insert(line.lineNo).inserted { errors.append(FieldError(field: "lines[\(index)].line_no", message: "appears twice")) }
-        }
+        var errors = LineQuantity.problems(request.lines)
         if !errors.isEmpty { throw AppError.validation(errors) }
         return try pool.transaction { tx in
             guard var order = try store.order(key, lock: true, in: tx) else { throw AppError.notFound("sales order") }
