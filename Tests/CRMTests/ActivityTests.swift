@@ -94,6 +94,15 @@ import TestSupport
         #expect(summary["customer"]?["id"] == .string(customer))
     }
 
+    @Test func history_showsCreateUpdateAndComplete() throws {
+        let id = try activity(#"{"type":"call","subject":"Tracked","customer_id":"\#(customer)"}"#)
+        _ = try admin.patch("/activities/\(id)", #"{"subject":"Tracked call"}"#)
+        _ = try admin.post("/activities/\(id)/complete")
+        let types = try admin.get("/activities/\(id)/history")["data"]?.arrayValue?.compactMap { $0["type"]?.stringValue }
+        #expect(types == ["activity.created", "activity.updated", "activity.completed"])
+        #expect(try admin.get("/activities/\(UUID().uuidString)/history").status == 404)
+    }
+
     @Test func delete_removesIt() throws {
         let id = try activity(#"{"type":"call","subject":"Brief","customer_id":"\#(customer)"}"#)
         #expect(try admin.delete("/activities/\(id)").status == 204)

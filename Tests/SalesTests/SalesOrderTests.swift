@@ -171,6 +171,9 @@ import TestSupport
         #expect(rest["sales_order"]?["lines"]?[0]?["shipped_quantity"] == .number("6"))
         #expect(try fixture.stock(item) == ("4.000", "0.000"))
         #expect(try admin.get("/sales-orders/\(id(order))/shipments")["data"]?.arrayValue?.count == 2)
+        let shipment = try #require(first["shipment"]?["id"]?.stringValue)
+        #expect(try admin.get("/sales-orders/\(id(order))/shipments/\(shipment)")["lines"]?[0]?["quantity"] == .number("2.5"))
+        #expect(try admin.get("/sales-orders/\(id(order))/shipments/\(UUID().uuidString)").status == 404)
         let movements = try admin.get("/stock/movements?item_id=\(item)&kind=shipment")["data"]?.arrayValue ?? []
         #expect(movements.count == 2)
         #expect(try warehouse.post("/sales-orders/\(id(order))/shipments", #"{"lines":[{"line_no":1,"quantity":1}]}"#).code == "invalid_transition")

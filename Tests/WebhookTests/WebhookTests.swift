@@ -128,6 +128,10 @@ import TestSupport
         _ = try admin.post("/customers", #"{"name":"Replayed"}"#)
         #expect(eventually(timeout: 10) { receiver.requests.count == 1 })
         let delivery = try #require(try admin.get("/webhooks/\(id)/deliveries")["data"]?[0]?["id"]?.stringValue)
+        let one = try admin.get("/webhooks/\(id)/deliveries/\(delivery)")
+        #expect(one["status"] == "succeeded")
+        #expect(one["event_type"] == "customer.created")
+        #expect(try admin.get("/webhooks/\(id)/deliveries/\(UUID().uuidString)").status == 404)
         let replay = try admin.post("/webhooks/\(id)/deliveries/\(delivery)/replay")
         #expect(replay.status == 202, "\(replay)")
         #expect(replay["replay_of"] == .string(delivery))
@@ -146,6 +150,13 @@ import TestSupport
         #expect(last.header("webhook-signature")?.split(separator: " ").count == 2)
         #expect(Self.verifies(last, secret: newSecret))
         #expect(Self.verifies(last, secret: secret))
+        // Deleting the subscription stops everything it would have received.
+        #expect(try admin.delete("/webhooks/\(id)", headers: [("If-Match", "\"9\"")]).status == 412)
+        #expect(try admin.delete("/webhooks/\(id)").status == 204)
+        #expect(try admin.get("/webhooks/\(id)").status == 404)
+        _ = try admin.post("/customers", #"{"name":"After the end"}"#)
+        usleep(400_000)
+        #expect(receiver.requests.count == 4)
     }
 
     @Test func twoInstances_deliverEachEventOnce() throws {
