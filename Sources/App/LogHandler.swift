@@ -23,25 +23,76 @@ public struct ConcordLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var merged = metadata
-        if let extra = event.metadata { merged.merge(extra) { $1 } }
+        // Most records carry only their own metadata; merging (and its dictionary copy) is for
+        // the rare handler that was given some.
+        var fields = event.metadata ?? [:]
+        if !metadata.isEmpty { fields.merge(metadata) { event, _ in event } }
+        let keys = fields.keys.sorted()
+        var line: [UInt8] = []
+        line.reserveCapacity(160 + 24 * keys.count)
         let timestamp = Self.timestamp()
-        let line: String
         if json {
-            var fields = "{\"time\":\"\(timestamp)\",\"level\":\"\(event.level)\",\"message\":\(Self.quote("\(event.message)"))"
-            for (key, value) in merged.sorted(by: { $0.key < $1.key }) {
-                fields += ",\(Self.quote(key)):\(Self.quote("\(value)"))"
+            Self.append(#"{"time":""#, to: &line)
+            Self.append(timestamp, to: &line)
+            Self.append(#"","level":""#, to: &line)
+            Self.append(event.level.rawValue, to: &line)
+            Self.append(#"","message":"#, to: &line)
+            Self.appendQuoted(event.message.description, to: &line)
+            for key in keys {
+                line.append(UInt8(ascii: ","))
+                Self.appendQuoted(key, to: &line)
+                line.append(UInt8(ascii: ":"))
+                Self.appendQuoted(Self.render(fields[key]!), to: &line)
             }
-            line = fields + "}\n"
+            Self.append("}\n", to: &line)
         } else {
-            var text = "\(timestamp) \(event.level) \(event.message)"
-            for (key, value) in merged.sorted(by: { $0.key < $1.key }) {
-                let rendered = "\(value)"
-                text += " \(key)=" + (rendered.contains(" ") ? Self.quote(rendered) : rendered)
+            Self.append(timestamp, to: &line)
+            line.append(UInt8(ascii: " "))
+            Self.append(event.level.rawValue, to: &line)
+            line.append(UInt8(ascii: " "))
+            Self.append(event.message.description, to: &line)
+            for key in keys {
+                line.append(UInt8(ascii: " "))
+                Self.append(key, to: &line)
+                line.append(UInt8(ascii: "="))
+                let rendered = Self.render(fields[key]!)
+                if rendered.utf8.contains(UInt8(ascii: " ")) {
+                    Self.appendQuoted(rendered, to: &line)
+                } else {
+                    Self.append(rendered, to: &line)
+                }
             }
-            line = text + "\n"
+            line.append(UInt8(ascii: "\n"))
         }
         LogOutput.shared.append(line, urgent: event.level >= .error)
+    }
+
+    private static func render(_ value: Logger.MetadataValue) -> String {
+        if case .string(let text) = value { return text }
+        return value.description
+    }
+
+    private static func append(_ text: String, to line: inout [UInt8]) {
+        line.append(contentsOf: text.utf8)
+    }
+
+    private static func appendQuoted(_ text: String, to line: inout [UInt8]) {
+        line.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): line.append(UInt8(ascii: "\\")); line.append(byte)
+            case UInt8(ascii: "\\"): line.append(UInt8(ascii: "\\")); line.append(byte)
+            case UInt8(ascii: "\n"): line.append(UInt8(ascii: "\\")); line.append(UInt8(ascii: "n"))
+            case UInt8(ascii: "\r"): line.append(UInt8(ascii: "\\")); line.append(UInt8(ascii: "r"))
+            case UInt8(ascii: "\t"): line.append(UInt8(ascii: "\\")); line.append(UInt8(ascii: "t"))
+            case 0..<0x20:
+                let digits = Array("0123456789abcdef".utf8)
+                line.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
+                                         digits[Int(byte >> 4)], digits[Int(byte & 15)]])
+            default: line.append(byte)
+            }
+        }
+        line.append(UInt8(ascii: "\""))
     }
 
     /// `2026-11-22T09:30:00.000Z`, written digit by digit (no shared cache, so no lock).
@@ -72,26 +123,6 @@ public struct ConcordLogHandler: LogHandler {
             return o
         }
     }
-
-    static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    out += String(format: "\\u%04x", scalar.value)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
 }
 
 /// Standard error, buffered: request threads append lines and a background thread writes them
@@ -104,9 +135,9 @@ public final class LogOutput: @unchecked Sendable {
     private var buffer: [UInt8] = []
     private var started = false
 
-    func append(_ line: String, urgent: Bool) {
+    func append(_ line: [UInt8], urgent: Bool) {
         condition.lock()
-        buffer.append(contentsOf: line.utf8)
+        buffer.append(contentsOf: line)
         if !started {
             started = true
             let thread = Thread { [self] in writeLoop() }

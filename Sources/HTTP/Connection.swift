@@ -35,3 +35,30 @@ final class Connection {
 
     var hasPendingOutput: Bool { outboundOffset < outbound.count }
 }
+
+/// The connections of one loop, indexed by descriptor: the kernel hands out the lowest free
+/// numbers, so an array is dense, and a lookup per event is an index instead of a hash.
+struct ConnectionTable {
+    private var slots: [Connection?] = []
+    private(set) var count = 0
+
+    subscript(fd: Int32) -> Connection? {
+        get { fd >= 0 && Int(fd) < slots.count ? slots[Int(fd)] : nil }
+        set {
+            let index = Int(fd)
+            guard index >= 0 else { return }
+            if index >= slots.count {
+                guard newValue != nil else { return }
+                slots.append(contentsOf: repeatElement(nil, count: max(index + 1, slots.count * 2) - slots.count))
+            }
+            if slots[index] == nil, newValue != nil { count += 1 }
+            if slots[index] != nil, newValue == nil { count -= 1 }
+            slots[index] = newValue
+        }
+    }
+
+    var isEmpty: Bool { count == 0 }
+
+    /// Every open connection (a copy, so the caller may close them while iterating).
+    var values: [Connection] { slots.compactMap { $0 } }
+}

@@ -46,8 +46,10 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
 
     /// True when a comma-separated list field (`Connection`, `Expect`) carries `token`.
     public func hasToken(_ token: String, in name: String) -> Bool {
-        for value in values(for: name) {
-            for part in value.split(separator: ",") {
+        for field in fields where field.name.equalsIgnoringASCIICase(name) {
+            if field.value.equalsIgnoringASCIICase(token) { return true }
+            guard field.value.utf8.contains(UInt8(ascii: ",")) else { continue }
+            for part in field.value.split(separator: ",") {
                 if part.trimmingHTTPWhitespace().equalsIgnoringASCIICase(token) { return true }
             }
         }
@@ -56,13 +58,36 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
 }
 
 extension StringProtocol {
+    /// Runs `body` over the text's UTF-8 bytes, without copying when the string is stored
+    /// contiguously (native and small strings are).
+    @inlinable
+    public func withUTF8Bytes<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        if let result = try utf8.withContiguousStorageIfAvailable(body) { return result }
+        return try Array(utf8).withUnsafeBufferPointer(body)
+    }
+
     /// ASCII case-insensitive comparison; header names and tokens are ASCII (RFC 9110 §5.1).
     public func equalsIgnoringASCIICase(_ other: some StringProtocol) -> Bool {
         let a = utf8, b = other.utf8
         guard a.count == b.count else { return false }
+        // Native strings compare through their contiguous bytes; the generic walk is for the rest.
+        if let result = a.withContiguousStorageIfAvailable({ x in
+            b.withContiguousStorageIfAvailable { y in Self.equalIgnoringCase(x, y) }
+        }), let equal = result {
+            return equal
+        }
         for (x, y) in zip(a, b) where x != y {
             let lx = (x >= 65 && x <= 90) ? x + 32 : x
             let ly = (y >= 65 && y <= 90) ? y + 32 : y
+            if lx != ly { return false }
+        }
+        return true
+    }
+
+    private static func equalIgnoringCase(_ x: UnsafeBufferPointer<UInt8>, _ y: UnsafeBufferPointer<UInt8>) -> Bool {
+        for index in 0..<x.count where x[index] != y[index] {
+            let lx = (x[index] >= 65 && x[index] <= 90) ? x[index] + 32 : x[index]
+            let ly = (y[index] >= 65 && y[index] <= 90) ? y[index] + 32 : y[index]
             if lx != ly { return false }
         }
         return true

@@ -24,9 +24,10 @@ public struct HTTPRequestHead: Sendable {
         self.target = target
         self.version = version
         self.headers = headers
-        if let mark = target.firstIndex(of: "?") {
+        // A byte search: looking for a Character would walk grapheme clusters.
+        if let mark = target.utf8.firstIndex(of: UInt8(ascii: "?")) {
             path = target[..<mark]
-            query = target[target.index(after: mark)...]
+            query = target[target.utf8.index(after: mark)...]
         } else {
             path = target[...]
             query = nil

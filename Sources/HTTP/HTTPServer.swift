@@ -108,7 +108,7 @@ final class EventLoop: @unchecked Sendable {
     private var listeners: [Int32]
 
     // Loop-thread state.
-    private var connections: [Int32: Connection] = [:]
+    private var connections = ConnectionTable()
     private var nextGeneration: UInt64 = 1
     private var cachedDate = ""
     private var cachedDateSecond = 0
@@ -199,7 +199,7 @@ final class EventLoop: @unchecked Sendable {
             }
             if draining && (connections.isEmpty || now >= drainDeadline) { break }
         }
-        for connection in Array(connections.values) { closeConnection(connection) }
+        for connection in connections.values { closeConnection(connection) }
         close(epollFD)
     }
 
@@ -219,7 +219,7 @@ final class EventLoop: @unchecked Sendable {
         listeners = []
         // In-flight requests finish and are answered with `Connection: close`; everything else
         // (idle, or a request not yet complete) is closed now.
-        for connection in Array(connections.values) where connection.phase == .reading && !connection.hasPendingOutput {
+        for connection in connections.values where connection.phase == .reading && !connection.hasPendingOutput {
             closeConnection(connection)
         }
     }
@@ -397,13 +397,12 @@ final class EventLoop: @unchecked Sendable {
 
     /// Queues a response's bytes; a response that ends the connection moves it to `closing`.
     private func enqueue(_ response: HTTPResponse, on connection: Connection, method: String, version: HTTPVersion, keepAlive: Bool) {
-        let bytes = ResponseWriter.serialize(response, method: method, version: version, keepAlive: keepAlive, date: cachedDate)
-        if connection.hasPendingOutput {
-            connection.outbound.append(contentsOf: bytes)
-        } else {
-            connection.outbound = bytes
+        if !connection.hasPendingOutput {
+            connection.outbound.removeAll(keepingCapacity: true)
             connection.outboundOffset = 0
         }
+        ResponseWriter.serialize(response, method: method, version: version, keepAlive: keepAlive, date: cachedDate,
+                                 into: &connection.outbound)
         connection.phase = keepAlive ? .reading : .closing
     }
 
@@ -443,7 +442,8 @@ final class EventLoop: @unchecked Sendable {
                 return false
             }
         }
-        connection.outbound = []
+        // The buffer is reused for the next response unless a large one grew it.
+        connection.outbound.removeAll(keepingCapacity: connection.outbound.capacity <= 16_384)
         connection.outboundOffset = 0
         if connection.phase == .closing {
             closeConnection(connection)
@@ -481,7 +481,7 @@ final class EventLoop: @unchecked Sendable {
     }
 
     private func sweepDeadlines(_ now: UInt64) {
-        for connection in Array(connections.values) where connection.deadline != 0 && connection.deadline <= now {
+        for connection in connections.values where connection.deadline != 0 && connection.deadline <= now {
             if connection.phase == .processing { continue }
             if connection.deadlineIsRequest && !connection.hasPendingOutput {
                 // RFC 9110 §15.5.9: tell a client that was too slow, then close.

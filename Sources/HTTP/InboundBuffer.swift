@@ -32,7 +32,9 @@ public struct InboundBuffer: Sendable {
     /// Frees the buffer's memory when the connection goes idle, so idle keep-alive
     /// connections cost only their bookkeeping.
     public mutating func releaseIfEmpty() {
-        if isEmpty { storage = []; readIndex = 0 }
+        // A small buffer is kept: freeing it would only mean allocating it again for the
+        // connection's next request, and a few hundred bytes per idle connection is nothing.
+        if isEmpty, storage.capacity > 4_096 { storage = []; readIndex = 0 }
     }
 
     private mutating func compactIfWorthIt() {

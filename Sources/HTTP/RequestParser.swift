@@ -146,24 +146,24 @@ public struct RequestParser: Sendable {
 
     /// Decodes request line and fields; `bytes` ends with the CRLF of the last field line.
     static func decodeHead(_ bytes: UnsafeBufferPointer<UInt8>, limits: ParserLimits) throws -> HTTPRequestHead {
-        var lines: [UnsafeBufferPointer<UInt8>] = []
-        var lineStart = 0
-        var i = 0
-        while i < bytes.count {
-            if bytes[i] == 13 {
-                lines.append(UnsafeBufferPointer(rebasing: bytes[lineStart..<i]))
-                i += 2
-                lineStart = i
-            } else {
-                i += 1
-            }
+        // Lines end in CRLF (bare CR and LF were refused while finding the head's end).
+        func lineEnd(from start: Int) -> Int {
+            var i = start
+            while i < bytes.count, bytes[i] != 13 { i += 1 }
+            return i
         }
-        guard let requestLine = lines.first else { throw HTTPParseError.bad("missing request line") }
-        let (method, target, version) = try decodeRequestLine(requestLine)
-        if lines.count - 1 > limits.maxHeaderCount { throw HTTPParseError.tooManyHeaders }
+        let requestLineEnd = lineEnd(from: 0)
+        guard requestLineEnd < bytes.count else { throw HTTPParseError.bad("missing request line") }
+        let (method, target, version) = try decodeRequestLine(UnsafeBufferPointer(rebasing: bytes[0..<requestLineEnd]))
         var fields: [HTTPHeaders.Element] = []
-        fields.reserveCapacity(lines.count - 1)
-        for line in lines.dropFirst() { fields.append(try decodeField(line)) }
+        fields.reserveCapacity(8)
+        var start = requestLineEnd + 2
+        while start < bytes.count {
+            let end = lineEnd(from: start)
+            if fields.count == limits.maxHeaderCount { throw HTTPParseError.tooManyHeaders }
+            fields.append(try decodeField(UnsafeBufferPointer(rebasing: bytes[start..<end])))
+            start = end + 2
+        }
         return HTTPRequestHead(method: method, target: target, version: version, headers: HTTPHeaders(fields))
     }
 
@@ -186,7 +186,7 @@ public struct RequestParser: Sendable {
         let version = try decodeVersion(versionBytes)
         let method = String(decoding: methodBytes, as: UTF8.self)
         var target = String(decoding: targetBytes, as: UTF8.self)
-        if target.first != "/" {
+        if targetBytes[0] != UInt8(ascii: "/") {
             if target == "*" {
                 // RFC 9112 §3.2.4: asterisk-form is for OPTIONS only.
                 guard method == "OPTIONS" else { throw HTTPParseError.bad("invalid request target") }
@@ -255,11 +255,21 @@ public struct RequestParser: Sendable {
     private enum BodyFraming { case none, length(Int), chunked }
 
     private func bodyFraming(of head: HTTPRequestHead) throws -> BodyFraming {
-        let hosts = head.headers.values(for: "Host")
-        // RFC 9112 §3.2: a 1.1 request without exactly one Host is a 400.
-        if hosts.count > 1 || (head.version == .http1_1 && hosts.isEmpty) {
-            throw HTTPParseError.bad(hosts.isEmpty ? "missing Host header" : "more than one Host header")
+        // One pass to count what matters; most requests have one Host and no body fields, and
+        // they get through without building any list.
+        var hostCount = 0, framingFields = false
+        for field in head.headers {
+            if field.name.equalsIgnoringASCIICase("Host") {
+                hostCount += 1
+            } else if field.name.equalsIgnoringASCIICase("Transfer-Encoding") || field.name.equalsIgnoringASCIICase("Content-Length") {
+                framingFields = true
+            }
         }
+        // RFC 9112 §3.2: a 1.1 request without exactly one Host is a 400.
+        if hostCount > 1 || (head.version == .http1_1 && hostCount == 0) {
+            throw HTTPParseError.bad(hostCount == 0 ? "missing Host header" : "more than one Host header")
+        }
+        guard framingFields else { return .none }
         let transferEncodings = head.headers.values(for: "Transfer-Encoding")
         let contentLengths = head.headers.values(for: "Content-Length")
         if !transferEncodings.isEmpty {

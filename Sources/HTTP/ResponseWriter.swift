@@ -13,21 +13,31 @@ public enum ResponseWriter {
         _ response: HTTPResponse, method: String, version: HTTPVersion, keepAlive: Bool, date: String
     ) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(256 + response.body.count)
+        serialize(response, method: method, version: version, keepAlive: keepAlive, date: date, into: &out)
+        return out
+    }
+
+    /// Appends the bytes of `response` to `out` (a connection's reused output buffer).
+    public static func serialize(
+        _ response: HTTPResponse, method: String, version: HTTPVersion, keepAlive: Bool, date: String, into out: inout [UInt8]
+    ) {
+        out.reserveCapacity(out.count + 256 + response.body.count)
         let status = response.status
-        out.append(contentsOf: "HTTP/1.1 \(status) \(reasonPhrase(status))\r\n".utf8)
-        for field in response.headers {
-            if field.name.equalsIgnoringASCIICase("Content-Length") || field.name.equalsIgnoringASCIICase("Date")
-                || field.name.equalsIgnoringASCIICase("Connection") || field.name.equalsIgnoringASCIICase("Transfer-Encoding") {
-                continue
-            }
+        if let line = statusLines[status] {
+            out.append(contentsOf: line)
+        } else {
+            out.append(contentsOf: "HTTP/1.1 \(status) \(reasonPhrase(status))\r\n".utf8)
+        }
+        for field in response.headers where !isFramingField(field.name) {
             appendField(&out, field.name, field.value)
         }
         appendField(&out, "Date", date)
         // RFC 9110 §8.6: no Content-Length in 1xx or 204; a 304 has no content by definition.
         let bodyForbidden = status == 204 || status == 304 || status < 200
         if !bodyForbidden {
-            appendField(&out, "Content-Length", String(response.body.count))
+            out.append(contentsOf: contentLengthName)
+            appendDecimal(&out, response.body.count)
+            out.append(13); out.append(10)
         }
         if !keepAlive {
             appendField(&out, "Connection", "close")
@@ -39,16 +49,59 @@ public enum ResponseWriter {
         if method != "HEAD" && !bodyForbidden {
             out.append(contentsOf: response.body)
         }
-        return out
+    }
+
+    /// The fields the server owns and writes itself.
+    private static func isFramingField(_ name: String) -> Bool {
+        switch name.utf8.count {
+        case 4: name.equalsIgnoringASCIICase("Date")
+        case 10: name.equalsIgnoringASCIICase("Connection")
+        case 14: name.equalsIgnoringASCIICase("Content-Length")
+        case 17: name.equalsIgnoringASCIICase("Transfer-Encoding")
+        default: false
+        }
     }
 
     private static func appendField(_ out: inout [UInt8], _ name: String, _ value: String) {
-        out.append(contentsOf: name.utf8)
+        name.withUTF8Bytes { out.append(contentsOf: $0) }
         out.append(58); out.append(32)
         // A handler that puts CR or LF into a value would split the response; drop those bytes.
-        for byte in value.utf8 where byte != 13 && byte != 10 { out.append(byte) }
+        value.withUTF8Bytes { bytes in
+            if bytes.contains(where: { $0 == 13 || $0 == 10 }) {
+                for byte in bytes where byte != 13 && byte != 10 { out.append(byte) }
+            } else {
+                out.append(contentsOf: bytes)
+            }
+        }
         out.append(13); out.append(10)
     }
+
+    private static func appendDecimal(_ out: inout [UInt8], _ value: Int) {
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            var rest = max(0, value), start = buffer.count
+            repeat {
+                start -= 1
+                buffer[start] = 48 + UInt8(rest % 10)
+                rest /= 10
+            } while rest > 0
+            out.append(contentsOf: buffer[start...])
+        }
+    }
+
+    private static let contentLengthName = Array("Content-Length: ".utf8)
+
+    /// Status lines of the statuses the application answers, ready to copy.
+    private static let statusLines: [Int: [UInt8]] = {
+        var lines: [Int: [UInt8]] = [:]
+        for status in [100, 200, 201, 202, 204, 304, 400, 401, 403, 404, 405, 406, 408, 409, 410, 411, 412, 413, 415, 417,
+                       422, 428, 429, 431, 500, 501, 503, 505] {
+            lines[status] = Array("HTTP/1.1 \(status) \(reasonPhrase(status))\r\n".utf8)
+        }
+        return lines
+    }()
 
     /// The interim response sent when a client waits on `Expect: 100-continue`.
     public static let continueResponse: [UInt8] = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)

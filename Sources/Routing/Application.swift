@@ -17,9 +17,7 @@ public final class Application: HTTPResponder {
     }
 
     public func respondsInline(to head: HTTPRequestHead) -> Bool {
-        guard let segments = Self.segments(head.path),
-              case .found(let route, _) = router.match(method: head.method, segments: segments) else { return false }
-        return route.inline
+        router.isInline(method: head.method, path: head.path)
     }
 
     public func respond(to http: HTTPRequest) -> HTTPResponse {
@@ -81,15 +79,33 @@ public final class Application: HTTPResponder {
     /// A trailing slash is ignored; empty inner segments stay empty so they never match a
     /// `{parameter}`.
     static func segments(_ path: Substring) -> [String]? {
-        var raw = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
-        if raw.count > 1, raw.last == "" { raw = raw.dropLast() }
-        if raw.count == 1, raw.first == "" { return [] }
-        var result: [String] = []
-        result.reserveCapacity(raw.count)
-        for segment in raw {
-            guard let decoded = PercentDecoding.decode(segment, plusIsSpace: false) else { return nil }
-            result.append(decoded)
+        path.withUTF8Bytes { bytes -> [String]? in
+            // The piece before the first "/" is not a segment (it is empty for every
+            // origin-form path).
+            var pieces: [Range<Int>] = []
+            var start = 0
+            for index in 0..<bytes.count where bytes[index] == UInt8(ascii: "/") {
+                pieces.append(start..<index)
+                start = index + 1
+            }
+            pieces.append(start..<bytes.count)
+            pieces.removeFirst()
+            if pieces.count > 1, pieces.last!.isEmpty { pieces.removeLast() }
+            if pieces.count == 1, pieces[0].isEmpty { return [] }
+            var result: [String] = []
+            result.reserveCapacity(pieces.count)
+            for piece in pieces {
+                let segment = UnsafeBufferPointer(rebasing: bytes[piece])
+                if segment.contains(UInt8(ascii: "%")) {
+                    guard let decoded = PercentDecoding.decode(Substring(decoding: segment, as: UTF8.self), plusIsSpace: false) else {
+                        return nil
+                    }
+                    result.append(decoded)
+                } else {
+                    result.append(String(decoding: segment, as: UTF8.self))
+                }
+            }
+            return result
         }
-        return result
     }
 }

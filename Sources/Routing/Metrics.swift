@@ -16,6 +16,12 @@ public final class Metrics: @unchecked Sendable {
         var count: UInt64 = 0
         var sum: Double = 0
         var bucketCounts = [UInt64](repeating: 0, count: Metrics.buckets.count)
+
+        mutating func record(_ seconds: Double) {
+            count += 1
+            sum += seconds
+            for (index, bound) in Metrics.buckets.enumerated() where seconds <= bound { bucketCounts[index] += 1 }
+        }
     }
 
     /// Guards `series` and `gauges`.
@@ -34,11 +40,8 @@ public final class Metrics: @unchecked Sendable {
         let key = Key(method: method, route: route, status: status)
         seriesLock.lock()
         defer { seriesLock.unlock() }
-        var entry = series[key] ?? Series()
-        entry.count += 1
-        entry.sum += seconds
-        for (index, bound) in Self.buckets.enumerated() where seconds <= bound { entry.bucketCounts[index] += 1 }
-        series[key] = entry
+        // Updated in place: copying the entry out and back would copy its bucket array too.
+        series[key, default: Series()].record(seconds)
     }
 
     /// Adds a gauge read at scrape time (`concord_db_pool_in_use`, …).

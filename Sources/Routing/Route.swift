@@ -10,8 +10,9 @@ public enum RouteAccess: Sendable, Equatable {
 /// A handler: synchronous, may block on the database; throws `AppError` for problems.
 public typealias Handler = @Sendable (Request) throws -> Response
 
-/// One registered endpoint.
-public struct Route: Sendable {
+/// One registered endpoint. A class, so the per-request copies of a matched route (request,
+/// match result, middleware) are one reference, not five.
+public final class Route: Sendable {
     public let method: String
     public let template: String
     public let access: RouteAccess
@@ -20,4 +21,13 @@ public struct Route: Sendable {
     /// Answered on the I/O thread: only for handlers that never block.
     public let inline: Bool
     let handler: Handler
+
+    init(method: String, template: String, access: RouteAccess, query: Set<String>, inline: Bool, handler: @escaping Handler) {
+        self.method = method
+        self.template = template
+        self.access = access
+        self.query = query
+        self.inline = inline
+        self.handler = handler
+    }
 }

@@ -65,10 +65,26 @@ public final class Router: Sendable {
 
     private let root: Node
     public let routes: [Route]
+    /// The exact paths of inline GET routes without parameters (`/healthz`): the I/O thread
+    /// asks about every request, and comparing the raw path with these few is far cheaper than
+    /// routing it. A path that reaches one of them another way (`/healthz/`, an escape) is
+    /// simply answered by a worker.
+    private let inlinePaths: [String]
 
     init(routes: [Route]) {
         self.routes = routes
         root = Self.buildNode(routes.map { (Self.segments(of: $0.template)[...], $0) })
+        inlinePaths = routes.filter { $0.inline && $0.method == "GET" && !$0.template.contains("{") }.map(\.template)
+    }
+
+    /// Whether a request for `method` and raw `path` is answered by an inline route.
+    public func isInline(method: String, path: Substring) -> Bool {
+        guard method == "GET" || method == "HEAD" else { return false }
+        return path.withUTF8Bytes { raw in
+            inlinePaths.contains { candidate in
+                candidate.utf8.count == raw.count && candidate.withUTF8Bytes { $0.elementsEqual(raw) }
+            }
+        }
     }
 
     static func segments(of template: String) -> [String] {

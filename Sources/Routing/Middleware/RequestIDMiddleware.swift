@@ -29,7 +29,12 @@ public struct RequestIDMiddleware: Middleware {
     /// instances without coordination, and no system call per request (a random id each time
     /// would cost a getrandom call on the hot path).
     static func generate() -> String {
-        hex16(processPrefix) + hex16(counter.wrappingAdd(1, ordering: .relaxed).newValue)
+        let sequence = counter.wrappingAdd(1, ordering: .relaxed).newValue
+        return String(unsafeUninitializedCapacity: 32) { text in
+            writeHex(processPrefix, into: text, at: 0)
+            writeHex(sequence, into: text, at: 16)
+            return 32
+        }
     }
 
     private static let processPrefix: UInt64 = {
@@ -38,8 +43,13 @@ public struct RequestIDMiddleware: Middleware {
     }()
     private static let counter = Atomic<UInt64>(0)
 
-    private static func hex16(_ value: UInt64) -> String {
-        let text = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - text.utf8.count) + text
+    /// 16 lower-case hex digits of `value`, zero-padded.
+    private static func writeHex(_ value: UInt64, into text: UnsafeMutableBufferPointer<UInt8>, at offset: Int) {
+        var rest = value
+        for position in stride(from: offset + 15, through: offset, by: -1) {
+            let digit = UInt8(rest & 15)
+            text[position] = digit < 10 ? 48 + digit : 87 + digit
+            rest >>= 4
+        }
     }
 }
