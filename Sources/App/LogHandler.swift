@@ -27,9 +27,9 @@ public struct ConcordLogHandler: LogHandler {
         // the rare handler that was given some.
         var fields = event.metadata ?? [:]
         if !metadata.isEmpty { fields.merge(metadata) { event, _ in event } }
-        let keys = fields.keys.sorted()
+        let sorted = fields.sorted { $0.key < $1.key }
         var line: [UInt8] = []
-        line.reserveCapacity(160 + 24 * keys.count)
+        line.reserveCapacity(160 + 24 * sorted.count)
         let timestamp = Self.timestamp()
         if json {
             Self.append(#"{"time":""#, to: &line)
@@ -38,11 +38,11 @@ public struct ConcordLogHandler: LogHandler {
             Self.append(event.level.rawValue, to: &line)
             Self.append(#"","message":"#, to: &line)
             Self.appendQuoted(event.message.description, to: &line)
-            for key in keys {
+            for (key, value) in sorted {
                 line.append(UInt8(ascii: ","))
                 Self.appendQuoted(key, to: &line)
                 line.append(UInt8(ascii: ":"))
-                Self.appendQuoted(Self.render(fields[key]!), to: &line)
+                Self.appendQuoted(Self.render(value), to: &line)
             }
             Self.append("}\n", to: &line)
         } else {
@@ -51,11 +51,11 @@ public struct ConcordLogHandler: LogHandler {
             Self.append(event.level.rawValue, to: &line)
             line.append(UInt8(ascii: " "))
             Self.append(event.message.description, to: &line)
-            for key in keys {
+            for (key, value) in sorted {
                 line.append(UInt8(ascii: " "))
                 Self.append(key, to: &line)
                 line.append(UInt8(ascii: "="))
-                let rendered = Self.render(fields[key]!)
+                let rendered = Self.render(value)
                 if rendered.utf8.contains(UInt8(ascii: " ")) {
                     Self.appendQuoted(rendered, to: &line)
                 } else {

@@ -1,5 +1,21 @@
-/// One client connection's state. Touched only by the I/O thread that owns it.
-final class Connection {
+import Synchronization
+
+/// One client connection's state. Touched only by the I/O thread that owns it, except `fd`
+/// and `handoff`, which the worker answering its request uses (see `EventLoop.dispatch`).
+final class Connection: @unchecked Sendable {
+    /// Who finishes a request that a worker answers by writing to the socket itself.
+    enum Handoff: UInt8 {
+        /// The worker has the request.
+        case processing
+        /// The worker wrote the whole response; the loop may read the next request.
+        case answered
+        /// The loop saw more input (or needs the connection back) and waits for a completion.
+        case loopWaiting
+        /// The loop dropped the connection while the worker had it; whoever finishes last
+        /// closes the descriptor, so its number is never reused under a writing worker.
+        case abandoned
+    }
+
     enum Phase {
         /// Waiting for (more of) a request.
         case reading
@@ -26,6 +42,7 @@ final class Connection {
     /// Whether `deadline` is for an unfinished head (answered with 408) or idleness (silent close).
     var deadlineIsRequest = false
     var interest: UInt32 = 0
+    let handoff = Atomic<UInt8>(Handoff.answered.rawValue)
 
     init(fd: Int32, generation: UInt64, limits: ParserLimits) {
         self.fd = fd

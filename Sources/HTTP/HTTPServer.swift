@@ -7,9 +7,11 @@ import Logging
 import Synchronization
 
 /// The HTTP/1.1 server: `ioThreads` epoll loops share the listening sockets and own the
-/// connections they accept; complete requests go to a fixed worker pool; responses come back
-/// through the owning loop's eventfd and are written by that loop. Idle keep-alive connections
-/// therefore cost a few hundred bytes and no thread.
+/// connections they accept; complete requests go to a fixed worker pool. A worker writes its
+/// response to the socket itself when nothing else is queued for that connection (the common
+/// case: no hand-back, no wake-up of the loop); otherwise the response comes back through the
+/// owning loop's eventfd and that loop writes it. Idle keep-alive connections cost a few
+/// hundred bytes and no thread.
 public final class HTTPServer: @unchecked Sendable {
     public let configuration: ServerConfiguration
     let responder: any HTTPResponder
@@ -116,10 +118,13 @@ final class EventLoop: @unchecked Sendable {
     private var drainDeadline: UInt64 = 0
     private var nextSweep: UInt64 = 0
 
+    /// A response a worker hands back to the loop: the bytes it could not (or was not allowed
+    /// to) write, and whether the connection stays open.
     private struct Completion: Sendable {
-        let fd: Int32
-        let generation: UInt64
-        let response: HTTPResponse
+        let connection: Connection
+        let bytes: [UInt8]
+        let written: Int
+        let keepAlive: Bool
     }
 
     /// Responses from workers waiting for this loop.
@@ -277,9 +282,17 @@ final class EventLoop: @unchecked Sendable {
         }
         if mask & EPOLLIN.rawValue != 0 {
             if connection.phase == .processing {
-                // Input while a worker has the request: stop reading until it is answered.
-                setInterest(connection, connection.hasPendingOutput ? EPOLLOUT.rawValue : 0)
-                return
+                if connection.handoff.compareExchange(expected: Connection.Handoff.processing.rawValue,
+                                                      desired: Connection.Handoff.loopWaiting.rawValue,
+                                                      ordering: .acquiringAndReleasing).exchanged {
+                    // Input while a worker has the request: stop reading until it hands the
+                    // connection back.
+                    setInterest(connection, connection.hasPendingOutput ? EPOLLOUT.rawValue : 0)
+                    return
+                }
+                // The worker already wrote the answer; this is the client's next request.
+                finishAnswered(connection)
+                guard connections[connection.fd] === connection, connection.phase == .reading else { return }
             }
             readAvailable(connection, scratch: scratch)
         }
@@ -374,15 +387,33 @@ final class EventLoop: @unchecked Sendable {
         }
         connection.phase = .processing
         connection.current = head
-        let fd = connection.fd, generation = connection.generation
+        // The worker may write the response itself only if nothing of this connection's is
+        // still to be written before it, and nothing is buffered after it (pipelined requests
+        // need the loop to go on parsing, so it must hear back).
+        let writesItself = !connection.hasPendingOutput && connection.inbound.isEmpty
+        connection.handoff.store(Connection.Handoff.processing.rawValue, ordering: .relaxed)
         let responder = self.responder
         let accepted = workers.submit { [self] in
             let response = responder.respond(to: request)
-            let wasEmpty = completions.withLock { queue -> Bool in
-                queue.append(Completion(fd: fd, generation: generation, response: response))
-                return queue.count == 1
+            let keepAlive = head.wantsKeepAlive && !server.shutdownRequested.load(ordering: .relaxed)
+            var bytes: [UInt8] = []
+            ResponseWriter.serialize(response, method: head.method, version: head.version, keepAlive: keepAlive,
+                                     date: HTTPDate.cachedNow(), into: &bytes)
+            var written = 0
+            if writesItself && keepAlive {
+                written = bytes.withUnsafeBytes { Self.writeWithoutBlocking(connection.fd, $0) }
+                if written == bytes.count {
+                    let (exchanged, found) = connection.handoff.compareExchange(
+                        expected: Connection.Handoff.processing.rawValue, desired: Connection.Handoff.answered.rawValue,
+                        ordering: .acquiringAndReleasing)
+                    if exchanged { return }
+                    if found == Connection.Handoff.abandoned.rawValue {
+                        close(connection.fd)
+                        return
+                    }
+                }
             }
-            if wasEmpty { wake() }
+            handBack(Completion(connection: connection, bytes: bytes, written: written, keepAlive: keepAlive))
         }
         if !accepted {
             connection.phase = .reading
@@ -394,6 +425,38 @@ final class EventLoop: @unchecked Sendable {
     }
 
     private func keepAlive(_ head: HTTPRequestHead) -> Bool { head.wantsKeepAlive && !draining }
+
+    /// Writes as much as the socket takes now; the count written (a failure counts as nothing
+    /// more written: the loop finds the connection broken when it takes over).
+    private static func writeWithoutBlocking(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Int {
+        var offset = 0
+        while offset < bytes.count {
+            guard case .wrote(let n) = Socket.write(fd, UnsafeRawBufferPointer(rebasing: bytes[offset...])) else { break }
+            offset += n
+        }
+        return offset
+    }
+
+    /// Queues a worker's response for this loop and wakes it if it was the first.
+    private func handBack(_ completion: Completion) {
+        let wasEmpty = completions.withLock { queue -> Bool in
+            queue.append(completion)
+            return queue.count == 1
+        }
+        if wasEmpty { wake() }
+    }
+
+    /// Takes a connection back from a worker that wrote its whole answer.
+    private func finishAnswered(_ connection: Connection) {
+        connection.phase = .reading
+        connection.current = nil
+        if draining && !connection.parser.isMidRequest(connection.inbound) {
+            closeConnection(connection)
+            return
+        }
+        setIdleDeadline(connection)
+        updateInterest(connection)
+    }
 
     /// Queues a response's bytes; a response that ends the connection moves it to `closing`.
     private func enqueue(_ response: HTTPResponse, on connection: Connection, method: String, version: HTTPVersion, keepAlive: Bool) {
@@ -413,11 +476,23 @@ final class EventLoop: @unchecked Sendable {
             return taken
         }
         for completion in ready {
-            // A connection that closed (or whose descriptor was reused) no longer wants this.
-            guard let connection = connections[completion.fd], connection.generation == completion.generation,
-                  let head = connection.current else { continue }
+            let connection = completion.connection
+            guard connections[connection.fd] === connection else {
+                // Dropped while the worker had it: the descriptor was left open for the
+                // worker, and this is the last use of it.
+                close(connection.fd)
+                continue
+            }
             connection.current = nil
-            enqueue(completion.response, on: connection, method: head.method, version: head.version, keepAlive: keepAlive(head))
+            connection.handoff.store(Connection.Handoff.answered.rawValue, ordering: .relaxed)
+            if completion.written < completion.bytes.count {
+                if !connection.hasPendingOutput {
+                    connection.outbound.removeAll(keepingCapacity: true)
+                    connection.outboundOffset = 0
+                }
+                connection.outbound.append(contentsOf: completion.bytes[completion.written...])
+            }
+            connection.phase = completion.keepAlive && !draining ? .reading : .closing
             if flush(connection), connection.phase == .reading, !connection.hasPendingOutput { advance(connection) }
         }
     }
@@ -481,6 +556,11 @@ final class EventLoop: @unchecked Sendable {
     }
 
     private func sweepDeadlines(_ now: UInt64) {
+        for connection in connections.values where connection.phase == .processing
+            && connection.handoff.load(ordering: .acquiring) == Connection.Handoff.answered.rawValue {
+            // Answered by its worker and quiet since: idle from now on.
+            finishAnswered(connection)
+        }
         for connection in connections.values where connection.deadline != 0 && connection.deadline <= now {
             if connection.phase == .processing { continue }
             if connection.deadlineIsRequest && !connection.hasPendingOutput {
@@ -502,6 +582,12 @@ final class EventLoop: @unchecked Sendable {
         connections[connection.fd] = nil
         server.openConnections.subtract(1, ordering: .relaxed)
         _ = cshim_epoll_ctl_fd(epollFD, EPOLL_CTL_DEL, connection.fd, 0)
+        if connection.phase == .processing {
+            // A worker still has the request and may be writing to the socket: the descriptor
+            // stays open until it is done (it closes it, or hands back a completion).
+            let previous = connection.handoff.exchange(Connection.Handoff.abandoned.rawValue, ordering: .acquiringAndReleasing)
+            guard previous == Connection.Handoff.answered.rawValue else { return }
+        }
         close(connection.fd)
     }
 }

@@ -122,6 +122,37 @@ public enum HTTPDate {
     }
 
     public static func now() -> String { format(time(nil)) }
+
+    /// Now, formatted at most once a second per thread: workers stamp the responses they write
+    /// themselves, and a shared cache would need a lock.
+    static func cachedNow() -> String {
+        let second = time(nil)
+        let cache: DateCache
+        if let stored = pthread_getspecific(cacheSlot) {
+            cache = Unmanaged<DateCache>.fromOpaque(stored).takeUnretainedValue()
+        } else {
+            cache = DateCache()
+            pthread_setspecific(cacheSlot, Unmanaged.passRetained(cache).toOpaque())
+        }
+        if cache.second != second {
+            cache.second = second
+            cache.text = format(second)
+        }
+        return cache.text
+    }
+
+    private final class DateCache {
+        var second = 0
+        var text = ""
+    }
+
+    private static let cacheSlot: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key) { stored in
+            if let stored { Unmanaged<DateCache>.fromOpaque(stored).release() }
+        }
+        return key
+    }()
 }
 
 /// Monotonic time in nanoseconds, for deadlines that must not jump with the wall clock.

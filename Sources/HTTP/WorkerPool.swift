@@ -3,27 +3,40 @@ import Foundation
 /// A fixed set of threads running blocking jobs (handlers call libpq, which blocks) behind a
 /// bounded queue. A full queue refuses the job so the caller can answer 503 at once instead of
 /// queueing without bound.
+///
+/// Each idle worker sleeps on its own semaphore and `submit` wakes exactly one, after letting go
+/// of the queue's lock: a shared condition signalled under the lock would wake a worker only
+/// for it to block again on that lock, two extra trips through the kernel per job.
 public final class WorkerPool: @unchecked Sendable {
     public typealias Job = @Sendable () -> Void
 
     private let capacity: Int
-    /// Guards `queue`, `head` and `stopping`.
-    private let queueLock = NSCondition()
+    /// Guards `queue`, `head`, `idle` and `stopping`.
+    private let queueLock = NSLock()
     private var queue: [Job?] = []
     private var head = 0
+    /// Workers asleep, most recently idle last (woken first: its stack and caches are warm).
+    private var idle: [Worker] = []
     private var stopping = false
-    private var threads: [Thread] = []
+    private var workers: [Worker] = []
     private let finished = DispatchGroup()
+
+    private final class Worker: @unchecked Sendable {
+        let wake = DispatchSemaphore(value: 0)
+    }
 
     /// - Parameters:
     ///   - count: worker threads, fixed for the pool's life.
     ///   - capacity: jobs that may wait for a worker before `submit` refuses.
     public init(count: Int, capacity: Int, name: String = "concord-worker") {
         self.capacity = max(1, capacity)
+        var threads: [Thread] = []
         for index in 0..<max(1, count) {
+            let worker = Worker()
+            workers.append(worker)
             finished.enter()
             let thread = Thread { [self] in
-                self.workLoop()
+                self.workLoop(worker)
                 self.finished.leave()
             }
             thread.name = "\(name)-\(index)"
@@ -36,10 +49,14 @@ public final class WorkerPool: @unchecked Sendable {
     /// Queues `job`; false when the queue is full or the pool is stopping.
     public func submit(_ job: @escaping Job) -> Bool {
         queueLock.lock()
-        defer { queueLock.unlock() }
-        guard !stopping, queue.count - head < capacity else { return false }
+        guard !stopping, queue.count - head < capacity else {
+            queueLock.unlock()
+            return false
+        }
         queue.append(job)
-        queueLock.signal()
+        let sleeper = idle.popLast()
+        queueLock.unlock()
+        sleeper?.wake.signal()
         return true
     }
 
@@ -56,23 +73,33 @@ public final class WorkerPool: @unchecked Sendable {
     public func shutdown(timeout: Double) -> Bool {
         queueLock.lock()
         stopping = true
-        queueLock.broadcast()
+        let sleepers = idle
+        idle = []
         queueLock.unlock()
+        for worker in sleepers { worker.wake.signal() }
         return finished.wait(timeout: .now() + timeout) == .success
     }
 
-    private func workLoop() {
+    private func workLoop(_ worker: Worker) {
         while true {
             queueLock.lock()
-            while head == queue.count && !stopping { queueLock.wait() }
             if head == queue.count {
+                if stopping {
+                    queueLock.unlock()
+                    return
+                }
+                idle.append(worker)
                 queueLock.unlock()
-                return
+                worker.wake.wait()
+                continue
             }
             let job = queue[head]!
             queue[head] = nil
             head += 1
-            if head > 1_024, head * 2 > queue.count {
+            if head == queue.count {
+                queue.removeAll(keepingCapacity: true)
+                head = 0
+            } else if head > 1_024, head * 2 > queue.count {
                 queue.removeSubrange(0..<head)
                 head = 0
             }
