@@ -98,11 +98,14 @@ public final class HTTPServer: @unchecked Sendable {
 
 /// One I/O thread's epoll loop and the connections it owns.
 final class EventLoop: @unchecked Sendable {
-    private unowned let server: HTTPServer
-    private var configuration: ServerConfiguration { server.configuration }
-    private var responder: any HTTPResponder { server.responder }
-    private var logger: Logger { server.logger }
-    private var workers: WorkerPool { server.workers }
+    /// Unowned and unchecked: the server owns its loops and outlives them (the loop threads
+    /// and the worker pool hold it), and a checked reference would cost an atomic retain and
+    /// release on every use, several per request.
+    private unowned(unsafe) let server: HTTPServer
+    private let configuration: ServerConfiguration
+    private let responder: any HTTPResponder
+    private let logger: Logger
+    private let workers: WorkerPool
 
     private let epollFD: Int32
     private let wakeFD: Int32
@@ -132,6 +135,10 @@ final class EventLoop: @unchecked Sendable {
 
     init(server: HTTPServer, listeners: [Int32], signalFD: Int32?) throws {
         self.server = server
+        configuration = server.configuration
+        responder = server.responder
+        logger = server.logger
+        workers = server.workers
         self.listeners = listeners
         self.signalFD = signalFD ?? -1
         epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
