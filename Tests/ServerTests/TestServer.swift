@@ -25,6 +25,11 @@ final class TestServer: @unchecked Sendable {
             return .text("slept \(ms)")
         }
         router.get("/fast", access: .open, inline: true) { _ in .text("fast") }
+        router.get("/big", access: .open, query: ["bytes"]) { request in
+            let count = try request.query.int("bytes") ?? 1_000_000
+            return Response(status: 200, headers: ["Content-Type": "application/octet-stream"],
+                            body: (0..<count).map { UInt8(truncatingIfNeeded: $0 % 251) })
+        }
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let application = Application(router: router.build(), middleware: [
