@@ -1,4 +1,5 @@
 import Foundation
+import HTTP
 import Routing
 
 /// Authenticates `Authorization: Bearer <key>` on every route that names a permission and
@@ -19,9 +20,7 @@ public struct AuthMiddleware: Middleware {
             throw AppError(.unauthorized, "send an API key as 'Authorization: Bearer <key>'",
                            headers: [("WWW-Authenticate", "Bearer realm=\"concord\"")])
         }
-        let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer",
-              let principal = try users.authenticate(String(parts[1].drop(while: { $0 == " " || $0 == "\t" }))) else {
+        guard let presented = Self.bearerToken(header), let principal = try users.authenticate(presented) else {
             throw AppError(.unauthorized, "the API key is not valid, was revoked, or belongs to a deactivated user",
                            headers: [("WWW-Authenticate", "Bearer realm=\"concord\", error=\"invalid_token\"")])
         }
@@ -32,5 +31,14 @@ public struct AuthMiddleware: Middleware {
         var authenticated = request
         authenticated[PrincipalKey.self] = principal
         return try next(authenticated)
+    }
+
+    /// The credentials of `Bearer <token>` (the scheme is case-insensitive, RFC 9110 §11.1).
+    static func bearerToken(_ header: String) -> String? {
+        let utf8 = header.utf8
+        guard utf8.count > 7, let space = utf8.firstIndex(of: UInt8(ascii: " ")),
+              header[..<space].equalsIgnoringASCIICase("bearer") else { return nil }
+        let token = header[space...].drop { $0 == " " || $0 == "\t" }
+        return token.isEmpty ? nil : String(token)
     }
 }
