@@ -35,6 +35,18 @@ import TestSupport
         #expect(try app.client(key: "not-a-key").get("/me").status == 401)
     }
 
+    @Test func authorizationScheme_isCaseInsensitive_andOnlyBearerCounts() throws {
+        let anonymous = app.client(key: "")
+        for accepted in ["bearer \(app.adminKey)", "BEARER \(app.adminKey)", "Bearer   \(app.adminKey)"] {
+            #expect(try anonymous.get("/me", headers: [("Authorization", accepted)]).status == 200, "\(accepted)")
+        }
+        for refused in ["Basic \(app.adminKey)", "Bearer", "Bearer ", app.adminKey, "Bearerx \(app.adminKey)"] {
+            let reply = try anonymous.get("/me", headers: [("Authorization", refused)])
+            #expect(reply.status == 401, "\(refused)")
+            #expect(reply.code == "unauthorized")
+        }
+    }
+
     @Test func me_showsCallerAndRole() throws {
         let reply = try app.client().get("/me")
         #expect(reply.status == 200)
