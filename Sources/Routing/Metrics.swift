@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Prometheus metrics (text format 0.0.4): request counts and durations by method, route
 /// template and status, requests in flight, and gauges other modules register (pool use).
@@ -98,20 +99,11 @@ public final class Metrics: @unchecked Sendable {
     }
 }
 
-/// Requests in flight; its own lock so the hot path never waits on a scrape.
-final class InFlightCounter: @unchecked Sendable {
-    private let counterLock = NSLock()
-    private var count = 0
+/// Requests in flight: an atomic, so the hot path never takes a lock for it.
+final class InFlightCounter: Sendable {
+    private let count = Atomic<Int>(0)
 
-    func add(_ delta: Int) {
-        counterLock.lock()
-        count += delta
-        counterLock.unlock()
-    }
+    func add(_ delta: Int) { count.add(delta, ordering: .relaxed) }
 
-    var value: Int {
-        counterLock.lock()
-        defer { counterLock.unlock() }
-        return count
-    }
+    var value: Int { count.load(ordering: .relaxed) }
 }
