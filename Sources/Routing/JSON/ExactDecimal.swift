@@ -77,6 +77,21 @@ public struct ExactDecimal: Sendable, Hashable, Comparable, Codable, CustomStrin
         return text + "." + String(repeating: "0", count: digits - fractionText.count) + fractionText
     }
 
+    /// `description` appended to `output` as UTF-8, for the JSON encoder.
+    func write(into output: inout [UInt8]) {
+        let magnitude = thousandths.magnitude
+        if thousandths < 0 { output.append(UInt8(ascii: "-")) }
+        JSONWriter.writeInteger(magnitude / 1000, into: &output)
+        let fraction = magnitude % 1000
+        guard fraction != 0 else { return }
+        output.append(UInt8(ascii: "."))
+        output.append(UInt8(ascii: "0") + UInt8(fraction / 100))
+        guard fraction % 100 != 0 else { return }
+        output.append(UInt8(ascii: "0") + UInt8(fraction / 10 % 10))
+        guard fraction % 10 != 0 else { return }
+        output.append(UInt8(ascii: "0") + UInt8(fraction % 10))
+    }
+
     /// The value with the opposite sign; always in range because the range is symmetric.
     public var negated: ExactDecimal { ExactDecimal(uncheckedThousandths: -thousandths) }
 
@@ -179,6 +194,7 @@ public struct ExactDecimal: Sendable, Hashable, Comparable, Codable, CustomStrin
             encoder.box.content = .value(.number(description))
             return
         }
+        if try JSONStreamEncoder.writeWhole(.number(description), to: encoder) { return }
         var container = encoder.singleValueContainer()
         try container.encode(description)
     }

@@ -12,6 +12,7 @@ extension JSONValue: Codable {
             encoder.box.content = .value(self)
             return
         }
+        if try JSONStreamEncoder.writeWhole(self, to: encoder) { return }
         switch self {
         case .null:
             var container = encoder.singleValueContainer()

@@ -21,9 +21,14 @@ public struct JSONValueEncoder: Sendable {
         try JSONEncoderImpl.encodeValue(value, at: nil).build()
     }
 
-    /// `value` serialized as compact UTF-8 JSON, ready for a response body.
+    /// `value` serialized as compact UTF-8 JSON, ready for a response body: the same bytes as
+    /// `JSONWriter.serialize(try encode(value))`, and the same errors.
+    ///
+    /// Written in one pass without building the `JSONValue` (`JSONStreamEncoder`); a value
+    /// whose `encode(to:)` writes out of order, or that throws, goes through `encode` instead.
     public func encodeBytes<T: Encodable>(_ value: T) throws -> [UInt8] {
-        JSONWriter.serialize(try encode(value))
+        if let bytes = JSONStreamEncoder.bytes(of: value) { return bytes }
+        return JSONWriter.serialize(try encode(value))
     }
 }
 

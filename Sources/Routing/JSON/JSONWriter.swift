@@ -24,12 +24,7 @@ public enum JSONWriter {
         case .bool(let flag):
             output.append(contentsOf: (flag ? "true" : "false").utf8)
         case .number(let text):
-            if JSONNumberText.isValid(text.utf8) {
-                output.append(contentsOf: text.utf8)
-            } else {
-                assertionFailure("JSONValue.number holds invalid number text")
-                output.append(contentsOf: "null".utf8)
-            }
+            writeNumber(text, into: &output)
         case .string(let string):
             writeString(string, into: &output)
         case .array(let elements):
@@ -51,7 +46,63 @@ public enum JSONWriter {
         }
     }
 
+    /// Number text as is when it is valid RFC 8259 syntax; otherwise `null` (see `serialize`).
+    static func writeNumber(_ text: String, into output: inout [UInt8]) {
+        if JSONNumberText.isValid(text.utf8) {
+            output.append(contentsOf: text.utf8)
+        } else {
+            assertionFailure("JSONValue.number holds invalid number text")
+            output.append(contentsOf: "null".utf8)
+        }
+    }
+
+    /// The decimal text of `value`, the same as `String(value)` without building the String.
+    static func writeInteger<Integer: FixedWidthInteger>(_ value: Integer, into output: inout [UInt8]) {
+        guard Integer.bitWidth <= 64 else {
+            output.append(contentsOf: String(value).utf8)
+            return
+        }
+        if value < 0 { output.append(UInt8(ascii: "-")) }
+        var magnitude = UInt64(truncatingIfNeeded: value.magnitude)
+        // 20 digits hold UInt64.max; filled from the right.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var start = digits.count
+            repeat {
+                start -= 1
+                digits[start] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: magnitude % 10)
+                magnitude /= 10
+            } while magnitude != 0
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start...]))
+        }
+    }
+
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
+    /// RFC 8259 §7: quotation mark, reverse solidus and control characters must be escaped.
+    @inline(__always)
+    static func needsEscape(_ byte: UInt8) -> Bool {
+        byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
+    }
+
+    /// `byte` as it appears inside a JSON string: escaped when it must be, else as is.
+    @inline(__always)
+    static func writeStringByte(_ byte: UInt8, into output: inout [UInt8]) {
+        if needsEscape(byte) { writeEscape(byte, into: &output) } else { output.append(byte) }
+    }
+
+    private static func writeEscape(_ byte: UInt8, into output: inout [UInt8]) {
+        output.append(UInt8(ascii: "\\"))
+        switch byte {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"):
+            output.append(byte)
+        default:
+            output.append(UInt8(ascii: "u"))
+            output.append(UInt8(ascii: "0"))
+            output.append(UInt8(ascii: "0"))
+            output.append(hexDigits[Int(byte >> 4)])
+            output.append(hexDigits[Int(byte & 0x0F)])
+        }
+    }
 
     /// Copies runs of bytes that need no escaping in one append each.
     static func writeString(_ string: String, into output: inout [UInt8]) {
@@ -61,20 +112,10 @@ public enum JSONWriter {
             var runStart = 0
             for i in 0..<utf8.count {
                 let byte = utf8[i]
-                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+                guard needsEscape(byte) else { continue }
                 if runStart < i { output.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<i])) }
                 runStart = i + 1
-                output.append(UInt8(ascii: "\\"))
-                switch byte {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"):
-                    output.append(byte)
-                default:
-                    output.append(UInt8(ascii: "u"))
-                    output.append(UInt8(ascii: "0"))
-                    output.append(UInt8(ascii: "0"))
-                    output.append(hexDigits[Int(byte >> 4)])
-                    output.append(hexDigits[Int(byte & 0x0F)])
-                }
+                writeEscape(byte, into: &output)
             }
             if runStart < utf8.count { output.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...])) }
         }

@@ -55,6 +55,15 @@ public struct LocalDate: Codable, Sendable, Hashable, Comparable, CustomStringCo
         CivilCalendar.padded(year, 4) + "-" + CivilCalendar.padded(month, 2) + "-" + CivilCalendar.padded(day, 2)
     }
 
+    /// `description` appended to `output` as UTF-8, for the JSON encoder.
+    func write(into output: inout [UInt8]) {
+        CivilCalendar.writePadded(year, 4, into: &output)
+        output.append(UInt8(ascii: "-"))
+        CivilCalendar.writePadded(month, 2, into: &output)
+        output.append(UInt8(ascii: "-"))
+        CivilCalendar.writePadded(day, 2, into: &output)
+    }
+
     /// Chronological order.
     public static func < (lhs: LocalDate, rhs: LocalDate) -> Bool {
         (lhs.year, lhs.month, lhs.day) < (rhs.year, rhs.month, rhs.day)
@@ -132,5 +141,16 @@ enum CivilCalendar {
     static func padded(_ value: Int, _ width: Int) -> String {
         let text = String(value)
         return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
+    }
+
+    /// `padded(value, width)` as UTF-8, for `0 <= value < 10^width` (every field of a date in
+    /// years 0001–9999 is).
+    static func writePadded(_ value: Int, _ width: Int, into output: inout [UInt8]) {
+        var divisor = 1
+        for _ in 1..<width { divisor *= 10 }
+        while divisor > 0 {
+            output.append(UInt8(ascii: "0") + UInt8(truncatingIfNeeded: value / divisor % 10))
+            divisor /= 10
+        }
     }
 }

@@ -59,19 +59,46 @@ public enum RFC3339 {
     /// millisecond), so output has one fixed width and sorts as text. Nil outside years
     /// 0001–9999, which the format cannot express.
     public static func format(_ date: Date) -> String? {
+        guard let (year, month, day, secondOfDay, millisecond) = utcFields(date) else { return nil }
+        var text = CivilCalendar.padded(year, 4) + "-" + CivilCalendar.padded(month, 2) + "-" + CivilCalendar.padded(day, 2)
+        text += "T" + CivilCalendar.padded(secondOfDay / 3600, 2) + ":" + CivilCalendar.padded(secondOfDay % 3600 / 60, 2)
+        text += ":" + CivilCalendar.padded(secondOfDay % 60, 2) + "." + CivilCalendar.padded(millisecond, 3) + "Z"
+        return text
+    }
+
+    /// `format(date)` appended to `output` as UTF-8 without building a String (the JSON
+    /// encoder's path); false, with nothing written, when `format` would return nil.
+    static func write(_ date: Date, into output: inout [UInt8]) -> Bool {
+        guard let (year, month, day, secondOfDay, millisecond) = utcFields(date) else { return false }
+        CivilCalendar.writePadded(year, 4, into: &output)
+        output.append(UInt8(ascii: "-"))
+        CivilCalendar.writePadded(month, 2, into: &output)
+        output.append(UInt8(ascii: "-"))
+        CivilCalendar.writePadded(day, 2, into: &output)
+        output.append(UInt8(ascii: "T"))
+        CivilCalendar.writePadded(secondOfDay / 3600, 2, into: &output)
+        output.append(UInt8(ascii: ":"))
+        CivilCalendar.writePadded(secondOfDay % 3600 / 60, 2, into: &output)
+        output.append(UInt8(ascii: ":"))
+        CivilCalendar.writePadded(secondOfDay % 60, 2, into: &output)
+        output.append(UInt8(ascii: "."))
+        CivilCalendar.writePadded(millisecond, 3, into: &output)
+        output.append(UInt8(ascii: "Z"))
+        return true
+    }
+
+    /// The UTC calendar date, second of the day and millisecond of `date`, rounded to the
+    /// nearest millisecond; nil outside years 0001–9999.
+    private static func utcFields(_ date: Date) -> (year: Int, month: Int, day: Int, secondOfDay: Int, millisecond: Int)? {
         let sinceReference = date.timeIntervalSinceReferenceDate
         guard sinceReference.isFinite, abs(sinceReference) < 400_000_000_000 else { return nil }
         let milliseconds = Int((sinceReference * 1000).rounded()) + 978_307_200_000
         let seconds = milliseconds.floorDivided(by: 1000)
         let millisecond = milliseconds - seconds * 1000
         let days = seconds.floorDivided(by: 86_400)
-        let secondOfDay = seconds - days * 86_400
         let (year, month, day) = CivilCalendar.date(days: days)
         guard (1...9999).contains(year) else { return nil }
-        var text = CivilCalendar.padded(year, 4) + "-" + CivilCalendar.padded(month, 2) + "-" + CivilCalendar.padded(day, 2)
-        text += "T" + CivilCalendar.padded(secondOfDay / 3600, 2) + ":" + CivilCalendar.padded(secondOfDay % 3600 / 60, 2)
-        text += ":" + CivilCalendar.padded(secondOfDay % 60, 2) + "." + CivilCalendar.padded(millisecond, 3) + "Z"
-        return text
+        return (year, month, day, seconds - days * 86_400, millisecond)
     }
 
     /// The field-error message for values that are not RFC 3339 timestamps.

@@ -47,6 +47,32 @@ public enum UUIDText {
         }
     }
 
+    /// `lowercase(uuid)` as a JSON string (in quotes; nothing in it needs escaping), appended to
+    /// `output` for the JSON encoder.
+    static func writeJSONString(_ uuid: UUID, into output: inout [UInt8]) {
+        withUnsafeBytes(of: uuid.uuid) { raw in
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 38) { text in
+                text[0] = UInt8(ascii: "\"")
+                var o = 1
+                for index in 0..<16 {
+                    if index == 4 || index == 6 || index == 8 || index == 10 {
+                        text[o] = UInt8(ascii: "-")
+                        o += 1
+                    }
+                    text[o] = lowercaseHexDigit(raw[index] >> 4)
+                    text[o + 1] = lowercaseHexDigit(raw[index] & 0x0F)
+                    o += 2
+                }
+                text[o] = UInt8(ascii: "\"")
+                output.append(contentsOf: text)
+            }
+        }
+    }
+
+    private static func lowercaseHexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") - 10 + nibble
+    }
+
     private static func hexValue(_ byte: UInt8) -> UInt8? {
         switch byte {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
