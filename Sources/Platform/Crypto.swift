@@ -5,13 +5,25 @@ import Foundation
 public enum Crypto {
     /// SHA-256 of `bytes`.
     public static func sha256(_ bytes: [UInt8]) -> [UInt8] {
+        bytes.withUnsafeBufferPointer { sha256($0) }
+    }
+
+    public static func sha256(_ text: String) -> [UInt8] {
+        var text = text
+        return text.withUTF8 { sha256($0) }
+    }
+
+    private static func sha256(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8] {
         var digest = [UInt8](repeating: 0, count: 32)
         var length: UInt32 = 0
-        _ = bytes.withUnsafeBufferPointer { EVP_Digest($0.baseAddress, $0.count, &digest, &length, EVP_sha256(), nil) }
+        _ = EVP_Digest(bytes.baseAddress, bytes.count, &digest, &length, sha256Algorithm, nil)
         return digest
     }
 
-    public static func sha256(_ text: String) -> [UInt8] { sha256(Array(text.utf8)) }
+    /// SHA-256 fetched from its provider once. OpenSSL 3 looks up the implementation behind
+    /// `EVP_sha256()` again on every digest, which costs as much as hashing a key; a fetched
+    /// `EVP_MD` is immutable and may be shared between threads.
+    nonisolated(unsafe) private static let sha256Algorithm: OpaquePointer? = EVP_MD_fetch(nil, "SHA256", nil) ?? EVP_sha256()
 
     /// HMAC-SHA256 of `message` under `key`.
     public static func hmacSHA256(key: [UInt8], message: [UInt8]) -> [UInt8] {

@@ -42,6 +42,15 @@ extension PostgresEncodable {
 /// A Swift value that can be read from a column's text.
 public protocol PostgresDecodable {
     init(postgresText text: String) throws(PostgresValueError)
+    /// The same from the text's UTF-8 bytes as they arrived (no terminator), which is how rows
+    /// are decoded; the default builds a `String` and calls `init(postgresText:)`.
+    init(postgresTextBytes bytes: UnsafeBufferPointer<UInt8>) throws(PostgresValueError)
+}
+
+extension PostgresDecodable {
+    public init(postgresTextBytes bytes: UnsafeBufferPointer<UInt8>) throws(PostgresValueError) {
+        try self.init(postgresText: String(decoding: bytes, as: UTF8.self))
+    }
 }
 
 /// Why a column's text did not fit the requested type.
@@ -56,6 +65,7 @@ extension String: PostgresEncodable, PostgresDecodable {
     public static var postgresType: UInt32 { PostgresType.unknown }
     public var postgresText: String { self }
     public init(postgresText text: String) { self = text }
+    public init(postgresTextBytes bytes: UnsafeBufferPointer<UInt8>) { self = String(decoding: bytes, as: UTF8.self) }
 }
 
 extension Int: PostgresEncodable, PostgresDecodable {
@@ -63,6 +73,10 @@ extension Int: PostgresEncodable, PostgresDecodable {
     public var postgresText: String { String(self) }
     public init(postgresText text: String) throws(PostgresValueError) {
         guard let value = Int(text) else { throw PostgresValueError("not an integer") }
+        self = value
+    }
+    public init(postgresTextBytes bytes: UnsafeBufferPointer<UInt8>) throws(PostgresValueError) {
+        guard let value = PostgresTextFormat.integer(bytes, as: Int.self) else { throw PostgresValueError("not an integer") }
         self = value
     }
 }
@@ -74,6 +88,10 @@ extension Int64: PostgresEncodable, PostgresDecodable {
         guard let value = Int64(text) else { throw PostgresValueError("not an integer") }
         self = value
     }
+    public init(postgresTextBytes bytes: UnsafeBufferPointer<UInt8>) throws(PostgresValueError) {
+        guard let value = PostgresTextFormat.integer(bytes, as: Int64.self) else { throw PostgresValueError("not an integer") }
+        self = value
+    }
 }
 
 extension Int32: PostgresEncodable, PostgresDecodable {
@@ -81,6 +99,10 @@ extension Int32: PostgresEncodable, PostgresDecodable {
     public var postgresText: String { String(self) }
     public init(postgresText text: String) throws(PostgresValueError) {
         guard let value = Int32(text) else { throw PostgresValueError("not an integer") }
+        self = value
+    }
+    public init(postgresTextBytes bytes: UnsafeBufferPointer<UInt8>) throws(PostgresValueError) {
+        guard let value = PostgresTextFormat.integer(bytes, as: Int32.self) else { throw PostgresValueError("not an integer") }
         self = value
     }
 }
@@ -104,6 +126,10 @@ extension Bool: PostgresEncodable, PostgresDecodable {
         default: throw PostgresValueError("not a boolean")
         }
     }
+    public init(postgresTextBytes bytes: UnsafeBufferPointer<UInt8>) throws(PostgresValueError) {
+        guard let value = PostgresTextFormat.boolean(bytes) else { throw PostgresValueError("not a boolean") }
+        self = value
+    }
 }
 
 extension UUID: PostgresEncodable, PostgresDecodable {
@@ -111,6 +137,10 @@ extension UUID: PostgresEncodable, PostgresDecodable {
     public var postgresText: String { UUIDText.lowercase(self) }
     public init(postgresText text: String) throws(PostgresValueError) {
         guard let value = UUIDText.parse(text) else { throw PostgresValueError("not a UUID") }
+        self = value
+    }
+    public init(postgresTextBytes bytes: UnsafeBufferPointer<UInt8>) throws(PostgresValueError) {
+        guard let value = PostgresTextFormat.uuid(bytes) else { throw PostgresValueError("not a UUID") }
         self = value
     }
 }
@@ -140,6 +170,10 @@ extension JSONValue: PostgresEncodable, PostgresDecodable {
         guard let value = try? JSONParser.parse(Array(text.utf8)) else { throw PostgresValueError("not JSON") }
         self = value
     }
+    public init(postgresTextBytes bytes: UnsafeBufferPointer<UInt8>) throws(PostgresValueError) {
+        guard let value = try? JSONParser.parse(bytes) else { throw PostgresValueError("not JSON") }
+        self = value
+    }
 }
 
 extension Date: PostgresEncodable, PostgresDecodable {
@@ -159,48 +193,14 @@ extension Date: PostgresEncodable, PostgresDecodable {
 
     /// Reads `YYYY-MM-DD HH:MM:SS[.ffffff]+00` (sessions run with `TimeZone=UTC`, `DateStyle=ISO`).
     public init(postgresText text: String) throws(PostgresValueError) {
-        let bytes = Array(text.utf8)
-        func number(_ range: Range<Int>) -> Int? {
-            guard range.upperBound <= bytes.count else { return nil }
-            var value = 0
-            for b in bytes[range] {
-                guard b >= 48 && b <= 57 else { return nil }
-                value = value * 10 + Int(b - 48)
-            }
-            return value
-        }
-        guard bytes.count >= 19, let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
-              let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19) else {
-            throw PostgresValueError("not a timestamp")
-        }
-        var index = 19
-        var fraction = 0.0
-        if index < bytes.count, bytes[index] == 46 {
-            index += 1
-            var scale = 0.1
-            while index < bytes.count, bytes[index] >= 48 && bytes[index] <= 57 {
-                fraction += Double(bytes[index] - 48) * scale
-                scale /= 10
-                index += 1
-            }
-        }
-        var offsetSeconds = 0
-        if index < bytes.count, bytes[index] == 43 || bytes[index] == 45 {
-            let sign = bytes[index] == 45 ? -1 : 1
-            guard let h = number((index + 1)..<(index + 3)) else { throw PostgresValueError("not a timestamp") }
-            var m = 0
-            if index + 5 < bytes.count + 1, index + 3 < bytes.count, bytes[index + 3] == 58, let mm = number((index + 4)..<(index + 6)) { m = mm }
-            offsetSeconds = sign * (h * 3600 + m * 60)
-        }
-        var parts = tm()
-        parts.tm_year = Int32(year - 1900)
-        parts.tm_mon = Int32(month - 1)
-        parts.tm_mday = Int32(day)
-        parts.tm_hour = Int32(hour)
-        parts.tm_min = Int32(minute)
-        parts.tm_sec = Int32(second)
-        let epoch = timegm(&parts)
-        self = Date(timeIntervalSince1970: Double(epoch - offsetSeconds) + fraction)
+        var text = text
+        guard let value = text.withUTF8({ PostgresTextFormat.timestamp($0) }) else { throw PostgresValueError("not a timestamp") }
+        self = value
+    }
+
+    public init(postgresTextBytes bytes: UnsafeBufferPointer<UInt8>) throws(PostgresValueError) {
+        guard let value = PostgresTextFormat.timestamp(bytes) else { throw PostgresValueError("not a timestamp") }
+        self = value
     }
 }
 

@@ -6,7 +6,9 @@ import Routing
 /// SQL text; statements are prepared once per connection and reused by their text.
 public final class PostgresConnection: @unchecked Sendable {
     private var handle: OpaquePointer?
-    private var prepared: [String: String] = [:]
+    /// By SQL text; the same text bound with other parameter types is another statement.
+    private var prepared: [PreparedStatement.Text: [PreparedStatement]] = [:]
+    private var preparedCount = 0
     private var nextStatement = 0
     /// Prepared statements kept per connection before the cache is cleared.
     private static let statementCacheLimit = 512
@@ -72,28 +74,29 @@ public final class PostgresConnection: @unchecked Sendable {
     @discardableResult
     public func query(_ sql: SQL) throws -> QueryResult {
         guard let handle else { throw PostgresError.unavailable("connection is closed") }
-        let types = sql.binds.map { $0.type }
-        let key = sql.text + "\u{0}" + types.map(String.init).joined(separator: ",")
-        let name: String
-        if let existing = prepared[key] {
-            name = existing
+        let statement: PreparedStatement
+        let text = PreparedStatement.Text(sql.text)
+        if let existing = prepared[text]?.first(where: { $0.accepts(sql.binds) }) {
+            statement = existing
         } else {
-            if prepared.count >= Self.statementCacheLimit {
+            if preparedCount >= Self.statementCacheLimit {
                 try execute(unsafeText: "DEALLOCATE ALL")
                 prepared.removeAll()
+                preparedCount = 0
             }
             nextStatement += 1
-            name = "concord_\(nextStatement)"
-            let result = types.withUnsafeBufferPointer { typePointer in
-                PQprepare(handle, name, sql.text, Int32(types.count), typePointer.baseAddress)
+            statement = PreparedStatement(name: "concord_\(nextStatement)", types: sql.binds.map(\.type))
+            let result = statement.types.withUnsafeBufferPointer { typePointer in
+                PQprepare(handle, statement.name, sql.text, Int32(statement.types.count), typePointer.baseAddress)
             }
             _ = try consume(result)
-            prepared[key] = name
+            prepared[text, default: []].append(statement)
+            preparedCount += 1
         }
-        let result = Self.withCStrings(sql.binds.map(\.text)) { values in
-            PQexecPrepared(handle, name, Int32(sql.binds.count), values, nil, nil, 0)
+        let result = Self.withParameterValues(sql.binds) { values in
+            PQexecPrepared(handle, statement.name, Int32(sql.binds.count), values, nil, nil, 0)
         }
-        return try consume(result)
+        return try consume(result, of: statement)
     }
 
     /// Runs SQL text without parameters, possibly several statements (migrations, `BEGIN`).
@@ -103,8 +106,9 @@ public final class PostgresConnection: @unchecked Sendable {
         _ = try consume(PQexec(handle, text))
     }
 
-    /// Converts a result into rows or an error, always clearing it.
-    private func consume(_ result: OpaquePointer?) throws -> QueryResult {
+    /// Converts a result into rows or an error, always clearing it. Rows of a prepared
+    /// `statement` share the column index kept on it.
+    private func consume(_ result: OpaquePointer?, of statement: PreparedStatement? = nil) throws -> QueryResult {
         guard let result else {
             let message = handle.map { String(cString: PQerrorMessage($0)) } ?? "no connection"
             throw PostgresError.unavailable(message.trimmingCharacters(in: .whitespacesAndNewlines))
@@ -112,25 +116,11 @@ public final class PostgresConnection: @unchecked Sendable {
         defer { PQclear(result) }
         switch PQresultStatus(result) {
         case PGRES_TUPLES_OK, PGRES_SINGLE_TUPLE:
-            let fieldCount = Int(PQnfields(result))
-            let names = (0..<fieldCount).map { String(cString: PQfname(result, Int32($0))) }
-            let index = Row.ColumnIndex(names: names)
-            let rowCount = Int(PQntuples(result))
-            var rows: [Row] = []
-            rows.reserveCapacity(rowCount)
-            for r in 0..<rowCount {
-                var values: [String?] = []
-                values.reserveCapacity(fieldCount)
-                for f in 0..<fieldCount {
-                    if PQgetisnull(result, Int32(r), Int32(f)) == 1 {
-                        values.append(nil)
-                    } else {
-                        values.append(String(cString: PQgetvalue(result, Int32(r), Int32(f))))
-                    }
-                }
-                rows.append(Row(columns: index, values: values))
-            }
-            return QueryResult(rows: rows, affectedRows: rowCount)
+            let columns = Row.ColumnIndex.of(result, reusing: statement?.columns)
+            statement?.columns = columns
+            let cells = ResultCells(copying: result, columns: columns)
+            let rows = (0..<cells.rowCount).map { Row(cells: cells, row: $0) }
+            return QueryResult(rows: rows, affectedRows: cells.rowCount)
         case PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
             let affected = Int(String(cString: PQcmdTuples(result))) ?? 0
             return QueryResult(rows: [], affectedRows: affected)
@@ -157,12 +147,29 @@ public final class PostgresConnection: @unchecked Sendable {
         }
     }
 
-    private static func withCStrings<R>(_ values: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>?) -> R) -> R {
-        if values.isEmpty { return body(nil) }
-        var pointers: [UnsafeMutablePointer<CChar>?] = values.map { $0.flatMap { strdup($0) } }
-        defer { for pointer in pointers { free(pointer) } }
-        return pointers.withUnsafeMutableBufferPointer { buffer in
-            buffer.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: max(1, buffer.count)) { body($0) }
+    /// Runs `body` with the parameters as NUL-terminated C strings (a null pointer for SQL NULL),
+    /// copied together into one temporary buffer, on the stack when small, instead of one heap
+    /// copy each.
+    private static func withParameterValues<R>(_ binds: [PostgresBind], _ body: (UnsafePointer<UnsafePointer<CChar>?>?) -> R) -> R {
+        if binds.isEmpty { return body(nil) }
+        var byteCount = 0
+        for bind in binds { byteCount += bind.text.map { $0.utf8.count + 1 } ?? 0 }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(1, byteCount)) { bytes in
+            withUnsafeTemporaryAllocation(of: UnsafePointer<CChar>?.self, capacity: binds.count) { pointers in
+                var offset = 0
+                for (index, bind) in binds.enumerated() {
+                    guard let text = bind.text else {
+                        pointers.initializeElement(at: index, to: nil)
+                        continue
+                    }
+                    let start = offset
+                    offset = UnsafeMutableBufferPointer(rebasing: bytes[start...]).initialize(fromContentsOf: text.utf8) + start
+                    bytes.initializeElement(at: offset, to: 0)
+                    offset += 1
+                    pointers.initializeElement(at: index, to: UnsafeRawPointer(bytes.baseAddress! + start).assumingMemoryBound(to: CChar.self))
+                }
+                return body(UnsafePointer(pointers.baseAddress))
+            }
         }
     }
 }

@@ -123,12 +123,13 @@ struct UserStore: Sendable {
     }
 
     static func bytes(fromHex text: String) -> [UInt8] {
-        var bytes: [UInt8] = []
-        var iterator = text.utf8.makeIterator()
-        while let high = iterator.next(), let low = iterator.next() {
-            func value(_ c: UInt8) -> UInt8 { c <= 57 ? c - 48 : (c | 0x20) - 87 }
-            bytes.append(value(high) << 4 | value(low))
+        var text = text
+        return text.withUTF8 { utf8 in
+            [UInt8](unsafeUninitializedCapacity: utf8.count / 2) { bytes, count in
+                func value(_ c: UInt8) -> UInt8 { c <= 57 ? c - 48 : (c | 0x20) - 87 }
+                for index in 0..<utf8.count / 2 { bytes[index] = value(utf8[2 * index]) << 4 | value(utf8[2 * index + 1]) }
+                count = utf8.count / 2
+            }
         }
-        return bytes
     }
 }
