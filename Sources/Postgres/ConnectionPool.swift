@@ -59,7 +59,8 @@ public final class ConnectionPool: @unchecked Sendable {
     }
 
     /// Runs `body` in a transaction: commit on return, rollback on throw. A serialization
-    /// failure (40001) or deadlock (40P01) runs `body` again, up to `maxTransactionRetries`
+    /// failure (40001), deadlock (40P01) or stale prepared statement (a migration from another
+    /// instance changed a table under it) runs `body` again, up to `maxTransactionRetries`
     /// times with a short random pause, so `body` must not have effects outside the database.
     ///
     /// Nested calls on the same thread join the running transaction instead of opening another,
@@ -94,7 +95,7 @@ public final class ConnectionPool: @unchecked Sendable {
                     staleRetried = true
                     continue
                 }
-                guard let state = error.state, state.isRetryable, attempt < options.maxTransactionRetries else { throw error }
+                guard error.isRetryable, let state = error.state, attempt < options.maxTransactionRetries else { throw error }
                 attempt += 1
                 logger.debug("retrying transaction", metadata: ["sqlstate": "\(state)", "attempt": "\(attempt)"])
                 usleep(UInt32.random(in: 1_000...UInt32(5_000 * attempt)))

@@ -71,11 +71,33 @@ public final class PostgresConnection: @unchecked Sendable {
     }
 
     /// Runs one statement with bound parameters, preparing it on first use.
+    ///
+    /// A statement the server no longer accepts (`ServerError.isStaleStatement`: another
+    /// instance migrated a table under it) is forgotten; outside a transaction it is prepared
+    /// again and run once more, inside one the error goes up so the whole transaction reruns.
     @discardableResult
     public func query(_ sql: SQL) throws -> QueryResult {
+        let text = PreparedStatement.Text(sql.text)
+        do {
+            return try run(sql, text: text)
+        } catch PostgresError.server(let error) where error.isStaleStatement {
+            forget(text, binds: sql.binds)
+            guard let handle, PQtransactionStatus(handle) == PQTRANS_IDLE else { throw PostgresError.server(error) }
+            return try run(sql, text: text)
+        }
+    }
+
+    /// Drops the cached statement for `text` with these parameter types. Its server side is
+    /// left to the next `DEALLOCATE ALL` (DEALLOCATE fails inside an aborted transaction).
+    private func forget(_ text: PreparedStatement.Text, binds: [PostgresBind]) {
+        guard var statements = prepared[text], let index = statements.firstIndex(where: { $0.accepts(binds) }) else { return }
+        statements.remove(at: index)
+        prepared[text] = statements.isEmpty ? nil : statements
+    }
+
+    private func run(_ sql: SQL, text: PreparedStatement.Text) throws -> QueryResult {
         guard let handle else { throw PostgresError.unavailable("connection is closed") }
         let statement: PreparedStatement
-        let text = PreparedStatement.Text(sql.text)
         if let existing = prepared[text]?.first(where: { $0.accepts(sql.binds) }) {
             statement = existing
         } else {

@@ -20,6 +20,15 @@ public enum PostgresError: Error, CustomStringConvertible, Sendable {
         public let constraint: String?
         public let table: String?
         public let column: String?
+
+        /// The server no longer accepts a statement this connection prepared: a migration
+        /// changed the columns a cached plan returns (0A000 "cached plan must not change result
+        /// type"), or the session's statements were dropped (26000, e.g. `DISCARD ALL` from a
+        /// pooler). Preparing the text again fixes it.
+        public var isStaleStatement: Bool {
+            state == .invalidStatementName
+                || (state == .featureNotSupported && message.hasPrefix("cached plan must not change result type"))
+        }
     }
 
     public var description: String {
@@ -35,6 +44,14 @@ public enum PostgresError: Error, CustomStringConvertible, Sendable {
     public var state: SQLState? {
         if case .server(let e) = self { return e.state }
         return nil
+    }
+
+    /// Worth running the whole transaction again: a serialization failure, a deadlock, or a
+    /// prepared statement the server no longer accepts (already forgotten, so the next run
+    /// prepares it afresh).
+    public var isRetryable: Bool {
+        guard case .server(let e) = self else { return false }
+        return e.state.isRetryable || e.isStaleStatement
     }
 
     /// The violated constraint's name, for 23xxx errors.
@@ -69,7 +86,7 @@ extension PostgresError: ProblemConvertible {
             case .serializationFailure, .deadlockDetected, .lockNotAvailable:
                 return AppError(.serviceUnavailable, "the database is busy with conflicting updates; retry shortly", headers: [("Retry-After", "1")])
             default:
-                if e.state.isConnectionLoss {
+                if e.state.isConnectionLoss || e.isStaleStatement {
                     return AppError(.serviceUnavailable, "the database is unavailable; retry shortly", headers: [("Retry-After", "1")])
                 }
                 return AppError(.internalError, "an unexpected database error occurred")

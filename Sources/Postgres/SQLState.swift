@@ -18,6 +18,8 @@ public struct SQLState: RawRepresentable, Hashable, Sendable, CustomStringConver
     public static let cannotConnectNow = SQLState(rawValue: "57P03")
     public static let numericValueOutOfRange = SQLState(rawValue: "22003")
     public static let invalidTextRepresentation = SQLState(rawValue: "22P02")
+    public static let featureNotSupported = SQLState(rawValue: "0A000")
+    public static let invalidStatementName = SQLState(rawValue: "26000")
 
     /// Worth running the whole transaction again (40001, 40P01).
     public var isRetryable: Bool { self == .serializationFailure || self == .deadlockDetected }
