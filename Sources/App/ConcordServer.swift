@@ -82,7 +82,8 @@ public final class ConcordServer: @unchecked Sendable {
             queueCapacity: max(64, configuration.workers * 64), maxConnections: configuration.maxConnections,
             limits: ParserLimits(maxBodyBytes: configuration.maxBodyBytes),
             headerReadTimeout: configuration.headerReadTimeout, bodyReadTimeout: configuration.headerReadTimeout,
-            idleTimeout: configuration.idleTimeout, shutdownGrace: configuration.shutdownGrace)
+            idleTimeout: configuration.idleTimeout, shutdownGrace: configuration.shutdownGrace,
+            batchScheduling: configuration.batchScheduling)
         let server = HTTPServer(configuration: serverConfiguration, responder: application, logger: logger)
         shutdownFlag.server = server
         try server.start(terminationSignalFD: terminationSignalFD)

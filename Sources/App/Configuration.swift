@@ -13,6 +13,7 @@ public struct Configuration: Sendable {
     public var ioThreads = max(1, ProcessInfo.processInfo.activeProcessorCount)
     public var workers = 16
     public var databasePoolSize = 16
+    public var batchScheduling = true
     public var maxBodyBytes = 1_048_576
     public var maxConnections = 10_000
     public var headerReadTimeout = 10.0
@@ -43,7 +44,7 @@ public struct Configuration: Sendable {
     /// The settings' names, in the order they are documented and printed.
     public static let variables = [
         "DATABASE_URL", "DATABASE_READ_URL", "CONCORD_HOST", "CONCORD_PORT", "CONCORD_DATA_DIR",
-        "CONCORD_ADMIN_API_KEY", "CONCORD_IO_THREADS", "CONCORD_WORKERS", "CONCORD_DB_POOL_SIZE", "CONCORD_MAX_BODY_BYTES",
+        "CONCORD_ADMIN_API_KEY", "CONCORD_IO_THREADS", "CONCORD_WORKERS", "CONCORD_DB_POOL_SIZE", "CONCORD_SCHED_BATCH", "CONCORD_MAX_BODY_BYTES",
         "CONCORD_MAX_CONNECTIONS", "CONCORD_HEADER_TIMEOUT", "CONCORD_IDLE_TIMEOUT", "CONCORD_SHUTDOWN_GRACE",
         "CONCORD_CORS_ORIGINS", "CONCORD_DEFAULT_CURRENCY", "CONCORD_LOG_FORMAT", "CONCORD_LOG_LEVEL",
         "CONCORD_RATE_LIMIT", "CONCORD_RATE_LIMIT_BURST", "CONCORD_WEBHOOK_ALLOW_PRIVATE", "CONCORD_WEBHOOK_RETRY_BASE_MS",
@@ -108,6 +109,10 @@ public struct Configuration: Sendable {
             throw Invalid(variable: "CONCORD_WORKERS",
                           accepts: "at most CONCORD_DB_POOL_SIZE (\(config.databasePoolSize)), so every worker can hold a connection")
         }
+        if let flag = value("CONCORD_SCHED_BATCH") {
+            guard flag == "true" || flag == "false" else { throw Invalid(variable: "CONCORD_SCHED_BATCH", accepts: "true or false") }
+            config.batchScheduling = flag == "true"
+        }
         config.maxBodyBytes = try int("CONCORD_MAX_BODY_BYTES", 1_024...1_073_741_824) ?? config.maxBodyBytes
         config.maxConnections = try int("CONCORD_MAX_CONNECTIONS", 1...1_000_000) ?? config.maxConnections
         config.headerReadTimeout = try seconds("CONCORD_HEADER_TIMEOUT") ?? config.headerReadTimeout
@@ -169,7 +174,8 @@ public struct Configuration: Sendable {
             "DATABASE_READ_URL=\(databaseReadURL.map(Self.maskPassword) ?? "(unset: reads use DATABASE_URL)")",
             "CONCORD_HOST=\(host)", "CONCORD_PORT=\(port)", "CONCORD_DATA_DIR=\(dataDirectory)",
             "CONCORD_ADMIN_API_KEY=\(adminAPIKey.map { String($0.prefix(12)) + "…" } ?? "(unset)")",
-            "CONCORD_IO_THREADS=\(ioThreads)", "CONCORD_WORKERS=\(workers)", "CONCORD_DB_POOL_SIZE=\(databasePoolSize)", "CONCORD_MAX_BODY_BYTES=\(maxBodyBytes)",
+            "CONCORD_IO_THREADS=\(ioThreads)", "CONCORD_WORKERS=\(workers)", "CONCORD_DB_POOL_SIZE=\(databasePoolSize)",
+            "CONCORD_SCHED_BATCH=\(batchScheduling)", "CONCORD_MAX_BODY_BYTES=\(maxBodyBytes)",
             "CONCORD_MAX_CONNECTIONS=\(maxConnections)", "CONCORD_HEADER_TIMEOUT=\(headerReadTimeout)",
             "CONCORD_IDLE_TIMEOUT=\(idleTimeout)", "CONCORD_SHUTDOWN_GRACE=\(shutdownGrace)",
             "CONCORD_CORS_ORIGINS=\(corsOrigins.joined(separator: ","))", "CONCORD_DEFAULT_CURRENCY=\(defaultCurrency)",

@@ -63,3 +63,10 @@ int cshim_run_to_completion(const char *path, char *const argv[], char *const en
     *exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     return 0;
 }
+
+#include <sched.h>
+int cshim_sched_batch_self(void) {
+    struct sched_param param;
+    memset(&param, 0, sizeof(param));
+    return sched_setscheduler(0, SCHED_BATCH, &param);
+}

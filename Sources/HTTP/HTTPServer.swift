@@ -33,7 +33,8 @@ public final class HTTPServer: @unchecked Sendable {
         self.configuration = configuration
         self.responder = responder
         self.logger = logger
-        self.workers = WorkerPool(count: configuration.workers, capacity: configuration.queueCapacity)
+        self.workers = WorkerPool(count: configuration.workers, capacity: configuration.queueCapacity,
+                                  batchScheduling: configuration.batchScheduling)
     }
 
     /// True from the moment a shutdown starts (`/readyz` turns 503 then).
@@ -57,7 +58,9 @@ public final class HTTPServer: @unchecked Sendable {
         }
         runningLoops.store(loops.count, ordering: .relaxed)
         for (index, loop) in loops.enumerated() {
+            let batch = configuration.batchScheduling
             let thread = Thread { [self] in
+                if batch { _ = cshim_sched_batch_self() }
                 loop.run()
                 if runningLoops.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 { finish() }
             }

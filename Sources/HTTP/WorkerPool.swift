@@ -1,3 +1,4 @@
+import CLinuxShims
 import Foundation
 
 /// A fixed set of threads running blocking jobs (handlers call libpq, which blocks) behind a
@@ -28,7 +29,8 @@ public final class WorkerPool: @unchecked Sendable {
     /// - Parameters:
     ///   - count: worker threads, fixed for the pool's life.
     ///   - capacity: jobs that may wait for a worker before `submit` refuses.
-    public init(count: Int, capacity: Int, name: String = "concord-worker") {
+    ///   - batchScheduling: run the threads under SCHED_BATCH (`ServerConfiguration.batchScheduling`).
+    public init(count: Int, capacity: Int, name: String = "concord-worker", batchScheduling: Bool = false) {
         self.capacity = max(1, capacity)
         var threads: [Thread] = []
         for index in 0..<max(1, count) {
@@ -36,6 +38,7 @@ public final class WorkerPool: @unchecked Sendable {
             workers.append(worker)
             finished.enter()
             let thread = Thread { [self] in
+                if batchScheduling { _ = cshim_sched_batch_self() }
                 self.workLoop(worker)
                 self.finished.leave()
             }

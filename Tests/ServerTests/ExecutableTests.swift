@@ -67,6 +67,12 @@ import Testing
         #expect(running.process.terminationStatus == 2)
         #expect(output == "concord: invalid CONCORD_PORT: expected an integer from 0 to 65535\n")
 
+        let flag = try Running(environment: ["CONCORD_SCHED_BATCH": "yes"], arguments: ["serve"])
+        flag.process.waitUntilExit()
+        #expect(flag.process.terminationStatus == 2)
+        #expect(String(decoding: flag.stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                == "concord: invalid CONCORD_SCHED_BATCH: expected true or false\n")
+
         let flagged = try Running(arguments: ["serve", "--workers", "0"])
         flagged.process.waitUntilExit()
         let flaggedOutput = String(decoding: flagged.stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)

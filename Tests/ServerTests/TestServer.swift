@@ -30,6 +30,10 @@ final class TestServer: @unchecked Sendable {
             return Response(status: 200, headers: ["Content-Type": "application/octet-stream"],
                             body: (0..<count).map { UInt8(truncatingIfNeeded: $0 % 251) })
         }
+        // The scheduling policy of the thread that ran the handler (sched_getscheduler(2)):
+        // /policy runs on a worker, /policy/inline on an IO thread.
+        router.get("/policy", access: .open) { _ in .text("\(sched_getscheduler(0))") }
+        router.get("/policy/inline", access: .open, inline: true) { _ in .text("\(sched_getscheduler(0))") }
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let application = Application(router: router.build(), middleware: [

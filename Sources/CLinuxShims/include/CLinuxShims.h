@@ -31,6 +31,9 @@ void cshim_ignore_sigpipe(void);
 /* accept4 with SOCK_NONBLOCK and SOCK_CLOEXEC (needs _GNU_SOURCE, so it lives in the C file). */
 int cshim_accept_nonblocking(int listener);
 
+/* Moves the calling thread to SCHED_BATCH (needs _GNU_SOURCE); 0 or -1 with errno. */
+int cshim_sched_batch_self(void);
+
 #endif
 
 /// Runs `path` with `argv`/`envp` and waits for it. Stdin is /dev/null, stdout and stderr go to
