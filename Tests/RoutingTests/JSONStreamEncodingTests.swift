@@ -1,5 +1,6 @@
 import Foundation
 @testable import Routing
+import Synchronization
 import Testing
 
 /// `encodeBytes` writes without building a `JSONValue`; its bytes must equal the tree path's
@@ -85,6 +86,19 @@ import Testing
         try Self.expectSameBytes(Everything())
         try Self.expectSameBytes([Everything(), Everything()])
         try Self.expectSameBytes(Everything().lines)
+    }
+
+    @Test func manyThreadsAtOnce_eachWithItsOwnTypeTable_writeTheSameBytes() throws {
+        // Each thread learns every type's form for itself; none may see another's half-built
+        // table or write a different document.
+        let expected = try JSONValueEncoder().encodeBytes(Everything())
+        let mismatches = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: 16) { _ in
+            for _ in 0..<50 where (try? JSONValueEncoder().encodeBytes(Everything())) != expected {
+                mismatches.add(1, ordering: .relaxed)
+            }
+        }
+        #expect(mismatches.load(ordering: .relaxed) == 0)
     }
 
     @Test func topLevelValues_encodeAlike() throws {

@@ -1,4 +1,6 @@
-import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// How the stream encoder writes a type that is none of the special types it checks by
 /// metatype. Finding out takes two protocol-conformance lookups, about 115 ns together, as much
@@ -12,8 +14,9 @@ enum JSONTypeForm: Sendable {
     case encodable
 
     static func of<T: Encodable>(_ type: T.Type) -> JSONTypeForm {
+        let known = Known.ofThisThread
         let id = ObjectIdentifier(type)
-        if let form = known.withLock({ $0[id] }) { return form }
+        if let form = known.forms[id] { return form }
         // The same questions `JSONEncoderImpl` asks of each value; for anything but a class the
         // static type is the dynamic type, and no class is a FixedWidthInteger or a Dictionary.
         let form: JSONTypeForm = if type is any FixedWidthInteger.Type {
@@ -23,11 +26,29 @@ enum JSONTypeForm: Sendable {
         } else {
             .encodable
         }
-        known.withLock { $0[id] = form }
+        known.forms[id] = form
         return form
     }
 
-    /// Every type asked about so far. The Encodable types of a process are a fixed set, so it
-    /// stays small.
-    private static let known = Mutex<[ObjectIdentifier: JSONTypeForm]>([:])
+    /// Every type this thread has asked about. One table per thread, not one behind a lock:
+    /// every encoded value looks here, and worker threads encoding at once made a shared lock
+    /// contended, a futex call per value. The Encodable types of a process are a fixed set, so
+    /// each table stays small.
+    private final class Known {
+        var forms: [ObjectIdentifier: JSONTypeForm] = [:]
+
+        private static let slot: pthread_key_t = {
+            var key = pthread_key_t()
+            // Released with its thread.
+            pthread_key_create(&key) { pointer in pointer.map { Unmanaged<Known>.fromOpaque($0).release() } }
+            return key
+        }()
+
+        static var ofThisThread: Known {
+            if let pointer = pthread_getspecific(slot) { return Unmanaged<Known>.fromOpaque(pointer).takeUnretainedValue() }
+            let known = Known()
+            pthread_setspecific(slot, Unmanaged.passRetained(known).toOpaque())
+            return known
+        }
+    }
 }
