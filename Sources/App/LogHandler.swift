@@ -23,6 +23,12 @@ public struct ConcordLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
+        LogOutput.shared.append(line(for: event, at: Self.timestamp()), urgent: event.level >= .error)
+    }
+
+    /// The record as one line, newline included: text (`time level message key=value …`, keys
+    /// sorted, values with spaces quoted) or a JSON object.
+    func line(for event: LogEvent, at timestamp: String) -> [UInt8] {
         // Most records carry only their own metadata; merging (and its dictionary copy) is for
         // the rare handler that was given some.
         var fields = event.metadata ?? [:]
@@ -30,7 +36,6 @@ public struct ConcordLogHandler: LogHandler {
         let sorted = fields.sorted { $0.key < $1.key }
         var line: [UInt8] = []
         line.reserveCapacity(160 + 24 * sorted.count)
-        let timestamp = Self.timestamp()
         if json {
             Self.append(#"{"time":""#, to: &line)
             Self.append(timestamp, to: &line)
@@ -56,7 +61,7 @@ public struct ConcordLogHandler: LogHandler {
                 Self.append(key, to: &line)
                 line.append(UInt8(ascii: "="))
                 let rendered = Self.render(value)
-                if rendered.utf8.contains(UInt8(ascii: " ")) {
+                if Self.needsQuotes(rendered) {
                     Self.appendQuoted(rendered, to: &line)
                 } else {
                     Self.append(rendered, to: &line)
@@ -64,7 +69,7 @@ public struct ConcordLogHandler: LogHandler {
             }
             line.append(UInt8(ascii: "\n"))
         }
-        LogOutput.shared.append(line, urgent: event.level >= .error)
+        return line
     }
 
     private static func render(_ value: Logger.MetadataValue) -> String {
@@ -72,8 +77,18 @@ public struct ConcordLogHandler: LogHandler {
         return value.description
     }
 
+    /// A text value with a space, a quote or a control byte would break `key=value` apart.
+    private static func needsQuotes(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { bytes in
+            bytes.contains { $0 <= UInt8(ascii: " ") || $0 == UInt8(ascii: "\"") || $0 == 0x7F }
+        }
+    }
+
+    /// Copies the string's bytes in one go (the generic `append(contentsOf:)` goes byte by byte).
     private static func append(_ text: String, to line: inout [UInt8]) {
-        line.append(contentsOf: text.utf8)
+        var text = text
+        text.withUTF8 { line.append(contentsOf: $0) }
     }
 
     private static func appendQuoted(_ text: String, to line: inout [UInt8]) {
@@ -85,7 +100,7 @@ public struct ConcordLogHandler: LogHandler {
             case UInt8(ascii: "\n"): line.append(UInt8(ascii: "\\")); line.append(UInt8(ascii: "n"))
             case UInt8(ascii: "\r"): line.append(UInt8(ascii: "\\")); line.append(UInt8(ascii: "r"))
             case UInt8(ascii: "\t"): line.append(UInt8(ascii: "\\")); line.append(UInt8(ascii: "t"))
-            case 0..<0x20:
+            case 0..<0x20, 0x7F:
                 let digits = Array("0123456789abcdef".utf8)
                 line.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
                                          digits[Int(byte >> 4)], digits[Int(byte & 15)]])
@@ -102,24 +117,24 @@ public struct ConcordLogHandler: LogHandler {
         var seconds = now.tv_sec
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        let fields: [(Int, Int, UInt8)] = [
-            (Int(parts.tm_year) + 1900, 4, UInt8(ascii: "-")), (Int(parts.tm_mon) + 1, 2, UInt8(ascii: "-")),
-            (Int(parts.tm_mday), 2, UInt8(ascii: "T")), (Int(parts.tm_hour), 2, UInt8(ascii: ":")),
-            (Int(parts.tm_min), 2, UInt8(ascii: ":")), (Int(parts.tm_sec), 2, UInt8(ascii: ".")),
-            (now.tv_nsec / 1_000_000, 3, UInt8(ascii: "Z")),
-        ]
         return String(unsafeUninitializedCapacity: 24) { output in
             var o = 0
-            for (value, width, separator) in fields {
+            func put(_ value: Int, width: Int, then separator: UInt8) {
                 var rest = value
                 for position in stride(from: width - 1, through: 0, by: -1) {
                     output[o + position] = UInt8(ascii: "0") + UInt8(rest % 10)
                     rest /= 10
                 }
-                o += width
-                output[o] = separator
-                o += 1
+                output[o + width] = separator
+                o += width + 1
             }
+            put(Int(parts.tm_year) + 1900, width: 4, then: UInt8(ascii: "-"))
+            put(Int(parts.tm_mon) + 1, width: 2, then: UInt8(ascii: "-"))
+            put(Int(parts.tm_mday), width: 2, then: UInt8(ascii: "T"))
+            put(Int(parts.tm_hour), width: 2, then: UInt8(ascii: ":"))
+            put(Int(parts.tm_min), width: 2, then: UInt8(ascii: ":"))
+            put(Int(parts.tm_sec), width: 2, then: UInt8(ascii: "."))
+            put(now.tv_nsec / 1_000_000, width: 3, then: UInt8(ascii: "Z"))
             return o
         }
     }

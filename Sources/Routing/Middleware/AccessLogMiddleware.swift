@@ -19,13 +19,14 @@ public struct AccessLogMiddleware: Middleware {
         let millis = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
         let level: Logger.Level = quietRoutes.contains(request.routeTemplate ?? "") ? .debug : .info
         if logger.logLevel <= level {
+            // Plain strings, not interpolations: this runs for every request.
             logger.log(level: level, "request", metadata: [
-                "method": "\(request.method)",
-                "route": "\(request.routeTemplate ?? "unmatched")",
-                "status": "\(response.status)",
-                "bytes": "\(response.body.count)",
-                "duration_ms": "\((millis * 1000).rounded() / 1000)",
-                "request_id": "\(request.requestID)",
+                "method": .string(request.method),
+                "route": .string(request.routeTemplate ?? "unmatched"),
+                "status": .string(String(response.status)),
+                "bytes": .string(String(response.body.count)),
+                "duration_ms": .string(String((millis * 1000).rounded() / 1000)),
+                "request_id": .string(request.requestID),
             ])
         }
         return response

@@ -1,0 +1,63 @@
+import Foundation
+@testable import App
+import Logging
+import Testing
+
+/// The lines `ConcordLogHandler` writes: what log shippers and people grepping stderr read.
+@Suite struct LogLineTests {
+    let time = "2026-11-22T09:30:00.000Z"
+
+    func event(_ message: Logger.Message, _ metadata: Logger.Metadata?, level: Logger.Level = .info) -> LogEvent {
+        LogEvent(level: level, message: message, metadata: metadata, source: "test", file: #fileID, function: #function, line: #line)
+    }
+
+    func text(_ handler: ConcordLogHandler, _ event: LogEvent) -> String {
+        String(decoding: handler.line(for: event, at: time), as: UTF8.self)
+    }
+
+    @Test func text_keysSorted_valuesThatWouldBreakTheLineQuoted() {
+        let handler = ConcordLogHandler(label: "t", level: .info, json: false)
+        let line = text(handler, event("request", [
+            "status": "200", "route": "/customers/{id}", "detail": "two words", "quote": #"a"b"#,
+            "newline": "x\ny", "count": .stringConvertible(42), "empty": "",
+        ]))
+        #expect(line == #"2026-11-22T09:30:00.000Z info request count=42 detail="two words" empty= newline="x\ny" quote="a\"b" route=/customers/{id} status=200"# + "\n")
+    }
+
+    @Test func text_recordMetadataWinsOverTheHandlers() {
+        var handler = ConcordLogHandler(label: "t", level: .info, json: false)
+        handler[metadataKey: "instance"] = "a"
+        handler[metadataKey: "status"] = "handler"
+        #expect(text(handler, event("stopped", ["status": "record"], level: .warning))
+                == "2026-11-22T09:30:00.000Z warning stopped instance=a status=record\n")
+        #expect(text(handler, event("plain", nil)) == "2026-11-22T09:30:00.000Z info plain instance=a status=handler\n")
+    }
+
+    @Test func json_isOneValidObjectPerLine_withEveryField() throws {
+        let handler = ConcordLogHandler(label: "t", level: .info, json: true)
+        let bytes = handler.line(for: event("failed \"badly\"\n", [
+            "error": "tab\there \u{1} \u{7F} ünï", "attempt": .stringConvertible(3), "list": ["a", "b"],
+        ], level: .error), at: time)
+        #expect(bytes.last == UInt8(ascii: "\n"))
+        #expect(bytes.dropLast().contains(UInt8(ascii: "\n")) == false)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])
+        #expect(object["time"] as? String == time)
+        #expect(object["level"] as? String == "error")
+        #expect(object["message"] as? String == "failed \"badly\"\n")
+        #expect(object["error"] as? String == "tab\there \u{1} \u{7F} ünï")
+        #expect(object["attempt"] as? String == "3")
+        #expect(object["list"] as? String == #"["a", "b"]"#)
+        #expect(object.count == 6)
+    }
+
+    @Test func timestamp_isUTC_toTheMillisecond() throws {
+        let before = Date()
+        let stamp = ConcordLogHandler.timestamp()
+        #expect(stamp.utf8.count == 24)
+        #expect(stamp.wholeMatch(of: /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z/) != nil)
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let parsed = try #require(formatter.date(from: stamp))
+        #expect(abs(parsed.timeIntervalSince(before)) < 2)
+    }
+}
