@@ -67,6 +67,9 @@ extension StringProtocol {
     }
 
     /// ASCII case-insensitive comparison; header names and tokens are ASCII (RFC 9110 §5.1).
+    /// Inlinable so callers in other modules get it specialized for their string types; the
+    /// generic version costs some 2,000 instructions for a six-letter word.
+    @inlinable
     public func equalsIgnoringASCIICase(_ other: some StringProtocol) -> Bool {
         let a = utf8, b = other.utf8
         guard a.count == b.count else { return false }
@@ -84,7 +87,8 @@ extension StringProtocol {
         return true
     }
 
-    private static func equalIgnoringCase(_ x: UnsafeBufferPointer<UInt8>, _ y: UnsafeBufferPointer<UInt8>) -> Bool {
+    @usableFromInline
+    static func equalIgnoringCase(_ x: UnsafeBufferPointer<UInt8>, _ y: UnsafeBufferPointer<UInt8>) -> Bool {
         for index in 0..<x.count where x[index] != y[index] {
             let lx = (x[index] >= 65 && x[index] <= 90) ? x[index] + 32 : x[index]
             let ly = (y[index] >= 65 && y[index] <= 90) ? y[index] + 32 : y[index]
