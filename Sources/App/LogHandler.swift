@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Routing
 import Synchronization
 
 /// Writes one line per log record to standard error, as text (`2026-11-22T09:30:00.000Z info
@@ -26,6 +27,12 @@ public struct ConcordLogHandler: LogHandler {
         LogOutput.shared.append(line(for: event, at: Self.timestamp()), urgent: event.level >= .error)
     }
 
+    /// Writes an access record as `log(event:)` would write it with the record's metadata, minus
+    /// the dictionary: its six keys are already in order.
+    public func write(_ record: AccessRecord) {
+        LogOutput.shared.append(line(for: record, at: Self.timestamp()), urgent: false)
+    }
+
     /// The record as one line, newline included: text (`time level message key=value …`, keys
     /// sorted, values with spaces quoted) or a JSON object.
     func line(for event: LogEvent, at timestamp: String) -> [UInt8] {
@@ -33,38 +40,57 @@ public struct ConcordLogHandler: LogHandler {
         // the rare handler that was given some.
         var fields = event.metadata ?? [:]
         if !metadata.isEmpty { fields.merge(metadata) { event, _ in event } }
-        let sorted = fields.sorted { $0.key < $1.key }
+        let sorted = fields.sorted { $0.key < $1.key }.map { (key: $0.key, value: Self.render($0.value)) }
+        return line(level: event.level, message: event.message.description, fields: sorted, at: timestamp)
+    }
+
+    func line(for record: AccessRecord, at timestamp: String) -> [UInt8] {
+        guard metadata.isEmpty else {
+            let event = LogEvent(level: record.level, message: AccessRecord.message, metadata: record.metadata,
+                                 source: label, file: #fileID, function: #function, line: #line)
+            return line(for: event, at: timestamp)
+        }
+        // Sorted by key, as `line(for: LogEvent)` sorts them.
+        let fields: [(key: String, value: String)] = [
+            ("bytes", String(record.bytes)), ("duration_ms", String(record.durationMilliseconds)),
+            ("method", record.method), ("request_id", record.requestID), ("route", record.route),
+            ("status", String(record.status)),
+        ]
+        return line(level: record.level, message: AccessRecord.message.description, fields: fields, at: timestamp)
+    }
+
+    /// The one place a line's bytes are laid out.
+    private func line(level: Logger.Level, message: String, fields: [(key: String, value: String)], at timestamp: String) -> [UInt8] {
         var line: [UInt8] = []
-        line.reserveCapacity(160 + 24 * sorted.count)
+        line.reserveCapacity(160 + 24 * fields.count)
         if json {
             Self.append(#"{"time":""#, to: &line)
             Self.append(timestamp, to: &line)
             Self.append(#"","level":""#, to: &line)
-            Self.append(event.level.rawValue, to: &line)
+            Self.append(level.rawValue, to: &line)
             Self.append(#"","message":"#, to: &line)
-            Self.appendQuoted(event.message.description, to: &line)
-            for (key, value) in sorted {
+            Self.appendQuoted(message, to: &line)
+            for (key, value) in fields {
                 line.append(UInt8(ascii: ","))
                 Self.appendQuoted(key, to: &line)
                 line.append(UInt8(ascii: ":"))
-                Self.appendQuoted(Self.render(value), to: &line)
+                Self.appendQuoted(value, to: &line)
             }
             Self.append("}\n", to: &line)
         } else {
             Self.append(timestamp, to: &line)
             line.append(UInt8(ascii: " "))
-            Self.append(event.level.rawValue, to: &line)
+            Self.append(level.rawValue, to: &line)
             line.append(UInt8(ascii: " "))
-            Self.append(event.message.description, to: &line)
-            for (key, value) in sorted {
+            Self.append(message, to: &line)
+            for (key, value) in fields {
                 line.append(UInt8(ascii: " "))
                 Self.append(key, to: &line)
                 line.append(UInt8(ascii: "="))
-                let rendered = Self.render(value)
-                if Self.needsQuotes(rendered) {
-                    Self.appendQuoted(rendered, to: &line)
+                if Self.needsQuotes(value) {
+                    Self.appendQuoted(value, to: &line)
                 } else {
-                    Self.append(rendered, to: &line)
+                    Self.append(value, to: &line)
                 }
             }
             line.append(UInt8(ascii: "\n"))

@@ -91,7 +91,7 @@ public struct Modules: Sendable {
         }
         let middleware: [(any Middleware)?] = [
             RequestIDMiddleware(),
-            AccessLogMiddleware(logger: logger),
+            AccessLogMiddleware(logger: logger, sink: Self.accessSink(for: logger)),
             MetricsMiddleware(metrics: metrics),
             CORSMiddleware(origins: configuration.corsOrigins),
             ErrorMiddleware(logger: logger),
@@ -103,5 +103,14 @@ public struct Modules: Sendable {
         ]
         let application = Application(router: router, middleware: middleware.compactMap { $0 }, logger: logger)
         return (application, permissions)
+    }
+}
+
+extension Modules {
+    /// Concord's own handler writes access lines without swift-log's metadata dictionary; any
+    /// other handler gets the record as metadata.
+    static func accessSink(for logger: Logger) -> AccessLogMiddleware.Sink? {
+        guard let handler = logger.handler as? ConcordLogHandler else { return nil }
+        return { record in handler.write(record) }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 @testable import App
 import Logging
+import Routing
 import Testing
 
 /// The lines `ConcordLogHandler` writes: what log shippers and people grepping stderr read.
@@ -48,6 +49,29 @@ import Testing
         #expect(object["attempt"] as? String == "3")
         #expect(object["list"] as? String == #"["a", "b"]"#)
         #expect(object.count == 6)
+    }
+
+    @Test func accessRecord_writesTheSameLine_asTheSameFieldsAsMetadata() {
+        let records = [
+            AccessRecord(level: .info, method: "GET", route: "/customers/{id}", status: 200, bytes: 157,
+                         durationMilliseconds: 0.529, requestID: "8a425e4ddd0fccb4000000000001bdcb"),
+            AccessRecord(level: .debug, method: "DELETE", route: "unmatched", status: 404, bytes: 0,
+                         durationMilliseconds: 12, requestID: "has space \"and quote\""),
+        ]
+        for json in [false, true] {
+            var handler = ConcordLogHandler(label: "t", level: .debug, json: json)
+            for record in records {
+                let generic = handler.line(for: event(AccessRecord.message, record.metadata, level: record.level), at: time)
+                #expect(handler.line(for: record, at: time) == generic)
+            }
+            // A handler with metadata of its own writes that too, in key order.
+            handler[metadataKey: "instance"] = "b"
+            let withInstance = String(decoding: handler.line(for: records[0], at: time), as: UTF8.self)
+            #expect(withInstance.contains(json ? #""instance":"b""# : " instance=b "))
+        }
+        let text = ConcordLogHandler(label: "t", level: .info, json: false)
+        #expect(String(decoding: text.line(for: records[0], at: time), as: UTF8.self)
+                == "2026-11-22T09:30:00.000Z info request bytes=157 duration_ms=0.529 method=GET request_id=8a425e4ddd0fccb4000000000001bdcb route=/customers/{id} status=200\n")
     }
 
     @Test func timestamp_isUTC_toTheMillisecond() throws {
