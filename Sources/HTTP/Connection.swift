@@ -26,9 +26,6 @@ final class Connection: @unchecked Sendable {
     }
 
     let fd: Int32
-    /// Distinguishes this connection from a later one that reuses the same descriptor, so a
-    /// late response never reaches the wrong client.
-    let generation: UInt64
     var phase = Phase.reading
     var inbound = InboundBuffer()
     var parser: RequestParser
@@ -44,13 +41,20 @@ final class Connection: @unchecked Sendable {
     var interest: UInt32 = 0
     let handoff = Atomic<UInt8>(Handoff.answered.rawValue)
 
-    init(fd: Int32, generation: UInt64, limits: ParserLimits) {
+    init(fd: Int32, limits: ParserLimits) {
         self.fd = fd
-        self.generation = generation
         self.parser = RequestParser(limits: limits)
     }
 
     var hasPendingOutput: Bool { outboundOffset < outbound.count }
+
+    /// Readies `outbound` for appending a response: emptied, keeping its memory, unless
+    /// earlier bytes are still waiting to go out.
+    func prepareOutbound() {
+        guard !hasPendingOutput else { return }
+        outbound.removeAll(keepingCapacity: true)
+        outboundOffset = 0
+    }
 }
 
 /// The connections of one loop, indexed by descriptor: the kernel hands out the lowest free

@@ -71,20 +71,8 @@ extension StringProtocol {
     /// generic version costs some 2,000 instructions for a six-letter word.
     @inlinable
     public func equalsIgnoringASCIICase(_ other: some StringProtocol) -> Bool {
-        let a = utf8, b = other.utf8
-        guard a.count == b.count else { return false }
-        // Native strings compare through their contiguous bytes; the generic walk is for the rest.
-        if let result = a.withContiguousStorageIfAvailable({ x in
-            b.withContiguousStorageIfAvailable { y in Self.equalIgnoringCase(x, y) }
-        }), let equal = result {
-            return equal
-        }
-        for (x, y) in zip(a, b) where x != y {
-            let lx = (x >= 65 && x <= 90) ? x + 32 : x
-            let ly = (y >= 65 && y <= 90) ? y + 32 : y
-            if lx != ly { return false }
-        }
-        return true
+        guard utf8.count == other.utf8.count else { return false }
+        return withUTF8Bytes { x in other.withUTF8Bytes { y in Self.equalIgnoringCase(x, y) } }
     }
 
     @usableFromInline

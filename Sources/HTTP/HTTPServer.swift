@@ -117,9 +117,7 @@ final class EventLoop: @unchecked Sendable {
 
     // Loop-thread state.
     private var connections = ConnectionTable()
-    private var nextGeneration: UInt64 = 1
     private var cachedDate = ""
-    private var cachedDateSecond = 0
     private var draining = false
     private var drainDeadline: UInt64 = 0
     private var nextSweep: UInt64 = 0
@@ -187,7 +185,7 @@ final class EventLoop: @unchecked Sendable {
                 logger.critical("epoll_wait failed", metadata: ["error": "\(SystemError("epoll_wait"))"])
                 break
             }
-            refreshDate()
+            cachedDate = HTTPDate.cachedNow()
             for index in 0..<max(0, Int(count)) {
                 let fd = cshim_epoll_event_fd(events + index)
                 let mask = cshim_epoll_event_mask(events + index)
@@ -218,14 +216,6 @@ final class EventLoop: @unchecked Sendable {
         close(epollFD)
     }
 
-    private func refreshDate() {
-        let second = time(nil)
-        if second != cachedDateSecond {
-            cachedDateSecond = second
-            cachedDate = HTTPDate.format(second)
-        }
-    }
-
     private func beginDraining() {
         draining = true
         drainDeadline = monotonicNanos() + UInt64(configuration.shutdownGrace * 1e9)
@@ -249,8 +239,7 @@ final class EventLoop: @unchecked Sendable {
                 rejectOverCapacity(fd)
                 continue
             }
-            let connection = Connection(fd: fd, generation: nextGeneration, limits: configuration.limits)
-            nextGeneration += 1
+            let connection = Connection(fd: fd, limits: configuration.limits)
             connections[fd] = connection
             server.openConnections.add(1, ordering: .relaxed)
             connection.interest = EPOLLIN.rawValue
@@ -470,10 +459,7 @@ final class EventLoop: @unchecked Sendable {
 
     /// Queues a response's bytes; a response that ends the connection moves it to `closing`.
     private func enqueue(_ response: HTTPResponse, on connection: Connection, method: String, version: HTTPVersion, keepAlive: Bool) {
-        if !connection.hasPendingOutput {
-            connection.outbound.removeAll(keepingCapacity: true)
-            connection.outboundOffset = 0
-        }
+        connection.prepareOutbound()
         ResponseWriter.serialize(response, method: method, version: version, keepAlive: keepAlive, date: cachedDate,
                                  into: &connection.outbound)
         connection.phase = keepAlive ? .reading : .closing
@@ -496,10 +482,7 @@ final class EventLoop: @unchecked Sendable {
             connection.current = nil
             connection.handoff.store(Connection.Handoff.answered.rawValue, ordering: .relaxed)
             if completion.written < completion.bytes.count {
-                if !connection.hasPendingOutput {
-                    connection.outbound.removeAll(keepingCapacity: true)
-                    connection.outboundOffset = 0
-                }
+                connection.prepareOutbound()
                 connection.outbound.append(contentsOf: completion.bytes[completion.written...])
             }
             connection.phase = completion.keepAlive && !draining ? .reading : .closing

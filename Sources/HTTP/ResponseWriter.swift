@@ -127,13 +127,7 @@ public enum HTTPDate {
     /// themselves, and a shared cache would need a lock.
     static func cachedNow() -> String {
         let second = time(nil)
-        let cache: DateCache
-        if let stored = pthread_getspecific(cacheSlot) {
-            cache = Unmanaged<DateCache>.fromOpaque(stored).takeUnretainedValue()
-        } else {
-            cache = DateCache()
-            pthread_setspecific(cacheSlot, Unmanaged.passRetained(cache).toOpaque())
-        }
+        let cache = caches.value
         if cache.second != second {
             cache.second = second
             cache.text = format(second)
@@ -146,13 +140,7 @@ public enum HTTPDate {
         var text = ""
     }
 
-    private static let cacheSlot: pthread_key_t = {
-        var key = pthread_key_t()
-        pthread_key_create(&key) { stored in
-            if let stored { Unmanaged<DateCache>.fromOpaque(stored).release() }
-        }
-        return key
-    }()
+    private static let caches = PerThread { DateCache() }
 }
 
 /// Monotonic time in nanoseconds, for deadlines that must not jump with the wall clock.

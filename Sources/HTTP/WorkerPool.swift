@@ -19,7 +19,6 @@ public final class WorkerPool: @unchecked Sendable {
     /// Workers asleep, most recently idle last (woken first: its stack and caches are warm).
     private var idle: [Worker] = []
     private var stopping = false
-    private var workers: [Worker] = []
     private let finished = DispatchGroup()
 
     private final class Worker: @unchecked Sendable {
@@ -35,7 +34,6 @@ public final class WorkerPool: @unchecked Sendable {
         var threads: [Thread] = []
         for index in 0..<max(1, count) {
             let worker = Worker()
-            workers.append(worker)
             finished.enter()
             let thread = Thread { [self] in
                 if batchScheduling { _ = cshim_sched_batch_self() }

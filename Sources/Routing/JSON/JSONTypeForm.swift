@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import HTTP
 
 /// How the stream encoder writes a type that is none of the special types it checks by
 /// metatype. Finding out takes two protocol-conformance lookups, about 115 ns together, as much
@@ -14,7 +12,7 @@ enum JSONTypeForm: Sendable {
     case encodable
 
     static func of<T: Encodable>(_ type: T.Type) -> JSONTypeForm {
-        let known = Known.ofThisThread
+        let known = Known.tables.value
         let id = ObjectIdentifier(type)
         if let form = known.forms[id] { return form }
         // The same questions `JSONEncoderImpl` asks of each value; for anything but a class the
@@ -37,18 +35,6 @@ enum JSONTypeForm: Sendable {
     private final class Known {
         var forms: [ObjectIdentifier: JSONTypeForm] = [:]
 
-        private static let slot: pthread_key_t = {
-            var key = pthread_key_t()
-            // Released with its thread.
-            pthread_key_create(&key) { pointer in pointer.map { Unmanaged<Known>.fromOpaque($0).release() } }
-            return key
-        }()
-
-        static var ofThisThread: Known {
-            if let pointer = pthread_getspecific(slot) { return Unmanaged<Known>.fromOpaque(pointer).takeUnretainedValue() }
-            let known = Known()
-            pthread_setspecific(slot, Unmanaged.passRetained(known).toOpaque())
-            return known
-        }
+        static let tables = PerThread { Known() }
     }
 }
