@@ -51,7 +51,7 @@ public enum PostgresError: Error, CustomStringConvertible, Sendable {
     /// prepares it afresh).
     public var isRetryable: Bool {
         guard case .server(let e) = self else { return false }
-        return e.state.isRetryable || e.isStaleStatement
+        return e.state == .serializationFailure || e.state == .deadlockDetected || e.isStaleStatement
     }
 
     /// The violated constraint's name, for 23xxx errors.

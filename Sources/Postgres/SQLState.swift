@@ -21,9 +21,6 @@ public struct SQLState: RawRepresentable, Hashable, Sendable, CustomStringConver
     public static let featureNotSupported = SQLState(rawValue: "0A000")
     public static let invalidStatementName = SQLState(rawValue: "26000")
 
-    /// Worth running the whole transaction again (40001, 40P01).
-    public var isRetryable: Bool { self == .serializationFailure || self == .deadlockDetected }
-
     /// The server went away or refuses connections (class 08, 57P01–57P03).
     public var isConnectionLoss: Bool {
         rawValue.hasPrefix("08") || self == .adminShutdown || self == .crashShutdown || self == .cannotConnectNow
