@@ -63,18 +63,9 @@ public struct ExactDecimal: Sendable, Hashable, Comparable, Codable, CustomStrin
     /// Canonical text: no trailing fractional zeros, no `.` for whole numbers, no `-0`
     /// (`12.5`, `3`, `-0.125`, `0`). Parses back to the same value.
     public var description: String {
-        let magnitude = thousandths.magnitude
-        var text = thousandths < 0 ? "-" : ""
-        text += String(magnitude / 1000)
-        var fraction = magnitude % 1000
-        guard fraction != 0 else { return text }
-        var digits = 3
-        while fraction % 10 == 0 {
-            fraction /= 10
-            digits -= 1
-        }
-        let fractionText = String(fraction)
-        return text + "." + String(repeating: "0", count: digits - fractionText.count) + fractionText
+        var text: [UInt8] = []
+        write(into: &text)
+        return String(decoding: text, as: UTF8.self)
     }
 
     /// `description` appended to `output` as UTF-8, for the JSON encoder.

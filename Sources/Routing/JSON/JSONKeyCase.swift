@@ -25,20 +25,8 @@ enum JSONKeyCase {
     static func writeSnakeCase(_ key: String, into output: inout [UInt8]) {
         var key = key
         key.withUTF8 { bytes in
-            var hasUpper = false
-            var hasUnderscore = false
-            var needsEscape = false
-            for byte in bytes {
-                if isUpper(byte) {
-                    hasUpper = true
-                } else if byte == UInt8(ascii: "_") {
-                    hasUnderscore = true
-                } else if JSONWriter.needsEscape(byte) {
-                    needsEscape = true
-                }
-            }
-            let convert = hasUpper && !hasUnderscore
-            if needsEscape {
+            let convert = needsConversion(bytes)
+            if bytes.contains(where: JSONWriter.needsEscape) {
                 // Never a property name; the plain byte-by-byte path.
                 output.append(UInt8(ascii: "\""))
                 for i in bytes.indices {
@@ -55,16 +43,11 @@ enum JSONKeyCase {
                 var o = 1
                 if convert {
                     for i in bytes.indices {
-                        let byte = bytes[i]
-                        if isUpper(byte) {
-                            if startsWord(bytes, at: i) {
-                                text[o] = UInt8(ascii: "_")
-                                o &+= 1
-                            }
-                            text[o] = byte &+ 32
-                        } else {
-                            text[o] = byte
+                        if startsWord(bytes, at: i) {
+                            text[o] = UInt8(ascii: "_")
+                            o &+= 1
                         }
+                        text[o] = lowercased(bytes[i])
                         o &+= 1
                     }
                 } else {

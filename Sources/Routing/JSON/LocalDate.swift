@@ -52,11 +52,19 @@ public struct LocalDate: Codable, Sendable, Hashable, Comparable, CustomStringCo
 
     /// `YYYY-MM-DD`, zero-padded; parses back to the same date.
     public var description: String {
-        CivilCalendar.padded(year, 4) + "-" + CivilCalendar.padded(month, 2) + "-" + CivilCalendar.padded(day, 2)
+        var text: [UInt8] = []
+        text.reserveCapacity(10)
+        write(into: &text)
+        return String(decoding: text, as: UTF8.self)
     }
 
     /// `description` appended to `output` as UTF-8, for the JSON encoder.
     func write(into output: inout [UInt8]) {
+        Self.write(year: year, month: month, day: day, into: &output)
+    }
+
+    /// `YYYY-MM-DD` of these fields (also the date part of an RFC 3339 timestamp).
+    static func write(year: Int, month: Int, day: Int, into output: inout [UInt8]) {
         CivilCalendar.writePadded(year, 4, into: &output)
         output.append(UInt8(ascii: "-"))
         CivilCalendar.writePadded(month, 2, into: &output)
@@ -138,12 +146,7 @@ enum CivilCalendar {
         return value
     }
 
-    static func padded(_ value: Int, _ width: Int) -> String {
-        let text = String(value)
-        return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
-    }
-
-    /// `padded(value, width)` as UTF-8, for `0 <= value < 10^width` (every field of a date in
+    /// `value` zero-padded to `width` digits, as UTF-8, for `0 <= value < 10^width` (every field of a date in
     /// years 0001–9999 is).
     static func writePadded(_ value: Int, _ width: Int, into output: inout [UInt8]) {
         var divisor = 1

@@ -59,22 +59,17 @@ public enum RFC3339 {
     /// millisecond), so output has one fixed width and sorts as text. Nil outside years
     /// 0001–9999, which the format cannot express.
     public static func format(_ date: Date) -> String? {
-        guard let (year, month, day, secondOfDay, millisecond) = utcFields(date) else { return nil }
-        var text = CivilCalendar.padded(year, 4) + "-" + CivilCalendar.padded(month, 2) + "-" + CivilCalendar.padded(day, 2)
-        text += "T" + CivilCalendar.padded(secondOfDay / 3600, 2) + ":" + CivilCalendar.padded(secondOfDay % 3600 / 60, 2)
-        text += ":" + CivilCalendar.padded(secondOfDay % 60, 2) + "." + CivilCalendar.padded(millisecond, 3) + "Z"
-        return text
+        var text: [UInt8] = []
+        text.reserveCapacity(24)
+        guard write(date, into: &text) else { return nil }
+        return String(decoding: text, as: UTF8.self)
     }
 
     /// `format(date)` appended to `output` as UTF-8 without building a String (the JSON
     /// encoder's path); false, with nothing written, when `format` would return nil.
     static func write(_ date: Date, into output: inout [UInt8]) -> Bool {
         guard let (year, month, day, secondOfDay, millisecond) = utcFields(date) else { return false }
-        CivilCalendar.writePadded(year, 4, into: &output)
-        output.append(UInt8(ascii: "-"))
-        CivilCalendar.writePadded(month, 2, into: &output)
-        output.append(UInt8(ascii: "-"))
-        CivilCalendar.writePadded(day, 2, into: &output)
+        LocalDate.write(year: year, month: month, day: day, into: &output)
         output.append(UInt8(ascii: "T"))
         CivilCalendar.writePadded(secondOfDay / 3600, 2, into: &output)
         output.append(UInt8(ascii: ":"))

@@ -29,42 +29,35 @@ public enum UUIDText {
 
     /// Lower-case `8-4-4-4-12`: the API's spelling, so ids compare equal as text.
     public static func lowercase(_ uuid: UUID) -> String {
-        let digits: StaticString = "0123456789abcdef"
-        return withUnsafeBytes(of: uuid.uuid) { raw in
-            String(unsafeUninitializedCapacity: 36) { output in
-                var o = 0
-                for (index, byte) in raw.enumerated() {
-                    if index == 4 || index == 6 || index == 8 || index == 10 {
-                        output[o] = UInt8(ascii: "-")
-                        o += 1
-                    }
-                    output[o] = digits.utf8Start[Int(byte >> 4)]
-                    output[o + 1] = digits.utf8Start[Int(byte & 0x0F)]
-                    o += 2
-                }
-                return o
-            }
+        String(unsafeUninitializedCapacity: 36) { text in
+            write(uuid, into: text, at: 0)
+            return 36
         }
     }
 
     /// `lowercase(uuid)` as a JSON string (in quotes; nothing in it needs escaping), appended to
     /// `output` for the JSON encoder.
     static func writeJSONString(_ uuid: UUID, into output: inout [UInt8]) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 38) { text in
+            text[0] = UInt8(ascii: "\"")
+            write(uuid, into: text, at: 1)
+            text[37] = UInt8(ascii: "\"")
+            output.append(contentsOf: text)
+        }
+    }
+
+    /// The 36 bytes of `lowercase(uuid)` at `offset`.
+    private static func write(_ uuid: UUID, into text: UnsafeMutableBufferPointer<UInt8>, at offset: Int) {
         withUnsafeBytes(of: uuid.uuid) { raw in
-            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 38) { text in
-                text[0] = UInt8(ascii: "\"")
-                var o = 1
-                for index in 0..<16 {
-                    if index == 4 || index == 6 || index == 8 || index == 10 {
-                        text[o] = UInt8(ascii: "-")
-                        o += 1
-                    }
-                    text[o] = lowercaseHexDigit(raw[index] >> 4)
-                    text[o + 1] = lowercaseHexDigit(raw[index] & 0x0F)
-                    o += 2
+            var o = offset
+            for index in 0..<16 {
+                if index == 4 || index == 6 || index == 8 || index == 10 {
+                    text[o] = UInt8(ascii: "-")
+                    o += 1
                 }
-                text[o] = UInt8(ascii: "\"")
-                output.append(contentsOf: text)
+                text[o] = lowercaseHexDigit(raw[index] >> 4)
+                text[o + 1] = lowercaseHexDigit(raw[index] & 0x0F)
+                o += 2
             }
         }
     }
