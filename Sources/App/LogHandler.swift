@@ -11,7 +11,6 @@ public struct ConcordLogHandler: LogHandler {
     let label: String
     let json: Bool
 
-
     public init(label: String, level: Logger.Level, json: Bool) {
         self.label = label
         logLevel = level
@@ -28,7 +27,7 @@ public struct ConcordLogHandler: LogHandler {
     }
 
     /// Writes an access record as `log(event:)` would write it with the record's metadata, minus
-    /// the dictionary: its six keys are already in order.
+    /// the dictionary: its fields come sorted.
     public func write(_ record: AccessRecord) {
         LogOutput.shared.append(line(for: record, at: Self.timestamp()), urgent: false)
     }
@@ -40,7 +39,7 @@ public struct ConcordLogHandler: LogHandler {
         // the rare handler that was given some.
         var fields = event.metadata ?? [:]
         if !metadata.isEmpty { fields.merge(metadata) { event, _ in event } }
-        let sorted = fields.sorted { $0.key < $1.key }.map { (key: $0.key, value: Self.render($0.value)) }
+        let sorted = fields.sorted { $0.key < $1.key }.map { (name: $0.key, value: Self.render($0.value)) }
         return line(level: event.level, message: event.message.description, fields: sorted, at: timestamp)
     }
 
@@ -50,17 +49,11 @@ public struct ConcordLogHandler: LogHandler {
                                  source: label, file: #fileID, function: #function, line: #line)
             return line(for: event, at: timestamp)
         }
-        // Sorted by key, as `line(for: LogEvent)` sorts them.
-        let fields: [(key: String, value: String)] = [
-            ("bytes", String(record.bytes)), ("duration_ms", String(record.durationMilliseconds)),
-            ("method", record.method), ("request_id", record.requestID), ("route", record.route),
-            ("status", String(record.status)),
-        ]
-        return line(level: record.level, message: AccessRecord.message.description, fields: fields, at: timestamp)
+        return line(level: record.level, message: AccessRecord.message.description, fields: record.fields, at: timestamp)
     }
 
     /// The one place a line's bytes are laid out.
-    private func line(level: Logger.Level, message: String, fields: [(key: String, value: String)], at timestamp: String) -> [UInt8] {
+    private func line(level: Logger.Level, message: String, fields: [(name: String, value: String)], at timestamp: String) -> [UInt8] {
         var line: [UInt8] = []
         line.reserveCapacity(160 + 24 * fields.count)
         if json {
@@ -70,9 +63,9 @@ public struct ConcordLogHandler: LogHandler {
             Self.append(level.rawValue, to: &line)
             Self.append(#"","message":"#, to: &line)
             Self.appendQuoted(message, to: &line)
-            for (key, value) in fields {
+            for (name, value) in fields {
                 line.append(UInt8(ascii: ","))
-                Self.appendQuoted(key, to: &line)
+                Self.appendQuoted(name, to: &line)
                 line.append(UInt8(ascii: ":"))
                 Self.appendQuoted(value, to: &line)
             }
@@ -83,9 +76,9 @@ public struct ConcordLogHandler: LogHandler {
             Self.append(level.rawValue, to: &line)
             line.append(UInt8(ascii: " "))
             Self.append(message, to: &line)
-            for (key, value) in fields {
+            for (name, value) in fields {
                 line.append(UInt8(ascii: " "))
-                Self.append(key, to: &line)
+                Self.append(name, to: &line)
                 line.append(UInt8(ascii: "="))
                 if Self.needsQuotes(value) {
                     Self.appendQuoted(value, to: &line)

@@ -26,16 +26,17 @@ public struct AccessRecord: Sendable, Equatable {
         self.requestID = requestID
     }
 
+    /// The line's fields as text, sorted by name (the order log lines write metadata in).
+    public var fields: [(name: String, value: String)] {
+        [
+            ("bytes", String(bytes)), ("duration_ms", String(durationMilliseconds)), ("method", method),
+            ("request_id", requestID), ("route", route), ("status", String(status)),
+        ]
+    }
+
     /// The record as swift-log metadata, for handlers that take it that way.
     public var metadata: Logger.Metadata {
-        [
-            "method": .string(method),
-            "route": .string(route),
-            "status": .string(String(status)),
-            "bytes": .string(String(bytes)),
-            "duration_ms": .string(String(durationMilliseconds)),
-            "request_id": .string(requestID),
-        ]
+        Logger.Metadata(uniqueKeysWithValues: fields.map { ($0.name, .string($0.value)) })
     }
 }
 
