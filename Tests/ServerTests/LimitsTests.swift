@@ -28,10 +28,12 @@ import Testing
         #expect(elapsed >= 0.9 && elapsed < 3, "closed after \(elapsed) s")
     }
 
-    @Test func idleKeepAliveConnection_isClosedAfterIdleTimeout() throws {
+    /// `/fast` is answered on the I/O thread, `/echo/x` by a worker writing to the socket itself.
+    @Test(arguments: ["/fast", "/echo/x"])
+    func idleKeepAliveConnection_isClosedAfterIdleTimeout(path: String) throws {
         let server = try TestServer { $0.idleTimeout = 1 }
         let client = try RawClient(port: server.port, timeout: 4)
-        try client.send("GET /fast HTTP/1.1\r\nHost: t\r\n\r\n")
+        try client.send("GET \(path) HTTP/1.1\r\nHost: t\r\n\r\n")
         _ = try client.readResponse()
         let started = Date()
         #expect(client.isClosedByPeer())

@@ -73,17 +73,6 @@ import Testing
         #expect(try warm.readResponse().text == "still")
     }
 
-    @Test func connectionIdleAfterAWorkerAnswer_isClosedAfterIdleTimeout() throws {
-        let server = try TestServer { $0.idleTimeout = 1 }
-        let client = try RawClient(port: server.port, timeout: 4)
-        try client.send("GET /echo/x HTTP/1.1\r\nHost: t\r\n\r\n")
-        _ = try client.readResponse()
-        let started = Date()
-        #expect(client.isClosedByPeer())
-        let elapsed = Date().timeIntervalSince(started)
-        #expect(elapsed >= 0.8 && elapsed < 3, "closed after \(elapsed) s")
-    }
-
     @Test func shutdown_closesAConnectionLastAnsweredByAWorker() throws {
         let server = try TestServer()
         let client = try RawClient(port: server.port, timeout: 4)
