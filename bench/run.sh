@@ -4,6 +4,9 @@
 #   GET /me       vs pgbench running the same SQL on the same database (-M prepared)
 #   an order      POST /sales-orders (3 lines) + POST …/confirm vs pgbench running their SQL
 #                 in one transaction (bench/order.sql); a pair counts once
+# and, for GET /me, two minimal servers in C (bench/shape/) that show what a server shape allows
+# here: Concord's (an epoll thread handing requests to workers on blocking libpq) and one event
+# loop driving nonblocking libpq.
 # plus the server's RSS with 1,000 idle keep-alive connections open.
 # Each pair runs back to back, BENCH_ROUNDS times; the figures are medians and the ratios are
 # medians of the per-round ratios. wrk, the servers and PostgreSQL share this machine's cores.
@@ -74,6 +77,23 @@ PGCONN="host=$SOCKET port=5432 user=concord dbname=concord"
 [[ $(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $KEY" "http://127.0.0.1:$PORT/me") == 200 ]] \
     || { echo "bench: GET /me with the bench key failed" >&2; exit 1; }
 
+# The shape servers, with as many database connections as Concord.
+CC=${CC:-$(command -v cc || command -v clang)}
+for shape in workers eventloop; do
+    "$CC" -O2 -o "$WORK/$shape" "bench/shape/$shape.c" -I"$(pg_config --includedir)" -lpq -lpthread
+done
+WORKERS_PORT=$(free_port)
+"$WORK/workers" "$PGCONN" "$WORKERS_PORT" "$POOL" &
+PIDS+=($!)
+EVENTLOOP_PORT=$(free_port)
+"$WORK/eventloop" "$PGCONN" "$EVENTLOOP_PORT" "$POOL" &
+PIDS+=($!)
+for port in "$WORKERS_PORT" "$EVENTLOOP_PORT"; do
+    wait_for "http://127.0.0.1:$port/"
+    [[ $(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $KEY" "http://127.0.0.1:$port/me") == 200 ]] \
+        || { echo "bench: the shape server on port $port did not answer GET /me" >&2; exit 1; }
+done
+
 # The order pair needs a customer, a warehouse and three items with plenty of stock.
 api() { curl -s -X POST -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' -d "$2" "http://127.0.0.1:$PORT$1"; }
 id_of() { python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])'; }
@@ -99,6 +119,7 @@ printf '%-6s %-30s %12s %10s\n' round run "requests/s" "p99 ms"
 
 declare -a NGINX_RPS CONCORD_RPS HEALTH_RATIO ME_RPS PG_TPS ME_RATIO NGINX_P99 HEALTH_P99 ME_P99 PG_LAT
 declare -a ORDER_PAIRS ORDER_P99 ORDER_TPS ORDER_LAT ORDER_RATIO
+declare -a WORKERS_RPS WORKERS_RATIO EVENTLOOP_RPS EVENTLOOP_RATIO
 for round in $(seq 1 "$ROUNDS"); do
     read -r n_rps n_p99 < <(run_wrk "http://127.0.0.1:$NGINX_PORT/healthz")
     read -r c_rps c_p99 < <(run_wrk "http://127.0.0.1:$PORT/healthz")
@@ -107,6 +128,11 @@ for round in $(seq 1 "$ROUNDS"); do
         -f bench/me.sql -D "prefix=$PREFIX" "$PGCONN" 2>&1)
     p_tps=$(echo "$pg_out" | awk '/^tps = / { printf "%.0f", $3 }')
     p_lat=$(echo "$pg_out" | awk '/^latency average/ { print $4 }')
+    read -r w_rps w_p99 < <(run_wrk -H "Authorization: Bearer $KEY" "http://127.0.0.1:$WORKERS_PORT/me")
+    read -r e_rps e_p99 < <(run_wrk -H "Authorization: Bearer $KEY" "http://127.0.0.1:$EVENTLOOP_PORT/me")
+    WORKERS_RPS+=("$w_rps"); EVENTLOOP_RPS+=("$e_rps")
+    WORKERS_RATIO+=("$(awk -v a="$w_rps" -v b="$p_tps" 'BEGIN { printf "%.3f", a / b }')")
+    EVENTLOOP_RATIO+=("$(awk -v a="$e_rps" -v b="$p_tps" 'BEGIN { printf "%.3f", a / b }')")
     read -r o_rps o_p99 < <(run_wrk -s bench/order.lua "http://127.0.0.1:$PORT/sales-orders")
     o_pairs=$(awk -v r="$o_rps" 'BEGIN { printf "%.0f", r / 2 }')
     po_out=$("${PGUSER_RUN[@]}" "$PGBIN/pgbench" -n -M prepared -c "$POOL" -j "$THREADS" -T "$SECONDS_PER_RUN" -f bench/order.sql \
@@ -128,6 +154,8 @@ for round in $(seq 1 "$ROUNDS"); do
     printf '%-6s %-30s %12s %10s\n' "$round" "concord GET /healthz" "$c_rps" "$c_p99"
     printf '%-6s %-30s %12s %10s\n' "$round" "concord GET /me" "$m_rps" "$m_p99"
     printf '%-6s %-30s %12s %10s\n' "$round" "pgbench same SQL" "$p_tps" "(avg $p_lat)"
+    printf '%-6s %-30s %12s %10s\n' "$round" "C, Concord's shape, GET /me" "$w_rps" "$w_p99"
+    printf '%-6s %-30s %12s %10s\n' "$round" "C, one event loop, GET /me" "$e_rps" "$e_p99"
     printf '%-6s %-30s %12s %10s\n' "$round" "concord order pairs/s" "$o_pairs" "$o_p99"
     printf '%-6s %-30s %12s %10s\n' "$round" "pgbench order.sql" "$o_tps" "(avg $o_lat)"
     } | tee -a "$REPORT"
@@ -151,6 +179,8 @@ printf '  GET /healthz  concord %s req/s (p99 %s ms)  nginx %s req/s (p99 %s ms)
     "$(m "${CONCORD_RPS[@]}")" "$(m "${HEALTH_P99[@]}")" "$(m "${NGINX_RPS[@]}")" "$(m "${NGINX_P99[@]}")" "$(m "${HEALTH_RATIO[@]}")"
 printf '  GET /me       concord %s req/s (p99 %s ms)  pgbench %s tps (avg %s ms)  ratio %s  (goal >= 0.6)\n' \
     "$(m "${ME_RPS[@]}")" "$(m "${ME_P99[@]}")" "$(m "${PG_TPS[@]}")" "$(m "${PG_LAT[@]}")" "$(m "${ME_RATIO[@]}")"
+printf '                shape ceilings for GET /me, same SQL, nothing else: C in Concord'"'"'s shape %s req/s, ratio %s; C on one event loop %s req/s, ratio %s\n' \
+    "$(m "${WORKERS_RPS[@]}")" "$(m "${WORKERS_RATIO[@]}")" "$(m "${EVENTLOOP_RPS[@]}")" "$(m "${EVENTLOOP_RATIO[@]}")"
 printf '  order+confirm concord %s pairs/s (p99 %s ms per request)  pgbench %s tps (avg %s ms)  ratio %s  (goal >= 0.5)\n' \
     "$(m "${ORDER_PAIRS[@]}")" "$(m "${ORDER_P99[@]}")" "$(m "${ORDER_TPS[@]}")" "$(m "${ORDER_LAT[@]}")" "$(m "${ORDER_RATIO[@]}")"
 printf '  RSS           %s MiB after the runs, %s MiB with 1000 idle keep-alive connections  (goal < 50)\n' "$RSS_BEFORE" "$RSS_IDLE"
