@@ -23,7 +23,7 @@ public struct Request: Sendable {
     public internal(set) var route: Route?
     /// Methods the matched path supports (for `Allow` and CORS preflight).
     public internal(set) var allowedMethods: [String] = []
-    private var context: [ObjectIdentifier: any Sendable] = [:]
+    private var context: ContextEntry?
 
     init(http: HTTPRequest, segments: [String], query: QueryParameters, requestID: String) {
         self.http = http
@@ -37,8 +37,32 @@ public struct Request: Sendable {
     public var body: [UInt8] { http.body }
 
     public subscript<Key: RequestContextKey>(_ key: Key.Type) -> Key.Value? {
-        get { context[ObjectIdentifier(key)] as? Key.Value }
-        set { context[ObjectIdentifier(key)] = newValue }
+        get {
+            let id = ObjectIdentifier(key)
+            var entry = context
+            while let current = entry {
+                if current.key == id { return current.value as? Key.Value }
+                entry = current.next
+            }
+            return nil
+        }
+        set { context = ContextEntry(key: ObjectIdentifier(key), value: newValue, next: context) }
+    }
+
+    /// One context value, in front of those set before it (a setting shadows earlier ones of its
+    /// key). A request carries two or three values at most, so a list is searched as fast as a
+    /// dictionary is hashed, and setting one is a single allocation where a dictionary's storage
+    /// was a generic type the runtime looked up per request; copies of the request share it.
+    private final class ContextEntry: Sendable {
+        let key: ObjectIdentifier
+        let value: (any Sendable)?
+        let next: ContextEntry?
+
+        init(key: ObjectIdentifier, value: (any Sendable)?, next: ContextEntry?) {
+            self.key = key
+            self.value = value
+            self.next = next
+        }
     }
 
     /// The path parameter `name` as text; the route guarantees it exists.

@@ -70,6 +70,15 @@ public struct APIKey: Codable, Sendable {
     public let version: Int
 }
 
+/// What authentication reads for a presented key: its stored hash, the key and its user. A
+/// struct rather than a tuple: it passes through the pool's generic `read`, where a tuple is
+/// copied element by element by the runtime.
+struct Credential {
+    let hash: [UInt8]
+    let key: APIKey
+    let user: User
+}
+
 /// `POST /users/{id}/api-keys`.
 struct APIKeyCreate: Decodable {
     var name: String

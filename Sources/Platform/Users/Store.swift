@@ -85,7 +85,7 @@ struct UserStore: Sendable {
     }
 
     /// The key with `prefix` and its user, for authentication: one indexed read.
-    func credential(prefix: String, in tx: Transaction) throws -> (hash: [UInt8], key: APIKey, user: User)? {
+    func credential(prefix: String, in tx: Transaction) throws -> Credential? {
         guard let row = try tx.first("""
             SELECT k.id AS key_id, k.name AS key_name, k.prefix, k.created_at AS key_created_at, k.last_used_at, k.revoked_at,
                    k.version AS key_version,
@@ -98,7 +98,7 @@ struct UserStore: Sendable {
                          prefix: try row.decode("prefix"), createdAt: try row.decode("key_created_at"),
                          lastUsedAt: try row.decodeIfPresent("last_used_at"), revokedAt: try row.decodeIfPresent("revoked_at"),
                          version: try row.decode("key_version"))
-        return (Self.bytes(fromHex: try row.decode("secret_hash")), key, try Self.user(row))
+        return Credential(hash: Self.bytes(fromHex: try row.decode("secret_hash")), key: key, user: try Self.user(row))
     }
 
     /// Records use at most once a minute per key, so authentication stays a read.
