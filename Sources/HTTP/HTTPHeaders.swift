@@ -32,12 +32,19 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
     public func contains(_ name: String) -> Bool { self[name] != nil }
 
     /// Appends a field, keeping any existing ones with the same name.
-    public mutating func add(_ name: String, _ value: String) { fields.append((name, value)) }
+    public mutating func add(_ name: String, _ value: String) { append((name, value)) }
 
     /// Replaces every field named `name` with a single one.
     public mutating func set(_ name: String, _ value: String) {
-        remove(name)
-        fields.append((name, value))
+        if contains(name) { remove(name) }
+        append((name, value))
+    }
+
+    /// Makes room for a few fields at the first: a response carries three or four, and growing
+    /// the array one field at a time cost an allocation per field.
+    private mutating func append(_ field: Element) {
+        if fields.capacity == 0 { fields.reserveCapacity(4) }
+        fields.append(field)
     }
 
     public mutating func remove(_ name: String) {

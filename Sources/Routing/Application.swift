@@ -52,10 +52,10 @@ public final class Application: HTTPResponder {
                 if let failure { throw failure }
                 switch match {
                 case .found(let route, _):
-                    let unknown = request.query.names.subtracting(route.query)
-                    if let name = unknown.sorted().first {
+                    let unknown = request.query.names.subtracting(route.query).sorted()
+                    if let name = unknown.first {
                         throw AppError(.unknownParameter, "unknown query parameter '\(name)'",
-                                       errors: unknown.sorted().map { FieldError(field: $0, message: "is not a known parameter") })
+                                       errors: unknown.map { FieldError(field: $0, message: "is not a known parameter") })
                     }
                     return try route.handler(request)
                 case .methodNotAllowed(let allowed, _):
@@ -80,31 +80,30 @@ public final class Application: HTTPResponder {
     /// `{parameter}`.
     static func segments(_ path: Substring) -> [String]? {
         path.withUTF8Bytes { bytes -> [String]? in
-            // The piece before the first "/" is not a segment (it is empty for every
-            // origin-form path).
-            var pieces: [Range<Int>] = []
-            var start = 0
-            for index in 0..<bytes.count where bytes[index] == UInt8(ascii: "/") {
-                pieces.append(start..<index)
+            let slash = UInt8(ascii: "/")
+            var slashes = 0
+            for byte in bytes where byte == slash { slashes += 1 }
+            var result: [String] = []
+            result.reserveCapacity(slashes)
+            // Each piece ends at a slash or at the end; the piece before the first "/" is not a
+            // segment (it is empty for every origin-form path), hence no start until then.
+            var start: Int?
+            for index in 0...bytes.count where index == bytes.count || bytes[index] == slash {
+                if let start {
+                    let segment = UnsafeBufferPointer(rebasing: bytes[start..<index])
+                    if segment.contains(UInt8(ascii: "%")) {
+                        guard let decoded = PercentDecoding.decode(Substring(decoding: segment, as: UTF8.self), plusIsSpace: false) else {
+                            return nil
+                        }
+                        result.append(decoded)
+                    } else {
+                        result.append(String(decoding: segment, as: UTF8.self))
+                    }
+                }
                 start = index + 1
             }
-            pieces.append(start..<bytes.count)
-            pieces.removeFirst()
-            if pieces.count > 1, pieces.last!.isEmpty { pieces.removeLast() }
-            if pieces.count == 1, pieces[0].isEmpty { return [] }
-            var result: [String] = []
-            result.reserveCapacity(pieces.count)
-            for piece in pieces {
-                let segment = UnsafeBufferPointer(rebasing: bytes[piece])
-                if segment.contains(UInt8(ascii: "%")) {
-                    guard let decoded = PercentDecoding.decode(Substring(decoding: segment, as: UTF8.self), plusIsSpace: false) else {
-                        return nil
-                    }
-                    result.append(decoded)
-                } else {
-                    result.append(String(decoding: segment, as: UTF8.self))
-                }
-            }
+            if result.count > 1, result.last!.isEmpty { result.removeLast() }
+            if result.count == 1, result[0].isEmpty { return [] }
             return result
         }
     }

@@ -103,6 +103,18 @@ import Testing
         #expect(Self.get(Self.application(), "/customers//contacts").status == 404)
     }
 
+    @Test(arguments: [
+        ("", []), ("/", []), ("//", []), ("/a", ["a"]), ("/a/", ["a"]), ("/a//", ["a", ""]), ("/a//b", ["a", "", "b"]),
+        ("//a", ["", "a"]), ("/a%2Fb/c%20d", ["a/b", "c d"]), ("/%41/", ["A"]), ("x/a", ["a"]), ("x", []),
+    ] as [(String, [String])])
+    func pathSegments_splitOnSlashes_dropOneTrailingSlash_andDecodeEach(path: String, expected: [String]) {
+        #expect(Application.segments(Substring(path)) == expected)
+    }
+
+    @Test func pathSegments_withABadEscapeAnywhere_areRejected() {
+        for path in ["/%zz", "/a/%4", "/a/b%/"] { #expect(Application.segments(Substring(path)) == nil) }
+    }
+
     @Test func trailingSlash_matchesSameRoute() {
         #expect(Self.text(Self.get(Self.application(), "/customers/9/")) == "id=9")
     }
