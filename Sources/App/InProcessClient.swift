@@ -30,8 +30,11 @@ struct InProcessClient {
         return (try? JSONParser.parse(response.body)) ?? .null
     }
 
+    /// Seeding often only needs the call to succeed; the answer is there when it needs an id.
+    @discardableResult
     func post(_ path: String, _ body: JSONValue = .object(JSONObject())) throws -> JSONValue { try call("POST", path, body) }
     func get(_ path: String) throws -> JSONValue { try call("GET", path) }
+    @discardableResult
     func patch(_ path: String, _ body: JSONValue) throws -> JSONValue { try call("PATCH", path, body) }
 
     /// The `id` of the answer.

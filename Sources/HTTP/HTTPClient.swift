@@ -38,6 +38,11 @@ public enum HTTPClient {
         }
     }
 
+    /// The text a C function wrote into `buffer`, up to its terminating NUL.
+    static func text(ofTerminated buffer: [CChar]) -> String {
+        buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+    }
+
     /// A parsed `http://` or `https://` URL.
     public struct Target: Sendable, Equatable {
         public let secure: Bool
@@ -207,7 +212,7 @@ public enum HTTPClient {
                 _ = inet_ntop(AF_INET6, &addr, &buffer, socklen_t(buffer.count))
             }
         }
-        return String(cString: buffer)
+        return HTTPClient.text(ofTerminated: buffer)
     }
 
     // MARK: Reading
@@ -313,7 +318,7 @@ final class TLSChannel: Channel {
             var buffer = [CChar](repeating: 0, count: 256)
             ERR_error_string_n(code, &buffer, buffer.count)
             SSL_free(ssl)
-            throw HTTPClient.Failure.tls(String(cString: buffer))
+            throw HTTPClient.Failure.tls(HTTPClient.text(ofTerminated: buffer))
         }
     }
 

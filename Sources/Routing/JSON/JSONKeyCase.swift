@@ -51,7 +51,7 @@ enum JSONKeyCase {
                         o &+= 1
                     }
                 } else {
-                    UnsafeMutableBufferPointer(rebasing: text[1...]).initialize(fromContentsOf: bytes)
+                    _ = UnsafeMutableBufferPointer(rebasing: text[1...]).initialize(fromContentsOf: bytes)
                     o &+= bytes.count
                 }
                 text[o] = UInt8(ascii: "\"")
