@@ -21,18 +21,24 @@ static void send_query(int index, int fd) {
     PQflush(pg[index]);
 }
 
-/* A connection's socket turned readable: answer its client once the result is complete. */
+/* A connection's socket turned readable: take what arrived without blocking, and answer the
+ * client once the query is complete (its result, then the end of the query). */
 static void receive(int index) {
+    static PGresult *first[MAX_PG];
     PQconsumeInput(pg[index]);
-    if (PQisBusy(pg[index])) return;
-    PGresult *result, *first = NULL;
-    while ((result = PQgetResult(pg[index]))) {
-        if (first) PQclear(result); else first = result;
+    while (!PQisBusy(pg[index])) {
+        PGresult *result = PQgetResult(pg[index]);
+        if (result) {
+            if (first[index]) PQclear(result); else first[index] = result;
+            continue;
+        }
+        answer(client_of[index], first[index]);
+        PQclear(first[index]);
+        first[index] = NULL;
+        if (waiting_head != waiting_tail) send_query(index, waiting[waiting_head++ % MAX_FDS]);
+        else idle_pg[idle_count++] = index;
+        return;
     }
-    answer(client_of[index], first);
-    PQclear(first);
-    if (waiting_head != waiting_tail) send_query(index, waiting[waiting_head++ % MAX_FDS]);
-    else idle_pg[idle_count++] = index;
 }
 
 int main(int argc, char **argv) {
