@@ -15,9 +15,8 @@
 #include <unistd.h>
 
 #define ME_SQL \
-    "SELECT k.id AS key_id, k.name AS key_name, k.prefix, k.created_at AS key_created_at, k.last_used_at, " \
-    "k.revoked_at, k.version AS key_version, encode(k.secret_hash, 'hex') AS secret_hash, u.id, u.name, " \
-    "u.email, u.role, u.active, u.created_at, u.updated_at, u.version " \
+    "SELECT k.id AS key_id, k.last_used_at, k.revoked_at, encode(k.secret_hash, 'hex') AS secret_hash, " \
+    "u.id AS user_id, u.name, u.email, u.role, u.active " \
     "FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.prefix = $1"
 #define MAX_FDS 65536
 
@@ -77,8 +76,8 @@ static void answer(int fd, PGresult *result) {
     if (PQresultStatus(result) == PGRES_TUPLES_OK && PQntuples(result) == 1) {
         body_length = snprintf(body, sizeof body,
             "{\"id\":\"%s\",\"name\":\"%s\",\"email\":\"%s\",\"role\":\"%s\",\"api_key_id\":\"%s\"}",
-            PQgetvalue(result, 0, 8), PQgetvalue(result, 0, 9), PQgetvalue(result, 0, 10),
-            PQgetvalue(result, 0, 11), PQgetvalue(result, 0, 0));
+            PQgetvalue(result, 0, 4), PQgetvalue(result, 0, 5), PQgetvalue(result, 0, 6),
+            PQgetvalue(result, 0, 7), PQgetvalue(result, 0, 0));
         length = snprintf(response, sizeof response,
             "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", body_length, body);
     } else {

@@ -70,13 +70,22 @@ public struct APIKey: Codable, Sendable {
     public let version: Int
 }
 
-/// What authentication reads for a presented key: its stored hash, the key and its user. A
-/// struct rather than a tuple: it passes through the pool's generic `read`, where a tuple is
+/// What authentication reads for a presented key: its stored hash, whether it may still be used,
+/// and who it acts for — only the columns a request needs, since this is read on every one.
+/// A struct rather than a tuple: it passes through the pool's generic `read`, where a tuple is
 /// copied element by element by the runtime.
 struct Credential {
     let hash: [UInt8]
-    let key: APIKey
-    let user: User
+    let keyID: UUID
+    let lastUsedAt: Date?
+    let revokedAt: Date?
+    let userID: UUID
+    let name: String
+    let email: String
+    let role: Role
+    let active: Bool
+
+    var principal: Principal { Principal(userID: userID, apiKeyID: keyID, name: name, email: email, role: role) }
 }
 
 /// `POST /users/{id}/api-keys`.

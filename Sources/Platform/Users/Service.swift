@@ -25,12 +25,11 @@ public final class UserService: Sendable {
         // One statement, so no transaction around it: this runs on every request.
         guard let found = try pool.read({ tx in try store.credential(prefix: token.prefix, in: tx) }),
               Crypto.constantTimeEquals(found.hash, presentedHash),
-              found.key.revokedAt == nil, found.user.active else { return nil }
-        if found.key.lastUsedAt.map({ Date().timeIntervalSince($0) > 60 }) ?? true {
-            try pool.transaction { tx in try store.touchKey(id: found.key.id, in: tx) }
+              found.revokedAt == nil, found.active else { return nil }
+        if found.lastUsedAt.map({ Date().timeIntervalSince($0) > 60 }) ?? true {
+            try pool.transaction { tx in try store.touchKey(id: found.keyID, in: tx) }
         }
-        return Principal(userID: found.user.id, apiKeyID: found.key.id, name: found.user.name,
-                         email: found.user.email, role: found.user.role)
+        return found.principal
     }
 
     // MARK: Users
@@ -177,8 +176,8 @@ public final class UserService: Sendable {
                     _ = try store.updateUser(restored, in: tx)
                 }
                 if let existing = try store.credential(prefix: token.prefix, in: tx) {
-                    if existing.key.userId == admin.id && Crypto.constantTimeEquals(existing.hash, Crypto.sha256(token.secret))
-                        && existing.key.revokedAt == nil {
+                    if existing.userID == admin.id && Crypto.constantTimeEquals(existing.hash, Crypto.sha256(token.secret))
+                        && existing.revokedAt == nil {
                         return nil
                     }
                     throw AppError(.conflict, "CONCORD_ADMIN_API_KEY's id part is already used by another key; choose another")

@@ -84,21 +84,19 @@ struct UserStore: Sendable {
             """)
     }
 
-    /// The key with `prefix` and its user, for authentication: one indexed read.
+    /// The key with `prefix` and what a request needs of its user, for authentication: one
+    /// indexed read (bench/me.sql runs the same statement).
     func credential(prefix: String, in tx: Transaction) throws -> Credential? {
         guard let row = try tx.first("""
-            SELECT k.id AS key_id, k.name AS key_name, k.prefix, k.created_at AS key_created_at, k.last_used_at, k.revoked_at,
-                   k.version AS key_version,
-                   encode(k.secret_hash, 'hex') AS secret_hash,
-                   u.id, u.name, u.email, u.role, u.active, u.created_at, u.updated_at, u.version
+            SELECT k.id AS key_id, k.last_used_at, k.revoked_at, encode(k.secret_hash, 'hex') AS secret_hash,
+                   u.id AS user_id, u.name, u.email, u.role, u.active
             FROM api_keys k JOIN users u ON u.id = k.user_id
             WHERE k.prefix = \(prefix)
             """) else { return nil }
-        let key = APIKey(id: try row.decode("key_id"), userId: try row.decode("id"), name: try row.decode("key_name"),
-                         prefix: try row.decode("prefix"), createdAt: try row.decode("key_created_at"),
-                         lastUsedAt: try row.decodeIfPresent("last_used_at"), revokedAt: try row.decodeIfPresent("revoked_at"),
-                         version: try row.decode("key_version"))
-        return Credential(hash: Self.bytes(fromHex: try row.decode("secret_hash")), key: key, user: try Self.user(row))
+        return Credential(hash: Self.bytes(fromHex: try row.decode("secret_hash")), keyID: try row.decode("key_id"),
+                          lastUsedAt: try row.decodeIfPresent("last_used_at"), revokedAt: try row.decodeIfPresent("revoked_at"),
+                          userID: try row.decode("user_id"), name: try row.decode("name"), email: try row.decode("email"),
+                          role: try Self.role(row), active: try row.decode("active"))
     }
 
     /// Records use at most once a minute per key, so authentication stays a read.
@@ -107,12 +105,16 @@ struct UserStore: Sendable {
     }
 
     static func user(_ row: Row) throws -> User {
+        User(id: try row.decode("id"), name: try row.decode("name"), email: try row.decode("email"), role: try role(row),
+             active: try row.decode("active"), createdAt: try row.decode("created_at"),
+             updatedAt: try row.decode("updated_at"), version: try row.decode("version"))
+    }
+
+    static func role(_ row: Row) throws -> Role {
         guard let role = Role(rawValue: try row.decode("role")) else {
             throw PostgresError.decoding(column: "role", message: "unknown role")
         }
-        return User(id: try row.decode("id"), name: try row.decode("name"), email: try row.decode("email"), role: role,
-                    active: try row.decode("active"), createdAt: try row.decode("created_at"),
-                    updatedAt: try row.decode("updated_at"), version: try row.decode("version"))
+        return role
     }
 
     static func key(_ row: Row) throws -> APIKey {
