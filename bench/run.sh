@@ -40,6 +40,7 @@ cleanup() {
 trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 wait_for() { for _ in $(seq 1 300); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done; echo "bench: $1 never answered" >&2; exit 1; }
 
@@ -131,8 +132,8 @@ for round in $(seq 1 "$ROUNDS"); do
     read -r w_rps w_p99 < <(run_wrk -H "Authorization: Bearer $KEY" "http://127.0.0.1:$WORKERS_PORT/me")
     read -r e_rps e_p99 < <(run_wrk -H "Authorization: Bearer $KEY" "http://127.0.0.1:$EVENTLOOP_PORT/me")
     WORKERS_RPS+=("$w_rps"); EVENTLOOP_RPS+=("$e_rps")
-    WORKERS_RATIO+=("$(awk -v a="$w_rps" -v b="$p_tps" 'BEGIN { printf "%.3f", a / b }')")
-    EVENTLOOP_RATIO+=("$(awk -v a="$e_rps" -v b="$p_tps" 'BEGIN { printf "%.3f", a / b }')")
+    WORKERS_RATIO+=("$(ratio "$w_rps" "$p_tps")")
+    EVENTLOOP_RATIO+=("$(ratio "$e_rps" "$p_tps")")
     read -r o_rps o_p99 < <(run_wrk -s bench/order.lua "http://127.0.0.1:$PORT/sales-orders")
     o_pairs=$(awk -v r="$o_rps" 'BEGIN { printf "%.0f", r / 2 }')
     po_out=$("${PGUSER_RUN[@]}" "$PGBIN/pgbench" -n -M prepared -c "$POOL" -j "$THREADS" -T "$SECONDS_PER_RUN" -f bench/order.sql \
@@ -144,11 +145,11 @@ for round in $(seq 1 "$ROUNDS"); do
         echo "bench: pgbench order.sql failed: $po_out" >&2; exit 1
     fi
     ORDER_PAIRS+=("$o_pairs"); ORDER_P99+=("$o_p99"); ORDER_TPS+=("$o_tps"); ORDER_LAT+=("$o_lat")
-    ORDER_RATIO+=("$(awk -v a="$o_pairs" -v b="$o_tps" 'BEGIN { printf "%.3f", a / b }')")
+    ORDER_RATIO+=("$(ratio "$o_pairs" "$o_tps")")
     NGINX_RPS+=("$n_rps"); NGINX_P99+=("$n_p99"); CONCORD_RPS+=("$c_rps"); HEALTH_P99+=("$c_p99")
     ME_RPS+=("$m_rps"); ME_P99+=("$m_p99"); PG_TPS+=("$p_tps"); PG_LAT+=("$p_lat")
-    HEALTH_RATIO+=("$(awk -v a="$c_rps" -v b="$n_rps" 'BEGIN { printf "%.3f", a / b }')")
-    ME_RATIO+=("$(awk -v a="$m_rps" -v b="$p_tps" 'BEGIN { printf "%.3f", a / b }')")
+    HEALTH_RATIO+=("$(ratio "$c_rps" "$n_rps")")
+    ME_RATIO+=("$(ratio "$m_rps" "$p_tps")")
     {
     printf '%-6s %-30s %12s %10s\n' "$round" "nginx GET /" "$n_rps" "$n_p99"
     printf '%-6s %-30s %12s %10s\n' "$round" "concord GET /healthz" "$c_rps" "$c_p99"

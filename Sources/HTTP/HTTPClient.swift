@@ -212,7 +212,7 @@ public enum HTTPClient {
                 _ = inet_ntop(AF_INET6, &addr, &buffer, socklen_t(buffer.count))
             }
         }
-        return HTTPClient.text(ofTerminated: buffer)
+        return text(ofTerminated: buffer)
     }
 
     // MARK: Reading

@@ -36,7 +36,7 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
 
     /// Replaces every field named `name` with a single one.
     public mutating func set(_ name: String, _ value: String) {
-        if contains(name) { remove(name) }
+        remove(name)
         append((name, value))
     }
 
