@@ -6,12 +6,10 @@ import Postgres
 /// (started with the server, stopped with it).
 public final class Database: @unchecked Sendable {
     public let connectionString: String
-    public let readConnectionString: String?
     private let embedded: EmbeddedPostgres?
 
     /// Starts the embedded cluster when no URL is configured.
     public init(configuration: Configuration, logger: Logger) throws {
-        readConnectionString = configuration.databaseReadURL
         if let url = configuration.databaseURL {
             connectionString = url
             embedded = nil

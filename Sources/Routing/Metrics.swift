@@ -36,9 +36,15 @@ public final class Metrics: @unchecked Sendable {
     func requestStarted() { inFlight.add(1) }
     func requestFinished() { inFlight.add(-1) }
 
-    /// Records one finished request.
+    /// The methods that get a series of their own; any other token is counted as `other`, so
+    /// anonymous clients cannot create series (the method is recorded before authentication).
+    static let knownMethods: Set<String> = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"]
+
+    /// Records one finished request. Every label is bounded: a method outside `knownMethods`
+    /// is `other`, a route is a template of the router or `unmatched` (the caller's part), and a
+    /// status is one the server chose.
     public func observe(method: String, route: String, status: Int, seconds: Double) {
-        let key = Key(method: method, route: route, status: status)
+        let key = Key(method: Self.knownMethods.contains(method) ? method : "other", route: route, status: status)
         seriesLock.lock()
         defer { seriesLock.unlock() }
         // Updated in place: copying the entry out and back would copy its bucket array too.

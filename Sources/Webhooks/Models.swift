@@ -48,11 +48,32 @@ struct WebhookInput: Codable {
     }
 }
 
-/// The one answer that shows a secret: after creation and after a rotation.
+/// The one answer that shows a secret: after creation and after a rotation. The endpoint
+/// itself (its `id` at the top level, like every other create) plus `secret`, shown only here,
+/// and when the previous secret stops signing (rotation only).
 struct WebhookWithSecret: Encodable {
     let webhook: WebhookEndpoint
     let secret: String
     let previousSecretExpiresAt: Date?
+
+    enum CodingKeys: String, CodingKey {
+        case id, url, description, eventTypes, status, disabledReason, createdAt, updatedAt, version, secret, previousSecretExpiresAt
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(webhook.id, forKey: .id)
+        try c.encode(webhook.url, forKey: .url)
+        try c.encodeIfPresent(webhook.description, forKey: .description)
+        try c.encode(webhook.eventTypes, forKey: .eventTypes)
+        try c.encode(webhook.status, forKey: .status)
+        try c.encodeIfPresent(webhook.disabledReason, forKey: .disabledReason)
+        try c.encode(webhook.createdAt, forKey: .createdAt)
+        try c.encode(webhook.updatedAt, forKey: .updatedAt)
+        try c.encode(webhook.version, forKey: .version)
+        try c.encode(secret, forKey: .secret)
+        try c.encodeIfPresent(previousSecretExpiresAt, forKey: .previousSecretExpiresAt)
+    }
 }
 
 /// One message to one subscription, with what happened on its attempts.

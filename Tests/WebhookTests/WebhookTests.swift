@@ -18,7 +18,7 @@ import TestSupport
     /// Creates a subscription and returns its id and secret.
     static func subscribe(_ admin: APIClient, _ url: String, types: String = "") throws -> (id: String, secret: String) {
         let reply = try admin.post("/webhooks", #"{"url":"\#(url)","description":"test"\#(types)}"#)
-        guard reply.status == 201, let id = reply["webhook"]?["id"]?.stringValue, let secret = reply["secret"]?.stringValue else {
+        guard reply.status == 201, let id = reply["id"]?.stringValue, let secret = reply["secret"]?.stringValue else {
             throw TestFailure("subscribe: \(reply)")
         }
         return (id, secret)
@@ -47,7 +47,7 @@ import TestSupport
         let created = try app.client().post("/webhooks", #"{"url":"http://127.0.0.1:9/hook","event_types":["customer.created"]}"#)
         #expect(created.status == 201, "\(created)")
         #expect(created["secret"]?.stringValue?.hasPrefix("whsec_") == true)
-        let id = try #require(created["webhook"]?["id"]?.stringValue)
+        let id = try #require(created["id"]?.stringValue)
         let shown = try app.client().get("/webhooks/\(id)")
         #expect(shown["secret"] == nil)
         #expect(shown["event_types"] == .array(["customer.created"]))
@@ -57,7 +57,7 @@ import TestSupport
         #expect(try app.client().patch("/webhooks/\(id)", #"{"status":"failing"}"#).status == 422)
         #expect(try app.client().post("/webhooks", #"{"url":"http://127.0.0.1:9/x","status":"failing"}"#).status == 422)
         let paused = try app.client().post("/webhooks", #"{"url":"http://127.0.0.1:9/y","status":"disabled"}"#)
-        #expect(paused["webhook"]?["status"] == "disabled")
+        #expect(paused["status"] == "disabled")
     }
 
     @Test func everyEvent_arrivesOnce_inOrder_signed_afterRetries() throws {
