@@ -47,7 +47,7 @@ let package = Package(
         ),
         .target(
             name: "Inventory",
-            dependencies: ["Catalog", "Platform", "Postgres", "Routing", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Catalog", "Customers", "Platform", "Postgres", "Routing", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
             name: "Sales",

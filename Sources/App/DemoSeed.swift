@@ -1,4 +1,5 @@
 import Catalog
+import Customers
 import Foundation
 import Inventory
 import Logging
@@ -34,8 +35,10 @@ public struct DemoSeed {
         for (tier, discount) in [(CustomerTier.silver, 5), (.gold, 10), (.platinum, 15)] {
             _ = try catalog.setTierDiscount(tier, discountPercent: ExactDecimal(integer: Int64(discount)), actor: nil)
         }
-        let main = try inventory.createWarehouse(code: "MAIN", name: "Main warehouse", address: "1 Harbour Road\nRotterdam")
-        let east = try inventory.createWarehouse(code: "EAST", name: "East depot", address: "22 Station Street\nUtrecht")
+        let main = try inventory.createWarehouse(code: "MAIN", name: "Main warehouse",
+                                                 address: Address(line1: "1 Harbour Road", city: "Rotterdam", country: "NL"))
+        let east = try inventory.createWarehouse(code: "EAST", name: "East depot",
+                                                 address: Address(line1: "22 Station Street", city: "Utrecht", country: "NL"))
         struct Product {
             let sku: String, name: String, price: Int64, gold: Int64?, reorder: Int64, main: Int64, east: Int64, cost: Int64
         }

@@ -96,9 +96,9 @@ public struct Modules: Sendable {
             CORSMiddleware(origins: configuration.corsOrigins),
             ErrorMiddleware(logger: logger),
             AuthMiddleware(users: users, permissions: permissions),
-            configuration.rateLimitPerSecond > 0
-                ? RateLimitMiddleware(limiter: RateLimiter(perSecond: configuration.rateLimitPerSecond, burst: configuration.rateLimitBurst))
-                : nil,
+            // Always in place: a key's own `rate_limit_per_second` applies even when the
+            // installation's limit is off.
+            RateLimitMiddleware(limiter: RateLimiter(perSecond: configuration.rateLimitPerSecond, burst: configuration.rateLimitBurst)),
             IdempotencyMiddleware(pool: pool),
         ]
         let application = Application(router: router, middleware: middleware.compactMap { $0 }, logger: logger)

@@ -61,7 +61,9 @@ public struct Address: Codable, Sendable, Equatable {
         self.country = country
     }
 
-    func problems(at field: String) -> [FieldError] {
+    /// What is wrong with it, each under `field.<member>` (warehouses' and suppliers' addresses
+    /// are this object too).
+    public func problems(at field: String) -> [FieldError] {
         var errors: [FieldError] = []
         for (name, value) in [("line1", line1), ("line2", line2), ("city", city), ("region", region), ("postal_code", postalCode)] {
             if let value, value.count > 200 { errors.append(FieldError(field: "\(field).\(name)", message: "must be at most 200 characters")) }

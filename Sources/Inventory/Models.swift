@@ -1,4 +1,5 @@
 import Catalog
+import Customers
 import Foundation
 import Platform
 import Routing
@@ -11,8 +12,8 @@ public struct Warehouse: Codable, Sendable, Equatable {
     /// Short unique code (case-insensitive), e.g. `MAIN`.
     public var code: String
     public var name: String
-    /// Free-text postal address, several lines allowed.
-    public var address: String?
+    /// The address object of every address in the API (`line1` … `country`).
+    public var address: Address?
     public let createdAt: Date
     public var updatedAt: Date
     public var version: Int
@@ -22,16 +23,17 @@ public struct Warehouse: Codable, Sendable, Equatable {
 struct WarehouseCreate: Decodable {
     var code: String
     var name: String
-    var address: String?
+    var address: Address?
 
     static let readOnly: Set<String> = ["id", "created_at", "updated_at", "version"]
 }
 
-/// `PATCH /warehouses/{id}`: a merge patch of `code`, `name`, `address` (null clears the address).
+/// `PATCH /warehouses/{id}`: a merge patch of `code`, `name`, `address` (null clears the
+/// address; an object merges into it, RFC 7396).
 struct WarehousePatch: Decodable {
     var code: FieldPatch<String> = .absent
     var name: FieldPatch<String> = .absent
-    var address: FieldPatch<String> = .absent
+    var address: FieldPatch<JSONValue> = .absent
 
     static let readOnly: Set<String> = WarehouseCreate.readOnly
 
@@ -41,7 +43,7 @@ struct WarehousePatch: Decodable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         code = try c.patch(String.self, forKey: .code)
         name = try c.patch(String.self, forKey: .name)
-        address = try c.patch(String.self, forKey: .address)
+        address = try c.patch(JSONValue.self, forKey: .address)
     }
 
     func applied(to warehouse: Warehouse) throws -> Warehouse {
@@ -57,7 +59,19 @@ struct WarehousePatch: Decodable {
         case .null: errors.append(FieldError(field: "name", message: "must not be null"))
         case .value(let value): result.name = value
         }
-        address.apply(to: &result.address)
+        switch address {
+        case .absent: break
+        case .null: result.address = nil
+        case .value(let patch):
+            guard patch.objectValue != nil else {
+                throw AppError.validation([FieldError(field: "address", message: "must be an address object or null")])
+            }
+            let current = try warehouse.address.map { try JSONValueEncoder().encode($0) } ?? .object(JSONObject([]))
+            // Decoded under its member name, so a bad field is reported as `address.<field>`.
+            struct Holder: Decodable { var address: Address }
+            let merged = JSONValue.object(JSONObject([("address", current.mergePatched(with: patch))]))
+            result.address = try Request.decodeModel(Holder.self, from: merged).address
+        }
         errors += WarehouseRules.problems(result)
         if !errors.isEmpty { throw AppError.validation(errors) }
         return result
@@ -76,9 +90,7 @@ enum WarehouseRules {
         } else if warehouse.name.count > 200 {
             errors.append(FieldError(field: "name", message: "must be at most 200 characters"))
         }
-        if let address = warehouse.address, address.isEmpty || address.count > 1000 {
-            errors.append(FieldError(field: "address", message: "must be 1 to 1000 characters (send null to clear it)"))
-        }
+        errors += warehouse.address?.problems(at: "address") ?? []
         return errors
     }
 }

@@ -1,4 +1,5 @@
 import Catalog
+import Customers
 import Foundation
 import Platform
 import Postgres
@@ -47,7 +48,7 @@ public final class InventoryService: Sendable {
     }
 
     /// Creates a warehouse outside HTTP (`concord seed --demo`).
-    public func createWarehouse(code: String, name: String, address: String? = nil, actor: Principal? = nil) throws -> Warehouse {
+    public func createWarehouse(code: String, name: String, address: Address? = nil, actor: Principal? = nil) throws -> Warehouse {
         try createWarehouse(WarehouseCreate(code: code, name: name, address: address), actor: actor)
     }
 

@@ -1,3 +1,4 @@
+import Customers
 import Foundation
 import Platform
 import Postgres
@@ -38,9 +39,9 @@ struct InventoryStore: Sendable {
 
     static let warehouseColumns: SQL = "id, code, name, address, created_at, updated_at, version"
 
-    func insertWarehouse(code: String, name: String, address: String?, in tx: Transaction) throws -> Warehouse {
+    func insertWarehouse(code: String, name: String, address: Address?, in tx: Transaction) throws -> Warehouse {
         try Self.warehouse(tx.first("""
-            INSERT INTO warehouses (code, name, address) VALUES (\(code), \(name), \(address))
+            INSERT INTO warehouses (code, name, address) VALUES (\(code), \(name), \(try Self.json(address)))
             RETURNING \(Self.warehouseColumns)
             """)!)
     }
@@ -68,7 +69,7 @@ struct InventoryStore: Sendable {
 
     func updateWarehouse(_ warehouse: Warehouse, in tx: Transaction) throws -> Warehouse {
         try Self.warehouse(tx.first("""
-            UPDATE warehouses SET code = \(warehouse.code), name = \(warehouse.name), address = \(warehouse.address),
+            UPDATE warehouses SET code = \(warehouse.code), name = \(warehouse.name), address = \(try Self.json(warehouse.address)),
                 updated_at = now(), version = version + 1
             WHERE id = \(warehouse.id) RETURNING \(Self.warehouseColumns)
             """)!)
@@ -257,9 +258,16 @@ struct InventoryStore: Sendable {
 
     // MARK: Rows
 
+    static func json(_ address: Address?) throws -> JSONValue? {
+        try address.map { try JSONValueEncoder().encode($0) }
+    }
+
     static func warehouse(_ row: Row) throws -> Warehouse {
-        Warehouse(id: try row.decode("id"), code: try row.decode("code"), name: try row.decode("name"),
-                  address: try row.decodeIfPresent("address"), createdAt: try row.decode("created_at"),
+        var lenient = JSONValueDecoder()
+        lenient.reportsUnknownFields = false
+        let address: JSONValue? = try row.decodeIfPresent("address")
+        return Warehouse(id: try row.decode("id"), code: try row.decode("code"), name: try row.decode("name"),
+                  address: try address.map { try lenient.decode(Address.self, from: $0) }, createdAt: try row.decode("created_at"),
                   updatedAt: try row.decode("updated_at"), version: try row.decode("version"))
     }
 

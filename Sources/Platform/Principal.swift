@@ -8,13 +8,20 @@ public struct Principal: Sendable {
     public let name: String
     public let email: String
     public let role: Role
+    /// `ck_<id part>` of the key in use (nil for principals made outside a request).
+    public let apiKeyPrefix: String?
+    /// The key's own requests per second; nil: the installation's limit.
+    public let rateLimitPerSecond: Int?
 
-    public init(userID: UUID, apiKeyID: UUID, name: String, email: String, role: Role) {
+    public init(userID: UUID, apiKeyID: UUID, name: String, email: String, role: Role, apiKeyPrefix: String? = nil,
+                rateLimitPerSecond: Int? = nil) {
         self.userID = userID
         self.apiKeyID = apiKeyID
         self.name = name
         self.email = email
         self.role = role
+        self.apiKeyPrefix = apiKeyPrefix
+        self.rateLimitPerSecond = rateLimitPerSecond
     }
 }
 

@@ -2,15 +2,17 @@ import Foundation
 import Routing
 
 /// A token bucket per API key, kept in this process: each key may make `burst` requests at
-/// once and `perSecond` sustained. Several instances each keep their own buckets (a key may
-/// make N × the rate through N instances); the README says so. Buckets of keys that went quiet
-/// are dropped once there are many, so memory stays bounded.
+/// once and `perSecond` sustained, or what its own `rate_limit_per_second` says. Several
+/// instances each keep their own buckets (a key may make N × the rate through N instances);
+/// the README says so. Buckets of keys that went quiet are dropped once there are many, so
+/// memory stays bounded.
 public final class RateLimiter: @unchecked Sendable {
+    /// The installation's limit (`CONCORD_RATE_LIMIT`, 0: none) for keys without their own.
     public let perSecond: Double
     public let burst: Int
     /// Guards `buckets`.
     private let bucketsLock = NSLock()
-    private var buckets: [UUID: (tokens: Double, at: Double)] = [:]
+    private var buckets: [UUID: (tokens: Double, at: Double, perSecond: Double, capacity: Double)] = [:]
 
     public init(perSecond: Double, burst: Int) {
         self.perSecond = perSecond
@@ -27,12 +29,19 @@ public final class RateLimiter: @unchecked Sendable {
     }
 
     public func take(_ key: UUID, now: Double = ProcessInfo.processInfo.systemUptime) -> Decision {
+        take(key, perSecond: perSecond, burst: burst, now: now)
+    }
+
+    /// Takes a token from `key`'s bucket of `burst` tokens refilled at `perSecond`.
+    public func take(_ key: UUID, perSecond: Double, burst: Int, now: Double = ProcessInfo.processInfo.systemUptime) -> Decision {
         bucketsLock.lock()
         defer { bucketsLock.unlock() }
         let capacity = Double(burst)
-        var bucket = buckets[key] ?? (capacity, now)
+        var bucket = buckets[key] ?? (capacity, now, perSecond, capacity)
         bucket.tokens = min(capacity, bucket.tokens + (now - bucket.at) * perSecond)
         bucket.at = now
+        bucket.perSecond = perSecond
+        bucket.capacity = capacity
         let allowed = bucket.tokens >= 1
         if allowed { bucket.tokens -= 1 }
         buckets[key] = bucket
@@ -44,8 +53,7 @@ public final class RateLimiter: @unchecked Sendable {
 
     /// Buckets that have refilled are the same as no bucket.
     private func evictFull(now: Double) {
-        let capacity = Double(burst)
-        buckets = buckets.filter { $0.value.tokens + (now - $0.value.at) * perSecond < capacity }
+        buckets = buckets.filter { $0.value.tokens + (now - $0.value.at) * $0.value.perSecond < $0.value.capacity }
     }
 }
 
@@ -59,14 +67,18 @@ public struct RateLimitMiddleware: Middleware {
 
     public func handle(_ request: Request, next: (Request) throws -> Response) throws -> Response {
         guard let principal = request[PrincipalKey.self] else { return try next(request) }
-        let decision = limiter.take(principal.apiKeyID)
-        let window = Int((Double(limiter.burst) / limiter.perSecond).rounded(.up))
+        // A key's own limit allows that many requests per second and as many at once.
+        let perSecond = principal.rateLimitPerSecond.map(Double.init) ?? limiter.perSecond
+        let burst = principal.rateLimitPerSecond ?? limiter.burst
+        guard perSecond > 0 else { return try next(request) }
+        let decision = limiter.take(principal.apiKeyID, perSecond: perSecond, burst: burst)
+        let window = Int((Double(burst) / perSecond).rounded(.up))
         let fields = [
-            ("RateLimit-Policy", "\(limiter.burst);w=\(window)"),
-            ("RateLimit", "limit=\(limiter.burst), remaining=\(decision.remaining), reset=\(decision.resetSeconds)"),
+            ("RateLimit-Policy", "\(burst);w=\(window)"),
+            ("RateLimit", "limit=\(burst), remaining=\(decision.remaining), reset=\(decision.resetSeconds)"),
         ]
         guard decision.allowed else {
-            throw AppError(.rateLimited, "this API key made more than \(limiter.burst) requests at once or \(limiter.perSecond.formatted()) per second; retry after \(decision.retryAfterSeconds) s",
+            throw AppError(.rateLimited, "this API key made more than \(burst) requests at once or \(perSecond.formatted()) per second; retry after \(decision.retryAfterSeconds) s",
                            headers: fields + [("Retry-After", String(decision.retryAfterSeconds))])
         }
         do {

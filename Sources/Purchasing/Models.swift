@@ -250,8 +250,8 @@ struct SuggestionList: Encodable {
 
 /// `POST /purchasing/suggestions/apply`.
 struct ApplyRequest: Decodable {
-    /// Where the draft orders' goods are to arrive.
-    var warehouseId: UUID
+    /// Where the draft orders' goods are to arrive; optional when there is one warehouse.
+    var warehouseId: UUID?
 }
 
 /// The drafts `apply` made (one per supplier) and what it could not order.

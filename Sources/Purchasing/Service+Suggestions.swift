@@ -17,10 +17,18 @@ extension PurchasingService {
     /// delivering into `warehouseID`, each line the suggested quantity at the item's average
     /// cost. Drafted quantities count in the position, so a second apply orders only what the
     /// first drafts do not cover (usually nothing). Applies are serialised across instances.
-    func applySuggestions(warehouseID: UUID, actor: Principal) throws -> ApplyResult {
+    /// Without `warehouseID`, the installation's one warehouse; with several, a 422 that lists
+    /// their codes.
+    func applySuggestions(warehouseID requested: UUID?, actor: Principal) throws -> ApplyResult {
         try pool.transaction { tx in
             try store.lockSuggestions(in: tx)
-            try checkWarehouse(warehouseID, in: tx)
+            let warehouseID: UUID
+            if let requested {
+                try checkWarehouse(requested, in: tx)
+                warehouseID = requested
+            } else {
+                warehouseID = try onlyWarehouse(in: tx)
+            }
             let (data, without) = Self.split(try store.reorderRows(in: tx))
             var drafts: [PurchaseOrder] = []
             let bySupplier = Dictionary(grouping: data, by: { $0.supplierId! })
@@ -36,6 +44,22 @@ extension PurchasingService {
             }
             return ApplyResult(data: drafts.sorted { $0.number < $1.number }, withoutSupplier: without)
         }
+    }
+
+    /// The one warehouse there is, or a 422 on `warehouse_id` naming the codes to choose from
+    /// (in `warehouses`, with their ids).
+    private func onlyWarehouse(in tx: Transaction) throws -> UUID {
+        let warehouses = try inventory.warehouses(limit: 101, in: tx)
+        if warehouses.count == 1 { return warehouses[0].id }
+        let message = warehouses.isEmpty
+            ? "is required, and there is no warehouse yet: create one with POST /warehouses"
+            : "is required when there are several warehouses; one of: \(warehouses.prefix(100).map(\.code).joined(separator: ", "))"
+        let choices = warehouses.prefix(100).map {
+            JSONValue.object(JSONObject([("id", .string($0.id.uuidString.lowercased())), ("code", .string($0.code))]))
+        }
+        throw AppError(.validationFailed, "name the warehouse the orders' goods are to arrive in",
+                       errors: [FieldError(field: "warehouse_id", message: message)],
+                       extra: JSONObject([("warehouses", .array(choices))]))
     }
 
     /// Suggestions with an active preferred supplier, and the rest with their reason.

@@ -91,15 +91,8 @@ struct Serve: ParsableCommand {
             throw ExitCode(1)
         }
         if let key = server.firstAdminKey {
-            // Printed once, on the first start of an empty database; only its hash is stored.
-            print("""
-
-                First admin API key (shown once, store it now):
-                  \(key)
-                Try: curl -H 'Authorization: Bearer \(key)' http://\(config.host):\(server.port)/me
-
-                """)
-            fflush(nil)
+            // Shown once, on the first start of an empty database; only its hash is stored.
+            FirstAdminKey.deliver(key, configuration: config, port: server.port, logger: logger)
         }
         server.waitUntilStopped()
     }

@@ -59,7 +59,7 @@ import TestSupport
         let client = app.client(key: key)
         #expect(try client.get("/me").status == 200)
         let keys = try app.client().get("/api-keys?limit=200")
-        let entry = try #require(keys["data"]?.arrayValue?.first { $0.objectValue?["prefix"]?.stringValue == String(key.split(separator: "_")[1]) })
+        let entry = try #require(keys["data"]?.arrayValue?.first { $0.objectValue?["prefix"]?.stringValue == "ck_" + String(key.split(separator: "_")[1]) })
         let id = try #require(entry.objectValue?["id"]?.stringValue)
         #expect(try app.client().delete("/api-keys/\(id)").status == 204)
         #expect(try client.get("/me").status == 401)

@@ -102,6 +102,7 @@ import TestSupport
     @Test func apply_needsAWarehouse_andConcurrentAppliesDraftOnce() throws {
         let supplier = try fixture.supplier()
         _ = try fixture.item(extra: #","reorder_point":3,"reorder_quantity":10,"preferred_supplier_id":"\#(supplier)""#)
+        _ = try PurchasingFixture.warehouse(admin)  // with two warehouses, one must be named
         #expect(try admin.post("/purchasing/suggestions/apply", "{}").status == 422)
         #expect(try admin.post("/purchasing/suggestions/apply", #"{"warehouse_id":"\#(UUID().uuidString)"}"#)["errors"]?[0]?["field"] == "warehouse_id")
         let port = app.port, key = app.adminKey, warehouse = fixture.warehouse

@@ -16,7 +16,7 @@
 
 #define ME_SQL \
     "SELECT k.id AS key_id, k.last_used_at, k.revoked_at, encode(k.secret_hash, 'hex') AS secret_hash, " \
-    "u.id AS user_id, u.name, u.email, u.role, u.active " \
+    "k.rate_limit_per_second, u.id AS user_id, u.name, u.email, u.role, u.active " \
     "FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.prefix = $1"
 #define MAX_FDS 65536
 

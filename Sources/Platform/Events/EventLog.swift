@@ -7,7 +7,8 @@ import Routing
 /// same transaction).
 public struct Event: Encodable, Sendable {
     public let id: UUID
-    /// Position in commit order; nil until published (a few milliseconds after commit).
+    /// Position in commit order. Every answer shows it: reads number what is pending first
+    /// (`EventLog.numberCommitted`). Optional only for the rows the publisher has not reached.
     public let sequence: Int64?
     public let type: String
     public let resourceType: String
@@ -59,9 +60,27 @@ public final class EventLog: @unchecked Sendable {
         return try pool.transaction { tx in try store.publish(in: tx) }
     }
 
+    /// Numbers every event committed before this call, so a read that follows shows them with
+    /// their `sequence` (the background publisher runs only every 50 ms). Numbering follows
+    /// commit order, so an event behind a transaction that is still running waits for it: this
+    /// waits too, at most `patience` seconds, then returns (reads leave such an event out until
+    /// it is numbered, rather than show it without a number).
+    public func numberCommitted(patience: Double = 1) throws {
+        let (pending, horizon) = try pool.read { tx in try store.pending(in: tx) }
+        guard pending else { return }
+        let deadline = ProcessInfo.processInfo.systemUptime + patience
+        while true {
+            // Another instance or thread may hold the publisher lock: then its numbering is awaited.
+            _ = try pool.transaction { tx in try store.publish(in: tx) }
+            guard try pool.read({ tx in try store.hasUnpublished(before: horizon, in: tx) }) else { return }
+            guard ProcessInfo.processInfo.systemUptime < deadline else { return }
+            usleep(2_000)
+        }
+    }
+
     /// Events after `sequence`, oldest first, optionally of some types only.
     public func feed(after sequence: Int64, types: [String], limit: Int) throws -> [Event] {
-        _ = try? publish()
+        try numberCommitted()
         return try pool.transaction { tx in try store.feed(after: sequence, types: types, limit: limit, in: tx) }
     }
 
@@ -71,13 +90,15 @@ public final class EventLog: @unchecked Sendable {
         return try pool.read { tx in try store.latestSequence(in: tx) }
     }
 
-    /// One record's events, oldest first.
+    /// One record's events, oldest first, every one numbered.
     public func history(resourceType: String, resourceID: UUID) throws -> [Event] {
-        try pool.transaction { tx in try store.history(resourceType: resourceType, resourceID: resourceID, in: tx) }
+        try numberCommitted()
+        return try pool.transaction { tx in try store.history(resourceType: resourceType, resourceID: resourceID, in: tx) }
     }
 
     /// `GET /audit`: who changed what, when.
     func audit(_ filter: AuditFilter, page: PageRequest) throws -> Page<Event> {
+        try numberCommitted()
         let rows = try pool.read { tx in try store.audit(filter, after: page.after, limit: page.limit, in: tx) }
         return page.page(rows, key: { $0.occurredAt.postgresText }, id: \.id)
     }

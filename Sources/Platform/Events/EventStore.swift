@@ -24,6 +24,23 @@ struct EventStore: Sendable {
         try tx.first("SELECT EXISTS (SELECT 1 FROM events WHERE sequence IS NULL) AS pending")?.decode("pending") ?? false
     }
 
+    /// Whether an unnumbered event is visible now, and the first transaction id not yet started
+    /// (`horizon`): every transaction that committed before this call has a lower id.
+    func pending(in tx: Transaction) throws -> (pending: Bool, horizon: String) {
+        let row = try tx.first("""
+            SELECT EXISTS (SELECT 1 FROM events WHERE sequence IS NULL) AS pending,
+                   pg_snapshot_xmax(pg_current_snapshot())::text AS horizon
+            """)!
+        return (try row.decode("pending"), try row.decode("horizon"))
+    }
+
+    /// Whether an event of a transaction below `horizon` is still unnumbered.
+    func hasUnpublished(before horizon: String, in tx: Transaction) throws -> Bool {
+        try tx.first("""
+            SELECT EXISTS (SELECT 1 FROM events WHERE sequence IS NULL AND xid < \(horizon)::xid8) AS pending
+            """)?.decode("pending") ?? false
+    }
+
     /// Numbers unnumbered events of transactions older than the oldest one still running: any
     /// transaction that commits later has a newer xid, so it can only get later numbers.
     func publish(in tx: Transaction) throws -> Int {
@@ -56,15 +73,15 @@ struct EventStore: Sendable {
     func history(resourceType: String, resourceID: UUID, in tx: Transaction) throws -> [Event] {
         try tx.query("""
             SELECT id, sequence, type, resource_type, resource_id, occurred_at, actor_user_id, actor_api_key_id, data
-            FROM events WHERE resource_type = \(resourceType) AND resource_id = \(resourceID)
-            ORDER BY occurred_at, sequence NULLS LAST, id
+            FROM events WHERE resource_type = \(resourceType) AND resource_id = \(resourceID) AND sequence IS NOT NULL
+            ORDER BY occurred_at, sequence, id
             """).rows.map(Self.event)
     }
 
     /// `GET /audit`: events by who, what and when, in occurrence order (keyset on
     /// `occurred_at`, `id`).
     func audit(_ filter: AuditFilter, after: (key: String, id: UUID)?, limit: Int, in tx: Transaction) throws -> [Event] {
-        var conditions: [SQL] = []
+        var conditions: [SQL] = ["sequence IS NOT NULL"]
         if let user = filter.userID { conditions.append("actor_user_id = \(user)") }
         if let key = filter.apiKeyID { conditions.append("actor_api_key_id = \(key)") }
         if let resource = filter.resourceType { conditions.append("resource_type = \(resource)") }
@@ -76,7 +93,7 @@ struct EventStore: Sendable {
             conditions.append(filter.descending ? "(occurred_at, id) < (\(after.key)::timestamptz, \(after.id))"
                                                 : "(occurred_at, id) > (\(after.key)::timestamptz, \(after.id))")
         }
-        let whereClause: SQL = conditions.isEmpty ? "" : "WHERE " + SQL.join(conditions, separator: " AND ")
+        let whereClause: SQL = "WHERE " + SQL.join(conditions, separator: " AND ")
         let direction = SQL(unsafeRaw: filter.descending ? "DESC" : "ASC")
         return try tx.query("""
             SELECT id, sequence, type, resource_type, resource_id, occurred_at, actor_user_id, actor_api_key_id, data

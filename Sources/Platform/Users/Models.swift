@@ -63,7 +63,10 @@ public struct APIKey: Codable, Sendable {
     public let id: UUID
     public let userId: UUID
     public let name: String
+    /// The literal start of the key, `ck_<id part>`, so a leaked key finds its record.
     public let prefix: String
+    /// The key's own sustained limit; nil: the installation's (`CONCORD_RATE_LIMIT`).
+    public let rateLimitPerSecond: Int?
     public let createdAt: Date
     public let lastUsedAt: Date?
     public let revokedAt: Date?
@@ -84,15 +87,36 @@ struct Credential {
     let email: String
     let role: Role
     let active: Bool
+    let prefix: String
+    let rateLimitPerSecond: Int?
 
-    var principal: Principal { Principal(userID: userID, apiKeyID: keyID, name: name, email: email, role: role) }
+    var principal: Principal {
+        Principal(userID: userID, apiKeyID: keyID, name: name, email: email, role: role, apiKeyPrefix: prefix,
+                  rateLimitPerSecond: rateLimitPerSecond)
+    }
 }
 
-/// `POST /users/{id}/api-keys`.
-struct APIKeyCreate: Decodable {
+/// `POST /users/{id}/api-keys`, and what a `PATCH /users/{id}/api-keys/{key_id}` merge patch
+/// produces: a label and, optionally, the key's own rate limit.
+struct APIKeyInput: Codable {
     var name: String
+    var rateLimitPerSecond: Int?
 
-    static let readOnly: Set<String> = ["id", "prefix", "key", "user_id", "created_at", "last_used_at", "revoked_at", "version"]
+    static let readOnly: Set<String> = [
+        "id", "prefix", "key", "user_id", "created_at", "updated_at", "last_used_at", "revoked_at", "version",
+    ]
+    /// The highest per-key limit, as for `CONCORD_RATE_LIMIT`.
+    static let rateLimitRange = 1...1_000_000
+
+    func validate() throws {
+        var errors: [FieldError] = []
+        if let message = UserRules.nameProblem(name) { errors.append(FieldError(field: "name", message: message)) }
+        if let rate = rateLimitPerSecond, !Self.rateLimitRange.contains(rate) {
+            errors.append(FieldError(field: "rate_limit_per_second",
+                                     message: "must be an integer from 1 to 1000000 (requests per second), or null for the installation's limit"))
+        }
+        if !errors.isEmpty { throw AppError.validation(errors) }
+    }
 }
 
 /// The one response that shows a key's secret.
@@ -101,6 +125,7 @@ struct IssuedAPIKey: Encodable {
     let userId: UUID
     let name: String
     let prefix: String
+    let rateLimitPerSecond: Int?
     let key: String
     let createdAt: Date
 }
@@ -135,4 +160,7 @@ public struct APIKeyToken: Sendable {
     }
 
     public var text: String { "ck_\(prefix)_\(secret)" }
+
+    /// What the API shows as a key's `prefix`: the literal start of the key.
+    static func displayPrefix(_ idPart: String) -> String { "ck_\(idPart)" }
 }

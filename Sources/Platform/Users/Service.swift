@@ -101,18 +101,51 @@ public final class UserService: Sendable {
     // MARK: API keys
 
     func issueKey(userID: UUID, name: String, actor: Principal?) throws -> IssuedAPIKey {
-        if let message = UserRules.nameProblem(name) { throw AppError.validation([FieldError(field: "name", message: message)]) }
+        try issueKey(userID: userID, APIKeyInput(name: name), actor: actor)
+    }
+
+    func issueKey(userID: UUID, _ input: APIKeyInput, actor: Principal?) throws -> IssuedAPIKey {
+        try input.validate()
         return try pool.transaction { tx in
             guard try store.user(id: userID, in: tx) != nil else { throw AppError.notFound("user") }
             let token = APIKeyToken.generate()
-            let key = try store.insertKey(userID: userID, name: name, token: token, in: tx)
+            let key = try store.insertKey(userID: userID, name: input.name, token: token, rateLimitPerSecond: input.rateLimitPerSecond, in: tx)
             try events.append("api_key.created", resourceType: "api_key", resourceID: key.id, resource: key, actor: actor, in: tx)
-            return IssuedAPIKey(id: key.id, userId: userID, name: name, prefix: key.prefix, key: token.text, createdAt: key.createdAt)
+            return IssuedAPIKey(id: key.id, userId: userID, name: key.name, prefix: key.prefix, rateLimitPerSecond: key.rateLimitPerSecond,
+                                key: token.text, createdAt: key.createdAt)
         }
     }
 
-    func listKeys(_ page: PageRequest, userID: UUID?) throws -> Page<APIKey> {
-        let rows = try pool.transaction { tx in try store.listKeys(after: page.after, limit: page.limit, userID: userID, in: tx) }
+    /// `PATCH /users/{id}/api-keys/{key_id}`: a merge patch of `name` and
+    /// `rate_limit_per_second` (null: back to the installation's limit). A key of another
+    /// user is a 404; a patch that changes nothing writes nothing.
+    func updateKey(userID: UUID, keyID: UUID, patch: JSONValue, ifMatch: (Int) throws -> Void, actor: Principal) throws -> APIKey {
+        try pool.transaction { tx in
+            guard let current = try store.lockKey(id: keyID, in: tx), current.userId == userID else { throw AppError.notFound("API key") }
+            try ifMatch(current.version)
+            let writable = try JSONValueEncoder().encode(APIKeyInput(name: current.name, rateLimitPerSecond: current.rateLimitPerSecond))
+            let input = try Request.decodeModel(APIKeyInput.self, from: writable.mergePatched(with: patch))
+            try input.validate()
+            guard input.name != current.name || input.rateLimitPerSecond != current.rateLimitPerSecond else { return current }
+            let key = try store.updateKey(id: keyID, name: input.name, rateLimitPerSecond: input.rateLimitPerSecond, in: tx)
+            try events.append("api_key.updated", resourceType: "api_key", resourceID: key.id, resource: key, actor: actor, in: tx)
+            return key
+        }
+    }
+
+    /// `prefix` is a key's `prefix` as shown (`ck_<id part>`) or a whole key: either finds it.
+    func listKeys(_ page: PageRequest, userID: UUID?, prefix: String? = nil) throws -> Page<APIKey> {
+        var idPart: String?
+        if let prefix {
+            let parts = prefix.split(separator: "_", omittingEmptySubsequences: false)
+            guard parts.count >= 2, parts[0] == "ck", parts[1].count == 8 else {
+                throw AppError(.badRequest, "prefix must be a key's prefix such as ck_Ab3dE9xQ, or the whole key")
+            }
+            idPart = String(parts[1])
+        }
+        let rows = try pool.transaction { tx in
+            try store.listKeys(after: page.after, limit: page.limit, userID: userID, idPart: idPart, in: tx)
+        }
         return page.page(rows, key: { $0.createdAt.postgresText }, id: \.id)
     }
 

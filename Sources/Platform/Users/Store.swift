@@ -42,20 +42,22 @@ struct UserStore: Sendable {
         try tx.first("SELECT count(*) AS n FROM users")!.decode("n")
     }
 
-    static let keyColumns: SQL = "id, user_id, name, prefix, created_at, last_used_at, revoked_at, version"
+    static let keyColumns: SQL = "id, user_id, name, prefix, rate_limit_per_second, created_at, last_used_at, revoked_at, version"
 
-    func insertKey(userID: UUID, name: String, token: APIKeyToken, in tx: Transaction) throws -> APIKey {
+    func insertKey(userID: UUID, name: String, token: APIKeyToken, rateLimitPerSecond: Int? = nil, in tx: Transaction) throws -> APIKey {
         try Self.key(tx.first("""
-            INSERT INTO api_keys (user_id, name, prefix, secret_hash)
-            VALUES (\(userID), \(name), \(token.prefix), decode(\(Crypto.hex(Crypto.sha256(token.secret))), 'hex'))
+            INSERT INTO api_keys (user_id, name, prefix, secret_hash, rate_limit_per_second)
+            VALUES (\(userID), \(name), \(token.prefix), decode(\(Crypto.hex(Crypto.sha256(token.secret))), 'hex'), \(rateLimitPerSecond))
             RETURNING \(Self.keyColumns)
             """)!)
     }
 
-    func listKeys(after: (key: String, id: UUID)?, limit: Int, userID: UUID?, in tx: Transaction) throws -> [APIKey] {
+    /// The id part is stored (it is what authentication looks up); `idPart` filters on it.
+    func listKeys(after: (key: String, id: UUID)?, limit: Int, userID: UUID?, idPart: String? = nil, in tx: Transaction) throws -> [APIKey] {
         var conditions: [SQL] = []
         if let after { conditions.append("(created_at, id) > (\(after.key)::timestamptz, \(after.id))") }
         if let userID { conditions.append("user_id = \(userID)") }
+        if let idPart { conditions.append("prefix = \(idPart)") }
         let filter: SQL = conditions.isEmpty ? "" : "WHERE " + SQL.join(conditions, separator: " AND ")
         return try tx.query("SELECT \(Self.keyColumns) FROM api_keys \(filter) ORDER BY created_at, id LIMIT \(limit + 1)")
             .rows.map(Self.key)
@@ -76,6 +78,13 @@ struct UserStore: Sendable {
             """).map(Self.key)
     }
 
+    func updateKey(id: UUID, name: String, rateLimitPerSecond: Int?, in tx: Transaction) throws -> APIKey {
+        try Self.key(tx.first("""
+            UPDATE api_keys SET name = \(name), rate_limit_per_second = \(rateLimitPerSecond), updated_at = now(), version = version + 1
+            WHERE id = \(id) RETURNING \(Self.keyColumns)
+            """)!)
+    }
+
     /// Revokes every key of a user except `keeping` (bootstrap rotation).
     func revokeOtherKeys(userID: UUID, keeping: UUID?, in tx: Transaction) throws {
         try tx.execute("""
@@ -89,14 +98,15 @@ struct UserStore: Sendable {
     func credential(prefix: String, in tx: Transaction) throws -> Credential? {
         guard let row = try tx.first("""
             SELECT k.id AS key_id, k.last_used_at, k.revoked_at, encode(k.secret_hash, 'hex') AS secret_hash,
-                   u.id AS user_id, u.name, u.email, u.role, u.active
+                   k.rate_limit_per_second, u.id AS user_id, u.name, u.email, u.role, u.active
             FROM api_keys k JOIN users u ON u.id = k.user_id
             WHERE k.prefix = \(prefix)
             """) else { return nil }
         return Credential(hash: Self.bytes(fromHex: try row.decode("secret_hash")), keyID: try row.decode("key_id"),
                           lastUsedAt: try row.decodeIfPresent("last_used_at"), revokedAt: try row.decodeIfPresent("revoked_at"),
                           userID: try row.decode("user_id"), name: try row.decode("name"), email: try row.decode("email"),
-                          role: try Self.role(row), active: try row.decode("active"))
+                          role: try Self.role(row), active: try row.decode("active"), prefix: APIKeyToken.displayPrefix(prefix),
+                          rateLimitPerSecond: try row.decodeIfPresent("rate_limit_per_second"))
     }
 
     /// Records use at most once a minute per key, so authentication stays a read.
@@ -119,7 +129,8 @@ struct UserStore: Sendable {
 
     static func key(_ row: Row) throws -> APIKey {
         APIKey(id: try row.decode("id"), userId: try row.decode("user_id"), name: try row.decode("name"),
-               prefix: try row.decode("prefix"), createdAt: try row.decode("created_at"),
+               prefix: APIKeyToken.displayPrefix(try row.decode("prefix")),
+               rateLimitPerSecond: try row.decodeIfPresent("rate_limit_per_second"), createdAt: try row.decode("created_at"),
                lastUsedAt: try row.decodeIfPresent("last_used_at"), revokedAt: try row.decodeIfPresent("revoked_at"),
                version: try row.decode("version"))
     }

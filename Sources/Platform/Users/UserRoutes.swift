@@ -18,7 +18,7 @@ public struct UserRoutes: Sendable {
         router.get("/me", access: .permission("me.read")) { request in
             let principal = try request.principal()
             return try .json(Me(id: principal.userID, name: principal.name, email: principal.email, role: principal.role,
-                                apiKeyId: principal.apiKeyID))
+                                apiKeyId: principal.apiKeyID, apiKeyPrefix: principal.apiKeyPrefix))
         }
         router.post("/users", access: .permission("users.write")) { request in
             let input = try request.decode(UserCreate.self, readOnly: UserCreate.readOnly)
@@ -46,13 +46,22 @@ public struct UserRoutes: Sendable {
             return try Versioning.respond(request, user, version: user.version)
         }
         router.post("/users/{id}/api-keys", access: .permission("users.write")) { request in
-            let input = try request.decode(APIKeyCreate.self, readOnly: APIKeyCreate.readOnly)
-            let issued = try service.issueKey(userID: try request.uuidParameter("id", resource: "user"), name: input.name,
+            let input = try request.decode(APIKeyInput.self, readOnly: APIKeyInput.readOnly)
+            let issued = try service.issueKey(userID: try request.uuidParameter("id", resource: "user"), input,
                                               actor: try request.principal())
             return try .created(issued, location: "/api-keys/\(issued.id.uuidString.lowercased())")
         }
-        router.get("/api-keys", access: .permission("users.read"), query: PageRequest.parameters.union(["user_id"])) { request in
-            try .json(service.listKeys(try PageRequest(request, filters: ["user_id"]), userID: try request.query.uuid("user_id")))
+        router.patch("/users/{id}/api-keys/{key_id}", access: .permission("users.write")) { request in
+            let patch = try request.mergePatchBody(readOnly: APIKeyInput.readOnly)
+            let key = try service.updateKey(userID: try request.uuidParameter("id", resource: "user"),
+                                            keyID: try request.uuidParameter("key_id", resource: "API key"), patch: patch,
+                                            ifMatch: { try Versioning.checkIfMatch(request, currentVersion: $0) },
+                                            actor: try request.principal())
+            return try Versioning.respond(request, key, version: key.version)
+        }
+        router.get("/api-keys", access: .permission("users.read"), query: PageRequest.parameters.union(["user_id", "prefix"])) { request in
+            try .json(service.listKeys(try PageRequest(request, filters: ["user_id", "prefix"]), userID: try request.query.uuid("user_id"),
+                                       prefix: try request.query.string("prefix")))
         }
         router.get("/api-keys/{id}", access: .permission("users.read")) { request in
             let key = try service.key(try request.uuidParameter("id", resource: "API key"))
@@ -73,4 +82,5 @@ struct Me: Encodable {
     let email: String
     let role: Role
     let apiKeyId: UUID
+    let apiKeyPrefix: String?
 }
