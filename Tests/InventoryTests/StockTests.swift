@@ -19,11 +19,11 @@ import TestSupport
     // MARK: Warehouses
 
     @Test func warehouses_createGetPatchListHistory() throws {
-        let created = try admin.post("/warehouses", #"{"code":"MAIN","name":"Main","address":"1 Road\nTown"}"#)
+        let created = try admin.post("/warehouses", #"{"code":"MAIN","name":"Main","address":{"line1":"1 Road","city":"Town"}}"#)
         #expect(created.status == 201)
         let id = try #require(created["id"]?.stringValue)
         #expect(created.header("Location") == "/warehouses/\(id)")
-        #expect(created["address"] == .string("1 Road\nTown"))
+        #expect(created["address"]?["line1"] == .string("1 Road"))
         let duplicate = try admin.post("/warehouses", #"{"code":"main","name":"Other"}"#)
         #expect(duplicate.status == 409)
         #expect(duplicate.code == "duplicate_warehouse")

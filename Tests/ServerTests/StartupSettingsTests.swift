@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import Routing
 import TestSupport
 import Testing
 
@@ -15,5 +16,44 @@ import Testing
         let output = String(decoding: running.stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(running.process.terminationStatus == 2)
         #expect(output == "concord: DATABASE_READ_URL is set, but read replicas are not supported by this version; unset it to start\n")
+    }
+
+    /// With standard output not a terminal (here a pipe, as under a container runtime or a
+    /// service manager), the first admin key goes to `CONCORD_DATA_DIR/admin-api-key` (0600);
+    /// the log says only where, and stays one JSON object per line.
+    @Test func firstAdminKey_withoutATerminal_goesToA0600File_andTheLogHasOnlyItsPath() throws {
+        let dataDirectory = "/tmp/concord-keyfile-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        defer { try? FileManager.default.removeItem(atPath: dataDirectory) }
+        let running = try ExecutableTests.Running(environment: [
+            "DATABASE_URL": try TestCluster.freshDatabase(), "CONCORD_DATA_DIR": dataDirectory, "CONCORD_ADMIN_API_KEY": "",
+            "CONCORD_LOG_FORMAT": "json", "CONCORD_LOG_LEVEL": "info",
+        ])
+        let path = dataDirectory + "/admin-api-key"
+        var log = ""
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline && !log.contains(path) {
+            let data = running.stderr.fileHandleForReading.availableData
+            if data.isEmpty { break }
+            log += String(decoding: data, as: UTF8.self)
+        }
+        let portText = try #require(log.range(of: #"http://127\.0\.0\.1:\d+"#, options: .regularExpression).map { String(log[$0]) })
+        let port = try #require(Int(portText.split(separator: ":").last!))
+        let key = try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .newlines)
+        #expect(key.range(of: #"^ck_[A-Za-z0-9]{8}_[A-Za-z0-9]{40}$"#, options: .regularExpression) != nil, "\(key)")
+        let mode = try #require(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int)
+        #expect(mode == 0o600)
+        #expect(try APIClient(port: port, key: key).get("/me")["role"] == "admin")
+
+        kill(running.process.processIdentifier, SIGTERM)
+        running.process.waitUntilExit()
+        log += String(decoding: running.stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let stdout = String(decoding: running.stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(!log.contains(key) && !stdout.contains(key), "the key is in no log line and not on a piped stdout")
+        let secret = String(key.split(separator: "_")[2])
+        #expect(!log.contains(secret))
+        for line in log.split(separator: "\n") {
+            #expect((try? JSONParser.parse(Array(line.utf8)))?.objectValue != nil, "not one JSON object: \(line)")
+        }
+        #expect(log.split(separator: "\n").contains { $0.contains("admin API key") && $0.contains(path) })
     }
 }
