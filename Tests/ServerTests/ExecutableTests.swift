@@ -81,14 +81,16 @@ import Testing
     }
 
     /// `make run` on a fresh machine: no DATABASE_URL, so the server creates its own cluster in
-    /// the data directory, prints a working admin key once, and stops the cluster on SIGTERM.
-    @Test func embeddedDefault_createsItsDatabase_printsAWorkingAdminKey_andStopsIt() throws {
+    /// the data directory, hands over a working admin key once (standard output is a pipe here,
+    /// so in `admin-api-key` beside the cluster), and stops the cluster on SIGTERM.
+    @Test func embeddedDefault_createsItsDatabase_givesAWorkingAdminKey_andStopsIt() throws {
         let dataDirectory = "/tmp/concord-embedded-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         defer { try? FileManager.default.removeItem(atPath: dataDirectory) }
         let running = try Running(environment: ["CONCORD_LOG_LEVEL": "info", "CONCORD_DATA_DIR": dataDirectory, "DATABASE_URL": ""])
         let port = try running.waitForPort()
-        let printed = String(decoding: running.stdout.fileHandleForReading.availableData, as: UTF8.self)
-        let key = try #require(printed.range(of: #"ck_[A-Za-z0-9]+_[A-Za-z0-9]+"#, options: .regularExpression).map { String(printed[$0]) })
+        let keyFile = dataDirectory + "/admin-api-key"
+        #expect(eventually(timeout: 10) { FileManager.default.fileExists(atPath: keyFile) })
+        let key = try String(contentsOfFile: keyFile, encoding: .utf8).trimmingCharacters(in: .newlines)
         let me = try APIClient(port: port, key: key).get("/me")
         #expect(me.status == 200)
         #expect(me["role"]?.stringValue == "admin")
