@@ -17,11 +17,17 @@ import Testing
         let stderr = Pipe()
         let stdout = Pipe()
         var port = 0
+        /// The data directory unless a test names one; removed with this value.
+        let scratchDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("concord-run-\(UUID().uuidString)").path
+
+        deinit { try? FileManager.default.removeItem(atPath: scratchDirectory) }
 
         init(environment: [String: String] = [:], arguments: [String] = ["serve", "--port", "0"]) throws {
             process.executableURL = ExecutableTests.binary
             process.arguments = arguments
             var env = ProcessInfo.processInfo.environment
+            // Never the repository's ./.concord: a first start writes its admin key file there.
+            env["CONCORD_DATA_DIR"] = scratchDirectory
             for (key, value) in environment { env[key] = value.isEmpty ? nil : value }  // "" unsets
             process.environment = env
             process.currentDirectoryURL = OperationsTests.repositoryRoot

@@ -10,8 +10,10 @@ import Testing
 @Suite struct StartupSettingsTests {
     /// A read replica URL would be parsed and never used: start-up stops with one line instead.
     @Test func databaseReadURL_stopsStartup_sayingReplicasAreNotSupported() throws {
-        let running = try ExecutableTests.Running(environment: ["DATABASE_READ_URL": "postgres://reader@127.0.0.1:5433/concord"],
-                                                  arguments: ["serve"])
+        // A database that is not there: a server that ignored the setting stops soon anyway.
+        let running = try ExecutableTests.Running(environment: [
+            "DATABASE_READ_URL": "postgres://reader@127.0.0.1:5433/concord", "DATABASE_URL": "postgres://nobody@127.0.0.1:1/none",
+        ])
         running.process.waitUntilExit()
         let output = String(decoding: running.stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(running.process.terminationStatus == 2)
@@ -29,13 +31,18 @@ import Testing
             "CONCORD_LOG_FORMAT": "json", "CONCORD_LOG_LEVEL": "info",
         ])
         let path = dataDirectory + "/admin-api-key"
-        var log = ""
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline && !log.contains(path) {
-            let data = running.stderr.fileHandleForReading.availableData
-            if data.isEmpty { break }
-            log += String(decoding: data, as: UTF8.self)
+        // The log is collected in the background, so a server that never writes the line
+        // fails the test instead of blocking a read.
+        let collected = Locked("")
+        running.stderr.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            collected.withLock { $0 += String(decoding: data, as: UTF8.self) }
         }
+        defer { running.stderr.fileHandleForReading.readabilityHandler = nil }
+        let started = eventually(timeout: 30) { collected.withLock { $0.contains("listening") } && FileManager.default.fileExists(atPath: path) }
+        if !started { kill(running.process.processIdentifier, SIGKILL) }
+        try #require(started, "no key file after start; log: \(collected.withLock { $0 })")
+        var log = collected.withLock { $0 }
         let portText = try #require(log.range(of: #"http://127\.0\.0\.1:\d+"#, options: .regularExpression).map { String(log[$0]) })
         let port = try #require(Int(portText.split(separator: ":").last!))
         let key = try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .newlines)
@@ -46,7 +53,8 @@ import Testing
 
         kill(running.process.processIdentifier, SIGTERM)
         running.process.waitUntilExit()
-        log += String(decoding: running.stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        _ = eventually(timeout: 2) { collected.withLock { $0.contains("stopped") } }
+        log = collected.withLock { $0 }
         let stdout = String(decoding: running.stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(!log.contains(key) && !stdout.contains(key), "the key is in no log line and not on a piped stdout")
         let secret = String(key.split(separator: "_")[2])
