@@ -9,6 +9,7 @@ import Platform
 import Postgres
 import Purchasing
 import Receivables
+import Core
 import Routing
 import Sales
 import Webhooks

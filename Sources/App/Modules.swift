@@ -8,6 +8,7 @@ import Platform
 import Postgres
 import Purchasing
 import Receivables
+import Core
 import Routing
 import Sales
 import Webhooks

@@ -1,4 +1,5 @@
 import HTTP
+import Core
 import Routing
 
 /// `/healthz`, `/livez`, `/readyz`, `/metrics`, `/openapi.yaml`, `/docs`, `/problems/{code}`: open to everyone, never

@@ -1,5 +1,6 @@
 import Foundation
 import Platform
+import Core
 import Routing
 
 /// `/items`, `/items/{id}/history`, `/items/{id}/price`, `/pricing/tiers`.

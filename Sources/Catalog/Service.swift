@@ -1,7 +1,7 @@
 import Foundation
 import Platform
 import Postgres
-import Routing
+import Core
 import Synchronization
 
 /// Items and tier pricing. The `public` methods taking `in tx:` are the API that Inventory,

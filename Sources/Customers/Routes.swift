@@ -1,5 +1,6 @@
 import Foundation
 import Platform
+import Core
 import Routing
 
 /// `/customers`, `/customers/{id}/contacts`, `/customers/{id}/merge`, `/customers/{id}/history`.

@@ -1,5 +1,6 @@
 import Foundation
 import Platform
+import Core
 import Routing
 
 /// `/warehouses`, `/stock`, `/stock/movements`, `/stock/adjustments`, `/stock/transfers`,

@@ -1,7 +1,7 @@
 import Foundation
 import Platform
 import Postgres
-import Routing
+import Core
 
 /// A company Concord buys from (API.md "Purchasing": `/suppliers`), a master of its own beside
 /// the customer master.

@@ -1,5 +1,6 @@
 import Foundation
 import Platform
+import Core
 import Routing
 
 /// `/suppliers`, `/purchase-orders` with their actions and receipts, `/purchasing/suggestions`.

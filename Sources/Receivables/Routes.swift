@@ -1,5 +1,6 @@
 import Foundation
 import Platform
+import Core
 import Routing
 
 /// `/invoices`, `/payments`, `/credit-notes`, `/customers/{id}/statement`, `/reports/ar-aging`.

@@ -1,5 +1,6 @@
 import Foundation
 import Platform
+import Core
 import Routing
 
 /// `/sales-orders`, their actions and shipments, `/reports/sales`.

@@ -4,7 +4,7 @@ import Foundation
 import Inventory
 import Platform
 import Postgres
-import Routing
+import Core
 
 /// Sales orders: quotations, confirmation with credit check and reservation, shipments,
 /// cancel, close, and the hand-over to invoicing.
@@ -113,8 +113,7 @@ public final class SalesService: @unchecked Sendable {
                         "\(current.number) is \(current.status.rawValue) and no longer changes",
                         from: current.status, to: nil)
                 }
-                let writable = try JSONValueEncoder().encode(SalesOrderInput(current)).keeping(SalesOrder.writableFields)
-                var input = try Request.decodeModel(SalesOrderInput.self, from: writable.mergePatched(with: patch))
+                var input = try MergePatch.apply(patch, to: SalesOrderInput(current), writable: SalesOrder.writableFields, as: SalesOrderInput.self)
                 input.normalize()
                 try input.validate()
                 var changed = current

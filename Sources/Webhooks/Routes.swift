@@ -1,5 +1,6 @@
 import Foundation
 import Platform
+import Core
 import Routing
 
 /// `/webhooks`, their deliveries, replay, test and secret rotation.

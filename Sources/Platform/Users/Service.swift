@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import Postgres
-import Routing
+import Core
 
 /// Users, API keys and authentication.
 public final class UserService: Sendable {

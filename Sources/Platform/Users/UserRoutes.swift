@@ -1,4 +1,5 @@
 import Foundation
+import Core
 import Routing
 
 /// `/users`, `/users/{id}/history`, `/users/{id}/api-keys`, `/api-keys`, `/me`.
