@@ -74,7 +74,7 @@ public final class ConcordServer: @unchecked Sendable {
             OperationsRoutes(metrics: metrics, openAPI: Resources.openAPIDocument(), readiness: { [weak self] in
                 if shutdownFlag.isSet { return "the server is shutting down" }
                 return self?.readinessProblem()
-            }).register(in: &builder)
+            }, problems: modules.problems).register(in: &builder)
         }
         self.permissions = permissions
 

@@ -59,6 +59,13 @@ public struct Modules: Sendable {
         sales.setOpenReceivables { customer, currency, tx in try receivables.openReceivables(customerID: customer, currency: currency, in: tx) }
     }
 
+    /// Every problem code the wired modules answer with, collected once.
+    public let problems = ProblemRegistry(modules: [
+            UserRoutes.problemCodes, CustomerRoutes.problemCodes, CRMRoutes.problemCodes, CatalogRoutes.problemCodes,
+            InventoryRoutes.problemCodes, PurchasingRoutes.problemCodes, WebhookRoutes.problemCodes, SalesRoutes.problemCodes,
+            ReceivablesRoutes.problemCodes,
+        ])
+
     /// Every module's routes and permissions.
     public func register(in builder: inout RouterBuilder, permissions: PermissionTable) {
         UserRoutes(service: users).register(in: &builder, permissions: permissions)

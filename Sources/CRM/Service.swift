@@ -224,5 +224,5 @@ public final class CRMService: @unchecked Sendable {
 
 extension ProblemCode {
     /// `win {"create_order": true}` while no module can open orders.
-    public static let orderCreationUnavailable: ProblemCode = "order_creation_unavailable"
+    public static let orderCreationUnavailable = ProblemCode("order_creation_unavailable", status: 422)
 }

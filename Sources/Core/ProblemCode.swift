@@ -1,91 +1,64 @@
 /// A stable machine-readable error word (API.md "Errors"); clients switch on it.
-/// Its HTTP status lives in exactly one table, `status`, so nothing below the routes knows
-/// status numbers.
-public struct ProblemCode: RawRepresentable, Hashable, Sendable, ExpressibleByStringLiteral {
+/// Each code is declared once, with its HTTP status, where the rule that raises it lives; nothing
+/// below the routes reads the status, the error middleware does.
+public struct ProblemCode: Hashable, Sendable, CustomStringConvertible {
     public let rawValue: String
-    public init(rawValue: String) { self.rawValue = rawValue }
-    public init(stringLiteral value: String) { rawValue = value }
+    /// The HTTP status of every problem with this code.
+    public let status: Int
 
-    public static let badRequest: ProblemCode = "bad_request"
-    public static let malformedJSON: ProblemCode = "malformed_json"
-    public static let invalidParameter: ProblemCode = "invalid_parameter"
-    public static let unknownParameter: ProblemCode = "unknown_parameter"
-    public static let invalidCursor: ProblemCode = "invalid_cursor"
-    public static let unauthorized: ProblemCode = "unauthorized"
-    public static let forbidden: ProblemCode = "forbidden"
-    public static let notFound: ProblemCode = "not_found"
-    public static let methodNotAllowed: ProblemCode = "method_not_allowed"
-    public static let conflict: ProblemCode = "conflict"
-    public static let invalidTransition: ProblemCode = "invalid_transition"
-    public static let idempotencyInProgress: ProblemCode = "idempotency_in_progress"
-    public static let preconditionFailed: ProblemCode = "precondition_failed"
-    public static let payloadTooLarge: ProblemCode = "payload_too_large"
-    public static let unsupportedMediaType: ProblemCode = "unsupported_media_type"
-    public static let validationFailed: ProblemCode = "validation_failed"
-    public static let unknownField: ProblemCode = "unknown_field"
-    public static let readOnlyField: ProblemCode = "read_only_field"
-    public static let idempotencyKeyReused: ProblemCode = "idempotency_key_reused"
-    public static let notImplemented: ProblemCode = "not_implemented"
+    /// Declares a code. Codes compare by their word alone.
+    public init(_ rawValue: String, status: Int) {
+        self.rawValue = rawValue
+        self.status = status
+    }
+
+    public static func == (lhs: ProblemCode, rhs: ProblemCode) -> Bool { lhs.rawValue == rhs.rawValue }
+    public func hash(into hasher: inout Hasher) { hasher.combine(rawValue) }
+    public var description: String { rawValue }
+
+    public static let badRequest = ProblemCode("bad_request", status: 400)
+    public static let malformedJSON = ProblemCode("malformed_json", status: 400)
+    public static let invalidParameter = ProblemCode("invalid_parameter", status: 400)
+    public static let unknownParameter = ProblemCode("unknown_parameter", status: 400)
+    public static let invalidCursor = ProblemCode("invalid_cursor", status: 400)
+    public static let unauthorized = ProblemCode("unauthorized", status: 401)
+    public static let forbidden = ProblemCode("forbidden", status: 403)
+    public static let notFound = ProblemCode("not_found", status: 404)
+    public static let methodNotAllowed = ProblemCode("method_not_allowed", status: 405)
+    public static let conflict = ProblemCode("conflict", status: 409)
+    public static let invalidTransition = ProblemCode("invalid_transition", status: 409)
+    public static let idempotencyInProgress = ProblemCode("idempotency_in_progress", status: 409)
+    public static let preconditionFailed = ProblemCode("precondition_failed", status: 412)
+    public static let payloadTooLarge = ProblemCode("payload_too_large", status: 413)
+    public static let unsupportedMediaType = ProblemCode("unsupported_media_type", status: 415)
+    public static let validationFailed = ProblemCode("validation_failed", status: 422)
+    public static let unknownField = ProblemCode("unknown_field", status: 422)
+    public static let readOnlyField = ProblemCode("read_only_field", status: 422)
+    public static let idempotencyKeyReused = ProblemCode("idempotency_key_reused", status: 422)
+    public static let batchFailed = ProblemCode("batch_failed", status: 422)
+    public static let notImplemented = ProblemCode("not_implemented", status: 501)
     // Answered by the HTTP server itself, below the router (HTTPResponse.problemCode).
-    public static let requestTimeout: ProblemCode = "request_timeout"
-    public static let headersTooLarge: ProblemCode = "headers_too_large"
-    public static let httpVersionNotSupported: ProblemCode = "http_version_not_supported"
-    public static let rateLimited: ProblemCode = "rate_limited"
-    public static let internalError: ProblemCode = "internal_error"
-    public static let serviceUnavailable: ProblemCode = "service_unavailable"
+    public static let requestTimeout = ProblemCode("request_timeout", status: 408)
+    public static let headersTooLarge = ProblemCode("headers_too_large", status: 431)
+    public static let httpVersionNotSupported = ProblemCode("http_version_not_supported", status: 505)
+    public static let rateLimited = ProblemCode("rate_limited", status: 429)
+    public static let internalError = ProblemCode("internal_error", status: 500)
+    public static let serviceUnavailable = ProblemCode("service_unavailable", status: 503)
 
-    /// The one code → status table. Codes not listed are 409 state conflicts
-    /// (`insufficient_stock`, `duplicate_customer`, `credit_limit_exceeded`, …) unless a module
-    /// registers otherwise with `ProblemCode.register`.
-    public var status: Int {
-        switch self {
-        case .badRequest, .malformedJSON, .invalidParameter, .unknownParameter, .invalidCursor: 400
-        case .unauthorized: 401
-        case .forbidden: 403
-        case .notFound: 404
-        case .methodNotAllowed: 405
-        case .requestTimeout: 408
-        case .preconditionFailed: 412
-        case .payloadTooLarge: 413
-        case .unsupportedMediaType: 415
-        case .validationFailed, .unknownField, .readOnlyField, .idempotencyKeyReused: 422
-        case .rateLimited: 429
-        case .headersTooLarge: 431
-        case .internalError: 500
-        case .notImplemented: 501
-        case .serviceUnavailable: 503
-        case .httpVersionNotSupported: 505
-        default: ProblemCode.registered[self] ?? 409
-        }
-    }
-
-    /// Statuses of codes that modules add and that are not 409s (e.g. a 422 domain rule).
-    /// Filled once at start-up, before the server runs.
-    nonisolated(unsafe) private static var registered: [ProblemCode: Int] = [:]
-
-    /// Declares the status of a module's own code. Call only while wiring the application.
-    public static func register(_ code: ProblemCode, status: Int) { registered[code] = status }
-
-    /// Every code with a known status: the built-in ones and those modules registered. Served
-    /// under `/problems/{code}` so a problem's `type` link leads somewhere.
-    public static var known: [ProblemCode] {
-        let builtIn: [ProblemCode] = [
-            .badRequest, .malformedJSON, .invalidParameter, .unknownParameter, .invalidCursor, .unauthorized, .forbidden,
-            .notFound, .methodNotAllowed, .conflict, .invalidTransition, .idempotencyInProgress, .preconditionFailed,
-            .payloadTooLarge, .unsupportedMediaType, .validationFailed, .unknownField, .readOnlyField,
-            .idempotencyKeyReused, .notImplemented, .requestTimeout, .headersTooLarge, .httpVersionNotSupported,
-            .rateLimited, .internalError, .serviceUnavailable,
-        ]
-        return builtIn + registered.keys.sorted { $0.rawValue < $1.rawValue }
-    }
-
-    /// The code whose `typeURI` ends in `slug` (`insufficient-stock`), if known.
-    public static func fromSlug(_ slug: String) -> ProblemCode? {
-        known.first { $0.rawValue == slug.replacingOccurrences(of: "-", with: "_") }
-    }
+    /// The codes every layer may raise, whatever modules are wired.
+    public static let common: [ProblemCode] = [
+        .badRequest, .malformedJSON, .invalidParameter, .unknownParameter, .invalidCursor, .unauthorized, .forbidden,
+        .notFound, .methodNotAllowed, .conflict, .invalidTransition, .idempotencyInProgress, .preconditionFailed,
+        .payloadTooLarge, .unsupportedMediaType, .validationFailed, .unknownField, .readOnlyField,
+        .idempotencyKeyReused, .batchFailed, .notImplemented, .requestTimeout, .headersTooLarge,
+        .httpVersionNotSupported, .rateLimited, .internalError, .serviceUnavailable,
+    ]
 
     /// The problem `type` URI: `/problems/insufficient-stock`.
-    public var typeURI: String { "/problems/" + rawValue.replacingOccurrences(of: "_", with: "-") }
+    public var typeURI: String { "/problems/" + slug }
+
+    /// The code's word with hyphens (`insufficient-stock`), as in its `type` URI.
+    public var slug: String { rawValue.replacingOccurrences(of: "_", with: "-") }
 
     /// A short title shared by every problem with this code.
     public var title: String {
@@ -93,4 +66,33 @@ public struct ProblemCode: RawRepresentable, Hashable, Sendable, ExpressibleBySt
             .map { $0.offset == 0 ? $0.element.prefix(1).uppercased() + $0.element.dropFirst() : String($0.element) }
             .joined(separator: " ")
     }
+}
+
+/// Every problem code the running application can answer: the common ones and each module's
+/// own, collected once while the application is wired and never changed after, so
+/// `/problems/{code}` describes exactly the codes clients can meet.
+public struct ProblemRegistry: Sendable {
+    private let bySlug: [String: ProblemCode]
+    /// The codes, in the order they were declared.
+    public let codes: [ProblemCode]
+
+    /// The registry of `ProblemCode.common` plus `modules`' codes. A word declared twice with
+    /// two statuses is a wiring mistake and stops start-up.
+    public init(modules: [[ProblemCode]]) {
+        var codes: [ProblemCode] = []
+        var bySlug: [String: ProblemCode] = [:]
+        for code in ProblemCode.common + modules.joined() {
+            if let known = bySlug[code.slug] {
+                precondition(known.status == code.status, "problem code \(code) declared with two statuses")
+                continue
+            }
+            bySlug[code.slug] = code
+            codes.append(code)
+        }
+        self.codes = codes
+        self.bySlug = bySlug
+    }
+
+    /// The code whose `typeURI` ends in `slug` (`insufficient-stock`), if any.
+    public func code(slug: String) -> ProblemCode? { bySlug[slug] }
 }

@@ -365,8 +365,8 @@ struct MergeResult: Encodable {
 }
 
 extension ProblemCode {
-    public static let duplicateCustomer: ProblemCode = "duplicate_customer"
-    public static let customerInUse: ProblemCode = "customer_in_use"
-    public static let customerMerged: ProblemCode = "customer_merged"
-    public static let mergeNotAllowed: ProblemCode = "merge_not_allowed"
+    public static let duplicateCustomer = ProblemCode("duplicate_customer", status: 409)
+    public static let customerInUse = ProblemCode("customer_in_use", status: 409)
+    public static let customerMerged = ProblemCode("customer_merged", status: 409)
+    public static let mergeNotAllowed = ProblemCode("merge_not_allowed", status: 409)
 }

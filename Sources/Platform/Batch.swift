@@ -100,8 +100,3 @@ public enum Batch {
         return .object(object)
     }
 }
-
-extension ProblemCode {
-    /// 422: an all-or-nothing batch had failing items; nothing was created.
-    public static let batchFailed: ProblemCode = "batch_failed"
-}

@@ -5,6 +5,9 @@ import Routing
 
 /// `/invoices`, `/payments`, `/credit-notes`, `/customers/{id}/statement`, `/reports/ar-aging`.
 public struct ReceivablesRoutes: Sendable {
+    /// The module's own problem codes, for the application's `ProblemRegistry`.
+    public static let problemCodes: [ProblemCode] = []
+
     let service: ReceivablesService
 
     public init(service: ReceivablesService) { self.service = service }

@@ -251,12 +251,12 @@ extension SalesOrderLineInput {
 }
 
 extension ProblemCode {
-    public static let quotationExpired: ProblemCode = "quotation_expired"
-    public static let creditLimitExceeded: ProblemCode = "credit_limit_exceeded"
-    public static let overShipment: ProblemCode = "over_shipment"
-    public static let nothingToInvoice: ProblemCode = "nothing_to_invoice"
-    public static let customerNotActive: ProblemCode = "customer_not_active"
-    public static let duplicateSalesOrder: ProblemCode = "duplicate_sales_order"
+    public static let quotationExpired = ProblemCode("quotation_expired", status: 409)
+    public static let creditLimitExceeded = ProblemCode("credit_limit_exceeded", status: 409)
+    public static let overShipment = ProblemCode("over_shipment", status: 409)
+    public static let nothingToInvoice = ProblemCode("nothing_to_invoice", status: 409)
+    public static let customerNotActive = ProblemCode("customer_not_active", status: 409)
+    public static let duplicateSalesOrder = ProblemCode("duplicate_sales_order", status: 409)
     /// 422: `invoice` while no module can issue invoices.
-    public static let invoicingUnavailable: ProblemCode = "invoicing_unavailable"
+    public static let invoicingUnavailable = ProblemCode("invoicing_unavailable", status: 422)
 }

@@ -196,5 +196,5 @@ public final class UserService: Sendable {
 }
 
 extension ProblemCode {
-    public static let duplicateUser: ProblemCode = "duplicate_user"
+    public static let duplicateUser = ProblemCode("duplicate_user", status: 409)
 }
