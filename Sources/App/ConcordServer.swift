@@ -82,7 +82,7 @@ public final class ConcordServer: @unchecked Sendable {
             host: configuration.host, port: configuration.port, ioThreads: configuration.ioThreads, workers: configuration.workers,
             queueCapacity: max(64, configuration.workers * 64), maxConnections: configuration.maxConnections,
             limits: ParserLimits(maxBodyBytes: configuration.maxBodyBytes),
-            headerReadTimeout: configuration.headerReadTimeout, bodyReadTimeout: configuration.headerReadTimeout,
+            headerReadTimeout: configuration.headerReadTimeout, bodyReadTimeout: configuration.bodyReadTimeout,
             idleTimeout: configuration.idleTimeout, shutdownGrace: configuration.shutdownGrace,
             batchScheduling: configuration.batchScheduling)
         let server = HTTPServer(configuration: serverConfiguration, responder: application, logger: logger)
