@@ -2,7 +2,7 @@ import Catalog
 import Customers
 import Foundation
 import Platform
-import Routing
+import Core
 
 // MARK: Warehouses
 
@@ -70,7 +70,7 @@ struct WarehousePatch: Decodable {
             // Decoded under its member name, so a bad field is reported as `address.<field>`.
             struct Holder: Decodable { var address: Address }
             let merged = JSONValue.object(JSONObject([("address", current.mergePatched(with: patch))]))
-            result.address = try Request.decodeModel(Holder.self, from: merged).address
+            result.address = try merged.decodeModel(Holder.self).address
         }
         errors += WarehouseRules.problems(result)
         if !errors.isEmpty { throw AppError.validation(errors) }

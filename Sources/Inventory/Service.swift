@@ -3,7 +3,7 @@ import Customers
 import Foundation
 import Platform
 import Postgres
-import Routing
+import Core
 
 /// Warehouses, stock balances, the append-only ledger, adjustments, transfers and valuation.
 /// The reserve/release/ship/receive API for other modules is in `Service+Ledger.swift`.

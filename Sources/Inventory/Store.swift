@@ -2,7 +2,7 @@ import Customers
 import Foundation
 import Platform
 import Postgres
-import Routing
+import Core
 
 /// Filters of `GET /stock`.
 struct StockFilter: Sendable {

@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import Foundation
-import Routing
+import Core
 import TestSupport
 import Testing
 

@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import Postgres
-import Routing
+import Core
 
 /// Users, API keys and authentication.
 public final class UserService: Sendable {
@@ -123,8 +123,8 @@ public final class UserService: Sendable {
         try pool.transaction { tx in
             guard let current = try store.lockKey(id: keyID, in: tx), current.userId == userID else { throw AppError.notFound("API key") }
             try ifMatch(current.version)
-            let writable = try JSONValueEncoder().encode(APIKeyInput(name: current.name, rateLimitPerSecond: current.rateLimitPerSecond))
-            let input = try Request.decodeModel(APIKeyInput.self, from: writable.mergePatched(with: patch))
+            let input = try MergePatch.apply(patch, to: APIKeyInput(name: current.name, rateLimitPerSecond: current.rateLimitPerSecond),
+                                             writable: ["name", "rate_limit_per_second"], as: APIKeyInput.self)
             try input.validate()
             guard input.name != current.name || input.rateLimitPerSecond != current.rateLimitPerSecond else { return current }
             let key = try store.updateKey(id: keyID, name: input.name, rateLimitPerSecond: input.rateLimitPerSecond, in: tx)
@@ -229,5 +229,5 @@ public final class UserService: Sendable {
 }
 
 extension ProblemCode {
-    public static let duplicateUser: ProblemCode = "duplicate_user"
+    public static let duplicateUser = ProblemCode("duplicate_user", status: 409)
 }
