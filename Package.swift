@@ -59,7 +59,7 @@ let package = Package(
         ),
         .target(
             name: "Purchasing",
-            dependencies: ["Core", "Routing", "Postgres", "Platform", "Catalog", "Inventory"]
+            dependencies: ["Core", "Routing", "Postgres", "Platform", "Customers", "Catalog", "Inventory"]
         ),
         .target(
             name: "Receivables",

@@ -20,8 +20,8 @@ extension DemoSeed {
         guard let main = try api.get("/warehouses?limit=200")["data"]?.arrayValue?.first(where: { $0["code"]?.stringValue == "MAIN" })?["id"]?.stringValue else {
             throw InProcessClient.Failure(description: "demo warehouse MAIN is missing")
         }
-        let timber = try api.id(api.post("/suppliers", body(#"{"name":"Nordic Timber AB","email":"orders@nordictimber.example","phone":"+46 8 555 0101","address":"Hamngatan 12\nStockholm","payment_terms_days":45,"external_ref":"demo-sup-1"}"#)))
-        let light = try api.id(api.post("/suppliers", body(#"{"name":"Brightline Lighting","email":"sales@brightline.example","address":"Industrieweg 4\nEindhoven","external_ref":"demo-sup-2"}"#)))
+        let timber = try api.id(api.post("/suppliers", body(#"{"name":"Nordic Timber AB","email":"orders@nordictimber.example","phone":"+46 8 555 0101","address":{"line1":"Hamngatan 12","city":"Stockholm","country":"SE"},"payment_terms_days":45,"external_ref":"demo-sup-1"}"#)))
+        let light = try api.id(api.post("/suppliers", body(#"{"name":"Brightline Lighting","email":"sales@brightline.example","address":{"line1":"Industrieweg 4","city":"Eindhoven","country":"NL"},"external_ref":"demo-sup-2"}"#)))
         let cables = try api.id(api.post("/suppliers", body(#"{"name":"Cable & Co","email":"trade@cableco.example","payment_terms_days":14,"external_ref":"demo-sup-3"}"#)))
         let chair = try item("CHAIR-OAK"), desk = try item("DESK-140"), lamp = try item("LAMP-LED"), cable = try item("CABLE-USB-C")
         for (id, supplier) in [(chair, timber), (desk, timber), (lamp, light), (cable, cables)] {

@@ -1,3 +1,4 @@
+import Customers
 import Foundation
 import Platform
 import Postgres
@@ -11,8 +12,8 @@ public struct Supplier: Codable, Sendable, Equatable {
     public var name: String
     public var email: String?
     public var phone: String?
-    /// Free text, several lines (as a warehouse's address).
-    public var address: String?
+    /// The address object every address in the API uses.
+    public var address: Address?
     public var paymentTermsDays: Int
     /// The currency the supplier invoices in; a purchase order's default.
     public var currency: String
@@ -37,7 +38,7 @@ struct SupplierInput: Codable {
     var name: String
     var email: String?
     var phone: String?
-    var address: String?
+    var address: Address?
     var paymentTermsDays: Int?
     var currency: String?
     var status: Supplier.Status?
@@ -48,7 +49,6 @@ struct SupplierInput: Codable {
         name = name.trimmingCharacters(in: .whitespacesAndNewlines)
         email = email.trimmedOrNil
         phone = phone.trimmedOrNil
-        address = address.trimmedOrNil
         externalRef = externalRef.trimmedOrNil
     }
 
@@ -57,7 +57,7 @@ struct SupplierInput: Codable {
         if name.isEmpty || name.count > 200 { errors.append(FieldError(field: "name", message: "must be 1 to 200 characters")) }
         if let email, let message = EmailAddress.problem(email) { errors.append(FieldError(field: "email", message: message)) }
         if let phone, phone.count > 50 { errors.append(FieldError(field: "phone", message: "must be at most 50 characters")) }
-        if let address, address.count > 1_000 { errors.append(FieldError(field: "address", message: "must be at most 1000 characters")) }
+        errors += address?.problems(at: "address") ?? []
         if let days = paymentTermsDays, !(0...3650).contains(days) {
             errors.append(FieldError(field: "payment_terms_days", message: "must be between 0 and 3650"))
         }

@@ -1,3 +1,4 @@
+import Customers
 import Foundation
 import Platform
 import Postgres
@@ -53,7 +54,7 @@ struct PurchasingStore: Sendable {
     func insertSupplier(_ input: SupplierInput, defaultCurrency: String, in tx: Transaction) throws -> Supplier {
         try Self.supplier(tx.first("""
             INSERT INTO suppliers (name, email, phone, address, payment_terms_days, currency, status, external_ref)
-            VALUES (\(input.name), \(input.email), \(input.phone), \(input.address), \(input.paymentTermsDays ?? 30),
+            VALUES (\(input.name), \(input.email), \(input.phone), \(try Self.json(input.address)), \(input.paymentTermsDays ?? 30),
                     \(input.currency ?? defaultCurrency), \((input.status ?? .active).rawValue), \(input.externalRef))
             RETURNING \(Self.supplierColumns)
             """)!)
@@ -71,7 +72,7 @@ struct PurchasingStore: Sendable {
     func updateSupplier(_ supplier: Supplier, in tx: Transaction) throws -> Supplier {
         try Self.supplier(tx.first("""
             UPDATE suppliers SET name = \(supplier.name), email = \(supplier.email), phone = \(supplier.phone),
-                address = \(supplier.address), payment_terms_days = \(supplier.paymentTermsDays), currency = \(supplier.currency),
+                address = \(try Self.json(supplier.address)), payment_terms_days = \(supplier.paymentTermsDays), currency = \(supplier.currency),
                 status = \(supplier.status.rawValue), external_ref = \(supplier.externalRef), updated_at = now(), version = version + 1
             WHERE id = \(supplier.id)
             RETURNING \(Self.supplierColumns)
@@ -304,10 +305,17 @@ struct PurchasingStore: Sendable {
 
     // MARK: Rows
 
+    static func json(_ address: Address?) throws -> JSONValue? {
+        try address.map { try JSONValueEncoder().encode($0) }
+    }
+
     static func supplier(_ row: Row) throws -> Supplier {
-        Supplier(id: try row.decode("id"), number: try row.decode("number"), name: try row.decode("name"),
+        var lenient = JSONValueDecoder()
+        lenient.reportsUnknownFields = false
+        let address: JSONValue? = try row.decodeIfPresent("address")
+        return Supplier(id: try row.decode("id"), number: try row.decode("number"), name: try row.decode("name"),
                  email: try row.decodeIfPresent("email"), phone: try row.decodeIfPresent("phone"),
-                 address: try row.decodeIfPresent("address"), paymentTermsDays: try row.decode("payment_terms_days"),
+                 address: try address.map { try lenient.decode(Address.self, from: $0) }, paymentTermsDays: try row.decode("payment_terms_days"),
                  currency: try row.decode("currency"), status: try row.decodeEnum("status"),
                  externalRef: try row.decodeIfPresent("external_ref"), createdAt: try row.decode("created_at"),
                  updatedAt: try row.decode("updated_at"), version: try row.decode("version"))

@@ -42,17 +42,20 @@ import TestSupport
         #expect(cleared["address"] == .null)
     }
 
-    /// Migration 0010 turns a free-text address into the object, the text in `line1`.
+    /// Migration 0010 turns a free-text address (warehouses', suppliers') into the object, the
+    /// text in `line1`.
     @Test func migration_movesTextAddressesIntoLine1() throws {
         let url = try TestCluster.emptyDatabase()
         let all = try Migrator.load(directory: TestCluster.repositoryRoot.appendingPathComponent("Migrations"), logger: Logger(label: "test"))
         _ = try Migrator(migrations: all.migrations.filter { $0.version < 10 }, logger: Logger(label: "test")).migrate(connectionString: url)
         try TestSQL.execute(url, """
-            INSERT INTO warehouses (code, name, address) VALUES ('OLD', 'Old', E'1 Road\\nTown'), ('NONE', 'None', NULL)
+            INSERT INTO warehouses (code, name, address) VALUES ('OLD', 'Old', E'1 Road\\nTown'), ('NONE', 'None', NULL);
+            INSERT INTO suppliers (name, address, currency) VALUES ('Old supplier', E' Hamngatan 1\\n  Stockholm ', 'USD');
             """)
         _ = try all.migrate(connectionString: url)
         #expect(try TestSQL.scalar(url, "SELECT address->>'line1' FROM warehouses WHERE code = 'OLD'") == "1 Road, Town")
         #expect(try TestSQL.scalar(url, "SELECT jsonb_typeof(address->'city') FROM warehouses WHERE code = 'OLD'") == "null")
         #expect(try TestSQL.scalar(url, "SELECT coalesce(address::text, 'none') FROM warehouses WHERE code = 'NONE'") == "none")
+        #expect(try TestSQL.scalar(url, "SELECT address->>'line1' FROM suppliers WHERE name = 'Old supplier'") == "Hamngatan 1, Stockholm")
     }
 }

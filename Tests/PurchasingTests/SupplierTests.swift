@@ -17,7 +17,7 @@ import TestSupport
     }
 
     @Test func create_numbersAndDefaults_andTheNumberFindsIt() throws {
-        let reply = try admin.post("/suppliers", #"{"name":"  Nordic Timber AB ","email":"Orders@Nordic.example","address":"Hamngatan 1\nStockholm"}"#)
+        let reply = try admin.post("/suppliers", #"{"name":"  Nordic Timber AB ","email":"Orders@Nordic.example","address":{"line1":"Hamngatan 1","city":"Stockholm"}}"#)
         #expect(reply.status == 201)
         #expect(reply.header("ETag") == "\"1\"")
         let number = try #require(reply["number"]?.stringValue)
