@@ -118,6 +118,19 @@ public final class RawClient {
         }
     }
 
+    /// Every byte the server sends (beyond what responses already read took) until it closes
+    /// the connection; nil if it does not close within the receive timeout.
+    public func bytesUntilClosed() -> [UInt8]? {
+        do {
+            while true { try fill() }
+        } catch is Closed {
+            defer { buffer.removeAll() }
+            return buffer
+        } catch {
+            return nil
+        }
+    }
+
     private func find(_ pattern: [UInt8]) -> Int? {
         guard buffer.count >= pattern.count else { return nil }
         for i in 0...(buffer.count - pattern.count) where buffer[i] == pattern[0] {
