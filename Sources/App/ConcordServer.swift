@@ -91,6 +91,7 @@ public final class ConcordServer: @unchecked Sendable {
         metrics.registerGauge("concord_http_requests_queued", help: "Requests waiting for a worker thread.") { Double(server.queuedRequests) }
         metrics.registerGauge("concord_db_pool_in_use", help: "Database connections checked out.") { Double(pool.inUse) }
         metrics.registerGauge("concord_db_pool_waiting", help: "Requests waiting for a database connection.") { Double(pool.waitingCount) }
+        metrics.registerGauge("concord_db_deadlock_retries", help: "Transactions run again after a deadlock (40P01) since start; above zero is a lock-ordering mistake.") { Double(pool.retries(.deadlockDetected)) }
         self.server = server
         modules.events.startPublisher()
         let dispatcher = WebhookDispatcher(service: modules.webhooks, logger: logger)
