@@ -1,5 +1,5 @@
 import Foundation
-@testable import Routing
+@testable import Core
 import Testing
 
 /// The bytes of a model written out by hand from API.md's conventions (snake_case keys, null for
