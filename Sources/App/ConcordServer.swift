@@ -35,6 +35,8 @@ public final class ConcordServer: @unchecked Sendable {
     public var receivables: ReceivablesService? { modules?.receivables }
     /// The permission table, once wired.
     public private(set) var permissions: PermissionTable?
+    /// Every route as "METHOD /template", once wired (for tests that must cover each one).
+    public private(set) var routes: [String] = []
     /// The admin key created on the first start of an empty database, shown once.
     public private(set) var firstAdminKey: String?
     private var server: HTTPServer?
@@ -77,6 +79,7 @@ public final class ConcordServer: @unchecked Sendable {
             }, problems: modules.problems).register(in: &builder)
         }
         self.permissions = permissions
+        routes = application.router.routes.map { "\($0.method) \($0.template)" }
 
         let serverConfiguration = ServerConfiguration(
             host: configuration.host, port: configuration.port, ioThreads: configuration.ioThreads, workers: configuration.workers,
