@@ -14,7 +14,7 @@ run: build
 	.build/$(CONFIG)/concord serve
 
 test:
-	@scripts/install-deps.sh openssl chromium python3-venv
+	@scripts/install-deps.sh openssl chromium python3-venv jq
 	scripts/check-openapi.sh
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --parallel
