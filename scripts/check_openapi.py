@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Checks openapi.yaml for stable client names and valid examples (see scripts/check-openapi.sh).
 
-check_openapi.py [openapi.yaml]        the document's own rules, then openapi-spec-validator
+check_openapi.py [openapi.yaml]        the document's own rules (named schemas and enums, examples on
+                                       every JSON request body and 2xx response, each valid against
+                                       its schema), then openapi-spec-validator
 check_openapi.py --generated FILE.py   the class names a generator wrote: none may end in a digit
 """
 import ast
@@ -163,6 +165,29 @@ def example_problems(document):
     return problems
 
 
+def missing_example_problems(document):
+    """Every JSON request body and every 2xx JSON response shows an example."""
+    problems = []
+    responses = document.get("components", {}).get("responses") or {}
+
+    def check(content, where):
+        for kind, entry in (content or {}).items():
+            if kind.endswith("json") and "example" not in entry and "examples" not in entry:
+                problems.append(f"{where}/content/{kind}: no example")
+
+    for path, item in (document.get("paths") or {}).items():
+        for method, operation in item.items():
+            if not isinstance(operation, dict) or method == "parameters":
+                continue
+            check((operation.get("requestBody") or {}).get("content"), f"#/paths/{path}/{method}/requestBody")
+            for code, response in (operation.get("responses") or {}).items():
+                if str(code).startswith("2"):
+                    if "$ref" in response:
+                        response = responses[response["$ref"].split("/")[-1]]
+                    check(response.get("content"), f"#/paths/{path}/{method}/responses/{code}")
+    return problems
+
+
 def generated_problems(path):
     tree = ast.parse(pathlib.Path(path).read_text())
     names = [node.name for node in tree.body if isinstance(node, ast.ClassDef)]
@@ -170,6 +195,24 @@ def generated_problems(path):
         return [f"{path}: the generator wrote no types"]
     return [f"generated type {name}: its name ends in a digit (an anonymous schema the generator had to number)"
             for name in names if name[-1].isdigit()]
+
+
+def self_test(document):
+    """The checks can fail: a copy of the document with an inline enum, an anonymous object and a
+    wrong example must each be caught."""
+    import copy
+    broken = copy.deepcopy(document)
+    schemas = broken["components"]["schemas"]
+    first = next(name for name, schema in schemas.items() if "properties" in schema)
+    schemas[first]["properties"]["self_test_enum"] = {"type": "string", "enum": ["a", "b"]}
+    schemas[first]["properties"]["self_test_object"] = {"type": "object", "properties": {"a": {"type": "string"}}}
+    found = "\n".join(naming_problems(broken))
+    assert "self_test_enum: an inline enum" in found, "the inline-enum check found nothing"
+    assert "self_test_object: an anonymous object" in found, "the anonymous-object check found nothing"
+    examples = broken["components"].get("examples") or {}
+    name = next(iter(examples))
+    examples[name]["value"] = "not what any schema here describes"
+    assert any(name in problem for problem in example_problems(broken)), "the example check found nothing"
 
 
 def main(argv):
@@ -180,7 +223,9 @@ def main(argv):
         path = argv[1] if len(argv) > 1 else str(ROOT / "openapi.yaml")
         with open(path) as handle:
             document = yaml.safe_load(handle)
-        problems = naming_problems(document) + problem_code_problems(document) + example_problems(document)
+        self_test(document)
+        problems = (naming_problems(document) + problem_code_problems(document) + missing_example_problems(document)
+                    + example_problems(document))
         from openapi_spec_validator import validate
         try:
             validate(document)
