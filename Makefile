@@ -15,6 +15,7 @@ run: build
 
 test:
 	@scripts/install-deps.sh openssl chromium python3-venv jq
+	scripts/check-imports.sh
 	scripts/check-openapi.sh
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --parallel

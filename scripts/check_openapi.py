@@ -98,10 +98,10 @@ def naming_problems(document):
 
 
 def problem_code_problems(document):
-    """ProblemCode lists exactly the codes the server declares (`ProblemCode = "…"` in Sources)."""
+    """ProblemCode lists exactly the codes the server declares (`ProblemCode("…", status: …)` in Sources)."""
     declared = set()
     for source in (ROOT / "Sources").rglob("*.swift"):
-        declared |= set(re.findall(r'ProblemCode = "([a-z_]+)"', source.read_text()))
+        declared |= set(re.findall(r'ProblemCode(?: = |\()"([a-z_]+)"', source.read_text()))
     listed = set((document.get("components", {}).get("schemas", {}).get("ProblemCode") or {}).get("enum") or [])
     problems = []
     if declared - listed:
