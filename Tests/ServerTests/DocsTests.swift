@@ -93,6 +93,25 @@ import Testing
         #expect(dom.contains("Concord API"))
     }
 
+    /// The README names the viewer's version and the bundle's hash: both must be the files'.
+    @Test func readme_namesTheViewersVersionAndHash() throws {
+        let root = OperationsTests.repositoryRoot
+        let bundle = try String(contentsOf: root.appendingPathComponent("Assets/swagger-ui/swagger-ui-bundle.js"), encoding: .utf8)
+        let version = try #require(bundle.components(separatedBy: "PACKAGE_VERSION:\"").dropFirst().first?.prefix { $0 != "\"" })
+        let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+        #expect(readme.contains("[Swagger UI](https://github.com/swagger-api/swagger-ui) **\(version)**"))
+        let sha = Process()
+        sha.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+        sha.arguments = [root.appendingPathComponent("Assets/swagger-ui/swagger-ui-bundle.js").path]
+        let output = Pipe()
+        sha.standardOutput = output
+        try sha.run()
+        let digest = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).prefix(64)
+        sha.waitUntilExit()
+        #expect(digest.count == 64)
+        #expect(readme.contains("the bundle's own sha256 is\n`\(digest)`"))
+    }
+
     static func chromium() -> URL? {
         for name in ["chromium", "chromium-browser", "google-chrome"] {
             for dir in ["/usr/bin", "/usr/local/bin", "/snap/bin"] {
