@@ -16,6 +16,7 @@ struct Concord: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "concord",
         abstract: "One backend for CRM and ERP, over JSON and HTTP.",
+        version: Build.description,
         subcommands: [Serve.self, Migrate.self, Seed.self, Users.self, APIKeys.self, Health.self],
         defaultSubcommand: Serve.self
     )
