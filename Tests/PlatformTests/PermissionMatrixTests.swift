@@ -16,7 +16,8 @@ import TestSupport
         ("GET", "/me", "ASWFR"),
         // Users and API keys: admin only, for reading too.
         ("GET", "/users", "A"), ("POST", "/users", "A"), ("GET", "/users/{id}", "A"), ("PATCH", "/users/{id}", "A"),
-        ("GET", "/users/{id}/history", "A"), ("POST", "/users/{id}/api-keys", "A"), ("GET", "/api-keys", "A"),
+        ("GET", "/users/{id}/history", "A"), ("POST", "/users/{id}/api-keys", "A"), ("PATCH", "/users/{id}/api-keys/{key_id}", "A"),
+        ("GET", "/api-keys", "A"),
         ("GET", "/api-keys/{id}", "A"), ("DELETE", "/api-keys/{id}", "A"),
         ("GET", "/events", "AFR"),
         // openapi.yaml narrows readonly's "every GET": the audit trail names people and keys.

@@ -67,7 +67,9 @@ import Testing
         process.executableURL = browser
         process.arguments = [
             "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-            "--user-data-dir=\(profile.path)", "--virtual-time-budget=20000",
+            // Swagger UI renders a list of 150 or more tags and operations virtually (only what is
+            // in view); a window this tall holds them all.
+            "--user-data-dir=\(profile.path)", "--virtual-time-budget=20000", "--window-size=1280,20000",
             "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
             "--dump-dom", "http://127.0.0.1:\(server.port)/docs",
         ]
