@@ -233,28 +233,21 @@ public final class PurchasingService: Sendable {
             if !item.isStocked { errors.append(FieldError(field: "\(path).item_id", message: "is a service item; only stock items are purchased into stock")) }
             if !item.active { errors.append(FieldError(field: "\(path).item_id", message: "names an inactive item")) }
             let cost = input.unitCost ?? item.averageCost
-            let total = input.quantity.multipliedReportingOverflow(byMinorUnits: cost)
-            guard !total.overflow, total.partialValue <= MoneyRules.maxMinorUnits else {
+            guard let total = LineAmounts.lineTotal(quantity: input.quantity, unitPrice: cost, discountPercent: .zero) else {
                 errors.append(FieldError(field: "\(path).quantity", message: "makes the line total larger than 2^53-1 minor units"))
                 continue
             }
             lines.append(PurchaseOrderLine(lineNo: index + 1, itemId: item.id, quantity: input.quantity, unitCost: cost,
-                                           lineTotal: total.partialValue, receivedQuantity: .zero))
+                                           lineTotal: total, receivedQuantity: .zero))
         }
         if !errors.isEmpty { throw AppError.validation(errors) }
         return lines
     }
 
     func applyTotals(_ order: inout PurchaseOrder) throws {
-        var subtotal: Int64 = 0
-        for line in order.lines {
-            subtotal += line.lineTotal
-            guard subtotal <= MoneyRules.maxMinorUnits else {
-                throw AppError.validation([FieldError(field: "lines", message: "make the order total larger than 2^53-1 minor units")])
-            }
-        }
-        order.subtotal = subtotal
-        order.total = subtotal
+        let totals = try DocumentTotals(order.lines, document: "order total")
+        order.subtotal = totals.subtotal
+        order.total = totals.total
     }
 
     // MARK: Rules
@@ -295,6 +288,11 @@ public final class PurchasingService: Sendable {
                            errors: [FieldError(field: "external_ref", message: "is already used by another purchase order")])
         }
     }
+}
+
+/// Purchase orders carry no tax: what is received is valued at cost.
+extension PurchaseOrderLine: PricedLine {
+    public var taxAmount: Int64 { 0 }
 }
 
 extension PurchaseOrderInput {

@@ -65,8 +65,8 @@ public final class ReceivablesService: @unchecked Sendable {
                               amountPaid: 0, amountCredited: 0, balanceDue: 0, overdue: false, notes: "Invoice for \(draft.salesOrderNumber)",
                               createdAt: Date(), updatedAt: Date(), version: 1)
         invoice.lines = try draft.lines.enumerated().map { index, line in
-            guard let total = LineAmounts.lineTotal(quantity: line.quantity, unitPrice: line.unitPrice, discountPercent: line.discountPercent),
-                  let tax = LineAmounts.tax(lineTotal: total, taxRate: line.taxRate) else {
+            guard let (total, tax) = LineAmounts.amounts(quantity: line.quantity, unitPrice: line.unitPrice,
+                                                         discountPercent: line.discountPercent, taxRate: line.taxRate) else {
                 throw AppError.validation([FieldError(field: "lines[\(index)]", message: "makes the invoice larger than 2^53-1 minor units")])
             }
             return InvoiceLine(lineNo: index + 1, itemId: line.itemID, description: line.description, quantity: line.quantity,
@@ -203,8 +203,8 @@ public final class ReceivablesService: @unchecked Sendable {
     static func lines(_ inputs: [InvoiceLineInput]) throws -> [InvoiceLine] {
         try inputs.enumerated().map { index, input in
             let discount = input.discountPercent ?? .zero, rate = input.taxRate ?? .zero
-            guard let total = LineAmounts.lineTotal(quantity: input.quantity, unitPrice: input.unitPrice, discountPercent: discount),
-                  let tax = LineAmounts.tax(lineTotal: total, taxRate: rate) else {
+            guard let (total, tax) = LineAmounts.amounts(quantity: input.quantity, unitPrice: input.unitPrice, discountPercent: discount,
+                                                         taxRate: rate) else {
                 throw AppError.validation([FieldError(field: "lines[\(index)].quantity", message: "makes the line larger than 2^53-1 minor units")])
             }
             return InvoiceLine(lineNo: index + 1, itemId: input.itemId, description: input.description.trimmingCharacters(in: .whitespacesAndNewlines),
@@ -214,15 +214,12 @@ public final class ReceivablesService: @unchecked Sendable {
     }
 
     static func applyTotals(_ invoice: inout Invoice) throws {
-        let subtotal = invoice.lines.reduce(Int64(0)) { $0 + $1.lineTotal }
-        let tax = invoice.lines.reduce(Int64(0)) { $0 + $1.taxAmount }
-        guard subtotal + tax <= MoneyRules.maxMinorUnits else {
-            throw AppError.validation([FieldError(field: "lines", message: "make the invoice larger than 2^53-1 minor units")])
-        }
-        invoice.subtotal = subtotal
-        invoice.taxTotal = tax
-        invoice.total = subtotal + tax
+        let totals = try DocumentTotals(invoice.lines, document: "invoice")
+        invoice.subtotal = totals.subtotal
+        invoice.taxTotal = totals.taxTotal
+        invoice.total = totals.total
         invoice.balanceDue = invoice.total
     }
-
 }
+
+extension InvoiceLine: PricedLine {}

@@ -176,8 +176,7 @@ public final class SalesService: @unchecked Sendable {
             }
             let discount = input.discountPercent ?? .zero, rate = input.taxRate ?? .zero
             guard let price = unitPrice,
-                  let total = LineAmounts.lineTotal(quantity: input.quantity, unitPrice: price, discountPercent: discount),
-                  let tax = LineAmounts.tax(lineTotal: total, taxRate: rate) else {
+                  let (total, tax) = LineAmounts.amounts(quantity: input.quantity, unitPrice: price, discountPercent: discount, taxRate: rate) else {
                 errors.append(FieldError(field: "\(path).quantity", message: "makes the line total larger than 2^53-1 minor units"))
                 continue
             }
@@ -191,14 +190,10 @@ public final class SalesService: @unchecked Sendable {
 
     /// Subtotal, tax and total as sums of the lines' rounded amounts.
     func applyTotals(_ order: inout SalesOrder) throws {
-        let subtotal = order.lines.reduce(Int64(0)) { $0 + $1.lineTotal }
-        let tax = order.lines.reduce(Int64(0)) { $0 + $1.taxAmount }
-        guard subtotal + tax <= MoneyRules.maxMinorUnits else {
-            throw AppError.validation([FieldError(field: "lines", message: "make the order total larger than 2^53-1 minor units")])
-        }
-        order.subtotal = subtotal
-        order.taxTotal = tax
-        order.total = subtotal + tax
+        let totals = try DocumentTotals(order.lines, document: "order total")
+        order.subtotal = totals.subtotal
+        order.taxTotal = totals.taxTotal
+        order.total = totals.total
     }
 
     // MARK: Rules
@@ -228,6 +223,8 @@ public final class SalesService: @unchecked Sendable {
         }
     }
 }
+
+extension SalesOrderLine: PricedLine {}
 
 extension SalesOrderInput {
     /// The writable part of an order, as a merge patch applies to it (explicit prices kept).
