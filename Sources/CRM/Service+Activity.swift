@@ -19,13 +19,11 @@ extension CRMService {
     }
 
     func activity(_ id: UUID) throws -> Activity {
-        guard let activity = try pool.read({ tx in try store.activity(id: id, in: tx) }) else { throw AppError.notFound("activity") }
-        return activity
+        try pool.record("activity") { tx in try store.activity(id: id, in: tx) }
     }
 
     func listActivities(_ filter: ActivityFilter, page: PageRequest) throws -> Page<Activity> {
-        let rows = try pool.read { tx in try store.listActivities(filter, after: page.after, limit: page.limit, in: tx) }
-        return page.page(rows, key: { $0.createdAt.postgresText }, id: \.id)
+        try pool.page(page) { tx in try store.listActivities(filter, after: page.after, limit: page.limit, in: tx) }
     }
 
     func updateActivity(_ id: UUID, patch: JSONValue, ifMatch: (Int) throws -> Void, actor: Principal) throws -> Activity {
@@ -93,3 +91,6 @@ extension CRMService {
         }
     }
 }
+
+/// Listed in creation order.
+extension Activity: CreatedRecord {}

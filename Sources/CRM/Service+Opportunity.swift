@@ -52,8 +52,7 @@ extension CRMService {
     }
 
     func listOpportunities(_ filter: OpportunityFilter, page: PageRequest) throws -> Page<Opportunity> {
-        let rows = try pool.transaction { tx in try opportunityStore.list(filter, after: page.after, limit: page.limit, in: tx) }
-        return page.page(rows, key: { $0.createdAt.postgresText }, id: \.id)
+        try pool.page(page, consistent: true) { tx in try opportunityStore.list(filter, after: page.after, limit: page.limit, in: tx) }
     }
 
     /// A merge patch of an open opportunity. A stage move is recorded in `stage_history`; the
@@ -271,3 +270,6 @@ struct PipelineReport: Encodable {
         try document.encode(to: encoder)
     }
 }
+
+/// Listed in creation order.
+extension Opportunity: CreatedRecord {}

@@ -59,17 +59,15 @@ public final class CRMService: @unchecked Sendable {
     }
 
     func lead(_ key: DocumentKey) throws -> Lead {
-        guard let lead = try pool.read({ tx in try store.lead(key, in: tx) }) else { throw AppError.notFound("lead") }
-        return lead
+        try pool.record("lead") { tx in try store.lead(key, in: tx) }
     }
 
     func listLeads(status: Lead.Status?, source: Lead.Source?, ownerID: UUID?, q: String?, descending: Bool,
                    page: PageRequest) throws -> Page<Lead> {
-        let rows = try pool.read { tx in
+        try pool.page(page) { tx in
             try store.listLeads(status: status, source: source, ownerID: ownerID, q: q, descending: descending,
                                 after: page.after, limit: page.limit, in: tx)
         }
-        return page.page(rows, key: { $0.createdAt.postgresText }, id: \.id)
     }
 
     /// A merge patch; `status` moves only along the lead's state machine, and a converted lead
@@ -226,3 +224,6 @@ extension ProblemCode {
     /// `win {"create_order": true}` while no module can open orders.
     public static let orderCreationUnavailable = ProblemCode("order_creation_unavailable", status: 422)
 }
+
+/// Listed in creation order.
+extension Lead: CreatedRecord {}

@@ -99,8 +99,7 @@ public final class CatalogService: Sendable {
     }
 
     func item(_ id: UUID) throws -> Item {
-        guard let item = try pool.read({ tx in try store.item(id: id, in: tx) }) else { throw AppError.notFound("item") }
-        return item
+        try pool.record("item") { tx in try store.item(id: id, in: tx) }
     }
 
     func listItems(_ filter: ItemFilter, sort: ItemSort, page: PageRequest) throws -> Page<Item> {

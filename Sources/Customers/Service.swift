@@ -97,8 +97,7 @@ public final class CustomerService: @unchecked Sendable {
     }
 
     public func customer(_ key: DocumentKey) throws -> Customer {
-        guard let customer = try pool.read({ tx in try store.customer(key, in: tx) }) else { throw AppError.notFound("customer") }
-        return customer
+        try pool.record("customer") { tx in try store.customer(key, in: tx) }
     }
 
     /// The customer inside the caller's transaction; `lock` holds its row until the end.
@@ -260,11 +259,10 @@ public final class CustomerService: @unchecked Sendable {
     }
 
     func listContacts(customer key: DocumentKey, page: PageRequest) throws -> Page<Contact> {
-        let rows = try pool.transaction { tx in
+        try pool.page(page, consistent: true) { tx in
             guard let customer = try store.customer(key, in: tx) else { throw AppError.notFound("customer") }
             return try store.listContacts(customerID: customer.id, after: page.after, limit: page.limit, in: tx)
         }
-        return page.page(rows, key: { $0.createdAt.postgresText }, id: \.id)
     }
 
     func updateContact(customer key: DocumentKey, id: UUID, patch: JSONValue, ifMatch: (Int) throws -> Void,
@@ -370,3 +368,6 @@ extension ProblemCode {
     public static let customerMerged = ProblemCode("customer_merged", status: 409)
     public static let mergeNotAllowed = ProblemCode("merge_not_allowed", status: 409)
 }
+
+/// Listed in creation order.
+extension Contact: CreatedRecord {}

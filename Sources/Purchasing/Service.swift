@@ -52,8 +52,7 @@ public final class PurchasingService: Sendable {
     }
 
     func supplier(_ key: DocumentKey) throws -> Supplier {
-        guard let supplier = try pool.read({ tx in try store.supplier(key, in: tx) }) else { throw AppError.notFound("supplier") }
-        return supplier
+        try pool.record("supplier") { tx in try store.supplier(key, in: tx) }
     }
 
     /// True when `id` names a supplier; Catalog checks `preferred_supplier_id` with it (wired by App).
@@ -161,13 +160,11 @@ public final class PurchasingService: Sendable {
     }
 
     func order(_ key: DocumentKey) throws -> PurchaseOrder {
-        guard let order = try pool.read({ tx in try store.order(key, in: tx) }) else { throw AppError.notFound("purchase order") }
-        return order
+        try pool.record("purchase order") { tx in try store.order(key, in: tx) }
     }
 
     func listOrders(_ filter: PurchaseOrderFilter, page: PageRequest) throws -> Page<PurchaseOrder> {
-        let rows = try pool.read { tx in try store.listOrders(filter, after: page.after, limit: page.limit, in: tx) }
-        return page.page(rows, key: { $0.createdAt.postgresText }, id: \.id)
+        try pool.page(page) { tx in try store.listOrders(filter, after: page.after, limit: page.limit, in: tx) }
     }
 
     /// A merge patch. Lines, supplier, warehouse and currency change only in `draft`; notes,
@@ -303,3 +300,6 @@ extension PurchaseOrderInput {
                   expectedDate: order.expectedDate, notes: order.notes, externalRef: order.externalRef)
     }
 }
+
+/// Listed in creation order.
+extension PurchaseOrder: CreatedRecord {}

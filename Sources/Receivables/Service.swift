@@ -83,13 +83,11 @@ public final class ReceivablesService: @unchecked Sendable {
     }
 
     func invoice(_ key: DocumentKey) throws -> Invoice {
-        guard let invoice = try pool.transaction({ tx in try store.invoice(key, in: tx) }) else { throw AppError.notFound("invoice") }
-        return invoice
+        try pool.record("invoice", consistent: true) { tx in try store.invoice(key, in: tx) }
     }
 
     func listInvoices(_ filter: InvoiceFilter, page: PageRequest) throws -> Page<Invoice> {
-        let rows = try pool.transaction { tx in try store.listInvoices(filter, after: page.after, limit: page.limit, in: tx) }
-        return page.page(rows, key: { $0.createdAt.postgresText }, id: \.id)
+        try pool.page(page, consistent: true) { tx in try store.listInvoices(filter, after: page.after, limit: page.limit, in: tx) }
     }
 
     /// A merge patch of a draft; an issued invoice never changes its lines or totals.
@@ -223,3 +221,6 @@ public final class ReceivablesService: @unchecked Sendable {
 }
 
 extension InvoiceLine: PricedLine {}
+
+/// Listed in creation order.
+extension Invoice: CreatedRecord {}

@@ -85,13 +85,11 @@ public final class SalesService: @unchecked Sendable {
     }
 
     func order(_ key: DocumentKey) throws -> SalesOrder {
-        guard let order = try pool.transaction({ tx in try store.order(key, in: tx) }) else { throw AppError.notFound("sales order") }
-        return order
+        try pool.record("sales order", consistent: true) { tx in try store.order(key, in: tx) }
     }
 
     func list(_ filter: SalesOrderFilter, page: PageRequest) throws -> Page<SalesOrder> {
-        let rows = try pool.transaction { tx in try store.list(filter, after: page.after, limit: page.limit, in: tx) }
-        return page.page(rows, key: { $0.createdAt.postgresText }, id: \.id)
+        try pool.page(page, consistent: true) { tx in try store.list(filter, after: page.after, limit: page.limit, in: tx) }
     }
 
     /// A merge patch. Lines, customer, currency and warehouse change only in `draft`; notes,
@@ -257,3 +255,6 @@ extension ProblemCode {
     /// 422: `invoice` while no module can issue invoices.
     public static let invoicingUnavailable = ProblemCode("invoicing_unavailable", status: 422)
 }
+
+/// Listed in creation order.
+extension SalesOrder: CreatedRecord {}

@@ -39,13 +39,11 @@ public final class WebhookService: Sendable {
     }
 
     func endpoint(_ id: UUID) throws -> WebhookEndpoint {
-        guard let endpoint = try pool.read({ tx in try store.endpoint(id: id, in: tx) }) else { throw AppError.notFound("webhook") }
-        return endpoint
+        try pool.record("webhook") { tx in try store.endpoint(id: id, in: tx) }
     }
 
     func list(page: PageRequest) throws -> Page<WebhookEndpoint> {
-        let rows = try pool.read { tx in try store.list(after: page.after, limit: page.limit, in: tx) }
-        return page.page(rows, key: { $0.createdAt.postgresText }, id: \.id)
+        try pool.page(page) { tx in try store.list(after: page.after, limit: page.limit, in: tx) }
     }
 
     /// A merge patch of `url`, `description`, `event_types`, `status` (`enabled` resumes a
@@ -131,11 +129,10 @@ public final class WebhookService: Sendable {
     }
 
     func deliveries(_ id: UUID, status: WebhookDelivery.Status?, page: PageRequest) throws -> Page<WebhookDelivery> {
-        let rows = try pool.read { tx in
+        try pool.page(page) { tx in
             guard try store.endpoint(id: id, in: tx) != nil else { throw AppError.notFound("webhook") }
             return try store.deliveries(endpointID: id, status: status, after: page.after, limit: page.limit, in: tx)
         }
-        return page.page(rows, key: { $0.createdAt.postgresText }, id: \.id)
     }
 
     func delivery(_ id: UUID, deliveryID: UUID) throws -> WebhookDelivery {
@@ -163,3 +160,7 @@ public final class WebhookService: Sendable {
         }
     }
 }
+
+/// Listed in creation order.
+extension WebhookEndpoint: CreatedRecord {}
+extension WebhookDelivery: CreatedRecord {}
