@@ -30,10 +30,8 @@ extension CRMService {
         try pool.transaction { tx in
             guard let current = try store.activity(id: id, lock: true, in: tx) else { throw AppError.notFound("activity") }
             try ifMatch(current.version)
-            let writable = try JSONValueEncoder().encode(current).keeping(Activity.writableFields)
-            var input = try MergePatch.apply(patch, toDocument: writable, as: ActivityInput.self)
-            input.normalize()
-            try input.validate()
+            let edit = try RecordPatch<ActivityInput>(patch, to: current, writable: Activity.writableFields)
+            let input = edit.input
             var changed = current
             changed.type = input.type
             changed.subject = input.subject
@@ -43,7 +41,7 @@ extension CRMService {
             changed.leadId = input.leadId
             changed.opportunityId = input.opportunityId
             changed.customerId = input.customerId
-            if try JSONValueEncoder().encode(changed).keeping(Activity.writableFields) == writable { return current }
+            if try edit.leavesUnchanged(changed) { return current }
             if changed.leadId != current.leadId || changed.opportunityId != current.opportunityId || changed.customerId != current.customerId {
                 try checkLinks(input, in: tx)
             }
@@ -94,3 +92,6 @@ extension CRMService {
 
 /// Listed in creation order.
 extension Activity: CreatedRecord {}
+
+/// Patched through RecordPatch.
+extension ActivityInput: RecordInput {}

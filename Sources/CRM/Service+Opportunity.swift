@@ -67,10 +67,8 @@ extension CRMService {
                     "\(current.number) is \(current.stage.rawValue); reopen it before changing it",
                     from: current.stage.rawValue, to: nil)
             }
-            let writable = try current.writableDocument()
-            var input = try MergePatch.apply(patch, toDocument: writable, as: OpportunityInput.self)
-            input.normalize()
-            try input.validate()
+            let input = try RecordPatch<OpportunityInput>(patch, toDocument: try current.writableDocument(),
+                                                          writable: Opportunity.writableFields).input
             let stage = input.stage ?? current.stage
             guard stage.isOpen else {
                 throw AppError.invalidTransition(
@@ -273,3 +271,6 @@ struct PipelineReport: Encodable {
 
 /// Listed in creation order.
 extension Opportunity: CreatedRecord {}
+
+/// Patched through RecordPatch.
+extension OpportunityInput: RecordInput {}

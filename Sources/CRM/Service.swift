@@ -81,10 +81,8 @@ public final class CRMService: @unchecked Sendable {
                     "\(current.number) is converted; a converted lead no longer changes",
                     from: current.status.rawValue, to: nil)
             }
-            let writable = try JSONValueEncoder().encode(current).keeping(Lead.writableFields)
-            var input = try MergePatch.apply(patch, toDocument: writable, as: LeadInput.self)
-            input.normalize()
-            try input.validate()
+            let edit = try RecordPatch<LeadInput>(patch, to: current, writable: Lead.writableFields)
+            let input = edit.input
             var changed = current
             changed.name = input.name
             changed.company = input.company
@@ -103,7 +101,7 @@ public final class CRMService: @unchecked Sendable {
                 }
                 changed.status = status
             }
-            if try JSONValueEncoder().encode(changed).keeping(Lead.writableFields) == writable { return current }
+            if try edit.leavesUnchanged(changed) { return current }
             if changed.ownerId != current.ownerId { try checkUser(changed.ownerId, field: "owner_id") }
             let updated = try store.updateLead(changed, in: tx)
             try events.append("lead.updated", resourceType: "lead", resourceID: updated.id, resource: updated, actor: actor, in: tx)
@@ -227,3 +225,6 @@ extension ProblemCode {
 
 /// Listed in creation order.
 extension Lead: CreatedRecord {}
+
+/// Patched through RecordPatch.
+extension LeadInput: RecordInput {}

@@ -120,10 +120,8 @@ public final class CustomerService: @unchecked Sendable {
                 if current.mergedIntoId != nil {
                     throw AppError(.customerMerged, "\(current.number) was merged into another customer and can no longer change")
                 }
-                let writable = try JSONValueEncoder().encode(current).keeping(Customer.writableFields)
-                var input = try MergePatch.apply(patch, toDocument: writable, as: CustomerInput.self)
-                input.normalize()
-                try input.validate()
+                let edit = try RecordPatch<CustomerInput>(patch, to: current, writable: Customer.writableFields)
+                let input = edit.input
                 attempted = (input, current.id)
                 var changed = current
                 changed.name = input.name
@@ -143,7 +141,7 @@ public final class CustomerService: @unchecked Sendable {
                 changed.status = input.status ?? .active
                 changed.externalRef = input.externalRef
                 // A patch that changes nothing writes nothing: no new version, no event.
-                if try JSONValueEncoder().encode(changed).keeping(Customer.writableFields) == writable { return current }
+                if try edit.leavesUnchanged(changed) { return current }
                 if changed.ownerId != current.ownerId { try checkOwner(changed.ownerId) }
                 let holders = try store.holdersOfUniqueValues(
                     email: changed.email == current.email ? nil : changed.email,
@@ -273,17 +271,15 @@ public final class CustomerService: @unchecked Sendable {
                 throw AppError.notFound("contact")
             }
             try ifMatch(current.version)
-            let writable = try JSONValueEncoder().encode(current).keeping(Contact.writableFields)
-            var input = try MergePatch.apply(patch, toDocument: writable, as: ContactInput.self)
-            input.normalize()
-            try input.validate()
+            let edit = try RecordPatch<ContactInput>(patch, to: current, writable: Contact.writableFields)
+            let input = edit.input
             var changed = current
             changed.name = input.name
             changed.email = input.email
             changed.phone = input.phone
             changed.role = input.role
             changed.isPrimary = input.isPrimary ?? false
-            if try JSONValueEncoder().encode(changed).keeping(Contact.writableFields) == writable { return current }
+            if try edit.leavesUnchanged(changed) { return current }
             if changed.isPrimary && !current.isPrimary {
                 try demoteOtherPrimaries(customerID: customer.id, except: current.id, actor: actor, in: tx)
             }
@@ -371,3 +367,7 @@ extension ProblemCode {
 
 /// Listed in creation order.
 extension Contact: CreatedRecord {}
+
+/// Patched through RecordPatch.
+extension CustomerInput: RecordInput {}
+extension ContactInput: RecordInput {}

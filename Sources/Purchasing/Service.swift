@@ -71,9 +71,7 @@ public final class PurchasingService: Sendable {
             try pool.transaction { tx in
                 guard let current = try store.supplier(key, lock: true, in: tx) else { throw AppError.notFound("supplier") }
                 try ifMatch(current.version)
-                var input = try MergePatch.apply(patch, to: current, writable: Supplier.writableFields, as: SupplierInput.self)
-                input.normalize()
-                try input.validate()
+                let input = try RecordPatch<SupplierInput>(patch, to: current, writable: Supplier.writableFields).input
                 var changed = current
                 changed.name = input.name
                 changed.email = input.email
@@ -186,9 +184,7 @@ public final class PurchasingService: Sendable {
                         "\(current.number) is \(current.status.rawValue); its lines, supplier, warehouse and currency change only in draft",
                         from: current.status, to: nil)
                 }
-                var input = try MergePatch.apply(patch, to: PurchaseOrderInput(current), writable: PurchaseOrder.writableFields, as: PurchaseOrderInput.self)
-                input.normalize()
-                try input.validate()
+                let input = try RecordPatch<PurchaseOrderInput>(patch, to: PurchaseOrderInput(current), writable: PurchaseOrder.writableFields).input
                 var changed = current
                 changed.notes = input.notes
                 changed.expectedDate = input.expectedDate
@@ -303,3 +299,7 @@ extension PurchaseOrderInput {
 
 /// Listed in creation order.
 extension PurchaseOrder: CreatedRecord {}
+
+/// Patched through RecordPatch.
+extension SupplierInput: RecordInput {}
+extension PurchaseOrderInput: RecordInput {}

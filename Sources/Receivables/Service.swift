@@ -104,10 +104,9 @@ public final class ReceivablesService: @unchecked Sendable {
                 InvoiceLineInput(lineNo: nil, itemId: $0.itemId, description: $0.description, quantity: $0.quantity, unitPrice: $0.unitPrice,
                                  discountPercent: $0.discountPercent, taxRate: $0.taxRate)
             }, notes: invoice.notes)
-            let writable = try JSONValueEncoder().encode(current).keeping(Invoice.writableFields)
-            let input = try MergePatch.apply(patch, toDocument: writable, as: InvoiceInput.self)
-            try input.validate()
-            if try JSONValueEncoder().encode(input).keeping(Invoice.writableFields) == writable { return invoice }
+            let edit = try RecordPatch<InvoiceInput>(patch, to: current, writable: Invoice.writableFields)
+            let input = edit.input
+            if try edit.leavesUnchanged(input) { return invoice }
             let customer = try invoiceCustomer(input.customerId, forNewDocument: true, in: tx)
             try checkItems(input.lines ?? [], in: tx)
             invoice.customerId = customer.id
@@ -224,3 +223,6 @@ extension InvoiceLine: PricedLine {}
 
 /// Listed in creation order.
 extension Invoice: CreatedRecord {}
+
+/// Patched through RecordPatch.
+extension InvoiceInput: RecordInput {}

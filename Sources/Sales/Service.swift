@@ -111,9 +111,7 @@ public final class SalesService: @unchecked Sendable {
                         "\(current.number) is \(current.status.rawValue) and no longer changes",
                         from: current.status, to: nil)
                 }
-                var input = try MergePatch.apply(patch, to: SalesOrderInput(current), writable: SalesOrder.writableFields, as: SalesOrderInput.self)
-                input.normalize()
-                try input.validate()
+                let input = try RecordPatch<SalesOrderInput>(patch, to: SalesOrderInput(current), writable: SalesOrder.writableFields).input
                 var changed = current
                 changed.notes = input.notes
                 changed.requestedDate = input.requestedDate
@@ -258,3 +256,6 @@ extension ProblemCode {
 
 /// Listed in creation order.
 extension SalesOrder: CreatedRecord {}
+
+/// Patched through RecordPatch.
+extension SalesOrderInput: RecordInput {}

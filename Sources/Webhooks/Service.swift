@@ -22,7 +22,7 @@ public final class WebhookService: Sendable {
 
     func create(_ input: WebhookInput, actor: Principal) throws -> WebhookWithSecret {
         var input = input
-        input.url = input.url.trimmingCharacters(in: .whitespaces)
+        input.normalize()
         try input.validate()
         if input.status == .failing {
             throw AppError.validation([FieldError(field: "status", message: "is set to failing only by deliveries; use enabled or disabled")])
@@ -54,9 +54,7 @@ public final class WebhookService: Sendable {
             try ifMatch(current.version)
             let writable = try JSONValueEncoder().encode(WebhookInput(url: current.url, description: current.description,
                                                                        eventTypes: current.eventTypes, status: current.status))
-            var input = try MergePatch.apply(patch, toDocument: writable, as: WebhookInput.self)
-            input.url = input.url.trimmingCharacters(in: .whitespaces)
-            try input.validate()
+            let input = try RecordPatch<WebhookInput>(patch, toDocument: writable, writable: WebhookEndpoint.writableFields).input
             if input.status == .failing && patch.objectValue?["status"] != nil {
                 throw AppError.validation([FieldError(field: "status", message: "is set to failing only by deliveries; use enabled or disabled")])
             }
@@ -164,3 +162,6 @@ public final class WebhookService: Sendable {
 /// Listed in creation order.
 extension WebhookEndpoint: CreatedRecord {}
 extension WebhookDelivery: CreatedRecord {}
+
+/// Patched through RecordPatch.
+extension WebhookInput: RecordInput {}
