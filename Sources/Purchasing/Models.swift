@@ -131,7 +131,7 @@ public struct PurchaseOrderLine: Codable, Sendable {
 }
 
 /// An order's writable fields (create, and what a merge patch produces).
-struct PurchaseOrderInput: Codable {
+struct PurchaseOrderInput: Codable, OrderInput {
     var supplierId: UUID
     var warehouseId: UUID
     var currency: String?
@@ -140,18 +140,8 @@ struct PurchaseOrderInput: Codable {
     var notes: String?
     var externalRef: String?
 
-    mutating func normalize() {
-        notes = notes.trimmedOrNil
-        externalRef = externalRef.trimmedOrNil
-    }
-
-    func validate() throws {
-        let lines = self.lines ?? []
-        try DocumentRules.check(DocumentRules.headerProblems(currency: currency, notes: notes, externalRef: externalRef)
-            + DocumentRules.countProblems(lines.count)
-            + lines.enumerated().flatMap { index, line in
-                DocumentRules.lineProblems(at: "lines[\(index)]", quantity: line.quantity, price: line.unitCost, priceField: "unit_cost")
-            })
+    static func problems(of line: PurchaseOrderLineInput, at path: String) -> [FieldError] {
+        DocumentRules.lineProblems(at: path, quantity: line.quantity, price: line.unitCost, priceField: "unit_cost")
     }
 }
 

@@ -61,7 +61,7 @@ public struct SalesOrderLine: Codable, Sendable {
 }
 
 /// An order's writable fields (create, and what a merge patch produces).
-struct SalesOrderInput: Codable {
+struct SalesOrderInput: Codable, OrderInput {
     var customerId: UUID
     var warehouseId: UUID?
     var validUntil: LocalDate?
@@ -71,17 +71,7 @@ struct SalesOrderInput: Codable {
     var notes: String?
     var externalRef: String?
 
-    mutating func normalize() {
-        notes = notes.trimmedOrNil
-        externalRef = externalRef.trimmedOrNil
-    }
-
-    func validate() throws {
-        let lines = self.lines ?? []
-        try DocumentRules.check(DocumentRules.headerProblems(currency: currency, notes: notes, externalRef: externalRef)
-            + DocumentRules.countProblems(lines.count)
-            + lines.enumerated().flatMap { index, line in line.problems(at: "lines[\(index)]") })
-    }
+    static func problems(of line: SalesOrderLineInput, at path: String) -> [FieldError] { line.problems(at: path) }
 }
 
 /// One line as a client writes it; prices come from the catalog when `unit_price` is absent.

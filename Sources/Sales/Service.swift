@@ -256,6 +256,3 @@ extension ProblemCode {
 
 /// Listed in creation order.
 extension SalesOrder: CreatedRecord {}
-
-/// Patched through RecordPatch.
-extension SalesOrderInput: RecordInput {}

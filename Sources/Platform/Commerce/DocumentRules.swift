@@ -56,3 +56,31 @@ public enum DocumentRules {
         if !errors.isEmpty { throw AppError.validation(errors) }
     }
 }
+
+/// An order's writable fields as a client sends them (sales and purchase orders): free-text
+/// header, currency and lines, trimmed and checked by the shared rules.
+public protocol OrderInput: RecordInput {
+    associatedtype LineInput
+    var currency: String? { get }
+    var notes: String? { get set }
+    var externalRef: String? { get set }
+    var lines: [LineInput]? { get }
+    /// One line's field errors under `path` (`lines[3]`).
+    static func problems(of line: LineInput, at path: String) -> [FieldError]
+}
+
+extension OrderInput {
+    /// Notes and external reference trimmed; empty means absent.
+    public mutating func normalize() {
+        notes = notes.trimmedOrNil
+        externalRef = externalRef.trimmedOrNil
+    }
+
+    /// The header's, the line count's and every line's field errors, in one 422.
+    public func validate() throws {
+        let lines = self.lines ?? []
+        try DocumentRules.check(DocumentRules.headerProblems(currency: currency, notes: notes, externalRef: externalRef)
+            + DocumentRules.countProblems(lines.count)
+            + lines.enumerated().flatMap { index, line in Self.problems(of: line, at: "lines[\(index)]") })
+    }
+}
