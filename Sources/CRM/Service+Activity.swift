@@ -12,9 +12,7 @@ extension CRMService {
         return try pool.transaction { tx in
             try checkLinks(input, in: tx)
             try checkUser(input.ownerId, field: "owner_id")
-            let activity = try store.insertActivity(input, in: tx)
-            try events.append("activity.created", resourceType: "activity", resourceID: activity.id, resource: activity, actor: actor, in: tx)
-            return activity
+            return try events.recorded("activity.created", try store.insertActivity(input, in: tx), actor: actor, in: tx)
         }
     }
 
@@ -46,9 +44,7 @@ extension CRMService {
                 try checkLinks(input, in: tx)
             }
             if changed.ownerId != current.ownerId { try checkUser(changed.ownerId, field: "owner_id") }
-            let updated = try store.updateActivity(changed, in: tx)
-            try events.append("activity.updated", resourceType: "activity", resourceID: updated.id, resource: updated, actor: actor, in: tx)
-            return updated
+            return try events.recorded("activity.updated", try store.updateActivity(changed, in: tx), actor: actor, in: tx)
         }
     }
 
@@ -61,9 +57,7 @@ extension CRMService {
                 throw AppError.invalidTransition("the activity is already completed", from: "completed", to: "completed")
             }
             activity.completedAt = Date()
-            let updated = try store.updateActivity(activity, in: tx)
-            try events.append("activity.completed", resourceType: "activity", resourceID: updated.id, resource: updated, actor: actor, in: tx)
-            return updated
+            return try events.recorded("activity.completed", try store.updateActivity(activity, in: tx), actor: actor, in: tx)
         }
     }
 

@@ -52,9 +52,7 @@ public final class CRMService: @unchecked Sendable {
         }
         return try pool.transaction { tx in
             try checkUser(input.ownerId, field: "owner_id")
-            let lead = try store.insertLead(input, in: tx)
-            try events.append("lead.created", resourceType: "lead", resourceID: lead.id, resource: lead, actor: actor, in: tx)
-            return lead
+            return try events.recorded("lead.created", try store.insertLead(input, in: tx), actor: actor, in: tx)
         }
     }
 
@@ -103,9 +101,7 @@ public final class CRMService: @unchecked Sendable {
             }
             if try edit.leavesUnchanged(changed) { return current }
             if changed.ownerId != current.ownerId { try checkUser(changed.ownerId, field: "owner_id") }
-            let updated = try store.updateLead(changed, in: tx)
-            try events.append("lead.updated", resourceType: "lead", resourceID: updated.id, resource: updated, actor: actor, in: tx)
-            return updated
+            return try events.recorded("lead.updated", try store.updateLead(changed, in: tx), actor: actor, in: tx)
         }
     }
 

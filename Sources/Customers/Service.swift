@@ -65,9 +65,7 @@ public final class CustomerService: @unchecked Sendable {
         let holders = try store.holdersOfUniqueValues(email: input.email, taxId: input.taxId, externalRef: input.externalRef,
                                                       excluding: nil, in: tx)
         if !holders.isEmpty { throw Self.duplicate(holders) }
-        let customer = try store.insert(input, defaultCurrency: defaultCurrency, in: tx)
-        try events.append("customer.created", resourceType: "customer", resourceID: customer.id, resource: customer, actor: actor, in: tx)
-        return customer
+        return try events.recorded("customer.created", try store.insert(input, defaultCurrency: defaultCurrency, in: tx), actor: actor, in: tx)
     }
 
     /// Customers a lead may duplicate: the same email, or a company of the same name
@@ -83,9 +81,7 @@ public final class CustomerService: @unchecked Sendable {
         input.normalize()
         try input.validate()
         if primary { try demoteOtherPrimaries(customerID: customerID, except: nil, actor: actor, in: tx) }
-        let contact = try store.insertContact(customerID: customerID, input, in: tx)
-        try events.append("contact.created", resourceType: "contact", resourceID: contact.id, resource: contact, actor: actor, in: tx)
-        return contact
+        return try events.recorded("contact.created", try store.insertContact(customerID: customerID, input, in: tx), actor: actor, in: tx)
     }
 
     /// Validates and normalizes input built by another module (a lead becoming a customer).
@@ -171,9 +167,7 @@ public final class CustomerService: @unchecked Sendable {
         if changed.ownerId == nil { changed.ownerId = input.ownerId }
         guard changed.email != current.email || changed.phone != current.phone || changed.website != current.website
                 || changed.ownerId != current.ownerId else { return current }
-        let updated = try store.update(changed, in: tx)
-        try events.append("customer.updated", resourceType: "customer", resourceID: updated.id, resource: updated, actor: actor, in: tx)
-        return updated
+        return try events.recorded("customer.updated", try store.update(changed, in: tx), actor: actor, in: tx)
     }
 
     /// Deletes a customer no document refers to; otherwise a 409 that says to archive it.
@@ -242,9 +236,7 @@ public final class CustomerService: @unchecked Sendable {
                                extra: JSONObject([("from_state", .string("archived")), ("to_state", .null)]))
             }
             if input.isPrimary == true { try demoteOtherPrimaries(customerID: customer.id, except: nil, actor: actor, in: tx) }
-            let contact = try store.insertContact(customerID: customer.id, input, in: tx)
-            try events.append("contact.created", resourceType: "contact", resourceID: contact.id, resource: contact, actor: actor, in: tx)
-            return contact
+            return try events.recorded("contact.created", try store.insertContact(customerID: customer.id, input, in: tx), actor: actor, in: tx)
         }
     }
 
@@ -283,9 +275,7 @@ public final class CustomerService: @unchecked Sendable {
             if changed.isPrimary && !current.isPrimary {
                 try demoteOtherPrimaries(customerID: customer.id, except: current.id, actor: actor, in: tx)
             }
-            let updated = try store.updateContact(changed, in: tx)
-            try events.append("contact.updated", resourceType: "contact", resourceID: updated.id, resource: updated, actor: actor, in: tx)
-            return updated
+            return try events.recorded("contact.updated", try store.updateContact(changed, in: tx), actor: actor, in: tx)
         }
     }
 
@@ -371,3 +361,6 @@ extension Contact: CreatedRecord {}
 /// Patched through RecordPatch.
 extension CustomerInput: RecordInput {}
 extension ContactInput: RecordInput {}
+
+/// Named by id in events.
+extension Customer: IdentifiedRecord {}

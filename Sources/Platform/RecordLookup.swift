@@ -19,7 +19,7 @@ extension ConnectionPool {
 }
 
 /// A record listed in creation order: the cursor carries its `created_at` and `id`.
-public protocol CreatedRecord: Encodable {
+public protocol CreatedRecord: IdentifiedRecord, Encodable {
     var id: UUID { get }
     var createdAt: Date { get }
 }

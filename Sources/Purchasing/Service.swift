@@ -44,9 +44,7 @@ public final class PurchasingService: Sendable {
             try pool.transaction { tx in
                 let holders = try store.holders(email: input.email, externalRef: input.externalRef, excluding: nil, in: tx)
                 if !holders.isEmpty { throw Self.duplicate(holders) }
-                let supplier = try store.insertSupplier(input, defaultCurrency: currency, in: tx)
-                try events.append("supplier.created", resourceType: "supplier", resourceID: supplier.id, resource: supplier, actor: actor, in: tx)
-                return supplier
+                return try events.recorded("supplier.created", try store.insertSupplier(input, defaultCurrency: currency, in: tx), actor: actor, in: tx)
             }
         }
     }
@@ -87,9 +85,7 @@ public final class PurchasingService: Sendable {
                                                 externalRef: changed.externalRef == current.externalRef ? nil : changed.externalRef,
                                                 excluding: current.id, in: tx)
                 if !holders.isEmpty { throw Self.duplicate(holders) }
-                let updated = try store.updateSupplier(changed, in: tx)
-                try events.append("supplier.updated", resourceType: "supplier", resourceID: updated.id, resource: updated, actor: actor, in: tx)
-                return updated
+                return try events.recorded("supplier.updated", try store.updateSupplier(changed, in: tx), actor: actor, in: tx)
             }
         }
     }
@@ -302,4 +298,6 @@ extension PurchaseOrder: CreatedRecord {}
 
 /// Patched through RecordPatch.
 extension SupplierInput: RecordInput {}
-extension PurchaseOrderInput: RecordInput {}
+
+/// Named by id in events.
+extension Supplier: IdentifiedRecord {}

@@ -116,9 +116,7 @@ public final class ReceivablesService: @unchecked Sendable {
             try Self.applyTotals(&invoice)
             try store.updateDraft(invoice, in: tx)
             try store.replaceLines(invoiceID: invoice.id, invoice.lines, in: tx)
-            let updated = try store.invoice(.id(invoice.id), in: tx)!
-            try events.append("invoice.updated", resourceType: "invoice", resourceID: updated.id, resource: updated, actor: actor, in: tx)
-            return updated
+            return try events.recorded("invoice.updated", try store.invoice(.id(invoice.id), in: tx)!, actor: actor, in: tx)
         }
     }
 
@@ -168,9 +166,7 @@ public final class ReceivablesService: @unchecked Sendable {
                     line.salesOrderLineNo.map { ($0, line.quantity) }
                 }, actor: actor, in: tx)
             }
-            let voided = try store.invoice(.id(invoice.id), in: tx)!
-            try events.append("invoice.voided", resourceType: "invoice", resourceID: voided.id, resource: voided, actor: actor, in: tx)
-            return voided
+            return try events.recorded("invoice.voided", try store.invoice(.id(invoice.id), in: tx)!, actor: actor, in: tx)
         }
     }
 

@@ -31,9 +31,7 @@ public final class WebhookService: Sendable {
         let secret = WebhookSignature.newSecret()
         let cursor = try events.latestSequence()
         let endpoint = try pool.transaction { tx in
-            let endpoint = try store.insert(input, secret: secret, cursor: cursor, by: actor.userID, in: tx)
-            try events.append("webhook.created", resourceType: "webhook", resourceID: endpoint.id, resource: endpoint, actor: actor, in: tx)
-            return endpoint
+            return try events.recorded("webhook.created", try store.insert(input, secret: secret, cursor: cursor, by: actor.userID, in: tx), actor: actor, in: tx)
         }
         return WebhookWithSecret(webhook: endpoint, secret: secret, previousSecretExpiresAt: nil)
     }

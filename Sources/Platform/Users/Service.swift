@@ -37,9 +37,7 @@ public final class UserService: Sendable {
     func createUser(_ input: UserCreate, actor: Principal?) throws -> User {
         try input.validate()
         return try pool.transaction { tx in
-            let user = try insertUser(name: input.name, email: input.email, role: input.role, in: tx)
-            try events.append("user.created", resourceType: "user", resourceID: user.id, resource: user, actor: actor, in: tx)
-            return user
+            return try events.recorded("user.created", try insertUser(name: input.name, email: input.email, role: input.role, in: tx), actor: actor, in: tx)
         }
     }
 
