@@ -111,10 +111,7 @@ extension CRMService {
             }
             try opportunityStore.update(changed, in: tx)
             if stage != current.stage { try opportunityStore.enterStage(opportunityID: current.id, stage, by: actor.userID, in: tx) }
-            let updated = try opportunityStore.opportunity(.id(current.id), in: tx)!
-            try events.append("opportunity.updated", resourceType: "opportunity", resourceID: updated.id, resource: updated,
-                              actor: actor, in: tx)
-            return updated
+            return try events.recorded("opportunity.updated", try opportunityStore.opportunity(.id(current.id), in: tx)!, actor: actor, in: tx)
         }
     }
 
@@ -189,9 +186,7 @@ extension CRMService {
     private func close(_ opportunity: Opportunity, event: String, actor: Principal, in tx: Transaction) throws -> Opportunity {
         try opportunityStore.update(opportunity, in: tx)
         try opportunityStore.enterStage(opportunityID: opportunity.id, opportunity.stage, by: actor.userID, in: tx)
-        let updated = try opportunityStore.opportunity(.id(opportunity.id), in: tx)!
-        try events.append(event, resourceType: "opportunity", resourceID: updated.id, resource: updated, actor: actor, in: tx)
-        return updated
+        return try events.recorded(event, try opportunityStore.opportunity(.id(opportunity.id), in: tx)!, actor: actor, in: tx)
     }
 
     private func checkItems(_ lines: [OpportunityLineInput], in tx: Transaction) throws {

@@ -145,10 +145,7 @@ public final class CustomerService: @unchecked Sendable {
                     externalRef: changed.externalRef == current.externalRef ? nil : changed.externalRef,
                     excluding: current.id, in: tx)
                 if !holders.isEmpty { throw Self.duplicate(holders) }
-                let updated = try store.update(changed, in: tx)
-                try events.append("customer.updated", resourceType: "customer", resourceID: updated.id, resource: updated,
-                                  actor: actor, in: tx)
-                return updated
+                return try events.recorded("customer.updated", try store.update(changed, in: tx), actor: actor, in: tx)
             }
         }
     }

@@ -40,9 +40,7 @@ public final class InventoryService: Sendable {
         if !errors.isEmpty { throw AppError.validation(errors) }
         return try pool.transaction { tx in
             let warehouse = try uniquely { try store.insertWarehouse(code: input.code, name: input.name, address: input.address, in: tx) }
-            try events.append("warehouse.created", resourceType: "warehouse", resourceID: warehouse.id, resource: warehouse,
-                              actor: actor, in: tx)
-            return warehouse
+            return try events.recorded("warehouse.created", warehouse, actor: actor, in: tx)
         }
     }
 

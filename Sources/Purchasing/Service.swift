@@ -197,10 +197,7 @@ public final class PurchasingService: Sendable {
                 if try JSONValueEncoder().encode(changed) == JSONValueEncoder().encode(current) { return current }
                 try store.updateOrder(changed, in: tx)
                 if current.status == .draft && sent.contains("lines") { try store.replaceLines(orderID: current.id, changed.lines, in: tx) }
-                let updated = try store.order(.id(current.id), in: tx)!
-                try events.append("purchase_order.updated", resourceType: "purchase_order", resourceID: updated.id, resource: updated,
-                                  actor: actor, in: tx)
-                return updated
+                return try events.recorded("purchase_order.updated", try store.order(.id(current.id), in: tx)!, actor: actor, in: tx)
             }
         }
     }

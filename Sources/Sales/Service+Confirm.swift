@@ -100,18 +100,12 @@ extension SalesService {
         try pool.transaction { tx in
             guard var order = try store.order(key, lock: true, in: tx) else { throw AppError.notFound("sales order") }
             try ifMatch(order.version)
-            guard allowed.contains(order.status) else {
-                throw AppError.invalidTransition(
-                    "\(order.number) cannot go from \(order.status.rawValue) to \(target.rawValue)",
-                    from: order.status, to: target)
-            }
+            try DocumentRules.checkTransition(order.number, from: order.status, to: target, allowed: allowed)
             try inventory.release(reference: Self.reference(order), actor: actor, in: tx)
             order.status = target
             try change(&order, tx)
             try store.update(order, in: tx)
-            let updated = try store.order(.id(order.id), in: tx)!
-            try events.append(event, resourceType: "sales_order", resourceID: order.id, resource: updated, actor: actor, in: tx)
-            return updated
+            return try events.recorded(event, try store.order(.id(order.id), in: tx)!, actor: actor, in: tx)
         }
     }
 

@@ -131,10 +131,7 @@ public final class SalesService: @unchecked Sendable {
                 if try JSONValueEncoder().encode(changed) == JSONValueEncoder().encode(current) { return current }
                 try store.update(changed, in: tx)
                 if current.status == .draft { try store.replaceLines(orderID: current.id, changed.lines, in: tx) }
-                let updated = try store.order(.id(current.id), in: tx)!
-                try events.append("sales_order.updated", resourceType: "sales_order", resourceID: updated.id, resource: updated,
-                                  actor: actor, in: tx)
-                return updated
+                return try events.recorded("sales_order.updated", try store.order(.id(current.id), in: tx)!, actor: actor, in: tx)
             }
         }
     }

@@ -84,3 +84,14 @@ extension OrderInput {
             + lines.enumerated().flatMap { index, line in Self.problems(of: line, at: "lines[\(index)]") })
     }
 }
+
+extension DocumentRules {
+    /// A 409 `invalid_transition` unless a document numbered `number` may go from `status` to
+    /// `target`, that is unless `status` is one of `allowed`.
+    public static func checkTransition<State: RawRepresentable & Hashable>(_ number: String, from status: State, to target: State,
+                                                                          allowed: Set<State>) throws where State.RawValue == String {
+        guard allowed.contains(status) else {
+            throw AppError.invalidTransition("\(number) cannot go from \(status.rawValue) to \(target.rawValue)", from: status, to: target)
+        }
+    }
+}
