@@ -19,6 +19,7 @@ RUN swift build -c release --product concord --static-swift-stdlib \
     && install -D "$(swift build -c release --show-bin-path)/concord" /out/bin/concord
 COPY Migrations /out/share/concord/Migrations
 COPY openapi.yaml /out/share/concord/openapi.yaml
+COPY Assets /out/share/concord/Assets
 
 FROM ${RUNTIME_IMAGE}
 RUN apt-get update \

@@ -121,6 +121,9 @@ me=$(curl -s -w ' %{http_code}' -H "Authorization: Bearer $KEY" "http://127.0.0.
 [[ "$me" == *'"role":"admin"'*' 200' ]] || fail "GET /me with the admin key: $me"
 [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/me") == 401 ]] || fail "GET /me without a key is not 401"
 say "ok: key-authenticated GET /me 200, anonymous 401"
+[[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/docs/swagger-ui/swagger-ui-bundle.js") == 200 ]] \
+    || fail "/docs' viewer (Assets/swagger-ui) is not in the image"
+say "ok: /docs serves its viewer from the image"
 
 uid=$("${PODMAN[@]}" exec "$NAME" id -u)
 [[ "$uid" != 0 ]] || fail "the server runs as root"
