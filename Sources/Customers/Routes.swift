@@ -50,8 +50,14 @@ public struct CustomerRoutes: Sendable {
             }
             return try .json(service.list(query, page: try PageRequest(request, filters: listFilters)))
         }
-        router.record("/customers/{id}", read: "customers.read", write: "customers.write", key: Self.key,
-                      get: service.customer, readOnly: Customer.readOnlyFields, update: service.update, delete: service.delete)
+        router.record("/customers/{id}", read: "customers.read", write: "customers.write", key: Self.key, get: service.customer,
+                      delete: service.delete)
+        // The body is read before the key here: a bad body is a 400 even for an unknown id.
+        router.patch("/customers/{id}", access: .permission("customers.write")) { request in
+            let patch = try request.mergePatchBody(readOnly: Customer.readOnlyFields)
+            let customer = try service.update(try Self.key(request), patch: patch, ifMatch: Versioning.ifMatch(request), actor: try request.principal())
+            return try Versioning.respond(request, customer, version: customer.version)
+        }
         router.post("/customers/{id}/merge", access: .permission("customers.write")) { request in
             let input = try request.decode(MergeRequest.self)
             let result = try service.merge(into: try Self.key(request), duplicateID: input.duplicateId, ifMatch: Versioning.ifMatch(request),
