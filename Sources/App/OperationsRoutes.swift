@@ -2,7 +2,8 @@ import HTTP
 import Routing
 
 /// `/healthz`, `/livez`, `/readyz`, `/metrics`, `/openapi.yaml`, `/docs`, `/problems/{code}`: open to everyone, never
-/// touching the database except `/readyz`, so the liveness probes are answered on the I/O thread.
+/// touching the database except `/readyz` and `/metrics` (its backlog figures), so the liveness
+/// probes are answered on the I/O thread.
 struct OperationsRoutes {
     let metrics: Metrics
     let openAPI: [UInt8]?
@@ -26,7 +27,8 @@ struct OperationsRoutes {
             return Response(status: 200, headers: ["Content-Type": "application/json"], body: ok)
         }
         let metrics = self.metrics
-        router.get("/metrics", access: .open, inline: true) { _ in
+        // On a worker thread: the backlog figures take a database query.
+        router.get("/metrics", access: .open) { _ in
             .text(metrics.render(), contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
         let openAPI = self.openAPI

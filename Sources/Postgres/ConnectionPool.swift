@@ -24,11 +24,12 @@ public final class ConnectionPool: @unchecked Sendable {
     public let options: Options
     private let logger: Logger
 
-    /// Guards `idle`, `open`, `waiting`.
+    /// Guards `idle`, `open`, `waiting`, `waits`.
     private let poolLock = NSCondition()
     private var idle: [PostgresConnection] = []
     private var open = 0
     private var waiting = 0
+    private var waits = 0
 
     public init(connectionString: String, options: Options = Options(), logger: Logger) {
         self.connectionString = connectionString
@@ -48,6 +49,13 @@ public final class ConnectionPool: @unchecked Sendable {
         poolLock.lock()
         defer { poolLock.unlock() }
         return waiting
+    }
+
+    /// Checkouts so far that found every connection in use and had to wait (a total).
+    public var waitsTotal: Int {
+        poolLock.lock()
+        defer { poolLock.unlock() }
+        return waits
     }
 
     /// Lends a connection to `body` and takes it back. The connection returns to the pool only
@@ -167,6 +175,7 @@ public final class ConnectionPool: @unchecked Sendable {
 
     private func checkout() throws -> PostgresConnection {
         let deadline = Date().addingTimeInterval(options.checkoutTimeout)
+        var waited = false
         poolLock.lock()
         while true {
             if let connection = idle.popLast() {
@@ -189,6 +198,10 @@ public final class ConnectionPool: @unchecked Sendable {
                     poolLock.unlock()
                     throw error
                 }
+            }
+            if !waited {
+                waited = true
+                waits += 1
             }
             waiting += 1
             let signalled = poolLock.wait(until: deadline)
