@@ -17,6 +17,7 @@ test:
 	@scripts/install-deps.sh openssl
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --parallel
+	@scripts/deploy-check.sh
 
 bench: deps
 	bench/run.sh
