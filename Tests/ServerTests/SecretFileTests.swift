@@ -74,7 +74,7 @@ import Testing
 
         let url = try TestCluster.freshDatabase()
         let refused = try ExecutableTests.Running(environment: ["DATABASE_URL": url, "DATABASE_URL_FILE": try Self.secretFile(url)])
-        refused.process.waitUntilExit()
+        try #require(refused.exited(), "it did not stop")
         #expect(refused.process.terminationStatus == 2)
         #expect(String(decoding: refused.stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
                 == "concord: DATABASE_URL and DATABASE_URL_FILE are both set: set one of them\n")
