@@ -105,7 +105,7 @@ public final class ConnectionPool: @unchecked Sendable {
                 }
                 guard error.isRetryable, let state = error.state, attempt < options.maxTransactionRetries else { throw error }
                 attempt += 1
-                logger.debug("retrying transaction", metadata: ["sqlstate": "\(state)", "attempt": "\(attempt)"])
+                logger.debug("retrying transaction", metadata: ["sqlstate": "\(state)", "attempt": .stringConvertible(attempt)])
                 usleep(UInt32.random(in: 1_000...UInt32(5_000 * attempt)))
             }
         }
