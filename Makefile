@@ -15,6 +15,7 @@ run: build
 
 test:
 	@scripts/install-deps.sh openssl
+	scripts/check-imports.sh
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --parallel
 	@scripts/deploy-check.sh

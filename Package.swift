@@ -19,57 +19,61 @@ let package = Package(
         .systemLibrary(name: "CCrypto", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         // libssl, for https webhook deliveries.
         .systemLibrary(name: "CSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        // Values, the JSON codec and the application error: what every layer shares, no I/O.
+        .target(name: "Core"),
         .target(
             name: "HTTP",
-            dependencies: ["CLinuxShims", "CSSL", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["CLinuxShims", "Core", .product(name: "Logging", package: "swift-log")]
         ),
+        // Outbound HTTP/1.1 + TLS for webhook deliveries; the server does not link libssl.
+        .target(name: "HTTPClient", dependencies: ["CSSL"]),
         .target(
             name: "Routing",
-            dependencies: ["HTTP", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Core", "HTTP", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
             name: "Postgres",
-            dependencies: ["CLibPQ", "CCrypto", "CLinuxShims", "Routing", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["CLibPQ", "CCrypto", "CLinuxShims", "Core", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
             name: "Platform",
-            dependencies: ["CCrypto", "HTTP", "Routing", "Postgres", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["CCrypto", "Core", "HTTP", "Routing", "Postgres", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
             name: "Customers",
-            dependencies: ["Routing", "Postgres", "Platform"]
+            dependencies: ["Core", "Routing", "Postgres", "Platform"]
         ),
         .target(
             name: "CRM",
-            dependencies: ["Routing", "Postgres", "Platform", "Customers"]
+            dependencies: ["Core", "Routing", "Postgres", "Platform", "Customers"]
         ),
         .target(
             name: "Catalog",
-            dependencies: ["Platform", "Postgres", "Routing", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Core", "Platform", "Postgres", "Routing", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
             name: "Inventory",
-            dependencies: ["Catalog", "Platform", "Postgres", "Routing", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Core", "Catalog", "Platform", "Postgres", "Routing", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
             name: "Sales",
-            dependencies: ["Routing", "Postgres", "Platform", "Customers", "Catalog", "Inventory"]
+            dependencies: ["Core", "Routing", "Postgres", "Platform", "Customers", "Catalog", "Inventory"]
         ),
         .target(
             name: "Purchasing",
-            dependencies: ["Routing", "Postgres", "Platform", "Catalog", "Inventory"]
+            dependencies: ["Core", "Routing", "Postgres", "Platform", "Catalog", "Inventory"]
         ),
         .target(
             name: "Receivables",
-            dependencies: ["Routing", "Postgres", "Platform", "Customers", "Sales"]
+            dependencies: ["Core", "Routing", "Postgres", "Platform", "Customers", "Sales"]
         ),
         .target(
             name: "Webhooks",
-            dependencies: ["HTTP", "Routing", "Postgres", "Platform", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Core", "HTTPClient", "HTTP", "Routing", "Postgres", "Platform", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
             name: "App",
-            dependencies: ["HTTP", "Routing", "Postgres", "Platform", "Customers", "CRM", "Catalog", "Inventory", "Sales", "Purchasing", "Receivables", "Webhooks", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Core", "HTTP", "Routing", "Postgres", "Platform", "Customers", "CRM", "Catalog", "Inventory", "Sales", "Purchasing", "Receivables", "Webhooks", .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(
             name: "concord",
@@ -80,19 +84,19 @@ let package = Package(
             ]
         ),
         // Shared by the test targets: a raw socket client, an API client, throwaway databases.
-        .target(name: "TestSupport", dependencies: ["App", "HTTP", "CSSL", "Routing", "Postgres", "Platform"], path: "Tests/TestSupport"),
-        .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
-        .testTarget(name: "RoutingTests", dependencies: ["Routing", "HTTP"]),
-        .testTarget(name: "ServerTests", dependencies: ["App", "HTTP", "Routing", "TestSupport"]),
-        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "Routing", "TestSupport"]),
-        .testTarget(name: "PlatformTests", dependencies: ["App", "Platform", "Postgres", "Routing", "HTTP", "TestSupport"]),
-        .testTarget(name: "CustomerTests", dependencies: ["App", "Customers", "Platform", "Postgres", "Routing", "TestSupport"]),
-        .testTarget(name: "SalesTests", dependencies: ["App", "Sales", "Platform", "Postgres", "Routing", "TestSupport"]),
-        .testTarget(name: "PurchasingTests", dependencies: ["App", "Purchasing", "Platform", "Postgres", "Routing", "TestSupport"]),
-        .testTarget(name: "WebhookTests", dependencies: ["App", "Webhooks", "HTTP", "Platform", "Postgres", "Routing", "TestSupport"]),
-        .testTarget(name: "ReceivablesTests", dependencies: ["App", "Receivables", "Platform", "Postgres", "Routing", "TestSupport"]),
-        .testTarget(name: "CRMTests", dependencies: ["App", "CRM", "Customers", "Platform", "Postgres", "Routing", "TestSupport"]),
-        .testTarget(name: "InventoryTests", dependencies: ["App", "Catalog", "Inventory", "Platform", "Postgres", "Routing", "TestSupport"]),
+        .target(name: "TestSupport", dependencies: ["App", "Core", "HTTP", "HTTPClient", "CSSL", "Routing", "Postgres", "Platform"], path: "Tests/TestSupport"),
+        .testTarget(name: "HTTPTests", dependencies: ["Core", "HTTP", "HTTPClient"]),
+        .testTarget(name: "RoutingTests", dependencies: ["Core", "Routing", "HTTP"]),
+        .testTarget(name: "ServerTests", dependencies: ["Core", "App", "HTTP", "Routing", "TestSupport"]),
+        .testTarget(name: "PostgresTests", dependencies: ["Core", "Postgres", "Routing", "TestSupport"]),
+        .testTarget(name: "PlatformTests", dependencies: ["Core", "App", "Platform", "Postgres", "Routing", "HTTP", "TestSupport"]),
+        .testTarget(name: "CustomerTests", dependencies: ["Core", "App", "Customers", "Platform", "Postgres", "Routing", "TestSupport"]),
+        .testTarget(name: "SalesTests", dependencies: ["Core", "App", "Sales", "Platform", "Postgres", "Routing", "TestSupport"]),
+        .testTarget(name: "PurchasingTests", dependencies: ["Core", "App", "Purchasing", "Platform", "Postgres", "Routing", "TestSupport"]),
+        .testTarget(name: "WebhookTests", dependencies: ["Core", "App", "Webhooks", "HTTP", "Platform", "Postgres", "Routing", "TestSupport"]),
+        .testTarget(name: "ReceivablesTests", dependencies: ["Core", "App", "Receivables", "Platform", "Postgres", "Routing", "TestSupport"]),
+        .testTarget(name: "CRMTests", dependencies: ["Core", "App", "CRM", "Customers", "Platform", "Postgres", "Routing", "TestSupport"]),
+        .testTarget(name: "InventoryTests", dependencies: ["Core", "App", "Catalog", "Inventory", "Platform", "Postgres", "Routing", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

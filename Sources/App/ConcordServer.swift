@@ -9,6 +9,7 @@ import Platform
 import Postgres
 import Purchasing
 import Receivables
+import Core
 import Routing
 import Sales
 import Webhooks
@@ -78,7 +79,7 @@ public final class ConcordServer: @unchecked Sendable {
             OperationsRoutes(metrics: metrics, openAPI: Resources.openAPIDocument(), readiness: { [weak self] in
                 if shutdownFlag.isSet { return "the server is shutting down" }
                 return self?.readinessProblem()
-            }).register(in: &builder)
+            }, problems: modules.problems).register(in: &builder)
         }
         self.permissions = permissions
 
@@ -86,7 +87,7 @@ public final class ConcordServer: @unchecked Sendable {
             host: configuration.host, port: configuration.port, ioThreads: configuration.ioThreads, workers: configuration.workers,
             queueCapacity: max(64, configuration.workers * 64), maxConnections: configuration.maxConnections,
             limits: ParserLimits(maxBodyBytes: configuration.maxBodyBytes),
-            headerReadTimeout: configuration.headerReadTimeout, bodyReadTimeout: configuration.headerReadTimeout,
+            headerReadTimeout: configuration.headerReadTimeout, bodyReadTimeout: configuration.bodyReadTimeout,
             idleTimeout: configuration.idleTimeout, shutdownGrace: configuration.shutdownGrace,
             batchScheduling: configuration.batchScheduling)
         let server = HTTPServer(configuration: serverConfiguration, responder: application, logger: logger)

@@ -17,6 +17,9 @@ public struct Configuration: Sendable {
     public var maxBodyBytes = 1_048_576
     public var maxConnections = 10_000
     public var headerReadTimeout = 10.0
+    /// Seconds a request body may go without a byte arriving (slow uploads), apart from the
+    /// header deadline so a large upload on a slow link need not loosen the slowloris guard.
+    public var bodyReadTimeout = 10.0
     public var idleTimeout = 60.0
     public var shutdownGrace = 10.0
     public var corsOrigins: [String] = []
@@ -55,7 +58,7 @@ public struct Configuration: Sendable {
     public static let variables = [
         "DATABASE_URL", "DATABASE_READ_URL", "CONCORD_HOST", "CONCORD_PORT", "CONCORD_DATA_DIR",
         "CONCORD_ADMIN_API_KEY", "CONCORD_IO_THREADS", "CONCORD_WORKERS", "CONCORD_DB_POOL_SIZE", "CONCORD_SCHED_BATCH", "CONCORD_MAX_BODY_BYTES",
-        "CONCORD_MAX_CONNECTIONS", "CONCORD_HEADER_TIMEOUT", "CONCORD_IDLE_TIMEOUT", "CONCORD_SHUTDOWN_GRACE",
+        "CONCORD_MAX_CONNECTIONS", "CONCORD_HEADER_TIMEOUT", "CONCORD_BODY_TIMEOUT_MS", "CONCORD_IDLE_TIMEOUT", "CONCORD_SHUTDOWN_GRACE",
         "CONCORD_CORS_ORIGINS", "CONCORD_DEFAULT_CURRENCY", "CONCORD_LOG_FORMAT", "CONCORD_LOG_LEVEL",
         "CONCORD_RATE_LIMIT", "CONCORD_RATE_LIMIT_BURST", "CONCORD_WEBHOOK_ALLOW_PRIVATE", "CONCORD_WEBHOOK_RETRY_BASE_MS",
     ]
@@ -131,6 +134,9 @@ public struct Configuration: Sendable {
         config.maxBodyBytes = try int("CONCORD_MAX_BODY_BYTES", 1_024...1_073_741_824) ?? config.maxBodyBytes
         config.maxConnections = try int("CONCORD_MAX_CONNECTIONS", 1...1_000_000) ?? config.maxConnections
         config.headerReadTimeout = try seconds("CONCORD_HEADER_TIMEOUT") ?? config.headerReadTimeout
+        if let milliseconds = try int("CONCORD_BODY_TIMEOUT_MS", 1...86_400_000) {
+            config.bodyReadTimeout = Double(milliseconds) / 1_000
+        }
         config.idleTimeout = try seconds("CONCORD_IDLE_TIMEOUT") ?? config.idleTimeout
         config.shutdownGrace = try seconds("CONCORD_SHUTDOWN_GRACE") ?? config.shutdownGrace
         if let origins = value("CONCORD_CORS_ORIGINS") {
@@ -203,6 +209,7 @@ public struct Configuration: Sendable {
             "CONCORD_IO_THREADS=\(ioThreads)", "CONCORD_WORKERS=\(workers)", "CONCORD_DB_POOL_SIZE=\(databasePoolSize)",
             "CONCORD_SCHED_BATCH=\(batchScheduling)", "CONCORD_MAX_BODY_BYTES=\(maxBodyBytes)",
             "CONCORD_MAX_CONNECTIONS=\(maxConnections)", "CONCORD_HEADER_TIMEOUT=\(headerReadTimeout)",
+            "CONCORD_BODY_TIMEOUT_MS=\(Int((bodyReadTimeout * 1_000).rounded()))",
             "CONCORD_IDLE_TIMEOUT=\(idleTimeout)", "CONCORD_SHUTDOWN_GRACE=\(shutdownGrace)",
             "CONCORD_CORS_ORIGINS=\(corsOrigins.joined(separator: ","))", "CONCORD_DEFAULT_CURRENCY=\(defaultCurrency)",
             "CONCORD_LOG_FORMAT=\(logFormat.rawValue)", "CONCORD_LOG_LEVEL=\(logLevel)",

@@ -3,6 +3,7 @@ import Customers
 import Foundation
 import Platform
 import Receivables
+import Core
 import Routing
 import Sales
 

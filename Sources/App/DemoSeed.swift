@@ -4,6 +4,7 @@ import Inventory
 import Logging
 import Platform
 import Postgres
+import Core
 import Routing
 
 /// `concord seed --demo`: a small, believable data set made through the services (so every

@@ -1,5 +1,6 @@
 import Foundation
 import HTTP
+import Core
 import Routing
 
 /// Sends requests straight to the application, without sockets but through every middleware

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Core
 import Routing
 import Synchronization
 

@@ -8,6 +8,7 @@ import Platform
 import Postgres
 import Purchasing
 import Receivables
+import Core
 import Routing
 import Sales
 import Webhooks
@@ -57,6 +58,13 @@ public struct Modules: Sendable {
         sales.setInvoicer { draft, actor, tx in try receivables.invoice(fromOrder: draft, actor: actor, in: tx) }
         sales.setOpenReceivables { customer, currency, tx in try receivables.openReceivables(customerID: customer, currency: currency, in: tx) }
     }
+
+    /// Every problem code the wired modules answer with, collected once.
+    public let problems = ProblemRegistry(modules: [
+            UserRoutes.problemCodes, CustomerRoutes.problemCodes, CRMRoutes.problemCodes, CatalogRoutes.problemCodes,
+            InventoryRoutes.problemCodes, PurchasingRoutes.problemCodes, WebhookRoutes.problemCodes, SalesRoutes.problemCodes,
+            ReceivablesRoutes.problemCodes,
+        ])
 
     /// Every module's routes and permissions.
     public func register(in builder: inout RouterBuilder, permissions: PermissionTable) {

@@ -1,4 +1,5 @@
 import HTTP
+import Core
 import Routing
 
 /// `/healthz`, `/livez`, `/readyz`, `/metrics`, `/openapi.yaml`, `/docs`, `/problems/{code}`: open to everyone, never
@@ -10,6 +11,8 @@ struct OperationsRoutes {
     /// Whether the instance should receive traffic (database reachable, migrations current,
     /// not shutting down); nil means ready.
     let readiness: @Sendable () -> String?
+    /// Every code the application answers with, served under `/problems/{code}`.
+    let problems: ProblemRegistry
 
     func register(in router: inout RouterBuilder) {
         let ok: [UInt8] = Array(#"{"status":"ok"}"#.utf8)
@@ -37,8 +40,9 @@ struct OperationsRoutes {
             return Response(status: 200, headers: ["Content-Type": "application/yaml"], body: openAPI)
         }
         // A problem's `type` (`/problems/insufficient-stock`) describes its code.
+        let problems = self.problems
         router.get("/problems/{slug}", access: .open, inline: true) { request in
-            guard let code = ProblemCode.fromSlug(request.parameter("slug")) else {
+            guard let code = problems.code(slug: request.parameter("slug")) else {
                 throw AppError(.notFound, "no problem type '\(request.parameter("slug"))'")
             }
             return .json(.object(JSONObject([

@@ -1,7 +1,7 @@
 import Foundation
 import Platform
 import Postgres
-import Routing
+import Core
 
 /// A deal with a customer, moving through the pipeline's stages.
 public struct Opportunity: Codable, Sendable {

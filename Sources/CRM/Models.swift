@@ -1,7 +1,7 @@
 import Customers
 import Foundation
 import Platform
-import Routing
+import Core
 
 /// A prospective customer not yet in the master (API.md "CRM").
 public struct Lead: Codable, Sendable {

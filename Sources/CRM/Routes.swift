@@ -1,9 +1,13 @@
 import Foundation
 import Platform
+import Core
 import Routing
 
 /// `/leads`, `/opportunities`, `/activities`, `/reports/pipeline`.
 public struct CRMRoutes: Sendable {
+    /// The module's own problem codes, for the application's `ProblemRegistry`.
+    public static let problemCodes: [ProblemCode] = [.orderCreationUnavailable]
+
     let service: CRMService
 
     public init(service: CRMService) { self.service = service }
@@ -12,7 +16,6 @@ public struct CRMRoutes: Sendable {
         // API.md "Auth": sales works the CRM; finance and readonly read everything commercial.
         permissions.declare("crm.read", roles: [.sales, .finance, .readonly])
         permissions.declare("crm.write", roles: [.sales])
-        ProblemCode.register(.orderCreationUnavailable, status: 422)
         registerLeads(in: &router)
         registerOpportunities(in: &router)
         registerActivities(in: &router)
@@ -24,7 +27,6 @@ public struct CRMRoutes: Sendable {
             let lead = try service.createLead(try request.decode(LeadInput.self, readOnly: Lead.readOnlyFields), actor: try request.principal())
             return try .created(lead, location: "/leads/\(lead.id.uuidString.lowercased())", headers: ["ETag": Versioning.etag(lead.version)])
         }
-        ProblemCode.register(.batchFailed, status: 422)
         router.post("/leads/batch", access: .permission("crm.write")) { request in
             let actor = try request.principal()
             return try Batch.run(request, pool: service.pool) { _, item in

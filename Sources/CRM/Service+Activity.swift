@@ -1,7 +1,7 @@
 import Foundation
 import Platform
 import Postgres
-import Routing
+import Core
 
 extension CRMService {
     func createActivity(_ input: ActivityInput, actor: Principal) throws -> Activity {
@@ -33,7 +33,7 @@ extension CRMService {
             guard let current = try store.activity(id: id, lock: true, in: tx) else { throw AppError.notFound("activity") }
             try ifMatch(current.version)
             let writable = try JSONValueEncoder().encode(current).keeping(Activity.writableFields)
-            var input = try Request.decodeModel(ActivityInput.self, from: writable.mergePatched(with: patch))
+            var input = try MergePatch.apply(patch, toDocument: writable, as: ActivityInput.self)
             input.normalize()
             try input.validate()
             var changed = current

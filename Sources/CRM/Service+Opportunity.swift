@@ -2,7 +2,7 @@ import Customers
 import Foundation
 import Platform
 import Postgres
-import Routing
+import Core
 
 extension CRMService {
     func createOpportunity(_ input: OpportunityInput, actor: Principal) throws -> Opportunity {
@@ -69,7 +69,7 @@ extension CRMService {
                     from: current.stage.rawValue, to: nil)
             }
             let writable = try current.writableDocument()
-            var input = try Request.decodeModel(OpportunityInput.self, from: writable.mergePatched(with: patch))
+            var input = try MergePatch.apply(patch, toDocument: writable, as: OpportunityInput.self)
             input.normalize()
             try input.validate()
             let stage = input.stage ?? current.stage

@@ -2,7 +2,7 @@ import Customers
 import Foundation
 import Platform
 import Postgres
-import Routing
+import Core
 
 /// Leads and their conversion, opportunities and the pipeline, activities.
 public final class CRMService: @unchecked Sendable {
@@ -84,7 +84,7 @@ public final class CRMService: @unchecked Sendable {
                     from: current.status.rawValue, to: nil)
             }
             let writable = try JSONValueEncoder().encode(current).keeping(Lead.writableFields)
-            var input = try Request.decodeModel(LeadInput.self, from: writable.mergePatched(with: patch))
+            var input = try MergePatch.apply(patch, toDocument: writable, as: LeadInput.self)
             input.normalize()
             try input.validate()
             var changed = current
@@ -224,5 +224,5 @@ public final class CRMService: @unchecked Sendable {
 
 extension ProblemCode {
     /// `win {"create_order": true}` while no module can open orders.
-    public static let orderCreationUnavailable: ProblemCode = "order_creation_unavailable"
+    public static let orderCreationUnavailable = ProblemCode("order_creation_unavailable", status: 422)
 }

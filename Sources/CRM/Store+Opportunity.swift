@@ -1,7 +1,7 @@
 import Foundation
 import Platform
 import Postgres
-import Routing
+import Core
 
 /// The filters of `GET /opportunities`.
 struct OpportunityFilter {

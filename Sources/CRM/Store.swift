@@ -1,7 +1,7 @@
 import Foundation
 import Platform
 import Postgres
-import Routing
+import Core
 
 /// Conditions and order shared by CRM lists: newest or oldest first by `created_at`.
 struct ListShape {

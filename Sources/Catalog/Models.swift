@@ -1,6 +1,6 @@
 import Foundation
 import Platform
-import Routing
+import Core
 
 /// Whether an item is kept in stock. Services (installation, support hours) have no stock:
 /// Inventory refuses to adjust, transfer or reserve them.

@@ -1,6 +1,6 @@
 import Foundation
 import Platform
-import Routing
+import Core
 
 /// Where a line's unit price came from (API.md "Catalog and inventory", in order of precedence).
 public enum PriceSource: String, Codable, Sendable, CaseIterable {

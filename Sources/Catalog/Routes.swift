@@ -1,9 +1,13 @@
 import Foundation
 import Platform
+import Core
 import Routing
 
 /// `/items`, `/items/{id}/history`, `/items/{id}/price`, `/pricing/tiers`.
 public struct CatalogRoutes: Sendable {
+    /// The module's own problem codes, for the application's `ProblemRegistry`.
+    public static let problemCodes: [ProblemCode] = [.duplicateItem, .itemInUse, .itemHasStock]
+
     let service: CatalogService
 
     public init(service: CatalogService) { self.service = service }
@@ -16,7 +20,6 @@ public struct CatalogRoutes: Sendable {
         permissions.declare("items.write", roles: [.warehouse])
         permissions.declare("pricing.read", roles: [.sales, .warehouse, .finance, .readonly])
         permissions.declare("pricing.write", roles: [])
-        _ = Self.problemCodes
         let service = self.service
 
         router.post("/items", access: .permission("items.write")) { request in
@@ -24,7 +27,6 @@ public struct CatalogRoutes: Sendable {
             let item = try service.createItem(input, actor: try request.principal())
             return try .created(item, location: "/items/\(item.id.uuidString.lowercased())", headers: ["ETag": Versioning.etag(item.version)])
         }
-        ProblemCode.register(.batchFailed, status: 422)
         router.post("/items/batch", access: .permission("items.write")) { request in
             let actor = try request.principal()
             return try Batch.run(request, pool: service.pool) { _, item in
@@ -86,13 +88,6 @@ public struct CatalogRoutes: Sendable {
         }
     }
 
-    /// Lists the module's codes under `/problems/{code}`, once per process (a `static let`
-    /// runs exactly once even when several servers start at the same time, as in the tests).
-    static let problemCodes: Void = {
-        ProblemCode.register(.duplicateItem, status: 409)
-        ProblemCode.register(.itemInUse, status: 409)
-        ProblemCode.register(.itemHasStock, status: 409)
-    }()
 
     static func tier(_ request: Request) throws -> CustomerTier {
         guard let tier = CustomerTier(rawValue: request.parameter("tier")) else { throw AppError.notFound("tier") }

@@ -1,7 +1,7 @@
 import Foundation
 import Platform
 import Postgres
-import Routing
+import Core
 import Synchronization
 
 /// Items and tier pricing. The `public` methods taking `in tx:` are the API that Inventory,
@@ -229,9 +229,9 @@ public final class CatalogService: Sendable {
 
 extension ProblemCode {
     /// 409: another item has this `sku` or `external_ref` (the field is named in `errors`).
-    public static let duplicateItem: ProblemCode = "duplicate_item"
+    public static let duplicateItem = ProblemCode("duplicate_item", status: 409)
     /// 409: the item is referred to (stock movements, documents) and cannot be deleted.
-    public static let itemInUse: ProblemCode = "item_in_use"
+    public static let itemInUse = ProblemCode("item_in_use", status: 409)
     /// 409: a stock item that holds or reserves stock cannot become a service.
-    public static let itemHasStock: ProblemCode = "item_has_stock"
+    public static let itemHasStock = ProblemCode("item_has_stock", status: 409)
 }

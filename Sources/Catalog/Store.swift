@@ -1,7 +1,7 @@
 import Foundation
 import Platform
 import Postgres
-import Routing
+import Core
 
 /// How `GET /items` is ordered: `created_at` (default), `sku` or `name`, each ascending or
 /// descending (`sort=-name`), always followed by `id` so the keyset cursor is total.

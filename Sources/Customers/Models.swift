@@ -1,6 +1,6 @@
 import Foundation
 import Platform
-import Routing
+import Core
 
 /// One customer of the shared master (API.md "Customer master"): the record a sales rep, a
 /// warehouse clerk and an accountant all see.

@@ -1,9 +1,13 @@
 import Foundation
 import Platform
+import Core
 import Routing
 
 /// `/customers`, `/customers/{id}/contacts`, `/customers/{id}/merge`, `/customers/{id}/history`.
 public struct CustomerRoutes: Sendable {
+    /// The module's own problem codes, for the application's `ProblemRegistry`.
+    public static let problemCodes: [ProblemCode] = [.duplicateCustomer, .customerInUse, .customerMerged, .mergeNotAllowed]
+
     let service: CustomerService
 
     public init(service: CustomerService) { self.service = service }
@@ -21,7 +25,6 @@ public struct CustomerRoutes: Sendable {
             return try .created(customer, location: "/customers/\(customer.id.uuidString.lowercased())",
                                 headers: ["ETag": Versioning.etag(customer.version)])
         }
-        ProblemCode.register(.batchFailed, status: 422)
         router.post("/customers/batch", access: .permission("customers.write")) { request in
             let actor = try request.principal()
             return try Batch.run(request, pool: service.pool) { _, item in

@@ -1,7 +1,7 @@
 import Foundation
 import Platform
 import Postgres
-import Routing
+import Core
 
 /// A table column that points at customers, registered by the module that owns it so a merge
 /// moves it (API.md: merge moves every reference of the duplicate, in one transaction).
@@ -122,7 +122,7 @@ public final class CustomerService: @unchecked Sendable {
                     throw AppError(.customerMerged, "\(current.number) was merged into another customer and can no longer change")
                 }
                 let writable = try JSONValueEncoder().encode(current).keeping(Customer.writableFields)
-                var input = try Request.decodeModel(CustomerInput.self, from: writable.mergePatched(with: patch))
+                var input = try MergePatch.apply(patch, toDocument: writable, as: CustomerInput.self)
                 input.normalize()
                 try input.validate()
                 attempted = (input, current.id)
@@ -276,7 +276,7 @@ public final class CustomerService: @unchecked Sendable {
             }
             try ifMatch(current.version)
             let writable = try JSONValueEncoder().encode(current).keeping(Contact.writableFields)
-            var input = try Request.decodeModel(ContactInput.self, from: writable.mergePatched(with: patch))
+            var input = try MergePatch.apply(patch, toDocument: writable, as: ContactInput.self)
             input.normalize()
             try input.validate()
             var changed = current
@@ -365,8 +365,8 @@ struct MergeResult: Encodable {
 }
 
 extension ProblemCode {
-    public static let duplicateCustomer: ProblemCode = "duplicate_customer"
-    public static let customerInUse: ProblemCode = "customer_in_use"
-    public static let customerMerged: ProblemCode = "customer_merged"
-    public static let mergeNotAllowed: ProblemCode = "merge_not_allowed"
+    public static let duplicateCustomer = ProblemCode("duplicate_customer", status: 409)
+    public static let customerInUse = ProblemCode("customer_in_use", status: 409)
+    public static let customerMerged = ProblemCode("customer_merged", status: 409)
+    public static let mergeNotAllowed = ProblemCode("merge_not_allowed", status: 409)
 }

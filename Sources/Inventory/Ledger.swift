@@ -1,5 +1,5 @@
 import Foundation
-import Routing
+import Core
 
 /// One document line that takes stock out or holds it: reserve and ship (Sales).
 public struct StockLine: Sendable, Equatable {
@@ -85,9 +85,9 @@ public struct InsufficientStock: Error, ProblemConvertible, Sendable, Equatable 
 
 extension ProblemCode {
     /// 409: stock would go below zero on hand or below reserved; carries `shortages`.
-    public static let insufficientStock: ProblemCode = "insufficient_stock"
+    public static let insufficientStock = ProblemCode("insufficient_stock", status: 409)
     /// 409: the item is a service (or otherwise not kept in stock) and has no stock to change.
-    public static let notStockItem: ProblemCode = "not_stock_item"
+    public static let notStockItem = ProblemCode("not_stock_item", status: 409)
     /// 409: another warehouse has this `code`.
-    public static let duplicateWarehouse: ProblemCode = "duplicate_warehouse"
+    public static let duplicateWarehouse = ProblemCode("duplicate_warehouse", status: 409)
 }

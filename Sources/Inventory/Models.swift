@@ -1,7 +1,7 @@
 import Catalog
 import Foundation
 import Platform
-import Routing
+import Core
 
 // MARK: Warehouses
 

@@ -1,10 +1,14 @@
 import Foundation
 import Platform
+import Core
 import Routing
 
 /// `/warehouses`, `/stock`, `/stock/movements`, `/stock/adjustments`, `/stock/transfers`,
 /// `/reports/stock-valuation`.
 public struct InventoryRoutes: Sendable {
+    /// The module's own problem codes, for the application's `ProblemRegistry`.
+    public static let problemCodes: [ProblemCode] = [.insufficientStock, .notStockItem, .duplicateWarehouse]
+
     let service: InventoryService
 
     public init(service: InventoryService) { self.service = service }
@@ -18,7 +22,6 @@ public struct InventoryRoutes: Sendable {
         permissions.declare("stock.read", roles: [.sales, .warehouse, .finance, .readonly])
         permissions.declare("stock.write", roles: [.warehouse])
         permissions.declare("reports.stock_valuation", roles: [.warehouse, .finance, .readonly])
-        _ = Self.problemCodes
         let service = self.service
 
         router.post("/warehouses", access: .permission("warehouses.write")) { request in
@@ -82,13 +85,6 @@ public struct InventoryRoutes: Sendable {
         }
     }
 
-    /// Lists the module's codes under `/problems/{code}`, once per process (a `static let`
-    /// runs exactly once even when several servers start at the same time, as in the tests).
-    static let problemCodes: Void = {
-        ProblemCode.register(.insufficientStock, status: 409)
-        ProblemCode.register(.notStockItem, status: 409)
-        ProblemCode.register(.duplicateWarehouse, status: 409)
-    }()
 
     static func timestamp(_ request: Request, _ name: String) throws -> Date? {
         guard let text = try request.query.string(name) else { return nil }

@@ -2,7 +2,7 @@ import Catalog
 import Foundation
 import Platform
 import Postgres
-import Routing
+import Core
 
 /// The stock API that Sales and Purchasing call inside their own transactions (`in tx:`), so a
 /// document and its stock commit or roll back together. None of these opens a transaction.

@@ -2,7 +2,7 @@ import Catalog
 import Foundation
 import Platform
 import Postgres
-import Routing
+import Core
 
 /// Warehouses, stock balances, the append-only ledger, adjustments, transfers and valuation.
 /// The reserve/release/ship/receive API for other modules is in `Service+Ledger.swift`.

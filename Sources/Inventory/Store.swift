@@ -1,7 +1,7 @@
 import Foundation
 import Platform
 import Postgres
-import Routing
+import Core
 
 /// Filters of `GET /stock`.
 struct StockFilter: Sendable {

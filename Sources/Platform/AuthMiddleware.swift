@@ -1,5 +1,6 @@
 import Foundation
 import HTTP
+import Core
 import Routing
 
 /// Authenticates `Authorization: Bearer <key>` on every route that names a permission and

@@ -1,5 +1,6 @@
 import Foundation
 import Postgres
+import Core
 import Routing
 
 /// `POST /<things>/batch {"items": [...], "mode": "all_or_nothing" | "partial"}`: up to 500
@@ -19,7 +20,7 @@ public enum Batch {
     }
 
     /// Runs `create` for every item (0-based index and the item's JSON) and builds the answer.
-    /// `create` decodes the item with `Request.decodeModel` and calls the module's service,
+    /// `create` decodes the item with `JSONValue.decodeModel` and calls the module's service,
     /// which joins the batch's transaction in all-or-nothing mode.
     public static func run<T: Encodable>(_ request: Request, pool: ConnectionPool,
                                          create: (Int, JSONValue) throws -> T) throws -> Response {
@@ -98,9 +99,4 @@ public enum Batch {
         for (key, value) in error.extra { object.set(key, value) }
         return .object(object)
     }
-}
-
-extension ProblemCode {
-    /// 422: an all-or-nothing batch had failing items; nothing was created.
-    public static let batchFailed: ProblemCode = "batch_failed"
 }

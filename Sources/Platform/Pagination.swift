@@ -1,4 +1,5 @@
 import Foundation
+import Core
 import Routing
 
 /// Keyset pagination (API.md "Lists"): `limit` 1…200 (default 50, above 200 clamped), an

@@ -1,4 +1,5 @@
 import Foundation
+import Core
 import Routing
 
 /// Who is calling: the user behind the API key, with their role.

@@ -1,4 +1,5 @@
 import Foundation
+import Core
 import Routing
 
 /// A token bucket per API key, kept in this process: each key may make `burst` requests at

@@ -1,4 +1,4 @@
-import Routing
+import Core
 
 /// A user's one role (API.md "Auth").
 public enum Role: String, Sendable, Codable, CaseIterable {

@@ -1,4 +1,5 @@
 import HTTP
+import Core
 import Routing
 
 /// ETag / If-Match / If-None-Match for rows with an integer `version` (API.md: strong ETags,

@@ -1,5 +1,5 @@
 import Foundation
-import Routing
+import Core
 
 /// A parameter in PostgreSQL's text format with its type OID (0 lets the server infer it).
 public struct PostgresBind: Sendable {

@@ -1,6 +1,6 @@
 import CLibPQ
 import Foundation
-import Routing
+import Core
 
 /// One libpq connection, used by one thread at a time. Parameters always travel apart from the
 /// SQL text; statements are prepared once per connection and reused by their text.

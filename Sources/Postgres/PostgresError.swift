@@ -1,4 +1,4 @@
-import Routing
+import Core
 
 /// Everything that can go wrong talking to PostgreSQL. Descriptions are for logs; what a client
 /// sees comes from `problem`, which never carries SQL, data or server messages.

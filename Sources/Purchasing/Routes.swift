@@ -1,9 +1,13 @@
 import Foundation
 import Platform
+import Core
 import Routing
 
 /// `/suppliers`, `/purchase-orders` with their actions and receipts, `/purchasing/suggestions`.
 public struct PurchasingRoutes: Sendable {
+    /// The module's own problem codes, for the application's `ProblemRegistry`.
+    public static let problemCodes: [ProblemCode] = [.duplicateSupplier, .supplierInUse, .duplicatePurchaseOrder, .overReceipt]
+
     let service: PurchasingService
 
     public init(service: PurchasingService) { self.service = service }
@@ -19,7 +23,6 @@ public struct PurchasingRoutes: Sendable {
         permissions.declare("purchase_orders.read", roles: [.warehouse, .finance, .readonly])
         permissions.declare("purchase_orders.write", roles: [.finance])
         permissions.declare("purchase_orders.receive", roles: [.warehouse])
-        _ = Self.problemCodes
         let service = self.service
 
         // Suppliers
@@ -124,13 +127,6 @@ public struct PurchasingRoutes: Sendable {
         }
     }
 
-    /// Lists the module's codes under `/problems/{code}`, once per process.
-    static let problemCodes: Void = {
-        ProblemCode.register(.duplicateSupplier, status: 409)
-        ProblemCode.register(.supplierInUse, status: 409)
-        ProblemCode.register(.duplicatePurchaseOrder, status: 409)
-        ProblemCode.register(.overReceipt, status: 409)
-    }()
 
     static func supplierKey(_ request: Request) throws -> DocumentKey { try request.documentKey("id", prefix: "SUP", resource: "supplier") }
     static func orderKey(_ request: Request) throws -> DocumentKey { try request.documentKey("id", prefix: "PO", resource: "purchase order") }

@@ -2,7 +2,7 @@ import Foundation
 import Inventory
 import Platform
 import Postgres
-import Routing
+import Core
 
 extension PurchasingService {
     /// Sends a draft to the supplier: `draft` → `ordered`. It needs at least one line, and its

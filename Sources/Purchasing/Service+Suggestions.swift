@@ -1,7 +1,7 @@
 import Foundation
 import Platform
 import Postgres
-import Routing
+import Core
 
 extension PurchasingService {
     /// `GET /purchasing/suggestions`: every active stock item with a reorder point whose

@@ -3,7 +3,7 @@ import Foundation
 import Inventory
 import Platform
 import Postgres
-import Routing
+import Core
 
 /// Suppliers, purchase orders from draft to received, goods receipts into stock, and reorder
 /// suggestions. Receipts go through Inventory's `receive` in the order's transaction.
@@ -72,8 +72,7 @@ public final class PurchasingService: Sendable {
             try pool.transaction { tx in
                 guard let current = try store.supplier(key, lock: true, in: tx) else { throw AppError.notFound("supplier") }
                 try ifMatch(current.version)
-                let writable = try JSONValueEncoder().encode(current).keeping(Supplier.writableFields)
-                var input = try Request.decodeModel(SupplierInput.self, from: writable.mergePatched(with: patch))
+                var input = try MergePatch.apply(patch, to: current, writable: Supplier.writableFields, as: SupplierInput.self)
                 input.normalize()
                 try input.validate()
                 var changed = current
@@ -190,8 +189,7 @@ public final class PurchasingService: Sendable {
                         "\(current.number) is \(current.status.rawValue); its lines, supplier, warehouse and currency change only in draft",
                         from: current.status, to: nil)
                 }
-                let writable = try JSONValueEncoder().encode(PurchaseOrderInput(current)).keeping(PurchaseOrder.writableFields)
-                var input = try Request.decodeModel(PurchaseOrderInput.self, from: writable.mergePatched(with: patch))
+                var input = try MergePatch.apply(patch, to: PurchaseOrderInput(current), writable: PurchaseOrder.writableFields, as: PurchaseOrderInput.self)
                 input.normalize()
                 try input.validate()
                 var changed = current

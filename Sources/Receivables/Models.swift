@@ -1,6 +1,6 @@
 import Foundation
 import Platform
-import Routing
+import Core
 
 /// A bill to a customer: a `draft` until issued (then its number, dates, lines and totals are
 /// fixed), paid by payment allocations and reduced by credit notes (API.md "Receivables").

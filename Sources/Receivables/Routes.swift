@@ -1,9 +1,13 @@
 import Foundation
 import Platform
+import Core
 import Routing
 
 /// `/invoices`, `/payments`, `/credit-notes`, `/customers/{id}/statement`, `/reports/ar-aging`.
 public struct ReceivablesRoutes: Sendable {
+    /// The module's own problem codes, for the application's `ProblemRegistry`.
+    public static let problemCodes: [ProblemCode] = []
+
     let service: ReceivablesService
 
     public init(service: ReceivablesService) { self.service = service }

@@ -2,7 +2,7 @@ import Customers
 import Foundation
 import Platform
 import Postgres
-import Routing
+import Core
 import Sales
 
 extension ReceivablesService {

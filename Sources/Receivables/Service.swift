@@ -2,7 +2,7 @@ import Customers
 import Foundation
 import Platform
 import Postgres
-import Routing
+import Core
 import Sales
 
 /// Invoices, payments with allocation, credit notes, statements and aging.
@@ -107,7 +107,7 @@ public final class ReceivablesService: @unchecked Sendable {
                                  discountPercent: $0.discountPercent, taxRate: $0.taxRate)
             }, notes: invoice.notes)
             let writable = try JSONValueEncoder().encode(current).keeping(Invoice.writableFields)
-            let input = try Request.decodeModel(InvoiceInput.self, from: writable.mergePatched(with: patch))
+            let input = try MergePatch.apply(patch, toDocument: writable, as: InvoiceInput.self)
             try input.validate()
             if try JSONValueEncoder().encode(input).keeping(Invoice.writableFields) == writable { return invoice }
             let customer = try invoiceCustomer(input.customerId, forNewDocument: true, in: tx)

@@ -1,3 +1,4 @@
+import Core
 import Foundation
 
 /// The decoded query string: every name with all its values in order (`?tag=a&tag=b`).

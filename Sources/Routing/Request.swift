@@ -1,3 +1,4 @@
+import Core
 import Foundation
 import HTTP
 
@@ -121,23 +122,8 @@ public struct Request: Sendable {
         return value
     }
 
-    /// Decodes `T` from a JSON value with the request-body rules: 422 `unknown_field` when the
-    /// only problems are unknown members, else 422 `validation_failed` with every field error.
+    /// Decodes `T` from a JSON value with the request-body rules (`JSONValue.decodeModel`).
     public static func decodeModel<T: Decodable>(_ type: T.Type, from value: JSONValue, readOnly: Set<String> = []) throws -> T {
-        if !readOnly.isEmpty, let object = value.objectValue {
-            let sent = object.keys.filter { readOnly.contains($0) }
-            if !sent.isEmpty {
-                throw AppError(.readOnlyField, "the request body sets fields the server maintains",
-                               errors: sent.map { FieldError(field: $0, message: "is read-only") })
-            }
-        }
-        do {
-            return try JSONValueDecoder().decode(T.self, from: value)
-        } catch {
-            let onlyUnknown = error.errors.allSatisfy { $0.message == FieldError.unknownFieldMessage }
-            throw AppError(onlyUnknown ? .unknownField : .validationFailed,
-                           onlyUnknown ? "the request body has fields this endpoint does not accept" : "the request body has invalid fields",
-                           errors: error.errors)
-        }
+        try value.decodeModel(T.self, readOnly: readOnly)
     }
 }

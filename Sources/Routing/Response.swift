@@ -1,3 +1,4 @@
+import Core
 import HTTP
 
 /// What a handler returns. Bodies are encoded once, here, never by the server.

@@ -1,7 +1,7 @@
 import Foundation
 import Platform
 import Postgres
-import Routing
+import Core
 
 /// A sales order: a quotation while `draft`, then a confirmed order that holds stock, ships
 /// and is invoiced (API.md "Sales orders").

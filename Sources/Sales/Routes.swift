@@ -1,9 +1,13 @@
 import Foundation
 import Platform
+import Core
 import Routing
 
 /// `/sales-orders`, their actions and shipments, `/reports/sales`.
 public struct SalesRoutes: Sendable {
+    /// The module's own problem codes, for the application's `ProblemRegistry`.
+    public static let problemCodes: [ProblemCode] = [.quotationExpired, .creditLimitExceeded, .overShipment, .nothingToInvoice, .customerNotActive, .duplicateSalesOrder, .invoicingUnavailable]
+
     let service: SalesService
 
     public init(service: SalesService) { self.service = service }
@@ -20,7 +24,6 @@ public struct SalesRoutes: Sendable {
         // past the credit limit only admin and finance.
         permissions.declare("sales_orders.set_price", roles: [.sales])
         permissions.declare("sales_orders.override_credit_limit", roles: [.finance])
-        ProblemCode.register(.invoicingUnavailable, status: 422)
         let service = self.service
 
         router.post("/sales-orders", access: .permission("sales_orders.write")) { request in

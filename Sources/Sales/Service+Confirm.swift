@@ -4,7 +4,7 @@ import Foundation
 import Inventory
 import Platform
 import Postgres
-import Routing
+import Core
 
 extension SalesService {
     /// Confirms a draft in one transaction: the customer must be active, the credit check must

@@ -2,7 +2,7 @@ import Foundation
 import Inventory
 import Platform
 import Postgres
-import Routing
+import Core
 
 extension SalesService {
     /// Ships some or all of what is left on the given lines: stock leaves the order's warehouse

@@ -4,7 +4,7 @@ import Foundation
 import Inventory
 import Platform
 import Postgres
-import Routing
+import Core
 
 /// Sales orders: quotations, confirmation with credit check and reservation, shipments,
 /// cancel, close, and the hand-over to invoicing.
@@ -113,8 +113,7 @@ public final class SalesService: @unchecked Sendable {
                         "\(current.number) is \(current.status.rawValue) and no longer changes",
                         from: current.status, to: nil)
                 }
-                let writable = try JSONValueEncoder().encode(SalesOrderInput(current)).keeping(SalesOrder.writableFields)
-                var input = try Request.decodeModel(SalesOrderInput.self, from: writable.mergePatched(with: patch))
+                var input = try MergePatch.apply(patch, to: SalesOrderInput(current), writable: SalesOrder.writableFields, as: SalesOrderInput.self)
                 input.normalize()
                 try input.validate()
                 var changed = current
@@ -252,12 +251,12 @@ extension SalesOrderLineInput {
 }
 
 extension ProblemCode {
-    public static let quotationExpired: ProblemCode = "quotation_expired"
-    public static let creditLimitExceeded: ProblemCode = "credit_limit_exceeded"
-    public static let overShipment: ProblemCode = "over_shipment"
-    public static let nothingToInvoice: ProblemCode = "nothing_to_invoice"
-    public static let customerNotActive: ProblemCode = "customer_not_active"
-    public static let duplicateSalesOrder: ProblemCode = "duplicate_sales_order"
+    public static let quotationExpired = ProblemCode("quotation_expired", status: 409)
+    public static let creditLimitExceeded = ProblemCode("credit_limit_exceeded", status: 409)
+    public static let overShipment = ProblemCode("over_shipment", status: 409)
+    public static let nothingToInvoice = ProblemCode("nothing_to_invoice", status: 409)
+    public static let customerNotActive = ProblemCode("customer_not_active", status: 409)
+    public static let duplicateSalesOrder = ProblemCode("duplicate_sales_order", status: 409)
     /// 422: `invoice` while no module can issue invoices.
-    public static let invoicingUnavailable: ProblemCode = "invoicing_unavailable"
+    public static let invoicingUnavailable = ProblemCode("invoicing_unavailable", status: 422)
 }

@@ -1,4 +1,4 @@
-import Routing
+import Core
 
 /// The arithmetic of order lines (API.md "Sales orders"): every amount an integer in minor
 /// units, each line rounded half-even on its own, so a total is the sum of what the lines show.

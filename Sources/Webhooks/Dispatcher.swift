@@ -1,9 +1,9 @@
 import Foundation
-import HTTP
+import HTTPClient
 import Logging
 import Platform
 import Postgres
-import Routing
+import Core
 
 /// Sends webhook messages: fans new events out to subscriptions, then delivers each
 /// subscription's messages in order, one at a time, retrying with backoff. Every instance

@@ -1,5 +1,5 @@
 import Foundation
-import Routing
+import Core
 
 /// A subscription: where to push which events (API issue "Integration surface").
 public struct WebhookEndpoint: Codable, Sendable {

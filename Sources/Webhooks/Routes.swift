@@ -1,9 +1,13 @@
 import Foundation
 import Platform
+import Core
 import Routing
 
 /// `/webhooks`, their deliveries, replay, test and secret rotation.
 public struct WebhookRoutes: Sendable {
+    /// The module's own problem codes, for the application's `ProblemRegistry`.
+    public static let problemCodes: [ProblemCode] = []
+
     let service: WebhookService
 
     public init(service: WebhookService) { self.service = service }

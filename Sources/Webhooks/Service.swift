@@ -1,9 +1,9 @@
 import Foundation
-import HTTP
+import HTTPClient
 import Logging
 import Platform
 import Postgres
-import Routing
+import Core
 
 /// Subscriptions and their deliveries; `Dispatcher` does the sending.
 public final class WebhookService: Sendable {
@@ -56,7 +56,7 @@ public final class WebhookService: Sendable {
             try ifMatch(current.version)
             let writable = try JSONValueEncoder().encode(WebhookInput(url: current.url, description: current.description,
                                                                        eventTypes: current.eventTypes, status: current.status))
-            var input = try Request.decodeModel(WebhookInput.self, from: writable.mergePatched(with: patch))
+            var input = try MergePatch.apply(patch, toDocument: writable, as: WebhookInput.self)
             input.url = input.url.trimmingCharacters(in: .whitespaces)
             try input.validate()
             if input.status == .failing && patch.objectValue?["status"] != nil {

@@ -1,7 +1,7 @@
 import Foundation
 import Platform
 import Postgres
-import Routing
+import Core
 
 /// A subscription as the delivery loop needs it (with its secrets).
 struct ClaimedEndpoint {

@@ -1,5 +1,5 @@
 import Foundation
-import HTTP
+import Core
 import Synchronization
 import Testing
 

@@ -1,5 +1,5 @@
 import Foundation
-@testable import HTTP
+@testable import HTTPClient
 import Testing
 
 /// The webhook SSRF guard: which addresses count as private.

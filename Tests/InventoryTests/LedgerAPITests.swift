@@ -4,6 +4,7 @@ import Foundation
 import Inventory
 import Platform
 import Postgres
+import Core
 import Routing
 import Testing
 import TestSupport

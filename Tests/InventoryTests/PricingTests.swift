@@ -2,6 +2,7 @@ import Catalog
 import Foundation
 import Inventory
 import Platform
+import Core
 import Routing
 import Testing
 import TestSupport

@@ -1,5 +1,6 @@
 import Foundation
 import Inventory
+import Core
 import Routing
 import Synchronization
 import Testing

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Platform
 import Postgres
+import Core
 import Routing
 import Synchronization
 import Testing

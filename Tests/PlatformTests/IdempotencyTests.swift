@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import Core
 import Routing
 import Testing
 import TestSupport

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Postgres
+import Core
 import Routing
 import Synchronization
 import Testing

@@ -1,6 +1,7 @@
 import CLibPQ
 import Foundation
 @testable import Postgres
+import Core
 import Routing
 import Testing
 

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 @testable import Postgres
+import Core
 import Routing
 import Testing
 import TestSupport

@@ -1,5 +1,6 @@
 import Foundation
 @testable import Postgres
+import Core
 import Routing
 import Testing
 import TestSupport

@@ -1,5 +1,6 @@
 import Foundation
 @testable import Purchasing
+import Core
 import Routing
 import Testing
 

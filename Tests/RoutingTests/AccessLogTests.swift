@@ -1,5 +1,6 @@
 import HTTP
 import Logging
+@testable import Core
 @testable import Routing
 import Synchronization
 import Testing

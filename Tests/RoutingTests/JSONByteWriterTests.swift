@@ -1,4 +1,5 @@
 import Foundation
+@testable import Core
 @testable import Routing
 import Testing
 

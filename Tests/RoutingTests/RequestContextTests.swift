@@ -1,4 +1,5 @@
 import HTTP
+@testable import Core
 @testable import Routing
 import Testing
 

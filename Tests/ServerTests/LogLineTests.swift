@@ -1,6 +1,7 @@
 import Foundation
 @testable import App
 import Logging
+import Core
 import Routing
 import Testing
 

@@ -1,6 +1,7 @@
 import Foundation
 import HTTP
 import Logging
+import Core
 import Routing
 
 /// A server on a free loopback port with routes made for exercising the protocol: echo, slow,

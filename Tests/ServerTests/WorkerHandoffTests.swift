@@ -4,6 +4,7 @@ import Glibc
 import Foundation
 import TestSupport
 import HTTP
+import Core
 import Routing
 import Testing
 

@@ -1,4 +1,5 @@
 import Foundation
+import Core
 import Routing
 
 /// A JSON client for end-to-end tests: real sockets, one keep-alive connection per client.

@@ -2,6 +2,7 @@ import App
 import Foundation
 import Logging
 import Platform
+import Core
 import Routing
 
 /// The whole application on a free loopback port against a fresh database, with a known

@@ -1,4 +1,4 @@
-import Routing
+import Core
 
 /// An ISO 4217 currency with the number of minor units its amounts are counted in
 /// (API.md "Money": `1999` is 19.99 USD; JPY has no minor unit).

@@ -1,5 +1,6 @@
 import Foundation
 import Postgres
+import Core
 import Routing
 
 /// What a `{id}` path segment names: a UUID, or a document number (API.md "Ids": any `{id}`

@@ -1,4 +1,4 @@
-import Routing
+import Core
 
 /// One line of a shipment or a receipt: which document line, and how much of it moves now.
 public struct LineQuantity: Decodable, Sendable {

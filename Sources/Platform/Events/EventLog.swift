@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import Postgres
-import Routing
+import Core
 
 /// One event of the outbox feed (API.md "Conventions": every state change appends one in the
 /// same transaction).

@@ -1,4 +1,5 @@
 import Foundation
+import Core
 import Routing
 
 /// `GET /events`: the ordered feed for integrators.

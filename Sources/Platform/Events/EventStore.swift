@@ -1,6 +1,6 @@
 import Foundation
 import Postgres
-import Routing
+import Core
 
 /// SQL of the outbox.
 struct EventStore: Sendable {

@@ -1,6 +1,7 @@
 import Foundation
 import HTTP
 import Postgres
+import Core
 import Routing
 
 /// `Idempotency-Key` on POST (API.md): the first request's outcome below 500 (and not 429) is

@@ -1,5 +1,5 @@
 import Foundation
-import Routing
+import Core
 
 /// A person who calls the API through their keys.
 public struct User: Codable, Sendable {

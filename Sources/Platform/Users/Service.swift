@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import Postgres
-import Routing
+import Core
 
 /// Users, API keys and authentication.
 public final class UserService: Sendable {
@@ -196,5 +196,5 @@ public final class UserService: Sendable {
 }
 
 extension ProblemCode {
-    public static let duplicateUser: ProblemCode = "duplicate_user"
+    public static let duplicateUser = ProblemCode("duplicate_user", status: 409)
 }

@@ -1,8 +1,12 @@
 import Foundation
+import Core
 import Routing
 
 /// `/users`, `/users/{id}/history`, `/users/{id}/api-keys`, `/api-keys`, `/me`.
 public struct UserRoutes: Sendable {
+    /// The module's own problem codes, for the application's `ProblemRegistry`.
+    public static let problemCodes: [ProblemCode] = [.duplicateUser]
+
     let service: UserService
 
     public init(service: UserService) { self.service = service }

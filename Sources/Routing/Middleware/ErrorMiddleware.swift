@@ -1,3 +1,4 @@
+import Core
 import Logging
 
 /// Turns every thrown error into problem+json. An `AppError` renders itself; anything else is a
@@ -23,9 +24,4 @@ public struct ErrorMiddleware: Middleware {
                 .response(requestID: request.requestID)
         }
     }
-}
-
-/// An error from a lower layer (the database pool, a domain rule) that knows which problem it is.
-public protocol ProblemConvertible: Error {
-    var problem: AppError { get }
 }

@@ -1,3 +1,4 @@
+import Core
 import Foundation
 
 /// Counts and times every request by method, route template and status.

@@ -1,3 +1,4 @@
+import Core
 import Synchronization
 
 /// API.md: every response carries `X-Request-Id` — the client's when it is 1–128 characters of

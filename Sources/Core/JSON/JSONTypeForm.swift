@@ -1,5 +1,3 @@
-import HTTP
-
 /// How the stream encoder writes a type that is none of the special types it checks by
 /// metatype. Finding out takes two protocol-conformance lookups, about 115 ns together, as much
 /// as writing a small struct's members, so the answer is kept per type.

@@ -32,3 +32,8 @@ public struct AppError: Error, Sendable, CustomStringConvertible {
                  errors: [FieldError(field: name, message: message)])
     }
 }
+
+/// An error from a lower layer (the database pool, a domain rule) that knows which problem it is.
+public protocol ProblemConvertible: Error {
+    var problem: AppError { get }
+}
