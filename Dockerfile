@@ -23,6 +23,7 @@ RUN swift build -c release --product concord --static-swift-stdlib \
     && install -D "$(swift build -c release --show-bin-path)/concord" /out/bin/concord
 COPY Migrations /out/share/concord/Migrations
 COPY openapi.yaml /out/share/concord/openapi.yaml
+COPY Assets /out/share/concord/Assets
 
 FROM ${RUNTIME_IMAGE}
 RUN apt-get update \
@@ -42,6 +43,8 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
 ARG CONCORD_VERSION=unknown
 ARG CONCORD_REVISION=unknown
 ARG CONCORD_SOURCE=unknown
+# The binary names its commit in /metrics (concord_build_info) and `--version`.
+ENV CONCORD_COMMIT=${CONCORD_REVISION}
 LABEL org.opencontainers.image.title="Concord" \
       org.opencontainers.image.description="One backend for CRM and ERP, over JSON and HTTP" \
       org.opencontainers.image.version="${CONCORD_VERSION}" \

@@ -14,8 +14,9 @@ run: build
 	.build/$(CONFIG)/concord serve
 
 test:
-	@scripts/install-deps.sh openssl
+	@scripts/install-deps.sh openssl chromium python3-venv jq
 	scripts/check-imports.sh
+	scripts/check-openapi.sh
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --parallel
 	@scripts/deploy-check.sh

@@ -4,6 +4,10 @@
 #   GET /me       vs pgbench running the same SQL on the same database (-M prepared)
 #   an order      POST /sales-orders (3 lines) + POST …/confirm vs pgbench running their SQL
 #                 in one transaction (bench/order.sql); a pair counts once
+#   GET /customers/{number}   a point read vs pgbench running the same two statements
+#                 (bench/customer.sql) on BENCH_CUSTOMERS synthetic customers
+#   GET /customers?limit=50   a page of 50 following next_cursor vs pgbench running the same two
+#                 statements (bench/customers_page.sql)
 # and, for GET /me, two minimal servers in C (bench/shape/) that show what a server shape allows
 # here: Concord's (an epoll thread handing requests to workers on blocking libpq) and one event
 # loop driving nonblocking libpq.
@@ -11,7 +15,11 @@
 # Each pair runs back to back, BENCH_ROUNDS times; the figures are medians and the ratios are
 # medians of the per-round ratios. wrk, the servers and PostgreSQL share this machine's cores.
 #
-# Settings: BENCH_ROUNDS (3), BENCH_SECONDS (10), BENCH_CONNECTIONS (64), BENCH_THREADS (2).
+# After the rounds: page 1 against page 1,000 of the customer list (sequential latency, medians),
+# and the p99 of `q` searches for one customer's email among them.
+#
+# Settings: BENCH_ROUNDS (3), BENCH_SECONDS (10), BENCH_CONNECTIONS (64), BENCH_THREADS (2),
+# BENCH_CUSTOMERS (1000000; made once per run with `concord seed --customers`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +27,7 @@ ROUNDS=${BENCH_ROUNDS:-3}
 SECONDS_PER_RUN=${BENCH_SECONDS:-10}
 CONNECTIONS=${BENCH_CONNECTIONS:-64}
 THREADS=${BENCH_THREADS:-2}
+CUSTOMERS=${BENCH_CUSTOMERS:-1000000}
 
 scripts/install-deps.sh wrk nginx-light
 swift build -c release --product concord >/dev/null
@@ -95,6 +104,10 @@ for port in "$WORKERS_PORT" "$EVENTLOOP_PORT"; do
         || { echo "bench: the shape server on port $port did not answer GET /me" >&2; exit 1; }
 done
 
+# The customer master at size, before any other customer exists (the seed refuses real data).
+echo "bench: seeding $CUSTOMERS customers" >&2
+CONCORD_DATA_DIR="$WORK/data" DATABASE_URL= "$BIN" seed --customers "$CUSTOMERS" 2>/dev/null >&2
+
 # The order pair needs a customer, a warehouse and three items with plenty of stock.
 api() { curl -s -X POST -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' -d "$2" "http://127.0.0.1:$PORT$1"; }
 id_of() { python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])'; }
@@ -106,7 +119,7 @@ for n in 1 2 3; do
     api /stock/adjustments "{\"item_id\":\"$item\",\"warehouse_id\":\"$WAREHOUSE\",\"quantity_delta\":900000000,\"reason\":\"bench\"}" >/dev/null
     ITEMS+=("$item")
 done
-export BENCH_KEY=$KEY BENCH_CUSTOMER=$CUSTOMER BENCH_WAREHOUSE=$WAREHOUSE BENCH_ITEMS=$(IFS=,; echo "${ITEMS[*]}")
+export BENCH_CUSTOMERS=$CUSTOMERS BENCH_KEY=$KEY BENCH_CUSTOMER=$CUSTOMER BENCH_WAREHOUSE=$WAREHOUSE BENCH_ITEMS=$(IFS=,; echo "${ITEMS[*]}")
 
 PGUSER_RUN=()
 [[ $(id -u) -eq 0 ]] && PGUSER_RUN=(runuser -u concord-pg --)
@@ -121,6 +134,13 @@ printf '%-6s %-30s %12s %10s\n' round run "requests/s" "p99 ms"
 declare -a NGINX_RPS CONCORD_RPS HEALTH_RATIO ME_RPS PG_TPS ME_RATIO NGINX_P99 HEALTH_P99 ME_P99 PG_LAT
 declare -a ORDER_PAIRS ORDER_P99 ORDER_TPS ORDER_LAT ORDER_RATIO
 declare -a WORKERS_RPS WORKERS_RATIO EVENTLOOP_RPS EVENTLOOP_RATIO
+declare -a POINT_RPS POINT_P99 POINT_TPS POINT_RATIO PAGE_RPS PAGE_P99 PAGE_TPS PAGE_RATIO
+pgbench_tps() {
+    local out
+    out=$("${PGUSER_RUN[@]}" "$PGBIN/pgbench" -n -M prepared -c "$POOL" -j "$THREADS" -T "$SECONDS_PER_RUN" "$@" "$PGCONN" 2>&1)
+    if grep -q 'aborted\|ERROR' <<<"$out"; then echo "bench: pgbench $*: $out" >&2; exit 1; fi
+    echo "$out" | awk '/^tps = / { printf "%.0f", $3 }'
+}
 for round in $(seq 1 "$ROUNDS"); do
     read -r n_rps n_p99 < <(run_wrk "http://127.0.0.1:$NGINX_PORT/healthz")
     read -r c_rps c_p99 < <(run_wrk "http://127.0.0.1:$PORT/healthz")
@@ -146,6 +166,12 @@ for round in $(seq 1 "$ROUNDS"); do
     fi
     ORDER_PAIRS+=("$o_pairs"); ORDER_P99+=("$o_p99"); ORDER_TPS+=("$o_tps"); ORDER_LAT+=("$o_lat")
     ORDER_RATIO+=("$(ratio "$o_pairs" "$o_tps")")
+    read -r pt_rps pt_p99 < <(run_wrk -s bench/customer.lua "http://127.0.0.1:$PORT/customers")
+    pt_tps=$(pgbench_tps -f bench/customer.sql -D "prefix=$PREFIX" -D "customers=$CUSTOMERS")
+    read -r pg_rps pg_p99 < <(run_wrk -s bench/customers_page.lua "http://127.0.0.1:$PORT/customers")
+    pg_tps=$(pgbench_tps -f bench/customers_page.sql -D "prefix=$PREFIX")
+    POINT_RPS+=("$pt_rps"); POINT_P99+=("$pt_p99"); POINT_TPS+=("$pt_tps"); POINT_RATIO+=("$(ratio "$pt_rps" "$pt_tps")")
+    PAGE_RPS+=("$pg_rps"); PAGE_P99+=("$pg_p99"); PAGE_TPS+=("$pg_tps"); PAGE_RATIO+=("$(ratio "$pg_rps" "$pg_tps")")
     NGINX_RPS+=("$n_rps"); NGINX_P99+=("$n_p99"); CONCORD_RPS+=("$c_rps"); HEALTH_P99+=("$c_p99")
     ME_RPS+=("$m_rps"); ME_P99+=("$m_p99"); PG_TPS+=("$p_tps"); PG_LAT+=("$p_lat")
     HEALTH_RATIO+=("$(ratio "$c_rps" "$n_rps")")
@@ -159,8 +185,32 @@ for round in $(seq 1 "$ROUNDS"); do
     printf '%-6s %-30s %12s %10s\n' "$round" "C, one event loop, GET /me" "$e_rps" "$e_p99"
     printf '%-6s %-30s %12s %10s\n' "$round" "concord order pairs/s" "$o_pairs" "$o_p99"
     printf '%-6s %-30s %12s %10s\n' "$round" "pgbench order.sql" "$o_tps" "(avg $o_lat)"
+    printf '%-6s %-30s %12s %10s\n' "$round" "concord GET /customers/{n}" "$pt_rps" "$pt_p99"
+    printf '%-6s %-30s %12s\n' "$round" "pgbench customer.sql" "$pt_tps"
+    printf '%-6s %-30s %12s %10s\n' "$round" "concord page of 50" "$pg_rps" "$pg_p99"
+    printf '%-6s %-30s %12s\n' "$round" "pgbench customers_page.sql" "$pg_tps"
     } | tee -a "$REPORT"
 done
+
+# Page 1 against page 1,000 of the customer list, one request at a time (medians of 200).
+page_url() { echo "http://127.0.0.1:$PORT/customers?limit=50${1:+&cursor=$1}"; }
+next_cursor() { python3 -c 'import json, sys; print(json.load(sys.stdin)["next_cursor"] or "")'; }
+CURSOR=""
+for _ in $(seq 1 999); do CURSOR=$(curl -s -H "Authorization: Bearer $KEY" "$(page_url "$CURSOR")" | next_cursor); done
+[[ -n "$CURSOR" ]] || { echo "bench: the customer list ended before page 1000" >&2; exit 1; }
+latency_ms() { for _ in $(seq 1 200); do curl -s -o /dev/null -w '%{time_total}\n' -H "Authorization: Bearer $KEY" "$1"; done \
+    | awk '{ print $1 * 1000 }' | median; }
+PAGE1_MS=$(latency_ms "$(page_url "")")
+PAGE1000_MS=$(latency_ms "$(page_url "$CURSOR")")
+# `q` for one customer's email among all of them.
+cat > "$WORK/search.lua" <<'LUA'
+local key = os.getenv("BENCH_KEY")
+local customers = tonumber(os.getenv("BENCH_CUSTOMERS"))
+request = function()
+    return wrk.format("GET", "/customers?q=buyer" .. math.random(1, customers) .. "%40", { ["Authorization"] = "Bearer " .. key })
+end
+LUA
+read -r SEARCH_RPS SEARCH_P99 < <(run_wrk -s "$WORK/search.lua" "http://127.0.0.1:$PORT/customers")
 
 # RSS with 1,000 idle keep-alive connections.
 rss() { awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$CONCORD_PID/status"; }
@@ -184,6 +234,13 @@ printf '                shape ceilings for GET /me, same SQL, nothing else: C in
     "$(m "${WORKERS_RPS[@]}")" "$(m "${WORKERS_RATIO[@]}")" "$(m "${EVENTLOOP_RPS[@]}")" "$(m "${EVENTLOOP_RATIO[@]}")"
 printf '  order+confirm concord %s pairs/s (p99 %s ms per request)  pgbench %s tps (avg %s ms)  ratio %s  (goal >= 0.5)\n' \
     "$(m "${ORDER_PAIRS[@]}")" "$(m "${ORDER_P99[@]}")" "$(m "${ORDER_TPS[@]}")" "$(m "${ORDER_LAT[@]}")" "$(m "${ORDER_RATIO[@]}")"
+printf '  GET /customers/{n}  concord %s req/s (p99 %s ms)  pgbench %s tps  ratio %s  (goal >= 0.6)\n' \
+    "$(m "${POINT_RPS[@]}")" "$(m "${POINT_P99[@]}")" "$(m "${POINT_TPS[@]}")" "$(m "${POINT_RATIO[@]}")"
+printf '  page of 50    concord %s req/s (p99 %s ms)  pgbench %s tps  ratio %s  (goal >= 0.5)\n' \
+    "$(m "${PAGE_RPS[@]}")" "$(m "${PAGE_P99[@]}")" "$(m "${PAGE_TPS[@]}")" "$(m "${PAGE_RATIO[@]}")"
+printf '  page 1000 vs page 1 of %s customers: %s ms vs %s ms, ratio %s  (goal <= 1.2)\n' \
+    "$CUSTOMERS" "$PAGE1000_MS" "$PAGE1_MS" "$(ratio "$PAGE1000_MS" "$PAGE1_MS")"
+printf '  q search      %s req/s, p99 %s ms  (goal p99 <= 50)\n' "$SEARCH_RPS" "$SEARCH_P99"
 printf '  RSS           %s MiB after the runs, %s MiB with 1000 idle keep-alive connections  (goal < 50)\n' "$RSS_BEFORE" "$RSS_IDLE"
 } | tee -a "$REPORT"
 echo "report: $REPORT"

@@ -143,6 +143,14 @@ me=$(curl -s -w ' %{http_code}' -H "Authorization: Bearer $KEY" "http://127.0.0.
 [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/me") == 401 ]] || fail "GET /me without a key is not 401"
 say "ok: key-authenticated GET /me 200, anonymous 401"
 
+build_info=$(curl -s "http://127.0.0.1:$PORT/metrics" | grep '^concord_build_info{' || true)
+[[ "$build_info" == "concord_build_info{version=\"$VERSION\",commit=\"$REVISION\"} 1" ]] \
+    || fail "the running build is not the labelled one: $build_info"
+say "ok: /metrics names the labelled build (version $VERSION, commit ${REVISION:0:12})"
+[[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/docs/swagger-ui/swagger-ui-bundle.js") == 200 ]] \
+    || fail "/docs' viewer (Assets/swagger-ui) is not in the image"
+say "ok: /docs serves its viewer from the image"
+
 uid=$("${PODMAN[@]}" exec "$NAME" id -u)
 [[ "$uid" != 0 ]] || fail "the server runs as root"
 say "ok: runs as uid $uid"

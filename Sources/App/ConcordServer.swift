@@ -35,6 +35,8 @@ public final class ConcordServer: @unchecked Sendable {
     public var receivables: ReceivablesService? { modules?.receivables }
     /// The permission table, once wired.
     public private(set) var permissions: PermissionTable?
+    /// Every route as "METHOD /template", once wired (for tests that must cover each one).
+    public private(set) var routes: [String] = []
     /// The admin key created on the first start of an empty database, shown once.
     public private(set) var firstAdminKey: String?
     private var server: HTTPServer?
@@ -82,6 +84,7 @@ public final class ConcordServer: @unchecked Sendable {
             }, problems: modules.problems).register(in: &builder)
         }
         self.permissions = permissions
+        routes = application.router.routes.map { "\($0.method) \($0.template)" }
 
         let serverConfiguration = ServerConfiguration(
             host: configuration.host, port: configuration.port, ioThreads: configuration.ioThreads, workers: configuration.workers,
@@ -97,6 +100,7 @@ public final class ConcordServer: @unchecked Sendable {
         metrics.registerGauge("concord_http_requests_queued", help: "Requests waiting for a worker thread.") { Double(server.queuedRequests) }
         metrics.registerGauge("concord_db_pool_in_use", help: "Database connections checked out.") { Double(pool.inUse) }
         metrics.registerGauge("concord_db_pool_waiting", help: "Requests waiting for a database connection.") { Double(pool.waitingCount) }
+        metrics.registerGauge("concord_db_deadlock_retries", help: "Transactions run again after a deadlock (40P01) since start; above zero is a lock-ordering mistake.") { Double(pool.retries(.deadlockDetected)) }
         metrics.registerGauge("concord_db_pool_size", help: "Database connections the pool may open (CONCORD_DB_POOL_SIZE).") {
             Double(pool.options.size)
         }

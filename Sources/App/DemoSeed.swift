@@ -94,3 +94,17 @@ extension ConcordServer {
         return lines
     }
 }
+
+extension ConcordServer {
+    /// `concord seed --customers N`: migrates, then adds `count` synthetic customers (see
+    /// `CustomerService.seedSynthetic`). Returns the number made.
+    public func seedCustomers(count: Int, force: Bool, progress: (Int) -> Void = { _ in }) throws -> Int {
+        let database = try Database(configuration: configuration, logger: logger)
+        defer { database.stop() }
+        try Database.migrator(logger: logger).migrate(connectionString: database.connectionString)
+        let pool = ConnectionPool(connectionString: database.connectionString, options: .init(size: 2), logger: logger)
+        defer { pool.close() }
+        let modules = Modules(pool: pool, configuration: configuration, logger: logger)
+        return try modules.customers.seedSynthetic(count: count, force: force, progress: progress)
+    }
+}

@@ -2,7 +2,7 @@ import HTTP
 import Core
 import Routing
 
-/// `/healthz`, `/livez`, `/readyz`, `/metrics`, `/openapi.yaml`, `/docs`, `/problems/{code}`: open to everyone, never
+/// `/healthz`, `/livez`, `/readyz`, `/metrics`, `/openapi.yaml`, `/docs` (and its files), `/problems/{code}`: open to everyone, never
 /// touching the database except `/readyz` and `/metrics` (its backlog figures), so the liveness
 /// probes are answered on the I/O thread.
 struct OperationsRoutes {
@@ -30,9 +30,10 @@ struct OperationsRoutes {
             return Response(status: 200, headers: ["Content-Type": "application/json"], body: ok)
         }
         let metrics = self.metrics
+        let buildInfo = Self.buildInfo
         // On a worker thread: the backlog figures take a database query.
         router.get("/metrics", access: .open) { _ in
-            .text(metrics.render(), contentType: "text/plain; version=0.0.4; charset=utf-8")
+            .text(metrics.render() + buildInfo, contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
         let openAPI = self.openAPI
         router.get("/openapi.yaml", access: .open, inline: true) { _ in
@@ -50,33 +51,17 @@ struct OperationsRoutes {
                 ("status", .number(String(code.status))),
             ])))
         }
-        router.get("/docs", access: .open, inline: true) { _ in
-            .text(Self.docsPage, contentType: "text/html; charset=utf-8")
-        }
+        DocsPage().register(in: &router)
     }
 
-    /// Swagger UI from its CDN renders `/openapi.yaml`; without network the page still links
-    /// to the raw document.
-    static let docsPage = """
-    <!doctype html>
-    <html lang="en">
-    <head>
-      <meta charset="utf-8">
-      <title>Concord API</title>
-      <meta name="viewport" content="width=device-width, initial-scale=1">
-      <link rel="stylesheet" href="https://unpkg.com/swagger-ui-dist@5/swagger-ui.css">
-    </head>
-    <body>
-      <noscript>The API description is at <a href="/openapi.yaml">/openapi.yaml</a>.</noscript>
-      <p style="font-family:sans-serif;margin:1em">Concord API: <a href="/openapi.yaml">openapi.yaml</a></p>
-      <div id="ui"></div>
-      <script src="https://unpkg.com/swagger-ui-dist@5/swagger-ui-bundle.js" crossorigin></script>
-      <script>
-        window.onload = function () {
-          if (window.SwaggerUIBundle) { SwaggerUIBundle({ url: "/openapi.yaml", dom_id: "#ui" }); }
-        };
-      </script>
-    </body>
-    </html>
-    """
+    /// The build's version and commit as a constant-1 gauge (the Prometheus "info" idiom).
+    static let buildInfo: String = {
+        func label(_ text: String) -> String {
+            text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+                .replacingOccurrences(of: "\n", with: "\\n")
+        }
+        return "# HELP concord_build_info The running build: its version and the commit it was built from.\n"
+            + "# TYPE concord_build_info gauge\n"
+            + "concord_build_info{version=\"\(label(Build.version))\",commit=\"\(label(Build.commit))\"} 1\n"
+    }()
 }

@@ -61,6 +61,16 @@ public struct Address: Codable, Sendable, Equatable {
         self.country = country
     }
 
+    /// An address as the database keeps it (the JSON object this type encodes to), read
+    /// member by member: lists decode two per row, and the general decoder cost as much as
+    /// the rest of the row. Members that are absent or not strings read as nil.
+    public init(stored value: JSONValue) {
+        let object = value.objectValue
+        func text(_ key: String) -> String? { object?[key]?.stringValue }
+        self.init(line1: text("line1"), line2: text("line2"), city: text("city"), region: text("region"),
+                  postalCode: text("postal_code"), country: text("country"))
+    }
+
     func problems(at field: String) -> [FieldError] {
         var errors: [FieldError] = []
         for (name, value) in [("line1", line1), ("line2", line2), ("city", city), ("region", region), ("postal_code", postalCode)] {

@@ -202,8 +202,6 @@ struct CustomerStore: Sendable {
     }
 
     static func customer(_ row: Row) throws -> Customer {
-        var lenient = JSONValueDecoder()
-        lenient.reportsUnknownFields = false
         let billing: JSONValue? = try row.decodeIfPresent("billing_address")
         let shipping: JSONValue? = try row.decodeIfPresent("shipping_address")
         return Customer(
@@ -211,8 +209,7 @@ struct CustomerStore: Sendable {
             kind: try row.decodeEnum("kind", as: Customer.Kind.self), email: try row.decodeIfPresent("email"),
             phone: try row.decodeIfPresent("phone"), taxId: try row.decodeIfPresent("tax_id"),
             website: try row.decodeIfPresent("website"),
-            billingAddress: try billing.map { try lenient.decode(Address.self, from: $0) },
-            shippingAddress: try shipping.map { try lenient.decode(Address.self, from: $0) },
+            billingAddress: billing.map(Address.init(stored:)), shippingAddress: shipping.map(Address.init(stored:)),
             tier: try row.decodeEnum("tier", as: CustomerTier.self), creditLimit: try row.decodeIfPresent("credit_limit"),
             paymentTermsDays: try row.decode("payment_terms_days"), currency: try row.decode("currency"),
             tags: try row.decode("tags"), ownerId: try row.decodeIfPresent("owner_id"),

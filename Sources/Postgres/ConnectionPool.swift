@@ -44,6 +44,19 @@ public final class ConnectionPool: @unchecked Sendable {
         return open - idle.count
     }
 
+    /// Guards `retried`.
+    private let retryLock = NSLock()
+    private var retried: [SQLState: Int] = [:]
+
+    /// Transactions run again since the pool was made, by the SQLSTATE that caused the retry
+    /// (`.deadlockDetected`, `.serializationFailure`, stale statements). The retry hides a
+    /// deadlock from the client; this count keeps a lock-ordering mistake visible.
+    public func retries(_ state: SQLState) -> Int {
+        retryLock.lock()
+        defer { retryLock.unlock() }
+        return retried[state] ?? 0
+    }
+
     /// Callers waiting for a connection now.
     public var waitingCount: Int {
         poolLock.lock()
@@ -105,6 +118,9 @@ public final class ConnectionPool: @unchecked Sendable {
                 }
                 guard error.isRetryable, let state = error.state, attempt < options.maxTransactionRetries else { throw error }
                 attempt += 1
+                retryLock.lock()
+                retried[state, default: 0] += 1
+                retryLock.unlock()
                 logger.debug("retrying transaction", metadata: ["sqlstate": "\(state)", "attempt": .stringConvertible(attempt)])
                 usleep(UInt32.random(in: 1_000...UInt32(5_000 * attempt)))
             }

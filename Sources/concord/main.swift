@@ -1,6 +1,7 @@
 import App
 import ArgumentParser
 import CLinuxShims
+import Customers
 import Foundation
 import Logging
 import Platform
@@ -15,6 +16,7 @@ struct Concord: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "concord",
         abstract: "One backend for CRM and ERP, over JSON and HTTP.",
+        version: Build.description,
         subcommands: [Serve.self, Migrate.self, Seed.self, Users.self, APIKeys.self, Health.self],
         defaultSubcommand: Serve.self
     )
@@ -123,19 +125,41 @@ struct Migrate: ParsableCommand {
 
 struct Seed: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Fill the database with demo data (warehouses, items, stock); running it again adds nothing.")
+        abstract: "Fill the database with demo data (--demo; running it again adds nothing) or synthetic customers (--customers N).")
 
-    @Flag(help: "Seed the demo data set (required: there is no other data set yet).") var demo = false
+    @Flag(help: "Seed the demo data set: warehouses, items, stock, customers, orders.") var demo = false
+    @Option(help: "Add N synthetic customers (for load tests and benchmarks).") var customers: Int?
+    @Flag(help: "With --customers: add them even when the database holds other customers.") var force = false
+
+    /// A usage mistake: one line and exit 2, as for a bad setting.
+    func usageProblem() -> String? {
+        if demo == (customers != nil) { return "seed needs exactly one of --demo or --customers N" }
+        if let customers, customers < 1 || customers > 100_000_000 { return "--customers must be from 1 to 100000000" }
+        if force && customers == nil { return "--force goes with --customers" }
+        return nil
+    }
 
     func run() throws {
-        guard demo else {
-            FileHandle.standardError.write(Data("concord: seed needs --demo\n".utf8))
+        if let problem = usageProblem() {
+            FileHandle.standardError.write(Data("concord: \(problem)\n".utf8))
             throw ExitCode(2)
         }
         var (config, logger) = try loadConfiguration()
         logger.logLevel = .warning
         do {
-            for line in try ConcordServer(configuration: config, logger: logger).seedDemo() { print(line) }
+            let server = ConcordServer(configuration: config, logger: logger)
+            if let customers {
+                let started = Date()
+                let made = try server.seedCustomers(count: customers, force: force) { done in
+                    FileHandle.standardError.write(Data("concord: \(done) of \(customers) customers\n".utf8))
+                }
+                print("customers: \(made) synthetic customers added in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+            } else {
+                for line in try server.seedDemo() { print(line) }
+            }
+        } catch let refused as CustomerService.RealDataPresent {
+            FileHandle.standardError.write(Data("concord: \(refused)\n".utf8))
+            throw ExitCode(1)
         } catch {
             FileHandle.standardError.write(Data("concord: \(error)\n".utf8))
             throw ExitCode(1)

@@ -88,18 +88,30 @@ import TestSupport
 
     @Test func concurrentCrossMerges_neverLoseBothCustomers() throws {
         // A merges B while B merges A: exactly one wins; the other sees an archived customer.
-        let a = try customer("Cross A")
-        let b = try customer("Cross B")
+        // A table lock holds both requests at their first read until both are in flight, so the
+        // two really overlap (run one after the other, they would pass even without row locks).
         let port = app.port, key = app.adminKey
-        let statuses = Locked<[Int]>([])
-        concurrently(2) { index in
-            let client = APIClient(port: port, key: key)
-            let (into, from) = index == 0 ? (a, b) : (b, a)
-            let status = (try? client.post("/customers/\(into)/merge", #"{"duplicate_id":"\#(from)"}"#))?.status ?? -1
-            statuses.withLock { $0.append(status) }
+        for round in 0..<5 {
+            let a = try customer("Cross A\(round)")
+            let b = try customer("Cross B\(round)")
+            let outcomes = Outcomes()
+            let gate = try TableLock("customers", databaseURL: app.databaseURL)
+            let opened = Locked(false)
+            Thread {
+                opened.withLock { $0 = (try? gate.waitForWaiters(2)) ?? false }
+                try? gate.release()
+            }.start()
+            concurrently(2) { index in
+                let client = APIClient(port: port, key: key)
+                let (into, from) = index == 0 ? (a, b) : (b, a)
+                outcomes.record { try client.post("/customers/\(into)/merge", #"{"duplicate_id":"\#(from)"}"#) }
+            }
+            #expect(opened.withLock { $0 }, "round \(round): the merges never both waited at the gate")
+            #expect(outcomes.errors == [])
+            #expect(outcomes.statuses.sorted() == [200, 409], "round \(round)")
+            let states = try [a, b].map { try admin.get("/customers/\($0)")["status"]?.stringValue }
+            #expect(states.sorted { ($0 ?? "") < ($1 ?? "") } == ["active", "archived"], "round \(round)")
         }
-        #expect(statuses.withLock { $0.sorted() } == [200, 409])
-        let states = try [a, b].map { try admin.get("/customers/\($0)")["status"]?.stringValue }
-        #expect(states.sorted { ($0 ?? "") < ($1 ?? "") } == ["active", "archived"])
+        #expect(app.server.pool?.retries(.deadlockDetected) == 0)
     }
 }

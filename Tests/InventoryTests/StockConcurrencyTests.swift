@@ -46,11 +46,15 @@ import TestSupport
                     tally.add("error \(error)")
                 }
             } else {
-                let reply = try? fixture.adjust(item, main, delta: "-1", client: app.client())
-                switch reply?.status {
-                case 201: tally.add("adjusted")
-                case 409 where reply?.code == "insufficient_stock": tally.add("short")
-                default: tally.add("error \(reply?.description ?? "no reply")")
+                do {
+                    let reply = try fixture.adjust(item, main, delta: "-1", client: app.client())
+                    switch reply.status {
+                    case 201: tally.add("adjusted")
+                    case 409 where reply.code == "insufficient_stock": tally.add("short")
+                    default: tally.add("error \(reply)")
+                    }
+                } catch {
+                    tally.add("error \(error)")
                 }
             }
         }
@@ -105,6 +109,7 @@ import TestSupport
             }
         }
         #expect(!tally.all.keys.contains { $0.hasPrefix("error") }, "outcomes: \(tally.all)")
+        #expect(pool.retries(.deadlockDetected) == 0)
         #expect(tally["received"] == 10 && tally["added"] == 10, "outcomes: \(tally.all)")
         // 5 + 10 received + 10 × 0.25 added − 1.5 per shipment − 0.5 per taken.
         let expected = 5_000 + 10_000 + 2_500 - 1_500 * tally["shipped"] - 500 * tally["taken"]
@@ -122,8 +127,6 @@ import TestSupport
         for item in items { try fixture.stock(item, main, "1000") }
         let inventory = try #require(app.server.inventory)
         let pool = try #require(app.server.pool)
-        let deadlocks = { try TestSQL.scalar(app.databaseURL, "SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()") }
-        let before = try deadlocks()
         let tally = Tally()
 
         // Each thread reserves every item, half of them in reverse order, holding the locks a moment.
@@ -143,8 +146,10 @@ import TestSupport
             }
         }
         #expect(tally["reserved"] == 30, "outcomes: \(tally.all)")
-        usleep(600_000)  // statistics reach pg_stat_database within ~0.5 s
-        #expect(try deadlocks() == before)
+        // The pool retries a deadlock, so every reservation succeeds either way: its count of
+        // 40P01 retries is what shows whether locks were taken in one order.
+        #expect(pool.retries(.deadlockDetected) == 0)
+        #expect(try app.client(key: "").get("/metrics").text.contains("\nconcord_db_deadlock_retries 0\n"))
         for item in items { #expect(try StockLedger.balance(app.databaseURL, item: item, warehouse: main)?.reserved == "30.000") }
         try fixture.expectLedgerConsistent()
     }
@@ -158,20 +163,31 @@ import TestSupport
         let pool = try #require(app.server.pool)
         let started = DispatchSemaphore(value: 0)
         let done = DispatchSemaphore(value: 0)
-        // A stock write that stays open for a moment (the adjustment joins this transaction).
+        let outcome = Locked<String>("not finished")
+        // A stock write that stays open until the patch waits on it (the adjustment joins this transaction).
         Thread {
-            try? pool.transaction { tx in
-                _ = try inventory.adjust(itemID: UUID(uuidString: item)!, warehouseID: UUID(uuidString: main)!,
-                                         quantityDelta: self.q("1"), reason: "delivery")
+            do {
+                try pool.transaction { tx in
+                    _ = try inventory.adjust(itemID: UUID(uuidString: item)!, warehouseID: UUID(uuidString: main)!,
+                                             quantityDelta: self.q("1"), reason: "delivery")
+                    started.signal()
+                    let waited = try eventually(timeout: 10) {
+                        try TestSQL.scalar(app.databaseURL, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()") != "0"
+                    }
+                    if !waited { throw TestFailure("the patch never waited for the stock write") }
+                }
+                outcome.withLock { $0 = "committed" }
+            } catch {
+                outcome.withLock { $0 = "\(error)" }
                 started.signal()
-                try tx.execute("SELECT pg_sleep(0.5)")
             }
             done.signal()
         }.start()
-        started.wait()
+        #expect(started.wait(timeout: .now() + 20) == .success)
         // The patch waits for the stock write to commit, then sees the stock.
         let patch = try fixture.admin.patch("/items/\(item)", #"{"type":"service"}"#)
-        done.wait()
+        #expect(done.wait(timeout: .now() + 20) == .success)
+        #expect(outcome.withLock { $0 } == "committed")
         #expect(patch.status == 409)
         #expect(patch.code == "item_has_stock")
         try fixture.expectLedgerConsistent()
@@ -190,17 +206,22 @@ import TestSupport
 
         concurrently(50) { index in
             let client = (index % 2 == 0 ? first : second).client(key: second.adminKey)
-            let reply: APIClient.Reply?
-            if index % 4 < 2 {
-                reply = try? fixture.adjust(item, main, delta: "-1", client: client)
-            } else {
-                reply = try? client.post("/stock/transfers",
-                                         #"{"item_id":"\#(item)","from_warehouse_id":"\#(main)","to_warehouse_id":"\#(east)","quantity":1}"#)
+            let reply: APIClient.Reply
+            do {
+                if index % 4 < 2 {
+                    reply = try fixture.adjust(item, main, delta: "-1", client: client)
+                } else {
+                    reply = try client.post("/stock/transfers",
+                                            #"{"item_id":"\#(item)","from_warehouse_id":"\#(main)","to_warehouse_id":"\#(east)","quantity":1}"#)
+                }
+            } catch {
+                tally.add("error \(error)")
+                return
             }
-            switch (reply?.status, reply?.code) {
+            switch (reply.status, reply.code) {
             case (201, _): tally.add(index % 4 < 2 ? "adjusted" : "transferred")
             case (409, "insufficient_stock"): tally.add("short")
-            default: tally.add("error \(reply?.description ?? "no reply")")
+            default: tally.add("error \(reply)")
             }
         }
         #expect(tally["adjusted"] + tally["transferred"] == 20, "outcomes: \(tally.all)")

@@ -25,43 +25,56 @@ import TestSupport
         let done = Atomic<Int>(0)
         let seen = Mutex<[(Int64, UUID)]>([])
 
+        let failures = Mutex<[String]>([])
         let poller = Thread {
             var after: Int64 = 0
-            while true {
+            // A deadline, so a poller that never sees the last event fails the test instead of hanging it.
+            let deadline = Date().addingTimeInterval(60)
+            while Date() < deadline {
                 let finished = done.load(ordering: .acquiring) == writers
-                if let page = try? events.feed(after: after, types: [], limit: 50) {
+                do {
+                    let page = try events.feed(after: after, types: [], limit: 50)
                     for event in page {
                         seen.withLock { $0.append((event.sequence!, event.resourceId)) }
                         after = event.sequence!
                     }
                     // Done when every writer has finished, every event is numbered and read.
                     if finished && page.isEmpty,
-                       (try? TestSQL.scalar(url, "SELECT count(*) FROM events WHERE sequence IS NULL")) == "0",
-                       (try? events.feed(after: after, types: [], limit: 1))?.isEmpty == true {
-                        break
+                       try TestSQL.scalar(url, "SELECT count(*) FROM events WHERE sequence IS NULL") == "0",
+                       try events.feed(after: after, types: [], limit: 1).isEmpty {
+                        return
                     }
+                } catch {
+                    failures.withLock { $0.append("poller: \(error)") }
+                    return
                 }
                 usleep(1_000)
             }
+            failures.withLock { $0.append("poller: not finished within its deadline") }
         }
         poller.start()
 
         concurrently(writers) { writer in
             for index in 0..<perWriter {
                 let id = UUID()
-                try? pool.transaction { tx in
-                    try events.append("test.happened", resourceType: "test", resourceID: id,
-                                      data: .object(JSONObject([("writer", .number("\(writer)")), ("index", .number("\(index)"))])),
-                                      actor: nil, in: tx)
-                    // Hold the transaction open a random while, so sequence-at-insert order and
-                    // commit order disagree.
-                    usleep(UInt32.random(in: 0...40_000))
+                do {
+                    try pool.transaction { tx in
+                        try events.append("test.happened", resourceType: "test", resourceID: id,
+                                          data: .object(JSONObject([("writer", .number("\(writer)")), ("index", .number("\(index)"))])),
+                                          actor: nil, in: tx)
+                        // Hold the transaction open a random while, so sequence-at-insert order and
+                        // commit order disagree.
+                        usleep(UInt32.random(in: 0...40_000))
+                    }
+                    written.withLock { _ = $0.insert(id) }
+                } catch {
+                    failures.withLock { $0.append("writer \(writer): \(error)") }
                 }
-                written.withLock { _ = $0.insert(id) }
             }
             done.add(1, ordering: .releasing)
         }
         while !poller.isFinished { usleep(10_000) }
+        #expect(failures.withLock { $0 } == [])
 
         let observed = seen.withLock { $0 }
         let expected = written.withLock { $0 }

@@ -58,14 +58,18 @@ import TestSupport
 
     @Test func concurrentRequests_withSameKey_doTheWorkOnce() throws {
         let body = #"{"name":"Con","email":"con@example.com","role":"sales"}"#
-        let statuses = Mutex<[Int]>([])
+        let outcomes = Mutex<[String]>([])
         concurrently(12) { _ in
-            let reply = try? app.client().post("/users", body, headers: [("Idempotency-Key", "same-key")])
-            statuses.withLock { $0.append(reply?.status ?? -1) }
+            do {
+                let reply = try app.client().post("/users", body, headers: [("Idempotency-Key", "same-key")])
+                outcomes.withLock { $0.append(reply.status == 201 || reply.status == 409 ? "\(reply.status)" : "\(reply)") }
+            } catch {
+                outcomes.withLock { $0.append("error \(error)") }
+            }
         }
-        let all = statuses.withLock { $0 }
+        let all = outcomes.withLock { $0 }
         // Exactly one request did the work; the rest were replays (201) or told to wait (409).
-        #expect(all.allSatisfy { $0 == 201 || $0 == 409 }, "\(all)")
+        #expect(all.allSatisfy { $0 == "201" || $0 == "409" }, "\(all)")
         #expect(try TestSQL.scalar(app.databaseURL, "SELECT count(*) FROM users WHERE email = 'con@example.com'") == "1")
         #expect(try TestSQL.scalar(app.databaseURL, "SELECT count(*) FROM events WHERE type = 'user.created' AND data->>'email' = 'con@example.com'") == "1")
     }

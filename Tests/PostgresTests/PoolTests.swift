@@ -74,18 +74,25 @@ import TestSupport
             try tx.execute("INSERT INTO account VALUES (1, 0)")
         }
         let attempts = Atomic<Int>(0)
+        let failures = Mutex<[String]>([])
         concurrently(8) { _ in
             for _ in 0..<5 {
-                try? pool.transaction { tx in
-                    attempts.add(1, ordering: .relaxed)
-                    try tx.execute("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE")
-                    let balance: Int = try tx.first("SELECT balance FROM account WHERE id = 1")!.decode("balance")
-                    // Hold the snapshot long enough that concurrent transactions overlap.
-                    try tx.execute("SELECT pg_sleep(0.01)")
-                    try tx.execute("UPDATE account SET balance = \(balance + 1) WHERE id = 1")
+                do {
+                    try pool.transaction { tx in
+                        attempts.add(1, ordering: .relaxed)
+                        try tx.execute("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE")
+                        let balance: Int = try tx.first("SELECT balance FROM account WHERE id = 1")!.decode("balance")
+                        // Hold the snapshot long enough that concurrent transactions overlap.
+                        try tx.execute("SELECT pg_sleep(0.01)")
+                        try tx.execute("UPDATE account SET balance = \(balance + 1) WHERE id = 1")
+                    }
+                } catch {
+                    failures.withLock { $0.append("\(error)") }
                 }
             }
         }
+        #expect(failures.withLock { $0 } == [])
+        #expect(pool.retries(.serializationFailure) > 0)
         // Every increment landed despite the conflicts, and some were retried.
         #expect(try TestSQL.scalar(url, "SELECT balance FROM account") == "40")
         #expect(attempts.load(ordering: .relaxed) > 40)

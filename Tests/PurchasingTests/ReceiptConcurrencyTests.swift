@@ -29,8 +29,12 @@ import TestSupport
             for attempt in 0..<4 {
                 // 64 receipts of 1 (line 1), every other one also takes 1 of line 2.
                 let lines = attempt % 2 == 0 ? #"{"line_no":1,"quantity":1}"# : #"{"line_no":2,"quantity":1},{"line_no":1,"quantity":1}"#
-                let reply = try? client.post("/purchase-orders/\(po)/receipts", #"{"lines":[\#(lines)]}"#)
-                outcomes.withLock { $0.append("\(reply?.status ?? -1) \(reply?.code ?? "")") }
+                do {
+                    let reply = try client.post("/purchase-orders/\(po)/receipts", #"{"lines":[\#(lines)]}"#)
+                    outcomes.withLock { $0.append("\(reply.status) \(reply.code ?? "")") }
+                } catch {
+                    outcomes.withLock { $0.append("error \(error)") }
+                }
             }
         }
         let all = outcomes.withLock { $0 }

@@ -106,12 +106,20 @@ import TestSupport
         #expect(try admin.post("/purchasing/suggestions/apply", "{}").status == 422)
         #expect(try admin.post("/purchasing/suggestions/apply", #"{"warehouse_id":"\#(UUID().uuidString)"}"#)["errors"]?[0]?["field"] == "warehouse_id")
         let port = app.port, key = app.adminKey, warehouse = fixture.warehouse
-        let made = Locked<Int>(0)
+        let outcomes = Locked<[String]>([])
         concurrently(6) { _ in
-            let reply = try? APIClient(port: port, key: key).post("/purchasing/suggestions/apply", #"{"warehouse_id":"\#(warehouse)"}"#)
-            made.withLock { $0 += reply?["data"]?.arrayValue?.count ?? 0 }
+            do {
+                let reply = try APIClient(port: port, key: key).post("/purchasing/suggestions/apply", #"{"warehouse_id":"\#(warehouse)"}"#)
+                outcomes.withLock { $0.append("\(reply.status) drafted \(reply["data"]?.arrayValue?.count ?? -1)") }
+            } catch {
+                outcomes.withLock { $0.append("error \(error)") }
+            }
         }
-        #expect(made.withLock { $0 } == 1)
+        let all = outcomes.withLock { $0 }
+        // Every apply answered without a server error; exactly one of them drafted the order.
+        #expect(all.allSatisfy { $0.hasPrefix("200 ") || $0.hasPrefix("201 ") || $0.hasPrefix("409 ") }, "\(all)")
+        #expect(all.filter { $0.hasSuffix(" drafted 1") }.count == 1, "\(all)")
+        #expect(all.filter { $0.hasSuffix(" drafted 0") || $0.hasPrefix("409 ") }.count == 5, "\(all)")
         #expect(try admin.get("/purchase-orders?status=draft")["data"]?.arrayValue?.count == 1)
     }
 }

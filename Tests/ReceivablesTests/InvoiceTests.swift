@@ -65,6 +65,15 @@ import TestSupport
         let refused = try admin.post("/invoices/\(paid)/void")
         #expect(refused.status == 409)
         #expect(refused["from_state"] == "partially_paid")
+        // A credit note alone leaves the invoice `issued`, and still forbids the void.
+        let credited = try books.issuedInvoice(customer, amount: 100)["id"]!.stringValue!
+        #expect(try admin.post("/credit-notes", #"{"invoice_id":"\#(credited)","amount":10,"reason":"damaged"}"#).status == 201)
+        #expect(try books.invoice(credited)["status"] == "issued")
+        let refusedCredit = try admin.post("/invoices/\(credited)/void")
+        #expect(refusedCredit.status == 409, "\(refusedCredit)")
+        #expect(refusedCredit.code == "invalid_transition")
+        #expect(refusedCredit["from_state"] == "issued")
+        #expect(try books.invoice(credited)["status"] == "issued")
         try books.expectBooksBalance()
     }
 

@@ -88,22 +88,27 @@ import TestSupport
         let customer = try books.customer()
         let invoice = try books.issuedInvoice(customer, amount: 1000)["id"]!.stringValue!
         let port = app.port, key = app.adminKey
-        let statuses = Locked<[Int]>([])
+        let outcomes = Outcomes()
         concurrently(10) { _ in
             let client = APIClient(port: port, key: key)
-            let reply = try? client.post("/payments", """
-                {"customer_id":"\(customer)","amount":300,"allocations":[{"invoice_id":"\(invoice)","amount":300}]}
-                """)
-            statuses.withLock { $0.append(reply?.status ?? -1) }
+            outcomes.record {
+                try client.post("/payments", """
+                    {"customer_id":"\(customer)","amount":300,"allocations":[{"invoice_id":"\(invoice)","amount":300}]}
+                    """)
+            }
         }
-        #expect(statuses.withLock { $0 }.filter { $0 == 201 }.count == 3)
-        #expect(statuses.withLock { $0 }.filter { $0 == 422 }.count == 7)
+        #expect(outcomes.errors == [])
+        #expect(outcomes.statuses.filter { $0 == 201 }.count == 3)
+        #expect(outcomes.statuses.filter { $0 == 422 }.count == 7)
         #expect(try books.invoice(invoice)["balance_due"] == .number("100"))
         // Auto-allocating payments racing for the same balance never take it below zero either.
+        let autoAllocated = Outcomes()
         concurrently(6) { _ in
             let client = APIClient(port: port, key: key)
-            _ = try? client.post("/payments", #"{"customer_id":"\#(customer)","amount":40}"#)
+            autoAllocated.record { try client.post("/payments", #"{"customer_id":"\#(customer)","amount":40}"#) }
         }
+        #expect(autoAllocated.errors == [])
+        #expect(autoAllocated.statuses == Array(repeating: 201, count: 6))
         #expect(try books.invoice(invoice)["balance_due"] == .number("0"))
         #expect(try TestSQL.scalar(app.databaseURL, "SELECT sum(unapplied_amount) FROM payments WHERE customer_id = '\(customer)'") == "140")
         try books.expectBooksBalance()

@@ -20,24 +20,38 @@ import TestSupport
         let customer = try fixture.customer()
         // 200 one-unit drafts, made concurrently through both instances.
         let orders = Locked<[String]>([])
+        let failures = Locked<[String]>([])
         let ports = [first.port, second.port], key = first.adminKey, warehouse = fixture.warehouse
         concurrently(20) { thread in
             let client = APIClient(port: ports[thread % 2], key: key)
             for _ in 0..<10 {
-                let reply = try? client.post("/sales-orders", """
-                    {"customer_id":"\(customer)","warehouse_id":"\(warehouse)","lines":[{"item_id":"\(item)","quantity":1}]}
-                    """)
-                if let id = reply?["id"]?.stringValue { orders.withLock { $0.append(id) } }
+                do {
+                    let reply = try client.post("/sales-orders", """
+                        {"customer_id":"\(customer)","warehouse_id":"\(warehouse)","lines":[{"item_id":"\(item)","quantity":1}]}
+                        """)
+                    if reply.status == 201, let id = reply["id"]?.stringValue {
+                        orders.withLock { $0.append(id) }
+                    } else {
+                        failures.withLock { $0.append("\(reply)") }
+                    }
+                } catch {
+                    failures.withLock { $0.append("\(error)") }
+                }
             }
         }
         let ids = orders.withLock { $0 }
+        #expect(failures.withLock { $0 } == [])
         #expect(ids.count == 200)
         let outcomes = Locked<[String]>([])
         concurrently(40) { thread in
             let client = APIClient(port: ports[thread % 2], key: key)
             for index in stride(from: thread, to: ids.count, by: 40) {
-                let reply = try? client.post("/sales-orders/\(ids[index])/confirm")
-                outcomes.withLock { $0.append("\(reply?.status ?? -1) \(reply?.code ?? "")") }
+                do {
+                    let reply = try client.post("/sales-orders/\(ids[index])/confirm")
+                    outcomes.withLock { $0.append("\(reply.status) \(reply.code ?? "")") }
+                } catch {
+                    outcomes.withLock { $0.append("error \(error)") }
+                }
             }
         }
         let all = outcomes.withLock { $0 }

@@ -47,14 +47,26 @@ import Testing
         }
     }
 
+    /// The signal arrives while a request is in flight (its worker waits on a table lock): the
+    /// server stops accepting, answers that request once the lock goes, and exits 0.
     @Test(arguments: [SIGTERM, SIGINT])
     func signal_stopsServerCleanly_afterInFlightRequest(_ signal: Int32) throws {
-        let running = try Running(environment: ["CONCORD_LOG_LEVEL": "info", "DATABASE_URL": try TestCluster.freshDatabase()])
+        let databaseURL = try TestCluster.freshDatabase()
+        let key = TestApp.newKey()
+        let running = try Running(environment: ["CONCORD_LOG_LEVEL": "info", "DATABASE_URL": databaseURL, "CONCORD_ADMIN_API_KEY": key])
         let port = try running.waitForPort()
-        let client = try RawClient(port: port)
-        try client.send("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
-        #expect(try client.readResponse().status == 200)
+        let lock = try TableLock("customers", databaseURL: databaseURL)
+        let client = try RawClient(port: port, timeout: 20)
+        try client.send("GET /customers HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(key)\r\n\r\n")
+        #expect(try lock.waitForWaiters(1), "the request never reached the database")
         kill(running.process.processIdentifier, signal)
+        // Draining has begun once the listener refuses new connections.
+        #expect(eventually { (try? RawClient(port: port, timeout: 1)) == nil }, "the server kept accepting after the signal")
+        #expect(running.process.isRunning, "the server exited with a request in flight")
+        try lock.release()
+        let response = try client.readResponse()
+        #expect(response.status == 200)
+        #expect(response.header("Connection") == "close")
         running.process.waitUntilExit()
         #expect(running.process.terminationStatus == 0)
         #expect(running.process.terminationReason == .exit)

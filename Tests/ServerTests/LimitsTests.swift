@@ -63,14 +63,15 @@ import Testing
         }
         // One running, one queued: the third has nowhere to go.
         let clients = try (0..<3).map { _ in try RawClient(port: server.port) }
-        for client in clients.prefix(2) {
-            try client.send("GET /slow?ms=600 HTTP/1.1\r\nHost: t\r\n\r\n")
-            usleep(50_000)
-        }
-        try clients[2].send("GET /slow?ms=600 HTTP/1.1\r\nHost: t\r\n\r\n")
+        try clients[0].send("GET /held HTTP/1.1\r\nHost: t\r\n\r\n")
+        #expect(server.gate.waitForArrivals(1))
+        try clients[1].send("GET /held HTTP/1.1\r\nHost: t\r\n\r\n")
+        #expect(eventually { server.server.queuedRequests == 1 })
+        try clients[2].send("GET /held HTTP/1.1\r\nHost: t\r\n\r\n")
         let refused = try clients[2].readResponse()
         #expect(refused.status == 503)
         #expect(refused.header("Retry-After") == "1")
+        server.gate.open()
         #expect(try clients[0].readResponse().status == 200)
         #expect(try clients[1].readResponse().status == 200)
     }
@@ -81,14 +82,15 @@ import Testing
         let idle = try RawClient(port: server.port)
         try idle.send("GET /fast HTTP/1.1\r\nHost: t\r\n\r\n")
         _ = try idle.readResponse()
-        try busy.send("GET /slow?ms=700 HTTP/1.1\r\nHost: t\r\n\r\n")
-        usleep(100_000)
+        try busy.send("GET /held HTTP/1.1\r\nHost: t\r\n\r\n")
+        #expect(server.gate.waitForArrivals(1))
         server.server.shutdown()
         // The idle connection is closed at once; the busy one gets its answer, then closes.
         #expect(idle.isClosedByPeer())
+        server.gate.open()
         let response = try busy.readResponse()
         #expect(response.status == 200)
-        #expect(response.text == "slept 700")
+        #expect(response.text == "held")
         #expect(response.header("Connection") == "close")
         server.server.waitUntilStopped()
         #expect(throws: (any Error).self) {

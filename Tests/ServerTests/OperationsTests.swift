@@ -80,13 +80,31 @@ import Testing
         #expect(docs.text.contains("/openapi.yaml"))
     }
 
+    /// A `/readyz` that reaches its handler after the shutdown started answers 503: one
+    /// worker is held by a request waiting on a table lock, `/readyz` queues behind it, the
+    /// shutdown starts, then the lock goes.
     @Test func readyz_turns503WhenShutdownStarts() throws {
-        let server = try Self.start()
-        let client = try RawClient(port: server.port)
-        try client.send("GET /readyz HTTP/1.1\r\nHost: t\r\n\r\n")
-        #expect(try client.readResponse().status == 200)
-        server.shutdown()
-        server.waitUntilStopped()
+        let app = try TestApp { $0.workers = 1 }
+        defer { app.stop() }
+        let ready = try RawClient(port: app.port)
+        try ready.send("GET /readyz HTTP/1.1\r\nHost: t\r\n\r\n")
+        #expect(try ready.readResponse().status == 200)
+
+        let lock = try TableLock("customers", databaseURL: app.databaseURL)
+        let blocked = try RawClient(port: app.port, timeout: 20)
+        try blocked.send("GET /customers HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(app.adminKey)\r\n\r\n")
+        #expect(try lock.waitForWaiters(1), "the customer list never waited on the lock")
+        try ready.send("GET /readyz HTTP/1.1\r\nHost: t\r\n\r\n")
+        let metrics = app.client(key: "")
+        #expect(try eventually { try metrics.get("/metrics").text.contains("\nconcord_http_requests_queued 1\n") },
+                "/readyz never queued behind the blocked request")
+        app.server.shutdown()
+        try lock.release()
+        #expect(try blocked.readResponse().status == 200)
+        let answer = try ready.readResponse()
+        #expect(answer.status == 503, "\(answer.status) \(answer.text)")
+        #expect(answer.header("Retry-After") != nil)
+        #expect(answer.text.contains("service_unavailable"))
     }
 
     static var repositoryRoot: URL {

@@ -9,8 +9,12 @@ import Routing
 final class TestServer: @unchecked Sendable {
     let server: HTTPServer
     var port: Int { server.port }
+    /// Holds requests to `/held` on their worker until the test opens it.
+    let gate: Gate
 
     init(configure: (inout ServerConfiguration) -> Void = { _ in }, host: String = "127.0.0.1") throws {
+        let gate = Gate()
+        self.gate = gate
         var configuration = ServerConfiguration(host: host, port: 0, workers: 4, queueCapacity: 64)
         configure(&configuration)
         var router = RouterBuilder()
@@ -26,6 +30,10 @@ final class TestServer: @unchecked Sendable {
             return .text("slept \(ms)")
         }
         router.get("/fast", access: .open, inline: true) { _ in .text("fast") }
+        router.get("/held", access: .open) { _ in
+            gate.pass()
+            return .text("held")
+        }
         router.get("/big", access: .open, query: ["bytes"]) { request in
             let count = try request.query.int("bytes") ?? 1_000_000
             return Response(status: 200, headers: ["Content-Type": "application/octet-stream"],
@@ -45,9 +53,45 @@ final class TestServer: @unchecked Sendable {
     }
 
     func stop() {
+        gate.open()
         server.shutdown()
         server.waitUntilStopped()
     }
 
     deinit { stop() }
+}
+
+/// Where `/held` requests wait: a test knows a worker has the request (`waitForArrivals`) and
+/// decides when it finishes (`open`), instead of guessing with sleeps.
+final class Gate: @unchecked Sendable {
+    /// Guards `arrived` and `isOpen`.
+    private let condition = NSCondition()
+    private var arrived = 0
+    private var isOpen = false
+
+    func pass() {
+        condition.lock()
+        arrived += 1
+        condition.broadcast()
+        while !isOpen { condition.wait() }
+        condition.unlock()
+    }
+
+    /// True once `count` requests have reached the gate; false after `timeout` seconds.
+    func waitForArrivals(_ count: Int, timeout: Double = 10) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        condition.lock()
+        defer { condition.unlock() }
+        while arrived < count {
+            if !condition.wait(until: deadline) { return arrived >= count }
+        }
+        return true
+    }
+
+    func open() {
+        condition.lock()
+        isOpen = true
+        condition.broadcast()
+        condition.unlock()
+    }
 }

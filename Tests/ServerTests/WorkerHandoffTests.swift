@@ -30,7 +30,16 @@ import Testing
         let client = try RawClient(port: server.port, timeout: 10)
         let size = 8_000_000
         try client.send("GET /big?bytes=\(size) HTTP/1.1\r\nHost: t\r\n\r\n")
-        usleep(300_000)
+        // Read nothing until the socket buffers are full and the server has stopped writing.
+        var buffered: Int32 = -1
+        #expect(eventually(timeout: 10) {
+            var now: Int32 = 0
+            _ = ioctl(client.fd, UInt(FIONREAD), &now)
+            defer { buffered = now }
+            usleep(50_000)
+            return now > 0 && now == buffered
+        }, "the server never stopped short")
+        #expect(buffered < size)
         let response = try client.readResponse()
         #expect(response.status == 200)
         #expect(response.body.count == size)
@@ -43,11 +52,12 @@ import Testing
     @Test func requestSentRightBehindAWorkerRequest_isAnsweredAfterIt() throws {
         let server = try TestServer()
         let client = try RawClient(port: server.port)
-        try client.send("GET /slow?ms=150 HTTP/1.1\r\nHost: t\r\n\r\n")
-        usleep(50_000)
+        try client.send("GET /held HTTP/1.1\r\nHost: t\r\n\r\n")
+        #expect(server.gate.waitForArrivals(1))
         // Arrives while the worker still has the first request.
         try client.send("GET /echo/second HTTP/1.1\r\nHost: t\r\n\r\n")
-        #expect(try client.readResponse().text == "slept 150")
+        server.gate.open()
+        #expect(try client.readResponse().text == "held")
         #expect(try client.readResponse().text == "second")
     }
 

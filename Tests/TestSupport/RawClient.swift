@@ -27,7 +27,10 @@ public final class RawClient {
 
     public init(port: Int, host: String = "127.0.0.1", timeout: Double = 5) throws {
         let family = host.contains(":") ? AF_INET6 : AF_INET
-        fd = socket(family, Int32(SOCK_STREAM.rawValue), 0)
+        // The descriptor is kept in a local until it is connected: an init that throws after
+        // `fd` is set runs deinit, whose close would then close a number another thread may
+        // already have been given again.
+        let fd = socket(family, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Closed() }
         var tv = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - Double(Int(timeout))) * 1e6))
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
@@ -54,6 +57,7 @@ public final class RawClient {
             close(fd)
             throw Closed()
         }
+        self.fd = fd
     }
 
     deinit { close(fd) }
@@ -115,6 +119,19 @@ public final class RawClient {
             return true
         } catch {
             return false
+        }
+    }
+
+    /// Every byte the server sends (beyond what responses already read took) until it closes
+    /// the connection; nil if it does not close within the receive timeout.
+    public func bytesUntilClosed() -> [UInt8]? {
+        do {
+            while true { try fill() }
+        } catch is Closed {
+            defer { buffer.removeAll() }
+            return buffer
+        } catch {
+            return nil
         }
     }
 

@@ -19,15 +19,24 @@ public final class TLSReceiver: @unchecked Sendable {
     private var bodies: [String] = []
     private var stopped = false
 
-    public init() throws {
+    /// - hostName: the one name the server certificate carries (subject and subjectAltName).
+    /// - authority: another receiver whose certificate authority signs this one's certificate
+    ///   (so a client trusting that authority trusts the chain); nil makes a new authority.
+    public init(hostName: String = "localhost", signedBy authority: TLSReceiver? = nil) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("concord-tls-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let dir = directory.path
-        try Self.openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=Concord test CA",
-                          "-keyout", "\(dir)/ca.key", "-out", "\(dir)/ca.pem"])
-        try Self.openssl(["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-keyout", "\(dir)/server.key",
+        if let authority {
+            for file in ["ca.pem", "ca.key"] {
+                try FileManager.default.copyItem(at: authority.directory.appendingPathComponent(file), to: directory.appendingPathComponent(file))
+            }
+        } else {
+            try Self.openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=Concord test CA",
+                              "-keyout", "\(dir)/ca.key", "-out", "\(dir)/ca.pem"])
+        }
+        try Self.openssl(["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=\(hostName)", "-keyout", "\(dir)/server.key",
                           "-out", "\(dir)/server.csr"])
-        try "subjectAltName=DNS:localhost\n".write(toFile: "\(dir)/san.ext", atomically: true, encoding: .utf8)
+        try "subjectAltName=DNS:\(hostName)\n".write(toFile: "\(dir)/san.ext", atomically: true, encoding: .utf8)
         try Self.openssl(["x509", "-req", "-in", "\(dir)/server.csr", "-CA", "\(dir)/ca.pem", "-CAkey", "\(dir)/ca.key",
                           "-CAcreateserial", "-days", "2", "-extfile", "\(dir)/san.ext", "-out", "\(dir)/server.pem"])
         guard let context = SSL_CTX_new(TLS_server_method()),

@@ -29,5 +29,15 @@ import TestSupport
             (try? admin.get("/webhooks/\(other)/deliveries")["data"]?[0]?["last_error"]?.stringValue)?.contains("TLS") == true
         })
         #expect(stranger.received.isEmpty)
+
+        // A trusted chain for another host name is refused too: the name is checked, not only the chain.
+        let impostor = try TLSReceiver(hostName: "elsewhere.example", signedBy: trusted)
+        defer { impostor.stop() }
+        let (misnamed, _) = try WebhookTests.subscribe(admin, impostor.url)
+        _ = try admin.post("/customers", #"{"name":"Wrong host"}"#)
+        #expect(eventually(timeout: 15) {
+            (try? admin.get("/webhooks/\(misnamed)/deliveries")["data"]?[0]?["last_error"]?.stringValue)?.contains("TLS") == true
+        }, "\((try? admin.get("/webhooks/\(misnamed)/deliveries").text) ?? "")")
+        #expect(impostor.received.isEmpty)
     }
 }

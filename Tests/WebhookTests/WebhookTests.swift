@@ -82,10 +82,13 @@ import TestSupport
         let delivered = requests.dropFirst(3).map { try? JSONParser.parse($0.body)["data"]?["id"]?.stringValue }
         #expect(delivered == created.map { Optional($0) })
         #expect(requests.allSatisfy { (try? JSONParser.parse($0.body)["type"]) == "customer.created" })
-        usleep(300_000)
-        #expect(receiver.requests.count == 6, "nothing more arrives")
+        // Nothing more arrives: a later event is the very next request (one subscription delivers in order).
+        _ = try admin.post("/customers", #"{"name":"Marker"}"#)
+        #expect(eventually(timeout: 20) { receiver.requests.count >= 7 })
+        #expect(receiver.requests.count == 7, "nothing more arrives")
+        #expect(receiver.requests.dropFirst(6).first.map { String(decoding: $0.body, as: UTF8.self).contains("Marker") } == true)
         let deliveries = try admin.get("/webhooks/\(id)/deliveries")["data"]?.arrayValue ?? []
-        #expect(deliveries.compactMap { $0["status"]?.stringValue } == ["succeeded", "succeeded", "succeeded"])
+        #expect(deliveries.compactMap { $0["status"]?.stringValue } == ["succeeded", "succeeded", "succeeded", "succeeded"])
         #expect(deliveries.first?["attempts"] == .number("4"))
         #expect(deliveries.first?["last_response_status"] == .number("200"))
     }
@@ -98,9 +101,14 @@ import TestSupport
         let (id, _) = try Self.subscribe(admin, receiver.url)
         _ = try admin.post("/customers", #"{"name":"Gone"}"#)
         #expect(eventually(timeout: 10) { (try? admin.get("/webhooks/\(id)")["status"]) == "disabled" })
+        // A second subscription sees the next event: by then the disabled one would have had it too.
+        let witness = try WebhookReceiver()
+        defer { witness.stop() }
+        _ = try Self.subscribe(admin, witness.url)
         _ = try admin.post("/customers", #"{"name":"Ignored"}"#)
-        usleep(500_000)
+        #expect(eventually(timeout: 10) { witness.requests.contains { String(decoding: $0.body, as: UTF8.self).contains("Ignored") } })
         #expect(receiver.requests.count == 1)
+        #expect(try TestSQL.scalar(app.databaseURL, "SELECT count(*) FROM webhook_deliveries WHERE endpoint_id = '\(id)'") == "1")
         #expect(try admin.get("/webhooks/\(id)")["disabled_reason"]?.stringValue?.contains("410") == true)
         let history = try admin.get("/audit?resource=webhook&resource_id=\(id)")["data"]?.arrayValue?.compactMap { $0["type"]?.stringValue }
         #expect(history == ["webhook.created", "webhook.updated"], "the 410 is on the record")
@@ -155,8 +163,11 @@ import TestSupport
         #expect(try admin.delete("/webhooks/\(id)", headers: [("If-Match", "\"9\"")]).status == 412)
         #expect(try admin.delete("/webhooks/\(id)").status == 204)
         #expect(try admin.get("/webhooks/\(id)").status == 404)
+        let witness = try WebhookReceiver()
+        defer { witness.stop() }
+        _ = try Self.subscribe(admin, witness.url)
         _ = try admin.post("/customers", #"{"name":"After the end"}"#)
-        usleep(400_000)
+        #expect(eventually(timeout: 10) { witness.requests.contains { String(decoding: $0.body, as: UTF8.self).contains("After the end") } })
         #expect(receiver.requests.count == 4)
     }
 
@@ -169,13 +180,19 @@ import TestSupport
         defer { receiver.stop() }
         _ = try Self.subscribe(admin, receiver.url, types: #","event_types":["lead.created"]"#)
         let ports = [first.port, second.port], key = first.adminKey
+        let outcomes = Outcomes()
         concurrently(10) { thread in
             let client = APIClient(port: ports[thread % 2], key: key)
-            for n in 0..<3 { _ = try? client.post("/leads", #"{"name":"Lead \#(thread)-\#(n)"}"#) }
+            for n in 0..<3 { outcomes.record { try client.post("/leads", #"{"name":"Lead \#(thread)-\#(n)"}"#) } }
         }
+        #expect(outcomes.errors == [])
+        #expect(outcomes.statuses == Array(repeating: 201, count: 30))
         #expect(eventually(timeout: 20) { receiver.requests.count >= 30 })
-        usleep(500_000)
-        let ids = receiver.requests.compactMap { $0.header("webhook-id") }
+        // A later event is delivered after every earlier one; each delivery was attempted once.
+        _ = try admin.post("/leads", #"{"name":"Marker"}"#)
+        #expect(eventually(timeout: 20) { receiver.requests.contains { String(decoding: $0.body, as: UTF8.self).contains("Marker") } })
+        #expect(try TestSQL.scalar(first.databaseURL, "SELECT count(*) FROM webhook_deliveries WHERE attempts > 1") == "0")
+        let ids = receiver.requests.dropLast().compactMap { $0.header("webhook-id") }
         #expect(ids.count == 30, "each event once: \(ids.count) requests")
         #expect(Set(ids).count == 30)
         let sequences = receiver.requests.compactMap { try? JSONParser.parse($0.body)["sequence"]?.int64Value }

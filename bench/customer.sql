@@ -1,0 +1,12 @@
+-- GET /customers/{number}: the statements the endpoint runs, for pgbench -M prepared.
+-- The key's credential (Sources/Platform/Users/Store.swift, `credential`), then the customer
+-- by number (Sources/Customers/Store.swift, `customer`). :prefix is the bench key's prefix,
+-- :customers how many synthetic customers `concord seed --customers` made.
+\set n random(1, :customers)
+SELECT k.id AS key_id, k.last_used_at, k.revoked_at, encode(k.secret_hash, 'hex') AS secret_hash,
+       u.id AS user_id, u.name, u.email, u.role, u.active
+FROM api_keys k JOIN users u ON u.id = k.user_id
+WHERE k.prefix = :prefix;
+SELECT id, number, name, kind, email, phone, tax_id, website, billing_address, shipping_address, tier, credit_limit,
+       payment_terms_days, currency, tags, owner_id, status, external_ref, merged_into_id, created_at, updated_at, version
+FROM customers WHERE number = document_number('CUST', :n);

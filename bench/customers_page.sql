@@ -1,0 +1,13 @@
+-- GET /customers?limit=50&cursor=…: the statements the endpoint runs, for pgbench -M prepared.
+-- The key's credential, then one keyset page of 50 (+1 to learn whether more follow) after a
+-- random position in the creation order (Sources/Customers/Store.swift, `list`).
+\set s random(0, 94608000)
+SELECT k.id AS key_id, k.last_used_at, k.revoked_at, encode(k.secret_hash, 'hex') AS secret_hash,
+       u.id AS user_id, u.name, u.email, u.role, u.active
+FROM api_keys k JOIN users u ON u.id = k.user_id
+WHERE k.prefix = :prefix;
+SELECT id, number, name, kind, email, phone, tax_id, website, billing_address, shipping_address, tier, credit_limit,
+       payment_terms_days, currency, tags, owner_id, status, external_ref, merged_into_id, created_at, updated_at, version
+FROM customers
+WHERE (created_at, id) > (now() - make_interval(secs => :s), '00000000-0000-0000-0000-000000000000'::uuid)
+ORDER BY created_at ASC, id ASC LIMIT 51;
