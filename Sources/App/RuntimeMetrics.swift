@@ -63,10 +63,13 @@ enum ProcessMetrics {
     }
 }
 
-/// Work waiting in the database, read at scrape time over a connection of its own (so a busy
-/// pool does not hold up a scrape): webhook deliveries not yet delivered or given up, the age of
-/// the oldest, and committed events the publisher has not numbered yet. The figures are those
-/// of the whole database, so every instance reports the same values. NaN when unreachable.
+/// Work waiting in the database: webhook deliveries not yet delivered or given up, the age of
+/// the oldest, and committed events the publisher has not numbered yet. A scrape is answered on
+/// the I/O thread and never waits for the database: it shows the last figures read and, when
+/// they are over a second old, has them read again in the background, over a connection of
+/// their own (so a busy pool does not hold them up). The figures are those of the whole
+/// database, so every instance reports the same values. NaN until first read, and while the
+/// database is unreachable.
 final class BacklogMetrics: @unchecked Sendable {
     struct Snapshot {
         var pendingDeliveries = Double.nan
@@ -75,10 +78,15 @@ final class BacklogMetrics: @unchecked Sendable {
     }
 
     private let connectionString: String
+    /// Guards `snapshot`, `takenAt`, `refreshing`.
     private let lock = NSLock()
-    private var connection: PostgresConnection?
     private var snapshot = Snapshot()
-    private var takenAt = 0.0
+    private var takenAt = -Double.infinity
+    private var refreshing = false
+    /// Only touched on `queue`.
+    private var connection: PostgresConnection?
+    private var closed = false
+    private let queue = DispatchQueue(label: "concord-backlog-metrics")
 
     init(connectionString: String) {
         self.connectionString = connectionString
@@ -97,16 +105,25 @@ final class BacklogMetrics: @unchecked Sendable {
                               help: "Committed events not yet given a sequence number by the publisher.") { [self] in
             current().unnumberedEvents
         }
+        _ = current()  // the first read, so the first scrape has figures
     }
 
-    /// One query per scrape: the gauges of one rendering share it.
+    /// The last figures read; starts a new read when they are over a second old.
     func current() -> Snapshot {
         lock.lock()
         defer { lock.unlock() }
-        let now = Date().timeIntervalSince1970
-        if now - takenAt < 0.5 { return snapshot }
-        takenAt = now
+        if !refreshing, ProcessInfo.processInfo.systemUptime - takenAt > 1 {
+            refreshing = true
+            queue.async { [self] in refresh() }
+        }
+        return snapshot
+    }
+
+    /// Reads the figures (on `queue`).
+    private func refresh() {
+        var fresh = Snapshot()
         do {
+            guard !closed else { return }
             let connection = try self.connection ?? PostgresConnection(connectionString: connectionString,
                                                                        statementTimeoutMilliseconds: 2_000,
                                                                        applicationName: "concord-metrics")
@@ -117,21 +134,26 @@ final class BacklogMetrics: @unchecked Sendable {
                           FROM webhook_deliveries WHERE status = 'pending') AS oldest,
                        (SELECT count(*) FROM events WHERE sequence IS NULL) AS unnumbered
                 """).first
-            snapshot = Snapshot(pendingDeliveries: Double(try row?.decode("pending", as: Int64.self) ?? 0),
-                                oldestPendingAge: try row?.decode("oldest", as: Double.self) ?? 0,
-                                unnumberedEvents: Double(try row?.decode("unnumbered", as: Int64.self) ?? 0))
+            fresh = Snapshot(pendingDeliveries: Double(try row?.decode("pending", as: Int64.self) ?? 0),
+                             oldestPendingAge: try row?.decode("oldest", as: Double.self) ?? 0,
+                             unnumberedEvents: Double(try row?.decode("unnumbered", as: Int64.self) ?? 0))
         } catch {
             connection?.close()
             connection = nil
-            snapshot = Snapshot()
         }
-        return snapshot
+        lock.lock()
+        snapshot = fresh
+        takenAt = ProcessInfo.processInfo.systemUptime
+        refreshing = false
+        lock.unlock()
     }
 
+    /// Waits for a read in progress, then closes the connection.
     func close() {
-        lock.lock()
-        defer { lock.unlock() }
-        connection?.close()
-        connection = nil
+        queue.sync {
+            closed = true
+            connection?.close()
+            connection = nil
+        }
     }
 }

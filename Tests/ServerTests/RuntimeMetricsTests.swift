@@ -96,9 +96,10 @@ import Testing
     @Test func webhookBacklog_pendingDeliveriesAndTheOldestAge() throws {
         let app = try TestApp(configure: { $0.webhookAllowPrivate = true; $0.webhookRetryBaseMilliseconds = 60_000 })
         defer { app.stop() }
-        let empty = try Self.scrape(app)
-        #expect(empty.values["concord_webhook_deliveries_pending"] == 0)
-        #expect(empty.values["concord_webhook_oldest_pending_age_seconds"] == 0)
+        #expect(eventually {
+            let empty = (try? Self.scrape(app))?.values ?? [:]
+            return empty["concord_webhook_deliveries_pending"] == 0 && empty["concord_webhook_oldest_pending_age_seconds"] == 0
+        })
 
         let receiver = try WebhookReceiver(answer: { _ in 503 })
         defer { receiver.stop() }
