@@ -38,6 +38,10 @@ check("DATABASE_URL_FILE" in env and "DATABASE_URL" not in env, "the database UR
 check(deployment["strategy"]["rollingUpdate"]["maxUnavailable"] == 0, "rolling updates keep every pod until its successor is ready")
 check(any(c.get("args") == ["migrate"] for c in pod.get("initContainers", [])), "migrations run before the server starts")
 check(pod["securityContext"]["runAsUser"] == 10001, "runs as the image's user")
+import re
+version = re.search(r'static let version = "(.*)"', open("Sources/App/Version.swift").read()).group(1)
+for c in pod["containers"] + pod.get("initContainers", []):
+    check(c["image"].endswith(":" + version), f"{c['name']} runs this release's image (concord:{version}), not {c['image']}")
 service = kinds["Service"]["spec"]
 check(service["selector"] == deployment["selector"]["matchLabels"], "the Service selects the Deployment's pods")
 
