@@ -39,7 +39,7 @@ check(deployment["strategy"]["rollingUpdate"]["maxUnavailable"] == 0, "rolling u
 check(any(c.get("args") == ["migrate"] for c in pod.get("initContainers", [])), "migrations run before the server starts")
 check(pod["securityContext"]["runAsUser"] == 10001, "runs as the image's user")
 import re
-version = re.search(r'static let version = "(.*)"', open("Sources/App/Version.swift").read()).group(1)
+version = re.search(r'^\s*public static let version = "([^"]*)"', open("Sources/App/Version.swift").read(), re.M).group(1)
 for c in pod["containers"] + pod.get("initContainers", []):
     check(c["image"].endswith(":" + version), f"{c['name']} runs this release's image (concord:{version}), not {c['image']}")
 service = kinds["Service"]["spec"]
