@@ -24,17 +24,16 @@ struct CustomerSummaryRoutes {
             let activities = try crm.recentActivities(customerID: customer.id)
             let orders = try sales.customerOrders(customerID: customer.id, currency: customer.currency)
             let position = try receivables.position(customerID: customer.id, currency: customer.currency)
-            // The credit check's figure: what is owed on invoices (less unapplied credit) plus
+            // The credit check's figures: what is owed on invoices (less unapplied credit) plus
             // confirmed orders not yet invoiced.
-            let used = position.openBalance - position.unappliedCredit
-                + (try sales.uninvoicedOrders(customerID: customer.id, currency: customer.currency))
+            let credit = try sales.creditPosition(customer)
             let summary = CustomerSummary(
                 customer: customer, currency: customer.currency,
                 opportunities: .init(openCount: pipeline.openCount, openAmount: pipeline.openAmount, weightedAmount: pipeline.weightedAmount),
                 orders: .init(openCount: orders.openCount, lastOrderDate: orders.lastOrderDate, lifetimeTotal: orders.lifetimeTotal),
                 receivables: .init(openBalance: position.openBalance, overdueBalance: position.overdueBalance,
                                    unappliedCredit: position.unappliedCredit, aging: position.aging),
-                credit: .init(limit: customer.creditLimit, used: used, available: customer.creditLimit.map { $0 - used }),
+                credit: .init(limit: credit.limit, used: credit.used, available: credit.available),
                 recentActivities: activities, otherCurrencyDocuments: pipeline.otherCurrency + orders.otherCurrency + position.otherCurrencyDocuments)
             return try .json(summary)
         }

@@ -112,25 +112,20 @@ struct OpportunityInput: Decodable {
     func validate() throws {
         var errors: [FieldError] = []
         if name.isEmpty || name.count > 200 { errors.append(FieldError(field: "name", message: "must be 1 to 200 characters")) }
-        if let probability, probability < .zero || probability > ExactDecimal(integer: 100) {
+        if let probability, !DocumentRules.isPercentage(probability) {
             errors.append(FieldError(field: "probability", message: "must be between 0 and 100"))
         }
         if let amount, let message = MoneyRules.problem(amount) { errors.append(FieldError(field: "amount", message: message)) }
         if let currency, let message = Currency.problem(currency) { errors.append(FieldError(field: "currency", message: message)) }
         for (index, line) in (lines ?? []).enumerated() {
-            if line.quantity <= .zero { errors.append(FieldError(field: "lines[\(index)].quantity", message: "must be more than 0")) }
-            if let price = line.unitPrice, let message = MoneyRules.problem(price) {
-                errors.append(FieldError(field: "lines[\(index)].unit_price", message: message))
-            }
-            if let description = line.description, description.count > 1_000 {
-                errors.append(FieldError(field: "lines[\(index)].description", message: "must be at most 1000 characters"))
-            }
+            errors += DocumentRules.lineProblems(at: "lines[\(index)]", quantity: line.quantity, price: line.unitPrice,
+                                                 description: line.description)
             if line.itemId == nil && line.description.trimmedOrNil == nil {
                 errors.append(FieldError(field: "lines[\(index)]", message: "needs an item_id or a description"))
             }
         }
-        if (lines ?? []).count > 500 { errors.append(FieldError(field: "lines", message: "must have at most 500 lines")) }
-        if !errors.isEmpty { throw AppError.validation(errors) }
+        errors += DocumentRules.countProblems((lines ?? []).count)
+        try DocumentRules.check(errors)
     }
 
     /// Σ quantity × unit price, each line rounded half-even to the minor unit; nil when a line

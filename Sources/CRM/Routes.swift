@@ -41,19 +41,8 @@ public struct CRMRoutes: Sendable {
                 descending: try request.query.sort(["created_at"])?.descending ?? false,
                 page: try PageRequest(request, filters: filters)))
         }
-        router.get("/leads/{id}", access: .permission("crm.read")) { request in
-            let lead = try service.lead(try Self.lead(request))
-            return try Versioning.respond(request, lead, version: lead.version)
-        }
-        router.patch("/leads/{id}", access: .permission("crm.write")) { request in
-            let lead = try service.updateLead(try Self.lead(request), patch: try request.mergePatchBody(readOnly: Lead.readOnlyFields),
-                                              ifMatch: Versioning.ifMatch(request), actor: try request.principal())
-            return try Versioning.respond(request, lead, version: lead.version)
-        }
-        router.delete("/leads/{id}", access: .permission("crm.write")) { request in
-            try service.deleteLead(try Self.lead(request), ifMatch: Versioning.ifMatch(request), actor: try request.principal())
-            return .noContent
-        }
+        router.record("/leads/{id}", read: "crm.read", write: "crm.write", key: Self.lead,
+                      get: service.lead, readOnly: Lead.readOnlyFields, update: service.updateLead, delete: service.deleteLead)
         router.post("/leads/{id}/convert", access: .permission("crm.write")) { request in
             let conversion = try service.convert(try Self.lead(request), try request.decode(ConvertRequest.self),
                                                  ifMatch: Versioning.ifMatch(request), actor: try request.principal())
@@ -83,16 +72,8 @@ public struct CRMRoutes: Sendable {
             filter.descending = try request.query.sort(["created_at"])?.descending ?? false
             return try .json(service.listOpportunities(filter, page: try PageRequest(request, filters: filters)))
         }
-        router.get("/opportunities/{id}", access: .permission("crm.read")) { request in
-            let opportunity = try service.opportunity(try Self.opportunity(request))
-            return try Versioning.respond(request, opportunity, version: opportunity.version)
-        }
-        router.patch("/opportunities/{id}", access: .permission("crm.write")) { request in
-            let opportunity = try service.updateOpportunity(
-                try Self.opportunity(request), patch: try request.mergePatchBody(readOnly: Opportunity.readOnlyFields),
-                ifMatch: Versioning.ifMatch(request), actor: try request.principal())
-            return try Versioning.respond(request, opportunity, version: opportunity.version)
-        }
+        router.record("/opportunities/{id}", read: "crm.read", write: "crm.write", key: Self.opportunity,
+                      get: service.opportunity, readOnly: Opportunity.readOnlyFields, update: service.updateOpportunity)
         router.post("/opportunities/{id}/win", access: .permission("crm.write")) { request in
             let input = request.body.isEmpty ? WinRequest() : try request.decode(WinRequest.self)
             let opportunity = try service.win(try Self.opportunity(request), createOrder: input.createOrder ?? false,
@@ -142,16 +123,8 @@ public struct CRMRoutes: Sendable {
             filter.descending = try request.query.sort(["created_at"])?.descending ?? false
             return try .json(service.listActivities(filter, page: try PageRequest(request, filters: filters)))
         }
-        router.get("/activities/{id}", access: .permission("crm.read")) { request in
-            let activity = try service.activity(try request.uuidParameter("id", resource: "activity"))
-            return try Versioning.respond(request, activity, version: activity.version)
-        }
-        router.patch("/activities/{id}", access: .permission("crm.write")) { request in
-            let activity = try service.updateActivity(
-                try request.uuidParameter("id", resource: "activity"), patch: try request.mergePatchBody(readOnly: Activity.readOnlyFields),
-                ifMatch: Versioning.ifMatch(request), actor: try request.principal())
-            return try Versioning.respond(request, activity, version: activity.version)
-        }
+        router.record("/activities/{id}", read: "crm.read", write: "crm.write", key: RecordKey.uuid("activity"),
+                      get: service.activity, readOnly: Activity.readOnlyFields, update: service.updateActivity)
         router.delete("/activities/{id}", access: .permission("crm.write")) { request in
             try service.deleteActivity(try request.uuidParameter("id", resource: "activity"), ifMatch: Versioning.ifMatch(request),
                                        actor: try request.principal())
@@ -171,3 +144,8 @@ public struct CRMRoutes: Sendable {
         try request.documentKey("id", prefix: "OPP", resource: "opportunity")
     }
 }
+
+/// Answered with its version as ETag.
+extension Lead: VersionedRecord {}
+extension Opportunity: VersionedRecord {}
+extension Activity: VersionedRecord {}

@@ -12,30 +12,24 @@ extension CRMService {
         return try pool.transaction { tx in
             try checkLinks(input, in: tx)
             try checkUser(input.ownerId, field: "owner_id")
-            let activity = try store.insertActivity(input, in: tx)
-            try events.append("activity.created", resourceType: "activity", resourceID: activity.id, resource: activity, actor: actor, in: tx)
-            return activity
+            return try events.recorded("activity.created", try store.insertActivity(input, in: tx), actor: actor, in: tx)
         }
     }
 
     func activity(_ id: UUID) throws -> Activity {
-        guard let activity = try pool.read({ tx in try store.activity(id: id, in: tx) }) else { throw AppError.notFound("activity") }
-        return activity
+        try pool.record("activity") { tx in try store.activity(id: id, in: tx) }
     }
 
     func listActivities(_ filter: ActivityFilter, page: PageRequest) throws -> Page<Activity> {
-        let rows = try pool.read { tx in try store.listActivities(filter, after: page.after, limit: page.limit, in: tx) }
-        return page.page(rows, key: { $0.createdAt.postgresText }, id: \.id)
+        try pool.page(page) { tx in try store.listActivities(filter, after: page.after, limit: page.limit, in: tx) }
     }
 
     func updateActivity(_ id: UUID, patch: JSONValue, ifMatch: (Int) throws -> Void, actor: Principal) throws -> Activity {
         try pool.transaction { tx in
             guard let current = try store.activity(id: id, lock: true, in: tx) else { throw AppError.notFound("activity") }
             try ifMatch(current.version)
-            let writable = try JSONValueEncoder().encode(current).keeping(Activity.writableFields)
-            var input = try MergePatch.apply(patch, toDocument: writable, as: ActivityInput.self)
-            input.normalize()
-            try input.validate()
+            let edit = try RecordPatch<ActivityInput>(patch, to: current, writable: Activity.writableFields)
+            let input = edit.input
             var changed = current
             changed.type = input.type
             changed.subject = input.subject
@@ -45,14 +39,12 @@ extension CRMService {
             changed.leadId = input.leadId
             changed.opportunityId = input.opportunityId
             changed.customerId = input.customerId
-            if try JSONValueEncoder().encode(changed).keeping(Activity.writableFields) == writable { return current }
+            if try edit.leavesUnchanged(changed) { return current }
             if changed.leadId != current.leadId || changed.opportunityId != current.opportunityId || changed.customerId != current.customerId {
                 try checkLinks(input, in: tx)
             }
             if changed.ownerId != current.ownerId { try checkUser(changed.ownerId, field: "owner_id") }
-            let updated = try store.updateActivity(changed, in: tx)
-            try events.append("activity.updated", resourceType: "activity", resourceID: updated.id, resource: updated, actor: actor, in: tx)
-            return updated
+            return try events.recorded("activity.updated", try store.updateActivity(changed, in: tx), actor: actor, in: tx)
         }
     }
 
@@ -65,9 +57,7 @@ extension CRMService {
                 throw AppError.invalidTransition("the activity is already completed", from: "completed", to: "completed")
             }
             activity.completedAt = Date()
-            let updated = try store.updateActivity(activity, in: tx)
-            try events.append("activity.completed", resourceType: "activity", resourceID: updated.id, resource: updated, actor: actor, in: tx)
-            return updated
+            return try events.recorded("activity.completed", try store.updateActivity(activity, in: tx), actor: actor, in: tx)
         }
     }
 
@@ -93,3 +83,9 @@ extension CRMService {
         }
     }
 }
+
+/// Listed in creation order.
+extension Activity: CreatedRecord {}
+
+/// Patched through RecordPatch.
+extension ActivityInput: RecordInput {}

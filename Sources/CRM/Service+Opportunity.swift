@@ -52,8 +52,7 @@ extension CRMService {
     }
 
     func listOpportunities(_ filter: OpportunityFilter, page: PageRequest) throws -> Page<Opportunity> {
-        let rows = try pool.transaction { tx in try opportunityStore.list(filter, after: page.after, limit: page.limit, in: tx) }
-        return page.page(rows, key: { $0.createdAt.postgresText }, id: \.id)
+        try pool.page(page, consistent: true) { tx in try opportunityStore.list(filter, after: page.after, limit: page.limit, in: tx) }
     }
 
     /// A merge patch of an open opportunity. A stage move is recorded in `stage_history`; the
@@ -68,10 +67,8 @@ extension CRMService {
                     "\(current.number) is \(current.stage.rawValue); reopen it before changing it",
                     from: current.stage.rawValue, to: nil)
             }
-            let writable = try current.writableDocument()
-            var input = try MergePatch.apply(patch, toDocument: writable, as: OpportunityInput.self)
-            input.normalize()
-            try input.validate()
+            let input = try RecordPatch<OpportunityInput>(patch, toDocument: try current.writableDocument(),
+                                                          writable: Opportunity.writableFields).input
             let stage = input.stage ?? current.stage
             guard stage.isOpen else {
                 throw AppError.invalidTransition(
@@ -114,10 +111,7 @@ extension CRMService {
             }
             try opportunityStore.update(changed, in: tx)
             if stage != current.stage { try opportunityStore.enterStage(opportunityID: current.id, stage, by: actor.userID, in: tx) }
-            let updated = try opportunityStore.opportunity(.id(current.id), in: tx)!
-            try events.append("opportunity.updated", resourceType: "opportunity", resourceID: updated.id, resource: updated,
-                              actor: actor, in: tx)
-            return updated
+            return try events.recorded("opportunity.updated", try opportunityStore.opportunity(.id(current.id), in: tx)!, actor: actor, in: tx)
         }
     }
 
@@ -192,9 +186,7 @@ extension CRMService {
     private func close(_ opportunity: Opportunity, event: String, actor: Principal, in tx: Transaction) throws -> Opportunity {
         try opportunityStore.update(opportunity, in: tx)
         try opportunityStore.enterStage(opportunityID: opportunity.id, opportunity.stage, by: actor.userID, in: tx)
-        let updated = try opportunityStore.opportunity(.id(opportunity.id), in: tx)!
-        try events.append(event, resourceType: "opportunity", resourceID: updated.id, resource: updated, actor: actor, in: tx)
-        return updated
+        return try events.recorded(event, try opportunityStore.opportunity(.id(opportunity.id), in: tx)!, actor: actor, in: tx)
     }
 
     private func checkItems(_ lines: [OpportunityLineInput], in tx: Transaction) throws {
@@ -271,3 +263,9 @@ struct PipelineReport: Encodable {
         try document.encode(to: encoder)
     }
 }
+
+/// Listed in creation order.
+extension Opportunity: CreatedRecord {}
+
+/// Patched through RecordPatch.
+extension OpportunityInput: RecordInput {}

@@ -52,24 +52,20 @@ public final class CRMService: @unchecked Sendable {
         }
         return try pool.transaction { tx in
             try checkUser(input.ownerId, field: "owner_id")
-            let lead = try store.insertLead(input, in: tx)
-            try events.append("lead.created", resourceType: "lead", resourceID: lead.id, resource: lead, actor: actor, in: tx)
-            return lead
+            return try events.recorded("lead.created", try store.insertLead(input, in: tx), actor: actor, in: tx)
         }
     }
 
     func lead(_ key: DocumentKey) throws -> Lead {
-        guard let lead = try pool.read({ tx in try store.lead(key, in: tx) }) else { throw AppError.notFound("lead") }
-        return lead
+        try pool.record("lead") { tx in try store.lead(key, in: tx) }
     }
 
     func listLeads(status: Lead.Status?, source: Lead.Source?, ownerID: UUID?, q: String?, descending: Bool,
                    page: PageRequest) throws -> Page<Lead> {
-        let rows = try pool.read { tx in
+        try pool.page(page) { tx in
             try store.listLeads(status: status, source: source, ownerID: ownerID, q: q, descending: descending,
                                 after: page.after, limit: page.limit, in: tx)
         }
-        return page.page(rows, key: { $0.createdAt.postgresText }, id: \.id)
     }
 
     /// A merge patch; `status` moves only along the lead's state machine, and a converted lead
@@ -83,10 +79,8 @@ public final class CRMService: @unchecked Sendable {
                     "\(current.number) is converted; a converted lead no longer changes",
                     from: current.status.rawValue, to: nil)
             }
-            let writable = try JSONValueEncoder().encode(current).keeping(Lead.writableFields)
-            var input = try MergePatch.apply(patch, toDocument: writable, as: LeadInput.self)
-            input.normalize()
-            try input.validate()
+            let edit = try RecordPatch<LeadInput>(patch, to: current, writable: Lead.writableFields)
+            let input = edit.input
             var changed = current
             changed.name = input.name
             changed.company = input.company
@@ -105,11 +99,9 @@ public final class CRMService: @unchecked Sendable {
                 }
                 changed.status = status
             }
-            if try JSONValueEncoder().encode(changed).keeping(Lead.writableFields) == writable { return current }
+            if try edit.leavesUnchanged(changed) { return current }
             if changed.ownerId != current.ownerId { try checkUser(changed.ownerId, field: "owner_id") }
-            let updated = try store.updateLead(changed, in: tx)
-            try events.append("lead.updated", resourceType: "lead", resourceID: updated.id, resource: updated, actor: actor, in: tx)
-            return updated
+            return try events.recorded("lead.updated", try store.updateLead(changed, in: tx), actor: actor, in: tx)
         }
     }
 
@@ -226,3 +218,9 @@ extension ProblemCode {
     /// `win {"create_order": true}` while no module can open orders.
     public static let orderCreationUnavailable = ProblemCode("order_creation_unavailable", status: 422)
 }
+
+/// Listed in creation order.
+extension Lead: CreatedRecord {}
+
+/// Patched through RecordPatch.
+extension LeadInput: RecordInput {}

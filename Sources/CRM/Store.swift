@@ -9,16 +9,8 @@ struct ListShape {
     var descending = false
 
     /// `WHERE … ORDER BY created_at, id LIMIT n+1` after the keyset position.
-    func clause(after: (key: String, id: UUID)?, limit: Int, prefix: String = "") -> SQL {
-        var all = conditions
-        let created = SQL(unsafeRaw: prefix + "created_at"), id = SQL(unsafeRaw: prefix + "id")
-        if let after {
-            all.append(descending ? "(\(created), \(id)) < (\(after.key)::timestamptz, \(after.id))"
-                                  : "(\(created), \(id)) > (\(after.key)::timestamptz, \(after.id))")
-        }
-        let filter: SQL = all.isEmpty ? "" : "WHERE " + SQL.join(all, separator: " AND ")
-        let direction = SQL(unsafeRaw: descending ? "DESC" : "ASC")
-        return "\(filter) ORDER BY \(created) \(direction), \(id) \(direction) LIMIT \(limit + 1)"
+    func clause(after: (key: String, id: UUID)?, limit: Int) -> SQL {
+        Keyset.createdAt.clause(conditions, after: after, descending: descending, limit: limit)
     }
 }
 

@@ -41,10 +41,7 @@ public struct CatalogRoutes: Sendable {
             let sort = try ItemSort(try request.query.string("sort"))
             return try .json(service.listItems(filter, sort: sort, page: try PageRequest(request, filters: filters)))
         }
-        router.get("/items/{id}", access: .permission("items.read")) { request in
-            let item = try service.item(try request.uuidParameter("id", resource: "item"))
-            return try Versioning.respond(request, item, version: item.version)
-        }
+        router.record("/items/{id}", read: "items.read", key: RecordKey.uuid("item"), get: service.item)
         router.patch("/items/{id}", access: .permission("items.write")) { request in
             let patch = try request.decode(ItemPatch.self, readOnly: ItemPatch.readOnly)
             let item = try service.updateItem(try request.uuidParameter("id", resource: "item"), patch: patch,
@@ -74,10 +71,7 @@ public struct CatalogRoutes: Sendable {
         router.get("/pricing/tiers", access: .permission("pricing.read")) { _ in
             try .json(PricingTierList(data: service.tiers()))
         }
-        router.get("/pricing/tiers/{tier}", access: .permission("pricing.read")) { request in
-            let tier = try service.tier(try Self.tier(request))
-            return try Versioning.respond(request, tier, version: tier.version)
-        }
+        router.record("/pricing/tiers/{tier}", read: "pricing.read", key: Self.tier, get: service.tier)
         router.put("/pricing/tiers/{tier}", access: .permission("pricing.write")) { request in
             let tier = try Self.tier(request)
             let input = try request.decode(PricingTierUpdate.self, readOnly: PricingTierUpdate.readOnly)
@@ -94,3 +88,7 @@ public struct CatalogRoutes: Sendable {
         return tier
     }
 }
+
+/// Answered with its version as ETag.
+extension Item: VersionedRecord {}
+extension PricingTier: VersionedRecord {}

@@ -66,9 +66,7 @@ public final class CatalogService: Sendable {
         if !errors.isEmpty { throw AppError.validation(errors) }
         return try pool.transaction { tx in
             try checkSupplier(item.preferredSupplierId, in: tx)
-            let created = try uniquely { try store.insertItem(item, in: tx) }
-            try events.append("item.created", resourceType: "item", resourceID: created.id, resource: created, actor: actor, in: tx)
-            return created
+            return try events.recorded("item.created", try uniquely { try store.insertItem(item, in: tx) }, actor: actor, in: tx)
         }
     }
 
@@ -99,8 +97,7 @@ public final class CatalogService: Sendable {
     }
 
     func item(_ id: UUID) throws -> Item {
-        guard let item = try pool.read({ tx in try store.item(id: id, in: tx) }) else { throw AppError.notFound("item") }
-        return item
+        try pool.record("item") { tx in try store.item(id: id, in: tx) }
     }
 
     func listItems(_ filter: ItemFilter, sort: ItemSort, page: PageRequest) throws -> Page<Item> {
@@ -120,9 +117,7 @@ public final class CatalogService: Sendable {
                                errors: [FieldError(field: "type", message: "cannot become service while stock is held")])
             }
             if changed.preferredSupplierId != current.preferredSupplierId { try checkSupplier(changed.preferredSupplierId, in: tx) }
-            let updated = try uniquely { try store.updateItem(changed, in: tx) }
-            try events.append("item.updated", resourceType: "item", resourceID: updated.id, resource: updated, actor: actor, in: tx)
-            return updated
+            return try events.recorded("item.updated", try uniquely { try store.updateItem(changed, in: tx) }, actor: actor, in: tx)
         }
     }
 
@@ -235,3 +230,6 @@ extension ProblemCode {
     /// 409: a stock item that holds or reserves stock cannot become a service.
     public static let itemHasStock = ProblemCode("item_has_stock", status: 409)
 }
+
+/// Named by id in events.
+extension Item: IdentifiedRecord {}

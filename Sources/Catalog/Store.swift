@@ -88,21 +88,14 @@ struct CatalogStore: Sendable {
             let pattern = SQL.likeContaining(q)
             conditions.append("(sku ILIKE \(pattern) OR name ILIKE \(pattern))")
         }
-        let column: SQL
+        let keyset: Keyset
         switch sort.field {
-        case .createdAt: column = "created_at"
-        case .sku: column = "sku"
-        case .name: column = "name"
+        case .createdAt: keyset = .createdAt
+        case .sku: keyset = Keyset("sku", cast: nil)
+        case .name: keyset = Keyset("name", cast: nil)
         }
-        if let after {
-            let key: SQL = sort.field == .createdAt ? "\(after.key)::timestamptz" : "\(after.key)"
-            conditions.append(sort.descending ? "(\(column), id) < (\(key), \(after.id))" : "(\(column), id) > (\(key), \(after.id))")
-        }
-        let filter: SQL = conditions.isEmpty ? "" : "WHERE " + SQL.join(conditions, separator: " AND ")
-        let direction = SQL(unsafeRaw: sort.descending ? "DESC" : "ASC")
-        return try tx.query("""
-            SELECT \(Self.itemColumns) FROM items \(filter) ORDER BY \(column) \(direction), id \(direction) LIMIT \(limit + 1)
-            """).rows.map(Self.item)
+        let page = keyset.clause(conditions, after: after, descending: sort.descending, limit: limit)
+        return try tx.query("SELECT \(Self.itemColumns) FROM items \(page)").rows.map(Self.item)
     }
 
     func updateItem(_ item: Item, in tx: Transaction) throws -> Item {

@@ -114,7 +114,7 @@ public struct CustomerInput: Decodable, Sendable {
     }
 
     /// Trims text fields and drops empty ones, so `""` and absent mean the same.
-    mutating func normalize() {
+    public mutating func normalize() {
         name = name.trimmingCharacters(in: .whitespacesAndNewlines)
         email = email.trimmedOrNil
         phone = phone.trimmedOrNil
@@ -127,7 +127,7 @@ public struct CustomerInput: Decodable, Sendable {
         }
     }
 
-    func validate() throws {
+    public func validate() throws {
         var errors: [FieldError] = []
         if name.isEmpty { errors.append(FieldError(field: "name", message: "must not be empty")) }
         if name.count > 200 { errors.append(FieldError(field: "name", message: "must be at most 200 characters")) }

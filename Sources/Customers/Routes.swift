@@ -50,18 +50,13 @@ public struct CustomerRoutes: Sendable {
             }
             return try .json(service.list(query, page: try PageRequest(request, filters: listFilters)))
         }
-        router.get("/customers/{id}", access: .permission("customers.read")) { request in
-            let customer = try service.customer(try Self.key(request))
-            return try Versioning.respond(request, customer, version: customer.version)
-        }
+        router.record("/customers/{id}", read: "customers.read", write: "customers.write", key: Self.key, get: service.customer,
+                      delete: service.delete)
+        // The body is read before the key here: a bad body is a 400 even for an unknown id.
         router.patch("/customers/{id}", access: .permission("customers.write")) { request in
             let patch = try request.mergePatchBody(readOnly: Customer.readOnlyFields)
             let customer = try service.update(try Self.key(request), patch: patch, ifMatch: Versioning.ifMatch(request), actor: try request.principal())
             return try Versioning.respond(request, customer, version: customer.version)
-        }
-        router.delete("/customers/{id}", access: .permission("customers.write")) { request in
-            try service.delete(try Self.key(request), ifMatch: Versioning.ifMatch(request), actor: try request.principal())
-            return .noContent
         }
         router.post("/customers/{id}/merge", access: .permission("customers.write")) { request in
             let input = try request.decode(MergeRequest.self)
@@ -104,3 +99,6 @@ public struct CustomerRoutes: Sendable {
         try request.documentKey("id", prefix: "CUST", resource: "customer")
     }
 }
+
+/// Answered with its version as ETag.
+extension Customer: VersionedRecord {}

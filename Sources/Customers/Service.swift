@@ -65,9 +65,7 @@ public final class CustomerService: @unchecked Sendable {
         let holders = try store.holdersOfUniqueValues(email: input.email, taxId: input.taxId, externalRef: input.externalRef,
                                                       excluding: nil, in: tx)
         if !holders.isEmpty { throw Self.duplicate(holders) }
-        let customer = try store.insert(input, defaultCurrency: defaultCurrency, in: tx)
-        try events.append("customer.created", resourceType: "customer", resourceID: customer.id, resource: customer, actor: actor, in: tx)
-        return customer
+        return try events.recorded("customer.created", try store.insert(input, defaultCurrency: defaultCurrency, in: tx), actor: actor, in: tx)
     }
 
     /// Customers a lead may duplicate: the same email, or a company of the same name
@@ -83,9 +81,7 @@ public final class CustomerService: @unchecked Sendable {
         input.normalize()
         try input.validate()
         if primary { try demoteOtherPrimaries(customerID: customerID, except: nil, actor: actor, in: tx) }
-        let contact = try store.insertContact(customerID: customerID, input, in: tx)
-        try events.append("contact.created", resourceType: "contact", resourceID: contact.id, resource: contact, actor: actor, in: tx)
-        return contact
+        return try events.recorded("contact.created", try store.insertContact(customerID: customerID, input, in: tx), actor: actor, in: tx)
     }
 
     /// Validates and normalizes input built by another module (a lead becoming a customer).
@@ -97,8 +93,7 @@ public final class CustomerService: @unchecked Sendable {
     }
 
     public func customer(_ key: DocumentKey) throws -> Customer {
-        guard let customer = try pool.read({ tx in try store.customer(key, in: tx) }) else { throw AppError.notFound("customer") }
-        return customer
+        try pool.record("customer") { tx in try store.customer(key, in: tx) }
     }
 
     /// The customer inside the caller's transaction; `lock` holds its row until the end.
@@ -121,10 +116,8 @@ public final class CustomerService: @unchecked Sendable {
                 if current.mergedIntoId != nil {
                     throw AppError(.customerMerged, "\(current.number) was merged into another customer and can no longer change")
                 }
-                let writable = try JSONValueEncoder().encode(current).keeping(Customer.writableFields)
-                var input = try MergePatch.apply(patch, toDocument: writable, as: CustomerInput.self)
-                input.normalize()
-                try input.validate()
+                let edit = try RecordPatch<CustomerInput>(patch, to: current, writable: Customer.writableFields)
+                let input = edit.input
                 attempted = (input, current.id)
                 var changed = current
                 changed.name = input.name
@@ -144,7 +137,7 @@ public final class CustomerService: @unchecked Sendable {
                 changed.status = input.status ?? .active
                 changed.externalRef = input.externalRef
                 // A patch that changes nothing writes nothing: no new version, no event.
-                if try JSONValueEncoder().encode(changed).keeping(Customer.writableFields) == writable { return current }
+                if try edit.leavesUnchanged(changed) { return current }
                 if changed.ownerId != current.ownerId { try checkOwner(changed.ownerId) }
                 let holders = try store.holdersOfUniqueValues(
                     email: changed.email == current.email ? nil : changed.email,
@@ -152,10 +145,7 @@ public final class CustomerService: @unchecked Sendable {
                     externalRef: changed.externalRef == current.externalRef ? nil : changed.externalRef,
                     excluding: current.id, in: tx)
                 if !holders.isEmpty { throw Self.duplicate(holders) }
-                let updated = try store.update(changed, in: tx)
-                try events.append("customer.updated", resourceType: "customer", resourceID: updated.id, resource: updated,
-                                  actor: actor, in: tx)
-                return updated
+                return try events.recorded("customer.updated", try store.update(changed, in: tx), actor: actor, in: tx)
             }
         }
     }
@@ -174,9 +164,7 @@ public final class CustomerService: @unchecked Sendable {
         if changed.ownerId == nil { changed.ownerId = input.ownerId }
         guard changed.email != current.email || changed.phone != current.phone || changed.website != current.website
                 || changed.ownerId != current.ownerId else { return current }
-        let updated = try store.update(changed, in: tx)
-        try events.append("customer.updated", resourceType: "customer", resourceID: updated.id, resource: updated, actor: actor, in: tx)
-        return updated
+        return try events.recorded("customer.updated", try store.update(changed, in: tx), actor: actor, in: tx)
     }
 
     /// Deletes a customer no document refers to; otherwise a 409 that says to archive it.
@@ -245,9 +233,7 @@ public final class CustomerService: @unchecked Sendable {
                                extra: JSONObject([("from_state", .string("archived")), ("to_state", .null)]))
             }
             if input.isPrimary == true { try demoteOtherPrimaries(customerID: customer.id, except: nil, actor: actor, in: tx) }
-            let contact = try store.insertContact(customerID: customer.id, input, in: tx)
-            try events.append("contact.created", resourceType: "contact", resourceID: contact.id, resource: contact, actor: actor, in: tx)
-            return contact
+            return try events.recorded("contact.created", try store.insertContact(customerID: customer.id, input, in: tx), actor: actor, in: tx)
         }
     }
 
@@ -260,11 +246,10 @@ public final class CustomerService: @unchecked Sendable {
     }
 
     func listContacts(customer key: DocumentKey, page: PageRequest) throws -> Page<Contact> {
-        let rows = try pool.transaction { tx in
+        try pool.page(page, consistent: true) { tx in
             guard let customer = try store.customer(key, in: tx) else { throw AppError.notFound("customer") }
             return try store.listContacts(customerID: customer.id, after: page.after, limit: page.limit, in: tx)
         }
-        return page.page(rows, key: { $0.createdAt.postgresText }, id: \.id)
     }
 
     func updateContact(customer key: DocumentKey, id: UUID, patch: JSONValue, ifMatch: (Int) throws -> Void,
@@ -275,23 +260,19 @@ public final class CustomerService: @unchecked Sendable {
                 throw AppError.notFound("contact")
             }
             try ifMatch(current.version)
-            let writable = try JSONValueEncoder().encode(current).keeping(Contact.writableFields)
-            var input = try MergePatch.apply(patch, toDocument: writable, as: ContactInput.self)
-            input.normalize()
-            try input.validate()
+            let edit = try RecordPatch<ContactInput>(patch, to: current, writable: Contact.writableFields)
+            let input = edit.input
             var changed = current
             changed.name = input.name
             changed.email = input.email
             changed.phone = input.phone
             changed.role = input.role
             changed.isPrimary = input.isPrimary ?? false
-            if try JSONValueEncoder().encode(changed).keeping(Contact.writableFields) == writable { return current }
+            if try edit.leavesUnchanged(changed) { return current }
             if changed.isPrimary && !current.isPrimary {
                 try demoteOtherPrimaries(customerID: customer.id, except: current.id, actor: actor, in: tx)
             }
-            let updated = try store.updateContact(changed, in: tx)
-            try events.append("contact.updated", resourceType: "contact", resourceID: updated.id, resource: updated, actor: actor, in: tx)
-            return updated
+            return try events.recorded("contact.updated", try store.updateContact(changed, in: tx), actor: actor, in: tx)
         }
     }
 
@@ -370,3 +351,13 @@ extension ProblemCode {
     public static let customerMerged = ProblemCode("customer_merged", status: 409)
     public static let mergeNotAllowed = ProblemCode("merge_not_allowed", status: 409)
 }
+
+/// Listed in creation order.
+extension Contact: CreatedRecord {}
+
+/// Patched through RecordPatch.
+extension CustomerInput: RecordInput {}
+extension ContactInput: RecordInput {}
+
+/// Named by id in events.
+extension Customer: IdentifiedRecord {}

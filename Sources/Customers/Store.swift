@@ -123,17 +123,9 @@ struct CustomerStore: Sendable {
         if let tag = query.tag { conditions.append("tags @> ARRAY[\(tag)]::text[]") }
         if let ref = query.externalRef { conditions.append("external_ref = \(ref)") }
         if let email = query.email { conditions.append("lower(email) = lower(\(email))") }
-        let sortKey: SQL = query.sort == .name ? "lower(name)" : "created_at"
-        let direction: SQL = query.descending ? "DESC" : "ASC"
-        if let after {
-            let key: SQL = query.sort == .name ? "\(after.key)::text" : "\(after.key)::timestamptz"
-            conditions.append(query.descending ? "(\(sortKey), id) < (\(key), \(after.id))" : "(\(sortKey), id) > (\(key), \(after.id))")
-        }
-        let filter: SQL = conditions.isEmpty ? "" : "WHERE " + SQL.join(conditions, separator: " AND ")
-        return try tx.query("""
-            SELECT \(Self.columns) FROM customers \(filter)
-            ORDER BY \(sortKey) \(direction), id \(direction) LIMIT \(limit + 1)
-            """).rows.map(Self.customer)
+        let keyset = query.sort == .name ? Keyset.lowerName : Keyset.createdAt
+        let page = keyset.clause(conditions, after: after, descending: query.descending, limit: limit)
+        return try tx.query("SELECT \(Self.columns) FROM customers \(page)").rows.map(Self.customer)
     }
 
     // MARK: Contacts
@@ -178,11 +170,8 @@ struct CustomerStore: Sendable {
     }
 
     func listContacts(customerID: UUID, after: (key: String, id: UUID)?, limit: Int, in tx: Transaction) throws -> [Contact] {
-        let keyset: SQL = after.map { " AND (created_at, id) > (\($0.key)::timestamptz, \($0.id))" } ?? ""
-        return try tx.query("""
-            SELECT \(Self.contactColumns) FROM customer_contacts WHERE customer_id = \(customerID)\(keyset)
-            ORDER BY created_at, id LIMIT \(limit + 1)
-            """).rows.map(Self.contact)
+        let page = Keyset.createdAt.clause(["customer_id = \(customerID)"], after: after, limit: limit)
+        return try tx.query("SELECT \(Self.contactColumns) FROM customer_contacts \(page)").rows.map(Self.contact)
     }
 
     /// Moves a merged duplicate's contacts; they stop being primary when the survivor has one.

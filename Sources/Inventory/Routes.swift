@@ -33,10 +33,7 @@ public struct InventoryRoutes: Sendable {
         router.get("/warehouses", access: .permission("warehouses.read"), query: PageRequest.parameters) { request in
             try .json(service.listWarehouses(try PageRequest(request)))
         }
-        router.get("/warehouses/{id}", access: .permission("warehouses.read")) { request in
-            let warehouse = try service.warehouse(try request.uuidParameter("id", resource: "warehouse"))
-            return try Versioning.respond(request, warehouse, version: warehouse.version)
-        }
+        router.record("/warehouses/{id}", read: "warehouses.read", key: RecordKey.uuid("warehouse"), get: service.warehouse)
         router.patch("/warehouses/{id}", access: .permission("warehouses.write")) { request in
             let patch = try request.decode(WarehousePatch.self, readOnly: WarehousePatch.readOnly)
             let warehouse = try service.updateWarehouse(try request.uuidParameter("id", resource: "warehouse"), patch: patch,
@@ -92,3 +89,6 @@ public struct InventoryRoutes: Sendable {
         return date
     }
 }
+
+/// Answered with its version as ETag.
+extension Warehouse: VersionedRecord {}

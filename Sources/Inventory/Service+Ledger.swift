@@ -222,10 +222,7 @@ extension InventoryService {
         let denominator = oldUnits + newUnits
         guard denominator > 0 else { return cost }
         let numerator = oldUnits * Int128(average) + newUnits * Int128(cost)
-        var quotient = numerator / denominator
-        let twiceRemainder = (numerator % denominator) * 2
-        if twiceRemainder > denominator || (twiceRemainder == denominator && quotient % 2 != 0) { quotient += 1 }
-        return Int64(clamping: quotient)
+        return Int64(clamping: ExactDecimal.roundedHalfEven(numerator, dividedBy: denominator))
     }
 
     // MARK: Helpers

@@ -40,9 +40,7 @@ public final class InventoryService: Sendable {
         if !errors.isEmpty { throw AppError.validation(errors) }
         return try pool.transaction { tx in
             let warehouse = try uniquely { try store.insertWarehouse(code: input.code, name: input.name, address: input.address, in: tx) }
-            try events.append("warehouse.created", resourceType: "warehouse", resourceID: warehouse.id, resource: warehouse,
-                              actor: actor, in: tx)
-            return warehouse
+            return try events.recorded("warehouse.created", warehouse, actor: actor, in: tx)
         }
     }
 
@@ -66,13 +64,11 @@ public final class InventoryService: Sendable {
     }
 
     func warehouse(_ id: UUID) throws -> Warehouse {
-        guard let warehouse = try pool.read({ tx in try store.warehouse(id: id, in: tx) }) else { throw AppError.notFound("warehouse") }
-        return warehouse
+        try pool.record("warehouse") { tx in try store.warehouse(id: id, in: tx) }
     }
 
     func listWarehouses(_ page: PageRequest) throws -> Page<Warehouse> {
-        let rows = try pool.read { tx in try store.listWarehouses(after: page.after, limit: page.limit, in: tx) }
-        return page.page(rows, key: { $0.createdAt.postgresText }, id: \.id)
+        try pool.page(page) { tx in try store.listWarehouses(after: page.after, limit: page.limit, in: tx) }
     }
 
     func updateWarehouse(_ id: UUID, patch: WarehousePatch, ifMatch: (Int) throws -> Void, actor: Principal) throws -> Warehouse {
@@ -95,13 +91,11 @@ public final class InventoryService: Sendable {
     }
 
     func listMovements(_ filter: MovementFilter, page: PageRequest) throws -> Page<StockMovement> {
-        let rows = try pool.read { tx in try store.listMovements(filter, after: page.after, limit: page.limit, in: tx) }
-        return page.page(rows, key: { $0.createdAt.postgresText }, id: \.id)
+        try pool.page(page) { tx in try store.listMovements(filter, after: page.after, limit: page.limit, in: tx) }
     }
 
     func movement(_ id: UUID) throws -> StockMovement {
-        guard let movement = try pool.read({ tx in try store.movement(id: id, in: tx) }) else { throw AppError.notFound("stock movement") }
-        return movement
+        try pool.record("stock movement") { tx in try store.movement(id: id, in: tx) }
     }
 
     /// The stock of one item in one warehouse (zero when nothing was ever there).
@@ -227,3 +221,7 @@ public final class InventoryService: Sendable {
         if !errors.isEmpty { throw AppError.validation(errors) }
     }
 }
+
+/// Listed in creation order.
+extension Warehouse: CreatedRecord {}
+extension StockMovement: CreatedRecord {}

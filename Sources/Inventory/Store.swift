@@ -61,9 +61,8 @@ struct InventoryStore: Sendable {
     }
 
     func listWarehouses(after: (key: String, id: UUID)?, limit: Int, in tx: Transaction) throws -> [Warehouse] {
-        let page: SQL = after.map { "WHERE (created_at, id) > (\($0.key)::timestamptz, \($0.id))" } ?? ""
-        return try tx.query("SELECT \(Self.warehouseColumns) FROM warehouses \(page) ORDER BY created_at, id LIMIT \(limit + 1)")
-            .rows.map(Self.warehouse)
+        let page = Keyset.createdAt.clause([], after: after, limit: limit)
+        return try tx.query("SELECT \(Self.warehouseColumns) FROM warehouses \(page)").rows.map(Self.warehouse)
     }
 
     func updateWarehouse(_ warehouse: Warehouse, in tx: Transaction) throws -> Warehouse {
@@ -154,12 +153,8 @@ struct InventoryStore: Sendable {
                 AND b.on_hand - b.reserved + coalesce(inc.quantity, 0) <= i.reorder_point
                 """)
         }
-        if let after { conditions.append("(b.item_id, b.warehouse_id) > (\(after.key)::uuid, \(after.id))") }
-        let filter: SQL = conditions.isEmpty ? "" : "WHERE " + SQL.join(conditions, separator: " AND ")
-        return try tx.query("""
-            SELECT \(Self.stockColumns) FROM \(Self.stockSource)
-            \(filter) ORDER BY b.item_id, b.warehouse_id LIMIT \(limit + 1)
-            """).rows.map(Self.stockLevel)
+        let page = Keyset("b.item_id", cast: "uuid", id: "b.warehouse_id").clause(conditions, after: after, limit: limit)
+        return try tx.query("SELECT \(Self.stockColumns) FROM \(Self.stockSource) \(page)").rows.map(Self.stockLevel)
     }
 
     /// Every balance with stock on hand, with the item's moving average cost.
@@ -208,11 +203,8 @@ struct InventoryStore: Sendable {
         if let id = filter.referenceID { conditions.append("reference_id = \(id)") }
         if let after = filter.createdAfter { conditions.append("created_at > \(after)") }
         if let before = filter.createdBefore { conditions.append("created_at < \(before)") }
-        if let after { conditions.append("(created_at, id) > (\(after.key)::timestamptz, \(after.id))") }
-        let filter: SQL = conditions.isEmpty ? "" : "WHERE " + SQL.join(conditions, separator: " AND ")
-        return try tx.query("""
-            SELECT \(Self.movementColumns) FROM stock_movements \(filter) ORDER BY created_at, id LIMIT \(limit + 1)
-            """).rows.map(Self.movement)
+        let page = Keyset.createdAt.clause(conditions, after: after, limit: limit)
+        return try tx.query("SELECT \(Self.movementColumns) FROM stock_movements \(page)").rows.map(Self.movement)
     }
 
     // MARK: Reservations

@@ -1,3 +1,4 @@
+import Core
 import Foundation
 
 /// Parsers for PostgreSQL's text output, reading a cell's bytes as libpq received them so that
@@ -37,31 +38,7 @@ enum PostgresTextFormat {
 
     /// The `8-4-4-4-12` hex form in either case.
     static func uuid(_ bytes: UnsafeBufferPointer<UInt8>) -> UUID? {
-        guard bytes.count == 36 else { return nil }
-        var raw: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        let parsed = withUnsafeMutableBytes(of: &raw) { output -> Bool in
-            var i = 0
-            for o in 0..<16 {
-                if i == 8 || i == 13 || i == 18 || i == 23 {
-                    guard bytes[i] == UInt8(ascii: "-") else { return false }
-                    i += 1
-                }
-                guard let high = hexValue(bytes[i]), let low = hexValue(bytes[i + 1]) else { return false }
-                output[o] = high << 4 | low
-                i += 2
-            }
-            return true
-        }
-        return parsed ? UUID(uuid: raw) : nil
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
+        UUIDText.parse(bytes)
     }
 
     /// `YYYY-MM-DD HH:MM:SS[.ffffff]+00` (sessions run with `TimeZone=UTC`, `DateStyle=ISO`),

@@ -131,7 +131,7 @@ public struct PurchaseOrderLine: Codable, Sendable {
 }
 
 /// An order's writable fields (create, and what a merge patch produces).
-struct PurchaseOrderInput: Codable {
+struct PurchaseOrderInput: Codable, OrderInput {
     var supplierId: UUID
     var warehouseId: UUID
     var currency: String?
@@ -140,29 +140,8 @@ struct PurchaseOrderInput: Codable {
     var notes: String?
     var externalRef: String?
 
-    mutating func normalize() {
-        notes = notes?.trimmingCharacters(in: .whitespacesAndNewlines)
-        if notes?.isEmpty == true { notes = nil }
-        externalRef = externalRef?.trimmingCharacters(in: .whitespacesAndNewlines)
-        if externalRef?.isEmpty == true { externalRef = nil }
-    }
-
-    func validate() throws {
-        var errors: [FieldError] = []
-        if let currency, let message = Currency.problem(currency) { errors.append(FieldError(field: "currency", message: message)) }
-        if let notes, notes.count > 10_000 { errors.append(FieldError(field: "notes", message: "must be at most 10000 characters")) }
-        if let externalRef, externalRef.count > 200 {
-            errors.append(FieldError(field: "external_ref", message: "must be at most 200 characters"))
-        }
-        let lines = self.lines ?? []
-        if lines.count > 500 { errors.append(FieldError(field: "lines", message: "must have at most 500 lines")) }
-        for (index, line) in lines.enumerated() {
-            if line.quantity <= .zero { errors.append(FieldError(field: "lines[\(index)].quantity", message: "must be more than 0")) }
-            if let cost = line.unitCost, let message = MoneyRules.problem(cost) {
-                errors.append(FieldError(field: "lines[\(index)].unit_cost", message: message))
-            }
-        }
-        if !errors.isEmpty { throw AppError.validation(errors) }
+    static func problems(of line: PurchaseOrderLineInput, at path: String) -> [FieldError] {
+        DocumentRules.lineProblems(at: path, quantity: line.quantity, price: line.unitCost, priceField: "unit_cost")
     }
 }
 

@@ -45,19 +45,8 @@ public struct PurchasingRoutes: Sendable {
             }
             return try .json(service.listSuppliers(query, page: try PageRequest(request, filters: supplierFilters)))
         }
-        router.get("/suppliers/{id}", access: .permission("suppliers.read")) { request in
-            let supplier = try service.supplier(try Self.supplierKey(request))
-            return try Versioning.respond(request, supplier, version: supplier.version)
-        }
-        router.patch("/suppliers/{id}", access: .permission("suppliers.write")) { request in
-            let supplier = try service.updateSupplier(try Self.supplierKey(request), patch: try request.mergePatchBody(readOnly: Supplier.readOnlyFields),
-                                                      ifMatch: Versioning.ifMatch(request), actor: try request.principal())
-            return try Versioning.respond(request, supplier, version: supplier.version)
-        }
-        router.delete("/suppliers/{id}", access: .permission("suppliers.write")) { request in
-            try service.deleteSupplier(try Self.supplierKey(request), ifMatch: Versioning.ifMatch(request), actor: try request.principal())
-            return .noContent
-        }
+        router.record("/suppliers/{id}", read: "suppliers.read", write: "suppliers.write", key: Self.supplierKey,
+                      get: service.supplier, readOnly: Supplier.readOnlyFields, update: service.updateSupplier, delete: service.deleteSupplier)
         EventRoutes.history(for: "supplier", template: "/suppliers/{id}/history", permission: "suppliers.read",
                             events: service.events, resolve: { request in try service.supplier(try Self.supplierKey(request)).id }, in: &router)
 
@@ -81,15 +70,8 @@ public struct PurchasingRoutes: Sendable {
             filter.descending = try request.query.sort(["created_at"])?.descending ?? false
             return try .json(service.listOrders(filter, page: try PageRequest(request, filters: orderFilters)))
         }
-        router.get("/purchase-orders/{id}", access: .permission("purchase_orders.read")) { request in
-            let order = try service.order(try Self.orderKey(request))
-            return try Versioning.respond(request, order, version: order.version)
-        }
-        router.patch("/purchase-orders/{id}", access: .permission("purchase_orders.write")) { request in
-            let order = try service.updateOrder(try Self.orderKey(request), patch: try request.mergePatchBody(readOnly: PurchaseOrder.readOnlyFields),
-                                                ifMatch: Versioning.ifMatch(request), actor: try request.principal())
-            return try Versioning.respond(request, order, version: order.version)
-        }
+        router.record("/purchase-orders/{id}", read: "purchase_orders.read", write: "purchase_orders.write", key: Self.orderKey,
+                      get: service.order, readOnly: PurchaseOrder.readOnlyFields, update: service.updateOrder)
         for (verb, action) in [("order", service.placeOrder), ("cancel", service.cancel)] as
             [(String, @Sendable (DocumentKey, (Int) throws -> Void, Principal) throws -> PurchaseOrder)] {
             router.post("/purchase-orders/{id}/\(verb)", access: .permission("purchase_orders.write")) { request in
@@ -131,3 +113,7 @@ public struct PurchasingRoutes: Sendable {
     static func supplierKey(_ request: Request) throws -> DocumentKey { try request.documentKey("id", prefix: "SUP", resource: "supplier") }
     static func orderKey(_ request: Request) throws -> DocumentKey { try request.documentKey("id", prefix: "PO", resource: "purchase order") }
 }
+
+/// Answered with its version as ETag.
+extension Supplier: VersionedRecord {}
+extension PurchaseOrder: VersionedRecord {}

@@ -32,17 +32,11 @@ extension PurchasingService {
         try pool.transaction { tx in
             guard var order = try store.order(key, lock: true, in: tx) else { throw AppError.notFound("purchase order") }
             try ifMatch(order.version)
-            guard allowed.contains(order.status) else {
-                throw AppError.invalidTransition(
-                    "\(order.number) cannot go from \(order.status.rawValue) to \(target.rawValue)",
-                    from: order.status, to: target)
-            }
+            try DocumentRules.checkTransition(order.number, from: order.status, to: target, allowed: allowed)
             order.status = target
             try change(&order, tx)
             try store.updateOrder(order, in: tx)
-            let updated = try store.order(.id(order.id), in: tx)!
-            try events.append(event, resourceType: "purchase_order", resourceID: order.id, resource: updated, actor: actor, in: tx)
-            return updated
+            return try events.recorded(event, try store.order(.id(order.id), in: tx)!, actor: actor, in: tx)
         }
     }
 

@@ -44,16 +44,13 @@ public final class PurchasingService: Sendable {
             try pool.transaction { tx in
                 let holders = try store.holders(email: input.email, externalRef: input.externalRef, excluding: nil, in: tx)
                 if !holders.isEmpty { throw Self.duplicate(holders) }
-                let supplier = try store.insertSupplier(input, defaultCurrency: currency, in: tx)
-                try events.append("supplier.created", resourceType: "supplier", resourceID: supplier.id, resource: supplier, actor: actor, in: tx)
-                return supplier
+                return try events.recorded("supplier.created", try store.insertSupplier(input, defaultCurrency: currency, in: tx), actor: actor, in: tx)
             }
         }
     }
 
     func supplier(_ key: DocumentKey) throws -> Supplier {
-        guard let supplier = try pool.read({ tx in try store.supplier(key, in: tx) }) else { throw AppError.notFound("supplier") }
-        return supplier
+        try pool.record("supplier") { tx in try store.supplier(key, in: tx) }
     }
 
     /// True when `id` names a supplier; Catalog checks `preferred_supplier_id` with it (wired by App).
@@ -72,9 +69,7 @@ public final class PurchasingService: Sendable {
             try pool.transaction { tx in
                 guard let current = try store.supplier(key, lock: true, in: tx) else { throw AppError.notFound("supplier") }
                 try ifMatch(current.version)
-                var input = try MergePatch.apply(patch, to: current, writable: Supplier.writableFields, as: SupplierInput.self)
-                input.normalize()
-                try input.validate()
+                let input = try RecordPatch<SupplierInput>(patch, to: current, writable: Supplier.writableFields).input
                 var changed = current
                 changed.name = input.name
                 changed.email = input.email
@@ -90,9 +85,7 @@ public final class PurchasingService: Sendable {
                                                 externalRef: changed.externalRef == current.externalRef ? nil : changed.externalRef,
                                                 excluding: current.id, in: tx)
                 if !holders.isEmpty { throw Self.duplicate(holders) }
-                let updated = try store.updateSupplier(changed, in: tx)
-                try events.append("supplier.updated", resourceType: "supplier", resourceID: updated.id, resource: updated, actor: actor, in: tx)
-                return updated
+                return try events.recorded("supplier.updated", try store.updateSupplier(changed, in: tx), actor: actor, in: tx)
             }
         }
     }
@@ -161,13 +154,11 @@ public final class PurchasingService: Sendable {
     }
 
     func order(_ key: DocumentKey) throws -> PurchaseOrder {
-        guard let order = try pool.read({ tx in try store.order(key, in: tx) }) else { throw AppError.notFound("purchase order") }
-        return order
+        try pool.record("purchase order") { tx in try store.order(key, in: tx) }
     }
 
     func listOrders(_ filter: PurchaseOrderFilter, page: PageRequest) throws -> Page<PurchaseOrder> {
-        let rows = try pool.read { tx in try store.listOrders(filter, after: page.after, limit: page.limit, in: tx) }
-        return page.page(rows, key: { $0.createdAt.postgresText }, id: \.id)
+        try pool.page(page) { tx in try store.listOrders(filter, after: page.after, limit: page.limit, in: tx) }
     }
 
     /// A merge patch. Lines, supplier, warehouse and currency change only in `draft`; notes,
@@ -189,9 +180,7 @@ public final class PurchasingService: Sendable {
                         "\(current.number) is \(current.status.rawValue); its lines, supplier, warehouse and currency change only in draft",
                         from: current.status, to: nil)
                 }
-                var input = try MergePatch.apply(patch, to: PurchaseOrderInput(current), writable: PurchaseOrder.writableFields, as: PurchaseOrderInput.self)
-                input.normalize()
-                try input.validate()
+                let input = try RecordPatch<PurchaseOrderInput>(patch, to: PurchaseOrderInput(current), writable: PurchaseOrder.writableFields).input
                 var changed = current
                 changed.notes = input.notes
                 changed.expectedDate = input.expectedDate
@@ -208,10 +197,7 @@ public final class PurchasingService: Sendable {
                 if try JSONValueEncoder().encode(changed) == JSONValueEncoder().encode(current) { return current }
                 try store.updateOrder(changed, in: tx)
                 if current.status == .draft && sent.contains("lines") { try store.replaceLines(orderID: current.id, changed.lines, in: tx) }
-                let updated = try store.order(.id(current.id), in: tx)!
-                try events.append("purchase_order.updated", resourceType: "purchase_order", resourceID: updated.id, resource: updated,
-                                  actor: actor, in: tx)
-                return updated
+                return try events.recorded("purchase_order.updated", try store.order(.id(current.id), in: tx)!, actor: actor, in: tx)
             }
         }
     }
@@ -233,28 +219,21 @@ public final class PurchasingService: Sendable {
             if !item.isStocked { errors.append(FieldError(field: "\(path).item_id", message: "is a service item; only stock items are purchased into stock")) }
             if !item.active { errors.append(FieldError(field: "\(path).item_id", message: "names an inactive item")) }
             let cost = input.unitCost ?? item.averageCost
-            let total = input.quantity.multipliedReportingOverflow(byMinorUnits: cost)
-            guard !total.overflow, total.partialValue <= MoneyRules.maxMinorUnits else {
+            guard let total = LineAmounts.lineTotal(quantity: input.quantity, unitPrice: cost, discountPercent: .zero) else {
                 errors.append(FieldError(field: "\(path).quantity", message: "makes the line total larger than 2^53-1 minor units"))
                 continue
             }
             lines.append(PurchaseOrderLine(lineNo: index + 1, itemId: item.id, quantity: input.quantity, unitCost: cost,
-                                           lineTotal: total.partialValue, receivedQuantity: .zero))
+                                           lineTotal: total, receivedQuantity: .zero))
         }
         if !errors.isEmpty { throw AppError.validation(errors) }
         return lines
     }
 
     func applyTotals(_ order: inout PurchaseOrder) throws {
-        var subtotal: Int64 = 0
-        for line in order.lines {
-            subtotal += line.lineTotal
-            guard subtotal <= MoneyRules.maxMinorUnits else {
-                throw AppError.validation([FieldError(field: "lines", message: "make the order total larger than 2^53-1 minor units")])
-            }
-        }
-        order.subtotal = subtotal
-        order.total = subtotal
+        let totals = try DocumentTotals(order.lines, document: "order total")
+        order.subtotal = totals.subtotal
+        order.total = totals.total
     }
 
     // MARK: Rules
@@ -297,6 +276,11 @@ public final class PurchasingService: Sendable {
     }
 }
 
+/// Purchase orders carry no tax: what is received is valued at cost.
+extension PurchaseOrderLine: PricedLine {
+    public var taxAmount: Int64 { 0 }
+}
+
 extension PurchaseOrderInput {
     /// The writable part of an order, as a merge patch applies to it.
     init(_ order: PurchaseOrder) {
@@ -305,3 +289,12 @@ extension PurchaseOrderInput {
                   expectedDate: order.expectedDate, notes: order.notes, externalRef: order.externalRef)
     }
 }
+
+/// Listed in creation order.
+extension PurchaseOrder: CreatedRecord {}
+
+/// Patched through RecordPatch.
+extension SupplierInput: RecordInput {}
+
+/// Named by id in events.
+extension Supplier: IdentifiedRecord {}

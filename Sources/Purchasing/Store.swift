@@ -107,17 +107,9 @@ struct PurchasingStore: Sendable {
         if let status = query.status { conditions.append("status = \(status.rawValue)") }
         if let ref = query.externalRef { conditions.append("external_ref = \(ref)") }
         if let email = query.email { conditions.append("lower(email) = lower(\(email))") }
-        let sortKey: SQL = query.sortByName ? "lower(name)" : "created_at"
-        let direction: SQL = query.descending ? "DESC" : "ASC"
-        if let after {
-            let key: SQL = query.sortByName ? "\(after.key)::text" : "\(after.key)::timestamptz"
-            conditions.append(query.descending ? "(\(sortKey), id) < (\(key), \(after.id))" : "(\(sortKey), id) > (\(key), \(after.id))")
-        }
-        let filter: SQL = conditions.isEmpty ? "" : "WHERE " + SQL.join(conditions, separator: " AND ")
-        return try tx.query("""
-            SELECT \(Self.supplierColumns) FROM suppliers \(filter)
-            ORDER BY \(sortKey) \(direction), id \(direction) LIMIT \(limit + 1)
-            """).rows.map(Self.supplier)
+        let keyset = query.sortByName ? Keyset.lowerName : Keyset.createdAt
+        let page = keyset.clause(conditions, after: after, descending: query.descending, limit: limit)
+        return try tx.query("SELECT \(Self.supplierColumns) FROM suppliers \(page)").rows.map(Self.supplier)
     }
 
     // MARK: Purchase orders
@@ -190,16 +182,8 @@ struct PurchasingStore: Sendable {
             conditions.append("number LIKE \(SQL.likeContaining(q.uppercased()))")
         }
         if let ref = filter.externalRef { conditions.append("external_ref = \(ref)") }
-        if let after {
-            conditions.append(filter.descending ? "(created_at, id) < (\(after.key)::timestamptz, \(after.id))"
-                                                : "(created_at, id) > (\(after.key)::timestamptz, \(after.id))")
-        }
-        let direction: SQL = filter.descending ? "DESC" : "ASC"
-        let whereClause: SQL = conditions.isEmpty ? "" : "WHERE " + SQL.join(conditions, separator: " AND ")
-        let rows = try tx.query("""
-            SELECT \(Self.orderColumns) FROM purchase_orders \(whereClause)
-            ORDER BY created_at \(direction), id \(direction) LIMIT \(limit + 1)
-            """).rows
+        let page = Keyset.createdAt.clause(conditions, after: after, descending: filter.descending, limit: limit)
+        let rows = try tx.query("SELECT \(Self.orderColumns) FROM purchase_orders \(page)").rows
         return try complete(rows, in: tx)
     }
 

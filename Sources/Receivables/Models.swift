@@ -62,13 +62,10 @@ struct InvoiceInput: Codable {
     var notes: String?
 
     func validate() throws {
-        var errors: [FieldError] = []
-        if let currency, let message = Currency.problem(currency) { errors.append(FieldError(field: "currency", message: message)) }
-        if let notes, notes.count > 10_000 { errors.append(FieldError(field: "notes", message: "must be at most 10000 characters")) }
         let lines = self.lines ?? []
-        if lines.count > 500 { errors.append(FieldError(field: "lines", message: "must have at most 500 lines")) }
-        for (index, line) in lines.enumerated() { errors += line.problems(at: "lines[\(index)]") }
-        if !errors.isEmpty { throw AppError.validation(errors) }
+        try DocumentRules.check(DocumentRules.headerProblems(currency: currency, notes: notes)
+            + DocumentRules.countProblems(lines.count)
+            + lines.enumerated().flatMap { index, line in line.problems(at: "lines[\(index)]") })
     }
 }
 
@@ -83,19 +80,11 @@ struct InvoiceLineInput: Codable {
     var taxRate: ExactDecimal?
 
     func problems(at path: String) -> [FieldError] {
-        var errors: [FieldError] = []
-        let hundred = ExactDecimal(integer: 100)
         let text = description.trimmingCharacters(in: .whitespacesAndNewlines)
-        if text.isEmpty || text.count > 1_000 { errors.append(FieldError(field: "\(path).description", message: "must be 1 to 1000 characters")) }
-        if quantity <= .zero { errors.append(FieldError(field: "\(path).quantity", message: "must be more than 0")) }
-        if let message = MoneyRules.problem(unitPrice) { errors.append(FieldError(field: "\(path).unit_price", message: message)) }
-        if let discount = discountPercent, discount < .zero || discount > hundred {
-            errors.append(FieldError(field: "\(path).discount_percent", message: "must be between 0 and 100"))
-        }
-        if let rate = taxRate, rate < .zero || rate > hundred {
-            errors.append(FieldError(field: "\(path).tax_rate", message: "must be between 0 and 100"))
-        }
-        return errors
+        let length = text.isEmpty || text.count > DocumentRules.maxDescriptionLength
+            ? [FieldError(field: "\(path).description", message: "must be 1 to 1000 characters")] : []
+        return length + DocumentRules.lineProblems(at: path, quantity: quantity, price: unitPrice, discountPercent: discountPercent,
+                                                   taxRate: taxRate)
     }
 
     enum CodingKeys: String, CodingKey { case lineNo, itemId, description, quantity, unitPrice, discountPercent, taxRate }

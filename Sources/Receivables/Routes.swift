@@ -64,15 +64,8 @@ public struct ReceivablesRoutes: Sendable {
             filter.descending = try request.query.sort(["created_at"])?.descending ?? false
             return try .json(service.listInvoices(filter, page: try PageRequest(request, filters: filters)))
         }
-        router.get("/invoices/{id}", access: .permission("receivables.read")) { request in
-            let invoice = try service.invoice(try Self.invoice(request))
-            return try Versioning.respond(request, invoice, version: invoice.version)
-        }
-        router.patch("/invoices/{id}", access: .permission("receivables.write")) { request in
-            let invoice = try service.updateInvoice(try Self.invoice(request), patch: try request.mergePatchBody(readOnly: Invoice.readOnlyFields),
-                                                    ifMatch: Versioning.ifMatch(request), actor: try request.principal())
-            return try Versioning.respond(request, invoice, version: invoice.version)
-        }
+        router.record("/invoices/{id}", read: "receivables.read", write: "receivables.write", key: Self.invoice,
+                      get: service.invoice, readOnly: Invoice.readOnlyFields, update: service.updateInvoice)
         router.post("/invoices/{id}/issue", access: .permission("receivables.write")) { request in
             let input = request.body.isEmpty ? IssueRequest() : try request.decode(IssueRequest.self)
             let invoice = try service.issue(try Self.invoice(request), issueDate: input.issueDate, ifMatch: Versioning.ifMatch(request),
@@ -100,10 +93,7 @@ public struct ReceivablesRoutes: Sendable {
                                            descending: try request.query.sort(["created_at"])?.descending ?? false,
                                            page: try PageRequest(request, filters: ["customer_id", "unapplied", "sort"])))
         }
-        router.get("/payments/{id}", access: .permission("receivables.read")) { request in
-            let payment = try service.payment(try Self.payment(request))
-            return try Versioning.respond(request, payment, version: payment.version)
-        }
+        router.record("/payments/{id}", read: "receivables.read", key: Self.payment, get: service.payment)
         router.post("/payments/{id}/allocate", access: .permission("receivables.write")) { request in
             let input = request.body.isEmpty ? AllocateRequest() : try request.decode(AllocateRequest.self)
             let payment = try service.allocate(try Self.payment(request), input, ifMatch: Versioning.ifMatch(request), actor: try request.principal())
@@ -116,3 +106,7 @@ public struct ReceivablesRoutes: Sendable {
     static func invoice(_ request: Request) throws -> DocumentKey { try request.documentKey("id", prefix: "INV", resource: "invoice") }
     static func payment(_ request: Request) throws -> DocumentKey { try request.documentKey("id", prefix: "PAY", resource: "payment") }
 }
+
+/// Answered with its version as ETag.
+extension Invoice: VersionedRecord {}
+extension Payment: VersionedRecord {}

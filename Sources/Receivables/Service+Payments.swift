@@ -89,15 +89,13 @@ extension ReceivablesService {
     }
 
     func payment(_ key: DocumentKey) throws -> Payment {
-        guard let payment = try pool.transaction({ tx in try store.payment(key, in: tx) }) else { throw AppError.notFound("payment") }
-        return payment
+        try pool.record("payment", consistent: true) { tx in try store.payment(key, in: tx) }
     }
 
     func listPayments(customerID: UUID?, unapplied: Bool?, descending: Bool, page: PageRequest) throws -> Page<Payment> {
-        let rows = try pool.transaction { tx in
+        try pool.page(page, consistent: true) { tx in
             try store.listPayments(customerID: customerID, unapplied: unapplied, descending: descending, after: page.after, limit: page.limit, in: tx)
         }
-        return page.page(rows, key: { $0.createdAt.postgresText }, id: \.id)
     }
 
     // MARK: Credit notes
@@ -158,15 +156,13 @@ extension ReceivablesService {
     }
 
     func creditNote(_ key: DocumentKey) throws -> CreditNote {
-        guard let note = try pool.read({ tx in try store.creditNote(key, in: tx) }) else { throw AppError.notFound("credit note") }
-        return note
+        try pool.record("credit note") { tx in try store.creditNote(key, in: tx) }
     }
 
     func listCreditNotes(customerID: UUID?, invoiceID: UUID?, descending: Bool, page: PageRequest) throws -> Page<CreditNote> {
-        let rows = try pool.read { tx in
+        try pool.page(page) { tx in
             try store.listCreditNotes(customerID: customerID, invoiceID: invoiceID, descending: descending, after: page.after, limit: page.limit, in: tx)
         }
-        return page.page(rows, key: { $0.createdAt.postgresText }, id: \.id)
     }
 
     // MARK: Statements, aging, figures
@@ -235,3 +231,7 @@ extension ReceivablesService {
         return open.open - (try store.unappliedCredit(customerID: customerID, currency: currency, in: tx))
     }
 }
+
+/// Listed in creation order.
+extension Payment: CreatedRecord {}
+extension CreditNote: CreatedRecord {}

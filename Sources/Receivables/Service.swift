@@ -65,8 +65,8 @@ public final class ReceivablesService: @unchecked Sendable {
                               amountPaid: 0, amountCredited: 0, balanceDue: 0, overdue: false, notes: "Invoice for \(draft.salesOrderNumber)",
                               createdAt: Date(), updatedAt: Date(), version: 1)
         invoice.lines = try draft.lines.enumerated().map { index, line in
-            guard let total = LineAmounts.lineTotal(quantity: line.quantity, unitPrice: line.unitPrice, discountPercent: line.discountPercent),
-                  let tax = LineAmounts.tax(lineTotal: total, taxRate: line.taxRate) else {
+            guard let (total, tax) = LineAmounts.amounts(quantity: line.quantity, unitPrice: line.unitPrice,
+                                                         discountPercent: line.discountPercent, taxRate: line.taxRate) else {
                 throw AppError.validation([FieldError(field: "lines[\(index)]", message: "makes the invoice larger than 2^53-1 minor units")])
             }
             return InvoiceLine(lineNo: index + 1, itemId: line.itemID, description: line.description, quantity: line.quantity,
@@ -83,13 +83,11 @@ public final class ReceivablesService: @unchecked Sendable {
     }
 
     func invoice(_ key: DocumentKey) throws -> Invoice {
-        guard let invoice = try pool.transaction({ tx in try store.invoice(key, in: tx) }) else { throw AppError.notFound("invoice") }
-        return invoice
+        try pool.record("invoice", consistent: true) { tx in try store.invoice(key, in: tx) }
     }
 
     func listInvoices(_ filter: InvoiceFilter, page: PageRequest) throws -> Page<Invoice> {
-        let rows = try pool.transaction { tx in try store.listInvoices(filter, after: page.after, limit: page.limit, in: tx) }
-        return page.page(rows, key: { $0.createdAt.postgresText }, id: \.id)
+        try pool.page(page, consistent: true) { tx in try store.listInvoices(filter, after: page.after, limit: page.limit, in: tx) }
     }
 
     /// A merge patch of a draft; an issued invoice never changes its lines or totals.
@@ -106,10 +104,9 @@ public final class ReceivablesService: @unchecked Sendable {
                 InvoiceLineInput(lineNo: nil, itemId: $0.itemId, description: $0.description, quantity: $0.quantity, unitPrice: $0.unitPrice,
                                  discountPercent: $0.discountPercent, taxRate: $0.taxRate)
             }, notes: invoice.notes)
-            let writable = try JSONValueEncoder().encode(current).keeping(Invoice.writableFields)
-            let input = try MergePatch.apply(patch, toDocument: writable, as: InvoiceInput.self)
-            try input.validate()
-            if try JSONValueEncoder().encode(input).keeping(Invoice.writableFields) == writable { return invoice }
+            let edit = try RecordPatch<InvoiceInput>(patch, to: current, writable: Invoice.writableFields)
+            let input = edit.input
+            if try edit.leavesUnchanged(input) { return invoice }
             let customer = try invoiceCustomer(input.customerId, forNewDocument: true, in: tx)
             try checkItems(input.lines ?? [], in: tx)
             invoice.customerId = customer.id
@@ -119,9 +116,7 @@ public final class ReceivablesService: @unchecked Sendable {
             try Self.applyTotals(&invoice)
             try store.updateDraft(invoice, in: tx)
             try store.replaceLines(invoiceID: invoice.id, invoice.lines, in: tx)
-            let updated = try store.invoice(.id(invoice.id), in: tx)!
-            try events.append("invoice.updated", resourceType: "invoice", resourceID: updated.id, resource: updated, actor: actor, in: tx)
-            return updated
+            return try events.recorded("invoice.updated", try store.invoice(.id(invoice.id), in: tx)!, actor: actor, in: tx)
         }
     }
 
@@ -171,9 +166,7 @@ public final class ReceivablesService: @unchecked Sendable {
                     line.salesOrderLineNo.map { ($0, line.quantity) }
                 }, actor: actor, in: tx)
             }
-            let voided = try store.invoice(.id(invoice.id), in: tx)!
-            try events.append("invoice.voided", resourceType: "invoice", resourceID: voided.id, resource: voided, actor: actor, in: tx)
-            return voided
+            return try events.recorded("invoice.voided", try store.invoice(.id(invoice.id), in: tx)!, actor: actor, in: tx)
         }
     }
 
@@ -203,8 +196,8 @@ public final class ReceivablesService: @unchecked Sendable {
     static func lines(_ inputs: [InvoiceLineInput]) throws -> [InvoiceLine] {
         try inputs.enumerated().map { index, input in
             let discount = input.discountPercent ?? .zero, rate = input.taxRate ?? .zero
-            guard let total = LineAmounts.lineTotal(quantity: input.quantity, unitPrice: input.unitPrice, discountPercent: discount),
-                  let tax = LineAmounts.tax(lineTotal: total, taxRate: rate) else {
+            guard let (total, tax) = LineAmounts.amounts(quantity: input.quantity, unitPrice: input.unitPrice, discountPercent: discount,
+                                                         taxRate: rate) else {
                 throw AppError.validation([FieldError(field: "lines[\(index)].quantity", message: "makes the line larger than 2^53-1 minor units")])
             }
             return InvoiceLine(lineNo: index + 1, itemId: input.itemId, description: input.description.trimmingCharacters(in: .whitespacesAndNewlines),
@@ -214,15 +207,18 @@ public final class ReceivablesService: @unchecked Sendable {
     }
 
     static func applyTotals(_ invoice: inout Invoice) throws {
-        let subtotal = invoice.lines.reduce(Int64(0)) { $0 + $1.lineTotal }
-        let tax = invoice.lines.reduce(Int64(0)) { $0 + $1.taxAmount }
-        guard subtotal + tax <= MoneyRules.maxMinorUnits else {
-            throw AppError.validation([FieldError(field: "lines", message: "make the invoice larger than 2^53-1 minor units")])
-        }
-        invoice.subtotal = subtotal
-        invoice.taxTotal = tax
-        invoice.total = subtotal + tax
+        let totals = try DocumentTotals(invoice.lines, document: "invoice")
+        invoice.subtotal = totals.subtotal
+        invoice.taxTotal = totals.taxTotal
+        invoice.total = totals.total
         invoice.balanceDue = invoice.total
     }
-
 }
+
+extension InvoiceLine: PricedLine {}
+
+/// Listed in creation order.
+extension Invoice: CreatedRecord {}
+
+/// Patched through RecordPatch.
+extension InvoiceInput: RecordInput {}

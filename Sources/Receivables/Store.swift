@@ -321,15 +321,7 @@ struct ReceivablesStore: Sendable {
     /// `SELECT … FROM table WHERE … ORDER BY created_at, id LIMIT n+1` after the keyset position.
     static func page(table: String, columns: SQL, conditions: [SQL], descending: Bool, after: (key: String, id: UUID)?, limit: Int,
                      in tx: Transaction) throws -> [Row] {
-        var all = conditions
-        if let after {
-            all.append(descending ? "(created_at, id) < (\(after.key)::timestamptz, \(after.id))"
-                                  : "(created_at, id) > (\(after.key)::timestamptz, \(after.id))")
-        }
-        let filter: SQL = all.isEmpty ? "" : "WHERE " + SQL.join(all, separator: " AND ")
-        let direction = SQL(unsafeRaw: descending ? "DESC" : "ASC")
-        return try tx.query("""
-            SELECT \(columns) FROM \(unsafeRaw: table) \(filter) ORDER BY created_at \(direction), id \(direction) LIMIT \(limit + 1)
-            """).rows
+        let page = Keyset.createdAt.clause(conditions, after: after, descending: descending, limit: limit)
+        return try tx.query("SELECT \(columns) FROM \(unsafeRaw: table) \(page)").rows
     }
 }

@@ -61,7 +61,7 @@ public struct SalesOrderLine: Codable, Sendable {
 }
 
 /// An order's writable fields (create, and what a merge patch produces).
-struct SalesOrderInput: Codable {
+struct SalesOrderInput: Codable, OrderInput {
     var customerId: UUID
     var warehouseId: UUID?
     var validUntil: LocalDate?
@@ -71,25 +71,7 @@ struct SalesOrderInput: Codable {
     var notes: String?
     var externalRef: String?
 
-    mutating func normalize() {
-        notes = notes?.trimmingCharacters(in: .whitespacesAndNewlines)
-        if notes?.isEmpty == true { notes = nil }
-        externalRef = externalRef?.trimmingCharacters(in: .whitespacesAndNewlines)
-        if externalRef?.isEmpty == true { externalRef = nil }
-    }
-
-    func validate() throws {
-        var errors: [FieldError] = []
-        if let currency, let message = Currency.problem(currency) { errors.append(FieldError(field: "currency", message: message)) }
-        if let notes, notes.count > 10_000 { errors.append(FieldError(field: "notes", message: "must be at most 10000 characters")) }
-        if let externalRef, externalRef.count > 200 {
-            errors.append(FieldError(field: "external_ref", message: "must be at most 200 characters"))
-        }
-        let lines = self.lines ?? []
-        if lines.count > 500 { errors.append(FieldError(field: "lines", message: "must have at most 500 lines")) }
-        for (index, line) in lines.enumerated() { errors += line.problems(at: "lines[\(index)]") }
-        if !errors.isEmpty { throw AppError.validation(errors) }
-    }
+    static func problems(of line: SalesOrderLineInput, at path: String) -> [FieldError] { line.problems(at: path) }
 }
 
 /// One line as a client writes it; prices come from the catalog when `unit_price` is absent.
@@ -104,19 +86,8 @@ struct SalesOrderLineInput: Codable {
     var taxRate: ExactDecimal?
 
     func problems(at path: String) -> [FieldError] {
-        var errors: [FieldError] = []
-        let hundred = ExactDecimal(integer: 100)
-        if quantity <= .zero { errors.append(FieldError(field: "\(path).quantity", message: "must be more than 0")) }
-        if let unitPrice, let message = MoneyRules.problem(unitPrice) { errors.append(FieldError(field: "\(path).unit_price", message: message)) }
-        if let discount = discountPercent, discount < .zero || discount > hundred {
-            errors.append(FieldError(field: "\(path).discount_percent", message: "must be between 0 and 100"))
-        }
-        if let rate = taxRate, rate < .zero || rate > hundred {
-            errors.append(FieldError(field: "\(path).tax_rate", message: "must be between 0 and 100"))
-        }
-        if let description, description.count > 1_000 {
-            errors.append(FieldError(field: "\(path).description", message: "must be at most 1000 characters"))
-        }
+        var errors = DocumentRules.lineProblems(at: path, quantity: quantity, price: unitPrice, discountPercent: discountPercent,
+                                                taxRate: taxRate, description: description)
         if itemId == nil && (unitPrice == nil || (description ?? "").trimmingCharacters(in: .whitespaces).isEmpty) {
             errors.append(FieldError(field: "\(path).item_id", message: "is required unless the line has a description and a unit_price"))
         }

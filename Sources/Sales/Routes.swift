@@ -46,10 +46,7 @@ public struct SalesRoutes: Sendable {
             filter.descending = try request.query.sort(["created_at"])?.descending ?? false
             return try .json(service.list(filter, page: try PageRequest(request, filters: filters)))
         }
-        router.get("/sales-orders/{id}", access: .permission("sales_orders.read")) { request in
-            let order = try service.order(try Self.key(request))
-            return try Versioning.respond(request, order, version: order.version)
-        }
+        router.record("/sales-orders/{id}", read: "sales_orders.read", key: Self.key, get: service.order)
         router.patch("/sales-orders/{id}", access: .permission("sales_orders.write")) { request in
             let patch = try request.mergePatchBody(readOnly: SalesOrder.readOnlyFields)
             if patch["lines"]?.arrayValue?.contains(where: { $0["unit_price"] != nil && $0["unit_price"] != .null }) == true {
@@ -113,3 +110,6 @@ public struct SalesRoutes: Sendable {
 struct ShipmentList: Encodable {
     let data: [Shipment]
 }
+
+/// Answered with its version as ETag.
+extension SalesOrder: VersionedRecord {}

@@ -39,12 +39,10 @@ extension SalesService {
             }
             var overridden: CreditFigures?
             if let limit = customer.creditLimit, customer.currency == order.currency {
-                let receivables = try openReceivables?(customer.id, customer.currency, tx) ?? 0
-                let orders = try store.uninvoicedOrders(customerID: customer.id, currency: customer.currency, excluding: order.id, in: tx)
-                let figures = CreditFigures(limit: limit, openReceivables: receivables, openOrders: orders, orderTotal: order.total,
-                                            available: limit - receivables - orders)
-                // Equal to the limit passes; one minor unit over does not.
-                if receivables + orders + order.total > limit {
+                let credit = try creditPosition(customer, excluding: order.id, in: tx)
+                let figures = CreditFigures(limit: limit, openReceivables: credit.openReceivables, openOrders: credit.openOrders,
+                                            orderTotal: order.total, available: credit.available ?? 0)
+                if !credit.admits(order.total) {
                     guard overrideCreditLimit else {
                         throw AppError(.creditLimitExceeded,
                                        "confirming \(order.number) would take \(customer.number) past its credit limit",
@@ -102,18 +100,12 @@ extension SalesService {
         try pool.transaction { tx in
             guard var order = try store.order(key, lock: true, in: tx) else { throw AppError.notFound("sales order") }
             try ifMatch(order.version)
-            guard allowed.contains(order.status) else {
-                throw AppError.invalidTransition(
-                    "\(order.number) cannot go from \(order.status.rawValue) to \(target.rawValue)",
-                    from: order.status, to: target)
-            }
+            try DocumentRules.checkTransition(order.number, from: order.status, to: target, allowed: allowed)
             try inventory.release(reference: Self.reference(order), actor: actor, in: tx)
             order.status = target
             try change(&order, tx)
             try store.update(order, in: tx)
-            let updated = try store.order(.id(order.id), in: tx)!
-            try events.append(event, resourceType: "sales_order", resourceID: order.id, resource: updated, actor: actor, in: tx)
-            return updated
+            return try events.recorded(event, try store.order(.id(order.id), in: tx)!, actor: actor, in: tx)
         }
     }
 
@@ -137,9 +129,16 @@ extension SalesService {
         return (figures.open, figures.last, figures.lifetime, figures.other)
     }
 
-    /// Confirmed orders not yet invoiced, with tax, in `currency`: half of the credit check's
-    /// "used" figure.
-    public func uninvoicedOrders(customerID: UUID, currency: String) throws -> Int64 {
-        try pool.read { tx in try store.uninvoicedOrders(customerID: customerID, currency: currency, excluding: nil, in: tx) }
+    /// The customer's credit figures in its currency, as the credit check counts them (the
+    /// customer summary shows the same).
+    public func creditPosition(_ customer: Customer) throws -> CreditPosition {
+        try pool.read { tx in try creditPosition(customer, excluding: nil, in: tx) }
+    }
+
+    /// The credit figures inside `tx`; `excluding` leaves out the order being confirmed.
+    func creditPosition(_ customer: Customer, excluding orderID: UUID?, in tx: Transaction) throws -> CreditPosition {
+        let receivables = try openReceivables?(customer.id, customer.currency, tx) ?? 0
+        let orders = try store.uninvoicedOrders(customerID: customer.id, currency: customer.currency, excluding: orderID, in: tx)
+        return CreditPosition(limit: customer.creditLimit, openReceivables: receivables, openOrders: orders)
     }
 }

@@ -85,13 +85,11 @@ public final class SalesService: @unchecked Sendable {
     }
 
     func order(_ key: DocumentKey) throws -> SalesOrder {
-        guard let order = try pool.transaction({ tx in try store.order(key, in: tx) }) else { throw AppError.notFound("sales order") }
-        return order
+        try pool.record("sales order", consistent: true) { tx in try store.order(key, in: tx) }
     }
 
     func list(_ filter: SalesOrderFilter, page: PageRequest) throws -> Page<SalesOrder> {
-        let rows = try pool.transaction { tx in try store.list(filter, after: page.after, limit: page.limit, in: tx) }
-        return page.page(rows, key: { $0.createdAt.postgresText }, id: \.id)
+        try pool.page(page, consistent: true) { tx in try store.list(filter, after: page.after, limit: page.limit, in: tx) }
     }
 
     /// A merge patch. Lines, customer, currency and warehouse change only in `draft`; notes,
@@ -113,9 +111,7 @@ public final class SalesService: @unchecked Sendable {
                         "\(current.number) is \(current.status.rawValue) and no longer changes",
                         from: current.status, to: nil)
                 }
-                var input = try MergePatch.apply(patch, to: SalesOrderInput(current), writable: SalesOrder.writableFields, as: SalesOrderInput.self)
-                input.normalize()
-                try input.validate()
+                let input = try RecordPatch<SalesOrderInput>(patch, to: SalesOrderInput(current), writable: SalesOrder.writableFields).input
                 var changed = current
                 changed.notes = input.notes
                 changed.requestedDate = input.requestedDate
@@ -135,10 +131,7 @@ public final class SalesService: @unchecked Sendable {
                 if try JSONValueEncoder().encode(changed) == JSONValueEncoder().encode(current) { return current }
                 try store.update(changed, in: tx)
                 if current.status == .draft { try store.replaceLines(orderID: current.id, changed.lines, in: tx) }
-                let updated = try store.order(.id(current.id), in: tx)!
-                try events.append("sales_order.updated", resourceType: "sales_order", resourceID: updated.id, resource: updated,
-                                  actor: actor, in: tx)
-                return updated
+                return try events.recorded("sales_order.updated", try store.order(.id(current.id), in: tx)!, actor: actor, in: tx)
             }
         }
     }
@@ -176,8 +169,7 @@ public final class SalesService: @unchecked Sendable {
             }
             let discount = input.discountPercent ?? .zero, rate = input.taxRate ?? .zero
             guard let price = unitPrice,
-                  let total = LineAmounts.lineTotal(quantity: input.quantity, unitPrice: price, discountPercent: discount),
-                  let tax = LineAmounts.tax(lineTotal: total, taxRate: rate) else {
+                  let (total, tax) = LineAmounts.amounts(quantity: input.quantity, unitPrice: price, discountPercent: discount, taxRate: rate) else {
                 errors.append(FieldError(field: "\(path).quantity", message: "makes the line total larger than 2^53-1 minor units"))
                 continue
             }
@@ -191,14 +183,10 @@ public final class SalesService: @unchecked Sendable {
 
     /// Subtotal, tax and total as sums of the lines' rounded amounts.
     func applyTotals(_ order: inout SalesOrder) throws {
-        let subtotal = order.lines.reduce(Int64(0)) { $0 + $1.lineTotal }
-        let tax = order.lines.reduce(Int64(0)) { $0 + $1.taxAmount }
-        guard subtotal + tax <= MoneyRules.maxMinorUnits else {
-            throw AppError.validation([FieldError(field: "lines", message: "make the order total larger than 2^53-1 minor units")])
-        }
-        order.subtotal = subtotal
-        order.taxTotal = tax
-        order.total = subtotal + tax
+        let totals = try DocumentTotals(order.lines, document: "order total")
+        order.subtotal = totals.subtotal
+        order.taxTotal = totals.taxTotal
+        order.total = totals.total
     }
 
     // MARK: Rules
@@ -228,6 +216,8 @@ public final class SalesService: @unchecked Sendable {
         }
     }
 }
+
+extension SalesOrderLine: PricedLine {}
 
 extension SalesOrderInput {
     /// The writable part of an order, as a merge patch applies to it (explicit prices kept).
@@ -260,3 +250,6 @@ extension ProblemCode {
     /// 422: `invoice` while no module can issue invoices.
     public static let invoicingUnavailable = ProblemCode("invoicing_unavailable", status: 422)
 }
+
+/// Listed in creation order.
+extension SalesOrder: CreatedRecord {}

@@ -88,16 +88,8 @@ struct SalesStore: Sendable {
         if let before = filter.createdBefore { conditions.append("created_at < \(before)") }
         if let q = filter.q { conditions.append("number LIKE \(SQL.likeContaining(q.uppercased()))") }
         if let ref = filter.externalRef { conditions.append("external_ref = \(ref)") }
-        if let after {
-            conditions.append(filter.descending ? "(created_at, id) < (\(after.key)::timestamptz, \(after.id))"
-                                                : "(created_at, id) > (\(after.key)::timestamptz, \(after.id))")
-        }
-        let direction = SQL(unsafeRaw: filter.descending ? "DESC" : "ASC")
-        let whereClause: SQL = conditions.isEmpty ? "" : "WHERE " + SQL.join(conditions, separator: " AND ")
-        let rows = try tx.query("""
-            SELECT \(Self.columns) FROM sales_orders \(whereClause)
-            ORDER BY created_at \(direction), id \(direction) LIMIT \(limit + 1)
-            """).rows
+        let page = Keyset.createdAt.clause(conditions, after: after, descending: filter.descending, limit: limit)
+        let rows = try tx.query("SELECT \(Self.columns) FROM sales_orders \(page)").rows
         return try complete(rows, in: tx)
     }
 

@@ -34,6 +34,10 @@ struct WebhookInput: Codable {
     var eventTypes: [String]?
     var status: WebhookEndpoint.Status?
 
+    mutating func normalize() {
+        url = url.trimmingCharacters(in: .whitespaces)
+    }
+
     func validate() throws {
         var errors: [FieldError] = []
         if let description, description.count > 500 {

@@ -26,19 +26,8 @@ public struct WebhookRoutes: Sendable {
         router.get("/webhooks", access: .permission("webhooks.manage"), query: PageRequest.parameters) { request in
             try .json(service.list(page: try PageRequest(request)))
         }
-        router.get("/webhooks/{id}", access: .permission("webhooks.manage")) { request in
-            let endpoint = try service.endpoint(try Self.id(request))
-            return try Versioning.respond(request, endpoint, version: endpoint.version)
-        }
-        router.patch("/webhooks/{id}", access: .permission("webhooks.manage")) { request in
-            let endpoint = try service.update(try Self.id(request), patch: try request.mergePatchBody(readOnly: WebhookEndpoint.readOnlyFields),
-                                              ifMatch: Versioning.ifMatch(request), actor: try request.principal())
-            return try Versioning.respond(request, endpoint, version: endpoint.version)
-        }
-        router.delete("/webhooks/{id}", access: .permission("webhooks.manage")) { request in
-            try service.delete(try Self.id(request), ifMatch: Versioning.ifMatch(request), actor: try request.principal())
-            return .noContent
-        }
+        router.record("/webhooks/{id}", read: "webhooks.manage", write: "webhooks.manage", key: Self.id,
+                      get: service.endpoint, readOnly: WebhookEndpoint.readOnlyFields, update: service.update, delete: service.delete)
         router.post("/webhooks/{id}/rotate-secret", access: .permission("webhooks.manage")) { request in
             try .json(service.rotateSecret(try Self.id(request), actor: try request.principal()))
         }
@@ -61,3 +50,6 @@ public struct WebhookRoutes: Sendable {
 
     static func id(_ request: Request) throws -> UUID { try request.uuidParameter("id", resource: "webhook") }
 }
+
+/// Answered with its version as ETag.
+extension WebhookEndpoint: VersionedRecord {}

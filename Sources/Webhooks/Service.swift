@@ -22,7 +22,7 @@ public final class WebhookService: Sendable {
 
     func create(_ input: WebhookInput, actor: Principal) throws -> WebhookWithSecret {
         var input = input
-        input.url = input.url.trimmingCharacters(in: .whitespaces)
+        input.normalize()
         try input.validate()
         if input.status == .failing {
             throw AppError.validation([FieldError(field: "status", message: "is set to failing only by deliveries; use enabled or disabled")])
@@ -31,21 +31,17 @@ public final class WebhookService: Sendable {
         let secret = WebhookSignature.newSecret()
         let cursor = try events.latestSequence()
         let endpoint = try pool.transaction { tx in
-            let endpoint = try store.insert(input, secret: secret, cursor: cursor, by: actor.userID, in: tx)
-            try events.append("webhook.created", resourceType: "webhook", resourceID: endpoint.id, resource: endpoint, actor: actor, in: tx)
-            return endpoint
+            return try events.recorded("webhook.created", try store.insert(input, secret: secret, cursor: cursor, by: actor.userID, in: tx), actor: actor, in: tx)
         }
         return WebhookWithSecret(webhook: endpoint, secret: secret, previousSecretExpiresAt: nil)
     }
 
     func endpoint(_ id: UUID) throws -> WebhookEndpoint {
-        guard let endpoint = try pool.read({ tx in try store.endpoint(id: id, in: tx) }) else { throw AppError.notFound("webhook") }
-        return endpoint
+        try pool.record("webhook") { tx in try store.endpoint(id: id, in: tx) }
     }
 
     func list(page: PageRequest) throws -> Page<WebhookEndpoint> {
-        let rows = try pool.read { tx in try store.list(after: page.after, limit: page.limit, in: tx) }
-        return page.page(rows, key: { $0.createdAt.postgresText }, id: \.id)
+        try pool.page(page) { tx in try store.list(after: page.after, limit: page.limit, in: tx) }
     }
 
     /// A merge patch of `url`, `description`, `event_types`, `status` (`enabled` resumes a
@@ -56,9 +52,7 @@ public final class WebhookService: Sendable {
             try ifMatch(current.version)
             let writable = try JSONValueEncoder().encode(WebhookInput(url: current.url, description: current.description,
                                                                        eventTypes: current.eventTypes, status: current.status))
-            var input = try MergePatch.apply(patch, toDocument: writable, as: WebhookInput.self)
-            input.url = input.url.trimmingCharacters(in: .whitespaces)
-            try input.validate()
+            let input = try RecordPatch<WebhookInput>(patch, toDocument: writable, writable: WebhookEndpoint.writableFields).input
             if input.status == .failing && patch.objectValue?["status"] != nil {
                 throw AppError.validation([FieldError(field: "status", message: "is set to failing only by deliveries; use enabled or disabled")])
             }
@@ -131,11 +125,10 @@ public final class WebhookService: Sendable {
     }
 
     func deliveries(_ id: UUID, status: WebhookDelivery.Status?, page: PageRequest) throws -> Page<WebhookDelivery> {
-        let rows = try pool.read { tx in
+        try pool.page(page) { tx in
             guard try store.endpoint(id: id, in: tx) != nil else { throw AppError.notFound("webhook") }
             return try store.deliveries(endpointID: id, status: status, after: page.after, limit: page.limit, in: tx)
         }
-        return page.page(rows, key: { $0.createdAt.postgresText }, id: \.id)
     }
 
     func delivery(_ id: UUID, deliveryID: UUID) throws -> WebhookDelivery {
@@ -163,3 +156,10 @@ public final class WebhookService: Sendable {
         }
     }
 }
+
+/// Listed in creation order.
+extension WebhookEndpoint: CreatedRecord {}
+extension WebhookDelivery: CreatedRecord {}
+
+/// Patched through RecordPatch.
+extension WebhookInput: RecordInput {}

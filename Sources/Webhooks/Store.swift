@@ -64,9 +64,8 @@ struct WebhookStore: Sendable {
     }
 
     func list(after: (key: String, id: UUID)?, limit: Int, in tx: Transaction) throws -> [WebhookEndpoint] {
-        let keyset: SQL = after.map { "WHERE (created_at, id) > (\($0.key)::timestamptz, \($0.id))" } ?? ""
-        return try tx.query("SELECT \(Self.columns) FROM webhook_endpoints \(keyset) ORDER BY created_at, id LIMIT \(limit + 1)")
-            .rows.map(Self.endpoint)
+        let page = Keyset.createdAt.clause([], after: after, limit: limit)
+        return try tx.query("SELECT \(Self.columns) FROM webhook_endpoints \(page)").rows.map(Self.endpoint)
     }
 
     // MARK: Fan-out
@@ -178,11 +177,8 @@ struct WebhookStore: Sendable {
                     in tx: Transaction) throws -> [WebhookDelivery] {
         var conditions: [SQL] = ["endpoint_id = \(endpointID)"]
         if let status { conditions.append("status = \(status.rawValue)") }
-        if let after { conditions.append("(created_at, id) > (\(after.key)::timestamptz, \(after.id))") }
-        return try tx.query("""
-            SELECT \(Self.deliveryColumns) FROM webhook_deliveries WHERE \(SQL.join(conditions, separator: " AND "))
-            ORDER BY created_at, id LIMIT \(limit + 1)
-            """).rows.map(Self.delivery)
+        let page = Keyset.createdAt.clause(conditions, after: after, limit: limit)
+        return try tx.query("SELECT \(Self.deliveryColumns) FROM webhook_deliveries \(page)").rows.map(Self.delivery)
     }
 
     func delivery(id: UUID, endpointID: UUID, in tx: Transaction) throws -> (WebhookDelivery, JSONValue)? {

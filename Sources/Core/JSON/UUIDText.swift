@@ -6,25 +6,27 @@ public enum UUIDText {
     /// The canonical `8-4-4-4-12` hex form in either case (what `UUID(uuidString:)` accepts).
     public static func parse(_ text: String) -> UUID? {
         var text = text
-        return text.withUTF8 { utf8 -> UUID? in
-            guard utf8.count == 36 else { return nil }
-            var bytes = [UInt8](repeating: 0, count: 16)
-            var byteIndex = 0
+        return text.withUTF8 { parse($0) }
+    }
+
+    /// The same from UTF-8 bytes (PostgreSQL's text format reads ids with it).
+    public static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> UUID? {
+        guard bytes.count == 36 else { return nil }
+        var raw: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        let parsed = withUnsafeMutableBytes(of: &raw) { output -> Bool in
             var i = 0
-            while i < 36 {
+            for o in 0..<16 {
                 if i == 8 || i == 13 || i == 18 || i == 23 {
-                    guard utf8[i] == UInt8(ascii: "-") else { return nil }
+                    guard bytes[i] == UInt8(ascii: "-") else { return false }
                     i += 1
-                    continue
                 }
-                guard let high = hexValue(utf8[i]), let low = hexValue(utf8[i + 1]) else { return nil }
-                bytes[byteIndex] = high << 4 | low
-                byteIndex += 1
+                guard let high = hexValue(bytes[i]), let low = hexValue(bytes[i + 1]) else { return false }
+                output[o] = high << 4 | low
                 i += 2
             }
-            return UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
-                               bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
+            return true
         }
+        return parsed ? UUID(uuid: raw) : nil
     }
 
     /// Lower-case `8-4-4-4-12`: the API's spelling, so ids compare equal as text.

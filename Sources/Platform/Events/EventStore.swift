@@ -72,15 +72,10 @@ struct EventStore: Sendable {
         if let action = filter.type { conditions.append("type = \(action)") }
         if let from = filter.from { conditions.append("occurred_at >= \(from)") }
         if let to = filter.to { conditions.append("occurred_at < \(to)") }
-        if let after {
-            conditions.append(filter.descending ? "(occurred_at, id) < (\(after.key)::timestamptz, \(after.id))"
-                                                : "(occurred_at, id) > (\(after.key)::timestamptz, \(after.id))")
-        }
-        let whereClause: SQL = conditions.isEmpty ? "" : "WHERE " + SQL.join(conditions, separator: " AND ")
-        let direction = SQL(unsafeRaw: filter.descending ? "DESC" : "ASC")
+        let page = Keyset("occurred_at", cast: "timestamptz").clause(conditions, after: after, descending: filter.descending, limit: limit)
         return try tx.query("""
             SELECT id, sequence, type, resource_type, resource_id, occurred_at, actor_user_id, actor_api_key_id, data
-            FROM events \(whereClause) ORDER BY occurred_at \(direction), id \(direction) LIMIT \(limit + 1)
+            FROM events \(page)
             """).rows.map(Self.event)
     }
 

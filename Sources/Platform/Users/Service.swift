@@ -37,9 +37,7 @@ public final class UserService: Sendable {
     func createUser(_ input: UserCreate, actor: Principal?) throws -> User {
         try input.validate()
         return try pool.transaction { tx in
-            let user = try insertUser(name: input.name, email: input.email, role: input.role, in: tx)
-            try events.append("user.created", resourceType: "user", resourceID: user.id, resource: user, actor: actor, in: tx)
-            return user
+            return try events.recorded("user.created", try insertUser(name: input.name, email: input.email, role: input.role, in: tx), actor: actor, in: tx)
         }
     }
 
@@ -53,8 +51,7 @@ public final class UserService: Sendable {
     }
 
     func user(_ id: UUID) throws -> User {
-        guard let user = try pool.transaction({ tx in try store.user(id: id, in: tx) }) else { throw AppError.notFound("user") }
-        return user
+        try pool.record("user", consistent: true) { tx in try store.user(id: id, in: tx) }
     }
 
     /// Whether `id` names a user (for `owner_id` fields of other modules); joins the caller's
@@ -64,8 +61,7 @@ public final class UserService: Sendable {
     }
 
     func listUsers(_ page: PageRequest) throws -> Page<User> {
-        let rows = try pool.transaction { tx in try store.listUsers(after: page.after, limit: page.limit, in: tx) }
-        return page.page(rows, key: { $0.createdAt.postgresText }, id: \.id)
+        try pool.page(page, consistent: true) { tx in try store.listUsers(after: page.after, limit: page.limit, in: tx) }
     }
 
     func updateUser(_ id: UUID, patch: UserPatch, ifMatch: (Int) throws -> Void, actor: Principal) throws -> User {
@@ -112,13 +108,11 @@ public final class UserService: Sendable {
     }
 
     func listKeys(_ page: PageRequest, userID: UUID?) throws -> Page<APIKey> {
-        let rows = try pool.transaction { tx in try store.listKeys(after: page.after, limit: page.limit, userID: userID, in: tx) }
-        return page.page(rows, key: { $0.createdAt.postgresText }, id: \.id)
+        try pool.page(page, consistent: true) { tx in try store.listKeys(after: page.after, limit: page.limit, userID: userID, in: tx) }
     }
 
     func key(_ id: UUID) throws -> APIKey {
-        guard let key = try pool.read({ tx in try store.key(id: id, in: tx) }) else { throw AppError.notFound("API key") }
-        return key
+        try pool.record("API key") { tx in try store.key(id: id, in: tx) }
     }
 
     /// Revokes a key at once (the next request with it is a 401). Revoking a revoked key
@@ -198,3 +192,7 @@ public final class UserService: Sendable {
 extension ProblemCode {
     public static let duplicateUser = ProblemCode("duplicate_user", status: 409)
 }
+
+/// Listed in creation order.
+extension User: CreatedRecord {}
+extension APIKey: CreatedRecord {}

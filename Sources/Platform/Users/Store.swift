@@ -25,9 +25,8 @@ struct UserStore: Sendable {
     }
 
     func listUsers(after: (key: String, id: UUID)?, limit: Int, in tx: Transaction) throws -> [User] {
-        let page: SQL = after.map { "WHERE (created_at, id) > (\($0.key)::timestamptz, \($0.id))" } ?? ""
-        return try tx.query("SELECT \(Self.userColumns) FROM users \(page) ORDER BY created_at, id LIMIT \(limit + 1)")
-            .rows.map(Self.user)
+        let page = Keyset.createdAt.clause([], after: after, limit: limit)
+        return try tx.query("SELECT \(Self.userColumns) FROM users \(page)").rows.map(Self.user)
     }
 
     func updateUser(_ user: User, in tx: Transaction) throws -> User {
@@ -53,12 +52,9 @@ struct UserStore: Sendable {
     }
 
     func listKeys(after: (key: String, id: UUID)?, limit: Int, userID: UUID?, in tx: Transaction) throws -> [APIKey] {
-        var conditions: [SQL] = []
-        if let after { conditions.append("(created_at, id) > (\(after.key)::timestamptz, \(after.id))") }
-        if let userID { conditions.append("user_id = \(userID)") }
-        let filter: SQL = conditions.isEmpty ? "" : "WHERE " + SQL.join(conditions, separator: " AND ")
-        return try tx.query("SELECT \(Self.keyColumns) FROM api_keys \(filter) ORDER BY created_at, id LIMIT \(limit + 1)")
-            .rows.map(Self.key)
+        let conditions: [SQL] = userID.map { ["user_id = \($0)"] } ?? []
+        let page = Keyset.createdAt.clause(conditions, after: after, limit: limit)
+        return try tx.query("SELECT \(Self.keyColumns) FROM api_keys \(page)").rows.map(Self.key)
     }
 
     func key(id: UUID, in tx: Transaction) throws -> APIKey? {

@@ -32,10 +32,7 @@ public struct UserRoutes: Sendable {
         router.get("/users", access: .permission("users.read"), query: PageRequest.parameters) { request in
             try .json(service.listUsers(try PageRequest(request)))
         }
-        router.get("/users/{id}", access: .permission("users.read")) { request in
-            let user = try service.user(try request.uuidParameter("id", resource: "user"))
-            return try Versioning.respond(request, user, version: user.version)
-        }
+        router.record("/users/{id}", read: "users.read", key: RecordKey.uuid("user"), get: service.user)
         EventRoutes.history(for: "user", template: "/users/{id}/history", permission: "users.read", events: events,
                             resolve: { request in
                                 let id = try request.uuidParameter("id", resource: "user")
@@ -58,10 +55,7 @@ public struct UserRoutes: Sendable {
         router.get("/api-keys", access: .permission("users.read"), query: PageRequest.parameters.union(["user_id"])) { request in
             try .json(service.listKeys(try PageRequest(request, filters: ["user_id"]), userID: try request.query.uuid("user_id")))
         }
-        router.get("/api-keys/{id}", access: .permission("users.read")) { request in
-            let key = try service.key(try request.uuidParameter("id", resource: "API key"))
-            return try Versioning.respond(request, key, version: key.version)
-        }
+        router.record("/api-keys/{id}", read: "users.read", key: RecordKey.uuid("API key"), get: service.key)
         router.delete("/api-keys/{id}", access: .permission("users.write")) { request in
             try service.revokeKey(try request.uuidParameter("id", resource: "API key"),
                                   ifMatch: { try Versioning.checkIfMatch(request, currentVersion: $0) }, actor: try request.principal())
@@ -78,3 +72,7 @@ struct Me: Encodable {
     let role: Role
     let apiKeyId: UUID
 }
+
+/// Answered with its version as ETag.
+extension User: VersionedRecord {}
+extension APIKey: VersionedRecord {}
