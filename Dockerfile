@@ -1,9 +1,13 @@
 # Concord's image: built on the official Swift image, run on slim Debian with only the libraries
 # the binary links (libpq, OpenSSL; the Swift runtime is linked in statically). Point it at PostgreSQL with DATABASE_URL:
 #   docker run -e DATABASE_URL=postgres://user:pass@db/concord -p 8080:8080 concord
-# The base images are build arguments so a build can substitute local copies of them.
+# The base images are pinned by version (a digest cannot be checked where this is built and
+# tested, with no registry in reach) and are build arguments, so a build can substitute local
+# copies of them. What the image is comes in as build arguments too and ends up in OCI labels:
+#   docker build --build-arg CONCORD_VERSION="$(sed -n 's/.*static let version = "\(.*\)"/\1/p' Sources/App/Version.swift)" \
+#     --build-arg CONCORD_REVISION="$(git rev-parse HEAD)" --build-arg CONCORD_SOURCE=https://git.example.com/concord -t concord .
 ARG SWIFT_IMAGE=swift:6.3.1-bookworm
-ARG RUNTIME_IMAGE=debian:bookworm-slim
+ARG RUNTIME_IMAGE=debian:12.11-slim
 
 FROM ${SWIFT_IMAGE} AS build
 RUN apt-get update \
@@ -35,5 +39,17 @@ USER 10001:10001
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
     CMD ["/usr/local/bin/concord", "health"]
+# Last, so a new revision does not redo the layers above.
+ARG CONCORD_VERSION=unknown
+ARG CONCORD_REVISION=unknown
+ARG CONCORD_SOURCE=unknown
+# The binary names its commit in /metrics (concord_build_info) and `--version`.
+ENV CONCORD_COMMIT=${CONCORD_REVISION}
+LABEL org.opencontainers.image.title="Concord" \
+      org.opencontainers.image.description="One backend for CRM and ERP, over JSON and HTTP" \
+      org.opencontainers.image.version="${CONCORD_VERSION}" \
+      org.opencontainers.image.revision="${CONCORD_REVISION}" \
+      org.opencontainers.image.source="${CONCORD_SOURCE}" \
+      org.opencontainers.image.licenses="LicenseRef-Proprietary"
 ENTRYPOINT ["/usr/local/bin/concord"]
 CMD ["serve"]

@@ -19,6 +19,7 @@ test:
 	scripts/check-openapi.sh
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --parallel
+	@scripts/deploy-check.sh
 
 bench: deps
 	bench/run.sh

@@ -6,9 +6,11 @@ let package = Package(
     products: [
         .executable(name: "concord", targets: ["concord"]),
     ],
+    // Exact versions: Package.resolved is not kept in the repository, so these lines are what
+    // makes two builds (a laptop's, the image's) use the same dependency code.
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
     ],
     targets: [
         // epoll, eventfd, signalfd and timerfd are not exported by Swift's Glibc module.

@@ -43,6 +43,7 @@ public final class ConcordServer: @unchecked Sendable {
     private var migrator: Migrator?
     private var maintenance: Maintenance?
     private var dispatcher: WebhookDispatcher?
+    private var backlog: BacklogMetrics?
 
     /// - migrate: apply pending migrations before serving (`serve --no-migrate` turns it off).
     public init(configuration: Configuration, logger: Logger, migrate: Bool = true) {
@@ -63,7 +64,11 @@ public final class ConcordServer: @unchecked Sendable {
         self.database = database
         let migrator = try Database.migrator(logger: logger)
         self.migrator = migrator
-        if shouldMigrate { try migrator.migrate(connectionString: database.connectionString) }
+        if shouldMigrate {
+            try migrator.migrate(connectionString: database.connectionString)
+        } else {
+            try migrator.verifyNotNewer(connectionString: database.connectionString)
+        }
 
         let pool = ConnectionPool(connectionString: database.connectionString,
                                   options: .init(size: configuration.databasePoolSize), logger: logger)
@@ -96,6 +101,16 @@ public final class ConcordServer: @unchecked Sendable {
         metrics.registerGauge("concord_db_pool_in_use", help: "Database connections checked out.") { Double(pool.inUse) }
         metrics.registerGauge("concord_db_pool_waiting", help: "Requests waiting for a database connection.") { Double(pool.waitingCount) }
         metrics.registerGauge("concord_db_deadlock_retries", help: "Transactions run again after a deadlock (40P01) since start; above zero is a lock-ordering mistake.") { Double(pool.retries(.deadlockDetected)) }
+        metrics.registerGauge("concord_db_pool_size", help: "Database connections the pool may open (CONCORD_DB_POOL_SIZE).") {
+            Double(pool.options.size)
+        }
+        metrics.registerCounter("concord_db_pool_waits_total", help: "Checkouts that found every connection in use and waited.") {
+            Double(pool.waitsTotal)
+        }
+        ProcessMetrics.register(in: metrics)
+        let backlog = BacklogMetrics(connectionString: database.connectionString)
+        backlog.register(in: metrics)
+        self.backlog = backlog
         self.server = server
         modules.events.startPublisher()
         let dispatcher = WebhookDispatcher(service: modules.webhooks, logger: logger)
@@ -127,6 +142,7 @@ public final class ConcordServer: @unchecked Sendable {
         dispatcher?.stop()
         events?.stopPublisher()
         maintenance?.stop()
+        backlog?.close()
         pool?.close()
         database?.stop()
     }

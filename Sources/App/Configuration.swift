@@ -52,6 +52,16 @@ public struct Configuration: Sendable {
         public var description: String { "\(variable) is set, but \(reason)" }
     }
 
+    /// A secret given both as `NAME` and as `NAME_FILE`: start-up cannot tell which one is meant.
+    public struct Conflict: Error, CustomStringConvertible {
+        public let variable: String
+        public var description: String { "\(variable) and \(variable)_FILE are both set: set one of them" }
+    }
+
+    /// The secrets that can also come from a file (`NAME_FILE=/run/secrets/…`, the Docker and
+    /// Kubernetes secrets convention); the file's content, less a trailing newline, is the value.
+    public static let fileVariables = ["DATABASE_URL", "DATABASE_READ_URL", "CONCORD_ADMIN_API_KEY"]
+
     /// The settings' names, in the order they are documented and printed.
     public static let variables = [
         "DATABASE_URL", "DATABASE_READ_URL", "CONCORD_HOST", "CONCORD_PORT", "CONCORD_DATA_DIR",
@@ -66,6 +76,11 @@ public struct Configuration: Sendable {
     /// Reads `environment`, with `overrides` (from flags, same variable names) taking precedence.
     public static func load(environment: [String: String], overrides: [String: String] = [:]) throws -> Configuration {
         var values = environment.filter { variables.contains($0.key) }
+        for name in fileVariables {
+            guard let path = environment[name + "_FILE"], !path.isEmpty else { continue }
+            if let direct = values[name], !direct.isEmpty { throw Conflict(variable: name) }
+            values[name] = try secret(fromFile: path, variable: name + "_FILE")
+        }
         for (key, value) in overrides { values[key] = value }
         func value(_ name: String) -> String? {
             guard let v = values[name], !v.isEmpty else { return nil }
@@ -167,6 +182,17 @@ public struct Configuration: Sendable {
         }
         config.webhookRetryBaseMilliseconds = try int("CONCORD_WEBHOOK_RETRY_BASE_MS", 1...86_400_000) ?? config.webhookRetryBaseMilliseconds
         return config
+    }
+
+    /// The content of a secret file without its trailing line break (what `echo` and editors add).
+    static func secret(fromFile path: String, variable: String) throws -> String {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw Invalid(variable: variable, accepts: "a readable file holding the value (cannot read \(path))")
+        }
+        var text = String(decoding: data, as: UTF8.self)
+        while let last = text.unicodeScalars.last, last == "\n" || last == "\r" { text.unicodeScalars.removeLast() }
+        guard !text.isEmpty else { throw Invalid(variable: variable, accepts: "a file holding the value (\(path) is empty)") }
+        return text
     }
 
     static func isDatabaseURL(_ text: String) -> Bool {

@@ -20,7 +20,7 @@ public final class Database: @unchecked Sendable {
         try Self.ensureDatabase("concord", connectionString: admin)
         connectionString = admin.replacingOccurrences(of: "dbname=postgres", with: "dbname=concord")
         embedded = cluster
-        logger.info("embedded PostgreSQL running", metadata: ["directory": "\(configuration.dataDirectory)", "port": "\(cluster.port)"])
+        logger.info("embedded PostgreSQL running", metadata: ["directory": "\(configuration.dataDirectory)", "port": .stringConvertible(cluster.port)])
     }
 
     /// Creates `name` when missing (the embedded cluster starts with only `postgres`).

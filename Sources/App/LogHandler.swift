@@ -40,7 +40,7 @@ public struct ConcordLogHandler: LogHandler {
         // the rare handler that was given some.
         var fields = event.metadata ?? [:]
         if !metadata.isEmpty { fields.merge(metadata) { event, _ in event } }
-        let sorted = fields.sorted { $0.key < $1.key }.map { (name: $0.key, value: Self.render($0.value)) }
+        let sorted = fields.sorted { $0.key < $1.key }.map { (name: $0.key, value: Self.render($0.value), numeric: Self.isNumber($0.value)) }
         return line(level: event.level, message: event.message.description, fields: sorted, at: timestamp)
     }
 
@@ -50,11 +50,14 @@ public struct ConcordLogHandler: LogHandler {
                                  source: label, file: #fileID, function: #function, line: #line)
             return line(for: event, at: timestamp)
         }
-        return line(level: record.level, message: AccessRecord.message.description, fields: record.fields, at: timestamp)
+        let fields = record.fields.map { (name: $0.name, value: $0.value, numeric: AccessRecord.numericFields.contains($0.name)) }
+        return line(level: record.level, message: AccessRecord.message.description, fields: fields, at: timestamp)
     }
 
-    /// The one place a line's bytes are laid out.
-    private func line(level: Logger.Level, message: String, fields: [(name: String, value: String)], at timestamp: String) -> [UInt8] {
+    /// The one place a line's bytes are laid out. In JSON, a numeric field is written as a
+    /// number (`"status":200`), the rest as strings.
+    private func line(level: Logger.Level, message: String, fields: [(name: String, value: String, numeric: Bool)],
+                      at timestamp: String) -> [UInt8] {
         var line: [UInt8] = []
         line.reserveCapacity(160 + 24 * fields.count)
         if json {
@@ -64,11 +67,15 @@ public struct ConcordLogHandler: LogHandler {
             Self.append(level.rawValue, to: &line)
             Self.append(#"","message":"#, to: &line)
             Self.appendQuoted(message, to: &line)
-            for (name, value) in fields {
+            for (name, value, numeric) in fields {
                 line.append(UInt8(ascii: ","))
                 Self.appendQuoted(name, to: &line)
                 line.append(UInt8(ascii: ":"))
-                Self.appendQuoted(value, to: &line)
+                if numeric {
+                    Self.append(value, to: &line)
+                } else {
+                    Self.appendQuoted(value, to: &line)
+                }
             }
             Self.append("}\n", to: &line)
         } else {
@@ -77,7 +84,7 @@ public struct ConcordLogHandler: LogHandler {
             Self.append(level.rawValue, to: &line)
             line.append(UInt8(ascii: " "))
             Self.append(message, to: &line)
-            for (name, value) in fields {
+            for (name, value, _) in fields {
                 line.append(UInt8(ascii: " "))
                 Self.append(name, to: &line)
                 line.append(UInt8(ascii: "="))
@@ -95,6 +102,16 @@ public struct ConcordLogHandler: LogHandler {
     private static func render(_ value: Logger.MetadataValue) -> String {
         if case .string(let text) = value { return text }
         return value.description
+    }
+
+    /// Integers and finite floating-point values given as `.stringConvertible` (their
+    /// `description` is then a valid JSON number); strings stay strings even when they hold digits.
+    private static func isNumber(_ value: Logger.MetadataValue) -> Bool {
+        guard case .stringConvertible(let convertible) = value else { return false }
+        if convertible is any BinaryInteger { return true }
+        if let double = convertible as? Double { return double.isFinite }
+        if let float = convertible as? Float { return float.isFinite }
+        return false
     }
 
     /// A text value with a space, a quote or a control byte would break `key=value` apart.

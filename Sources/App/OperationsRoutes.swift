@@ -3,7 +3,8 @@ import Core
 import Routing
 
 /// `/healthz`, `/livez`, `/readyz`, `/metrics`, `/openapi.yaml`, `/docs` (and its files), `/problems/{code}`: open to everyone, never
-/// touching the database except `/readyz`, so the liveness probes are answered on the I/O thread.
+/// touching the database except `/readyz`, so the liveness probes and `/metrics` are answered on
+/// the I/O thread.
 struct OperationsRoutes {
     let metrics: Metrics
     let openAPI: [UInt8]?
@@ -30,6 +31,8 @@ struct OperationsRoutes {
         }
         let metrics = self.metrics
         let buildInfo = Self.buildInfo
+        // On the I/O thread, so a scrape is answered while every worker is busy: the backlog
+        // figures it shows were read from the database in the background.
         router.get("/metrics", access: .open, inline: true) { _ in
             .text(metrics.render() + buildInfo, contentType: "text/plain; version=0.0.4; charset=utf-8")
         }

@@ -24,11 +24,12 @@ public final class ConnectionPool: @unchecked Sendable {
     public let options: Options
     private let logger: Logger
 
-    /// Guards `idle`, `open`, `waiting`.
+    /// Guards `idle`, `open`, `waiting`, `waits`.
     private let poolLock = NSCondition()
     private var idle: [PostgresConnection] = []
     private var open = 0
     private var waiting = 0
+    private var waits = 0
 
     public init(connectionString: String, options: Options = Options(), logger: Logger) {
         self.connectionString = connectionString
@@ -61,6 +62,13 @@ public final class ConnectionPool: @unchecked Sendable {
         poolLock.lock()
         defer { poolLock.unlock() }
         return waiting
+    }
+
+    /// Checkouts so far that found every connection in use and had to wait (a total).
+    public var waitsTotal: Int {
+        poolLock.lock()
+        defer { poolLock.unlock() }
+        return waits
     }
 
     /// Lends a connection to `body` and takes it back. The connection returns to the pool only
@@ -113,7 +121,7 @@ public final class ConnectionPool: @unchecked Sendable {
                 retryLock.lock()
                 retried[state, default: 0] += 1
                 retryLock.unlock()
-                logger.debug("retrying transaction", metadata: ["sqlstate": "\(state)", "attempt": "\(attempt)"])
+                logger.debug("retrying transaction", metadata: ["sqlstate": "\(state)", "attempt": .stringConvertible(attempt)])
                 usleep(UInt32.random(in: 1_000...UInt32(5_000 * attempt)))
             }
         }
@@ -183,6 +191,7 @@ public final class ConnectionPool: @unchecked Sendable {
 
     private func checkout() throws -> PostgresConnection {
         let deadline = Date().addingTimeInterval(options.checkoutTimeout)
+        var waited = false
         poolLock.lock()
         while true {
             if let connection = idle.popLast() {
@@ -205,6 +214,10 @@ public final class ConnectionPool: @unchecked Sendable {
                     poolLock.unlock()
                     throw error
                 }
+            }
+            if !waited {
+                waited = true
+                waits += 1
             }
             waiting += 1
             let signalled = poolLock.wait(until: deadline)

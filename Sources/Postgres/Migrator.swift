@@ -19,6 +19,9 @@ public struct Migrator: Sendable {
         case duplicateVersion(Int)
         case edited(name: String)
         case failed(name: String, reason: String)
+        /// The database has applied migrations this binary does not ship: a newer Concord
+        /// migrated it, and this older one must not write to a schema it does not know.
+        case newerSchema(names: [String])
 
         public var description: String {
             switch self {
@@ -26,6 +29,8 @@ public struct Migrator: Sendable {
             case .duplicateVersion(let version): "two migration files have version \(version)"
             case .edited(let name): "migration \(name) was edited after it was applied; restore it and add a new migration instead"
             case .failed(let name, let reason): "migration \(name) failed: \(reason)"
+            case .newerSchema(let names):
+                "the database schema is newer than this binary (applied migrations it does not know: \(names.joined(separator: ", "))); run a Concord release that ships them"
             }
         }
     }
@@ -75,6 +80,7 @@ public struct Migrator: Sendable {
             )
             """)
         let applied = try appliedChecksums(connection)
+        try refuseUnknown(applied: applied, connection)
         var done: [String] = []
         for migration in migrations {
             if let checksum = applied[migration.version] {
@@ -106,6 +112,29 @@ public struct Migrator: Sendable {
         guard exists else { return migrations.map(\.name) }
         let applied = try appliedChecksums(connection)
         return migrations.filter { applied[$0.version] == nil }.map(\.name)
+    }
+
+    /// Throws `newerSchema` when the database has applied migrations this binary does not know
+    /// (checked at every start, with or without migrating).
+    public func verifyNotNewer(connectionString: String) throws {
+        let connection = try PostgresConnection(connectionString: connectionString, applicationName: "concord-migrate")
+        defer { connection.close() }
+        let exists = try connection.query("SELECT to_regclass('schema_migrations') IS NOT NULL AS present").first?
+            .decode("present", as: Bool.self) ?? false
+        guard exists else { return }
+        try refuseUnknown(applied: try appliedChecksums(connection), connection)
+    }
+
+    private func refuseUnknown(applied: [Int: String], _ connection: PostgresConnection) throws {
+        let known = Set(migrations.map(\.version))
+        let unknown = applied.keys.filter { !known.contains($0) }.sorted()
+        guard !unknown.isEmpty else { return }
+        var names: [String] = []
+        for row in try connection.query("SELECT version, name FROM schema_migrations ORDER BY version").rows
+        where unknown.contains(try row.decode("version", as: Int.self)) {
+            names.append(try row.decode("name", as: String.self))
+        }
+        throw Failure.newerSchema(names: names)
     }
 
     private func appliedChecksums(_ connection: PostgresConnection) throws -> [Int: String] {

@@ -29,7 +29,7 @@ public final class Metrics: @unchecked Sendable {
     /// Guards `series` and `gauges`.
     private let seriesLock = NSLock()
     private var series: [Key: Series] = [:]
-    private var gauges: [(name: String, help: String, read: @Sendable () -> Double)] = []
+    private var gauges: [(name: String, help: String, type: String, read: @Sendable () -> Double)] = []
     private let inFlight = InFlightCounter()
 
     public init() {}
@@ -56,7 +56,14 @@ public final class Metrics: @unchecked Sendable {
     public func registerGauge(_ name: String, help: String, read: @escaping @Sendable () -> Double) {
         seriesLock.lock()
         defer { seriesLock.unlock() }
-        gauges.append((name, help, read))
+        gauges.append((name, help, "gauge", read))
+    }
+
+    /// Adds a counter read at scrape time (`process_cpu_seconds_total`, …): a total that only grows.
+    public func registerCounter(_ name: String, help: String, read: @escaping @Sendable () -> Double) {
+        seriesLock.lock()
+        defer { seriesLock.unlock() }
+        gauges.append((name, help, "counter", read))
     }
 
     /// The exposition text.
@@ -86,7 +93,7 @@ public final class Metrics: @unchecked Sendable {
         out += "# TYPE concord_http_requests_in_flight gauge\n"
         out += "concord_http_requests_in_flight \(inFlight.value)\n"
         for gauge in gaugeList {
-            out += "# HELP \(gauge.name) \(gauge.help)\n# TYPE \(gauge.name) gauge\n\(gauge.name) \(format(gauge.read()))\n"
+            out += "# HELP \(gauge.name) \(gauge.help)\n# TYPE \(gauge.name) \(gauge.type)\n\(gauge.name) \(format(gauge.read()))\n"
         }
         return out
     }
@@ -102,7 +109,8 @@ public final class Metrics: @unchecked Sendable {
     }
 
     private func format(_ value: Double) -> String {
-        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
+        if value.isNaN { return "NaN" }
+        return value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
     }
 }
 

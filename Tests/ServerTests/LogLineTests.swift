@@ -47,7 +47,7 @@ import Testing
         #expect(object["level"] as? String == "error")
         #expect(object["message"] as? String == "failed \"badly\"\n")
         #expect(object["error"] as? String == "tab\there \u{1} \u{7F} ünï")
-        #expect(object["attempt"] as? String == "3")
+        #expect(object["attempt"] as? Int == 3)
         #expect(object["list"] as? String == #"["a", "b"]"#)
         #expect(object.count == 6)
     }

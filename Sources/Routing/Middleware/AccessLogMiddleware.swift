@@ -35,9 +35,15 @@ public struct AccessRecord: Sendable, Equatable {
         ]
     }
 
-    /// The record as swift-log metadata, for handlers that take it that way.
+    /// The fields whose values are numbers (JSON log lines write them unquoted).
+    public static let numericFields: Set<String> = ["bytes", "duration_ms", "status"]
+
+    /// The record as swift-log metadata, for handlers that take it that way: numbers as numbers.
     public var metadata: Logger.Metadata {
-        Logger.Metadata(uniqueKeysWithValues: fields.map { ($0.name, .string($0.value)) })
+        [
+            "bytes": .stringConvertible(bytes), "duration_ms": .stringConvertible(durationMilliseconds), "method": .string(method),
+            "request_id": .string(requestID), "route": .string(route), "status": .stringConvertible(status),
+        ]
     }
 }
 
