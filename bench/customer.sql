@@ -4,6 +4,7 @@
 -- :customers how many synthetic customers `concord seed --customers` made.
 \set n random(1, :customers)
 SELECT k.id AS key_id, k.last_used_at, k.revoked_at, encode(k.secret_hash, 'hex') AS secret_hash,
+       k.rate_limit_per_second,
        u.id AS user_id, u.name, u.email, u.role, u.active
 FROM api_keys k JOIN users u ON u.id = k.user_id
 WHERE k.prefix = :prefix;
