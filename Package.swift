@@ -4,7 +4,7 @@ import PackageDescription
 let package = Package(
     name: "concord",
     products: [
-        .executable(name: "concord", targets: ["concord"]),
+        .executable(name: "concord", targets: ["concord"])
     ],
     // Exact versions: Package.resolved is not kept in the repository, so these lines are what
     // makes two builds (a laptop's, the image's) use the same dependency code.
@@ -37,7 +37,9 @@ let package = Package(
         ),
         .target(
             name: "Platform",
-            dependencies: ["CCrypto", "Core", "HTTP", "Routing", "Postgres", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "CCrypto", "Core", "HTTP", "Routing", "Postgres", .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .target(
             name: "Customers",
@@ -53,7 +55,10 @@ let package = Package(
         ),
         .target(
             name: "Inventory",
-            dependencies: ["Core", "Catalog", "Customers", "Platform", "Postgres", "Routing", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "Core", "Catalog", "Customers", "Platform", "Postgres", "Routing",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .target(
             name: "Sales",
@@ -69,11 +74,17 @@ let package = Package(
         ),
         .target(
             name: "Webhooks",
-            dependencies: ["Core", "HTTPClient", "HTTP", "Routing", "Postgres", "Platform", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "Core", "HTTPClient", "HTTP", "Routing", "Postgres", "Platform",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .target(
             name: "App",
-            dependencies: ["Core", "HTTP", "Routing", "Postgres", "Platform", "Customers", "CRM", "Catalog", "Inventory", "Sales", "Purchasing", "Receivables", "Webhooks", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "Core", "HTTP", "Routing", "Postgres", "Platform", "Customers", "CRM", "Catalog", "Inventory", "Sales",
+                "Purchasing", "Receivables", "Webhooks", .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .executableTarget(
             name: "concord",
@@ -85,19 +96,38 @@ let package = Package(
             ]
         ),
         // Shared by the test targets: a raw socket client, an API client, throwaway databases.
-        .target(name: "TestSupport", dependencies: ["App", "Core", "HTTP", "HTTPClient", "CSSL", "Routing", "Postgres", "Platform"], path: "Tests/TestSupport"),
+        .target(
+            name: "TestSupport",
+            dependencies: ["App", "Core", "HTTP", "HTTPClient", "CSSL", "Routing", "Postgres", "Platform"],
+            path: "Tests/TestSupport"),
         .testTarget(name: "HTTPTests", dependencies: ["Core", "HTTP", "HTTPClient"]),
         .testTarget(name: "RoutingTests", dependencies: ["Core", "Routing", "HTTP"]),
         .testTarget(name: "ServerTests", dependencies: ["Core", "App", "HTTP", "Routing", "TestSupport"]),
         .testTarget(name: "PostgresTests", dependencies: ["Core", "Postgres", "Routing", "TestSupport"]),
-        .testTarget(name: "PlatformTests", dependencies: ["Core", "App", "Platform", "Postgres", "Routing", "HTTP", "TestSupport"]),
-        .testTarget(name: "CustomerTests", dependencies: ["Core", "App", "Customers", "Platform", "Postgres", "Routing", "TestSupport"]),
-        .testTarget(name: "SalesTests", dependencies: ["Core", "App", "Sales", "Platform", "Postgres", "Routing", "TestSupport"]),
-        .testTarget(name: "PurchasingTests", dependencies: ["Core", "App", "Purchasing", "Platform", "Postgres", "Routing", "TestSupport"]),
-        .testTarget(name: "WebhookTests", dependencies: ["Core", "App", "Webhooks", "HTTP", "Platform", "Postgres", "Routing", "TestSupport"]),
-        .testTarget(name: "ReceivablesTests", dependencies: ["Core", "App", "Receivables", "Platform", "Postgres", "Routing", "TestSupport"]),
-        .testTarget(name: "CRMTests", dependencies: ["Core", "App", "CRM", "Customers", "Platform", "Postgres", "Routing", "TestSupport"]),
-        .testTarget(name: "InventoryTests", dependencies: ["Core", "App", "Catalog", "Inventory", "Platform", "Postgres", "Routing", "TestSupport"]),
+        .testTarget(
+            name: "PlatformTests",
+            dependencies: ["Core", "App", "Platform", "Postgres", "Routing", "HTTP", "TestSupport"]),
+        .testTarget(
+            name: "CustomerTests",
+            dependencies: ["Core", "App", "Customers", "Platform", "Postgres", "Routing", "TestSupport"]),
+        .testTarget(
+            name: "SalesTests",
+            dependencies: ["Core", "App", "Sales", "Platform", "Postgres", "Routing", "TestSupport"]),
+        .testTarget(
+            name: "PurchasingTests",
+            dependencies: ["Core", "App", "Purchasing", "Platform", "Postgres", "Routing", "TestSupport"]),
+        .testTarget(
+            name: "WebhookTests",
+            dependencies: ["Core", "App", "Webhooks", "HTTP", "Platform", "Postgres", "Routing", "TestSupport"]),
+        .testTarget(
+            name: "ReceivablesTests",
+            dependencies: ["Core", "App", "Receivables", "Platform", "Postgres", "Routing", "TestSupport"]),
+        .testTarget(
+            name: "CRMTests",
+            dependencies: ["Core", "App", "CRM", "Customers", "Platform", "Postgres", "Routing", "TestSupport"]),
+        .testTarget(
+            name: "InventoryTests",
+            dependencies: ["Core", "App", "Catalog", "Inventory", "Platform", "Postgres", "Routing", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

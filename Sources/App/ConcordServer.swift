@@ -1,5 +1,6 @@
 import CRM
 import Catalog
+import Core
 import Customers
 import Foundation
 import HTTP
@@ -9,7 +10,6 @@ import Platform
 import Postgres
 import Purchasing
 import Receivables
-import Core
 import Routing
 import Sales
 import Webhooks
@@ -70,24 +70,31 @@ public final class ConcordServer: @unchecked Sendable {
             try migrator.verifyNotNewer(connectionString: database.connectionString)
         }
 
-        let pool = ConnectionPool(connectionString: database.connectionString,
-                                  options: .init(size: configuration.databasePoolSize), logger: logger)
+        let pool = ConnectionPool(
+            connectionString: database.connectionString,
+            options: .init(size: configuration.databasePoolSize), logger: logger)
         self.pool = pool
         let modules = Modules(pool: pool, configuration: configuration, logger: logger)
         self.modules = modules
         firstAdminKey = try modules.users.bootstrapAdmin(configuredKey: configuration.adminAPIKey)
         let shutdownFlag = ShutdownFlag()
-        let (application, permissions) = modules.application(pool: pool, configuration: configuration, logger: logger, metrics: metrics) { builder in
-            OperationsRoutes(metrics: metrics, openAPI: Resources.openAPIDocument(), readiness: { [weak self] in
-                if shutdownFlag.isSet { return "the server is shutting down" }
-                return self?.readinessProblem()
-            }, problems: modules.problems).register(in: &builder)
+        let (application, permissions) = modules.application(
+            pool: pool, configuration: configuration, logger: logger, metrics: metrics
+        ) { builder in
+            OperationsRoutes(
+                metrics: metrics, openAPI: Resources.openAPIDocument(),
+                readiness: { [weak self] in
+                    if shutdownFlag.isSet { return "the server is shutting down" }
+                    return self?.readinessProblem()
+                }, problems: modules.problems
+            ).register(in: &builder)
         }
         self.permissions = permissions
         routes = application.router.routes.map { "\($0.method) \($0.template)" }
 
         let serverConfiguration = ServerConfiguration(
-            host: configuration.host, port: configuration.port, ioThreads: configuration.ioThreads, workers: configuration.workers,
+            host: configuration.host, port: configuration.port, ioThreads: configuration.ioThreads,
+            workers: configuration.workers,
             queueCapacity: max(64, configuration.workers * 64), maxConnections: configuration.maxConnections,
             limits: ParserLimits(maxBodyBytes: configuration.maxBodyBytes),
             headerReadTimeout: configuration.headerReadTimeout, bodyReadTimeout: configuration.bodyReadTimeout,
@@ -96,15 +103,30 @@ public final class ConcordServer: @unchecked Sendable {
         let server = HTTPServer(configuration: serverConfiguration, responder: application, logger: logger)
         shutdownFlag.server = server
         try server.start(terminationSignalFD: terminationSignalFD)
-        metrics.registerGauge("concord_http_connections_open", help: "Open client connections.") { Double(server.connectionCount) }
-        metrics.registerGauge("concord_http_requests_queued", help: "Requests waiting for a worker thread.") { Double(server.queuedRequests) }
-        metrics.registerGauge("concord_db_pool_in_use", help: "Database connections checked out.") { Double(pool.inUse) }
-        metrics.registerGauge("concord_db_pool_waiting", help: "Requests waiting for a database connection.") { Double(pool.waitingCount) }
-        metrics.registerGauge("concord_db_deadlock_retries", help: "Transactions run again after a deadlock (40P01) since start; above zero is a lock-ordering mistake.") { Double(pool.retries(.deadlockDetected)) }
-        metrics.registerGauge("concord_db_pool_size", help: "Database connections the pool may open (CONCORD_DB_POOL_SIZE).") {
+        metrics.registerGauge("concord_http_connections_open", help: "Open client connections.") {
+            Double(server.connectionCount)
+        }
+        metrics.registerGauge("concord_http_requests_queued", help: "Requests waiting for a worker thread.") {
+            Double(server.queuedRequests)
+        }
+        metrics.registerGauge("concord_db_pool_in_use", help: "Database connections checked out.") {
+            Double(pool.inUse)
+        }
+        metrics.registerGauge("concord_db_pool_waiting", help: "Requests waiting for a database connection.") {
+            Double(pool.waitingCount)
+        }
+        metrics.registerGauge(
+            "concord_db_deadlock_retries",
+            help: "Transactions run again after a deadlock (40P01) since start; above zero is a lock-ordering mistake."
+        ) { Double(pool.retries(.deadlockDetected)) }
+        metrics.registerGauge(
+            "concord_db_pool_size", help: "Database connections the pool may open (CONCORD_DB_POOL_SIZE)."
+        ) {
             Double(pool.options.size)
         }
-        metrics.registerCounter("concord_db_pool_waits_total", help: "Checkouts that found every connection in use and waited.") {
+        metrics.registerCounter(
+            "concord_db_pool_waits_total", help: "Checkouts that found every connection in use and waited."
+        ) {
             Double(pool.waitsTotal)
         }
         ProcessMetrics.register(in: metrics)

@@ -65,10 +65,13 @@ public struct Configuration: Sendable {
     /// The settings' names, in the order they are documented and printed.
     public static let variables = [
         "DATABASE_URL", "DATABASE_READ_URL", "CONCORD_HOST", "CONCORD_PORT", "CONCORD_DATA_DIR",
-        "CONCORD_ADMIN_API_KEY", "CONCORD_IO_THREADS", "CONCORD_WORKERS", "CONCORD_DB_POOL_SIZE", "CONCORD_SCHED_BATCH", "CONCORD_MAX_BODY_BYTES",
-        "CONCORD_MAX_CONNECTIONS", "CONCORD_HEADER_TIMEOUT", "CONCORD_BODY_TIMEOUT_MS", "CONCORD_IDLE_TIMEOUT", "CONCORD_SHUTDOWN_GRACE",
+        "CONCORD_ADMIN_API_KEY", "CONCORD_IO_THREADS", "CONCORD_WORKERS", "CONCORD_DB_POOL_SIZE", "CONCORD_SCHED_BATCH",
+        "CONCORD_MAX_BODY_BYTES",
+        "CONCORD_MAX_CONNECTIONS", "CONCORD_HEADER_TIMEOUT", "CONCORD_BODY_TIMEOUT_MS", "CONCORD_IDLE_TIMEOUT",
+        "CONCORD_SHUTDOWN_GRACE",
         "CONCORD_CORS_ORIGINS", "CONCORD_DEFAULT_CURRENCY", "CONCORD_LOG_FORMAT", "CONCORD_LOG_LEVEL",
-        "CONCORD_RATE_LIMIT", "CONCORD_RATE_LIMIT_BURST", "CONCORD_WEBHOOK_ALLOW_PRIVATE", "CONCORD_WEBHOOK_RETRY_BASE_MS",
+        "CONCORD_RATE_LIMIT", "CONCORD_RATE_LIMIT_BURST", "CONCORD_WEBHOOK_ALLOW_PRIVATE",
+        "CONCORD_WEBHOOK_RETRY_BASE_MS",
     ]
 
     public init() {}
@@ -95,26 +98,32 @@ public struct Configuration: Sendable {
         }
         func seconds(_ name: String) throws -> Double? {
             guard let text = value(name) else { return nil }
-            guard let n = Double(text), n > 0, n <= 86_400 else { throw Invalid(variable: name, accepts: "seconds, above 0 and at most 86400") }
+            guard let n = Double(text), n > 0, n <= 86_400 else {
+                throw Invalid(variable: name, accepts: "seconds, above 0 and at most 86400")
+            }
             return n
         }
 
         var config = Configuration()
         if let url = value("DATABASE_URL") {
             guard isDatabaseURL(url) else {
-                throw Invalid(variable: "DATABASE_URL", accepts: "postgres://user:password@host:port/database or key=value connection string")
+                throw Invalid(
+                    variable: "DATABASE_URL",
+                    accepts: "postgres://user:password@host:port/database or key=value connection string")
             }
             config.databaseURL = url
         }
         if value("DATABASE_READ_URL") != nil {
             // Read routing is not built yet: a replica that silently takes no reads would be worse
             // than refusing to start.
-            throw Unsupported(variable: "DATABASE_READ_URL",
-                              reason: "read replicas are not supported by this version; unset it to start")
+            throw Unsupported(
+                variable: "DATABASE_READ_URL",
+                reason: "read replicas are not supported by this version; unset it to start")
         }
         if let host = value("CONCORD_HOST") {
             guard !host.contains(where: { $0 == " " || $0 == "/" }) else {
-                throw Invalid(variable: "CONCORD_HOST", accepts: "an IP address or host name such as 127.0.0.1, 0.0.0.0 or ::")
+                throw Invalid(
+                    variable: "CONCORD_HOST", accepts: "an IP address or host name such as 127.0.0.1, 0.0.0.0 or ::")
             }
             config.host = host
         }
@@ -122,7 +131,9 @@ public struct Configuration: Sendable {
         config.dataDirectory = value("CONCORD_DATA_DIR") ?? config.dataDirectory
         if let key = value("CONCORD_ADMIN_API_KEY") {
             guard isWellFormedAPIKey(key) else {
-                throw Invalid(variable: "CONCORD_ADMIN_API_KEY", accepts: "ck_ + 8 letters or digits + _ + at least 32 letters or digits")
+                throw Invalid(
+                    variable: "CONCORD_ADMIN_API_KEY",
+                    accepts: "ck_ + 8 letters or digits + _ + at least 32 letters or digits")
             }
             config.adminAPIKey = key
         }
@@ -132,11 +143,15 @@ public struct Configuration: Sendable {
         // ever waits for a connection while another waits on it.
         config.workers = try int("CONCORD_WORKERS", 1...1_024) ?? config.databasePoolSize
         if config.workers > config.databasePoolSize {
-            throw Invalid(variable: "CONCORD_WORKERS",
-                          accepts: "at most CONCORD_DB_POOL_SIZE (\(config.databasePoolSize)), so every worker can hold a connection")
+            throw Invalid(
+                variable: "CONCORD_WORKERS",
+                accepts:
+                    "at most CONCORD_DB_POOL_SIZE (\(config.databasePoolSize)), so every worker can hold a connection")
         }
         if let flag = value("CONCORD_SCHED_BATCH") {
-            guard flag == "true" || flag == "false" else { throw Invalid(variable: "CONCORD_SCHED_BATCH", accepts: "true or false") }
+            guard flag == "true" || flag == "false" else {
+                throw Invalid(variable: "CONCORD_SCHED_BATCH", accepts: "true or false")
+            }
             config.batchScheduling = flag == "true"
         }
         config.maxBodyBytes = try int("CONCORD_MAX_BODY_BYTES", 1_024...1_073_741_824) ?? config.maxBodyBytes
@@ -148,9 +163,13 @@ public struct Configuration: Sendable {
         config.idleTimeout = try seconds("CONCORD_IDLE_TIMEOUT") ?? config.idleTimeout
         config.shutdownGrace = try seconds("CONCORD_SHUTDOWN_GRACE") ?? config.shutdownGrace
         if let origins = value("CONCORD_CORS_ORIGINS") {
-            let list = origins.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            let list = origins.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+                !$0.isEmpty
+            }
             for origin in list where origin != "*" && !(origin.hasPrefix("http://") || origin.hasPrefix("https://")) {
-                throw Invalid(variable: "CONCORD_CORS_ORIGINS", accepts: "comma-separated origins like https://app.example.com, or *")
+                throw Invalid(
+                    variable: "CONCORD_CORS_ORIGINS",
+                    accepts: "comma-separated origins like https://app.example.com, or *")
             }
             config.corsOrigins = list
         }
@@ -161,26 +180,34 @@ public struct Configuration: Sendable {
             config.defaultCurrency = currency
         }
         if let format = value("CONCORD_LOG_FORMAT") {
-            guard let parsed = LogFormat(rawValue: format) else { throw Invalid(variable: "CONCORD_LOG_FORMAT", accepts: "text or json") }
+            guard let parsed = LogFormat(rawValue: format) else {
+                throw Invalid(variable: "CONCORD_LOG_FORMAT", accepts: "text or json")
+            }
             config.logFormat = parsed
         }
         if let level = value("CONCORD_LOG_LEVEL") {
             let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
-            guard levels.contains(level) else { throw Invalid(variable: "CONCORD_LOG_LEVEL", accepts: levels.joined(separator: ", ")) }
+            guard levels.contains(level) else {
+                throw Invalid(variable: "CONCORD_LOG_LEVEL", accepts: levels.joined(separator: ", "))
+            }
             config.logLevel = level
         }
         if let rate = value("CONCORD_RATE_LIMIT") {
             guard let perSecond = Double(rate), perSecond >= 0, perSecond <= 1_000_000 else {
-                throw Invalid(variable: "CONCORD_RATE_LIMIT", accepts: "requests per second per API key, 0 (off) to 1000000")
+                throw Invalid(
+                    variable: "CONCORD_RATE_LIMIT", accepts: "requests per second per API key, 0 (off) to 1000000")
             }
             config.rateLimitPerSecond = perSecond
         }
         config.rateLimitBurst = try int("CONCORD_RATE_LIMIT_BURST", 1...1_000_000) ?? config.rateLimitBurst
         if let flag = value("CONCORD_WEBHOOK_ALLOW_PRIVATE") {
-            guard flag == "true" || flag == "false" else { throw Invalid(variable: "CONCORD_WEBHOOK_ALLOW_PRIVATE", accepts: "true or false") }
+            guard flag == "true" || flag == "false" else {
+                throw Invalid(variable: "CONCORD_WEBHOOK_ALLOW_PRIVATE", accepts: "true or false")
+            }
             config.webhookAllowPrivate = flag == "true"
         }
-        config.webhookRetryBaseMilliseconds = try int("CONCORD_WEBHOOK_RETRY_BASE_MS", 1...86_400_000) ?? config.webhookRetryBaseMilliseconds
+        config.webhookRetryBaseMilliseconds =
+            try int("CONCORD_WEBHOOK_RETRY_BASE_MS", 1...86_400_000) ?? config.webhookRetryBaseMilliseconds
         return config
     }
 
@@ -191,7 +218,9 @@ public struct Configuration: Sendable {
         }
         var text = String(decoding: data, as: UTF8.self)
         while let last = text.unicodeScalars.last, last == "\n" || last == "\r" { text.unicodeScalars.removeLast() }
-        guard !text.isEmpty else { throw Invalid(variable: variable, accepts: "a file holding the value (\(path) is empty)") }
+        guard !text.isEmpty else {
+            throw Invalid(variable: variable, accepts: "a file holding the value (\(path) is empty)")
+        }
         return text
     }
 
@@ -221,7 +250,8 @@ public struct Configuration: Sendable {
             "CONCORD_CORS_ORIGINS=\(corsOrigins.joined(separator: ","))", "CONCORD_DEFAULT_CURRENCY=\(defaultCurrency)",
             "CONCORD_LOG_FORMAT=\(logFormat.rawValue)", "CONCORD_LOG_LEVEL=\(logLevel)",
             "CONCORD_RATE_LIMIT=\(rateLimitPerSecond)", "CONCORD_RATE_LIMIT_BURST=\(rateLimitBurst)",
-            "CONCORD_WEBHOOK_ALLOW_PRIVATE=\(webhookAllowPrivate)", "CONCORD_WEBHOOK_RETRY_BASE_MS=\(webhookRetryBaseMilliseconds)",
+            "CONCORD_WEBHOOK_ALLOW_PRIVATE=\(webhookAllowPrivate)",
+            "CONCORD_WEBHOOK_RETRY_BASE_MS=\(webhookRetryBaseMilliseconds)",
         ]
     }
 
@@ -234,6 +264,7 @@ public struct Configuration: Sendable {
             }
             return url
         }
-        return url.split(separator: " ").map { $0.hasPrefix("password=") ? "password=***" : String($0) }.joined(separator: " ")
+        return url.split(separator: " ").map { $0.hasPrefix("password=") ? "password=***" : String($0) }.joined(
+            separator: " ")
     }
 }

@@ -1,9 +1,9 @@
 import CRM
+import Core
 import Customers
 import Foundation
 import Platform
 import Receivables
-import Core
 import Routing
 import Sales
 
@@ -29,12 +29,18 @@ struct CustomerSummaryRoutes {
             let credit = try sales.creditPosition(customer)
             let summary = CustomerSummary(
                 customer: customer, currency: customer.currency,
-                opportunities: .init(openCount: pipeline.openCount, openAmount: pipeline.openAmount, weightedAmount: pipeline.weightedAmount),
-                orders: .init(openCount: orders.openCount, lastOrderDate: orders.lastOrderDate, lifetimeTotal: orders.lifetimeTotal),
-                receivables: .init(openBalance: position.openBalance, overdueBalance: position.overdueBalance,
-                                   unappliedCredit: position.unappliedCredit, aging: position.aging),
+                opportunities: .init(
+                    openCount: pipeline.openCount, openAmount: pipeline.openAmount,
+                    weightedAmount: pipeline.weightedAmount),
+                orders: .init(
+                    openCount: orders.openCount, lastOrderDate: orders.lastOrderDate,
+                    lifetimeTotal: orders.lifetimeTotal),
+                receivables: .init(
+                    openBalance: position.openBalance, overdueBalance: position.overdueBalance,
+                    unappliedCredit: position.unappliedCredit, aging: position.aging),
                 credit: .init(limit: credit.limit, used: credit.used, available: credit.available),
-                recentActivities: activities, otherCurrencyDocuments: pipeline.otherCurrency + orders.otherCurrency + position.otherCurrencyDocuments)
+                recentActivities: activities,
+                otherCurrencyDocuments: pipeline.otherCurrency + orders.otherCurrency + position.otherCurrencyDocuments)
             return try .json(summary)
         }
     }

@@ -20,7 +20,9 @@ public final class Database: @unchecked Sendable {
         try Self.ensureDatabase("concord", connectionString: admin)
         connectionString = admin.replacingOccurrences(of: "dbname=postgres", with: "dbname=concord")
         embedded = cluster
-        logger.info("embedded PostgreSQL running", metadata: ["directory": "\(configuration.dataDirectory)", "port": .stringConvertible(cluster.port)])
+        logger.info(
+            "embedded PostgreSQL running",
+            metadata: ["directory": "\(configuration.dataDirectory)", "port": .stringConvertible(cluster.port)])
     }
 
     /// Creates `name` when missing (the embedded cluster starts with only `postgres`).
@@ -43,7 +45,8 @@ public final class Database: @unchecked Sendable {
     /// The migrations that ship with the binary.
     public static func migrator(logger: Logger) throws -> Migrator {
         guard let directory = Resources.directory()?.appendingPathComponent("Migrations") else {
-            throw Configuration.Invalid(variable: "CONCORD_RESOURCES_DIR", accepts: "a directory holding openapi.yaml and Migrations/")
+            throw Configuration.Invalid(
+                variable: "CONCORD_RESOURCES_DIR", accepts: "a directory holding openapi.yaml and Migrations/")
         }
         return try Migrator.load(directory: directory, logger: logger)
     }

@@ -1,11 +1,11 @@
 import Catalog
+import Core
 import Customers
 import Foundation
 import Inventory
 import Logging
 import Platform
 import Postgres
-import Core
 import Routing
 
 /// `concord seed --demo`: a small, believable data set made through the services (so every
@@ -32,41 +32,59 @@ public struct DemoSeed {
     /// Tier discounts, two warehouses, stock items with tier prices, a service, and opening
     /// stock received at a cost (so the valuation report has figures).
     func seedCatalogAndInventory() throws -> String {
-        if try inventory.warehouse(code: "MAIN") != nil { return "catalog and inventory: already seeded (warehouse MAIN exists)" }
+        if try inventory.warehouse(code: "MAIN") != nil {
+            return "catalog and inventory: already seeded (warehouse MAIN exists)"
+        }
         for (tier, discount) in [(CustomerTier.silver, 5), (.gold, 10), (.platinum, 15)] {
             _ = try catalog.setTierDiscount(tier, discountPercent: ExactDecimal(integer: Int64(discount)), actor: nil)
         }
-        let main = try inventory.createWarehouse(code: "MAIN", name: "Main warehouse",
-                                                 address: Address(line1: "1 Harbour Road", city: "Rotterdam", country: "NL"))
-        let east = try inventory.createWarehouse(code: "EAST", name: "East depot",
-                                                 address: Address(line1: "22 Station Street", city: "Utrecht", country: "NL"))
+        let main = try inventory.createWarehouse(
+            code: "MAIN", name: "Main warehouse",
+            address: Address(line1: "1 Harbour Road", city: "Rotterdam", country: "NL"))
+        let east = try inventory.createWarehouse(
+            code: "EAST", name: "East depot",
+            address: Address(line1: "22 Station Street", city: "Utrecht", country: "NL"))
         struct Product {
-            let sku: String, name: String, price: Int64, gold: Int64?, reorder: Int64, main: Int64, east: Int64, cost: Int64
+            let sku: String, name: String, price: Int64, gold: Int64?, reorder: Int64, main: Int64, east: Int64,
+                cost: Int64
         }
         let products = [
-            Product(sku: "CHAIR-OAK", name: "Oak office chair", price: 24_900, gold: 21_900, reorder: 10, main: 40, east: 12, cost: 13_500),
-            Product(sku: "DESK-140", name: "Standing desk 140 cm", price: 59_900, gold: nil, reorder: 5, main: 15, east: 4, cost: 34_000),
-            Product(sku: "LAMP-LED", name: "LED desk lamp", price: 3_990, gold: 3_490, reorder: 25, main: 120, east: 30, cost: 1_650),
-            Product(sku: "CABLE-USB-C", name: "USB-C cable 2 m", price: 1_299, gold: nil, reorder: 100, main: 80, east: 0, cost: 310),
+            Product(
+                sku: "CHAIR-OAK", name: "Oak office chair", price: 24_900, gold: 21_900, reorder: 10, main: 40,
+                east: 12, cost: 13_500),
+            Product(
+                sku: "DESK-140", name: "Standing desk 140 cm", price: 59_900, gold: nil, reorder: 5, main: 15, east: 4,
+                cost: 34_000),
+            Product(
+                sku: "LAMP-LED", name: "LED desk lamp", price: 3_990, gold: 3_490, reorder: 25, main: 120, east: 30,
+                cost: 1_650),
+            Product(
+                sku: "CABLE-USB-C", name: "USB-C cable 2 m", price: 1_299, gold: nil, reorder: 100, main: 80, east: 0,
+                cost: 310),
         ]
         var received: [ReceiptLine] = []
         var line = 0
         for product in products {
-            let item = try catalog.createItem(sku: product.sku, name: product.name, type: .stock, unitPrice: product.price,
-                                              tierPrices: product.gold.map { [.gold: $0] } ?? [:],
-                                              reorderPoint: ExactDecimal(integer: product.reorder),
-                                              reorderQuantity: ExactDecimal(integer: product.reorder * 2))
+            let item = try catalog.createItem(
+                sku: product.sku, name: product.name, type: .stock, unitPrice: product.price,
+                tierPrices: product.gold.map { [.gold: $0] } ?? [:],
+                reorderPoint: ExactDecimal(integer: product.reorder),
+                reorderQuantity: ExactDecimal(integer: product.reorder * 2))
             for (warehouse, quantity) in [(main, product.main), (east, product.east)] where quantity > 0 {
                 line += 1
-                received.append(ReceiptLine(lineNo: line, itemID: item.id, warehouseID: warehouse.id,
-                                            quantity: ExactDecimal(integer: quantity), unitCost: product.cost))
+                received.append(
+                    ReceiptLine(
+                        lineNo: line, itemID: item.id, warehouseID: warehouse.id,
+                        quantity: ExactDecimal(integer: quantity), unitCost: product.cost))
             }
         }
-        _ = try catalog.createItem(sku: "SVC-INSTALL", name: "On-site installation (per hour)", type: .service, unitPrice: 8_500,
-                                   unit: "hour")
+        _ = try catalog.createItem(
+            sku: "SVC-INSTALL", name: "On-site installation (per hour)", type: .service, unitPrice: 8_500,
+            unit: "hour")
         try pool.transaction { tx in
-            _ = try inventory.receive(lines: received, reference: StockReference(type: "opening_balance", id: UUID(), number: "DEMO"),
-                                      actor: nil, in: tx)
+            _ = try inventory.receive(
+                lines: received, reference: StockReference(type: "opening_balance", id: UUID(), number: "DEMO"),
+                actor: nil, in: tx)
         }
         return "catalog and inventory: 2 warehouses, \(products.count + 1) items, \(received.count) opening receipts"
     }
@@ -87,9 +105,11 @@ extension ConcordServer {
         if let key = try modules.users.bootstrapAdmin(configuredKey: configuration.adminAPIKey) {
             lines.append("first admin API key (shown once, store it): \(key)")
         }
-        let (application, _) = modules.application(pool: pool, configuration: configuration, logger: logger, metrics: Metrics())
+        let (application, _) = modules.application(
+            pool: pool, configuration: configuration, logger: logger, metrics: Metrics())
         let seed = DemoSeed(pool: pool, catalog: modules.catalog, inventory: modules.inventory)
-        lines += try modules.users.withTemporaryKey(forEmail: "admin@concord.local", name: "concord seed --demo") { key in
+        lines += try modules.users.withTemporaryKey(forEmail: "admin@concord.local", name: "concord seed --demo") {
+            key in
             // One transaction (every service call joins it): a failed seed leaves nothing behind.
             try pool.transaction { _ in try seed.run(api: InProcessClient(application: application, key: key)) }
         }

@@ -1,8 +1,9 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
 import Logging
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Hands the first admin key (made on the first start of an empty database) to the person
 /// starting the server, never through the log stream: a log line would put the secret into
@@ -13,10 +14,13 @@ public enum FirstAdminKey {
 
     /// On a terminal, prints the key there; otherwise writes it to
     /// `<dataDirectory>/admin-api-key` (mode 0600) and logs only that path.
-    public static func deliver(_ key: String, configuration: Configuration, port: Int, logger: Logger,
-                               toTerminal: Bool = isatty(STDOUT_FILENO) == 1) {
+    public static func deliver(
+        _ key: String, configuration: Configuration, port: Int, logger: Logger,
+        toTerminal: Bool = isatty(STDOUT_FILENO) == 1
+    ) {
         if toTerminal {
-            print("""
+            print(
+                """
 
                 First admin API key (shown once, store it now):
                   \(key)
@@ -30,17 +34,20 @@ public enum FirstAdminKey {
         let path = directory.appendingPathComponent(fileName).path
         do {
             try write(key + "\n", to: path, creating: directory)
-            logger.notice("first admin API key written to a file readable only by this account; store it, then delete the file",
-                          metadata: ["path": "\(path)"])
+            logger.notice(
+                "first admin API key written to a file readable only by this account; store it, then delete the file",
+                metadata: ["path": "\(path)"])
         } catch {
-            logger.error("could not write the first admin API key; make one with: concord api-keys create --user admin@concord.local",
-                         metadata: ["path": "\(path)", "error": "\(error)"])
+            logger.error(
+                "could not write the first admin API key; make one with: concord api-keys create --user admin@concord.local",
+                metadata: ["path": "\(path)", "error": "\(error)"])
         }
     }
 
     /// Creates or replaces the file with mode 0600 (also when it existed with a wider mode).
     static func write(_ text: String, to path: String, creating directory: URL) throws {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try FileManager.default.createDirectory(
+            at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
         defer { close(fd) }

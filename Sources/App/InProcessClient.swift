@@ -1,6 +1,6 @@
+import Core
 import Foundation
 import HTTP
-import Core
 import Routing
 
 /// Sends requests straight to the application, without sockets but through every middleware
@@ -23,17 +23,22 @@ struct InProcessClient {
             headers.add("Content-Type", "application/json")
             headers.add("Content-Length", String(bytes.count))
         }
-        let response = application.respond(to: HTTPRequest(head: HTTPRequestHead(method: method, target: path, version: .http1_1, headers: headers),
-                                                           body: bytes))
+        let response = application.respond(
+            to: HTTPRequest(
+                head: HTTPRequestHead(method: method, target: path, version: .http1_1, headers: headers),
+                body: bytes))
         guard (200..<300).contains(response.status) else {
-            throw Failure(description: "\(method) \(path): \(response.status) \(String(decoding: response.body, as: UTF8.self))")
+            throw Failure(
+                description: "\(method) \(path): \(response.status) \(String(decoding: response.body, as: UTF8.self))")
         }
         return (try? JSONParser.parse(response.body)) ?? .null
     }
 
     /// Seeding often only needs the call to succeed; the answer is there when it needs an id.
     @discardableResult
-    func post(_ path: String, _ body: JSONValue = .object(JSONObject())) throws -> JSONValue { try call("POST", path, body) }
+    func post(_ path: String, _ body: JSONValue = .object(JSONObject())) throws -> JSONValue {
+        try call("POST", path, body)
+    }
     func get(_ path: String) throws -> JSONValue { try call("GET", path) }
     @discardableResult
     func patch(_ path: String, _ body: JSONValue) throws -> JSONValue { try call("PATCH", path, body) }

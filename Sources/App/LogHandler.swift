@@ -1,6 +1,6 @@
+import Core
 import Foundation
 import Logging
-import Core
 import Routing
 import Synchronization
 
@@ -40,24 +40,31 @@ public struct ConcordLogHandler: LogHandler {
         // the rare handler that was given some.
         var fields = event.metadata ?? [:]
         if !metadata.isEmpty { fields.merge(metadata) { event, _ in event } }
-        let sorted = fields.sorted { $0.key < $1.key }.map { (name: $0.key, value: Self.render($0.value), numeric: Self.isNumber($0.value)) }
+        let sorted = fields.sorted { $0.key < $1.key }.map {
+            (name: $0.key, value: Self.render($0.value), numeric: Self.isNumber($0.value))
+        }
         return line(level: event.level, message: event.message.description, fields: sorted, at: timestamp)
     }
 
     func line(for record: AccessRecord, at timestamp: String) -> [UInt8] {
         guard metadata.isEmpty else {
-            let event = LogEvent(level: record.level, message: AccessRecord.message, metadata: record.metadata,
-                                 source: label, file: #fileID, function: #function, line: #line)
+            let event = LogEvent(
+                level: record.level, message: AccessRecord.message, metadata: record.metadata,
+                source: label, file: #fileID, function: #function, line: #line)
             return line(for: event, at: timestamp)
         }
-        let fields = record.fields.map { (name: $0.name, value: $0.value, numeric: AccessRecord.numericFields.contains($0.name)) }
+        let fields = record.fields.map {
+            (name: $0.name, value: $0.value, numeric: AccessRecord.numericFields.contains($0.name))
+        }
         return line(level: record.level, message: AccessRecord.message.description, fields: fields, at: timestamp)
     }
 
     /// The one place a line's bytes are laid out. In JSON, a numeric field is written as a
     /// number (`"status":200`), the rest as strings.
-    private func line(level: Logger.Level, message: String, fields: [(name: String, value: String, numeric: Bool)],
-                      at timestamp: String) -> [UInt8] {
+    private func line(
+        level: Logger.Level, message: String, fields: [(name: String, value: String, numeric: Bool)],
+        at timestamp: String
+    ) -> [UInt8] {
         var line: [UInt8] = []
         line.reserveCapacity(160 + 24 * fields.count)
         if json {
@@ -139,8 +146,10 @@ public struct ConcordLogHandler: LogHandler {
             case UInt8(ascii: "\t"): line.append(UInt8(ascii: "\\")); line.append(UInt8(ascii: "t"))
             case 0..<0x20, 0x7F:
                 let digits = Array("0123456789abcdef".utf8)
-                line.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
-                                         digits[Int(byte >> 4)], digits[Int(byte & 15)]])
+                line.append(contentsOf: [
+                    UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
+                    digits[Int(byte >> 4)], digits[Int(byte & 15)],
+                ])
             default: line.append(byte)
             }
         }

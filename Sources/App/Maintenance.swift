@@ -30,9 +30,13 @@ final class Maintenance: @unchecked Sendable {
                 if stop { return }
                 do {
                     let reaped = try IdempotencyRecords.reap(pool: pool)
-                    if reaped > 0 { logger.debug("reaped idempotency records", metadata: ["count": .stringConvertible(reaped)]) }
+                    if reaped > 0 {
+                        logger.debug("reaped idempotency records", metadata: ["count": .stringConvertible(reaped)])
+                    }
                     let deliveries = try webhooks.reapDeliveries()
-                    if deliveries > 0 { logger.debug("reaped webhook deliveries", metadata: ["count": .stringConvertible(deliveries)]) }
+                    if deliveries > 0 {
+                        logger.debug("reaped webhook deliveries", metadata: ["count": .stringConvertible(deliveries)])
+                    }
                 } catch {
                     logger.debug("maintenance skipped", metadata: ["error": "\(error)"])
                 }

@@ -1,5 +1,6 @@
-import Catalog
 import CRM
+import Catalog
+import Core
 import Customers
 import Foundation
 import Inventory
@@ -8,7 +9,6 @@ import Platform
 import Postgres
 import Purchasing
 import Receivables
-import Core
 import Routing
 import Sales
 import Webhooks
@@ -36,10 +36,14 @@ public struct Modules: Sendable {
         catalog = CatalogService(pool: pool, events: events, defaultCurrency: currency)
         inventory = InventoryService(pool: pool, events: events, catalog: catalog, currency: currency)
         sales = SalesService(pool: pool, events: events, customers: customers, catalog: catalog, inventory: inventory)
-        webhooks = WebhookService(pool: pool, events: events, settings: WebhookSettings(
-            allowPrivate: configuration.webhookAllowPrivate, retryBase: Double(configuration.webhookRetryBaseMilliseconds) / 1000,
-            maxAttempts: configuration.webhookMaxAttempts))
-        purchasing = PurchasingService(pool: pool, events: events, catalog: catalog, inventory: inventory, currency: currency)
+        webhooks = WebhookService(
+            pool: pool, events: events,
+            settings: WebhookSettings(
+                allowPrivate: configuration.webhookAllowPrivate,
+                retryBase: Double(configuration.webhookRetryBaseMilliseconds) / 1000,
+                maxAttempts: configuration.webhookMaxAttempts))
+        purchasing = PurchasingService(
+            pool: pool, events: events, catalog: catalog, inventory: inventory, currency: currency)
         receivables = ReceivablesService(pool: pool, events: events, customers: customers, sales: sales)
 
         let catalog = self.catalog, sales = self.sales, receivables = self.receivables, purchasing = self.purchasing
@@ -49,22 +53,26 @@ public struct Modules: Sendable {
         crm.setItemLookup { ids, tx in Set(try catalog.items(ids: ids, in: tx).map(\.id)) }
         // A won opportunity opens its draft order through Sales (CRM never imports Sales).
         crm.setOrderOpener { opportunity, actor, tx in
-            try sales.createDraft(customerID: opportunity.customerId, opportunityID: opportunity.id, currency: opportunity.currency,
-                                  lines: opportunity.lines.map { ($0.itemId, $0.description, $0.quantity, $0.unitPrice) },
-                                  warehouseID: nil, actor: actor, in: tx)
+            try sales.createDraft(
+                customerID: opportunity.customerId, opportunityID: opportunity.id, currency: opportunity.currency,
+                lines: opportunity.lines.map { ($0.itemId, $0.description, $0.quantity, $0.unitPrice) },
+                warehouseID: nil, actor: actor, in: tx)
         }
         receivables.setItemLookup { ids, tx in Set(try catalog.items(ids: ids, in: tx).map(\.id)) }
         // Orders are invoiced through Receivables, and the credit check counts what is owed.
         sales.setInvoicer { draft, actor, tx in try receivables.invoice(fromOrder: draft, actor: actor, in: tx) }
-        sales.setOpenReceivables { customer, currency, tx in try receivables.openReceivables(customerID: customer, currency: currency, in: tx) }
+        sales.setOpenReceivables { customer, currency, tx in
+            try receivables.openReceivables(customerID: customer, currency: currency, in: tx)
+        }
     }
 
     /// Every problem code the wired modules answer with, collected once.
     public let problems = ProblemRegistry(modules: [
-            UserRoutes.problemCodes, CustomerRoutes.problemCodes, CRMRoutes.problemCodes, CatalogRoutes.problemCodes,
-            InventoryRoutes.problemCodes, PurchasingRoutes.problemCodes, WebhookRoutes.problemCodes, SalesRoutes.problemCodes,
-            ReceivablesRoutes.problemCodes,
-        ])
+        UserRoutes.problemCodes, CustomerRoutes.problemCodes, CRMRoutes.problemCodes, CatalogRoutes.problemCodes,
+        InventoryRoutes.problemCodes, PurchasingRoutes.problemCodes, WebhookRoutes.problemCodes,
+        SalesRoutes.problemCodes,
+        ReceivablesRoutes.problemCodes,
+    ])
 
     /// Every module's routes and permissions.
     public func register(in builder: inout RouterBuilder, permissions: PermissionTable) {
@@ -72,7 +80,8 @@ public struct Modules: Sendable {
         EventRoutes(events: events).register(in: &builder, permissions: permissions)
         CustomerRoutes(service: customers).register(in: &builder, permissions: permissions)
         CRMRoutes(service: crm).register(in: &builder, permissions: permissions)
-        CustomerSummaryRoutes(customers: customers, crm: crm, sales: sales, receivables: receivables).register(in: &builder)
+        CustomerSummaryRoutes(customers: customers, crm: crm, sales: sales, receivables: receivables).register(
+            in: &builder)
         CatalogRoutes(service: catalog).register(in: &builder, permissions: permissions)
         InventoryRoutes(service: inventory).register(in: &builder, permissions: permissions)
         PurchasingRoutes(service: purchasing).register(in: &builder, permissions: permissions)
@@ -84,8 +93,10 @@ public struct Modules: Sendable {
     /// The application: `extra` routes (operations) plus every module's, behind the middleware
     /// chain of a request's way (DESIGN.md). Stops start-up when a route names a permission no
     /// module declared.
-    public func application(pool: ConnectionPool, configuration: Configuration, logger: Logger, metrics: Metrics,
-                            extra: (inout RouterBuilder) -> Void = { _ in }) -> (Application, PermissionTable) {
+    public func application(
+        pool: ConnectionPool, configuration: Configuration, logger: Logger, metrics: Metrics,
+        extra: (inout RouterBuilder) -> Void = { _ in }
+    ) -> (Application, PermissionTable) {
         var builder = RouterBuilder()
         let permissions = PermissionTable()
         extra(&builder)
@@ -94,7 +105,9 @@ public struct Modules: Sendable {
         let router = builder.build()
         for route in router.routes {
             if case .permission(let permission) = route.access {
-                precondition(permissions.isDeclared(permission), "route \(route.method) \(route.template) names undeclared permission \(permission)")
+                precondition(
+                    permissions.isDeclared(permission),
+                    "route \(route.method) \(route.template) names undeclared permission \(permission)")
             }
         }
         let middleware: [(any Middleware)?] = [
@@ -106,7 +119,8 @@ public struct Modules: Sendable {
             AuthMiddleware(users: users, permissions: permissions),
             // Always in place: a key's own `rate_limit_per_second` applies even when the
             // installation's limit is off.
-            RateLimitMiddleware(limiter: RateLimiter(perSecond: configuration.rateLimitPerSecond, burst: configuration.rateLimitBurst)),
+            RateLimitMiddleware(
+                limiter: RateLimiter(perSecond: configuration.rateLimitPerSecond, burst: configuration.rateLimitBurst)),
             IdempotencyMiddleware(pool: pool),
         ]
         let application = Application(router: router, middleware: middleware.compactMap { $0 }, logger: logger)

@@ -1,5 +1,5 @@
-import HTTP
 import Core
+import HTTP
 import Routing
 
 /// `/healthz`, `/livez`, `/readyz`, `/metrics`, `/openapi.yaml`, `/docs` (and its files), `/problems/{code}`: open to everyone, never
@@ -47,10 +47,13 @@ struct OperationsRoutes {
             guard let code = problems.code(slug: request.parameter("slug")) else {
                 throw AppError(.notFound, "no problem type '\(request.parameter("slug"))'")
             }
-            return .json(.object(JSONObject([
-                ("type", .string(code.typeURI)), ("code", .string(code.rawValue)), ("title", .string(code.title)),
-                ("status", .number(String(code.status))),
-            ])))
+            return .json(
+                .object(
+                    JSONObject([
+                        ("type", .string(code.typeURI)), ("code", .string(code.rawValue)),
+                        ("title", .string(code.title)),
+                        ("status", .number(String(code.status))),
+                    ])))
         }
         DocsPage().register(in: &router)
     }

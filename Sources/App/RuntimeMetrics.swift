@@ -6,12 +6,20 @@ import Routing
 /// open descriptors (and their limit), CPU time and start time, read from the kernel at scrape.
 enum ProcessMetrics {
     static func register(in metrics: Metrics) {
-        metrics.registerGauge("process_resident_memory_bytes", help: "Resident memory size in bytes.") { residentMemoryBytes() }
-        metrics.registerGauge("process_open_fds", help: "Open file descriptors (sockets included).") { openFileDescriptors() }
+        metrics.registerGauge("process_resident_memory_bytes", help: "Resident memory size in bytes.") {
+            residentMemoryBytes()
+        }
+        metrics.registerGauge("process_open_fds", help: "Open file descriptors (sockets included).") {
+            openFileDescriptors()
+        }
         metrics.registerGauge("process_max_fds", help: "The limit on open file descriptors.") { maxFileDescriptors() }
-        metrics.registerCounter("process_cpu_seconds_total", help: "User and system CPU time spent, in seconds.") { cpuSeconds() }
+        metrics.registerCounter("process_cpu_seconds_total", help: "User and system CPU time spent, in seconds.") {
+            cpuSeconds()
+        }
         let started = startTime()
-        metrics.registerGauge("process_start_time_seconds", help: "Start time of the process, in seconds since the Unix epoch.") { started }
+        metrics.registerGauge(
+            "process_start_time_seconds", help: "Start time of the process, in seconds since the Unix epoch."
+        ) { started }
     }
 
     /// `/proc/self/statm`'s second field (resident pages) times the page size.
@@ -29,7 +37,9 @@ enum ProcessMetrics {
         let own = dirfd(directory)
         var count = 0
         while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            let name = withUnsafeBytes(of: entry.pointee.d_name) {
+                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+            }
             if name == "." || name == ".." || Int32(name) == own { continue }
             count += 1
         }
@@ -52,9 +62,10 @@ enum ProcessMetrics {
     /// Now less the process's age (`/proc/self/stat` field 22, in clock ticks since boot).
     static func startTime() -> Double {
         guard let stat = try? String(contentsOfFile: "/proc/self/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")"),
-              let uptimeText = try? String(contentsOfFile: "/proc/uptime", encoding: .utf8),
-              let uptime = Double(uptimeText.split(separator: " ").first ?? "") else { return .nan }
+            let close = stat.lastIndex(of: ")"),
+            let uptimeText = try? String(contentsOfFile: "/proc/uptime", encoding: .utf8),
+            let uptime = Double(uptimeText.split(separator: " ").first ?? "")
+        else { return .nan }
         // Fields after the command name start at field 3 (state); field 22 is starttime.
         let rest = stat[stat.index(after: close)...].split(separator: " ")
         guard rest.count > 19, let ticks = Double(rest[19]) else { return .nan }
@@ -93,16 +104,22 @@ final class BacklogMetrics: @unchecked Sendable {
     }
 
     func register(in metrics: Metrics) {
-        metrics.registerGauge("concord_webhook_deliveries_pending",
-                              help: "Webhook deliveries waiting for a first or further attempt (all instances).") { [self] in
+        metrics.registerGauge(
+            "concord_webhook_deliveries_pending",
+            help: "Webhook deliveries waiting for a first or further attempt (all instances)."
+        ) { [self] in
             current().pendingDeliveries
         }
-        metrics.registerGauge("concord_webhook_oldest_pending_age_seconds",
-                              help: "Age of the oldest pending webhook delivery in seconds (0 when none).") { [self] in
+        metrics.registerGauge(
+            "concord_webhook_oldest_pending_age_seconds",
+            help: "Age of the oldest pending webhook delivery in seconds (0 when none)."
+        ) { [self] in
             current().oldestPendingAge
         }
-        metrics.registerGauge("concord_events_unnumbered",
-                              help: "Committed events not yet given a sequence number by the publisher.") { [self] in
+        metrics.registerGauge(
+            "concord_events_unnumbered",
+            help: "Committed events not yet given a sequence number by the publisher."
+        ) { [self] in
             current().unnumberedEvents
         }
         _ = current()  // the first read, so the first scrape has figures
@@ -124,19 +141,25 @@ final class BacklogMetrics: @unchecked Sendable {
         var fresh = Snapshot()
         do {
             guard !closed else { return }
-            let connection = try self.connection ?? PostgresConnection(connectionString: connectionString,
-                                                                       statementTimeoutMilliseconds: 2_000,
-                                                                       applicationName: "concord-metrics")
+            let connection =
+                try self.connection
+                ?? PostgresConnection(
+                    connectionString: connectionString,
+                    statementTimeoutMilliseconds: 2_000,
+                    applicationName: "concord-metrics")
             self.connection = connection
-            let row = try connection.query("""
+            let row = try connection.query(
+                """
                 SELECT (SELECT count(*) FROM webhook_deliveries WHERE status = 'pending') AS pending,
                        (SELECT coalesce(extract(epoch FROM clock_timestamp() - min(created_at)), 0)::float8
                           FROM webhook_deliveries WHERE status = 'pending') AS oldest,
                        (SELECT count(*) FROM events WHERE sequence IS NULL) AS unnumbered
-                """).first
-            fresh = Snapshot(pendingDeliveries: Double(try row?.decode("pending", as: Int64.self) ?? 0),
-                             oldestPendingAge: try row?.decode("oldest", as: Double.self) ?? 0,
-                             unnumberedEvents: Double(try row?.decode("unnumbered", as: Int64.self) ?? 0))
+                """
+            ).first
+            fresh = Snapshot(
+                pendingDeliveries: Double(try row?.decode("pending", as: Int64.self) ?? 0),
+                oldestPendingAge: try row?.decode("oldest", as: Double.self) ?? 0,
+                unnumberedEvents: Double(try row?.decode("unnumbered", as: Int64.self) ?? 0))
         } catch {
             connection?.close()
             connection = nil

@@ -40,9 +40,10 @@ public enum Build {
         guard head.hasPrefix("ref: ") else { return isHash(head) ? head : nil }
         let ref = String(head.dropFirst("ref: ".count))
         // A worktree keeps its HEAD apart but shares refs with the main repository.
-        let common = read(gitDir.appendingPathComponent("commondir")).map { dir -> URL in
-            dir.hasPrefix("/") ? URL(fileURLWithPath: dir) : gitDir.appendingPathComponent(dir)
-        } ?? gitDir
+        let common =
+            read(gitDir.appendingPathComponent("commondir")).map { dir -> URL in
+                dir.hasPrefix("/") ? URL(fileURLWithPath: dir) : gitDir.appendingPathComponent(dir)
+            } ?? gitDir
         for base in [gitDir, common] {
             if let hash = read(base.appendingPathComponent(ref)), isHash(hash) { return hash }
         }

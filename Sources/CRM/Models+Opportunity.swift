@@ -1,7 +1,7 @@
+import Core
 import Foundation
 import Platform
 import Postgres
-import Core
 
 /// A deal with a customer, moving through the pipeline's stages.
 public struct Opportunity: Codable, Sendable {
@@ -48,7 +48,8 @@ public struct Opportunity: Codable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, number, customerId, name, stage, probability, amount, currency, expectedCloseDate, ownerId, lostReason, lines
+        case id, number, customerId, name, stage, probability, amount, currency, expectedCloseDate, ownerId, lostReason,
+            lines
         case salesOrderId, closedAt, stageHistory, createdAt, updatedAt, version
     }
 
@@ -63,9 +64,13 @@ public struct Opportunity: Codable, Sendable {
         var document = try JSONValueEncoder().encode(self).keeping(Self.writableFields)
         guard case .object(var object) = document else { return document }
         object.set("probability", probabilityOverride.map { .number($0.description) } ?? .null)
-        object.set("lines", try JSONValueEncoder().encode(lines.map {
-            OpportunityLineInput(itemId: $0.itemId, description: $0.description, quantity: $0.quantity, unitPrice: $0.unitPrice)
-        }))
+        object.set(
+            "lines",
+            try JSONValueEncoder().encode(
+                lines.map {
+                    OpportunityLineInput(
+                        itemId: $0.itemId, description: $0.description, quantity: $0.quantity, unitPrice: $0.unitPrice)
+                }))
         document = .object(object)
         return document
     }
@@ -74,7 +79,8 @@ public struct Opportunity: Codable, Sendable {
         "customer_id", "name", "stage", "probability", "amount", "currency", "expected_close_date", "owner_id", "lines",
     ]
     static let readOnlyFields: Set<String> = [
-        "id", "number", "lost_reason", "sales_order_id", "closed_at", "stage_history", "created_at", "updated_at", "version",
+        "id", "number", "lost_reason", "sales_order_id", "closed_at", "stage_history", "created_at", "updated_at",
+        "version",
     ]
 }
 
@@ -111,15 +117,22 @@ struct OpportunityInput: Decodable {
 
     func validate() throws {
         var errors: [FieldError] = []
-        if name.isEmpty || name.count > 200 { errors.append(FieldError(field: "name", message: "must be 1 to 200 characters")) }
+        if name.isEmpty || name.count > 200 {
+            errors.append(FieldError(field: "name", message: "must be 1 to 200 characters"))
+        }
         if let probability, !DocumentRules.isPercentage(probability) {
             errors.append(FieldError(field: "probability", message: "must be between 0 and 100"))
         }
-        if let amount, let message = MoneyRules.problem(amount) { errors.append(FieldError(field: "amount", message: message)) }
-        if let currency, let message = Currency.problem(currency) { errors.append(FieldError(field: "currency", message: message)) }
+        if let amount, let message = MoneyRules.problem(amount) {
+            errors.append(FieldError(field: "amount", message: message))
+        }
+        if let currency, let message = Currency.problem(currency) {
+            errors.append(FieldError(field: "currency", message: message))
+        }
         for (index, line) in (lines ?? []).enumerated() {
-            errors += DocumentRules.lineProblems(at: "lines[\(index)]", quantity: line.quantity, price: line.unitPrice,
-                                                 description: line.description)
+            errors += DocumentRules.lineProblems(
+                at: "lines[\(index)]", quantity: line.quantity, price: line.unitPrice,
+                description: line.description)
             if line.itemId == nil && line.description.trimmedOrNil == nil {
                 errors.append(FieldError(field: "lines[\(index)]", message: "needs an item_id or a description"))
             }
@@ -135,7 +148,8 @@ struct OpportunityInput: Decodable {
         var total: Int64 = 0
         for line in lines {
             guard let price = line.unitPrice else { return nil }
-            let (sum, overflow) = total.addingReportingOverflow(line.quantity.multipliedRoundingHalfEven(byMinorUnits: price))
+            let (sum, overflow) = total.addingReportingOverflow(
+                line.quantity.multipliedRoundingHalfEven(byMinorUnits: price))
             if overflow { return nil }
             total = sum
         }
@@ -181,4 +195,5 @@ struct LoseRequest: Decodable {
 
 /// Opens a draft sales order for a won opportunity and returns its id. App passes the Sales
 /// module's function in (CRM never imports Sales); until then there is none.
-public typealias OrderOpener = @Sendable (_ opportunity: Opportunity, _ actor: Principal, _ tx: Postgres.Transaction) throws -> UUID
+public typealias OrderOpener =
+    @Sendable (_ opportunity: Opportunity, _ actor: Principal, _ tx: Postgres.Transaction) throws -> UUID

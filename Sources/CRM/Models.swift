@@ -1,7 +1,7 @@
+import Core
 import Customers
 import Foundation
 import Platform
-import Core
 
 /// A prospective customer not yet in the master (API.md "CRM").
 public struct Lead: Codable, Sendable {
@@ -43,9 +43,12 @@ public struct Lead: Codable, Sendable {
         var convertible: Bool { self == .new || self == .contacted || self == .qualified }
     }
 
-    static let writableFields: Set<String> = ["name", "company", "email", "phone", "source", "status", "owner_id", "notes"]
+    static let writableFields: Set<String> = [
+        "name", "company", "email", "phone", "source", "status", "owner_id", "notes",
+    ]
     static let readOnlyFields: Set<String> = [
-        "id", "number", "converted_customer_id", "converted_opportunity_id", "converted_at", "created_at", "updated_at", "version",
+        "id", "number", "converted_customer_id", "converted_opportunity_id", "converted_at", "created_at", "updated_at",
+        "version",
     ]
 }
 
@@ -70,11 +73,21 @@ struct LeadInput: Decodable {
 
     func validate() throws {
         var errors: [FieldError] = []
-        if name.isEmpty || name.count > 200 { errors.append(FieldError(field: "name", message: "must be 1 to 200 characters")) }
-        if let company, company.count > 200 { errors.append(FieldError(field: "company", message: "must be at most 200 characters")) }
-        if let email, let message = EmailAddress.problem(email) { errors.append(FieldError(field: "email", message: message)) }
-        if let phone, phone.count > 50 { errors.append(FieldError(field: "phone", message: "must be at most 50 characters")) }
-        if let notes, notes.count > 10_000 { errors.append(FieldError(field: "notes", message: "must be at most 10000 characters")) }
+        if name.isEmpty || name.count > 200 {
+            errors.append(FieldError(field: "name", message: "must be 1 to 200 characters"))
+        }
+        if let company, company.count > 200 {
+            errors.append(FieldError(field: "company", message: "must be at most 200 characters"))
+        }
+        if let email, let message = EmailAddress.problem(email) {
+            errors.append(FieldError(field: "email", message: message))
+        }
+        if let phone, phone.count > 50 {
+            errors.append(FieldError(field: "phone", message: "must be at most 50 characters"))
+        }
+        if let notes, notes.count > 10_000 {
+            errors.append(FieldError(field: "notes", message: "must be at most 10000 characters"))
+        }
         if !errors.isEmpty { throw AppError.validation(errors) }
     }
 }
@@ -121,7 +134,9 @@ public struct Activity: Codable, Sendable {
 
     public enum Kind: String, Codable, Sendable, CaseIterable { case call, meeting, email, task, note }
 
-    static let writableFields: Set<String> = ["type", "subject", "body", "due_at", "owner_id", "lead_id", "opportunity_id", "customer_id"]
+    static let writableFields: Set<String> = [
+        "type", "subject", "body", "due_at", "owner_id", "lead_id", "opportunity_id", "customer_id",
+    ]
     static let readOnlyFields: Set<String> = ["id", "completed_at", "created_at", "updated_at", "version"]
 }
 
@@ -143,14 +158,23 @@ struct ActivityInput: Decodable {
 
     func validate() throws {
         var errors: [FieldError] = []
-        if subject.isEmpty || subject.count > 200 { errors.append(FieldError(field: "subject", message: "must be 1 to 200 characters")) }
-        if let body, body.count > 10_000 { errors.append(FieldError(field: "body", message: "must be at most 10000 characters")) }
-        let links = [("lead_id", leadId), ("opportunity_id", opportunityId), ("customer_id", customerId)].filter { $0.1 != nil }
+        if subject.isEmpty || subject.count > 200 {
+            errors.append(FieldError(field: "subject", message: "must be 1 to 200 characters"))
+        }
+        if let body, body.count > 10_000 {
+            errors.append(FieldError(field: "body", message: "must be at most 10000 characters"))
+        }
+        let links = [("lead_id", leadId), ("opportunity_id", opportunityId), ("customer_id", customerId)].filter {
+            $0.1 != nil
+        }
         if links.isEmpty {
-            errors.append(FieldError(field: "customer_id", message: "an activity needs one of lead_id, opportunity_id or customer_id"))
+            errors.append(
+                FieldError(
+                    field: "customer_id", message: "an activity needs one of lead_id, opportunity_id or customer_id"))
         } else if links.count > 1 {
             for (field, _) in links {
-                errors.append(FieldError(field: field, message: "only one of lead_id, opportunity_id or customer_id may be set"))
+                errors.append(
+                    FieldError(field: field, message: "only one of lead_id, opportunity_id or customer_id may be set"))
             }
         }
         if !errors.isEmpty { throw AppError.validation(errors) }

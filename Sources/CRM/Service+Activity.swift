@@ -1,7 +1,7 @@
+import Core
 import Foundation
 import Platform
 import Postgres
-import Core
 
 extension CRMService {
     func createActivity(_ input: ActivityInput, actor: Principal) throws -> Activity {
@@ -12,7 +12,8 @@ extension CRMService {
         return try pool.transaction { tx in
             try checkLinks(input, in: tx)
             try checkUser(input.ownerId, field: "owner_id")
-            return try events.recorded("activity.created", try store.insertActivity(input, in: tx), actor: actor, in: tx)
+            return try events.recorded(
+                "activity.created", try store.insertActivity(input, in: tx), actor: actor, in: tx)
         }
     }
 
@@ -24,9 +25,13 @@ extension CRMService {
         try pool.page(page) { tx in try store.listActivities(filter, after: page.after, limit: page.limit, in: tx) }
     }
 
-    func updateActivity(_ id: UUID, patch: JSONValue, ifMatch: (Int) throws -> Void, actor: Principal) throws -> Activity {
+    func updateActivity(_ id: UUID, patch: JSONValue, ifMatch: (Int) throws -> Void, actor: Principal) throws
+        -> Activity
+    {
         try pool.transaction { tx in
-            guard let current = try store.activity(id: id, lock: true, in: tx) else { throw AppError.notFound("activity") }
+            guard let current = try store.activity(id: id, lock: true, in: tx) else {
+                throw AppError.notFound("activity")
+            }
             try ifMatch(current.version)
             let edit = try RecordPatch<ActivityInput>(patch, to: current, writable: Activity.writableFields)
             let input = edit.input
@@ -40,33 +45,43 @@ extension CRMService {
             changed.opportunityId = input.opportunityId
             changed.customerId = input.customerId
             if try edit.leavesUnchanged(changed) { return current }
-            if changed.leadId != current.leadId || changed.opportunityId != current.opportunityId || changed.customerId != current.customerId {
+            if changed.leadId != current.leadId || changed.opportunityId != current.opportunityId
+                || changed.customerId != current.customerId
+            {
                 try checkLinks(input, in: tx)
             }
             if changed.ownerId != current.ownerId { try checkUser(changed.ownerId, field: "owner_id") }
-            return try events.recorded("activity.updated", try store.updateActivity(changed, in: tx), actor: actor, in: tx)
+            return try events.recorded(
+                "activity.updated", try store.updateActivity(changed, in: tx), actor: actor, in: tx)
         }
     }
 
     /// Marks the activity done now; completing it again is a 409.
     func completeActivity(_ id: UUID, ifMatch: (Int) throws -> Void, actor: Principal) throws -> Activity {
         try pool.transaction { tx in
-            guard var activity = try store.activity(id: id, lock: true, in: tx) else { throw AppError.notFound("activity") }
+            guard var activity = try store.activity(id: id, lock: true, in: tx) else {
+                throw AppError.notFound("activity")
+            }
             try ifMatch(activity.version)
             guard activity.completedAt == nil else {
-                throw AppError.invalidTransition("the activity is already completed", from: "completed", to: "completed")
+                throw AppError.invalidTransition(
+                    "the activity is already completed", from: "completed", to: "completed")
             }
             activity.completedAt = Date()
-            return try events.recorded("activity.completed", try store.updateActivity(activity, in: tx), actor: actor, in: tx)
+            return try events.recorded(
+                "activity.completed", try store.updateActivity(activity, in: tx), actor: actor, in: tx)
         }
     }
 
     func deleteActivity(_ id: UUID, ifMatch: (Int) throws -> Void, actor: Principal) throws {
         try pool.transaction { tx in
-            guard let current = try store.activity(id: id, lock: true, in: tx) else { throw AppError.notFound("activity") }
+            guard let current = try store.activity(id: id, lock: true, in: tx) else {
+                throw AppError.notFound("activity")
+            }
             try ifMatch(current.version)
             try store.deleteActivity(id: id, in: tx)
-            try events.append("activity.deleted", resourceType: "activity", resourceID: id, resource: current, actor: actor, in: tx)
+            try events.append(
+                "activity.deleted", resourceType: "activity", resourceID: id, resource: current, actor: actor, in: tx)
         }
     }
 

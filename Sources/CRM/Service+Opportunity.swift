@@ -1,8 +1,8 @@
+import Core
 import Customers
 import Foundation
 import Platform
 import Postgres
-import Core
 
 extension CRMService {
     func createOpportunity(_ input: OpportunityInput, actor: Principal) throws -> Opportunity {
@@ -20,13 +20,19 @@ extension CRMService {
     }
 
     /// Inserts a valid opportunity for `customer` with its lines and first stage.
-    func createOpportunity(_ input: OpportunityInput, customer: Customer, actor: Principal, in tx: Transaction) throws -> Opportunity {
+    func createOpportunity(_ input: OpportunityInput, customer: Customer, actor: Principal, in tx: Transaction) throws
+        -> Opportunity
+    {
         if customer.status == .archived {
             throw AppError.validation([FieldError(field: "customer_id", message: "names an archived customer")])
         }
         let stage = input.stage ?? .prospecting
         guard stage.isOpen else {
-            throw AppError.validation([FieldError(field: "stage", message: "must be an open stage; use POST /opportunities/{id}/win or /lose to close")])
+            throw AppError.validation([
+                FieldError(
+                    field: "stage", message: "must be an open stage; use POST /opportunities/{id}/win or /lose to close"
+                )
+            ])
         }
         try checkUser(input.ownerId, field: "owner_id")
         try checkItems(input.lines ?? [], in: tx)
@@ -34,13 +40,17 @@ extension CRMService {
             id: UUID(), number: "", customerId: customer.id, name: input.name, stage: stage,
             probability: Opportunity.effectiveProbability(stage: stage, override: input.probability),
             amount: input.amount ?? input.linesTotal ?? 0, currency: input.currency ?? customer.currency,
-            expectedCloseDate: input.expectedCloseDate, ownerId: input.ownerId, lostReason: nil, lines: [], salesOrderId: nil,
-            closedAt: nil, stageHistory: [], createdAt: Date(), updatedAt: Date(), version: 1, probabilityOverride: input.probability)
+            expectedCloseDate: input.expectedCloseDate, ownerId: input.ownerId, lostReason: nil, lines: [],
+            salesOrderId: nil,
+            closedAt: nil, stageHistory: [], createdAt: Date(), updatedAt: Date(), version: 1,
+            probabilityOverride: input.probability)
         let id = try opportunityStore.insert(draft, in: tx)
         try opportunityStore.replaceLines(opportunityID: id, input.lines ?? [], in: tx)
         try opportunityStore.enterStage(opportunityID: id, stage, by: actor.userID, in: tx)
         let opportunity = try opportunityStore.opportunity(.id(id), in: tx)!
-        try events.append("opportunity.created", resourceType: "opportunity", resourceID: id, resource: opportunity, actor: actor, in: tx)
+        try events.append(
+            "opportunity.created", resourceType: "opportunity", resourceID: id, resource: opportunity, actor: actor,
+            in: tx)
         return opportunity
     }
 
@@ -52,23 +62,31 @@ extension CRMService {
     }
 
     func listOpportunities(_ filter: OpportunityFilter, page: PageRequest) throws -> Page<Opportunity> {
-        try pool.page(page, consistent: true) { tx in try opportunityStore.list(filter, after: page.after, limit: page.limit, in: tx) }
+        try pool.page(page, consistent: true) { tx in
+            try opportunityStore.list(filter, after: page.after, limit: page.limit, in: tx)
+        }
     }
 
     /// A merge patch of an open opportunity. A stage move is recorded in `stage_history`; the
     /// probability follows the new stage unless one was set explicitly (`probability: null`
     /// goes back to following it). Closing goes through `win`/`lose`.
-    func updateOpportunity(_ key: DocumentKey, patch: JSONValue, ifMatch: (Int) throws -> Void, actor: Principal) throws -> Opportunity {
+    func updateOpportunity(_ key: DocumentKey, patch: JSONValue, ifMatch: (Int) throws -> Void, actor: Principal) throws
+        -> Opportunity
+    {
         try pool.transaction { tx in
-            guard let current = try opportunityStore.opportunity(key, lock: true, in: tx) else { throw AppError.notFound("opportunity") }
+            guard let current = try opportunityStore.opportunity(key, lock: true, in: tx) else {
+                throw AppError.notFound("opportunity")
+            }
             try ifMatch(current.version)
             guard current.stage.isOpen else {
                 throw AppError.invalidTransition(
                     "\(current.number) is \(current.stage.rawValue); reopen it before changing it",
                     from: current.stage.rawValue, to: nil)
             }
-            let input = try RecordPatch<OpportunityInput>(patch, toDocument: try current.writableDocument(),
-                                                          writable: Opportunity.writableFields).input
+            let input = try RecordPatch<OpportunityInput>(
+                patch, toDocument: try current.writableDocument(),
+                writable: Opportunity.writableFields
+            ).input
             let stage = input.stage ?? current.stage
             guard stage.isOpen else {
                 throw AppError.invalidTransition(
@@ -77,7 +95,8 @@ extension CRMService {
             }
             var changed = current
             if input.customerId != current.customerId {
-                guard let customer = try customers.customer(id: input.customerId, in: tx), customer.status != .archived else {
+                guard let customer = try customers.customer(id: input.customerId, in: tx), customer.status != .archived
+                else {
                     throw AppError.validation([FieldError(field: "customer_id", message: "names no active customer")])
                 }
                 changed.customerId = customer.id
@@ -94,14 +113,22 @@ extension CRMService {
             let linesSent = patch.objectValue?.contains("lines") == true
             let amountSent = patch.objectValue?.contains("amount") == true
             changed.amount = (linesSent && !amountSent ? input.linesTotal : nil) ?? input.amount ?? 0
-            let linesChanged = try linesSent && JSONValueEncoder().encode(newLines) != JSONValueEncoder().encode(current.lines.map {
-                OpportunityLineInput(itemId: $0.itemId, description: $0.description, quantity: $0.quantity, unitPrice: $0.unitPrice)
-            })
+            let linesChanged =
+                try linesSent
+                && JSONValueEncoder().encode(newLines)
+                    != JSONValueEncoder().encode(
+                        current.lines.map {
+                            OpportunityLineInput(
+                                itemId: $0.itemId, description: $0.description, quantity: $0.quantity,
+                                unitPrice: $0.unitPrice)
+                        })
             // A patch that changes nothing writes nothing: no new version, no event.
-            if !linesChanged && changed.customerId == current.customerId && changed.name == current.name && changed.stage == current.stage
+            if !linesChanged && changed.customerId == current.customerId && changed.name == current.name
+                && changed.stage == current.stage
                 && changed.probabilityOverride == current.probabilityOverride && changed.amount == current.amount
                 && changed.currency == current.currency && changed.expectedCloseDate == current.expectedCloseDate
-                && changed.ownerId == current.ownerId {
+                && changed.ownerId == current.ownerId
+            {
                 return current
             }
             if changed.ownerId != current.ownerId { try checkUser(changed.ownerId, field: "owner_id") }
@@ -110,28 +137,37 @@ extension CRMService {
                 try opportunityStore.replaceLines(opportunityID: current.id, newLines, in: tx)
             }
             try opportunityStore.update(changed, in: tx)
-            if stage != current.stage { try opportunityStore.enterStage(opportunityID: current.id, stage, by: actor.userID, in: tx) }
-            return try events.recorded("opportunity.updated", try opportunityStore.opportunity(.id(current.id), in: tx)!, actor: actor, in: tx)
+            if stage != current.stage {
+                try opportunityStore.enterStage(opportunityID: current.id, stage, by: actor.userID, in: tx)
+            }
+            return try events.recorded(
+                "opportunity.updated", try opportunityStore.opportunity(.id(current.id), in: tx)!, actor: actor, in: tx)
         }
     }
 
     /// Closes an open opportunity as won; with `create_order` also opens a draft sales order
     /// through the function App wired in, in the same transaction.
-    func win(_ key: DocumentKey, createOrder: Bool, ifMatch: (Int) throws -> Void, actor: Principal) throws -> Opportunity {
+    func win(_ key: DocumentKey, createOrder: Bool, ifMatch: (Int) throws -> Void, actor: Principal) throws
+        -> Opportunity
+    {
         try pool.transaction { tx in
             var opportunity = try lockOpen(key, to: .won, ifMatch: ifMatch, in: tx)
             if createOrder && orderOpener == nil {
-                throw AppError(.orderCreationUnavailable, "this installation cannot open sales orders from opportunities yet; win without create_order")
+                throw AppError(
+                    .orderCreationUnavailable,
+                    "this installation cannot open sales orders from opportunities yet; win without create_order")
             }
             opportunity.stage = .won
-            opportunity.probability = Opportunity.effectiveProbability(stage: .won, override: opportunity.probabilityOverride)
+            opportunity.probability = Opportunity.effectiveProbability(
+                stage: .won, override: opportunity.probabilityOverride)
             opportunity.closedAt = Date()
             if createOrder, let orderOpener { opportunity.salesOrderId = try orderOpener(opportunity, actor, tx) }
             return try close(opportunity, event: "opportunity.won", actor: actor, in: tx)
         }
     }
 
-    func lose(_ key: DocumentKey, reason: String, ifMatch: (Int) throws -> Void, actor: Principal) throws -> Opportunity {
+    func lose(_ key: DocumentKey, reason: String, ifMatch: (Int) throws -> Void, actor: Principal) throws -> Opportunity
+    {
         let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !reason.isEmpty, reason.count <= 1_000 else {
             throw AppError.validation([FieldError(field: "reason", message: "must be 1 to 1000 characters")])
@@ -149,7 +185,9 @@ extension CRMService {
     /// Back to the last open stage it was in, with its probability rule as before.
     func reopen(_ key: DocumentKey, ifMatch: (Int) throws -> Void, actor: Principal) throws -> Opportunity {
         try pool.transaction { tx in
-            guard var opportunity = try opportunityStore.opportunity(key, lock: true, in: tx) else { throw AppError.notFound("opportunity") }
+            guard var opportunity = try opportunityStore.opportunity(key, lock: true, in: tx) else {
+                throw AppError.notFound("opportunity")
+            }
             try ifMatch(opportunity.version)
             guard !opportunity.stage.isOpen else {
                 throw AppError.invalidTransition(
@@ -163,16 +201,21 @@ extension CRMService {
             }
             let stage = opportunity.stageHistory.last { $0.stage.isOpen }?.stage ?? .prospecting
             opportunity.stage = stage
-            opportunity.probability = Opportunity.effectiveProbability(stage: stage, override: opportunity.probabilityOverride)
+            opportunity.probability = Opportunity.effectiveProbability(
+                stage: stage, override: opportunity.probabilityOverride)
             opportunity.closedAt = nil
             opportunity.lostReason = nil
             return try close(opportunity, event: "opportunity.reopened", actor: actor, in: tx)
         }
     }
 
-    private func lockOpen(_ key: DocumentKey, to target: Opportunity.Stage, ifMatch: (Int) throws -> Void,
-                          in tx: Transaction) throws -> Opportunity {
-        guard let opportunity = try opportunityStore.opportunity(key, lock: true, in: tx) else { throw AppError.notFound("opportunity") }
+    private func lockOpen(
+        _ key: DocumentKey, to target: Opportunity.Stage, ifMatch: (Int) throws -> Void,
+        in tx: Transaction
+    ) throws -> Opportunity {
+        guard let opportunity = try opportunityStore.opportunity(key, lock: true, in: tx) else {
+            throw AppError.notFound("opportunity")
+        }
         try ifMatch(opportunity.version)
         guard opportunity.stage.isOpen else {
             throw AppError.invalidTransition(
@@ -183,10 +226,13 @@ extension CRMService {
     }
 
     /// Stores a stage change made by an action and records it.
-    private func close(_ opportunity: Opportunity, event: String, actor: Principal, in tx: Transaction) throws -> Opportunity {
+    private func close(_ opportunity: Opportunity, event: String, actor: Principal, in tx: Transaction) throws
+        -> Opportunity
+    {
         try opportunityStore.update(opportunity, in: tx)
         try opportunityStore.enterStage(opportunityID: opportunity.id, opportunity.stage, by: actor.userID, in: tx)
-        return try events.recorded(event, try opportunityStore.opportunity(.id(opportunity.id), in: tx)!, actor: actor, in: tx)
+        return try events.recorded(
+            event, try opportunityStore.opportunity(.id(opportunity.id), in: tx)!, actor: actor, in: tx)
     }
 
     private func checkItems(_ lines: [OpportunityLineInput], in tx: Transaction) throws {
@@ -194,7 +240,9 @@ extension CRMService {
         guard !ids.isEmpty, let itemLookup else { return }
         let known = try itemLookup(ids, tx)
         let errors = lines.enumerated().compactMap { index, line in
-            line.itemId.flatMap { known.contains($0) ? nil : FieldError(field: "lines[\(index)].item_id", message: "names no item") }
+            line.itemId.flatMap {
+                known.contains($0) ? nil : FieldError(field: "lines[\(index)].item_id", message: "names no item")
+            }
         }
         if !errors.isEmpty { throw AppError.validation(errors) }
     }
@@ -209,7 +257,9 @@ extension CRMService {
             return PipelineReport(
                 currency: currency,
                 byStage: Opportunity.Stage.allCases.map { stage in
-                    PipelineReport.Group(key: .string(stage.rawValue), figures: byStage[stage.rawValue] ?? PipelineFigures(count: 0, amount: 0, weightedAmount: 0))
+                    PipelineReport.Group(
+                        key: .string(stage.rawValue),
+                        figures: byStage[stage.rawValue] ?? PipelineFigures(count: 0, amount: 0, weightedAmount: 0))
                 },
                 byOwner: try opportunityStore.pipelineByOwner(currency: currency, in: tx).map {
                     PipelineReport.Group(key: $0.0.map { .string($0.uuidString.lowercased()) } ?? .null, figures: $0.1)
@@ -222,9 +272,13 @@ extension CRMService {
 
     /// A customer's open opportunities in `currency` for the 360° summary, and how many open
     /// ones are in other currencies (left out of the figures).
-    public func openPipeline(customerID: UUID, currency: String) throws -> (openCount: Int64, openAmount: Int64, weightedAmount: Int64,
-                                                                           otherCurrency: Int64) {
-        let (figures, other) = try pool.read { tx in try opportunityStore.openPipeline(customerID: customerID, currency: currency, in: tx) }
+    public func openPipeline(customerID: UUID, currency: String) throws -> (
+        openCount: Int64, openAmount: Int64, weightedAmount: Int64,
+        otherCurrency: Int64
+    ) {
+        let (figures, other) = try pool.read { tx in
+            try opportunityStore.openPipeline(customerID: customerID, currency: currency, in: tx)
+        }
         return (figures.count, figures.amount, figures.weightedAmount, other)
     }
 
@@ -249,17 +303,22 @@ struct PipelineReport: Encodable {
 
     func encode(to encoder: any Encoder) throws {
         func rows(_ groups: [Group], _ name: String) -> JSONValue {
-            .array(groups.map { group in
-                .object(JSONObject([
-                    (name, group.key), ("count", .number(String(group.figures.count))),
-                    ("amount", .number(String(group.figures.amount))), ("weighted_amount", .number(String(group.figures.weightedAmount))),
-                ]))
-            })
+            .array(
+                groups.map { group in
+                    .object(
+                        JSONObject([
+                            (name, group.key), ("count", .number(String(group.figures.count))),
+                            ("amount", .number(String(group.figures.amount))),
+                            ("weighted_amount", .number(String(group.figures.weightedAmount))),
+                        ]))
+                })
         }
-        let document: JSONValue = .object(JSONObject([
-            ("currency", .string(currency)), ("by_stage", rows(byStage, "stage")), ("by_owner", rows(byOwner, "owner_id")),
-            ("by_close_month", rows(byCloseMonth, "month")),
-        ]))
+        let document: JSONValue = .object(
+            JSONObject([
+                ("currency", .string(currency)), ("by_stage", rows(byStage, "stage")),
+                ("by_owner", rows(byOwner, "owner_id")),
+                ("by_close_month", rows(byCloseMonth, "month")),
+            ]))
         try document.encode(to: encoder)
     }
 }

@@ -1,8 +1,8 @@
+import Core
 import Customers
 import Foundation
 import Platform
 import Postgres
-import Core
 
 /// Leads and their conversion, opportunities and the pipeline, activities.
 public final class CRMService: @unchecked Sendable {
@@ -24,22 +24,27 @@ public final class CRMService: @unchecked Sendable {
         self.users = users
         self.customers = customers
         let store = self.store, opportunityStore = self.opportunityStore
-        customers.registerReference(CustomerReference(label: "leads", column: "leads.converted_customer_id") { from, to, tx in
-            try store.moveLeads(from: from, to: to, in: tx)
-        })
-        customers.registerReference(CustomerReference(label: "opportunities", column: "opportunities.customer_id") { from, to, tx in
-            try opportunityStore.moveOpportunities(from: from, to: to, in: tx)
-        })
-        customers.registerReference(CustomerReference(label: "activities", column: "activities.customer_id") { from, to, tx in
-            try store.moveActivities(from: from, to: to, in: tx)
-        })
+        customers.registerReference(
+            CustomerReference(label: "leads", column: "leads.converted_customer_id") { from, to, tx in
+                try store.moveLeads(from: from, to: to, in: tx)
+            })
+        customers.registerReference(
+            CustomerReference(label: "opportunities", column: "opportunities.customer_id") { from, to, tx in
+                try opportunityStore.moveOpportunities(from: from, to: to, in: tx)
+            })
+        customers.registerReference(
+            CustomerReference(label: "activities", column: "activities.customer_id") { from, to, tx in
+                try store.moveActivities(from: from, to: to, in: tx)
+            })
     }
 
     /// Lets `win {"create_order": true}` open a sales order. Call only while wiring.
     public func setOrderOpener(_ opener: @escaping OrderOpener) { orderOpener = opener }
 
     /// Lets opportunity lines check their `item_id`s. Call only while wiring.
-    public func setItemLookup(_ lookup: @escaping @Sendable ([UUID], Transaction) throws -> Set<UUID>) { itemLookup = lookup }
+    public func setItemLookup(_ lookup: @escaping @Sendable ([UUID], Transaction) throws -> Set<UUID>) {
+        itemLookup = lookup
+    }
 
     // MARK: Leads
 
@@ -48,7 +53,9 @@ public final class CRMService: @unchecked Sendable {
         input.normalize()
         try input.validate()
         if input.status == .converted {
-            throw AppError.validation([FieldError(field: "status", message: "is set to converted only by POST /leads/{id}/convert")])
+            throw AppError.validation([
+                FieldError(field: "status", message: "is set to converted only by POST /leads/{id}/convert")
+            ])
         }
         return try pool.transaction { tx in
             try checkUser(input.ownerId, field: "owner_id")
@@ -60,17 +67,22 @@ public final class CRMService: @unchecked Sendable {
         try pool.record("lead") { tx in try store.lead(key, in: tx) }
     }
 
-    func listLeads(status: Lead.Status?, source: Lead.Source?, ownerID: UUID?, q: String?, descending: Bool,
-                   page: PageRequest) throws -> Page<Lead> {
+    func listLeads(
+        status: Lead.Status?, source: Lead.Source?, ownerID: UUID?, q: String?, descending: Bool,
+        page: PageRequest
+    ) throws -> Page<Lead> {
         try pool.page(page) { tx in
-            try store.listLeads(status: status, source: source, ownerID: ownerID, q: q, descending: descending,
-                                after: page.after, limit: page.limit, in: tx)
+            try store.listLeads(
+                status: status, source: source, ownerID: ownerID, q: q, descending: descending,
+                after: page.after, limit: page.limit, in: tx)
         }
     }
 
     /// A merge patch; `status` moves only along the lead's state machine, and a converted lead
     /// never changes.
-    func updateLead(_ key: DocumentKey, patch: JSONValue, ifMatch: (Int) throws -> Void, actor: Principal) throws -> Lead {
+    func updateLead(_ key: DocumentKey, patch: JSONValue, ifMatch: (Int) throws -> Void, actor: Principal) throws
+        -> Lead
+    {
         try pool.transaction { tx in
             guard let current = try store.lead(key, lock: true, in: tx) else { throw AppError.notFound("lead") }
             try ifMatch(current.version)
@@ -115,13 +127,17 @@ public final class CRMService: @unchecked Sendable {
                     "\(current.number) is converted and stays as the record of where its customer came from",
                     from: current.status.rawValue, to: nil)
             }
-            for activity in try store.listActivities(ActivityFilter(leadId: current.id), after: nil, limit: 10_000, in: tx) {
+            for activity in try store.listActivities(
+                ActivityFilter(leadId: current.id), after: nil, limit: 10_000, in: tx)
+            {
                 try store.deleteActivity(id: activity.id, in: tx)
-                try events.append("activity.deleted", resourceType: "activity", resourceID: activity.id, resource: activity,
-                                  actor: actor, in: tx)
+                try events.append(
+                    "activity.deleted", resourceType: "activity", resourceID: activity.id, resource: activity,
+                    actor: actor, in: tx)
             }
             try store.deleteLead(id: current.id, in: tx)
-            try events.append("lead.deleted", resourceType: "lead", resourceID: current.id, resource: current, actor: actor, in: tx)
+            try events.append(
+                "lead.deleted", resourceType: "lead", resourceID: current.id, resource: current, actor: actor, in: tx)
         }
     }
 
@@ -130,18 +146,26 @@ public final class CRMService: @unchecked Sendable {
     /// Turns a lead into a customer (found, linked or created) and optionally an opportunity,
     /// all in one transaction. The lead row is locked first, so of two concurrent conversions
     /// the second sees a converted lead and gets 409 `invalid_transition`.
-    func convert(_ key: DocumentKey, _ request: ConvertRequest, ifMatch: (Int) throws -> Void, actor: Principal) throws -> Conversion {
+    func convert(_ key: DocumentKey, _ request: ConvertRequest, ifMatch: (Int) throws -> Void, actor: Principal) throws
+        -> Conversion
+    {
         do {
             return try pool.transaction { tx in try convert(key, request, ifMatch: ifMatch, actor: actor, in: tx) }
-        } catch let error as PostgresError where error.state == .uniqueViolation && (error.constraint ?? "").hasPrefix("customers_") {
+        } catch let error as PostgresError
+            where error.state == .uniqueViolation && (error.constraint ?? "").hasPrefix("customers_")
+        {
             // Another request created a customer with this lead's email between our check and insert.
-            throw AppError(.duplicateCustomer, "a customer with this lead's email was created at the same moment; convert again to link to it",
-                           errors: [FieldError(field: "email", message: "is already used by another customer")])
+            throw AppError(
+                .duplicateCustomer,
+                "a customer with this lead's email was created at the same moment; convert again to link to it",
+                errors: [FieldError(field: "email", message: "is already used by another customer")])
         }
     }
 
-    private func convert(_ key: DocumentKey, _ request: ConvertRequest, ifMatch: (Int) throws -> Void, actor: Principal,
-                         in tx: Transaction) throws -> Conversion {
+    private func convert(
+        _ key: DocumentKey, _ request: ConvertRequest, ifMatch: (Int) throws -> Void, actor: Principal,
+        in tx: Transaction
+    ) throws -> Conversion {
         guard var lead = try store.lead(key, lock: true, in: tx) else { throw AppError.notFound("lead") }
         try ifMatch(lead.version)
         guard lead.status.convertible else {
@@ -149,9 +173,11 @@ public final class CRMService: @unchecked Sendable {
                 "a lead cannot be converted from \(lead.status.rawValue)",
                 from: lead.status.rawValue, to: Lead.Status.converted.rawValue)
         }
-        let fromLead = try customers.prepare(CustomerInput(
-            name: lead.company ?? lead.name, kind: lead.company == nil ? .person : .company, email: lead.email, phone: lead.phone,
-            ownerId: lead.ownerId))
+        let fromLead = try customers.prepare(
+            CustomerInput(
+                name: lead.company ?? lead.name, kind: lead.company == nil ? .person : .company, email: lead.email,
+                phone: lead.phone,
+                ownerId: lead.ownerId))
         let customer: Customer
         if let id = request.customerId {
             guard let existing = try customers.customer(id: id, in: tx) else {
@@ -176,16 +202,18 @@ public final class CRMService: @unchecked Sendable {
                 customer = try customers.create(fromLead, actor: actor, in: tx)
                 if lead.company != nil {
                     // The person behind a company lead becomes the new customer's primary contact.
-                    _ = try customers.addContact(to: customer.id, name: lead.name, email: lead.email, phone: lead.phone,
-                                                 primary: true, actor: actor, in: tx)
+                    _ = try customers.addContact(
+                        to: customer.id, name: lead.name, email: lead.email, phone: lead.phone,
+                        primary: true, actor: actor, in: tx)
                 }
             }
         }
         var opportunity: Opportunity?
         if let seed = request.opportunity {
-            var input = OpportunityInput(customerId: customer.id, name: seed.name ?? "\(customer.name): \(lead.number)",
-                                         amount: seed.amount, currency: seed.currency, expectedCloseDate: seed.expectedCloseDate,
-                                         ownerId: lead.ownerId ?? actor.userID)
+            var input = OpportunityInput(
+                customerId: customer.id, name: seed.name ?? "\(customer.name): \(lead.number)",
+                amount: seed.amount, currency: seed.currency, expectedCloseDate: seed.expectedCloseDate,
+                ownerId: lead.ownerId ?? actor.userID)
             input.normalize()
             do {
                 try input.validate()
@@ -201,7 +229,8 @@ public final class CRMService: @unchecked Sendable {
         lead.convertedAt = Date()
         lead = try store.updateLead(lead, in: tx)
         let conversion = Conversion(lead: lead, customer: customer, opportunity: opportunity)
-        try events.append("lead.converted", resourceType: "lead", resourceID: lead.id, resource: conversion, actor: actor, in: tx)
+        try events.append(
+            "lead.converted", resourceType: "lead", resourceID: lead.id, resource: conversion, actor: actor, in: tx)
         return conversion
     }
 

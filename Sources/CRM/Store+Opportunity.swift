@@ -1,7 +1,7 @@
+import Core
 import Foundation
 import Platform
 import Postgres
-import Core
 
 /// The filters of `GET /opportunities`.
 struct OpportunityFilter {
@@ -29,7 +29,8 @@ struct OpportunityStore: Sendable {
         """
 
     func insert(_ opportunity: Opportunity, in tx: Transaction) throws -> UUID {
-        try tx.first("""
+        try tx.first(
+            """
             INSERT INTO opportunities (customer_id, name, stage, probability, probability_override, amount, currency,
                                        expected_close_date, owner_id)
             VALUES (\(opportunity.customerId), \(opportunity.name), \(opportunity.stage.rawValue), \(opportunity.probability),
@@ -40,7 +41,8 @@ struct OpportunityStore: Sendable {
     }
 
     func update(_ opportunity: Opportunity, in tx: Transaction) throws {
-        try tx.execute("""
+        try tx.execute(
+            """
             UPDATE opportunities SET customer_id = \(opportunity.customerId), name = \(opportunity.name),
                 stage = \(opportunity.stage.rawValue), probability = \(opportunity.probability),
                 probability_override = \(opportunity.probabilityOverride), amount = \(opportunity.amount),
@@ -59,7 +61,8 @@ struct OpportunityStore: Sendable {
     func replaceLines(opportunityID: UUID, _ lines: [OpportunityLineInput], in tx: Transaction) throws {
         try tx.execute("DELETE FROM opportunity_lines WHERE opportunity_id = \(opportunityID)")
         for (index, line) in lines.enumerated() {
-            try tx.execute("""
+            try tx.execute(
+                """
                 INSERT INTO opportunity_lines (opportunity_id, line_no, item_id, description, quantity, unit_price)
                 VALUES (\(opportunityID), \(index + 1), \(line.itemId), \(line.description.trimmedOrNil), \(line.quantity), \(line.unitPrice))
                 """)
@@ -67,20 +70,24 @@ struct OpportunityStore: Sendable {
     }
 
     func enterStage(opportunityID: UUID, _ stage: Opportunity.Stage, by user: UUID?, in tx: Transaction) throws {
-        try tx.execute("""
+        try tx.execute(
+            """
             INSERT INTO opportunity_stages (opportunity_id, stage, entered_by) VALUES (\(opportunityID), \(stage.rawValue), \(user))
             """)
     }
 
     func opportunity(_ key: DocumentKey, lock: Bool = false, in tx: Transaction) throws -> Opportunity? {
         let locking: SQL = lock ? " FOR UPDATE" : ""
-        guard let row = try tx.first("SELECT \(Self.columns) FROM opportunities WHERE \(key.condition)\(locking)") else {
+        guard let row = try tx.first("SELECT \(Self.columns) FROM opportunities WHERE \(key.condition)\(locking)")
+        else {
             return nil
         }
         return try complete([row], in: tx).first
     }
 
-    func list(_ filter: OpportunityFilter, after: (key: String, id: UUID)?, limit: Int, in tx: Transaction) throws -> [Opportunity] {
+    func list(_ filter: OpportunityFilter, after: (key: String, id: UUID)?, limit: Int, in tx: Transaction) throws
+        -> [Opportunity]
+    {
         var shape = ListShape(descending: filter.descending)
         if let stage = filter.stage { shape.conditions.append("stage = \(stage.rawValue)") }
         if let customer = filter.customerId { shape.conditions.append("customer_id = \(customer)") }
@@ -88,7 +95,8 @@ struct OpportunityStore: Sendable {
         if let before = filter.expectedCloseBefore { shape.conditions.append("expected_close_date < \(before)") }
         if let after = filter.expectedCloseAfter { shape.conditions.append("expected_close_date > \(after)") }
         if let q = filter.q { shape.conditions.append("search_text LIKE \(SQL.likeContaining(q.lowercased()))") }
-        let rows = try tx.query("SELECT \(Self.columns) FROM opportunities \(shape.clause(after: after, limit: limit))").rows
+        let rows = try tx.query("SELECT \(Self.columns) FROM opportunities \(shape.clause(after: after, limit: limit))")
+            .rows
         return try complete(rows, in: tx)
     }
 
@@ -97,34 +105,45 @@ struct OpportunityStore: Sendable {
         guard !rows.isEmpty else { return [] }
         let ids: [UUID] = try rows.map { try $0.decode("id") }
         var lines: [UUID: [OpportunityLine]] = [:]
-        for row in try tx.query("""
+        for row in try tx.query(
+            """
             SELECT opportunity_id, line_no, item_id, description, quantity, unit_price FROM opportunity_lines
             WHERE opportunity_id = ANY(\(ids)::uuid[]) ORDER BY opportunity_id, line_no
-            """).rows {
-            lines[try row.decode("opportunity_id"), default: []].append(OpportunityLine(
-                lineNo: try row.decode("line_no"), itemId: try row.decodeIfPresent("item_id"),
-                description: try row.decodeIfPresent("description"), quantity: try row.decode("quantity"),
-                unitPrice: try row.decodeIfPresent("unit_price")))
+            """
+        ).rows {
+            lines[try row.decode("opportunity_id"), default: []].append(
+                OpportunityLine(
+                    lineNo: try row.decode("line_no"), itemId: try row.decodeIfPresent("item_id"),
+                    description: try row.decodeIfPresent("description"), quantity: try row.decode("quantity"),
+                    unitPrice: try row.decodeIfPresent("unit_price")))
         }
         var stages: [UUID: [StageEntry]] = [:]
-        for row in try tx.query("""
+        for row in try tx.query(
+            """
             SELECT opportunity_id, stage, entered_at, entered_by FROM opportunity_stages
             WHERE opportunity_id = ANY(\(ids)::uuid[]) ORDER BY opportunity_id, id
-            """).rows {
-            stages[try row.decode("opportunity_id"), default: []].append(StageEntry(
-                stage: try row.decodeEnum("stage", as: Opportunity.Stage.self), enteredAt: try row.decode("entered_at"),
-                enteredBy: try row.decodeIfPresent("entered_by")))
+            """
+        ).rows {
+            stages[try row.decode("opportunity_id"), default: []].append(
+                StageEntry(
+                    stage: try row.decodeEnum("stage", as: Opportunity.Stage.self),
+                    enteredAt: try row.decode("entered_at"),
+                    enteredBy: try row.decodeIfPresent("entered_by")))
         }
         return try rows.map { row in
             let id: UUID = try row.decode("id")
             var opportunity = Opportunity(
-                id: id, number: try row.decode("number"), customerId: try row.decode("customer_id"), name: try row.decode("name"),
-                stage: try row.decodeEnum("stage", as: Opportunity.Stage.self), probability: try row.decode("probability"),
+                id: id, number: try row.decode("number"), customerId: try row.decode("customer_id"),
+                name: try row.decode("name"),
+                stage: try row.decodeEnum("stage", as: Opportunity.Stage.self),
+                probability: try row.decode("probability"),
                 amount: try row.decode("amount"), currency: try row.decode("currency"),
-                expectedCloseDate: try row.decodeIfPresent("expected_close_date"), ownerId: try row.decodeIfPresent("owner_id"),
+                expectedCloseDate: try row.decodeIfPresent("expected_close_date"),
+                ownerId: try row.decodeIfPresent("owner_id"),
                 lostReason: try row.decodeIfPresent("lost_reason"), lines: lines[id] ?? [],
                 salesOrderId: try row.decodeIfPresent("sales_order_id"), closedAt: try row.decodeIfPresent("closed_at"),
-                stageHistory: stages[id] ?? [], createdAt: try row.decode("created_at"), updatedAt: try row.decode("updated_at"),
+                stageHistory: stages[id] ?? [], createdAt: try row.decode("created_at"),
+                updatedAt: try row.decode("updated_at"),
                 version: try row.decode("version"))
             opportunity.probabilityOverride = try row.decodeIfPresent("probability_override")
             return opportunity
@@ -132,7 +151,8 @@ struct OpportunityStore: Sendable {
     }
 
     func moveOpportunities(from duplicate: UUID, to survivor: UUID, in tx: Transaction) throws -> Int {
-        try tx.execute("""
+        try tx.execute(
+            """
             UPDATE opportunities SET customer_id = \(survivor), updated_at = now(), version = version + 1
             WHERE customer_id = \(duplicate)
             """)
@@ -148,33 +168,42 @@ struct OpportunityStore: Sendable {
 
     func pipelineByStage(currency: String, in tx: Transaction) throws -> [String: PipelineFigures] {
         var result: [String: PipelineFigures] = [:]
-        for row in try tx.query("""
+        for row in try tx.query(
+            """
             SELECT stage, \(Self.figures) FROM opportunities WHERE currency = \(currency) GROUP BY stage
-            """).rows {
+            """
+        ).rows {
             result[try row.decode("stage")] = try Self.figures(row)
         }
         return result
     }
 
     func pipelineByOwner(currency: String, in tx: Transaction) throws -> [(UUID?, PipelineFigures)] {
-        try tx.query("""
+        try tx.query(
+            """
             SELECT owner_id, \(Self.figures) FROM opportunities
             WHERE currency = \(currency) AND stage NOT IN ('won', 'lost')
             GROUP BY owner_id ORDER BY owner_id NULLS LAST
-            """).rows.map { (try $0.decodeIfPresent("owner_id"), try Self.figures($0)) }
+            """
+        ).rows.map { (try $0.decodeIfPresent("owner_id"), try Self.figures($0)) }
     }
 
     func pipelineByCloseMonth(currency: String, in tx: Transaction) throws -> [(String?, PipelineFigures)] {
-        try tx.query("""
+        try tx.query(
+            """
             SELECT to_char(expected_close_date, 'YYYY-MM') AS month, \(Self.figures) FROM opportunities
             WHERE currency = \(currency) AND stage NOT IN ('won', 'lost')
             GROUP BY month ORDER BY month NULLS LAST
-            """).rows.map { (try $0.decodeIfPresent("month"), try Self.figures($0)) }
+            """
+        ).rows.map { (try $0.decodeIfPresent("month"), try Self.figures($0)) }
     }
 
     /// A customer's open opportunities in `currency`, and how many open ones are in others.
-    func openPipeline(customerID: UUID, currency: String, in tx: Transaction) throws -> (PipelineFigures, otherCurrency: Int64) {
-        let row = try tx.first("""
+    func openPipeline(customerID: UUID, currency: String, in tx: Transaction) throws -> (
+        PipelineFigures, otherCurrency: Int64
+    ) {
+        let row = try tx.first(
+            """
             SELECT count(*) FILTER (WHERE currency = \(currency)) AS count,
                    coalesce(sum(amount) FILTER (WHERE currency = \(currency)), 0)::bigint AS amount,
                    coalesce(sum(round_half_even(amount * probability / 100)) FILTER (WHERE currency = \(currency)), 0)::bigint
@@ -186,6 +215,8 @@ struct OpportunityStore: Sendable {
     }
 
     static func figures(_ row: Row) throws -> PipelineFigures {
-        PipelineFigures(count: try row.decode("count"), amount: try row.decode("amount"), weightedAmount: try row.decode("weighted_amount"))
+        PipelineFigures(
+            count: try row.decode("count"), amount: try row.decode("amount"),
+            weightedAmount: try row.decode("weighted_amount"))
     }
 }

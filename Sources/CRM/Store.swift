@@ -1,7 +1,7 @@
+import Core
 import Foundation
 import Platform
 import Postgres
-import Core
 
 /// Conditions and order shared by CRM lists: newest or oldest first by `created_at`.
 struct ListShape {
@@ -24,12 +24,14 @@ struct CRMStore: Sendable {
         """
 
     func insertLead(_ input: LeadInput, in tx: Transaction) throws -> Lead {
-        try Self.lead(tx.first("""
-            INSERT INTO leads (name, company, email, phone, source, status, owner_id, notes)
-            VALUES (\(input.name), \(input.company), \(input.email), \(input.phone), \((input.source ?? .other).rawValue),
-                    \((input.status ?? .new).rawValue), \(input.ownerId), \(input.notes))
-            RETURNING \(Self.leadColumns)
-            """)!)
+        try Self.lead(
+            tx.first(
+                """
+                INSERT INTO leads (name, company, email, phone, source, status, owner_id, notes)
+                VALUES (\(input.name), \(input.company), \(input.email), \(input.phone), \((input.source ?? .other).rawValue),
+                        \((input.status ?? .new).rawValue), \(input.ownerId), \(input.notes))
+                RETURNING \(Self.leadColumns)
+                """)!)
     }
 
     func lead(_ key: DocumentKey, lock: Bool = false, in tx: Transaction) throws -> Lead? {
@@ -38,33 +40,39 @@ struct CRMStore: Sendable {
     }
 
     func updateLead(_ lead: Lead, in tx: Transaction) throws -> Lead {
-        try Self.lead(tx.first("""
-            UPDATE leads SET name = \(lead.name), company = \(lead.company), email = \(lead.email), phone = \(lead.phone),
-                source = \(lead.source.rawValue), status = \(lead.status.rawValue), owner_id = \(lead.ownerId), notes = \(lead.notes),
-                converted_customer_id = \(lead.convertedCustomerId), converted_opportunity_id = \(lead.convertedOpportunityId),
-                converted_at = \(lead.convertedAt), updated_at = now(), version = version + 1
-            WHERE id = \(lead.id)
-            RETURNING \(Self.leadColumns)
-            """)!)
+        try Self.lead(
+            tx.first(
+                """
+                UPDATE leads SET name = \(lead.name), company = \(lead.company), email = \(lead.email), phone = \(lead.phone),
+                    source = \(lead.source.rawValue), status = \(lead.status.rawValue), owner_id = \(lead.ownerId), notes = \(lead.notes),
+                    converted_customer_id = \(lead.convertedCustomerId), converted_opportunity_id = \(lead.convertedOpportunityId),
+                    converted_at = \(lead.convertedAt), updated_at = now(), version = version + 1
+                WHERE id = \(lead.id)
+                RETURNING \(Self.leadColumns)
+                """)!)
     }
 
     func deleteLead(id: UUID, in tx: Transaction) throws {
         try tx.execute("DELETE FROM leads WHERE id = \(id)")
     }
 
-    func listLeads(status: Lead.Status?, source: Lead.Source?, ownerID: UUID?, q: String?, descending: Bool,
-                   after: (key: String, id: UUID)?, limit: Int, in tx: Transaction) throws -> [Lead] {
+    func listLeads(
+        status: Lead.Status?, source: Lead.Source?, ownerID: UUID?, q: String?, descending: Bool,
+        after: (key: String, id: UUID)?, limit: Int, in tx: Transaction
+    ) throws -> [Lead] {
         var shape = ListShape(descending: descending)
         if let status { shape.conditions.append("status = \(status.rawValue)") }
         if let source { shape.conditions.append("source = \(source.rawValue)") }
         if let ownerID { shape.conditions.append("owner_id = \(ownerID)") }
         if let q { shape.conditions.append("search_text LIKE \(SQL.likeContaining(q.lowercased()))") }
-        return try tx.query("SELECT \(Self.leadColumns) FROM leads \(shape.clause(after: after, limit: limit))").rows.map(Self.lead)
+        return try tx.query("SELECT \(Self.leadColumns) FROM leads \(shape.clause(after: after, limit: limit))").rows
+            .map(Self.lead)
     }
 
     /// Merge: leads converted into the duplicate now point at the survivor.
     func moveLeads(from duplicate: UUID, to survivor: UUID, in tx: Transaction) throws -> Int {
-        try tx.execute("""
+        try tx.execute(
+            """
             UPDATE leads SET converted_customer_id = \(survivor), updated_at = now(), version = version + 1
             WHERE converted_customer_id = \(duplicate)
             """)
@@ -77,35 +85,42 @@ struct CRMStore: Sendable {
         """
 
     func insertActivity(_ input: ActivityInput, in tx: Transaction) throws -> Activity {
-        try Self.activity(tx.first("""
-            INSERT INTO activities (type, subject, body, due_at, owner_id, lead_id, opportunity_id, customer_id)
-            VALUES (\(input.type.rawValue), \(input.subject), \(input.body), \(input.dueAt), \(input.ownerId), \(input.leadId),
-                    \(input.opportunityId), \(input.customerId))
-            RETURNING \(Self.activityColumns)
-            """)!)
+        try Self.activity(
+            tx.first(
+                """
+                INSERT INTO activities (type, subject, body, due_at, owner_id, lead_id, opportunity_id, customer_id)
+                VALUES (\(input.type.rawValue), \(input.subject), \(input.body), \(input.dueAt), \(input.ownerId), \(input.leadId),
+                        \(input.opportunityId), \(input.customerId))
+                RETURNING \(Self.activityColumns)
+                """)!)
     }
 
     func activity(id: UUID, lock: Bool = false, in tx: Transaction) throws -> Activity? {
         let locking: SQL = lock ? " FOR UPDATE" : ""
-        return try tx.first("SELECT \(Self.activityColumns) FROM activities WHERE id = \(id)\(locking)").map(Self.activity)
+        return try tx.first("SELECT \(Self.activityColumns) FROM activities WHERE id = \(id)\(locking)").map(
+            Self.activity)
     }
 
     func updateActivity(_ activity: Activity, in tx: Transaction) throws -> Activity {
-        try Self.activity(tx.first("""
-            UPDATE activities SET type = \(activity.type.rawValue), subject = \(activity.subject), body = \(activity.body),
-                due_at = \(activity.dueAt), completed_at = \(activity.completedAt), owner_id = \(activity.ownerId),
-                lead_id = \(activity.leadId), opportunity_id = \(activity.opportunityId), customer_id = \(activity.customerId),
-                updated_at = now(), version = version + 1
-            WHERE id = \(activity.id)
-            RETURNING \(Self.activityColumns)
-            """)!)
+        try Self.activity(
+            tx.first(
+                """
+                UPDATE activities SET type = \(activity.type.rawValue), subject = \(activity.subject), body = \(activity.body),
+                    due_at = \(activity.dueAt), completed_at = \(activity.completedAt), owner_id = \(activity.ownerId),
+                    lead_id = \(activity.leadId), opportunity_id = \(activity.opportunityId), customer_id = \(activity.customerId),
+                    updated_at = now(), version = version + 1
+                WHERE id = \(activity.id)
+                RETURNING \(Self.activityColumns)
+                """)!)
     }
 
     func deleteActivity(id: UUID, in tx: Transaction) throws {
         try tx.execute("DELETE FROM activities WHERE id = \(id)")
     }
 
-    func listActivities(_ filter: ActivityFilter, after: (key: String, id: UUID)?, limit: Int, in tx: Transaction) throws -> [Activity] {
+    func listActivities(_ filter: ActivityFilter, after: (key: String, id: UUID)?, limit: Int, in tx: Transaction)
+        throws -> [Activity]
+    {
         var shape = ListShape(descending: filter.descending)
         if let type = filter.type { shape.conditions.append("type = \(type.rawValue)") }
         if let owner = filter.ownerId { shape.conditions.append("owner_id = \(owner)") }
@@ -113,12 +128,18 @@ struct CRMStore: Sendable {
         if let opportunity = filter.opportunityId { shape.conditions.append("opportunity_id = \(opportunity)") }
         if let customer = filter.customerId { shape.conditions.append(Self.aboutCustomer(customer)) }
         if filter.overdue == true { shape.conditions.append("completed_at IS NULL AND due_at < now()") }
-        if filter.overdue == false { shape.conditions.append("NOT (completed_at IS NULL AND due_at IS NOT NULL AND due_at < now())") }
-        if let completed = filter.completed { shape.conditions.append(completed ? "completed_at IS NOT NULL" : "completed_at IS NULL") }
+        if filter.overdue == false {
+            shape.conditions.append("NOT (completed_at IS NULL AND due_at IS NOT NULL AND due_at < now())")
+        }
+        if let completed = filter.completed {
+            shape.conditions.append(completed ? "completed_at IS NOT NULL" : "completed_at IS NULL")
+        }
         if let before = filter.dueBefore { shape.conditions.append("due_at < \(before)") }
         if let after = filter.dueAfter { shape.conditions.append("due_at >= \(after)") }
-        return try tx.query("SELECT \(Self.activityColumns) FROM activities \(shape.clause(after: after, limit: limit))")
-            .rows.map(Self.activity)
+        return try tx.query(
+            "SELECT \(Self.activityColumns) FROM activities \(shape.clause(after: after, limit: limit))"
+        )
+        .rows.map(Self.activity)
     }
 
     /// An activity shows on a customer when it is about the customer, one of its opportunities,
@@ -132,14 +153,17 @@ struct CRMStore: Sendable {
     }
 
     func recentActivities(customerID: UUID, limit: Int, in tx: Transaction) throws -> [Activity] {
-        try tx.query("""
+        try tx.query(
+            """
             SELECT \(Self.activityColumns) FROM activities WHERE \(Self.aboutCustomer(customerID))
             ORDER BY created_at DESC, id DESC LIMIT \(limit)
-            """).rows.map(Self.activity)
+            """
+        ).rows.map(Self.activity)
     }
 
     func moveActivities(from duplicate: UUID, to survivor: UUID, in tx: Transaction) throws -> Int {
-        try tx.execute("""
+        try tx.execute(
+            """
             UPDATE activities SET customer_id = \(survivor), updated_at = now(), version = version + 1
             WHERE customer_id = \(duplicate)
             """)
@@ -148,23 +172,28 @@ struct CRMStore: Sendable {
     // MARK: Rows
 
     static func lead(_ row: Row) throws -> Lead {
-        Lead(id: try row.decode("id"), number: try row.decode("number"), name: try row.decode("name"),
-             company: try row.decodeIfPresent("company"), email: try row.decodeIfPresent("email"), phone: try row.decodeIfPresent("phone"),
-             source: try row.decodeEnum("source", as: Lead.Source.self), status: try row.decodeEnum("status", as: Lead.Status.self),
-             ownerId: try row.decodeIfPresent("owner_id"), notes: try row.decodeIfPresent("notes"),
-             convertedCustomerId: try row.decodeIfPresent("converted_customer_id"),
-             convertedOpportunityId: try row.decodeIfPresent("converted_opportunity_id"),
-             convertedAt: try row.decodeIfPresent("converted_at"), createdAt: try row.decode("created_at"),
-             updatedAt: try row.decode("updated_at"), version: try row.decode("version"))
+        Lead(
+            id: try row.decode("id"), number: try row.decode("number"), name: try row.decode("name"),
+            company: try row.decodeIfPresent("company"), email: try row.decodeIfPresent("email"),
+            phone: try row.decodeIfPresent("phone"),
+            source: try row.decodeEnum("source", as: Lead.Source.self),
+            status: try row.decodeEnum("status", as: Lead.Status.self),
+            ownerId: try row.decodeIfPresent("owner_id"), notes: try row.decodeIfPresent("notes"),
+            convertedCustomerId: try row.decodeIfPresent("converted_customer_id"),
+            convertedOpportunityId: try row.decodeIfPresent("converted_opportunity_id"),
+            convertedAt: try row.decodeIfPresent("converted_at"), createdAt: try row.decode("created_at"),
+            updatedAt: try row.decode("updated_at"), version: try row.decode("version"))
     }
 
     static func activity(_ row: Row) throws -> Activity {
-        Activity(id: try row.decode("id"), type: try row.decodeEnum("type", as: Activity.Kind.self), subject: try row.decode("subject"),
-                 body: try row.decodeIfPresent("body"), dueAt: try row.decodeIfPresent("due_at"),
-                 completedAt: try row.decodeIfPresent("completed_at"), ownerId: try row.decodeIfPresent("owner_id"),
-                 leadId: try row.decodeIfPresent("lead_id"), opportunityId: try row.decodeIfPresent("opportunity_id"),
-                 customerId: try row.decodeIfPresent("customer_id"), createdAt: try row.decode("created_at"),
-                 updatedAt: try row.decode("updated_at"), version: try row.decode("version"))
+        Activity(
+            id: try row.decode("id"), type: try row.decodeEnum("type", as: Activity.Kind.self),
+            subject: try row.decode("subject"),
+            body: try row.decodeIfPresent("body"), dueAt: try row.decodeIfPresent("due_at"),
+            completedAt: try row.decodeIfPresent("completed_at"), ownerId: try row.decodeIfPresent("owner_id"),
+            leadId: try row.decodeIfPresent("lead_id"), opportunityId: try row.decodeIfPresent("opportunity_id"),
+            customerId: try row.decodeIfPresent("customer_id"), createdAt: try row.decode("created_at"),
+            updatedAt: try row.decode("updated_at"), version: try row.decode("version"))
     }
 }
 

@@ -1,6 +1,6 @@
+import Core
 import Foundation
 import Platform
-import Core
 
 /// Whether an item is kept in stock. Services (installation, support hours) have no stock:
 /// Inventory refuses to adjust, transfer or reserve them.
@@ -40,10 +40,13 @@ public struct Item: Codable, Sendable, Equatable {
 
     /// Every field as given, unchecked (`POST /items` validates; this is for tests and callers
     /// that build an `Item` to price it).
-    public init(id: UUID, sku: String, name: String, description: String?, type: ItemType, unit: String, unitPrice: Int64,
-                currency: String, tierPrices: [String: Int64], reorderPoint: ExactDecimal?, reorderQuantity: ExactDecimal?,
-                preferredSupplierId: UUID?, active: Bool, averageCost: Int64, externalRef: String?, createdAt: Date, updatedAt: Date,
-                version: Int) {
+    public init(
+        id: UUID, sku: String, name: String, description: String?, type: ItemType, unit: String, unitPrice: Int64,
+        currency: String, tierPrices: [String: Int64], reorderPoint: ExactDecimal?, reorderQuantity: ExactDecimal?,
+        preferredSupplierId: UUID?, active: Bool, averageCost: Int64, externalRef: String?, createdAt: Date,
+        updatedAt: Date,
+        version: Int
+    ) {
         self.id = id
         self.sku = sku
         self.name = name
@@ -106,7 +109,8 @@ struct ItemPatch: Decodable {
     enum CodingKeys: String, CodingKey {
         case sku, name, description, type, unit, currency, active
         case unitPrice = "unit_price", tierPrices = "tier_prices", reorderPoint = "reorder_point"
-        case reorderQuantity = "reorder_quantity", preferredSupplierId = "preferred_supplier_id", externalRef = "external_ref"
+        case reorderQuantity = "reorder_quantity", preferredSupplierId = "preferred_supplier_id", externalRef =
+            "external_ref"
     }
 
     init(from decoder: any Decoder) throws {
@@ -186,10 +190,16 @@ enum ItemRules {
         text(item.description, "description", max: 4000, required: false)
         text(item.unit, "unit", max: 20, required: true)
         text(item.externalRef, "external_ref", max: 200, required: false)
-        if let message = MoneyRules.problem(item.unitPrice) { errors.append(FieldError(field: "unit_price", message: message)) }
-        if let message = Currency.problem(item.currency) { errors.append(FieldError(field: "currency", message: message)) }
+        if let message = MoneyRules.problem(item.unitPrice) {
+            errors.append(FieldError(field: "unit_price", message: message))
+        }
+        if let message = Currency.problem(item.currency) {
+            errors.append(FieldError(field: "currency", message: message))
+        }
         for (tier, price) in item.tierPrices.sorted(by: { $0.key < $1.key }) {
-            if let message = MoneyRules.problem(price) { errors.append(FieldError(field: "tier_prices.\(tier)", message: message)) }
+            if let message = MoneyRules.problem(price) {
+                errors.append(FieldError(field: "tier_prices.\(tier)", message: message))
+            }
         }
         if let point = item.reorderPoint, point.isNegative {
             errors.append(FieldError(field: "reorder_point", message: "must not be negative"))
@@ -203,7 +213,8 @@ enum ItemRules {
     /// Reads a `tier_prices` object: tier → price, or nil (a removal) for `null` members.
     static func tierPriceChanges(_ value: JSONValue, errors: inout [FieldError]) -> [(String, Int64?)]? {
         guard let object = value.objectValue else {
-            errors.append(FieldError(field: "tier_prices", message: "must be an object of tier to price, e.g. {\"gold\": 900}"))
+            errors.append(
+                FieldError(field: "tier_prices", message: "must be an object of tier to price, e.g. {\"gold\": 900}"))
             return nil
         }
         var changes: [(String, Int64?)] = []
@@ -218,7 +229,8 @@ enum ItemRules {
             } else if let amount = price.int64Value {
                 changes.append((tier, amount))
             } else {
-                errors.append(FieldError(field: "tier_prices.\(tier)", message: "must be an integer amount in minor units"))
+                errors.append(
+                    FieldError(field: "tier_prices.\(tier)", message: "must be an integer amount in minor units"))
             }
         }
         return changes

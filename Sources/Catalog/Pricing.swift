@@ -1,6 +1,6 @@
+import Core
 import Foundation
 import Platform
-import Core
 
 /// Where a line's unit price came from (API.md "Catalog and inventory", in order of precedence).
 public enum PriceSource: String, Codable, Sendable, CaseIterable {
@@ -25,8 +25,10 @@ public struct Price: Codable, Sendable, Equatable {
     /// The tier discount applied, when `source` is `tier_discount`.
     public let discountPercent: ExactDecimal?
 
-    public init(itemId: UUID, tier: CustomerTier, unitPrice: Int64, currency: String, source: PriceSource,
-                discountPercent: ExactDecimal?) {
+    public init(
+        itemId: UUID, tier: CustomerTier, unitPrice: Int64, currency: String, source: PriceSource,
+        discountPercent: ExactDecimal?
+    ) {
         self.itemId = itemId
         self.tier = tier
         self.unitPrice = unitPrice
@@ -45,21 +47,28 @@ public enum Pricing {
     /// 3. the list price less `tierDiscount` percent, rounded half-even to the minor unit
     ///    (skipped when the discount is 0);
     /// 4. the list price.
-    public static func price(of item: Item, tier: CustomerTier, tierDiscount: ExactDecimal, explicitUnitPrice: Int64? = nil) -> Price {
+    public static func price(
+        of item: Item, tier: CustomerTier, tierDiscount: ExactDecimal, explicitUnitPrice: Int64? = nil
+    ) -> Price {
         if let explicitUnitPrice {
-            return Price(itemId: item.id, tier: tier, unitPrice: explicitUnitPrice, currency: item.currency, source: .explicit,
-                         discountPercent: nil)
+            return Price(
+                itemId: item.id, tier: tier, unitPrice: explicitUnitPrice, currency: item.currency, source: .explicit,
+                discountPercent: nil)
         }
         if let fixed = item.tierPrices[tier.rawValue] {
-            return Price(itemId: item.id, tier: tier, unitPrice: fixed, currency: item.currency, source: .tierPrice, discountPercent: nil)
+            return Price(
+                itemId: item.id, tier: tier, unitPrice: fixed, currency: item.currency, source: .tierPrice,
+                discountPercent: nil)
         }
         if !tierDiscount.isZero, let remaining = try? ExactDecimal(integer: 100) - tierDiscount {
             // The discounted price is what rounds (not the discount): 999 less 12.5% is 874.125 → 874.
             let discounted = ExactDecimal.percent(of: item.unitPrice, percent: remaining)
-            return Price(itemId: item.id, tier: tier, unitPrice: discounted, currency: item.currency, source: .tierDiscount,
-                         discountPercent: tierDiscount)
+            return Price(
+                itemId: item.id, tier: tier, unitPrice: discounted, currency: item.currency, source: .tierDiscount,
+                discountPercent: tierDiscount)
         }
-        return Price(itemId: item.id, tier: tier, unitPrice: item.unitPrice, currency: item.currency, source: .listPrice,
-                     discountPercent: nil)
+        return Price(
+            itemId: item.id, tier: tier, unitPrice: item.unitPrice, currency: item.currency, source: .listPrice,
+            discountPercent: nil)
     }
 }

@@ -1,6 +1,6 @@
+import Core
 import Foundation
 import Platform
-import Core
 import Routing
 
 /// `/items`, `/items/{id}/history`, `/items/{id}/price`, `/pricing/tiers`.
@@ -25,41 +25,49 @@ public struct CatalogRoutes: Sendable {
         router.post("/items", access: .permission("items.write")) { request in
             let input = try request.decode(ItemCreate.self, readOnly: ItemCreate.readOnly)
             let item = try service.createItem(input, actor: try request.principal())
-            return try .created(item, location: "/items/\(item.id.uuidString.lowercased())", headers: ["ETag": Versioning.etag(item.version)])
+            return try .created(
+                item, location: "/items/\(item.id.uuidString.lowercased())",
+                headers: ["ETag": Versioning.etag(item.version)])
         }
         router.post("/items/batch", access: .permission("items.write")) { request in
             let actor = try request.principal()
             return try Batch.run(request, pool: service.pool) { _, item in
-                try service.createItem(try Request.decodeModel(ItemCreate.self, from: item, readOnly: ItemCreate.readOnly), actor: actor)
+                try service.createItem(
+                    try Request.decodeModel(ItemCreate.self, from: item, readOnly: ItemCreate.readOnly), actor: actor)
             }
         }
         let filters = ["active", "type", "q", "external_ref", "sort"]
-        router.get("/items", access: .permission("items.read"), query: PageRequest.parameters.union(filters)) { request in
-            let filter = ItemFilter(active: try request.query.bool("active"), type: try request.query.oneOf("type", ItemType.self),
-                                    q: try request.query.string("q").flatMap { $0.isEmpty ? nil : $0 },
-                                    externalRef: try request.query.string("external_ref"))
+        router.get("/items", access: .permission("items.read"), query: PageRequest.parameters.union(filters)) {
+            request in
+            let filter = ItemFilter(
+                active: try request.query.bool("active"), type: try request.query.oneOf("type", ItemType.self),
+                q: try request.query.string("q").flatMap { $0.isEmpty ? nil : $0 },
+                externalRef: try request.query.string("external_ref"))
             let sort = try ItemSort(try request.query.string("sort"))
             return try .json(service.listItems(filter, sort: sort, page: try PageRequest(request, filters: filters)))
         }
         router.record("/items/{id}", read: "items.read", key: RecordKey.uuid("item"), get: service.item)
         router.patch("/items/{id}", access: .permission("items.write")) { request in
             let patch = try request.decode(ItemPatch.self, readOnly: ItemPatch.readOnly)
-            let item = try service.updateItem(try request.uuidParameter("id", resource: "item"), patch: patch,
-                                              ifMatch: { try Versioning.checkIfMatch(request, currentVersion: $0) },
-                                              actor: try request.principal())
+            let item = try service.updateItem(
+                try request.uuidParameter("id", resource: "item"), patch: patch,
+                ifMatch: { try Versioning.checkIfMatch(request, currentVersion: $0) },
+                actor: try request.principal())
             return try Versioning.respond(request, item, version: item.version)
         }
         router.delete("/items/{id}", access: .permission("items.write")) { request in
-            try service.deleteItem(try request.uuidParameter("id", resource: "item"),
-                                   ifMatch: { try Versioning.checkIfMatch(request, currentVersion: $0) }, actor: try request.principal())
+            try service.deleteItem(
+                try request.uuidParameter("id", resource: "item"),
+                ifMatch: { try Versioning.checkIfMatch(request, currentVersion: $0) }, actor: try request.principal())
             return .noContent
         }
-        EventRoutes.history(for: "item", template: "/items/{id}/history", permission: "items.read", events: service.events,
-                            resolve: { request in
-                                let id = try request.uuidParameter("id", resource: "item")
-                                _ = try service.item(id)  // 404 for an item that does not exist
-                                return id
-                            }, in: &router)
+        EventRoutes.history(
+            for: "item", template: "/items/{id}/history", permission: "items.read", events: service.events,
+            resolve: { request in
+                let id = try request.uuidParameter("id", resource: "item")
+                _ = try service.item(id)  // 404 for an item that does not exist
+                return id
+            }, in: &router)
         router.get("/items/{id}/price", access: .permission("pricing.read"), query: ["tier"]) { request in
             let id = try request.uuidParameter("id", resource: "item")
             guard let tier = try request.query.oneOf("tier", CustomerTier.self) else {
@@ -75,13 +83,13 @@ public struct CatalogRoutes: Sendable {
         router.put("/pricing/tiers/{tier}", access: .permission("pricing.write")) { request in
             let tier = try Self.tier(request)
             let input = try request.decode(PricingTierUpdate.self, readOnly: PricingTierUpdate.readOnly)
-            let updated = try service.setTierDiscount(tier, discountPercent: input.discountPercent,
-                                                      ifMatch: { try Versioning.checkIfMatch(request, currentVersion: $0) },
-                                                      actor: try request.principal())
+            let updated = try service.setTierDiscount(
+                tier, discountPercent: input.discountPercent,
+                ifMatch: { try Versioning.checkIfMatch(request, currentVersion: $0) },
+                actor: try request.principal())
             return try Versioning.respond(request, updated, version: updated.version)
         }
     }
-
 
     static func tier(_ request: Request) throws -> CustomerTier {
         guard let tier = CustomerTier(rawValue: request.parameter("tier")) else { throw AppError.notFound("tier") }

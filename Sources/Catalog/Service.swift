@@ -1,7 +1,7 @@
+import Core
 import Foundation
 import Platform
 import Postgres
-import Core
 import Synchronization
 
 /// Items and tier pricing. The `public` methods taking `in tx:` are the API that Inventory,
@@ -37,7 +37,9 @@ public final class CatalogService: Sendable {
         if try !check(id, tx) { throw Self.unknownSupplier }
     }
 
-    private static let unknownSupplier = AppError.validation([FieldError(field: "preferred_supplier_id", message: "names no supplier")])
+    private static let unknownSupplier = AppError.validation([
+        FieldError(field: "preferred_supplier_id", message: "names no supplier")
+    ])
 
     /// - defaultCurrency: `CONCORD_DEFAULT_CURRENCY`, an item's currency when none is given.
     public init(pool: ConnectionPool, events: EventLog, defaultCurrency: String) {
@@ -53,33 +55,44 @@ public final class CatalogService: Sendable {
         var tierPrices: [String: Int64] = [:]
         if let value = input.tierPrices, let changes = ItemRules.tierPriceChanges(value, errors: &errors) {
             for (tier, price) in changes {
-                if let price { tierPrices[tier] = price } else { errors.append(FieldError(field: "tier_prices.\(tier)", message: "must be an integer amount in minor units")) }
+                if let price {
+                    tierPrices[tier] = price
+                } else {
+                    errors.append(
+                        FieldError(field: "tier_prices.\(tier)", message: "must be an integer amount in minor units"))
+                }
             }
         }
         let now = Date()
-        let item = Item(id: UUID(), sku: input.sku, name: input.name, description: input.description, type: input.type,
-                        unit: input.unit ?? "each", unitPrice: input.unitPrice, currency: input.currency ?? defaultCurrency,
-                        tierPrices: tierPrices, reorderPoint: input.reorderPoint, reorderQuantity: input.reorderQuantity,
-                        preferredSupplierId: input.preferredSupplierId, active: input.active ?? true, averageCost: 0,
-                        externalRef: input.externalRef, createdAt: now, updatedAt: now, version: 1)
+        let item = Item(
+            id: UUID(), sku: input.sku, name: input.name, description: input.description, type: input.type,
+            unit: input.unit ?? "each", unitPrice: input.unitPrice, currency: input.currency ?? defaultCurrency,
+            tierPrices: tierPrices, reorderPoint: input.reorderPoint, reorderQuantity: input.reorderQuantity,
+            preferredSupplierId: input.preferredSupplierId, active: input.active ?? true, averageCost: 0,
+            externalRef: input.externalRef, createdAt: now, updatedAt: now, version: 1)
         errors += ItemRules.problems(item)
         if !errors.isEmpty { throw AppError.validation(errors) }
         return try pool.transaction { tx in
             try checkSupplier(item.preferredSupplierId, in: tx)
-            return try events.recorded("item.created", try uniquely { try store.insertItem(item, in: tx) }, actor: actor, in: tx)
+            return try events.recorded(
+                "item.created", try uniquely { try store.insertItem(item, in: tx) }, actor: actor, in: tx)
         }
     }
 
     /// Creates an item outside HTTP (`concord seed --demo`); the same rules as `POST /items`.
-    public func createItem(sku: String, name: String, type: ItemType, unitPrice: Int64, unit: String = "each",
-                           description: String? = nil, tierPrices: [CustomerTier: Int64] = [:], reorderPoint: ExactDecimal? = nil,
-                           reorderQuantity: ExactDecimal? = nil, actor: Principal? = nil) throws -> Item {
+    public func createItem(
+        sku: String, name: String, type: ItemType, unitPrice: Int64, unit: String = "each",
+        description: String? = nil, tierPrices: [CustomerTier: Int64] = [:], reorderPoint: ExactDecimal? = nil,
+        reorderQuantity: ExactDecimal? = nil, actor: Principal? = nil
+    ) throws -> Item {
         var prices: JSONObject = JSONObject()
         for (tier, price) in tierPrices { prices.set(tier.rawValue, .number(String(price))) }
-        return try createItem(ItemCreate(sku: sku, name: name, description: description, type: type, unit: unit, unitPrice: unitPrice,
-                                         currency: nil, tierPrices: .object(prices), reorderPoint: reorderPoint,
-                                         reorderQuantity: reorderQuantity, preferredSupplierId: nil, active: true, externalRef: nil),
-                              actor: actor)
+        return try createItem(
+            ItemCreate(
+                sku: sku, name: name, description: description, type: type, unit: unit, unitPrice: unitPrice,
+                currency: nil, tierPrices: .object(prices), reorderPoint: reorderPoint,
+                reorderQuantity: reorderQuantity, preferredSupplierId: nil, active: true, externalRef: nil),
+            actor: actor)
     }
 
     /// A unique violation on `sku` or `external_ref` becomes a 409 `duplicate_item` naming the
@@ -87,12 +100,15 @@ public final class CatalogService: Sendable {
     private func uniquely<T>(_ body: () throws -> T) throws -> T {
         do {
             return try body()
-        } catch let error as PostgresError where error.state == .foreignKeyViolation && error.constraint == "items_preferred_supplier_id_fkey" {
+        } catch let error as PostgresError
+            where error.state == .foreignKeyViolation && error.constraint == "items_preferred_supplier_id_fkey"
+        {
             throw Self.unknownSupplier
         } catch let error as PostgresError where error.state == .uniqueViolation {
             let field = error.constraint == "items_external_ref_key" ? "external_ref" : "sku"
-            throw AppError(.duplicateItem, "an item with this \(field) already exists",
-                           errors: [FieldError(field: field, message: "is already taken")])
+            throw AppError(
+                .duplicateItem, "an item with this \(field) already exists",
+                errors: [FieldError(field: field, message: "is already taken")])
         }
     }
 
@@ -101,7 +117,9 @@ public final class CatalogService: Sendable {
     }
 
     func listItems(_ filter: ItemFilter, sort: ItemSort, page: PageRequest) throws -> Page<Item> {
-        let rows = try pool.read { tx in try store.listItems(filter, sort: sort, after: page.after, limit: page.limit, in: tx) }
+        let rows = try pool.read { tx in
+            try store.listItems(filter, sort: sort, after: page.after, limit: page.limit, in: tx)
+        }
         return page.page(rows, key: sort.key, id: \.id)
     }
 
@@ -112,12 +130,19 @@ public final class CatalogService: Sendable {
             let changed = try patch.applied(to: current)
             // A patch that changes nothing writes nothing: no new version, no event.
             if changed == current { return current }
-            if current.type == .stock && changed.type == .service, let probe = stockProbe.withLock({ $0 }), try probe(id, tx) {
-                throw AppError(.itemHasStock, "the item holds or reserves stock; a service item cannot, so move or adjust it to zero first",
-                               errors: [FieldError(field: "type", message: "cannot become service while stock is held")])
+            if current.type == .stock && changed.type == .service, let probe = stockProbe.withLock({ $0 }),
+                try probe(id, tx)
+            {
+                throw AppError(
+                    .itemHasStock,
+                    "the item holds or reserves stock; a service item cannot, so move or adjust it to zero first",
+                    errors: [FieldError(field: "type", message: "cannot become service while stock is held")])
             }
-            if changed.preferredSupplierId != current.preferredSupplierId { try checkSupplier(changed.preferredSupplierId, in: tx) }
-            return try events.recorded("item.updated", try uniquely { try store.updateItem(changed, in: tx) }, actor: actor, in: tx)
+            if changed.preferredSupplierId != current.preferredSupplierId {
+                try checkSupplier(changed.preferredSupplierId, in: tx)
+            }
+            return try events.recorded(
+                "item.updated", try uniquely { try store.updateItem(changed, in: tx) }, actor: actor, in: tx)
         }
     }
 
@@ -130,9 +155,11 @@ public final class CatalogService: Sendable {
             do {
                 _ = try store.deleteItem(id: id, in: tx)
             } catch let error as PostgresError where error.state == .foreignKeyViolation {
-                throw AppError(.itemInUse, "the item has stock movements or is used by documents; set active to false instead")
+                throw AppError(
+                    .itemInUse, "the item has stock movements or is used by documents; set active to false instead")
             }
-            try events.append("item.deleted", resourceType: "item", resourceID: id, resource: current, actor: actor, in: tx)
+            try events.append(
+                "item.deleted", resourceType: "item", resourceID: id, resource: current, actor: actor, in: tx)
         }
     }
 
@@ -180,13 +207,17 @@ public final class CatalogService: Sendable {
     /// `Pricing.price(of:tier:tierDiscount:explicitUnitPrice:)`): an explicit price, the item's
     /// tier price, the list price less the tier discount (half-even), the list price. Sales
     /// and CRM call it for each line; a missing item is a 404 `not_found`.
-    public func price(itemID: UUID, tier: CustomerTier, explicitUnitPrice: Int64? = nil, in tx: Transaction) throws -> Price {
+    public func price(itemID: UUID, tier: CustomerTier, explicitUnitPrice: Int64? = nil, in tx: Transaction) throws
+        -> Price
+    {
         guard let item = try store.item(id: itemID, in: tx) else { throw AppError.notFound("item") }
         return try price(item: item, tier: tier, explicitUnitPrice: explicitUnitPrice, in: tx)
     }
 
     /// Same as `price(itemID:…)` for an item the caller already read.
-    public func price(item: Item, tier: CustomerTier, explicitUnitPrice: Int64? = nil, in tx: Transaction) throws -> Price {
+    public func price(item: Item, tier: CustomerTier, explicitUnitPrice: Int64? = nil, in tx: Transaction) throws
+        -> Price
+    {
         let discount = try store.tier(tier, lock: false, in: tx)?.tier.discountPercent ?? .zero
         return Pricing.price(of: item, tier: tier, tierDiscount: discount, explicitUnitPrice: explicitUnitPrice)
     }
@@ -202,21 +233,26 @@ public final class CatalogService: Sendable {
     }
 
     func tier(_ tier: CustomerTier) throws -> PricingTier {
-        guard let found = try pool.read({ tx in try store.tier(tier, lock: false, in: tx) }) else { throw AppError.notFound("tier") }
+        guard let found = try pool.read({ tx in try store.tier(tier, lock: false, in: tx) }) else {
+            throw AppError.notFound("tier")
+        }
         return found.tier
     }
 
     /// Sets a tier's discount. Also `concord seed --demo`.
-    public func setTierDiscount(_ tier: CustomerTier, discountPercent: ExactDecimal, ifMatch: (Int) throws -> Void = { _ in },
-                                actor: Principal?) throws -> PricingTier {
+    public func setTierDiscount(
+        _ tier: CustomerTier, discountPercent: ExactDecimal, ifMatch: (Int) throws -> Void = { _ in },
+        actor: Principal?
+    ) throws -> PricingTier {
         try PricingTierUpdate(discountPercent: discountPercent).validate()
         return try pool.transaction { tx in
             guard let current = try store.tier(tier, lock: true, in: tx) else { throw AppError.notFound("tier") }
             try ifMatch(current.tier.version)
             if current.tier.discountPercent == discountPercent { return current.tier }
             let updated = try store.updateTier(tier, discountPercent: discountPercent, in: tx)
-            try events.append("pricing_tier.updated", resourceType: "pricing_tier", resourceID: updated.id, resource: updated.tier,
-                              actor: actor, in: tx)
+            try events.append(
+                "pricing_tier.updated", resourceType: "pricing_tier", resourceID: updated.id, resource: updated.tier,
+                actor: actor, in: tx)
             return updated.tier
         }
     }

@@ -1,7 +1,7 @@
+import Core
 import Foundation
 import Platform
 import Postgres
-import Core
 
 /// How `GET /items` is ordered: `created_at` (default), `sku` or `name`, each ascending or
 /// descending (`sort=-name`), always followed by `id` so the keyset cursor is total.
@@ -44,14 +44,16 @@ struct CatalogStore: Sendable {
         """
 
     func insertItem(_ item: Item, in tx: Transaction) throws -> Item {
-        try Self.item(tx.first("""
-            INSERT INTO items (sku, name, description, type, unit, unit_price, currency, tier_prices, reorder_point,
-                               reorder_quantity, preferred_supplier_id, active, external_ref)
-            VALUES (\(item.sku), \(item.name), \(item.description), \(item.type.rawValue), \(item.unit), \(item.unitPrice),
-                    \(item.currency), \(Self.tierPricesJSON(item.tierPrices)), \(item.reorderPoint), \(item.reorderQuantity),
-                    \(item.preferredSupplierId), \(item.active), \(item.externalRef))
-            RETURNING \(Self.itemColumns)
-            """)!)
+        try Self.item(
+            tx.first(
+                """
+                INSERT INTO items (sku, name, description, type, unit, unit_price, currency, tier_prices, reorder_point,
+                                   reorder_quantity, preferred_supplier_id, active, external_ref)
+                VALUES (\(item.sku), \(item.name), \(item.description), \(item.type.rawValue), \(item.unit), \(item.unitPrice),
+                        \(item.currency), \(Self.tierPricesJSON(item.tierPrices)), \(item.reorderPoint), \(item.reorderQuantity),
+                        \(item.preferredSupplierId), \(item.active), \(item.externalRef))
+                RETURNING \(Self.itemColumns)
+                """)!)
     }
 
     func item(id: UUID, in tx: Transaction) throws -> Item? {
@@ -72,14 +74,17 @@ struct CatalogStore: Sendable {
     /// `FOR SHARE`, in id order: stock writers hold their items so the type cannot change under
     /// them (a PATCH waits), while they do not wait for each other.
     func shareItems(ids: [UUID], in tx: Transaction) throws -> [Item] {
-        try tx.query("SELECT \(Self.itemColumns) FROM items WHERE id = ANY(\(ids)) ORDER BY id FOR SHARE").rows.map(Self.item)
+        try tx.query("SELECT \(Self.itemColumns) FROM items WHERE id = ANY(\(ids)) ORDER BY id FOR SHARE").rows.map(
+            Self.item)
     }
 
     func item(sku: String, in tx: Transaction) throws -> Item? {
         try tx.first("SELECT \(Self.itemColumns) FROM items WHERE lower(sku) = lower(\(sku))").map(Self.item)
     }
 
-    func listItems(_ filter: ItemFilter, sort: ItemSort, after: (key: String, id: UUID)?, limit: Int, in tx: Transaction) throws -> [Item] {
+    func listItems(
+        _ filter: ItemFilter, sort: ItemSort, after: (key: String, id: UUID)?, limit: Int, in tx: Transaction
+    ) throws -> [Item] {
         var conditions: [SQL] = []
         if let active = filter.active { conditions.append("active = \(active)") }
         if let type = filter.type { conditions.append("type = \(type.rawValue)") }
@@ -99,21 +104,25 @@ struct CatalogStore: Sendable {
     }
 
     func updateItem(_ item: Item, in tx: Transaction) throws -> Item {
-        try Self.item(tx.first("""
-            UPDATE items SET sku = \(item.sku), name = \(item.name), description = \(item.description), type = \(item.type.rawValue),
-                unit = \(item.unit), unit_price = \(item.unitPrice), currency = \(item.currency),
-                tier_prices = \(Self.tierPricesJSON(item.tierPrices)), reorder_point = \(item.reorderPoint),
-                reorder_quantity = \(item.reorderQuantity), preferred_supplier_id = \(item.preferredSupplierId),
-                active = \(item.active), external_ref = \(item.externalRef), updated_at = now(), version = version + 1
-            WHERE id = \(item.id) RETURNING \(Self.itemColumns)
-            """)!)
+        try Self.item(
+            tx.first(
+                """
+                UPDATE items SET sku = \(item.sku), name = \(item.name), description = \(item.description), type = \(item.type.rawValue),
+                    unit = \(item.unit), unit_price = \(item.unitPrice), currency = \(item.currency),
+                    tier_prices = \(Self.tierPricesJSON(item.tierPrices)), reorder_point = \(item.reorderPoint),
+                    reorder_quantity = \(item.reorderQuantity), preferred_supplier_id = \(item.preferredSupplierId),
+                    active = \(item.active), external_ref = \(item.externalRef), updated_at = now(), version = version + 1
+                WHERE id = \(item.id) RETURNING \(Self.itemColumns)
+                """)!)
     }
 
     func setAverageCost(itemID: UUID, averageCost: Int64, in tx: Transaction) throws -> Item? {
-        try tx.first("""
+        try tx.first(
+            """
             UPDATE items SET average_cost = \(averageCost), updated_at = now(), version = version + 1
             WHERE id = \(itemID) RETURNING \(Self.itemColumns)
-            """).map(Self.item)
+            """
+        ).map(Self.item)
     }
 
     /// Deletes an item; a foreign key violation (23503) means movements or documents name it.
@@ -127,19 +136,27 @@ struct CatalogStore: Sendable {
 
     func tiers(in tx: Transaction) throws -> [(id: UUID, tier: PricingTier)] {
         try tx.query("SELECT \(Self.tierColumns) FROM pricing_tiers").rows.map(Self.tier)
-            .sorted { CustomerTier.allCases.firstIndex(of: $0.tier.tier)! < CustomerTier.allCases.firstIndex(of: $1.tier.tier)! }
+            .sorted {
+                CustomerTier.allCases.firstIndex(of: $0.tier.tier)! < CustomerTier.allCases.firstIndex(
+                    of: $1.tier.tier)!
+            }
     }
 
     func tier(_ tier: CustomerTier, lock: Bool, in tx: Transaction) throws -> (id: UUID, tier: PricingTier)? {
         let forUpdate: SQL = lock ? "FOR UPDATE" : ""
-        return try tx.first("SELECT \(Self.tierColumns) FROM pricing_tiers WHERE tier = \(tier.rawValue) \(forUpdate)").map(Self.tier)
+        return try tx.first("SELECT \(Self.tierColumns) FROM pricing_tiers WHERE tier = \(tier.rawValue) \(forUpdate)")
+            .map(Self.tier)
     }
 
-    func updateTier(_ tier: CustomerTier, discountPercent: ExactDecimal, in tx: Transaction) throws -> (id: UUID, tier: PricingTier) {
-        try Self.tier(tx.first("""
-            UPDATE pricing_tiers SET discount_percent = \(discountPercent), updated_at = now(), version = version + 1
-            WHERE tier = \(tier.rawValue) RETURNING \(Self.tierColumns)
-            """)!)
+    func updateTier(_ tier: CustomerTier, discountPercent: ExactDecimal, in tx: Transaction) throws -> (
+        id: UUID, tier: PricingTier
+    ) {
+        try Self.tier(
+            tx.first(
+                """
+                UPDATE pricing_tiers SET discount_percent = \(discountPercent), updated_at = now(), version = version + 1
+                WHERE tier = \(tier.rawValue) RETURNING \(Self.tierColumns)
+                """)!)
     }
 
     // MARK: Rows
@@ -153,16 +170,22 @@ struct CatalogStore: Sendable {
             id: try row.decode("id"), sku: try row.decode("sku"), name: try row.decode("name"),
             description: try row.decodeIfPresent("description"), type: type, unit: try row.decode("unit"),
             unitPrice: try row.decode("unit_price"), currency: try row.decode("currency"), tierPrices: tierPrices,
-            reorderPoint: try row.decodeIfPresent("reorder_point"), reorderQuantity: try row.decodeIfPresent("reorder_quantity"),
+            reorderPoint: try row.decodeIfPresent("reorder_point"),
+            reorderQuantity: try row.decodeIfPresent("reorder_quantity"),
             preferredSupplierId: try row.decodeIfPresent("preferred_supplier_id"), active: try row.decode("active"),
             averageCost: try row.decode("average_cost"), externalRef: try row.decodeIfPresent("external_ref"),
-            createdAt: try row.decode("created_at"), updatedAt: try row.decode("updated_at"), version: try row.decode("version"))
+            createdAt: try row.decode("created_at"), updatedAt: try row.decode("updated_at"),
+            version: try row.decode("version"))
     }
 
     static func tier(_ row: Row) throws -> (id: UUID, tier: PricingTier) {
         let tier = try row.decodeEnum("tier", as: CustomerTier.self)
-        return (try row.decode("id"), PricingTier(tier: tier, discountPercent: try row.decode("discount_percent"),
-                                                  updatedAt: try row.decode("updated_at"), version: try row.decode("version")))
+        return (
+            try row.decode("id"),
+            PricingTier(
+                tier: tier, discountPercent: try row.decode("discount_percent"),
+                updatedAt: try row.decode("updated_at"), version: try row.decode("version"))
+        )
     }
 
     static func tierPricesJSON(_ prices: [String: Int64]) -> JSONValue {

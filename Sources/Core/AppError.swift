@@ -10,8 +10,10 @@ public struct AppError: Error, Sendable, CustomStringConvertible {
     /// Headers the answer must carry (`Allow`, `Retry-After`, `WWW-Authenticate`, `ETag`).
     public var headers: [(String, String)]
 
-    public init(_ code: ProblemCode, _ detail: String, errors: [FieldError] = [], extra: JSONObject = JSONObject([]),
-                headers: [(String, String)] = []) {
+    public init(
+        _ code: ProblemCode, _ detail: String, errors: [FieldError] = [], extra: JSONObject = JSONObject([]),
+        headers: [(String, String)] = []
+    ) {
         self.code = code
         self.detail = detail
         self.errors = errors
@@ -23,13 +25,15 @@ public struct AppError: Error, Sendable, CustomStringConvertible {
 
     public static func notFound(_ what: String) -> AppError { AppError(.notFound, "\(what) not found") }
 
-    public static func validation(_ errors: [FieldError], detail: String = "the request has invalid fields") -> AppError {
+    public static func validation(_ errors: [FieldError], detail: String = "the request has invalid fields") -> AppError
+    {
         AppError(.validationFailed, detail, errors: errors)
     }
 
     public static func invalidParameter(_ name: String, _ message: String) -> AppError {
-        AppError(.invalidParameter, "query or path parameter '\(name)' \(message)",
-                 errors: [FieldError(field: name, message: message)])
+        AppError(
+            .invalidParameter, "query or path parameter '\(name)' \(message)",
+            errors: [FieldError(field: name, message: message)])
     }
 }
 

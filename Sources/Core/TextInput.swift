@@ -17,7 +17,8 @@ public enum EmailAddress {
     public static func problem(_ email: String) -> String? {
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
         guard email.count <= 320, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
-              !email.contains(where: { $0.isWhitespace }) else { return "must be an email address" }
+            !email.contains(where: { $0.isWhitespace })
+        else { return "must be an email address" }
         return nil
     }
 }
@@ -26,7 +27,9 @@ extension AppError {
     /// 409 `invalid_transition` naming both states (API.md): `to` is nil when the request asked
     /// for no particular state (an edit of a record that no longer changes).
     public static func invalidTransition(_ detail: String, from: String, to: String?) -> AppError {
-        AppError(.invalidTransition, detail, extra: JSONObject([("from_state", .string(from)), ("to_state", to.map(JSONValue.string) ?? .null)]))
+        AppError(
+            .invalidTransition, detail,
+            extra: JSONObject([("from_state", .string(from)), ("to_state", to.map(JSONValue.string) ?? .null)]))
     }
 
     /// The same, for a document's status enum.

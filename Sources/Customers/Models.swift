@@ -1,6 +1,6 @@
+import Core
 import Foundation
 import Platform
-import Core
 
 /// One customer of the shared master (API.md "Customer master"): the record a sales rep, a
 /// warehouse clerk and an accountant all see.
@@ -51,8 +51,10 @@ public struct Address: Codable, Sendable, Equatable {
     public var postalCode: String?
     public var country: String?
 
-    public init(line1: String? = nil, line2: String? = nil, city: String? = nil, region: String? = nil,
-                postalCode: String? = nil, country: String? = nil) {
+    public init(
+        line1: String? = nil, line2: String? = nil, city: String? = nil, region: String? = nil,
+        postalCode: String? = nil, country: String? = nil
+    ) {
         self.line1 = line1
         self.line2 = line2
         self.city = city
@@ -67,19 +69,25 @@ public struct Address: Codable, Sendable, Equatable {
     public init(stored value: JSONValue) {
         let object = value.objectValue
         func text(_ key: String) -> String? { object?[key]?.stringValue }
-        self.init(line1: text("line1"), line2: text("line2"), city: text("city"), region: text("region"),
-                  postalCode: text("postal_code"), country: text("country"))
+        self.init(
+            line1: text("line1"), line2: text("line2"), city: text("city"), region: text("region"),
+            postalCode: text("postal_code"), country: text("country"))
     }
 
     /// What is wrong with it, each under `field.<member>` (warehouses' and suppliers' addresses
     /// are this object too).
     public func problems(at field: String) -> [FieldError] {
         var errors: [FieldError] = []
-        for (name, value) in [("line1", line1), ("line2", line2), ("city", city), ("region", region), ("postal_code", postalCode)] {
-            if let value, value.count > 200 { errors.append(FieldError(field: "\(field).\(name)", message: "must be at most 200 characters")) }
+        for (name, value) in [
+            ("line1", line1), ("line2", line2), ("city", city), ("region", region), ("postal_code", postalCode),
+        ] {
+            if let value, value.count > 200 {
+                errors.append(FieldError(field: "\(field).\(name)", message: "must be at most 200 characters"))
+            }
         }
         if let country, !Countries.isKnown(country) {
-            errors.append(FieldError(field: "\(field).country", message: "must be an ISO 3166-1 alpha-2 code such as US or DE"))
+            errors.append(
+                FieldError(field: "\(field).country", message: "must be an ISO 3166-1 alpha-2 code such as US or DE"))
         }
         return errors
     }
@@ -105,8 +113,10 @@ public struct CustomerInput: Decodable, Sendable {
     public var status: Customer.Status?
     public var externalRef: String?
 
-    public init(name: String, kind: Customer.Kind? = nil, email: String? = nil, phone: String? = nil, currency: String? = nil,
-                ownerId: UUID? = nil) {
+    public init(
+        name: String, kind: Customer.Kind? = nil, email: String? = nil, phone: String? = nil, currency: String? = nil,
+        ownerId: UUID? = nil
+    ) {
         self.name = name
         self.kind = kind
         self.email = email
@@ -125,7 +135,9 @@ public struct CustomerInput: Decodable, Sendable {
         externalRef = externalRef.trimmedOrNil
         if let tags {
             var seen = Set<String>()
-            self.tags = tags.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && seen.insert($0).inserted }
+            self.tags = tags.map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+                !$0.isEmpty && seen.insert($0).inserted
+            }
         }
     }
 
@@ -133,18 +145,30 @@ public struct CustomerInput: Decodable, Sendable {
         var errors: [FieldError] = []
         if name.isEmpty { errors.append(FieldError(field: "name", message: "must not be empty")) }
         if name.count > 200 { errors.append(FieldError(field: "name", message: "must be at most 200 characters")) }
-        if let email, let message = EmailAddress.problem(email) { errors.append(FieldError(field: "email", message: message)) }
-        if let phone, phone.count > 50 { errors.append(FieldError(field: "phone", message: "must be at most 50 characters")) }
-        if let taxId, taxId.count > 50 { errors.append(FieldError(field: "tax_id", message: "must be at most 50 characters")) }
-        if let website, website.count > 500 { errors.append(FieldError(field: "website", message: "must be at most 500 characters")) }
+        if let email, let message = EmailAddress.problem(email) {
+            errors.append(FieldError(field: "email", message: message))
+        }
+        if let phone, phone.count > 50 {
+            errors.append(FieldError(field: "phone", message: "must be at most 50 characters"))
+        }
+        if let taxId, taxId.count > 50 {
+            errors.append(FieldError(field: "tax_id", message: "must be at most 50 characters"))
+        }
+        if let website, website.count > 500 {
+            errors.append(FieldError(field: "website", message: "must be at most 500 characters"))
+        }
         if let externalRef, externalRef.count > 200 {
             errors.append(FieldError(field: "external_ref", message: "must be at most 200 characters"))
         }
-        if let creditLimit, let message = MoneyRules.problem(creditLimit) { errors.append(FieldError(field: "credit_limit", message: message)) }
+        if let creditLimit, let message = MoneyRules.problem(creditLimit) {
+            errors.append(FieldError(field: "credit_limit", message: message))
+        }
         if let days = paymentTermsDays, !(0...3650).contains(days) {
             errors.append(FieldError(field: "payment_terms_days", message: "must be between 0 and 3650"))
         }
-        if let currency, let message = Currency.problem(currency) { errors.append(FieldError(field: "currency", message: message)) }
+        if let currency, let message = Currency.problem(currency) {
+            errors.append(FieldError(field: "currency", message: message))
+        }
         if let tags {
             if tags.count > 50 { errors.append(FieldError(field: "tags", message: "must have at most 50 tags")) }
             for (index, tag) in tags.enumerated() where tag.count > 50 {
@@ -191,10 +215,18 @@ struct ContactInput: Decodable {
 
     func validate() throws {
         var errors: [FieldError] = []
-        if name.isEmpty || name.count > 200 { errors.append(FieldError(field: "name", message: "must be 1 to 200 characters")) }
-        if let email, let message = EmailAddress.problem(email) { errors.append(FieldError(field: "email", message: message)) }
-        if let phone, phone.count > 50 { errors.append(FieldError(field: "phone", message: "must be at most 50 characters")) }
-        if let role, role.count > 100 { errors.append(FieldError(field: "role", message: "must be at most 100 characters")) }
+        if name.isEmpty || name.count > 200 {
+            errors.append(FieldError(field: "name", message: "must be 1 to 200 characters"))
+        }
+        if let email, let message = EmailAddress.problem(email) {
+            errors.append(FieldError(field: "email", message: message))
+        }
+        if let phone, phone.count > 50 {
+            errors.append(FieldError(field: "phone", message: "must be at most 50 characters"))
+        }
+        if let role, role.count > 100 {
+            errors.append(FieldError(field: "role", message: "must be at most 100 characters"))
+        }
         if !errors.isEmpty { throw AppError.validation(errors) }
     }
 }
@@ -227,7 +259,8 @@ public struct DuplicateCandidate: Encodable, Sendable {
 enum Countries {
     static func isKnown(_ code: String) -> Bool { codes.contains(code) }
 
-    private static let codes: Set<String> = Set("""
+    private static let codes: Set<String> = Set(
+        """
         AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ \
         CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR \
         GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO \

@@ -1,12 +1,14 @@
+import Core
 import Foundation
 import Platform
-import Core
 import Routing
 
 /// `/customers`, `/customers/{id}/contacts`, `/customers/{id}/merge`, `/customers/{id}/history`.
 public struct CustomerRoutes: Sendable {
     /// The module's own problem codes, for the application's `ProblemRegistry`.
-    public static let problemCodes: [ProblemCode] = [.duplicateCustomer, .customerInUse, .customerMerged, .mergeNotAllowed]
+    public static let problemCodes: [ProblemCode] = [
+        .duplicateCustomer, .customerInUse, .customerMerged, .mergeNotAllowed,
+    ]
 
     let service: CustomerService
 
@@ -22,17 +24,22 @@ public struct CustomerRoutes: Sendable {
         router.post("/customers", access: .permission("customers.write")) { request in
             let input = try request.decode(CustomerInput.self, readOnly: Customer.readOnlyFields)
             let customer = try service.create(input, actor: try request.principal())
-            return try .created(customer, location: "/customers/\(customer.id.uuidString.lowercased())",
-                                headers: ["ETag": Versioning.etag(customer.version)])
+            return try .created(
+                customer, location: "/customers/\(customer.id.uuidString.lowercased())",
+                headers: ["ETag": Versioning.etag(customer.version)])
         }
         router.post("/customers/batch", access: .permission("customers.write")) { request in
             let actor = try request.principal()
             return try Batch.run(request, pool: service.pool) { _, item in
-                try service.create(try Request.decodeModel(CustomerInput.self, from: item, readOnly: Customer.readOnlyFields), actor: actor)
+                try service.create(
+                    try Request.decodeModel(CustomerInput.self, from: item, readOnly: Customer.readOnlyFields),
+                    actor: actor)
             }
         }
         let listFilters = ["q", "status", "tier", "owner_id", "tag", "external_ref", "email", "sort"]
-        router.get("/customers", access: .permission("customers.read"), query: PageRequest.parameters.union(listFilters)) { request in
+        router.get(
+            "/customers", access: .permission("customers.read"), query: PageRequest.parameters.union(listFilters)
+        ) { request in
             var query = CustomerQuery()
             query.q = try request.query.string("q").flatMap { $0.isEmpty ? nil : $0 }
             query.status = try request.query.oneOf("status", Customer.Status.self)
@@ -50,46 +57,59 @@ public struct CustomerRoutes: Sendable {
             }
             return try .json(service.list(query, page: try PageRequest(request, filters: listFilters)))
         }
-        router.record("/customers/{id}", read: "customers.read", write: "customers.write", key: Self.key, get: service.customer,
-                      delete: service.delete)
+        router.record(
+            "/customers/{id}", read: "customers.read", write: "customers.write", key: Self.key, get: service.customer,
+            delete: service.delete)
         // The body is read before the key here: a bad body is a 400 even for an unknown id.
         router.patch("/customers/{id}", access: .permission("customers.write")) { request in
             let patch = try request.mergePatchBody(readOnly: Customer.readOnlyFields)
-            let customer = try service.update(try Self.key(request), patch: patch, ifMatch: Versioning.ifMatch(request), actor: try request.principal())
+            let customer = try service.update(
+                try Self.key(request), patch: patch, ifMatch: Versioning.ifMatch(request),
+                actor: try request.principal())
             return try Versioning.respond(request, customer, version: customer.version)
         }
         router.post("/customers/{id}/merge", access: .permission("customers.write")) { request in
             let input = try request.decode(MergeRequest.self)
-            let result = try service.merge(into: try Self.key(request), duplicateID: input.duplicateId, ifMatch: Versioning.ifMatch(request),
-                                           actor: try request.principal())
+            let result = try service.merge(
+                into: try Self.key(request), duplicateID: input.duplicateId, ifMatch: Versioning.ifMatch(request),
+                actor: try request.principal())
             return try .json(result, headers: ["ETag": Versioning.etag(result.customer.version)])
         }
-        EventRoutes.history(for: "customer", template: "/customers/{id}/history", permission: "customers.read",
-                            events: service.events, resolve: { request in try service.customer(try Self.key(request)).id }, in: &router)
+        EventRoutes.history(
+            for: "customer", template: "/customers/{id}/history", permission: "customers.read",
+            events: service.events, resolve: { request in try service.customer(try Self.key(request)).id }, in: &router)
 
         // Contacts
         router.post("/customers/{id}/contacts", access: .permission("customers.write")) { request in
             let input = try request.decode(ContactInput.self, readOnly: Contact.readOnlyFields)
-            let contact = try service.createContact(customer: try Self.key(request), input, actor: try request.principal())
-            return try .created(contact, location: "/customers/\(contact.customerId.uuidString.lowercased())/contacts/\(contact.id.uuidString.lowercased())",
-                                headers: ["ETag": Versioning.etag(contact.version)])
+            let contact = try service.createContact(
+                customer: try Self.key(request), input, actor: try request.principal())
+            return try .created(
+                contact,
+                location:
+                    "/customers/\(contact.customerId.uuidString.lowercased())/contacts/\(contact.id.uuidString.lowercased())",
+                headers: ["ETag": Versioning.etag(contact.version)])
         }
-        router.get("/customers/{id}/contacts", access: .permission("customers.read"), query: PageRequest.parameters) { request in
+        router.get("/customers/{id}/contacts", access: .permission("customers.read"), query: PageRequest.parameters) {
+            request in
             try .json(service.listContacts(customer: try Self.key(request), page: try PageRequest(request)))
         }
         router.get("/customers/{id}/contacts/{contact_id}", access: .permission("customers.read")) { request in
-            let contact = try service.contact(customer: try Self.key(request), id: try request.uuidParameter("contact_id", resource: "contact"))
+            let contact = try service.contact(
+                customer: try Self.key(request), id: try request.uuidParameter("contact_id", resource: "contact"))
             return try Versioning.respond(request, contact, version: contact.version)
         }
         router.patch("/customers/{id}/contacts/{contact_id}", access: .permission("customers.write")) { request in
             let patch = try request.mergePatchBody(readOnly: Contact.readOnlyFields)
-            let contact = try service.updateContact(customer: try Self.key(request), id: try request.uuidParameter("contact_id", resource: "contact"),
-                                                    patch: patch, ifMatch: Versioning.ifMatch(request), actor: try request.principal())
+            let contact = try service.updateContact(
+                customer: try Self.key(request), id: try request.uuidParameter("contact_id", resource: "contact"),
+                patch: patch, ifMatch: Versioning.ifMatch(request), actor: try request.principal())
             return try Versioning.respond(request, contact, version: contact.version)
         }
         router.delete("/customers/{id}/contacts/{contact_id}", access: .permission("customers.write")) { request in
-            try service.deleteContact(customer: try Self.key(request), id: try request.uuidParameter("contact_id", resource: "contact"),
-                                      ifMatch: Versioning.ifMatch(request), actor: try request.principal())
+            try service.deleteContact(
+                customer: try Self.key(request), id: try request.uuidParameter("contact_id", resource: "contact"),
+                ifMatch: Versioning.ifMatch(request), actor: try request.principal())
             return .noContent
         }
     }

@@ -17,7 +17,9 @@ extension CustomerService {
     /// locked against other writers meanwhile, so seed a database nobody is using. The rows are
     /// written straight to the table: no events, history or webhooks, as befits test data.
     /// `progress` hears the running total after each batch.
-    public func seedSynthetic(count: Int, force: Bool, batchSize: Int = 50_000, progress: (Int) -> Void = { _ in }) throws -> Int {
+    public func seedSynthetic(count: Int, force: Bool, batchSize: Int = 50_000, progress: (Int) -> Void = { _ in })
+        throws -> Int
+    {
         precondition(count >= 0 && batchSize > 0)
         let made = try pool.transaction { tx -> Int in
             if !force, try store.hasCustomersNotSeeded(in: tx) { throw RealDataPresent() }

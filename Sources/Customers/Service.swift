@@ -1,7 +1,7 @@
+import Core
 import Foundation
 import Platform
 import Postgres
-import Core
 
 /// A table column that points at customers, registered by the module that owns it so a merge
 /// moves it (API.md: merge moves every reference of the duplicate, in one transaction).
@@ -36,9 +36,10 @@ public final class CustomerService: @unchecked Sendable {
         self.events = events
         self.users = users
         self.defaultCurrency = defaultCurrency
-        registeredReferences.append(CustomerReference(label: "contacts", column: "customer_contacts.customer_id") { [store] from, to, tx in
-            try store.moveContacts(from: from, to: to, in: tx)
-        })
+        registeredReferences.append(
+            CustomerReference(label: "contacts", column: "customer_contacts.customer_id") { [store] from, to, tx in
+                try store.moveContacts(from: from, to: to, in: tx)
+            })
     }
 
     /// Adds a module's customer column to what merges move. Call only while wiring.
@@ -62,10 +63,12 @@ public final class CustomerService: @unchecked Sendable {
     /// normalized and valid; a held unique value is a 409 `duplicate_customer`.
     public func create(_ input: CustomerInput, actor: Principal?, in tx: Transaction) throws -> Customer {
         try checkOwner(input.ownerId)
-        let holders = try store.holdersOfUniqueValues(email: input.email, taxId: input.taxId, externalRef: input.externalRef,
-                                                      excluding: nil, in: tx)
+        let holders = try store.holdersOfUniqueValues(
+            email: input.email, taxId: input.taxId, externalRef: input.externalRef,
+            excluding: nil, in: tx)
         if !holders.isEmpty { throw Self.duplicate(holders) }
-        return try events.recorded("customer.created", try store.insert(input, defaultCurrency: defaultCurrency, in: tx), actor: actor, in: tx)
+        return try events.recorded(
+            "customer.created", try store.insert(input, defaultCurrency: defaultCurrency, in: tx), actor: actor, in: tx)
     }
 
     /// Customers a lead may duplicate: the same email, or a company of the same name
@@ -75,13 +78,16 @@ public final class CustomerService: @unchecked Sendable {
     }
 
     /// Adds a contact to a customer inside the caller's transaction (a converted lead's person).
-    public func addContact(to customerID: UUID, name: String, email: String?, phone: String?, primary: Bool, actor: Principal?,
-                           in tx: Transaction) throws -> Contact {
+    public func addContact(
+        to customerID: UUID, name: String, email: String?, phone: String?, primary: Bool, actor: Principal?,
+        in tx: Transaction
+    ) throws -> Contact {
         var input = ContactInput(name: name, email: email, phone: phone, role: nil, isPrimary: primary)
         input.normalize()
         try input.validate()
         if primary { try demoteOtherPrimaries(customerID: customerID, except: nil, actor: actor, in: tx) }
-        return try events.recorded("contact.created", try store.insertContact(customerID: customerID, input, in: tx), actor: actor, in: tx)
+        return try events.recorded(
+            "contact.created", try store.insertContact(customerID: customerID, input, in: tx), actor: actor, in: tx)
     }
 
     /// Validates and normalizes input built by another module (a lead becoming a customer).
@@ -103,18 +109,22 @@ public final class CustomerService: @unchecked Sendable {
 
     func list(_ query: CustomerQuery, page: PageRequest) throws -> Page<Customer> {
         let rows = try pool.read { tx in try store.list(query, after: page.after, limit: page.limit, in: tx) }
-        return page.page(rows, key: { query.sort == .name ? $0.name.lowercased() : $0.createdAt.postgresText }, id: \.id)
+        return page.page(
+            rows, key: { query.sort == .name ? $0.name.lowercased() : $0.createdAt.postgresText }, id: \.id)
     }
 
     /// Applies a merge patch of the writable fields (RFC 7396) to the current record.
-    func update(_ key: DocumentKey, patch: JSONValue, ifMatch: (Int) throws -> Void, actor: Principal) throws -> Customer {
+    func update(_ key: DocumentKey, patch: JSONValue, ifMatch: (Int) throws -> Void, actor: Principal) throws
+        -> Customer
+    {
         var attempted: (CustomerInput, UUID?)?
         return try mappingDuplicates({ attempted }) {
             try pool.transaction { tx in
                 guard let current = try store.lock(key, in: tx) else { throw AppError.notFound("customer") }
                 try ifMatch(current.version)
                 if current.mergedIntoId != nil {
-                    throw AppError(.customerMerged, "\(current.number) was merged into another customer and can no longer change")
+                    throw AppError(
+                        .customerMerged, "\(current.number) was merged into another customer and can no longer change")
                 }
                 let edit = try RecordPatch<CustomerInput>(patch, to: current, writable: Customer.writableFields)
                 let input = edit.input
@@ -152,18 +162,23 @@ public final class CustomerService: @unchecked Sendable {
 
     /// Fills only the customer's empty fields from `input` (a lead linked to an existing
     /// customer never overwrites what the master already knows). Inside the caller's transaction.
-    public func fillEmptyFields(of id: UUID, from input: CustomerInput, actor: Principal?, in tx: Transaction) throws -> Customer {
+    public func fillEmptyFields(of id: UUID, from input: CustomerInput, actor: Principal?, in tx: Transaction) throws
+        -> Customer
+    {
         guard let current = try store.lock(.id(id), in: tx) else { throw AppError.notFound("customer") }
         var changed = current
         if changed.email == nil, let email = input.email,
-           try store.holdersOfUniqueValues(email: email, taxId: nil, externalRef: nil, excluding: id, in: tx).isEmpty {
+            try store.holdersOfUniqueValues(email: email, taxId: nil, externalRef: nil, excluding: id, in: tx).isEmpty
+        {
             changed.email = email
         }
         if changed.phone == nil { changed.phone = input.phone }
         if changed.website == nil { changed.website = input.website }
         if changed.ownerId == nil { changed.ownerId = input.ownerId }
-        guard changed.email != current.email || changed.phone != current.phone || changed.website != current.website
-                || changed.ownerId != current.ownerId else { return current }
+        guard
+            changed.email != current.email || changed.phone != current.phone || changed.website != current.website
+                || changed.ownerId != current.ownerId
+        else { return current }
         return try events.recorded("customer.updated", try store.update(changed, in: tx), actor: actor, in: tx)
     }
 
@@ -173,23 +188,29 @@ public final class CustomerService: @unchecked Sendable {
             try pool.transaction { tx in
                 guard let current = try store.lock(key, in: tx) else { throw AppError.notFound("customer") }
                 try ifMatch(current.version)
-                try events.append("customer.deleted", resourceType: "customer", resourceID: current.id, resource: current,
-                                  actor: actor, in: tx)
+                try events.append(
+                    "customer.deleted", resourceType: "customer", resourceID: current.id, resource: current,
+                    actor: actor, in: tx)
                 try store.delete(id: current.id, in: tx)
             }
         } catch let error as PostgresError where error.state == .foreignKeyViolation {
-            throw AppError(.customerInUse, "documents refer to this customer, so it cannot be deleted; archive it instead (PATCH status archived)")
+            throw AppError(
+                .customerInUse,
+                "documents refer to this customer, so it cannot be deleted; archive it instead (PATCH status archived)")
         }
     }
 
     /// Moves every reference of `duplicateID` to the customer `key` names and archives the
     /// duplicate, in one transaction.
-    func merge(into key: DocumentKey, duplicateID: UUID, ifMatch: (Int) throws -> Void, actor: Principal) throws -> MergeResult {
+    func merge(into key: DocumentKey, duplicateID: UUID, ifMatch: (Int) throws -> Void, actor: Principal) throws
+        -> MergeResult
+    {
         try pool.transaction { tx in
             guard let found = try store.customer(key, in: tx) else { throw AppError.notFound("customer") }
             if found.id == duplicateID {
-                throw AppError(.mergeNotAllowed, "a customer cannot be merged into itself",
-                               errors: [FieldError(field: "duplicate_id", message: "is the customer itself")])
+                throw AppError(
+                    .mergeNotAllowed, "a customer cannot be merged into itself",
+                    errors: [FieldError(field: "duplicate_id", message: "is the customer itself")])
             }
             let locked = try store.lockPair(found.id, duplicateID, in: tx)
             guard var survivor = locked[found.id] else { throw AppError.notFound("customer") }
@@ -198,7 +219,8 @@ public final class CustomerService: @unchecked Sendable {
             }
             try ifMatch(survivor.version)
             for customer in [survivor, duplicate] where customer.status == .archived {
-                throw AppError(.mergeNotAllowed, "\(customer.number) is archived; only active or blocked customers can be merged")
+                throw AppError(
+                    .mergeNotAllowed, "\(customer.number) is archived; only active or blocked customers can be merged")
             }
             var moved = JSONObject()
             for reference in registeredReferences {
@@ -212,10 +234,12 @@ public final class CustomerService: @unchecked Sendable {
             // The survivor's own fields stay; its version moves because what hangs off it changed.
             survivor = try store.update(survivor, in: tx)
             let result = MergeResult(customer: survivor, merged: duplicate, moved: .object(moved))
-            try events.append("customer.updated", resourceType: "customer", resourceID: duplicate.id, resource: duplicate,
-                              actor: actor, in: tx)
-            try events.append("customer.merged", resourceType: "customer", resourceID: survivor.id, resource: result,
-                              actor: actor, in: tx)
+            try events.append(
+                "customer.updated", resourceType: "customer", resourceID: duplicate.id, resource: duplicate,
+                actor: actor, in: tx)
+            try events.append(
+                "customer.merged", resourceType: "customer", resourceID: survivor.id, resource: result,
+                actor: actor, in: tx)
             return result
         }
     }
@@ -229,18 +253,24 @@ public final class CustomerService: @unchecked Sendable {
         return try pool.transaction { tx in
             guard let customer = try store.lock(key, in: tx) else { throw AppError.notFound("customer") }
             if customer.status == .archived {
-                throw AppError(.invalidTransition, "\(customer.number) is archived; contacts cannot be added",
-                               extra: JSONObject([("from_state", .string("archived")), ("to_state", .null)]))
+                throw AppError(
+                    .invalidTransition, "\(customer.number) is archived; contacts cannot be added",
+                    extra: JSONObject([("from_state", .string("archived")), ("to_state", .null)]))
             }
-            if input.isPrimary == true { try demoteOtherPrimaries(customerID: customer.id, except: nil, actor: actor, in: tx) }
-            return try events.recorded("contact.created", try store.insertContact(customerID: customer.id, input, in: tx), actor: actor, in: tx)
+            if input.isPrimary == true {
+                try demoteOtherPrimaries(customerID: customer.id, except: nil, actor: actor, in: tx)
+            }
+            return try events.recorded(
+                "contact.created", try store.insertContact(customerID: customer.id, input, in: tx), actor: actor, in: tx
+            )
         }
     }
 
     func contact(customer key: DocumentKey, id: UUID) throws -> Contact {
         try pool.transaction { tx in
             guard let customer = try store.customer(key, in: tx),
-                  let contact = try store.contact(id: id, customerID: customer.id, in: tx) else { throw AppError.notFound("contact") }
+                let contact = try store.contact(id: id, customerID: customer.id, in: tx)
+            else { throw AppError.notFound("contact") }
             return contact
         }
     }
@@ -252,11 +282,14 @@ public final class CustomerService: @unchecked Sendable {
         }
     }
 
-    func updateContact(customer key: DocumentKey, id: UUID, patch: JSONValue, ifMatch: (Int) throws -> Void,
-                       actor: Principal) throws -> Contact {
+    func updateContact(
+        customer key: DocumentKey, id: UUID, patch: JSONValue, ifMatch: (Int) throws -> Void,
+        actor: Principal
+    ) throws -> Contact {
         try pool.transaction { tx in
             guard let customer = try store.lock(key, in: tx),
-                  let current = try store.contact(id: id, customerID: customer.id, lock: true, in: tx) else {
+                let current = try store.contact(id: id, customerID: customer.id, lock: true, in: tx)
+            else {
                 throw AppError.notFound("contact")
             }
             try ifMatch(current.version)
@@ -272,25 +305,31 @@ public final class CustomerService: @unchecked Sendable {
             if changed.isPrimary && !current.isPrimary {
                 try demoteOtherPrimaries(customerID: customer.id, except: current.id, actor: actor, in: tx)
             }
-            return try events.recorded("contact.updated", try store.updateContact(changed, in: tx), actor: actor, in: tx)
+            return try events.recorded(
+                "contact.updated", try store.updateContact(changed, in: tx), actor: actor, in: tx)
         }
     }
 
     func deleteContact(customer key: DocumentKey, id: UUID, ifMatch: (Int) throws -> Void, actor: Principal) throws {
         try pool.transaction { tx in
             guard let customer = try store.customer(key, in: tx),
-                  let current = try store.contact(id: id, customerID: customer.id, lock: true, in: tx) else {
+                let current = try store.contact(id: id, customerID: customer.id, lock: true, in: tx)
+            else {
                 throw AppError.notFound("contact")
             }
             try ifMatch(current.version)
             try store.deleteContact(id: current.id, in: tx)
-            try events.append("contact.deleted", resourceType: "contact", resourceID: current.id, resource: current, actor: actor, in: tx)
+            try events.append(
+                "contact.deleted", resourceType: "contact", resourceID: current.id, resource: current, actor: actor,
+                in: tx)
         }
     }
 
     private func demoteOtherPrimaries(customerID: UUID, except: UUID?, actor: Principal?, in tx: Transaction) throws {
         for demoted in try store.clearPrimary(customerID: customerID, except: except, in: tx) {
-            try events.append("contact.updated", resourceType: "contact", resourceID: demoted.id, resource: demoted, actor: actor, in: tx)
+            try events.append(
+                "contact.updated", resourceType: "contact", resourceID: demoted.id, resource: demoted, actor: actor,
+                in: tx)
         }
     }
 
@@ -311,28 +350,37 @@ public final class CustomerService: @unchecked Sendable {
             .duplicateCustomer,
             "customer \(first.number) already has this \(first.matchedOn.replacingOccurrences(of: "_", with: " "))",
             errors: fields.map { field in
-                FieldError(field: field, message: "is already used by \(holders.first { $0.matchedOn == field }!.number)")
+                FieldError(
+                    field: field, message: "is already used by \(holders.first { $0.matchedOn == field }!.number)")
             },
             extra: JSONObject([("candidates", (try? JSONValueEncoder().encode(holders)) ?? .array([]))]))
     }
 
     /// Runs `body`; a unique violation that slipped past the pre-check (two writers at once)
     /// becomes the same `duplicate_customer` answer, looked up after the failed transaction.
-    private func mappingDuplicates<T>(_ attempt: () -> (input: CustomerInput, excluding: UUID?)?, _ body: () throws -> T) throws -> T {
+    private func mappingDuplicates<T>(
+        _ attempt: () -> (input: CustomerInput, excluding: UUID?)?, _ body: () throws -> T
+    ) throws -> T {
         do {
             return try body()
-        } catch let error as PostgresError where error.state == .uniqueViolation
-            && ["customers_email_key", "customers_tax_id_key", "customers_external_ref_key"].contains(error.constraint ?? "") {
+        } catch let error as PostgresError
+            where error.state == .uniqueViolation
+            && ["customers_email_key", "customers_tax_id_key", "customers_external_ref_key"].contains(
+                error.constraint ?? "")
+        {
             let field = String(error.constraint!.dropFirst("customers_".count).dropLast("_key".count))
             if let (input, excluding) = attempt() {
                 let holders = try pool.read { tx in
-                    try store.holdersOfUniqueValues(email: input.email, taxId: input.taxId, externalRef: input.externalRef,
-                                                    excluding: excluding, in: tx)
+                    try store.holdersOfUniqueValues(
+                        email: input.email, taxId: input.taxId, externalRef: input.externalRef,
+                        excluding: excluding, in: tx)
                 }
                 if !holders.isEmpty { throw Self.duplicate(holders) }
             }
-            throw AppError(.duplicateCustomer, "another customer already has this \(field.replacingOccurrences(of: "_", with: " "))",
-                           errors: [FieldError(field: field, message: "is already used by another customer")])
+            throw AppError(
+                .duplicateCustomer,
+                "another customer already has this \(field.replacingOccurrences(of: "_", with: " "))",
+                errors: [FieldError(field: field, message: "is already used by another customer")])
         }
     }
 }

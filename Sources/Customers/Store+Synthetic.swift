@@ -9,14 +9,16 @@ extension CustomerStore {
     /// Whether any customer exists that the synthetic seed did not make (its `external_ref`
     /// starts with `seed-`): real data the seed must not mix with unless forced.
     func hasCustomersNotSeeded(in tx: Transaction) throws -> Bool {
-        try tx.first("""
+        try tx.first(
+            """
             SELECT EXISTS (SELECT 1 FROM customers WHERE external_ref IS NULL OR external_ref NOT LIKE 'seed-%') AS present
             """)!.decode("present", as: Bool.self)
     }
 
     /// The highest synthetic ordinal so far (0 when none), so a second run continues the series.
     func lastSyntheticOrdinal(in tx: Transaction) throws -> Int64 {
-        try tx.first("""
+        try tx.first(
+            """
             SELECT coalesce(max(substring(external_ref FROM 6)::bigint), 0) AS last FROM customers
             WHERE external_ref ~ '^seed-[0-9]+$'
             """)!.decode("last", as: Int64.self)
@@ -26,13 +28,18 @@ extension CustomerStore {
     /// definitions for `recreate`: filling a GIN index row by row costs several times more than
     /// building it once over the finished table.
     func dropSearchIndexes(in tx: Transaction) throws -> [String] {
-        let definitions = try tx.query("""
+        let definitions = try tx.query(
+            """
             SELECT i.relname AS name, pg_get_indexdef(i.oid) AS definition
             FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_am am ON am.oid = i.relam
             WHERE x.indrelid = 'customers'::regclass AND am.amname = 'gin'
             ORDER BY i.relname
-            """).rows.map { (try $0.decode("name", as: String.self), try $0.decode("definition", as: String.self)) }
-        for (name, _) in definitions { _ = try tx.execute("DROP INDEX \(unsafeRaw: "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"")") }
+            """
+        ).rows.map { (try $0.decode("name", as: String.self), try $0.decode("definition", as: String.self)) }
+        for (name, _) in definitions {
+            _ = try tx.execute(
+                "DROP INDEX \(unsafeRaw: "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"")")
+        }
         return definitions.map(\.1)
     }
 
@@ -46,7 +53,8 @@ extension CustomerStore {
     /// companies, tiers, credit limits, payment terms, tags and addresses, created over the
     /// last three years; unique emails and `external_ref`s (`seed-<n>`). Returns how many.
     func insertSynthetic(from first: Int64, through last: Int64, currency: String, in tx: Transaction) throws -> Int {
-        try tx.execute("""
+        try tx.execute(
+            """
             INSERT INTO customers (name, kind, email, phone, billing_address, shipping_address, tier, credit_limit,
                                    payment_terms_days, currency, tags, status, external_ref, created_at, updated_at)
             SELECT (ARRAY['Acme', 'Globex', 'Initech', 'Umbrella', 'Stark', 'Wayne', 'Wonka', 'Hooli', 'Vandelay',

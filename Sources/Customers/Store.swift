@@ -1,7 +1,7 @@
+import Core
 import Foundation
 import Platform
 import Postgres
-import Core
 
 /// The filters and order of `GET /customers`.
 struct CustomerQuery {
@@ -29,16 +29,18 @@ struct CustomerStore: Sendable {
         """
 
     func insert(_ input: CustomerInput, defaultCurrency: String, in tx: Transaction) throws -> Customer {
-        try Self.customer(tx.first("""
-            INSERT INTO customers (name, kind, email, phone, tax_id, website, billing_address, shipping_address, tier,
-                                   credit_limit, payment_terms_days, currency, tags, owner_id, status, external_ref)
-            VALUES (\(input.name), \((input.kind ?? .company).rawValue), \(input.email), \(input.phone), \(input.taxId),
-                    \(input.website), \(try Self.json(input.billingAddress)), \(try Self.json(input.shippingAddress)),
-                    \((input.tier ?? .standard).rawValue), \(input.creditLimit), \(input.paymentTermsDays ?? 30),
-                    \(input.currency ?? defaultCurrency), \(input.tags ?? []), \(input.ownerId),
-                    \((input.status ?? .active).rawValue), \(input.externalRef))
-            RETURNING \(Self.columns)
-            """)!)
+        try Self.customer(
+            tx.first(
+                """
+                INSERT INTO customers (name, kind, email, phone, tax_id, website, billing_address, shipping_address, tier,
+                                       credit_limit, payment_terms_days, currency, tags, owner_id, status, external_ref)
+                VALUES (\(input.name), \((input.kind ?? .company).rawValue), \(input.email), \(input.phone), \(input.taxId),
+                        \(input.website), \(try Self.json(input.billingAddress)), \(try Self.json(input.shippingAddress)),
+                        \((input.tier ?? .standard).rawValue), \(input.creditLimit), \(input.paymentTermsDays ?? 30),
+                        \(input.currency ?? defaultCurrency), \(input.tags ?? []), \(input.ownerId),
+                        \((input.status ?? .active).rawValue), \(input.externalRef))
+                RETURNING \(Self.columns)
+                """)!)
     }
 
     func customer(_ key: DocumentKey, in tx: Transaction) throws -> Customer? {
@@ -49,30 +51,35 @@ struct CustomerStore: Sendable {
     /// UPDATE: documents that merely refer to the customer (their foreign keys take KEY SHARE)
     /// can still be written meanwhile.
     func lock(_ key: DocumentKey, in tx: Transaction) throws -> Customer? {
-        try tx.first("SELECT \(Self.columns) FROM customers WHERE \(key.condition) FOR NO KEY UPDATE").map(Self.customer)
+        try tx.first("SELECT \(Self.columns) FROM customers WHERE \(key.condition) FOR NO KEY UPDATE").map(
+            Self.customer)
     }
 
     /// Locks two customers in id order, so two merges of the same pair cannot deadlock.
     func lockPair(_ first: UUID, _ second: UUID, in tx: Transaction) throws -> [UUID: Customer] {
-        let rows = try tx.query("""
+        let rows = try tx.query(
+            """
             SELECT \(Self.columns) FROM customers WHERE id = ANY(\([first, second])::uuid[]) ORDER BY id FOR UPDATE
-            """).rows.map(Self.customer)
+            """
+        ).rows.map(Self.customer)
         return Dictionary(uniqueKeysWithValues: rows.map { ($0.id, $0) })
     }
 
     func update(_ customer: Customer, in tx: Transaction) throws -> Customer {
-        try Self.customer(tx.first("""
-            UPDATE customers SET name = \(customer.name), kind = \(customer.kind.rawValue), email = \(customer.email),
-                phone = \(customer.phone), tax_id = \(customer.taxId), website = \(customer.website),
-                billing_address = \(try Self.json(customer.billingAddress)),
-                shipping_address = \(try Self.json(customer.shippingAddress)), tier = \(customer.tier.rawValue),
-                credit_limit = \(customer.creditLimit), payment_terms_days = \(customer.paymentTermsDays),
-                currency = \(customer.currency), tags = \(customer.tags), owner_id = \(customer.ownerId),
-                status = \(customer.status.rawValue), external_ref = \(customer.externalRef),
-                merged_into_id = \(customer.mergedIntoId), updated_at = now(), version = version + 1
-            WHERE id = \(customer.id)
-            RETURNING \(Self.columns)
-            """)!)
+        try Self.customer(
+            tx.first(
+                """
+                UPDATE customers SET name = \(customer.name), kind = \(customer.kind.rawValue), email = \(customer.email),
+                    phone = \(customer.phone), tax_id = \(customer.taxId), website = \(customer.website),
+                    billing_address = \(try Self.json(customer.billingAddress)),
+                    shipping_address = \(try Self.json(customer.shippingAddress)), tier = \(customer.tier.rawValue),
+                    credit_limit = \(customer.creditLimit), payment_terms_days = \(customer.paymentTermsDays),
+                    currency = \(customer.currency), tags = \(customer.tags), owner_id = \(customer.ownerId),
+                    status = \(customer.status.rawValue), external_ref = \(customer.externalRef),
+                    merged_into_id = \(customer.mergedIntoId), updated_at = now(), version = version + 1
+                WHERE id = \(customer.id)
+                RETURNING \(Self.columns)
+                """)!)
     }
 
     /// Deletes the customer; a document that still refers to it makes this fail with 23503.
@@ -81,10 +88,13 @@ struct CustomerStore: Sendable {
     }
 
     /// Customers other than `excluding` that already hold one of `input`'s unique values.
-    func holdersOfUniqueValues(email: String?, taxId: String?, externalRef: String?, excluding: UUID?,
-                               in tx: Transaction) throws -> [DuplicateCandidate] {
+    func holdersOfUniqueValues(
+        email: String?, taxId: String?, externalRef: String?, excluding: UUID?,
+        in tx: Transaction
+    ) throws -> [DuplicateCandidate] {
         guard email != nil || taxId != nil || externalRef != nil else { return [] }
-        return try tx.query("""
+        return try tx.query(
+            """
             SELECT id, number, name, email,
                    CASE WHEN lower(email) = lower(\(email)) THEN 'email'
                         WHEN upper(tax_id) = upper(\(taxId)) THEN 'tax_id'
@@ -93,13 +103,15 @@ struct CustomerStore: Sendable {
             WHERE (lower(email) = lower(\(email)) OR upper(tax_id) = upper(\(taxId)) OR external_ref = \(externalRef))
               AND id IS DISTINCT FROM \(excluding)
             ORDER BY created_at, id
-            """).rows.map(Self.candidate)
+            """
+        ).rows.map(Self.candidate)
     }
 
     /// Possible duplicates of a lead: the same email, or a company with the same name
     /// (case-insensitively). Archived customers are left out: nothing new should join them.
     func lookalikes(email: String?, companyName: String?, in tx: Transaction) throws -> [DuplicateCandidate] {
-        try tx.query("""
+        try tx.query(
+            """
             SELECT id, number, name, email,
                    CASE WHEN email IS NOT NULL AND lower(email) = lower(\(email)) THEN 'email' ELSE 'company' END AS matched_on
             FROM customers
@@ -108,10 +120,13 @@ struct CustomerStore: Sendable {
                    OR (kind = 'company' AND lower(name) = lower(\(companyName))))
             ORDER BY (email IS NOT NULL AND lower(email) = lower(\(email))) DESC, created_at, id
             LIMIT 20
-            """).rows.map(Self.candidate)
+            """
+        ).rows.map(Self.candidate)
     }
 
-    func list(_ query: CustomerQuery, after: (key: String, id: UUID)?, limit: Int, in tx: Transaction) throws -> [Customer] {
+    func list(_ query: CustomerQuery, after: (key: String, id: UUID)?, limit: Int, in tx: Transaction) throws
+        -> [Customer]
+    {
         var conditions: [SQL] = []
         if let q = query.q {
             // The trigram index serves the LIKE on the lower-cased search text.
@@ -130,53 +145,65 @@ struct CustomerStore: Sendable {
 
     // MARK: Contacts
 
-    static let contactColumns: SQL = "id, customer_id, name, email, phone, role, is_primary, created_at, updated_at, version"
+    static let contactColumns: SQL =
+        "id, customer_id, name, email, phone, role, is_primary, created_at, updated_at, version"
 
     func insertContact(customerID: UUID, _ input: ContactInput, in tx: Transaction) throws -> Contact {
-        try Self.contact(tx.first("""
-            INSERT INTO customer_contacts (customer_id, name, email, phone, role, is_primary)
-            VALUES (\(customerID), \(input.name), \(input.email), \(input.phone), \(input.role), \(input.isPrimary ?? false))
-            RETURNING \(Self.contactColumns)
-            """)!)
+        try Self.contact(
+            tx.first(
+                """
+                INSERT INTO customer_contacts (customer_id, name, email, phone, role, is_primary)
+                VALUES (\(customerID), \(input.name), \(input.email), \(input.phone), \(input.role), \(input.isPrimary ?? false))
+                RETURNING \(Self.contactColumns)
+                """)!)
     }
 
     func contact(id: UUID, customerID: UUID, lock: Bool = false, in tx: Transaction) throws -> Contact? {
         let locking: SQL = lock ? " FOR UPDATE" : ""
-        return try tx.first("""
+        return try tx.first(
+            """
             SELECT \(Self.contactColumns) FROM customer_contacts WHERE id = \(id) AND customer_id = \(customerID)\(locking)
-            """).map(Self.contact)
+            """
+        ).map(Self.contact)
     }
 
     func updateContact(_ contact: Contact, in tx: Transaction) throws -> Contact {
-        try Self.contact(tx.first("""
-            UPDATE customer_contacts SET name = \(contact.name), email = \(contact.email), phone = \(contact.phone),
-                role = \(contact.role), is_primary = \(contact.isPrimary), updated_at = now(), version = version + 1
-            WHERE id = \(contact.id)
-            RETURNING \(Self.contactColumns)
-            """)!)
+        try Self.contact(
+            tx.first(
+                """
+                UPDATE customer_contacts SET name = \(contact.name), email = \(contact.email), phone = \(contact.phone),
+                    role = \(contact.role), is_primary = \(contact.isPrimary), updated_at = now(), version = version + 1
+                WHERE id = \(contact.id)
+                RETURNING \(Self.contactColumns)
+                """)!)
     }
 
     /// Clears the primary flag of the customer's other contacts (one primary per customer).
     func clearPrimary(customerID: UUID, except: UUID?, in tx: Transaction) throws -> [Contact] {
-        try tx.query("""
+        try tx.query(
+            """
             UPDATE customer_contacts SET is_primary = false, updated_at = now(), version = version + 1
             WHERE customer_id = \(customerID) AND is_primary AND id IS DISTINCT FROM \(except)
             RETURNING \(Self.contactColumns)
-            """).rows.map(Self.contact)
+            """
+        ).rows.map(Self.contact)
     }
 
     func deleteContact(id: UUID, in tx: Transaction) throws {
         try tx.execute("DELETE FROM customer_contacts WHERE id = \(id)")
     }
 
-    func listContacts(customerID: UUID, after: (key: String, id: UUID)?, limit: Int, in tx: Transaction) throws -> [Contact] {
+    func listContacts(customerID: UUID, after: (key: String, id: UUID)?, limit: Int, in tx: Transaction) throws
+        -> [Contact]
+    {
         let page = Keyset.createdAt.clause(["customer_id = \(customerID)"], after: after, limit: limit)
         return try tx.query("SELECT \(Self.contactColumns) FROM customer_contacts \(page)").rows.map(Self.contact)
     }
 
     /// Moves a merged duplicate's contacts; they stop being primary when the survivor has one.
     func moveContacts(from duplicate: UUID, to survivor: UUID, in tx: Transaction) throws -> Int {
-        try tx.execute("""
+        try tx.execute(
+            """
             UPDATE customer_contacts SET customer_id = \(survivor),
                 is_primary = is_primary AND NOT EXISTS (SELECT 1 FROM customer_contacts WHERE customer_id = \(survivor) AND is_primary),
                 updated_at = now(), version = version + 1
@@ -199,23 +226,28 @@ struct CustomerStore: Sendable {
             phone: try row.decodeIfPresent("phone"), taxId: try row.decodeIfPresent("tax_id"),
             website: try row.decodeIfPresent("website"),
             billingAddress: billing.map(Address.init(stored:)), shippingAddress: shipping.map(Address.init(stored:)),
-            tier: try row.decodeEnum("tier", as: CustomerTier.self), creditLimit: try row.decodeIfPresent("credit_limit"),
+            tier: try row.decodeEnum("tier", as: CustomerTier.self),
+            creditLimit: try row.decodeIfPresent("credit_limit"),
             paymentTermsDays: try row.decode("payment_terms_days"), currency: try row.decode("currency"),
             tags: try row.decode("tags"), ownerId: try row.decodeIfPresent("owner_id"),
-            status: try row.decodeEnum("status", as: Customer.Status.self), externalRef: try row.decodeIfPresent("external_ref"),
+            status: try row.decodeEnum("status", as: Customer.Status.self),
+            externalRef: try row.decodeIfPresent("external_ref"),
             mergedIntoId: try row.decodeIfPresent("merged_into_id"), createdAt: try row.decode("created_at"),
             updatedAt: try row.decode("updated_at"), version: try row.decode("version"))
     }
 
     static func contact(_ row: Row) throws -> Contact {
-        Contact(id: try row.decode("id"), customerId: try row.decode("customer_id"), name: try row.decode("name"),
-                email: try row.decodeIfPresent("email"), phone: try row.decodeIfPresent("phone"), role: try row.decodeIfPresent("role"),
-                isPrimary: try row.decode("is_primary"), createdAt: try row.decode("created_at"),
-                updatedAt: try row.decode("updated_at"), version: try row.decode("version"))
+        Contact(
+            id: try row.decode("id"), customerId: try row.decode("customer_id"), name: try row.decode("name"),
+            email: try row.decodeIfPresent("email"), phone: try row.decodeIfPresent("phone"),
+            role: try row.decodeIfPresent("role"),
+            isPrimary: try row.decode("is_primary"), createdAt: try row.decode("created_at"),
+            updatedAt: try row.decode("updated_at"), version: try row.decode("version"))
     }
 
     static func candidate(_ row: Row) throws -> DuplicateCandidate {
-        DuplicateCandidate(id: try row.decode("id"), number: try row.decode("number"), name: try row.decode("name"),
-                           email: try row.decodeIfPresent("email"), matchedOn: try row.decode("matched_on"))
+        DuplicateCandidate(
+            id: try row.decode("id"), number: try row.decode("number"), name: try row.decode("name"),
+            email: try row.decodeIfPresent("email"), matchedOn: try row.decode("matched_on"))
     }
 }

@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CLinuxShims
 import Foundation
 import Logging
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// One I/O thread's epoll loop and the connections it owns.
 final class EventLoop: @unchecked Sendable {
@@ -164,7 +165,8 @@ final class EventLoop: @unchecked Sendable {
         var headers = HTTPHeaders()
         headers.set("Retry-After", String(configuration.retryAfterSeconds))
         let bytes = ResponseWriter.serialize(
-            .problem(503, code: "service_unavailable", detail: "server at connection limit, retry shortly", headers: headers),
+            .problem(
+                503, code: "service_unavailable", detail: "server at connection limit, retry shortly", headers: headers),
             method: "GET", version: .http1_1, keepAlive: false, date: cachedDate)
         // Best effort: a fresh socket's send buffer always takes this much.
         bytes.withUnsafeBytes { _ = Socket.write(fd, $0) }
@@ -188,9 +190,11 @@ final class EventLoop: @unchecked Sendable {
         }
         if mask & EPOLLIN.rawValue != 0 {
             if connection.phase == .processing {
-                if connection.handoff.compareExchange(expected: Connection.Handoff.processing.rawValue,
-                                                      desired: Connection.Handoff.loopWaiting.rawValue,
-                                                      ordering: .acquiringAndReleasing).exchanged {
+                if connection.handoff.compareExchange(
+                    expected: Connection.Handoff.processing.rawValue,
+                    desired: Connection.Handoff.loopWaiting.rawValue,
+                    ordering: .acquiringAndReleasing
+                ).exchanged {
                     // Input while a worker has the request: stop reading until it hands the
                     // connection back.
                     setInterest(connection, connection.hasPendingOutput ? EPOLLOUT.rawValue : 0)
@@ -235,16 +239,22 @@ final class EventLoop: @unchecked Sendable {
     private func advance(_ connection: Connection) {
         while true {
             var needMore = false
-            parsing: while connection.phase == .reading && connection.outbound.count - connection.outboundOffset < 65_536 {
+            parsing: while connection.phase == .reading
+                && connection.outbound.count - connection.outboundOffset < 65_536
+            {
                 switch connection.parser.parse(&connection.inbound) {
                 case .needMore:
                     needMore = true
                     armReadDeadline(connection)
                     break parsing
                 case .error(let error):
-                    logger.debug("rejected malformed request", metadata: ["status": "\(error.status)", "reason": "\(error.reason)"])
-                    enqueue(.problem(error.status, code: HTTPResponse.problemCode(forStatus: error.status), detail: error.reason),
-                            on: connection, method: "GET", version: .http1_1, keepAlive: false)
+                    logger.debug(
+                        "rejected malformed request",
+                        metadata: ["status": "\(error.status)", "reason": "\(error.reason)"])
+                    enqueue(
+                        .problem(
+                            error.status, code: HTTPResponse.problemCode(forStatus: error.status), detail: error.reason),
+                        on: connection, method: "GET", version: .http1_1, keepAlive: false)
                 case .request(let request):
                     connection.sentContinue = false
                     connection.deadline = 0
@@ -303,8 +313,9 @@ final class EventLoop: @unchecked Sendable {
             let response = responder.respond(to: request)
             let keepAlive = head.wantsKeepAlive && !server.shutdownRequested.load(ordering: .relaxed)
             var bytes: [UInt8] = []
-            ResponseWriter.serialize(response, method: head.method, version: head.version, keepAlive: keepAlive,
-                                     date: HTTPDate.cachedNow(), into: &bytes)
+            ResponseWriter.serialize(
+                response, method: head.method, version: head.version, keepAlive: keepAlive,
+                date: HTTPDate.cachedNow(), into: &bytes)
             var written = 0
             if writesItself && keepAlive {
                 written = bytes.withUnsafeBytes { Self.writeWithoutBlocking(connection.fd, $0) }
@@ -337,7 +348,9 @@ final class EventLoop: @unchecked Sendable {
     private static func writeWithoutBlocking(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Int {
         var offset = 0
         while offset < bytes.count {
-            guard case .wrote(let n) = Socket.write(fd, UnsafeRawBufferPointer(rebasing: bytes[offset...])) else { break }
+            guard case .wrote(let n) = Socket.write(fd, UnsafeRawBufferPointer(rebasing: bytes[offset...])) else {
+                break
+            }
             offset += n
         }
         return offset
@@ -365,10 +378,13 @@ final class EventLoop: @unchecked Sendable {
     }
 
     /// Queues a response's bytes; a response that ends the connection moves it to `closing`.
-    private func enqueue(_ response: HTTPResponse, on connection: Connection, method: String, version: HTTPVersion, keepAlive: Bool) {
+    private func enqueue(
+        _ response: HTTPResponse, on connection: Connection, method: String, version: HTTPVersion, keepAlive: Bool
+    ) {
         connection.prepareOutbound()
-        ResponseWriter.serialize(response, method: method, version: version, keepAlive: keepAlive, date: cachedDate,
-                                 into: &connection.outbound)
+        ResponseWriter.serialize(
+            response, method: method, version: version, keepAlive: keepAlive, date: cachedDate,
+            into: &connection.outbound)
         connection.phase = keepAlive ? .reading : .closing
     }
 
@@ -456,8 +472,10 @@ final class EventLoop: @unchecked Sendable {
     }
 
     private func sweepDeadlines(_ now: UInt64) {
-        for connection in connections.values where connection.phase == .processing
-            && connection.handoff.load(ordering: .acquiring) == Connection.Handoff.answered.rawValue {
+        for connection in connections.values
+        where connection.phase == .processing
+            && connection.handoff.load(ordering: .acquiring) == Connection.Handoff.answered.rawValue
+        {
             // Answered by its worker and quiet since: idle from now on.
             finishAnswered(connection)
         }
@@ -467,7 +485,9 @@ final class EventLoop: @unchecked Sendable {
                 // RFC 9110 §15.5.9: tell a client that was too slow, then close.
                 logger.debug("request read timed out", metadata: ["fd": "\(connection.fd)"])
                 connection.phase = .reading
-                enqueue(.problem(408, code: "request_timeout", detail: "request not received in time"), on: connection, method: "GET", version: .http1_1, keepAlive: false)
+                enqueue(
+                    .problem(408, code: "request_timeout", detail: "request not received in time"), on: connection,
+                    method: "GET", version: .http1_1, keepAlive: false)
                 connection.deadline = now + UInt64(1e9)
                 connection.deadlineIsRequest = false
                 _ = flush(connection)
@@ -485,7 +505,8 @@ final class EventLoop: @unchecked Sendable {
         if connection.phase == .processing {
             // A worker still has the request and may be writing to the socket: the descriptor
             // stays open until it is done (it closes it, or hands back a completion).
-            let previous = connection.handoff.exchange(Connection.Handoff.abandoned.rawValue, ordering: .acquiringAndReleasing)
+            let previous = connection.handoff.exchange(
+                Connection.Handoff.abandoned.rawValue, ordering: .acquiringAndReleasing)
             guard previous == Connection.Handoff.answered.rawValue else { return }
         }
         close(connection.fd)

@@ -14,11 +14,14 @@ public struct HTTPResponse: Sendable {
     /// An RFC 9457 problem for the server's own answers below the router (malformed requests,
     /// limits, timeouts, overload), in the same shape and with the same stable `code` words as
     /// the application's problems (Routing's `ProblemCode` lists them).
-    public static func problem(_ status: Int, code: String, detail: String, headers: HTTPHeaders = HTTPHeaders()) -> HTTPResponse {
+    public static func problem(_ status: Int, code: String, detail: String, headers: HTTPHeaders = HTTPHeaders())
+        -> HTTPResponse
+    {
         var h = headers
         h.set("Content-Type", "application/problem+json")
         let type = "/problems/" + code.replacingOccurrences(of: "_", with: "-")
-        let body = #"{"type":"\#(type)","title":"\#(reasonPhrase(status))","status":\#(status),"detail":\#(jsonString(detail)),"code":"\#(code)"}"#
+        let body =
+            #"{"type":"\#(type)","title":"\#(reasonPhrase(status))","status":\#(status),"detail":\#(jsonString(detail)),"code":"\#(code)"}"#
         return HTTPResponse(status: status, headers: h, body: Array(body.utf8))
     }
 

@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CLinuxShims
 import Foundation
 import Logging
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The HTTP/1.1 server: `ioThreads` epoll loops share the listening sockets and own the
 /// connections they accept; complete requests go to a fixed worker pool. A worker writes its
@@ -33,8 +34,9 @@ public final class HTTPServer: @unchecked Sendable {
         self.configuration = configuration
         self.responder = responder
         self.logger = logger
-        self.workers = WorkerPool(count: configuration.workers, capacity: configuration.queueCapacity,
-                                  batchScheduling: configuration.batchScheduling)
+        self.workers = WorkerPool(
+            count: configuration.workers, capacity: configuration.queueCapacity,
+            batchScheduling: configuration.batchScheduling)
     }
 
     /// True from the moment a shutdown starts (`/readyz` turns 503 then).
@@ -54,7 +56,8 @@ public final class HTTPServer: @unchecked Sendable {
         listeners = bound.map(\.fd)
         port = bound.first?.port ?? 0
         for index in 0..<configuration.ioThreads {
-            loops.append(try EventLoop(server: self, listeners: listeners, signalFD: index == 0 ? terminationSignalFD : nil))
+            loops.append(
+                try EventLoop(server: self, listeners: listeners, signalFD: index == 0 ? terminationSignalFD : nil))
         }
         runningLoops.store(loops.count, ordering: .relaxed)
         for (index, loop) in loops.enumerated() {

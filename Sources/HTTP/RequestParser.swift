@@ -110,7 +110,8 @@ public struct RequestParser: Sendable {
         // RFC 9112 §2.2: ignore empty lines before the request line (some clients send a CRLF
         // after a POST body).
         while buffer.readableCount >= 2,
-              buffer.storage[buffer.readIndex] == 13, buffer.storage[buffer.readIndex + 1] == 10 {
+            buffer.storage[buffer.readIndex] == 13, buffer.storage[buffer.readIndex + 1] == 10
+        {
             buffer.consume(2)
             headScanOffset = 0
         }
@@ -180,7 +181,8 @@ public struct RequestParser: Sendable {
             throw HTTPParseError.bad("invalid method")
         }
         guard !targetBytes.isEmpty, targetBytes.count <= 8_192,
-              targetBytes.allSatisfy({ $0 > 32 && $0 < 127 }) else {
+            targetBytes.allSatisfy({ $0 > 32 && $0 < 127 })
+        else {
             throw HTTPParseError.bad("invalid request target")
         }
         let version = try decodeVersion(versionBytes)
@@ -220,7 +222,8 @@ public struct RequestParser: Sendable {
     private static func decodeVersion(_ bytes: UnsafeBufferPointer<UInt8>) throws -> HTTPVersion {
         // "HTTP/" DIGIT "." DIGIT, RFC 9112 §2.3.
         guard bytes.count == 8, bytes[0] == 72, bytes[1] == 84, bytes[2] == 84, bytes[3] == 80, bytes[4] == 47,
-              isDigit(bytes[5]), bytes[6] == 46, isDigit(bytes[7]) else {
+            isDigit(bytes[5]), bytes[6] == 46, isDigit(bytes[7])
+        else {
             throw HTTPParseError.bad("invalid HTTP version")
         }
         switch (bytes[5], bytes[7]) {
@@ -261,7 +264,9 @@ public struct RequestParser: Sendable {
         for field in head.headers {
             if field.name.equalsIgnoringASCIICase("Host") {
                 hostCount += 1
-            } else if field.name.equalsIgnoringASCIICase("Transfer-Encoding") || field.name.equalsIgnoringASCIICase("Content-Length") {
+            } else if field.name.equalsIgnoringASCIICase("Transfer-Encoding")
+                || field.name.equalsIgnoringASCIICase("Content-Length")
+            {
                 framingFields = true
             }
         }

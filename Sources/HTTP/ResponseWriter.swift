@@ -1,6 +1,6 @@
 #if canImport(Glibc)
-import Core
-import Glibc
+    import Core
+    import Glibc
 #endif
 
 /// Serialises responses. The server owns the framing headers (`Date`, `Content-Length`,
@@ -20,7 +20,8 @@ public enum ResponseWriter {
 
     /// Appends the bytes of `response` to `out` (a connection's reused output buffer).
     public static func serialize(
-        _ response: HTTPResponse, method: String, version: HTTPVersion, keepAlive: Bool, date: String, into out: inout [UInt8]
+        _ response: HTTPResponse, method: String, version: HTTPVersion, keepAlive: Bool, date: String,
+        into out: inout [UInt8]
     ) {
         out.reserveCapacity(out.count + 256 + response.body.count)
         let status = response.status
@@ -78,9 +79,12 @@ public enum ResponseWriter {
     }
 
     private static func appendDecimal(_ out: inout [UInt8], _ value: Int) {
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var digits:
+            (
+                UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8
+            ) =
+                (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
         withUnsafeMutableBytes(of: &digits) { buffer in
             var rest = max(0, value), start = buffer.count
             repeat {
@@ -97,8 +101,10 @@ public enum ResponseWriter {
     /// Status lines of the statuses the application answers, ready to copy.
     private static let statusLines: [Int: [UInt8]] = {
         var lines: [Int: [UInt8]] = [:]
-        for status in [100, 200, 201, 202, 204, 304, 400, 401, 403, 404, 405, 406, 408, 409, 410, 411, 412, 413, 415, 417,
-                       422, 428, 429, 431, 500, 501, 503, 505] {
+        for status in [
+            100, 200, 201, 202, 204, 304, 400, 401, 403, 404, 405, 406, 408, 409, 410, 411, 412, 413, 415, 417,
+            422, 428, 429, 431, 500, 501, 503, 505,
+        ] {
             lines[status] = Array("HTTP/1.1 \(status) \(reasonPhrase(status))\r\n".utf8)
         }
         return lines
@@ -118,7 +124,8 @@ public enum HTTPDate {
         var parts = tm()
         gmtime_r(&t, &parts)
         func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        return "\(days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) \(parts.tm_year + 1900) "
+        return
+            "\(days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) \(parts.tm_year + 1900) "
             + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) GMT"
     }
 

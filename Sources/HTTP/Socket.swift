@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CLinuxShims
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A failed system call, with the call's name and errno; never shown to HTTP clients.
 public struct SystemError: Error, CustomStringConvertible, Sendable {
@@ -38,7 +39,9 @@ enum Socket {
         do {
             while let info = cursor {
                 defer { cursor = info.pointee.ai_next }
-                let fd = socket(info.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+                let fd = socket(
+                    info.pointee.ai_family,
+                    Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
                 guard fd >= 0 else { throw SystemError("socket") }
                 var on: Int32 = 1
                 setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, socklen_t(MemoryLayout<Int32>.size))
@@ -88,9 +91,13 @@ enum Socket {
         let family = Int32(storage.ss_family)
         return withUnsafePointer(to: &storage) { pointer -> Int in
             if family == AF_INET {
-                return pointer.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { Int(UInt16(bigEndian: $0.pointee.sin_port)) }
+                return pointer.withMemoryRebound(to: sockaddr_in.self, capacity: 1) {
+                    Int(UInt16(bigEndian: $0.pointee.sin_port))
+                }
             }
-            return pointer.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { Int(UInt16(bigEndian: $0.pointee.sin6_port)) }
+            return pointer.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) {
+                Int(UInt16(bigEndian: $0.pointee.sin6_port))
+            }
         }
     }
 

@@ -2,7 +2,7 @@ import CSSL
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A small outbound HTTP/1.1 client for webhook deliveries: one request per connection
@@ -28,7 +28,8 @@ public enum HTTPClient {
         public var description: String {
             switch self {
             case .invalidURL(let why): "invalid URL: \(why)"
-            case .refusedAddress(let address): "refused to connect to \(address): private, loopback and link-local addresses are not allowed"
+            case .refusedAddress(let address):
+                "refused to connect to \(address): private, loopback and link-local addresses are not allowed"
             case .resolve(let why): "could not resolve the host: \(why)"
             case .connect(let why): "could not connect: \(why)"
             case .timeout: "timed out"
@@ -53,10 +54,14 @@ public enum HTTPClient {
 
         /// Nil (with the reason) for anything but an absolute http(s) URL with a host.
         public static func parse(_ text: String) -> Result<Target, Failure> {
-            guard text.count <= 2_048, let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(),
-                  scheme == "http" || scheme == "https" else { return .failure(.invalidURL("must be an absolute http or https URL")) }
+            guard text.count <= 2_048, let components = URLComponents(string: text),
+                let scheme = components.scheme?.lowercased(),
+                scheme == "http" || scheme == "https"
+            else { return .failure(.invalidURL("must be an absolute http or https URL")) }
             guard let host = components.host, !host.isEmpty else { return .failure(.invalidURL("has no host")) }
-            guard components.user == nil, components.password == nil else { return .failure(.invalidURL("must not carry credentials")) }
+            guard components.user == nil, components.password == nil else {
+                return .failure(.invalidURL("must not carry credentials"))
+            }
             let secure = scheme == "https"
             let port = components.port ?? (secure ? 443 : 80)
             guard (1...65_535).contains(port) else { return .failure(.invalidURL("has an invalid port")) }
@@ -70,8 +75,10 @@ public enum HTTPClient {
     /// POSTs `body` to `url`. `allowPrivate` lifts the guard against private, loopback and
     /// link-local addresses (checked on every address the name resolves to, right before
     /// connecting, so a name cannot be re-pointed between check and use).
-    public static func post(_ url: String, headers: [(String, String)], body: [UInt8], connectTimeout: Double = 5,
-                            responseTimeout: Double = 10, allowPrivate: Bool, maxBody: Int = 65_536) throws -> Response {
+    public static func post(
+        _ url: String, headers: [(String, String)], body: [UInt8], connectTimeout: Double = 5,
+        responseTimeout: Double = 10, allowPrivate: Bool, maxBody: Int = 65_536
+    ) throws -> Response {
         let target = try Target.parse(url).get()
         let deadline = Date().addingTimeInterval(connectTimeout + responseTimeout)
         let fd = try connect(target, timeout: connectTimeout, allowPrivate: allowPrivate)
@@ -81,10 +88,13 @@ public enum HTTPClient {
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         let channel: Channel = target.secure ? try TLSChannel(fd: fd, host: target.host) : PlainChannel(fd: fd)
         defer { channel.close() }
-        let hostField = (target.host.contains(":") ? "[\(target.host)]" : target.host)
+        let hostField =
+            (target.host.contains(":") ? "[\(target.host)]" : target.host)
             + ((target.secure && target.port == 443) || (!target.secure && target.port == 80) ? "" : ":\(target.port)")
-        var head = "POST \(target.path) HTTP/1.1\r\nHost: \(hostField)\r\nContent-Length: \(body.count)\r\nConnection: close\r\n"
-        for (name, value) in headers where !name.contains("\r") && !name.contains("\n") && !value.contains("\r") && !value.contains("\n") {
+        var head =
+            "POST \(target.path) HTTP/1.1\r\nHost: \(hostField)\r\nContent-Length: \(body.count)\r\nConnection: close\r\n"
+        for (name, value) in headers
+        where !name.contains("\r") && !name.contains("\n") && !value.contains("\r") && !value.contains("\n") {
             head += "\(name): \(value)\r\n"
         }
         try channel.write(Array((head + "\r\n").utf8) + body)
@@ -167,25 +177,31 @@ public enum HTTPClient {
     /// multicast and IPv4-mapped forms of those: where a webhook must not reach uninvited.
     public static func isPrivate(_ address: UnsafePointer<sockaddr>) -> Bool {
         if address.pointee.sa_family == sa_family_t(AF_INET) {
-            let ip = address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { UInt32(bigEndian: $0.pointee.sin_addr.s_addr) }
+            let ip = address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) {
+                UInt32(bigEndian: $0.pointee.sin_addr.s_addr)
+            }
             return isPrivateIPv4(ip)
         }
         if address.pointee.sa_family == sa_family_t(AF_INET6) {
             let bytes = address.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { pointer in
                 withUnsafeBytes(of: pointer.pointee.sin6_addr) { Array($0) }
             }
-            if bytes.allSatisfy({ $0 == 0 }) || bytes == [UInt8](repeating: 0, count: 15) + [1] { return true }  // :: and ::1
-            if bytes[0] & 0xFE == 0xFC { return true }                       // fc00::/7 unique local
-            if bytes[0] == 0xFE && bytes[1] & 0xC0 == 0x80 { return true }   // fe80::/10 link-local
-            if bytes[0] == 0xFF { return true }                              // multicast
-            if bytes[0] == 0x20 && bytes[1] == 0x02 {                        // 2002::/16 6to4 carries an IPv4 address
-                return isPrivateIPv4(UInt32(bytes[2]) << 24 | UInt32(bytes[3]) << 16 | UInt32(bytes[4]) << 8 | UInt32(bytes[5]))
+            // :: and ::1
+            if bytes.allSatisfy({ $0 == 0 }) || bytes == [UInt8](repeating: 0, count: 15) + [1] { return true }
+            if bytes[0] & 0xFE == 0xFC { return true }  // fc00::/7 unique local
+            if bytes[0] == 0xFE && bytes[1] & 0xC0 == 0x80 { return true }  // fe80::/10 link-local
+            if bytes[0] == 0xFF { return true }  // multicast
+            if bytes[0] == 0x20 && bytes[1] == 0x02 {  // 2002::/16 6to4 carries an IPv4 address
+                return isPrivateIPv4(
+                    UInt32(bytes[2]) << 24 | UInt32(bytes[3]) << 16 | UInt32(bytes[4]) << 8 | UInt32(bytes[5]))
             }
             if bytes[0..<12] == [0x00, 0x64, 0xFF, 0x9B, 0, 0, 0, 0, 0, 0, 0, 0] {  // 64:ff9b::/96 NAT64
-                return isPrivateIPv4(UInt32(bytes[12]) << 24 | UInt32(bytes[13]) << 16 | UInt32(bytes[14]) << 8 | UInt32(bytes[15]))
+                return isPrivateIPv4(
+                    UInt32(bytes[12]) << 24 | UInt32(bytes[13]) << 16 | UInt32(bytes[14]) << 8 | UInt32(bytes[15]))
             }
             if bytes[0..<10].allSatisfy({ $0 == 0 }) && bytes[10] == 0xFF && bytes[11] == 0xFF {  // ::ffff:a.b.c.d
-                return isPrivateIPv4(UInt32(bytes[12]) << 24 | UInt32(bytes[13]) << 16 | UInt32(bytes[14]) << 8 | UInt32(bytes[15]))
+                return isPrivateIPv4(
+                    UInt32(bytes[12]) << 24 | UInt32(bytes[13]) << 16 | UInt32(bytes[14]) << 8 | UInt32(bytes[15]))
             }
             return false
         }
@@ -226,12 +242,16 @@ public enum HTTPClient {
             if chunk.isEmpty { throw Failure.malformedResponse("the connection closed before the response head") }
             data += chunk
             headEnd = findHeadEnd(data)
-            if headEnd == nil && data.count > 65_536 { throw Failure.malformedResponse("the response head is too large") }
+            if headEnd == nil && data.count > 65_536 {
+                throw Failure.malformedResponse("the response head is too large")
+            }
         }
         let head = String(decoding: data[..<headEnd!], as: UTF8.self)
         let lines = head.components(separatedBy: "\r\n")
         let statusParts = lines[0].split(separator: " ", maxSplits: 2)
-        guard statusParts.count >= 2, statusParts[0].hasPrefix("HTTP/1."), let status = Int(statusParts[1]), (100...599).contains(status) else {
+        guard statusParts.count >= 2, statusParts[0].hasPrefix("HTTP/1."), let status = Int(statusParts[1]),
+            (100...599).contains(status)
+        else {
             throw Failure.malformedResponse("bad status line")
         }
         let headers: [(String, String)] = lines.dropFirst().compactMap { line in
@@ -251,7 +271,8 @@ public enum HTTPClient {
 
     static func findHeadEnd(_ data: [UInt8]) -> Int? {
         guard data.count >= 4 else { return nil }
-        for index in 0...(data.count - 4) where data[index] == 13 && data[index + 1] == 10 && data[index + 2] == 13 && data[index + 3] == 10 {
+        for index in 0...(data.count - 4)
+        where data[index] == 13 && data[index + 1] == 10 && data[index + 2] == 13 && data[index + 3] == 10 {
             return index
         }
         return nil
@@ -272,10 +293,13 @@ struct PlainChannel: Channel {
     func write(_ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
-            let written = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            let written = bytes[offset...].withUnsafeBytes {
+                Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+            }
             if written < 0 {
                 if errno == EINTR { continue }
-                throw errno == EAGAIN || errno == EWOULDBLOCK ? HTTPClient.Failure.timeout : HTTPClient.Failure.connect(String(cString: strerror(errno)))
+                throw errno == EAGAIN || errno == EWOULDBLOCK
+                    ? HTTPClient.Failure.timeout : HTTPClient.Failure.connect(String(cString: strerror(errno)))
             }
             offset += written
         }
@@ -287,7 +311,8 @@ struct PlainChannel: Channel {
             let count = buffer.withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress, max, 0) }
             if count >= 0 { return Array(buffer.prefix(count)) }
             if errno == EINTR { continue }
-            throw errno == EAGAIN || errno == EWOULDBLOCK ? HTTPClient.Failure.timeout : HTTPClient.Failure.connect(String(cString: strerror(errno)))
+            throw errno == EAGAIN || errno == EWOULDBLOCK
+                ? HTTPClient.Failure.timeout : HTTPClient.Failure.connect(String(cString: strerror(errno)))
         }
     }
 
@@ -308,7 +333,9 @@ final class TLSChannel: Channel {
     }()
 
     init(fd: Int32, host: String) throws {
-        guard let context = Self.context, let ssl = SSL_new(context) else { throw HTTPClient.Failure.tls("no TLS context") }
+        guard let context = Self.context, let ssl = SSL_new(context) else {
+            throw HTTPClient.Failure.tls("no TLS context")
+        }
         self.ssl = ssl
         SSL_set_fd(ssl, fd)
         _ = cssl_set_server_name(ssl, host)
@@ -337,7 +364,8 @@ final class TLSChannel: Channel {
         if count > 0 { return Array(buffer.prefix(Int(count))) }
         let error = SSL_get_error(ssl, count)
         if error == SSL_ERROR_ZERO_RETURN || error == SSL_ERROR_SYSCALL && count == 0 { return [] }
-        throw errno == EAGAIN || errno == EWOULDBLOCK ? HTTPClient.Failure.timeout : HTTPClient.Failure.tls("read failed")
+        throw errno == EAGAIN || errno == EWOULDBLOCK
+            ? HTTPClient.Failure.timeout : HTTPClient.Failure.tls("read failed")
     }
 
     func close() {

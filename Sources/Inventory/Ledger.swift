@@ -1,5 +1,5 @@
-import Foundation
 import Core
+import Foundation
 
 /// One document line that takes stock out or holds it: reserve and ship (Sales).
 public struct StockLine: Sendable, Equatable {
@@ -76,7 +76,8 @@ public struct InsufficientStock: Error, ProblemConvertible, Sendable, Equatable 
     public var problem: AppError {
         let list = (try? JSONValueEncoder().encode(shortages)) ?? .array([])
         let first = shortages.first
-        let detail = shortages.count == 1 && first != nil
+        let detail =
+            shortages.count == 1 && first != nil
             ? "insufficient stock: \(first!.requested) requested, \(first!.available) available"
             : "insufficient stock on \(shortages.count) lines"
         return AppError(.insufficientStock, detail, extra: JSONObject([("shortages", list)]))

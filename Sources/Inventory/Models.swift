@@ -1,8 +1,8 @@
 import Catalog
+import Core
 import Customers
 import Foundation
 import Platform
-import Core
 
 // MARK: Warehouses
 
@@ -82,7 +82,9 @@ enum WarehouseRules {
     static func problems(_ warehouse: Warehouse) -> [FieldError] {
         var errors: [FieldError] = []
         let code = warehouse.code
-        if code.isEmpty || code.count > 32 || !code.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) {
+        if code.isEmpty || code.count > 32
+            || !code.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
+        {
             errors.append(FieldError(field: "code", message: "must be 1 to 32 letters, digits, - or _"))
         }
         if warehouse.name.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
@@ -170,16 +172,21 @@ struct AdjustmentRequest: Decodable {
         var errors: [FieldError] = []
         switch (countedQuantity, quantityDelta) {
         case (nil, nil):
-            errors.append(FieldError(field: "counted_quantity", message: "send exactly one of counted_quantity and quantity_delta"))
+            errors.append(
+                FieldError(
+                    field: "counted_quantity", message: "send exactly one of counted_quantity and quantity_delta"))
         case (.some, .some):
-            errors.append(FieldError(field: "quantity_delta", message: "send exactly one of counted_quantity and quantity_delta"))
+            errors.append(
+                FieldError(field: "quantity_delta", message: "send exactly one of counted_quantity and quantity_delta"))
         case (.some(let counted), nil) where counted.isNegative:
             errors.append(FieldError(field: "counted_quantity", message: "must not be negative"))
         case (nil, .some(let delta)) where delta.isZero:
             errors.append(FieldError(field: "quantity_delta", message: "must not be zero"))
         default: break
         }
-        if let message = StockRules.reasonProblem(reason) { errors.append(FieldError(field: "reason", message: message)) }
+        if let message = StockRules.reasonProblem(reason) {
+            errors.append(FieldError(field: "reason", message: message))
+        }
         if !errors.isEmpty { throw AppError.validation(errors) }
     }
 }
@@ -209,8 +216,12 @@ struct TransferRequest: Decodable {
         if fromWarehouseId == toWarehouseId {
             errors.append(FieldError(field: "to_warehouse_id", message: "must differ from from_warehouse_id"))
         }
-        if quantity.isNegative || quantity.isZero { errors.append(FieldError(field: "quantity", message: "must be greater than zero")) }
-        if let reason, let message = StockRules.reasonProblem(reason) { errors.append(FieldError(field: "reason", message: message)) }
+        if quantity.isNegative || quantity.isZero {
+            errors.append(FieldError(field: "quantity", message: "must be greater than zero"))
+        }
+        if let reason, let message = StockRules.reasonProblem(reason) {
+            errors.append(FieldError(field: "reason", message: message))
+        }
         if !errors.isEmpty { throw AppError.validation(errors) }
     }
 }

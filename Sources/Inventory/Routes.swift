@@ -1,6 +1,6 @@
+import Core
 import Foundation
 import Platform
-import Core
 import Routing
 
 /// `/warehouses`, `/stock`, `/stock/movements`, `/stock/adjustments`, `/stock/transfers`,
@@ -27,39 +27,52 @@ public struct InventoryRoutes: Sendable {
         router.post("/warehouses", access: .permission("warehouses.write")) { request in
             let input = try request.decode(WarehouseCreate.self, readOnly: WarehouseCreate.readOnly)
             let warehouse = try service.createWarehouse(input, actor: try request.principal())
-            return try .created(warehouse, location: "/warehouses/\(warehouse.id.uuidString.lowercased())",
-                                headers: ["ETag": Versioning.etag(warehouse.version)])
+            return try .created(
+                warehouse, location: "/warehouses/\(warehouse.id.uuidString.lowercased())",
+                headers: ["ETag": Versioning.etag(warehouse.version)])
         }
         router.get("/warehouses", access: .permission("warehouses.read"), query: PageRequest.parameters) { request in
             try .json(service.listWarehouses(try PageRequest(request)))
         }
-        router.record("/warehouses/{id}", read: "warehouses.read", key: RecordKey.uuid("warehouse"), get: service.warehouse)
+        router.record(
+            "/warehouses/{id}", read: "warehouses.read", key: RecordKey.uuid("warehouse"), get: service.warehouse)
         router.patch("/warehouses/{id}", access: .permission("warehouses.write")) { request in
             let patch = try request.decode(WarehousePatch.self, readOnly: WarehousePatch.readOnly)
-            let warehouse = try service.updateWarehouse(try request.uuidParameter("id", resource: "warehouse"), patch: patch,
-                                                        ifMatch: { try Versioning.checkIfMatch(request, currentVersion: $0) },
-                                                        actor: try request.principal())
+            let warehouse = try service.updateWarehouse(
+                try request.uuidParameter("id", resource: "warehouse"), patch: patch,
+                ifMatch: { try Versioning.checkIfMatch(request, currentVersion: $0) },
+                actor: try request.principal())
             return try Versioning.respond(request, warehouse, version: warehouse.version)
         }
-        EventRoutes.history(for: "warehouse", template: "/warehouses/{id}/history", permission: "warehouses.read",
-                            events: service.events, resolve: { request in
-                                let id = try request.uuidParameter("id", resource: "warehouse")
-                                _ = try service.warehouse(id)
-                                return id
-                            }, in: &router)
+        EventRoutes.history(
+            for: "warehouse", template: "/warehouses/{id}/history", permission: "warehouses.read",
+            events: service.events,
+            resolve: { request in
+                let id = try request.uuidParameter("id", resource: "warehouse")
+                _ = try service.warehouse(id)
+                return id
+            }, in: &router)
 
         let stockFilters = ["item_id", "warehouse_id", "below_reorder"]
-        router.get("/stock", access: .permission("stock.read"), query: PageRequest.parameters.union(stockFilters)) { request in
-            let filter = StockFilter(itemID: try request.query.uuid("item_id"), warehouseID: try request.query.uuid("warehouse_id"),
-                                     belowReorder: try request.query.bool("below_reorder") ?? false)
+        router.get("/stock", access: .permission("stock.read"), query: PageRequest.parameters.union(stockFilters)) {
+            request in
+            let filter = StockFilter(
+                itemID: try request.query.uuid("item_id"), warehouseID: try request.query.uuid("warehouse_id"),
+                belowReorder: try request.query.bool("below_reorder") ?? false)
             return try .json(service.listStock(filter, page: try PageRequest(request, filters: stockFilters)))
         }
-        let movementFilters = ["item_id", "warehouse_id", "kind", "reference_type", "reference_id", "created_after", "created_before"]
-        router.get("/stock/movements", access: .permission("stock.read"), query: PageRequest.parameters.union(movementFilters)) { request in
+        let movementFilters = [
+            "item_id", "warehouse_id", "kind", "reference_type", "reference_id", "created_after", "created_before",
+        ]
+        router.get(
+            "/stock/movements", access: .permission("stock.read"), query: PageRequest.parameters.union(movementFilters)
+        ) { request in
             let filter = MovementFilter(
                 itemID: try request.query.uuid("item_id"), warehouseID: try request.query.uuid("warehouse_id"),
-                kind: try request.query.oneOf("kind", MovementKind.self), referenceType: try request.query.string("reference_type"),
-                referenceID: try request.query.uuid("reference_id"), createdAfter: try Self.timestamp(request, "created_after"),
+                kind: try request.query.oneOf("kind", MovementKind.self),
+                referenceType: try request.query.string("reference_type"),
+                referenceID: try request.query.uuid("reference_id"),
+                createdAfter: try Self.timestamp(request, "created_after"),
                 createdBefore: try Self.timestamp(request, "created_before"))
             return try .json(service.listMovements(filter, page: try PageRequest(request, filters: movementFilters)))
         }
@@ -75,17 +88,26 @@ public struct InventoryRoutes: Sendable {
         router.post("/stock/transfers", access: .permission("stock.write")) { request in
             let input = try request.decode(TransferRequest.self)
             let transfer = try service.transfer(input, actor: try request.principal())
-            return try .created(transfer, location: "/stock/movements?reference_type=transfer&reference_id=\(transfer.id.uuidString.lowercased())")
+            return try .created(
+                transfer,
+                location: "/stock/movements?reference_type=transfer&reference_id=\(transfer.id.uuidString.lowercased())"
+            )
         }
-        router.get("/reports/stock-valuation", access: .permission("reports.stock_valuation"), query: ["item_id", "warehouse_id"]) { request in
-            try .json(service.valuation(itemID: try request.query.uuid("item_id"), warehouseID: try request.query.uuid("warehouse_id")))
+        router.get(
+            "/reports/stock-valuation", access: .permission("reports.stock_valuation"),
+            query: ["item_id", "warehouse_id"]
+        ) { request in
+            try .json(
+                service.valuation(
+                    itemID: try request.query.uuid("item_id"), warehouseID: try request.query.uuid("warehouse_id")))
         }
     }
 
-
     static func timestamp(_ request: Request, _ name: String) throws -> Date? {
         guard let text = try request.query.string(name) else { return nil }
-        guard let date = RFC3339.parse(text) else { throw AppError.invalidParameter(name, "must be an RFC 3339 timestamp") }
+        guard let date = RFC3339.parse(text) else {
+            throw AppError.invalidParameter(name, "must be an RFC 3339 timestamp")
+        }
         return date
     }
 }

@@ -1,8 +1,8 @@
 import Catalog
+import Core
 import Foundation
 import Platform
 import Postgres
-import Core
 
 /// The stock API that Sales and Purchasing call inside their own transactions (`in tx:`), so a
 /// document and its stock commit or roll back together. None of these opens a transaction.
@@ -34,7 +34,9 @@ extension InventoryService {
     /// Errors: 422 `validation_failed` for quantities ≤ 0, repeated line numbers, items or
     /// warehouses that do not exist (`lines[i].item_id`, with `i` the index in `lines`);
     /// 409 `not_stock_item` for a service item.
-    public func reserve(lines: [StockLine], reference: StockReference, actor: Principal? = nil, in tx: Transaction) throws {
+    public func reserve(lines: [StockLine], reference: StockReference, actor: Principal? = nil, in tx: Transaction)
+        throws
+    {
         guard !lines.isEmpty else { return }
         try validate(lines.map { ($0.lineNo, $0.itemID, $0.warehouseID, $0.quantity) }, in: tx)
         let pairs = Self.pairs(lines.map { ($0.itemID, $0.warehouseID) })
@@ -51,32 +53,45 @@ extension InventoryService {
             let key = BalanceKey(line.itemID, line.warehouseID)
             let available = balances.first { BalanceKey($0.itemID, $0.warehouseID) == key }?.available ?? .zero
             if totals[key]! > available {
-                shortages.append(Shortage(lineNo: line.lineNo, itemId: line.itemID, warehouseId: line.warehouseID,
-                                          requested: line.quantity, available: available))
+                shortages.append(
+                    Shortage(
+                        lineNo: line.lineNo, itemId: line.itemID, warehouseId: line.warehouseID,
+                        requested: line.quantity, available: available))
             }
         }
         if !shortages.isEmpty { throw InsufficientStock(shortages: shortages) }
         for pair in pairs {
             let total = totals[BalanceKey(pair.item, pair.warehouse)]!
-            guard try store.moveBalance(item: pair.item, warehouse: pair.warehouse, onHand: .zero, reserved: total, in: tx) != nil else {
-                throw InsufficientStock(shortages: [Shortage(lineNo: nil, itemId: pair.item, warehouseId: pair.warehouse,
-                                                             requested: total, available: .zero)])
+            guard
+                try store.moveBalance(
+                    item: pair.item, warehouse: pair.warehouse, onHand: .zero, reserved: total, in: tx) != nil
+            else {
+                throw InsufficientStock(shortages: [
+                    Shortage(
+                        lineNo: nil, itemId: pair.item, warehouseId: pair.warehouse,
+                        requested: total, available: .zero)
+                ])
             }
         }
         for line in lines {
             guard try store.addReservation(reference: reference, line: line, in: tx) else {
-                throw AppError(.conflict, "line \(line.lineNo) of \(reference.type) \(reference.id) already holds another item or warehouse")
+                throw AppError(
+                    .conflict,
+                    "line \(line.lineNo) of \(reference.type) \(reference.id) already holds another item or warehouse")
             }
         }
-        try events.append("stock.reserved", resourceType: reference.type, resourceID: reference.id,
-                          resource: LedgerEvent(reference: reference, lines: lines.map(LedgerEvent.Line.init)), actor: actor, in: tx)
+        try events.append(
+            "stock.reserved", resourceType: reference.type, resourceID: reference.id,
+            resource: LedgerEvent(reference: reference, lines: lines.map(LedgerEvent.Line.init)), actor: actor, in: tx)
     }
 
     /// Releases what `reference` still holds, on every line or only on `lines` (line numbers);
     /// returns what each line released (lines holding nothing are left out). Releasing twice
     /// releases nothing the second time.
     @discardableResult
-    public func release(reference: StockReference, lines: [Int]? = nil, actor: Principal? = nil, in tx: Transaction) throws -> [Reservation] {
+    public func release(reference: StockReference, lines: [Int]? = nil, actor: Principal? = nil, in tx: Transaction)
+        throws -> [Reservation]
+    {
         let held = try store.lockReservations(reference: reference, lines: lines, in: tx).filter { !$0.quantity.isZero }
         guard !held.isEmpty else { return [] }
         let pairs = Self.pairs(held.map { ($0.itemId, $0.warehouseId) })
@@ -86,15 +101,20 @@ extension InventoryService {
             for reservation in held where reservation.itemId == pair.item && reservation.warehouseId == pair.warehouse {
                 total = try sum(total, reservation.quantity)
             }
-            guard try store.moveBalance(item: pair.item, warehouse: pair.warehouse, onHand: .zero, reserved: total.negated, in: tx) != nil else {
+            guard
+                try store.moveBalance(
+                    item: pair.item, warehouse: pair.warehouse, onHand: .zero, reserved: total.negated, in: tx) != nil
+            else {
                 throw AppError(.internalError, "reserved stock is out of step with its reservations")
             }
         }
         for reservation in held {
-            try store.reduceReservation(reference: reference, lineNo: reservation.lineNo, by: reservation.quantity, in: tx)
+            try store.reduceReservation(
+                reference: reference, lineNo: reservation.lineNo, by: reservation.quantity, in: tx)
         }
-        try events.append("stock.released", resourceType: reference.type, resourceID: reference.id,
-                          resource: LedgerEvent(reference: reference, lines: held.map(LedgerEvent.Line.init)), actor: actor, in: tx)
+        try events.append(
+            "stock.released", resourceType: reference.type, resourceID: reference.id,
+            resource: LedgerEvent(reference: reference, lines: held.map(LedgerEvent.Line.init)), actor: actor, in: tx)
         return held
     }
 
@@ -104,7 +124,9 @@ extension InventoryService {
     /// nothing. Records one `shipment` movement (negative quantity) per line, returned in order.
     /// Whether a line may ship that much (`over_shipment`) is the caller's rule.
     @discardableResult
-    public func ship(lines: [StockLine], reference: StockReference, actor: Principal? = nil, in tx: Transaction) throws -> [StockMovement] {
+    public func ship(lines: [StockLine], reference: StockReference, actor: Principal? = nil, in tx: Transaction) throws
+        -> [StockMovement]
+    {
         guard !lines.isEmpty else { return [] }
         try validate(lines.map { ($0.lineNo, $0.itemID, $0.warehouseID, $0.quantity) }, in: tx)
         let held = try store.lockReservations(reference: reference, lines: lines.map(\.lineNo), in: tx)
@@ -115,12 +137,17 @@ extension InventoryService {
         var outOf: [BalanceKey: (onHand: ExactDecimal, reserved: ExactDecimal, unreserved: ExactDecimal)] = [:]
         for line in lines {
             let key = BalanceKey(line.itemID, line.warehouseID)
-            let holding = held.first { $0.lineNo == line.lineNo && $0.itemId == line.itemID && $0.warehouseId == line.warehouseID }?.quantity ?? .zero
+            let holding =
+                held.first {
+                    $0.lineNo == line.lineNo && $0.itemId == line.itemID && $0.warehouseId == line.warehouseID
+                }?.quantity ?? .zero
             let taken = min(holding, line.quantity)
             fromReservation[line.lineNo] = taken
             let current = outOf[key] ?? (.zero, .zero, .zero)
-            outOf[key] = (try sum(current.onHand, line.quantity), try sum(current.reserved, taken),
-                          try sum(current.unreserved, try line.quantity - taken))
+            outOf[key] = (
+                try sum(current.onHand, line.quantity), try sum(current.reserved, taken),
+                try sum(current.unreserved, try line.quantity - taken)
+            )
         }
         var shortages: [Shortage] = []
         for line in lines {
@@ -128,17 +155,25 @@ extension InventoryService {
             let available = balances.first { BalanceKey($0.itemID, $0.warehouseID) == key }?.available ?? .zero
             let taken = fromReservation[line.lineNo]!
             if outOf[key]!.unreserved > available && taken < line.quantity {
-                shortages.append(Shortage(lineNo: line.lineNo, itemId: line.itemID, warehouseId: line.warehouseID,
-                                          requested: line.quantity, available: try sum(taken, available)))
+                shortages.append(
+                    Shortage(
+                        lineNo: line.lineNo, itemId: line.itemID, warehouseId: line.warehouseID,
+                        requested: line.quantity, available: try sum(taken, available)))
             }
         }
         if !shortages.isEmpty { throw InsufficientStock(shortages: shortages) }
         for pair in pairs {
             let out = outOf[BalanceKey(pair.item, pair.warehouse)]!
-            guard try store.moveBalance(item: pair.item, warehouse: pair.warehouse, onHand: out.onHand.negated,
-                                        reserved: out.reserved.negated, in: tx) != nil else {
-                throw InsufficientStock(shortages: [Shortage(lineNo: nil, itemId: pair.item, warehouseId: pair.warehouse,
-                                                             requested: out.onHand, available: .zero)])
+            guard
+                try store.moveBalance(
+                    item: pair.item, warehouse: pair.warehouse, onHand: out.onHand.negated,
+                    reserved: out.reserved.negated, in: tx) != nil
+            else {
+                throw InsufficientStock(shortages: [
+                    Shortage(
+                        lineNo: nil, itemId: pair.item, warehouseId: pair.warehouse,
+                        requested: out.onHand, available: .zero)
+                ])
             }
         }
         var movements: [StockMovement] = []
@@ -146,12 +181,15 @@ extension InventoryService {
             if let taken = fromReservation[line.lineNo], !taken.isZero {
                 try store.reduceReservation(reference: reference, lineNo: line.lineNo, by: taken, in: tx)
             }
-            movements.append(try store.insertMovement(item: line.itemID, warehouse: line.warehouseID, quantity: line.quantity.negated,
-                                                      kind: .shipment, reference: reference, lineNo: line.lineNo, unitCost: nil,
-                                                      reason: nil, actor: actor?.userID, in: tx))
+            movements.append(
+                try store.insertMovement(
+                    item: line.itemID, warehouse: line.warehouseID, quantity: line.quantity.negated,
+                    kind: .shipment, reference: reference, lineNo: line.lineNo, unitCost: nil,
+                    reason: nil, actor: actor?.userID, in: tx))
         }
-        try events.append("stock.shipped", resourceType: reference.type, resourceID: reference.id,
-                          resource: LedgerEvent(reference: reference, lines: lines.map(LedgerEvent.Line.init)), actor: actor, in: tx)
+        try events.append(
+            "stock.shipped", resourceType: reference.type, resourceID: reference.id,
+            resource: LedgerEvent(reference: reference, lines: lines.map(LedgerEvent.Line.init)), actor: actor, in: tx)
         return movements
     }
 
@@ -162,7 +200,9 @@ extension InventoryService {
     /// the same goods cost the same wherever they sit). When `q_old` is 0 the average is the
     /// cost. Lines of one item apply in order. Costs are minor units of the default currency.
     @discardableResult
-    public func receive(lines: [ReceiptLine], reference: StockReference, actor: Principal? = nil, in tx: Transaction) throws -> [StockMovement] {
+    public func receive(lines: [ReceiptLine], reference: StockReference, actor: Principal? = nil, in tx: Transaction)
+        throws -> [StockMovement]
+    {
         guard !lines.isEmpty else { return [] }
         // Items first (for the average), in id order, then balances: the lock order of every
         // writer. Taken before `validate` shares them, so two receipts never both hold a share
@@ -174,7 +214,9 @@ extension InventoryService {
         try validate(lines.map { ($0.lineNo, $0.itemID, $0.warehouseID, $0.quantity) }, in: tx)
         var errors: [FieldError] = []
         for (index, line) in lines.enumerated() {
-            if let message = MoneyRules.problem(line.unitCost) { errors.append(FieldError(field: "lines[\(index)].unit_cost", message: message)) }
+            if let message = MoneyRules.problem(line.unitCost) {
+                errors.append(FieldError(field: "lines[\(index)].unit_cost", message: message))
+            }
         }
         if !errors.isEmpty { throw AppError.validation(errors) }
         let pairs = Self.pairs(lines.map { ($0.itemID, $0.warehouseID) })
@@ -183,28 +225,44 @@ extension InventoryService {
         var movements: [StockMovement] = []
         for line in lines {
             let before = try store.totalOnHand(item: line.itemID, in: tx)
-            let average = Self.movingAverage(quantity: before, cost: items[line.itemID]!.averageCost, adding: line.quantity,
-                                             at: line.unitCost)
-            if let updated = try catalog.setAverageCost(itemID: line.itemID, averageCost: average, in: tx) { items[line.itemID] = updated }
-            guard try store.moveBalance(item: line.itemID, warehouse: line.warehouseID, onHand: line.quantity, reserved: .zero, in: tx) != nil else {
+            let average = Self.movingAverage(
+                quantity: before, cost: items[line.itemID]!.averageCost, adding: line.quantity,
+                at: line.unitCost)
+            if let updated = try catalog.setAverageCost(itemID: line.itemID, averageCost: average, in: tx) {
+                items[line.itemID] = updated
+            }
+            guard
+                try store.moveBalance(
+                    item: line.itemID, warehouse: line.warehouseID, onHand: line.quantity, reserved: .zero, in: tx)
+                    != nil
+            else {
                 throw AppError(.internalError, "balance row missing")
             }
-            movements.append(try store.insertMovement(item: line.itemID, warehouse: line.warehouseID, quantity: line.quantity,
-                                                      kind: .receipt, reference: reference, lineNo: line.lineNo,
-                                                      unitCost: line.unitCost, reason: nil, actor: actor?.userID, in: tx))
+            movements.append(
+                try store.insertMovement(
+                    item: line.itemID, warehouse: line.warehouseID, quantity: line.quantity,
+                    kind: .receipt, reference: reference, lineNo: line.lineNo,
+                    unitCost: line.unitCost, reason: nil, actor: actor?.userID, in: tx))
         }
-        try events.append("stock.received", resourceType: reference.type, resourceID: reference.id,
-                          resource: LedgerEvent(reference: reference, lines: lines.map(LedgerEvent.Line.init)), actor: actor, in: tx)
+        try events.append(
+            "stock.received", resourceType: reference.type, resourceID: reference.id,
+            resource: LedgerEvent(reference: reference, lines: lines.map(LedgerEvent.Line.init)), actor: actor, in: tx)
         return movements
     }
 
     /// One line received at `unitCost` (see `receive(lines:reference:actor:in:)`); returns its
     /// `receipt` movement.
     @discardableResult
-    public func receive(itemID: UUID, warehouseID: UUID, quantity: ExactDecimal, unitCost: Int64, reference: StockReference,
-                        lineNo: Int = 1, actor: Principal? = nil, in tx: Transaction) throws -> StockMovement {
-        try receive(lines: [ReceiptLine(lineNo: lineNo, itemID: itemID, warehouseID: warehouseID, quantity: quantity, unitCost: unitCost)],
-                    reference: reference, actor: actor, in: tx)[0]
+    public func receive(
+        itemID: UUID, warehouseID: UUID, quantity: ExactDecimal, unitCost: Int64, reference: StockReference,
+        lineNo: Int = 1, actor: Principal? = nil, in tx: Transaction
+    ) throws -> StockMovement {
+        try receive(
+            lines: [
+                ReceiptLine(
+                    lineNo: lineNo, itemID: itemID, warehouseID: warehouseID, quantity: quantity, unitCost: unitCost)
+            ],
+            reference: reference, actor: actor, in: tx)[0]
     }
 
     /// The reservations of a document, every line, including those that hold nothing any more,
@@ -216,7 +274,9 @@ extension InventoryService {
     /// The moving average after adding `quantity` at `cost` to `old` units at `average`:
     /// `(old × average + quantity × cost) / (old + quantity)` rounded half-even, exactly (the
     /// quantities are thousandths, so the division is done on integers).
-    public static func movingAverage(quantity old: ExactDecimal, cost average: Int64, adding quantity: ExactDecimal, at cost: Int64) -> Int64 {
+    public static func movingAverage(
+        quantity old: ExactDecimal, cost average: Int64, adding quantity: ExactDecimal, at cost: Int64
+    ) -> Int64 {
         let oldUnits = Int128(max(old.thousandths, 0))
         let newUnits = Int128(quantity.thousandths)
         let denominator = oldUnits + newUnits
@@ -229,7 +289,9 @@ extension InventoryService {
 
     /// Checks quantities (> 0), line numbers (unique), items (exist, stocked) and warehouses
     /// (exist), reporting fields as `lines[i].…`.
-    private func validate(_ lines: [(lineNo: Int, item: UUID, warehouse: UUID, quantity: ExactDecimal)], in tx: Transaction) throws {
+    private func validate(
+        _ lines: [(lineNo: Int, item: UUID, warehouse: UUID, quantity: ExactDecimal)], in tx: Transaction
+    ) throws {
         var errors: [FieldError] = []
         var seen = Set<Int>()
         for (index, line) in lines.enumerated() {
@@ -240,7 +302,8 @@ extension InventoryService {
                 errors.append(FieldError(field: "lines[\(index)].line_no", message: "appears more than once"))
             }
         }
-        let items = Dictionary(uniqueKeysWithValues: try catalog.shareItems(ids: lines.map(\.item), in: tx).map { ($0.id, $0) })
+        let items = Dictionary(
+            uniqueKeysWithValues: try catalog.shareItems(ids: lines.map(\.item), in: tx).map { ($0.id, $0) })
         let warehouses = try store.warehouseIDs(Array(Set(lines.map(\.warehouse))), in: tx)
         var services: [String] = []
         for (index, line) in lines.enumerated() {
@@ -255,7 +318,9 @@ extension InventoryService {
         }
         if !errors.isEmpty { throw AppError.validation(errors) }
         if !services.isEmpty {
-            throw AppError(.notStockItem, "service items have no stock", errors: services.map { FieldError(field: $0, message: "is a service item") })
+            throw AppError(
+                .notStockItem, "service items have no stock",
+                errors: services.map { FieldError(field: $0, message: "is a service item") })
         }
     }
 
@@ -269,7 +334,9 @@ extension InventoryService {
         do {
             return try (a ?? .zero) + b
         } catch {
-            throw AppError.validation([FieldError(field: "lines", message: "quantities add up past the largest quantity")])
+            throw AppError.validation([
+                FieldError(field: "lines", message: "quantities add up past the largest quantity")
+            ])
         }
     }
 }
@@ -293,16 +360,21 @@ struct LedgerEvent: Encodable {
         let unitCost: Int64?
 
         init(_ line: StockLine) {
-            self.init(lineNo: line.lineNo, itemId: line.itemID, warehouseId: line.warehouseID, quantity: line.quantity, unitCost: nil)
+            self.init(
+                lineNo: line.lineNo, itemId: line.itemID, warehouseId: line.warehouseID, quantity: line.quantity,
+                unitCost: nil)
         }
 
         init(_ line: ReceiptLine) {
-            self.init(lineNo: line.lineNo, itemId: line.itemID, warehouseId: line.warehouseID, quantity: line.quantity, unitCost: line.unitCost)
+            self.init(
+                lineNo: line.lineNo, itemId: line.itemID, warehouseId: line.warehouseID, quantity: line.quantity,
+                unitCost: line.unitCost)
         }
 
         init(_ reservation: Reservation) {
-            self.init(lineNo: reservation.lineNo, itemId: reservation.itemId, warehouseId: reservation.warehouseId,
-                      quantity: reservation.quantity, unitCost: nil)
+            self.init(
+                lineNo: reservation.lineNo, itemId: reservation.itemId, warehouseId: reservation.warehouseId,
+                quantity: reservation.quantity, unitCost: nil)
         }
 
         init(lineNo: Int, itemId: UUID, warehouseId: UUID, quantity: ExactDecimal, unitCost: Int64?) {

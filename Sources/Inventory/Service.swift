@@ -1,9 +1,9 @@
 import Catalog
+import Core
 import Customers
 import Foundation
 import Platform
 import Postgres
-import Core
 
 /// Warehouses, stock balances, the append-only ledger, adjustments, transfers and valuation.
 /// The reserve/release/ship/receive API for other modules is in `Service+Ledger.swift`.
@@ -35,18 +35,23 @@ public final class InventoryService: Sendable {
     // MARK: Warehouses
 
     func createWarehouse(_ input: WarehouseCreate, actor: Principal?) throws -> Warehouse {
-        let draft = Warehouse(id: UUID(), code: input.code, name: input.name, address: input.address, createdAt: Date(),
-                              updatedAt: Date(), version: 1)
+        let draft = Warehouse(
+            id: UUID(), code: input.code, name: input.name, address: input.address, createdAt: Date(),
+            updatedAt: Date(), version: 1)
         let errors = WarehouseRules.problems(draft)
         if !errors.isEmpty { throw AppError.validation(errors) }
         return try pool.transaction { tx in
-            let warehouse = try uniquely { try store.insertWarehouse(code: input.code, name: input.name, address: input.address, in: tx) }
+            let warehouse = try uniquely {
+                try store.insertWarehouse(code: input.code, name: input.name, address: input.address, in: tx)
+            }
             return try events.recorded("warehouse.created", warehouse, actor: actor, in: tx)
         }
     }
 
     /// Creates a warehouse outside HTTP (`concord seed --demo`).
-    public func createWarehouse(code: String, name: String, address: Address? = nil, actor: Principal? = nil) throws -> Warehouse {
+    public func createWarehouse(code: String, name: String, address: Address? = nil, actor: Principal? = nil) throws
+        -> Warehouse
+    {
         try createWarehouse(WarehouseCreate(code: code, name: name, address: address), actor: actor)
     }
 
@@ -59,8 +64,9 @@ public final class InventoryService: Sendable {
         do {
             return try body()
         } catch let error as PostgresError where error.state == .uniqueViolation {
-            throw AppError(.duplicateWarehouse, "a warehouse with this code already exists",
-                           errors: [FieldError(field: "code", message: "is already taken")])
+            throw AppError(
+                .duplicateWarehouse, "a warehouse with this code already exists",
+                errors: [FieldError(field: "code", message: "is already taken")])
         }
     }
 
@@ -72,14 +78,19 @@ public final class InventoryService: Sendable {
         try pool.page(page) { tx in try store.listWarehouses(after: page.after, limit: page.limit, in: tx) }
     }
 
-    func updateWarehouse(_ id: UUID, patch: WarehousePatch, ifMatch: (Int) throws -> Void, actor: Principal) throws -> Warehouse {
+    func updateWarehouse(_ id: UUID, patch: WarehousePatch, ifMatch: (Int) throws -> Void, actor: Principal) throws
+        -> Warehouse
+    {
         try pool.transaction { tx in
-            guard let current = try store.warehouse(id: id, lock: true, in: tx) else { throw AppError.notFound("warehouse") }
+            guard let current = try store.warehouse(id: id, lock: true, in: tx) else {
+                throw AppError.notFound("warehouse")
+            }
             try ifMatch(current.version)
             let changed = try patch.applied(to: current)
             if changed == current { return current }
             let updated = try uniquely { try store.updateWarehouse(changed, in: tx) }
-            try events.append("warehouse.updated", resourceType: "warehouse", resourceID: id, resource: updated, actor: actor, in: tx)
+            try events.append(
+                "warehouse.updated", resourceType: "warehouse", resourceID: id, resource: updated, actor: actor, in: tx)
             return updated
         }
     }
@@ -103,8 +114,9 @@ public final class InventoryService: Sendable {
     public func stockLevel(itemID: UUID, warehouseID: UUID, in tx: Transaction) throws -> StockLevel {
         if let level = try store.stockLevel(item: itemID, warehouse: warehouseID, in: tx) { return level }
         let sku = try catalog.item(id: itemID, in: tx)?.sku ?? ""
-        return StockLevel(itemId: itemID, warehouseId: warehouseID, sku: sku, onHand: .zero, reserved: .zero, available: .zero,
-                          incoming: .zero, reorderPoint: nil, updatedAt: Date())
+        return StockLevel(
+            itemId: itemID, warehouseId: warehouseID, sku: sku, onHand: .zero, reserved: .zero, available: .zero,
+            incoming: .zero, reorderPoint: nil, updatedAt: Date())
     }
 
     /// Quantity × moving average cost per item and warehouse, rounded half-even to minor units.
@@ -114,8 +126,9 @@ public final class InventoryService: Sendable {
         let lines = rows.map { row in
             let value = row.quantity.multipliedRoundingHalfEven(byMinorUnits: row.cost)
             total = total.addingReportingOverflow(value).overflow ? Int64.max : total + value
-            return StockValuation.Line(itemId: row.item, warehouseId: row.warehouse, quantity: row.quantity, averageCost: row.cost,
-                                       value: value)
+            return StockValuation.Line(
+                itemId: row.item, warehouseId: row.warehouse, quantity: row.quantity, averageCost: row.cost,
+                value: value)
         }
         return StockValuation(currency: currency, data: lines, totalValue: total)
     }
@@ -129,7 +142,9 @@ public final class InventoryService: Sendable {
             try requireWarehouses([input.warehouseId], fields: ["warehouse_id"], in: tx)
             let pair = (item: input.itemId, warehouse: input.warehouseId)
             try store.ensureBalances([pair], in: tx)
-            guard let balance = try store.lockBalances([pair], in: tx).first else { throw AppError(.internalError, "balance row missing") }
+            guard let balance = try store.lockBalances([pair], in: tx).first else {
+                throw AppError(.internalError, "balance row missing")
+            }
             let delta: ExactDecimal
             do {
                 delta = try input.countedQuantity.map { try $0 - balance.onHand } ?? input.quantityDelta!
@@ -138,63 +153,94 @@ public final class InventoryService: Sendable {
             }
             if delta.isZero {
                 // A count that matches the books records nothing.
-                return Adjustment(itemId: input.itemId, warehouseId: input.warehouseId, countedQuantity: input.countedQuantity,
-                                  quantityDelta: delta, reason: input.reason, movement: nil,
-                                  stock: try stockLevel(itemID: input.itemId, warehouseID: input.warehouseId, in: tx))
+                return Adjustment(
+                    itemId: input.itemId, warehouseId: input.warehouseId, countedQuantity: input.countedQuantity,
+                    quantityDelta: delta, reason: input.reason, movement: nil,
+                    stock: try stockLevel(itemID: input.itemId, warehouseID: input.warehouseId, in: tx))
             }
-            guard try store.moveBalance(item: input.itemId, warehouse: input.warehouseId, onHand: delta, reserved: .zero, in: tx) != nil else {
-                throw InsufficientStock(shortages: [Shortage(lineNo: nil, itemId: input.itemId, warehouseId: input.warehouseId,
-                                                             requested: delta.negated, available: balance.available)])
+            guard
+                try store.moveBalance(
+                    item: input.itemId, warehouse: input.warehouseId, onHand: delta, reserved: .zero, in: tx) != nil
+            else {
+                throw InsufficientStock(shortages: [
+                    Shortage(
+                        lineNo: nil, itemId: input.itemId, warehouseId: input.warehouseId,
+                        requested: delta.negated, available: balance.available)
+                ])
             }
-            let movement = try store.insertMovement(item: input.itemId, warehouse: input.warehouseId, quantity: delta, kind: .adjustment,
-                                                    reference: nil, lineNo: nil, unitCost: nil, reason: input.reason,
-                                                    actor: actor?.userID, in: tx)
-            let adjustment = Adjustment(itemId: input.itemId, warehouseId: input.warehouseId, countedQuantity: input.countedQuantity,
-                                        quantityDelta: delta, reason: input.reason, movement: movement,
-                                        stock: try stockLevel(itemID: input.itemId, warehouseID: input.warehouseId, in: tx))
-            try events.append("stock.adjusted", resourceType: "stock_movement", resourceID: movement.id, resource: adjustment,
-                              actor: actor, in: tx)
+            let movement = try store.insertMovement(
+                item: input.itemId, warehouse: input.warehouseId, quantity: delta, kind: .adjustment,
+                reference: nil, lineNo: nil, unitCost: nil, reason: input.reason,
+                actor: actor?.userID, in: tx)
+            let adjustment = Adjustment(
+                itemId: input.itemId, warehouseId: input.warehouseId, countedQuantity: input.countedQuantity,
+                quantityDelta: delta, reason: input.reason, movement: movement,
+                stock: try stockLevel(itemID: input.itemId, warehouseID: input.warehouseId, in: tx))
+            try events.append(
+                "stock.adjusted", resourceType: "stock_movement", resourceID: movement.id, resource: adjustment,
+                actor: actor, in: tx)
             return adjustment
         }
     }
 
     /// Adjusts stock outside HTTP (`concord seed --demo`, tests): same rules as `POST /stock/adjustments`.
-    public func adjust(itemID: UUID, warehouseID: UUID, quantityDelta: ExactDecimal? = nil, countedQuantity: ExactDecimal? = nil,
-                       reason: String, actor: Principal? = nil) throws -> Adjustment {
-        try adjust(AdjustmentRequest(itemId: itemID, warehouseId: warehouseID, countedQuantity: countedQuantity,
-                                     quantityDelta: quantityDelta, reason: reason), actor: actor)
+    public func adjust(
+        itemID: UUID, warehouseID: UUID, quantityDelta: ExactDecimal? = nil, countedQuantity: ExactDecimal? = nil,
+        reason: String, actor: Principal? = nil
+    ) throws -> Adjustment {
+        try adjust(
+            AdjustmentRequest(
+                itemId: itemID, warehouseId: warehouseID, countedQuantity: countedQuantity,
+                quantityDelta: quantityDelta, reason: reason), actor: actor)
     }
 
     func transfer(_ input: TransferRequest, actor: Principal?) throws -> Transfer {
         try input.validate()
         return try pool.transaction { tx in
             try requireStockItem(input.itemId, field: "item_id", in: tx)
-            try requireWarehouses([input.fromWarehouseId, input.toWarehouseId], fields: ["from_warehouse_id", "to_warehouse_id"], in: tx)
-            let pairs = [(item: input.itemId, warehouse: input.fromWarehouseId), (item: input.itemId, warehouse: input.toWarehouseId)]
+            try requireWarehouses(
+                [input.fromWarehouseId, input.toWarehouseId], fields: ["from_warehouse_id", "to_warehouse_id"], in: tx)
+            let pairs = [
+                (item: input.itemId, warehouse: input.fromWarehouseId),
+                (item: input.itemId, warehouse: input.toWarehouseId),
+            ]
             try store.ensureBalances(pairs, in: tx)
             let balances = try store.lockBalances(pairs, in: tx)
             let available = balances.first { $0.warehouseID == input.fromWarehouseId }?.available ?? .zero
-            guard try store.moveBalance(item: input.itemId, warehouse: input.fromWarehouseId, onHand: input.quantity.negated,
-                                        reserved: .zero, in: tx) != nil else {
-                throw InsufficientStock(shortages: [Shortage(lineNo: nil, itemId: input.itemId, warehouseId: input.fromWarehouseId,
-                                                             requested: input.quantity, available: available)])
+            guard
+                try store.moveBalance(
+                    item: input.itemId, warehouse: input.fromWarehouseId, onHand: input.quantity.negated,
+                    reserved: .zero, in: tx) != nil
+            else {
+                throw InsufficientStock(shortages: [
+                    Shortage(
+                        lineNo: nil, itemId: input.itemId, warehouseId: input.fromWarehouseId,
+                        requested: input.quantity, available: available)
+                ])
             }
-            guard try store.moveBalance(item: input.itemId, warehouse: input.toWarehouseId, onHand: input.quantity, reserved: .zero,
-                                        in: tx) != nil else { throw AppError(.internalError, "balance row missing") }
+            guard
+                try store.moveBalance(
+                    item: input.itemId, warehouse: input.toWarehouseId, onHand: input.quantity, reserved: .zero,
+                    in: tx) != nil
+            else { throw AppError(.internalError, "balance row missing") }
             let reference = StockReference(type: "transfer", id: UUID())
-            let out = try store.insertMovement(item: input.itemId, warehouse: input.fromWarehouseId, quantity: input.quantity.negated,
-                                               kind: .transferOut, reference: reference, lineNo: nil, unitCost: nil,
-                                               reason: input.reason, actor: actor?.userID, in: tx)
-            let into = try store.insertMovement(item: input.itemId, warehouse: input.toWarehouseId, quantity: input.quantity,
-                                                kind: .transferIn, reference: reference, lineNo: nil, unitCost: nil,
-                                                reason: input.reason, actor: actor?.userID, in: tx)
-            let transfer = Transfer(id: reference.id, itemId: input.itemId, fromWarehouseId: input.fromWarehouseId,
-                                    toWarehouseId: input.toWarehouseId, quantity: input.quantity, reason: input.reason,
-                                    movements: [out, into],
-                                    fromStock: try stockLevel(itemID: input.itemId, warehouseID: input.fromWarehouseId, in: tx),
-                                    toStock: try stockLevel(itemID: input.itemId, warehouseID: input.toWarehouseId, in: tx))
-            try events.append("stock.transferred", resourceType: "stock_transfer", resourceID: reference.id, resource: transfer,
-                              actor: actor, in: tx)
+            let out = try store.insertMovement(
+                item: input.itemId, warehouse: input.fromWarehouseId, quantity: input.quantity.negated,
+                kind: .transferOut, reference: reference, lineNo: nil, unitCost: nil,
+                reason: input.reason, actor: actor?.userID, in: tx)
+            let into = try store.insertMovement(
+                item: input.itemId, warehouse: input.toWarehouseId, quantity: input.quantity,
+                kind: .transferIn, reference: reference, lineNo: nil, unitCost: nil,
+                reason: input.reason, actor: actor?.userID, in: tx)
+            let transfer = Transfer(
+                id: reference.id, itemId: input.itemId, fromWarehouseId: input.fromWarehouseId,
+                toWarehouseId: input.toWarehouseId, quantity: input.quantity, reason: input.reason,
+                movements: [out, into],
+                fromStock: try stockLevel(itemID: input.itemId, warehouseID: input.fromWarehouseId, in: tx),
+                toStock: try stockLevel(itemID: input.itemId, warehouseID: input.toWarehouseId, in: tx))
+            try events.append(
+                "stock.transferred", resourceType: "stock_transfer", resourceID: reference.id, resource: transfer,
+                actor: actor, in: tx)
             return transfer
         }
     }
@@ -209,8 +255,9 @@ public final class InventoryService: Sendable {
             throw AppError.validation([FieldError(field: field, message: "names no item")])
         }
         guard item.isStocked else {
-            throw AppError(.notStockItem, "item \(item.sku) is a service and has no stock",
-                           errors: [FieldError(field: field, message: "is a service item")])
+            throw AppError(
+                .notStockItem, "item \(item.sku) is a service and has no stock",
+                errors: [FieldError(field: field, message: "is a service item")])
         }
         return item
     }
@@ -218,7 +265,9 @@ public final class InventoryService: Sendable {
     /// Each id must name a warehouse, else a 422 on its field.
     func requireWarehouses(_ ids: [UUID], fields: [String], in tx: Transaction) throws {
         let found = try store.warehouseIDs(ids, in: tx)
-        let errors = zip(ids, fields).filter { !found.contains($0.0) }.map { FieldError(field: $0.1, message: "names no warehouse") }
+        let errors = zip(ids, fields).filter { !found.contains($0.0) }.map {
+            FieldError(field: $0.1, message: "names no warehouse")
+        }
         if !errors.isEmpty { throw AppError.validation(errors) }
     }
 }

@@ -1,6 +1,6 @@
+import Core
 import Foundation
 import HTTP
-import Core
 import Routing
 
 /// Authenticates `Authorization: Bearer <key>` on every route that names a permission and
@@ -16,18 +16,23 @@ public struct AuthMiddleware: Middleware {
     }
 
     public func handle(_ request: Request, next: (Request) throws -> Response) throws -> Response {
-        guard let route = request.route, case .permission(let permission) = route.access else { return try next(request) }
+        guard let route = request.route, case .permission(let permission) = route.access else {
+            return try next(request)
+        }
         guard let header = request.headers["Authorization"] else {
-            throw AppError(.unauthorized, "send an API key as 'Authorization: Bearer <key>'",
-                           headers: [("WWW-Authenticate", "Bearer realm=\"concord\"")])
+            throw AppError(
+                .unauthorized, "send an API key as 'Authorization: Bearer <key>'",
+                headers: [("WWW-Authenticate", "Bearer realm=\"concord\"")])
         }
         guard let presented = Self.bearerToken(header), let principal = try users.authenticate(presented) else {
-            throw AppError(.unauthorized, "the API key is not valid, was revoked, or belongs to a deactivated user",
-                           headers: [("WWW-Authenticate", "Bearer realm=\"concord\", error=\"invalid_token\"")])
+            throw AppError(
+                .unauthorized, "the API key is not valid, was revoked, or belongs to a deactivated user",
+                headers: [("WWW-Authenticate", "Bearer realm=\"concord\", error=\"invalid_token\"")])
         }
         guard permissions.allows(principal.role, permission) else {
-            throw AppError(.forbidden, "the role '\(principal.role.rawValue)' lacks the permission '\(permission)'",
-                           extra: JSONObject([("permission", .string(permission))]))
+            throw AppError(
+                .forbidden, "the role '\(principal.role.rawValue)' lacks the permission '\(permission)'",
+                extra: JSONObject([("permission", .string(permission))]))
         }
         var authenticated = request
         authenticated[PrincipalKey.self] = principal
@@ -38,7 +43,8 @@ public struct AuthMiddleware: Middleware {
     static func bearerToken(_ header: String) -> String? {
         let utf8 = header.utf8
         guard utf8.count > 7, let space = utf8.firstIndex(of: UInt8(ascii: " ")),
-              header[..<space].equalsIgnoringASCIICase("bearer") else { return nil }
+            header[..<space].equalsIgnoringASCIICase("bearer")
+        else { return nil }
         let token = header[space...].drop { $0 == " " || $0 == "\t" }
         return token.isEmpty ? nil : String(token)
     }

@@ -1,6 +1,6 @@
+import Core
 import Foundation
 import Postgres
-import Core
 import Routing
 
 /// `POST /<things>/batch {"items": [...], "mode": "all_or_nothing" | "partial"}`: up to 500
@@ -22,8 +22,10 @@ public enum Batch {
     /// Runs `create` for every item (0-based index and the item's JSON) and builds the answer.
     /// `create` decodes the item with `JSONValue.decodeModel` and calls the module's service,
     /// which joins the batch's transaction in all-or-nothing mode.
-    public static func run<T: Encodable>(_ request: Request, pool: ConnectionPool,
-                                         create: (Int, JSONValue) throws -> T) throws -> Response {
+    public static func run<T: Encodable>(
+        _ request: Request, pool: ConnectionPool,
+        create: (Int, JSONValue) throws -> T
+    ) throws -> Response {
         let body = try request.decode(Body.self)
         guard !body.items.isEmpty, body.items.count <= maxItems else {
             throw AppError.validation([FieldError(field: "items", message: "must hold 1 to \(maxItems) items")])
@@ -50,8 +52,9 @@ public enum Batch {
                     return results
                 }
             } catch let failed as Failed {
-                throw AppError(.batchFailed, "\(failed.items.count) of \(body.items.count) items failed; nothing was created",
-                               extra: JSONObject([("items", .array(failed.items))]))
+                throw AppError(
+                    .batchFailed, "\(failed.items.count) of \(body.items.count) items failed; nothing was created",
+                    extra: JSONObject([("items", .array(failed.items))]))
             }
             return try .json(Created(mode: "all_or_nothing", data: created), status: 201)
         case .partial:
@@ -60,11 +63,16 @@ public enum Batch {
             for (index, item) in body.items.enumerated() {
                 do {
                     let value = try pool.transaction { _ in try create(index, item) }
-                    results.append(.object(JSONObject([("index", .number(String(index))), ("status", .number("201")),
-                                                       ("data", try JSONValueEncoder().encode(value))])))
+                    results.append(
+                        .object(
+                            JSONObject([
+                                ("index", .number(String(index))), ("status", .number("201")),
+                                ("data", try JSONValueEncoder().encode(value)),
+                            ])))
                     createdCount += 1
                 } catch {
-                    let problem = (error as? AppError) ?? (error as? ProblemConvertible)?.problem
+                    let problem =
+                        (error as? AppError) ?? (error as? ProblemConvertible)?.problem
                         ?? AppError(.internalError, "the item could not be created")
                     var entry = failure(index, problem)
                     if case .object(var object) = entry {
@@ -74,10 +82,12 @@ public enum Batch {
                     results.append(entry)
                 }
             }
-            return .json(.object(JSONObject([
-                ("mode", .string("partial")), ("created", .number(String(createdCount))),
-                ("failed", .number(String(body.items.count - createdCount))), ("data", .array(results)),
-            ])))
+            return .json(
+                .object(
+                    JSONObject([
+                        ("mode", .string("partial")), ("created", .number(String(createdCount))),
+                        ("failed", .number(String(body.items.count - createdCount))), ("data", .array(results)),
+                    ])))
         }
     }
 
@@ -93,7 +103,8 @@ public enum Batch {
     /// `{"index", "code", "detail", "errors"}` plus the problem's own members (`candidates`, …).
     static func failure(_ index: Int, _ error: AppError) -> JSONValue {
         var object = JSONObject([
-            ("index", .number(String(index))), ("code", .string(error.code.rawValue)), ("detail", .string(error.detail)),
+            ("index", .number(String(index))), ("code", .string(error.code.rawValue)),
+            ("detail", .string(error.detail)),
             ("errors", (try? JSONValueEncoder().encode(error.errors)) ?? .array([])),
         ])
         for (key, value) in error.extra { object.set(key, value) }

@@ -23,7 +23,8 @@ public enum Crypto {
     /// SHA-256 fetched from its provider once. OpenSSL 3 looks up the implementation behind
     /// `EVP_sha256()` again on every digest, which costs as much as hashing a key; a fetched
     /// `EVP_MD` is immutable and may be shared between threads.
-    nonisolated(unsafe) private static let sha256Algorithm: OpaquePointer? = EVP_MD_fetch(nil, "SHA256", nil) ?? EVP_sha256()
+    nonisolated(unsafe) private static let sha256Algorithm: OpaquePointer? =
+        EVP_MD_fetch(nil, "SHA256", nil) ?? EVP_sha256()
 
     /// HMAC-SHA256 of `message` under `key`.
     public static func hmacSHA256(key: [UInt8], message: [UInt8]) -> [UInt8] {

@@ -31,7 +31,9 @@ public struct Keyset: Sendable {
 
     /// `WHERE … ORDER BY column, id LIMIT limit+1`: the filter `conditions` and the position
     /// after the cursor, in one direction.
-    public func clause(_ conditions: [SQL], after position: (key: String, id: UUID)?, descending: Bool = false, limit: Int) -> SQL {
+    public func clause(
+        _ conditions: [SQL], after position: (key: String, id: UUID)?, descending: Bool = false, limit: Int
+    ) -> SQL {
         var all = conditions
         if let position { all.append(condition(after: position, descending: descending)) }
         let filter: SQL = all.isEmpty ? "" : "WHERE " + SQL.join(all, separator: " AND ")

@@ -1,5 +1,5 @@
-import Foundation
 import Core
+import Foundation
 import Routing
 
 /// Keyset pagination (API.md "Lists"): `limit` 1…200 (default 50, above 200 clamped), an
@@ -20,7 +20,8 @@ public struct PageRequest: Sendable {
         let requested = try request.query.int("limit") ?? 50
         guard requested >= 1 else { throw AppError.invalidParameter("limit", "must be at least 1") }
         limit = min(requested, 200)
-        let shape = filters.sorted().map { "\($0)=\(request.query.values($0).joined(separator: ","))" }.joined(separator: "&")
+        let shape = filters.sorted().map { "\($0)=\(request.query.values($0).joined(separator: ","))" }.joined(
+            separator: "&")
         fingerprint = Crypto.hex(Array(Crypto.sha256("\(request.routeTemplate ?? "")?\(shape)").prefix(8)))
         guard let cursor = try request.query.string("cursor") else {
             after = nil
@@ -30,7 +31,8 @@ public struct PageRequest: Sendable {
             throw AppError(.invalidCursor, "the cursor is not one this API issued")
         }
         guard decoded.fingerprint == fingerprint else {
-            throw AppError(.invalidCursor, "the cursor was issued for other filters or another sort; start again without it")
+            throw AppError(
+                .invalidCursor, "the cursor was issued for other filters or another sort; start again without it")
         }
         after = (decoded.key, decoded.id)
     }
@@ -46,14 +48,16 @@ public struct PageRequest: Sendable {
     static func encodeCursor(fingerprint: String, key: String, id: UUID) -> String {
         let text = "1\n\(fingerprint)\n\(id.uuidString.lowercased())\n\(key)"
         return Data(text.utf8).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(
+                of: "=", with: "")
     }
 
     static func decodeCursor(_ cursor: String) -> (fingerprint: String, key: String, id: UUID)? {
         var base64 = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while base64.count % 4 != 0 { base64 += "=" }
         guard cursor.count <= 1_024, let data = Data(base64Encoded: base64),
-              let text = String(data: data, encoding: .utf8) else { return nil }
+            let text = String(data: data, encoding: .utf8)
+        else { return nil }
         let parts = text.split(separator: "\n", maxSplits: 3, omittingEmptySubsequences: false)
         guard parts.count == 4, parts[0] == "1", let id = UUID(uuidString: String(parts[2])) else { return nil }
         return (String(parts[1]), String(parts[3]), id)

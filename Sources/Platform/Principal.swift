@@ -1,5 +1,5 @@
-import Foundation
 import Core
+import Foundation
 import Routing
 
 /// Who is calling: the user behind the API key, with their role.
@@ -14,8 +14,10 @@ public struct Principal: Sendable {
     /// The key's own requests per second; nil: the installation's limit.
     public let rateLimitPerSecond: Int?
 
-    public init(userID: UUID, apiKeyID: UUID, name: String, email: String, role: Role, apiKeyPrefix: String? = nil,
-                rateLimitPerSecond: Int? = nil) {
+    public init(
+        userID: UUID, apiKeyID: UUID, name: String, email: String, role: Role, apiKeyPrefix: String? = nil,
+        rateLimitPerSecond: Int? = nil
+    ) {
         self.userID = userID
         self.apiKeyID = apiKeyID
         self.name = name

@@ -1,5 +1,5 @@
-import Foundation
 import Core
+import Foundation
 import Routing
 
 /// A token bucket per API key, kept in this process: each key may make `burst` requests at
@@ -34,7 +34,9 @@ public final class RateLimiter: @unchecked Sendable {
     }
 
     /// Takes a token from `key`'s bucket of `burst` tokens refilled at `perSecond`.
-    public func take(_ key: UUID, perSecond: Double, burst: Int, now: Double = ProcessInfo.processInfo.systemUptime) -> Decision {
+    public func take(_ key: UUID, perSecond: Double, burst: Int, now: Double = ProcessInfo.processInfo.systemUptime)
+        -> Decision
+    {
         bucketsLock.lock()
         defer { bucketsLock.unlock() }
         let capacity = Double(burst)
@@ -47,9 +49,10 @@ public final class RateLimiter: @unchecked Sendable {
         if allowed { bucket.tokens -= 1 }
         buckets[key] = bucket
         if buckets.count > 50_000 { evictFull(now: now) }
-        return Decision(allowed: allowed, remaining: Int(bucket.tokens.rounded(.down)),
-                        resetSeconds: Int(((capacity - bucket.tokens) / perSecond).rounded(.up)),
-                        retryAfterSeconds: allowed ? 0 : max(1, Int(((1 - bucket.tokens) / perSecond).rounded(.up))))
+        return Decision(
+            allowed: allowed, remaining: Int(bucket.tokens.rounded(.down)),
+            resetSeconds: Int(((capacity - bucket.tokens) / perSecond).rounded(.up)),
+            retryAfterSeconds: allowed ? 0 : max(1, Int(((1 - bucket.tokens) / perSecond).rounded(.up))))
     }
 
     /// Buckets that have refilled are the same as no bucket.
@@ -79,8 +82,10 @@ public struct RateLimitMiddleware: Middleware {
             ("RateLimit", "limit=\(burst), remaining=\(decision.remaining), reset=\(decision.resetSeconds)"),
         ]
         guard decision.allowed else {
-            throw AppError(.rateLimited, "this API key made more than \(burst) requests at once or \(perSecond.formatted()) per second; retry after \(decision.retryAfterSeconds) s",
-                           headers: fields + [("Retry-After", String(decision.retryAfterSeconds))])
+            throw AppError(
+                .rateLimited,
+                "this API key made more than \(burst) requests at once or \(perSecond.formatted()) per second; retry after \(decision.retryAfterSeconds) s",
+                headers: fields + [("Retry-After", String(decision.retryAfterSeconds))])
         }
         do {
             var response = try next(request)

@@ -12,7 +12,8 @@ public protocol VersionedRecord: Encodable, SendableMetatype {
 public typealias RecordKeyReader<Key> = @Sendable (Request) throws -> Key
 
 /// `update` of a record service: the key, the merge patch, the `If-Match` check, who asks.
-public typealias RecordUpdate<Key, Record> = @Sendable (Key, JSONValue, (Int) throws -> Void, Principal) throws -> Record
+public typealias RecordUpdate<Key, Record> =
+    @Sendable (Key, JSONValue, (Int) throws -> Void, Principal) throws -> Record
 /// `delete` of a record service: the key, the `If-Match` check, who asks.
 public typealias RecordDelete<Key> = @Sendable (Key, (Int) throws -> Void, Principal) throws -> Void
 
@@ -21,7 +22,8 @@ extension RouterBuilder {
     /// PATCH (fields in `readOnly` refused) and DELETE with `write` when given.
     public mutating func record<Key, Record: VersionedRecord>(
         _ template: String, read: String, write: String = "", key: @escaping RecordKeyReader<Key>,
-        get: @escaping @Sendable (Key) throws -> Record, readOnly: Set<String> = [], update: RecordUpdate<Key, Record>? = nil,
+        get: @escaping @Sendable (Key) throws -> Record, readOnly: Set<String> = [],
+        update: RecordUpdate<Key, Record>? = nil,
         delete: RecordDelete<Key>? = nil
     ) {
         getRecord(template, permission: read, key: key, get)
@@ -49,7 +51,9 @@ extension RouterBuilder {
     ) {
         patch(template, access: .permission(permission)) { request in
             let key = try key(request)
-            let record = try update(key, try request.mergePatchBody(readOnly: readOnly), Versioning.ifMatch(request), try request.principal())
+            let record = try update(
+                key, try request.mergePatchBody(readOnly: readOnly), Versioning.ifMatch(request),
+                try request.principal())
             return try Versioning.respond(request, record, version: record.version)
         }
     }

@@ -34,8 +34,9 @@ public final class PermissionTable: @unchecked Sendable {
     /// for rights inside an endpoint (setting a price, overriding a credit limit).
     public func require(_ permission: String, for principal: Principal) throws {
         guard allows(principal.role, permission) else {
-            throw AppError(.forbidden, "the role '\(principal.role.rawValue)' lacks the permission '\(permission)'",
-                           extra: JSONObject([("permission", .string(permission))]))
+            throw AppError(
+                .forbidden, "the role '\(principal.role.rawValue)' lacks the permission '\(permission)'",
+                extra: JSONObject([("permission", .string(permission))]))
         }
     }
 

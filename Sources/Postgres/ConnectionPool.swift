@@ -12,7 +12,10 @@ public final class ConnectionPool: @unchecked Sendable {
         /// Times a transaction is run again after a serialization failure or deadlock.
         public var maxTransactionRetries: Int
 
-        public init(size: Int = 16, checkoutTimeout: Double = 5, statementTimeoutMilliseconds: Int = 30_000, maxTransactionRetries: Int = 5) {
+        public init(
+            size: Int = 16, checkoutTimeout: Double = 5, statementTimeoutMilliseconds: Int = 30_000,
+            maxTransactionRetries: Int = 5
+        ) {
             self.size = size
             self.checkoutTimeout = checkoutTimeout
             self.statementTimeoutMilliseconds = statementTimeoutMilliseconds
@@ -116,12 +119,15 @@ public final class ConnectionPool: @unchecked Sendable {
                     staleRetried = true
                     continue
                 }
-                guard error.isRetryable, let state = error.state, attempt < options.maxTransactionRetries else { throw error }
+                guard error.isRetryable, let state = error.state, attempt < options.maxTransactionRetries else {
+                    throw error
+                }
                 attempt += 1
                 retryLock.lock()
                 retried[state, default: 0] += 1
                 retryLock.unlock()
-                logger.debug("retrying transaction", metadata: ["sqlstate": "\(state)", "attempt": .stringConvertible(attempt)])
+                logger.debug(
+                    "retrying transaction", metadata: ["sqlstate": "\(state)", "attempt": .stringConvertible(attempt)])
                 usleep(UInt32.random(in: 1_000...UInt32(5_000 * attempt)))
             }
         }
@@ -205,8 +211,9 @@ public final class ConnectionPool: @unchecked Sendable {
                 open += 1
                 poolLock.unlock()
                 do {
-                    return try PostgresConnection(connectionString: connectionString,
-                                                  statementTimeoutMilliseconds: options.statementTimeoutMilliseconds)
+                    return try PostgresConnection(
+                        connectionString: connectionString,
+                        statementTimeoutMilliseconds: options.statementTimeoutMilliseconds)
                 } catch {
                     poolLock.lock()
                     open -= 1

@@ -28,7 +28,10 @@ public final class EmbeddedPostgres: @unchecked Sendable {
     static let serviceUser = "concord-pg"
     static let databaseUser = "concord"
 
-    public init(directory: String, port: Int = 5432, settings: [String: String] = [:], logger: @escaping @Sendable (String) -> Void = { _ in }) {
+    public init(
+        directory: String, port: Int = 5432, settings: [String: String] = [:],
+        logger: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
         self.directory = URL(fileURLWithPath: directory).standardizedFileURL.path
         self.port = port
         self.settings = settings
@@ -52,7 +55,9 @@ public final class EmbeddedPostgres: @unchecked Sendable {
     public var socketDirectory: String {
         let local = directory + "/run"
         if (local + "/.s.PGSQL.\(port)").utf8.count <= 100 { return local }
-        let digest = directory.utf8.reduce(UInt64(14_695_981_039_346_656_037)) { ($0 ^ UInt64($1)) &* 1_099_511_628_211 }
+        let digest = directory.utf8.reduce(UInt64(14_695_981_039_346_656_037)) {
+            ($0 ^ UInt64($1)) &* 1_099_511_628_211
+        }
         return "/tmp/concord-pg-" + String(digest, radix: 16)
     }
 
@@ -69,10 +74,12 @@ public final class EmbeddedPostgres: @unchecked Sendable {
         let base = "/tmp/concord-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
         try "\(getpid())".write(toFile: base + "/owner.pid", atomically: true, encoding: .utf8)
-        let cluster = EmbeddedPostgres(throwawayDirectory: base, settings: [
-            "fsync": "off", "synchronous_commit": "off", "full_page_writes": "off",
-            "max_connections": "400", "shared_buffers": "64MB",
-        ])
+        let cluster = EmbeddedPostgres(
+            throwawayDirectory: base,
+            settings: [
+                "fsync": "off", "synchronous_commit": "off", "full_page_writes": "off",
+                "max_connections": "400", "shared_buffers": "64MB",
+            ])
         _ = try cluster.start()
         return cluster
     }
@@ -95,7 +102,12 @@ public final class EmbeddedPostgres: @unchecked Sendable {
             defer { close(lockFD) }
             if !FileManager.default.fileExists(atPath: dataDirectory + "/PG_VERSION") {
                 log("creating PostgreSQL cluster in \(dataDirectory)")
-                try run(binaries.initdb, ["-D", dataDirectory, "-U", Self.databaseUser, "--auth=trust", "-E", "UTF8", "--no-locale", "--no-instructions"], as: runAs)
+                try run(
+                    binaries.initdb,
+                    [
+                        "-D", dataDirectory, "-U", Self.databaseUser, "--auth=trust", "-E", "UTF8", "--no-locale",
+                        "--no-instructions",
+                    ], as: runAs)
             }
             if try isRunning(binaries: binaries, as: runAs) {
                 if let owner = ownerProcess(), kill(owner, 0) == 0 || errno == EPERM {
@@ -112,7 +124,9 @@ public final class EmbeddedPostgres: @unchecked Sendable {
             var options = "-c listen_addresses='' -p \(port) -k \(socketDirectory)"
             for (name, value) in settings.sorted(by: { $0.key < $1.key }) { options += " -c \(name)=\(value)" }
             do {
-                try run(binaries.pgCtl, ["start", "-w", "-t", "60", "-D", dataDirectory, "-l", logFile, "-o", options], as: runAs)
+                try run(
+                    binaries.pgCtl, ["start", "-w", "-t", "60", "-D", dataDirectory, "-l", logFile, "-o", options],
+                    as: runAs)
             } catch {
                 throw Failure(message: "PostgreSQL did not start: \(lastLogLines()) (log: \(logFile))")
             }
@@ -128,7 +142,9 @@ public final class EmbeddedPostgres: @unchecked Sendable {
 
     private func stop(mode: String) {
         lock.withLock {
-            guard startedHere, let binaries = try? Self.binaries(), let runAs = try? Self.serviceAccount() else { return }
+            guard startedHere, let binaries = try? Self.binaries(), let runAs = try? Self.serviceAccount() else {
+                return
+            }
             _ = try? run(binaries.pgCtl, ["stop", "-w", "-t", "60", "-D", dataDirectory, "-m", mode], as: runAs)
             startedHere = false
         }
@@ -139,7 +155,9 @@ public final class EmbeddedPostgres: @unchecked Sendable {
         guard removeOnStop else { return stop() }
         stop(mode: "immediate")
         try? FileManager.default.removeItem(atPath: directory)
-        if socketDirectory.hasPrefix("/tmp/concord-pg-") { try? FileManager.default.removeItem(atPath: socketDirectory) }
+        if socketDirectory.hasPrefix("/tmp/concord-pg-") {
+            try? FileManager.default.removeItem(atPath: socketDirectory)
+        }
     }
 
     /// The process that started the running cluster (`owner.pid`), so a later run can tell a
@@ -195,7 +213,12 @@ public final class EmbeddedPostgres: @unchecked Sendable {
     static func serviceAccount() throws -> String? {
         guard geteuid() == 0 else { return nil }
         if getpwnam(serviceUser) == nil {
-            let status = try execute("/usr/sbin/useradd", ["--system", "--user-group", "--no-create-home", "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin", serviceUser])
+            let status = try execute(
+                "/usr/sbin/useradd",
+                [
+                    "--system", "--user-group", "--no-create-home", "--home-dir", "/nonexistent", "--shell",
+                    "/usr/sbin/nologin", serviceUser,
+                ])
             if status.code != 0, getpwnam(serviceUser) == nil {
                 throw Failure(message: "cannot create the \(serviceUser) account PostgreSQL runs as: \(status.output)")
             }
@@ -216,8 +239,14 @@ public final class EmbeddedPostgres: @unchecked Sendable {
             }
             if fileManager.fileExists(atPath: logFile) { chown(logFile, uid, gid) }
             // The service account must be able to reach the directory through its parents.
-            if access(directory, X_OK) == 0, (try? Self.execute("/usr/sbin/runuser", ["-u", owner, "--", "/usr/bin/test", "-w", directory]))?.code != 0 {
-                throw Failure(message: "\(directory) is not reachable by the \(owner) account PostgreSQL runs as; choose a CONCORD_DATA_DIR under a world-traversable path")
+            if access(directory, X_OK) == 0,
+                (try? Self.execute("/usr/sbin/runuser", ["-u", owner, "--", "/usr/bin/test", "-w", directory]))?.code
+                    != 0
+            {
+                throw Failure(
+                    message:
+                        "\(directory) is not reachable by the \(owner) account PostgreSQL runs as; choose a CONCORD_DATA_DIR under a world-traversable path"
+                )
             }
         }
     }
@@ -235,7 +264,10 @@ public final class EmbeddedPostgres: @unchecked Sendable {
     private func run(_ executable: String, _ arguments: [String], as user: String?) throws {
         let status = try Self.execute(executable, arguments, as: user)
         if status.code != 0 {
-            throw Failure(message: "\((executable as NSString).lastPathComponent) failed (\(status.code)): \(status.output.trimmingCharacters(in: .whitespacesAndNewlines))")
+            throw Failure(
+                message:
+                    "\((executable as NSString).lastPathComponent) failed (\(status.code)): \(status.output.trimmingCharacters(in: .whitespacesAndNewlines))"
+            )
         }
     }
 
@@ -247,7 +279,9 @@ public final class EmbeddedPostgres: @unchecked Sendable {
     /// Runs a program to completion, its output collected through a file: `pg_ctl start`
     /// leaves a daemon behind, which must inherit none of our descriptors (Foundation's
     /// `Process` would wait on one of them forever) nor our blocked signals.
-    static func execute(_ executable: String, _ arguments: [String], as user: String? = nil) throws -> (code: Int32, output: String) {
+    static func execute(_ executable: String, _ arguments: [String], as user: String? = nil) throws -> (
+        code: Int32, output: String
+    ) {
         let argv = user.map { ["/usr/sbin/runuser", "-u", $0, "--", executable] } ?? [executable]
         var environment = ProcessInfo.processInfo.environment
         environment["LC_ALL"] = "C"
@@ -269,7 +303,9 @@ public final class EmbeddedPostgres: @unchecked Sendable {
     }
 
     /// A NULL-terminated C string array valid for the duration of `body`.
-    private static func withCStrings<Result>(_ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?]) -> Result) -> Result {
+    private static func withCStrings<Result>(_ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?]) -> Result)
+        -> Result
+    {
         let pointers = strings.map { strdup($0) } + [nil]
         defer { pointers.forEach { free($0) } }
         return body(pointers)
@@ -281,11 +317,13 @@ public final class EmbeddedPostgres: @unchecked Sendable {
         for entry in entries where entry.hasPrefix("concord-test-") {
             let path = "/tmp/" + entry
             guard let text = try? String(contentsOfFile: path + "/owner.pid", encoding: .utf8),
-                  let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)),
-                  kill(pid, 0) != 0, errno == ESRCH else { continue }
+                let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)),
+                kill(pid, 0) != 0, errno == ESRCH
+            else { continue }
             if let binaries = try? binaries() {
                 let user = try? serviceAccount()
-                _ = try? execute(binaries.pgCtl, ["stop", "-D", path + "/postgres", "-m", "immediate"], as: user ?? nil)
+                _ = try? execute(
+                    binaries.pgCtl, ["stop", "-D", path + "/postgres", "-m", "immediate"], as: user ?? nil)
             }
             try? FileManager.default.removeItem(atPath: path)
         }

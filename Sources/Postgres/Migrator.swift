@@ -27,7 +27,8 @@ public struct Migrator: Sendable {
             switch self {
             case .badFileName(let name): "migration file \(name) is not named NNNN_description.sql"
             case .duplicateVersion(let version): "two migration files have version \(version)"
-            case .edited(let name): "migration \(name) was edited after it was applied; restore it and add a new migration instead"
+            case .edited(let name):
+                "migration \(name) was edited after it was applied; restore it and add a new migration instead"
             case .failed(let name, let reason): "migration \(name) failed: \(reason)"
             case .newerSchema(let names):
                 "the database schema is newer than this binary (applied migrations it does not know: \(names.joined(separator: ", "))); run a Concord release that ships them"
@@ -48,7 +49,8 @@ public struct Migrator: Sendable {
 
     /// Reads every `*.sql` file of `directory`.
     public static func load(directory: URL, logger: Logger) throws -> Migrator {
-        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".sql") }.sorted()
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".sql") }
+            .sorted()
         var migrations: [Migration] = []
         for name in names {
             guard let underscore = name.firstIndex(of: "_"), let version = Int(name[..<underscore]) else {
@@ -56,8 +58,10 @@ public struct Migrator: Sendable {
             }
             if migrations.contains(where: { $0.version == version }) { throw Failure.duplicateVersion(version) }
             let data = try Data(contentsOf: directory.appendingPathComponent(name))
-            migrations.append(Migration(version: version, name: name, sql: String(decoding: data, as: UTF8.self),
-                                        checksum: sha256Hex(Array(data))))
+            migrations.append(
+                Migration(
+                    version: version, name: name, sql: String(decoding: data, as: UTF8.self),
+                    checksum: sha256Hex(Array(data))))
         }
         return Migrator(migrations: migrations, logger: logger)
     }
@@ -65,20 +69,22 @@ public struct Migrator: Sendable {
     /// Applies what is pending; returns the names applied.
     @discardableResult
     public func migrate(connectionString: String) throws -> [String] {
-        let connection = try PostgresConnection(connectionString: connectionString, statementTimeoutMilliseconds: 0,
-                                                applicationName: "concord-migrate")
+        let connection = try PostgresConnection(
+            connectionString: connectionString, statementTimeoutMilliseconds: 0,
+            applicationName: "concord-migrate")
         defer { connection.close() }
         // Session-level lock: held across the per-migration transactions, released on close.
         try connection.query("SELECT pg_advisory_lock(\(Self.lockKey))")
         defer { _ = try? connection.query("SELECT pg_advisory_unlock(\(Self.lockKey))") }
-        try connection.execute(unsafeText: """
-            CREATE TABLE IF NOT EXISTS schema_migrations (
-                version integer PRIMARY KEY,
-                name text NOT NULL,
-                checksum text NOT NULL,
-                applied_at timestamptz NOT NULL DEFAULT now()
-            )
-            """)
+        try connection.execute(
+            unsafeText: """
+                CREATE TABLE IF NOT EXISTS schema_migrations (
+                    version integer PRIMARY KEY,
+                    name text NOT NULL,
+                    checksum text NOT NULL,
+                    applied_at timestamptz NOT NULL DEFAULT now()
+                )
+                """)
         let applied = try appliedChecksums(connection)
         try refuseUnknown(applied: applied, connection)
         var done: [String] = []
@@ -90,7 +96,8 @@ public struct Migrator: Sendable {
             do {
                 try connection.execute(unsafeText: "BEGIN")
                 try connection.execute(unsafeText: migration.sql)
-                try connection.query("""
+                try connection.query(
+                    """
                     INSERT INTO schema_migrations (version, name, checksum) \
                     VALUES (\(migration.version), \(migration.name), \(migration.checksum))
                     """)
@@ -107,7 +114,8 @@ public struct Migrator: Sendable {
 
     /// Names of migrations not yet applied (empty when the schema is current).
     public func pending(connection: PostgresConnection) throws -> [String] {
-        let exists = try connection.query("SELECT to_regclass('schema_migrations') IS NOT NULL AS present").first?
+        let exists =
+            try connection.query("SELECT to_regclass('schema_migrations') IS NOT NULL AS present").first?
             .decode("present", as: Bool.self) ?? false
         guard exists else { return migrations.map(\.name) }
         let applied = try appliedChecksums(connection)
@@ -119,7 +127,8 @@ public struct Migrator: Sendable {
     public func verifyNotNewer(connectionString: String) throws {
         let connection = try PostgresConnection(connectionString: connectionString, applicationName: "concord-migrate")
         defer { connection.close() }
-        let exists = try connection.query("SELECT to_regclass('schema_migrations') IS NOT NULL AS present").first?
+        let exists =
+            try connection.query("SELECT to_regclass('schema_migrations') IS NOT NULL AS present").first?
             .decode("present", as: Bool.self) ?? false
         guard exists else { return }
         try refuseUnknown(applied: try appliedChecksums(connection), connection)

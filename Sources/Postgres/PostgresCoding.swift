@@ -1,5 +1,5 @@
-import Foundation
 import Core
+import Foundation
 
 /// A parameter in PostgreSQL's text format with its type OID (0 lets the server infer it).
 public struct PostgresBind: Sendable {
@@ -76,7 +76,9 @@ extension Int: PostgresEncodable, PostgresDecodable {
         self = value
     }
     public init(postgresTextBytes bytes: UnsafeBufferPointer<UInt8>) throws(PostgresValueError) {
-        guard let value = PostgresTextFormat.integer(bytes, as: Int.self) else { throw PostgresValueError("not an integer") }
+        guard let value = PostgresTextFormat.integer(bytes, as: Int.self) else {
+            throw PostgresValueError("not an integer")
+        }
         self = value
     }
 }
@@ -89,7 +91,9 @@ extension Int64: PostgresEncodable, PostgresDecodable {
         self = value
     }
     public init(postgresTextBytes bytes: UnsafeBufferPointer<UInt8>) throws(PostgresValueError) {
-        guard let value = PostgresTextFormat.integer(bytes, as: Int64.self) else { throw PostgresValueError("not an integer") }
+        guard let value = PostgresTextFormat.integer(bytes, as: Int64.self) else {
+            throw PostgresValueError("not an integer")
+        }
         self = value
     }
 }
@@ -102,7 +106,9 @@ extension Int32: PostgresEncodable, PostgresDecodable {
         self = value
     }
     public init(postgresTextBytes bytes: UnsafeBufferPointer<UInt8>) throws(PostgresValueError) {
-        guard let value = PostgresTextFormat.integer(bytes, as: Int32.self) else { throw PostgresValueError("not an integer") }
+        guard let value = PostgresTextFormat.integer(bytes, as: Int32.self) else {
+            throw PostgresValueError("not an integer")
+        }
         self = value
     }
 }
@@ -149,7 +155,9 @@ extension ExactDecimal: PostgresEncodable, PostgresDecodable {
     public static var postgresType: UInt32 { PostgresType.numeric }
     public var postgresText: String { description }
     public init(postgresText text: String) throws(PostgresValueError) {
-        guard let value = try? ExactDecimal(parsing: text) else { throw PostgresValueError("not a decimal with at most 3 places") }
+        guard let value = try? ExactDecimal(parsing: text) else {
+            throw PostgresValueError("not a decimal with at most 3 places")
+        }
         self = value
     }
 }
@@ -187,14 +195,17 @@ extension Date: PostgresEncodable, PostgresDecodable {
         var t = time_t(seconds)
         var parts = tm()
         gmtime_r(&t, &parts)
-        return String(format: "%04d-%02d-%02d %02d:%02d:%02d.%06d+00", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
-                      parts.tm_hour, parts.tm_min, parts.tm_sec, fraction)
+        return String(
+            format: "%04d-%02d-%02d %02d:%02d:%02d.%06d+00", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
+            parts.tm_hour, parts.tm_min, parts.tm_sec, fraction)
     }
 
     /// Reads `YYYY-MM-DD HH:MM:SS[.ffffff]+00` (sessions run with `TimeZone=UTC`, `DateStyle=ISO`).
     public init(postgresText text: String) throws(PostgresValueError) {
         var text = text
-        guard let value = text.withUTF8({ PostgresTextFormat.timestamp($0) }) else { throw PostgresValueError("not a timestamp") }
+        guard let value = text.withUTF8({ PostgresTextFormat.timestamp($0) }) else {
+            throw PostgresValueError("not a timestamp")
+        }
         self = value
     }
 
@@ -214,10 +225,12 @@ extension Array: PostgresEncodable where Element: PostgresEncodable {
 
     /// An array literal with every element quoted (`{"a","b \"c\""}`).
     public var postgresText: String {
-        "{" + map { element in
-            let text = element.postgresText.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-            return "\"" + text + "\""
-        }.joined(separator: ",") + "}"
+        "{"
+            + map { element in
+                let text = element.postgresText.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(
+                    of: "\"", with: "\\\"")
+                return "\"" + text + "\""
+            }.joined(separator: ",") + "}"
     }
 }
 

@@ -1,6 +1,6 @@
 import CLibPQ
-import Foundation
 import Core
+import Foundation
 
 /// One libpq connection, used by one thread at a time. Parameters always travel apart from the
 /// SQL text; statements are prepared once per connection and reused by their text.
@@ -15,7 +15,9 @@ public final class PostgresConnection: @unchecked Sendable {
 
     /// Connects and fixes the session settings every query relies on (UTC, ISO dates, UTF-8,
     /// the statement timeout).
-    public init(connectionString: String, statementTimeoutMilliseconds: Int = 30_000, applicationName: String = "concord") throws {
+    public init(
+        connectionString: String, statementTimeoutMilliseconds: Int = 30_000, applicationName: String = "concord"
+    ) throws {
         let conninfo = Self.withDefaults(connectionString, applicationName: applicationName)
         handle = PQconnectdb(conninfo)
         guard let handle, PQstatus(handle) == CONNECTION_OK else {
@@ -24,12 +26,13 @@ public final class PostgresConnection: @unchecked Sendable {
             self.handle = nil
             throw PostgresError.unavailable(message.trimmingCharacters(in: .whitespacesAndNewlines))
         }
-        try execute(unsafeText: """
-            SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, YMD'; SET client_encoding = 'UTF8'; \
-            SET IntervalStyle = 'iso_8601'; SET extra_float_digits = 3; SET client_min_messages = warning; \
-            SET statement_timeout = \(max(0, statementTimeoutMilliseconds)); \
-            SET idle_in_transaction_session_timeout = 600000
-            """)
+        try execute(
+            unsafeText: """
+                SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, YMD'; SET client_encoding = 'UTF8'; \
+                SET IntervalStyle = 'iso_8601'; SET extra_float_digits = 3; SET client_min_messages = warning; \
+                SET statement_timeout = \(max(0, statementTimeoutMilliseconds)); \
+                SET idle_in_transaction_session_timeout = 600000
+                """)
     }
 
     deinit { close() }
@@ -90,7 +93,9 @@ public final class PostgresConnection: @unchecked Sendable {
     /// Drops the cached statement for `text` with these parameter types. Its server side is
     /// left to the next `DEALLOCATE ALL` (DEALLOCATE fails inside an aborted transaction).
     private func forget(_ text: PreparedStatement.Text, binds: [PostgresBind]) {
-        guard var statements = prepared[text], let index = statements.firstIndex(where: { $0.accepts(binds) }) else { return }
+        guard var statements = prepared[text], let index = statements.firstIndex(where: { $0.accepts(binds) }) else {
+            return
+        }
         statements.remove(at: index)
         prepared[text] = statements.isEmpty ? nil : statements
     }
@@ -154,7 +159,9 @@ public final class PostgresConnection: @unchecked Sendable {
             // PG_DIAG_* codes are single characters (libpq's postgres_ext.h).
             let stateText = field(Int32(UInt8(ascii: "C")))
             guard let stateText, let handle, PQstatus(handle) == CONNECTION_OK else {
-                let message = field(Int32(UInt8(ascii: "M"))) ?? handle.map { String(cString: PQerrorMessage($0)) } ?? "connection lost"
+                let message =
+                    field(Int32(UInt8(ascii: "M"))) ?? handle.map { String(cString: PQerrorMessage($0)) }
+                    ?? "connection lost"
                 throw PostgresError.unavailable(message.trimmingCharacters(in: .whitespacesAndNewlines))
             }
             let error = PostgresError.ServerError(
@@ -172,7 +179,9 @@ public final class PostgresConnection: @unchecked Sendable {
     /// Runs `body` with the parameters as NUL-terminated C strings (a null pointer for SQL NULL),
     /// copied together into one temporary buffer, on the stack when small, instead of one heap
     /// copy each.
-    private static func withParameterValues<R>(_ binds: [PostgresBind], _ body: (UnsafePointer<UnsafePointer<CChar>?>?) -> R) -> R {
+    private static func withParameterValues<R>(
+        _ binds: [PostgresBind], _ body: (UnsafePointer<UnsafePointer<CChar>?>?) -> R
+    ) -> R {
         if binds.isEmpty { return body(nil) }
         var byteCount = 0
         for bind in binds { byteCount += bind.text.map { $0.utf8.count + 1 } ?? 0 }
@@ -185,10 +194,13 @@ public final class PostgresConnection: @unchecked Sendable {
                         continue
                     }
                     let start = offset
-                    offset = UnsafeMutableBufferPointer(rebasing: bytes[start...]).initialize(fromContentsOf: text.utf8) + start
+                    offset =
+                        UnsafeMutableBufferPointer(rebasing: bytes[start...]).initialize(fromContentsOf: text.utf8)
+                        + start
                     bytes.initializeElement(at: offset, to: 0)
                     offset += 1
-                    pointers.initializeElement(at: index, to: UnsafeRawPointer(bytes.baseAddress! + start).assumingMemoryBound(to: CChar.self))
+                    pointers.initializeElement(
+                        at: index, to: UnsafeRawPointer(bytes.baseAddress! + start).assumingMemoryBound(to: CChar.self))
                 }
                 return body(UnsafePointer(pointers.baseAddress))
             }

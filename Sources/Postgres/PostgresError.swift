@@ -67,27 +67,37 @@ extension PostgresError: ProblemConvertible {
     public var problem: AppError {
         switch self {
         case .unavailable, .poolExhausted:
-            return AppError(.serviceUnavailable, "the database is unavailable; retry shortly", headers: [("Retry-After", "1")])
+            return AppError(
+                .serviceUnavailable, "the database is unavailable; retry shortly", headers: [("Retry-After", "1")])
         case .decoding:
             return AppError(.internalError, "stored data could not be read")
         case .server(let e):
             switch e.state {
             case .uniqueViolation:
-                return AppError(.conflict, "a record with the same unique value already exists",
-                                extra: JSONObject([("constraint", e.constraint.map(JSONValue.string) ?? .null)]))
+                return AppError(
+                    .conflict, "a record with the same unique value already exists",
+                    extra: JSONObject([("constraint", e.constraint.map(JSONValue.string) ?? .null)]))
             case .foreignKeyViolation:
-                return AppError(.conflict, "the record refers to, or is referred to by, another record",
-                                extra: JSONObject([("constraint", e.constraint.map(JSONValue.string) ?? .null)]))
+                return AppError(
+                    .conflict, "the record refers to, or is referred to by, another record",
+                    extra: JSONObject([("constraint", e.constraint.map(JSONValue.string) ?? .null)]))
             case .checkViolation, .notNullViolation, .numericValueOutOfRange, .invalidTextRepresentation:
-                return AppError(.validationFailed, "a value is out of the allowed range",
-                                extra: JSONObject([("constraint", e.constraint.map(JSONValue.string) ?? .null)]))
+                return AppError(
+                    .validationFailed, "a value is out of the allowed range",
+                    extra: JSONObject([("constraint", e.constraint.map(JSONValue.string) ?? .null)]))
             case .queryCanceled:
-                return AppError(.serviceUnavailable, "the database took too long to answer; retry shortly", headers: [("Retry-After", "1")])
+                return AppError(
+                    .serviceUnavailable, "the database took too long to answer; retry shortly",
+                    headers: [("Retry-After", "1")])
             case .serializationFailure, .deadlockDetected, .lockNotAvailable:
-                return AppError(.serviceUnavailable, "the database is busy with conflicting updates; retry shortly", headers: [("Retry-After", "1")])
+                return AppError(
+                    .serviceUnavailable, "the database is busy with conflicting updates; retry shortly",
+                    headers: [("Retry-After", "1")])
             default:
                 if e.state.isConnectionLoss || e.isStaleStatement {
-                    return AppError(.serviceUnavailable, "the database is unavailable; retry shortly", headers: [("Retry-After", "1")])
+                    return AppError(
+                        .serviceUnavailable, "the database is unavailable; retry shortly",
+                        headers: [("Retry-After", "1")])
                 }
                 return AppError(.internalError, "an unexpected database error occurred")
             }

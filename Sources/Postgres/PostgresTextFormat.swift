@@ -17,7 +17,8 @@ enum PostgresTextFormat {
             guard digit < 10 else { return nil }
             let (shifted, overflowA) = value.multipliedReportingOverflow(by: 10)
             // Accumulating negative values reaches I.min, which has no positive counterpart.
-            let (next, overflowB) = negative ? shifted.subtractingReportingOverflow(I(digit)) : shifted.addingReportingOverflow(I(digit))
+            let (next, overflowB) =
+                negative ? shifted.subtractingReportingOverflow(I(digit)) : shifted.addingReportingOverflow(I(digit))
             guard !overflowA, !overflowB else { return nil }
             value = next
             index += 1
@@ -55,7 +56,8 @@ enum PostgresTextFormat {
             return value
         }
         guard bytes.count >= 19, let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
-              let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19) else {
+            let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19)
+        else {
             return nil
         }
         var index = 19
@@ -74,7 +76,11 @@ enum PostgresTextFormat {
             let sign = bytes[index] == UInt8(ascii: "-") ? -1 : 1
             guard let h = number((index + 1)..<(index + 3)) else { return nil }
             var m = 0
-            if index + 3 < bytes.count, bytes[index + 3] == UInt8(ascii: ":"), let mm = number((index + 4)..<(index + 6)) { m = mm }
+            if index + 3 < bytes.count, bytes[index + 3] == UInt8(ascii: ":"),
+                let mm = number((index + 4)..<(index + 6))
+            {
+                m = mm
+            }
             offsetSeconds = sign * (h * 3600 + m * 60)
         }
         let epoch = secondsSinceEpoch(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
@@ -87,7 +93,7 @@ enum PostgresTextFormat {
     static func secondsSinceEpoch(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) -> Int {
         let monthsFromMarch = (month - 1) - 2
         let years = year + monthsFromMarch.floorDivided(by: 12)
-        let monthOfYear = monthsFromMarch - monthsFromMarch.floorDivided(by: 12) * 12 // 0 = March … 11 = February
+        let monthOfYear = monthsFromMarch - monthsFromMarch.floorDivided(by: 12) * 12  // 0 = March … 11 = February
         // Days before 1 March of `years`, counted from 1 March of year 0 (H. Hinnant, days_from_civil).
         let era = years.floorDivided(by: 400)
         let yearOfEra = years - era * 400

@@ -32,7 +32,8 @@ final class PreparedStatement {
                 let raw = UnsafeRawPointer(base)
                 var offset = 0
                 while offset + 8 <= utf8.count {
-                    digest = (digest ^ raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) &* 0x0000_0100_0000_01B3
+                    digest =
+                        (digest ^ raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) &* 0x0000_0100_0000_01B3
                     digest ^= digest >> 29
                     offset += 8
                 }

@@ -24,8 +24,9 @@ final class ResultCells: @unchecked Sendable {
         for r in 0..<Int32(rowCount) {
             for c in 0..<Int32(columnCount) { byteCount += Int(PQgetlength(result, r, c)) }
         }
-        let storage = UnsafeMutableRawPointer.allocate(byteCount: max(1, cellCount * 2 * MemoryLayout<Int>.stride + byteCount),
-                                                       alignment: MemoryLayout<Int>.alignment)
+        let storage = UnsafeMutableRawPointer.allocate(
+            byteCount: max(1, cellCount * 2 * MemoryLayout<Int>.stride + byteCount),
+            alignment: MemoryLayout<Int>.alignment)
         spans = storage.bindMemory(to: Int.self, capacity: cellCount * 2)
         bytes = (storage + cellCount * 2 * MemoryLayout<Int>.stride).bindMemory(to: UInt8.self, capacity: byteCount)
         var cell = 0

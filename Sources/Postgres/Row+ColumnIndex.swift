@@ -54,7 +54,9 @@ extension Row {
             return terminatedNames.withUnsafeBufferPointer { all in
                 var offset = 0
                 for column in names.indices {
-                    guard let name = PQfname(result, Int32(column)), strcmp(all.baseAddress! + offset, name) == 0 else { return false }
+                    guard let name = PQfname(result, Int32(column)), strcmp(all.baseAddress! + offset, name) == 0 else {
+                        return false
+                    }
                     offset += lengths[column] + 1
                 }
                 return true

@@ -20,7 +20,8 @@ public struct Row: Sendable {
 
     /// A text column holding one of an enum's raw values; anything else is a decoding error.
     @inlinable
-    public func decodeEnum<T: RawRepresentable>(_ column: String, as type: T.Type = T.self) throws -> T where T.RawValue == String {
+    public func decodeEnum<T: RawRepresentable>(_ column: String, as type: T.Type = T.self) throws -> T
+    where T.RawValue == String {
         guard let value = T(rawValue: try decode(column, as: String.self)) else {
             throw PostgresError.decoding(column: column, message: "is not a known \(T.self)")
         }

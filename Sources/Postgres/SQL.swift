@@ -45,7 +45,8 @@ public struct SQL: Sendable, ExpressibleByStringInterpolation, CustomStringConve
     /// A `LIKE` pattern matching `text` anywhere, with `%`, `_` and `\` taken literally (for
     /// `q` searches).
     public static func likeContaining(_ text: String) -> String {
-        "%" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+        "%"
+            + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
             .replacingOccurrences(of: "_", with: "\\_") + "%"
     }
 

@@ -1,8 +1,8 @@
+import Core
 import Customers
 import Foundation
 import Platform
 import Postgres
-import Core
 
 /// A company Concord buys from (API.md "Purchasing": `/suppliers`), a master of its own beside
 /// the customer master.
@@ -54,14 +54,22 @@ struct SupplierInput: Codable {
 
     func validate() throws {
         var errors: [FieldError] = []
-        if name.isEmpty || name.count > 200 { errors.append(FieldError(field: "name", message: "must be 1 to 200 characters")) }
-        if let email, let message = EmailAddress.problem(email) { errors.append(FieldError(field: "email", message: message)) }
-        if let phone, phone.count > 50 { errors.append(FieldError(field: "phone", message: "must be at most 50 characters")) }
+        if name.isEmpty || name.count > 200 {
+            errors.append(FieldError(field: "name", message: "must be 1 to 200 characters"))
+        }
+        if let email, let message = EmailAddress.problem(email) {
+            errors.append(FieldError(field: "email", message: message))
+        }
+        if let phone, phone.count > 50 {
+            errors.append(FieldError(field: "phone", message: "must be at most 50 characters"))
+        }
         errors += address?.problems(at: "address") ?? []
         if let days = paymentTermsDays, !(0...3650).contains(days) {
             errors.append(FieldError(field: "payment_terms_days", message: "must be between 0 and 3650"))
         }
-        if let currency, let message = Currency.problem(currency) { errors.append(FieldError(field: "currency", message: message)) }
+        if let currency, let message = Currency.problem(currency) {
+            errors.append(FieldError(field: "currency", message: message))
+        }
         if let externalRef, externalRef.count > 200 {
             errors.append(FieldError(field: "external_ref", message: "must be at most 200 characters"))
         }
@@ -113,7 +121,8 @@ public struct PurchaseOrder: Codable, Sendable {
         "supplier_id", "warehouse_id", "currency", "lines", "expected_date", "notes", "external_ref",
     ]
     static let readOnlyFields: Set<String> = [
-        "id", "number", "status", "subtotal", "total", "ordered_at", "received_at", "cancelled_at", "created_at", "updated_at",
+        "id", "number", "status", "subtotal", "total", "ordered_at", "received_at", "cancelled_at", "created_at",
+        "updated_at",
         "version",
     ]
 }

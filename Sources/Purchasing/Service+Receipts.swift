@@ -1,14 +1,16 @@
+import Core
 import Foundation
 import Inventory
 import Platform
 import Postgres
-import Core
 
 extension PurchasingService {
     /// Sends a draft to the supplier: `draft` → `ordered`. It needs at least one line, and its
     /// supplier must still be active. From now on its open quantities are `incoming` stock.
     func placeOrder(_ key: DocumentKey, ifMatch: (Int) throws -> Void, actor: Principal?) throws -> PurchaseOrder {
-        try transition(key, from: [.draft], to: .ordered, event: "purchase_order.ordered", ifMatch: ifMatch, actor: actor) { order, tx in
+        try transition(
+            key, from: [.draft], to: .ordered, event: "purchase_order.ordered", ifMatch: ifMatch, actor: actor
+        ) { order, tx in
             guard !order.lines.isEmpty else {
                 throw AppError.validation([FieldError(field: "lines", message: "must have at least one line to order")])
             }
@@ -21,16 +23,23 @@ extension PurchasingService {
 
     /// Cancels a draft, or an ordered order nothing has been received on yet.
     func cancel(_ key: DocumentKey, ifMatch: (Int) throws -> Void, actor: Principal?) throws -> PurchaseOrder {
-        try transition(key, from: [.draft, .ordered], to: .cancelled, event: "purchase_order.cancelled", ifMatch: ifMatch, actor: actor) { order, _ in
+        try transition(
+            key, from: [.draft, .ordered], to: .cancelled, event: "purchase_order.cancelled", ifMatch: ifMatch,
+            actor: actor
+        ) { order, _ in
             order.cancelledAt = Date()
         }
     }
 
-    private func transition(_ key: DocumentKey, from allowed: Set<PurchaseOrder.Status>, to target: PurchaseOrder.Status, event: String,
-                            ifMatch: (Int) throws -> Void, actor: Principal?,
-                            change: (inout PurchaseOrder, Transaction) throws -> Void) throws -> PurchaseOrder {
+    private func transition(
+        _ key: DocumentKey, from allowed: Set<PurchaseOrder.Status>, to target: PurchaseOrder.Status, event: String,
+        ifMatch: (Int) throws -> Void, actor: Principal?,
+        change: (inout PurchaseOrder, Transaction) throws -> Void
+    ) throws -> PurchaseOrder {
         try pool.transaction { tx in
-            guard var order = try store.order(key, lock: true, in: tx) else { throw AppError.notFound("purchase order") }
+            guard var order = try store.order(key, lock: true, in: tx) else {
+                throw AppError.notFound("purchase order")
+            }
             try ifMatch(order.version)
             try DocumentRules.checkTransition(order.number, from: order.status, to: target, allowed: allowed)
             order.status = target
@@ -49,11 +58,15 @@ extension PurchasingService {
     /// line; an order that is not `ordered` or `partially_received` is a 409 `invalid_transition`.
     /// The order row is locked first, so concurrent receipts on one line apply one after the
     /// other and the second is judged against what the first received.
-    func receive(_ key: DocumentKey, _ request: ReceiptRequest, ifMatch: (Int) throws -> Void, actor: Principal?) throws -> ReceiptResult {
+    func receive(_ key: DocumentKey, _ request: ReceiptRequest, ifMatch: (Int) throws -> Void, actor: Principal?) throws
+        -> ReceiptResult
+    {
         var errors = LineQuantity.problems(request.lines)
         if !errors.isEmpty { throw AppError.validation(errors) }
         return try pool.transaction { tx in
-            guard var order = try store.order(key, lock: true, in: tx) else { throw AppError.notFound("purchase order") }
+            guard var order = try store.order(key, lock: true, in: tx) else {
+                throw AppError.notFound("purchase order")
+            }
             try ifMatch(order.version)
             guard order.status == .ordered || order.status == .partiallyReceived else {
                 throw AppError.invalidTransition(
@@ -64,28 +77,42 @@ extension PurchasingService {
             var receiving: [GoodsReceipt.Line] = []
             for (index, requested) in request.lines.enumerated() {
                 guard let line = order.lines.first(where: { $0.lineNo == requested.lineNo }) else {
-                    errors.append(FieldError(field: "lines[\(index)].line_no", message: "names no line of \(order.number)"))
+                    errors.append(
+                        FieldError(field: "lines[\(index)].line_no", message: "names no line of \(order.number)"))
                     continue
                 }
                 let open = try line.quantity - line.receivedQuantity
                 if requested.quantity > open {
-                    over.append(.object(JSONObject([
-                        ("line_no", .number(String(line.lineNo))), ("ordered", .number(line.quantity.description)),
-                        ("received", .number(line.receivedQuantity.description)), ("requested", .number(requested.quantity.description)),
-                    ])))
+                    over.append(
+                        .object(
+                            JSONObject([
+                                ("line_no", .number(String(line.lineNo))),
+                                ("ordered", .number(line.quantity.description)),
+                                ("received", .number(line.receivedQuantity.description)),
+                                ("requested", .number(requested.quantity.description)),
+                            ])))
                 }
-                receiving.append(GoodsReceipt.Line(lineNo: line.lineNo, itemId: line.itemId, quantity: requested.quantity, unitCost: line.unitCost))
+                receiving.append(
+                    GoodsReceipt.Line(
+                        lineNo: line.lineNo, itemId: line.itemId, quantity: requested.quantity, unitCost: line.unitCost)
+                )
             }
             if !errors.isEmpty { throw AppError.validation(errors) }
             if !over.isEmpty {
-                throw AppError(.overReceipt, "a receipt may not exceed what was ordered and not yet received",
-                               extra: JSONObject([("lines", .array(over))]))
+                throw AppError(
+                    .overReceipt, "a receipt may not exceed what was ordered and not yet received",
+                    extra: JSONObject([("lines", .array(over))]))
             }
             receiving.sort { $0.lineNo < $1.lineNo }
-            try inventory.receive(lines: receiving.map {
-                ReceiptLine(lineNo: $0.lineNo, itemID: $0.itemId, warehouseID: order.warehouseId, quantity: $0.quantity, unitCost: $0.unitCost)
-            }, reference: Self.reference(order), actor: actor, in: tx)
-            for line in receiving { try store.addReceived(orderID: order.id, lineNo: line.lineNo, quantity: line.quantity, in: tx) }
+            try inventory.receive(
+                lines: receiving.map {
+                    ReceiptLine(
+                        lineNo: $0.lineNo, itemID: $0.itemId, warehouseID: order.warehouseId, quantity: $0.quantity,
+                        unitCost: $0.unitCost)
+                }, reference: Self.reference(order), actor: actor, in: tx)
+            for line in receiving {
+                try store.addReceived(orderID: order.id, lineNo: line.lineNo, quantity: line.quantity, in: tx)
+            }
             let receipt = try store.insertReceipt(orderID: order.id, lines: receiving, by: actor?.userID, in: tx)
             order.lines = try store.order(.id(order.id), in: tx)!.lines
             if order.lines.allSatisfy({ $0.receivedQuantity == $0.quantity }) {
@@ -96,8 +123,9 @@ extension PurchasingService {
             }
             try store.updateOrder(order, in: tx)
             let result = ReceiptResult(receipt: receipt, purchaseOrder: try store.order(.id(order.id), in: tx)!)
-            try events.append("purchase_order.received", resourceType: "purchase_order", resourceID: order.id, resource: result,
-                              actor: actor, in: tx)
+            try events.append(
+                "purchase_order.received", resourceType: "purchase_order", resourceID: order.id, resource: result,
+                actor: actor, in: tx)
             return result
         }
     }

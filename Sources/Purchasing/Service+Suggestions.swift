@@ -1,7 +1,7 @@
+import Core
 import Foundation
 import Platform
 import Postgres
-import Core
 
 extension PurchasingService {
     /// `GET /purchasing/suggestions`: every active stock item with a reorder point whose
@@ -36,8 +36,9 @@ extension PurchasingService {
                 let lines = bySupplier[supplierID]!.map {
                     PurchaseOrderLineInput(lineNo: nil, itemId: $0.itemId, quantity: $0.quantity, unitCost: $0.unitCost)
                 }
-                var input = PurchaseOrderInput(supplierId: supplierID, warehouseId: warehouseID, currency: currency, lines: lines,
-                                               expectedDate: nil, notes: "Reorder suggestions of \(LocalDate.today())", externalRef: nil)
+                var input = PurchaseOrderInput(
+                    supplierId: supplierID, warehouseId: warehouseID, currency: currency, lines: lines,
+                    expectedDate: nil, notes: "Reorder suggestions of \(LocalDate.today())", externalRef: nil)
                 input.normalize()
                 try input.validate()
                 drafts.append(try createOrder(input, actor: actor, in: tx))
@@ -51,25 +52,29 @@ extension PurchasingService {
     private func onlyWarehouse(in tx: Transaction) throws -> UUID {
         let warehouses = try inventory.warehouses(limit: 101, in: tx)
         if warehouses.count == 1 { return warehouses[0].id }
-        let message = warehouses.isEmpty
+        let message =
+            warehouses.isEmpty
             ? "is required, and there is no warehouse yet: create one with POST /warehouses"
             : "is required when there are several warehouses; one of: \(warehouses.prefix(100).map(\.code).joined(separator: ", "))"
         let choices = warehouses.prefix(100).map {
             JSONValue.object(JSONObject([("id", .string($0.id.uuidString.lowercased())), ("code", .string($0.code))]))
         }
-        throw AppError(.validationFailed, "name the warehouse the orders' goods are to arrive in",
-                       errors: [FieldError(field: "warehouse_id", message: message)],
-                       extra: JSONObject([("warehouses", .array(choices))]))
+        throw AppError(
+            .validationFailed, "name the warehouse the orders' goods are to arrive in",
+            errors: [FieldError(field: "warehouse_id", message: message)],
+            extra: JSONObject([("warehouses", .array(choices))]))
     }
 
     /// Suggestions with an active preferred supplier, and the rest with their reason.
     static func split(_ rows: [ReorderRow]) -> (data: [Suggestion], without: [Suggestion]) {
         var data: [Suggestion] = [], without: [Suggestion] = []
         for row in rows {
-            let reason: String? = row.supplierID == nil ? "no_preferred_supplier" : (row.supplierActive ? nil : "supplier_inactive")
+            let reason: String? =
+                row.supplierID == nil ? "no_preferred_supplier" : (row.supplierActive ? nil : "supplier_inactive")
             let suggestion = Suggestion(
                 itemId: row.itemID, sku: row.sku, name: row.name, supplierId: row.supplierID, available: row.available,
-                incoming: row.incoming, drafted: row.drafted, reorderPoint: row.reorderPoint, reorderQuantity: row.reorderQuantity,
+                incoming: row.incoming, drafted: row.drafted, reorderPoint: row.reorderPoint,
+                reorderQuantity: row.reorderQuantity,
                 quantity: quantityToOrder(row), unitCost: row.averageCost, reason: reason)
             if reason == nil { data.append(suggestion) } else { without.append(suggestion) }
         }

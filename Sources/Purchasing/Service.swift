@@ -1,9 +1,9 @@
 import Catalog
+import Core
 import Foundation
 import Inventory
 import Platform
 import Postgres
-import Core
 
 /// Suppliers, purchase orders from draft to received, goods receipts into stock, and reorder
 /// suggestions. Receipts go through Inventory's `receive` in the order's transaction.
@@ -22,7 +22,9 @@ public final class PurchasingService: Sendable {
     public let currency: String
 
     /// - currency: the installation's default currency (`CONCORD_DEFAULT_CURRENCY`).
-    public init(pool: ConnectionPool, events: EventLog, catalog: CatalogService, inventory: InventoryService, currency: String) {
+    public init(
+        pool: ConnectionPool, events: EventLog, catalog: CatalogService, inventory: InventoryService, currency: String
+    ) {
         self.pool = pool
         self.events = events
         self.catalog = catalog
@@ -42,9 +44,12 @@ public final class PurchasingService: Sendable {
         try input.validate()
         return try mappingSupplierDuplicates {
             try pool.transaction { tx in
-                let holders = try store.holders(email: input.email, externalRef: input.externalRef, excluding: nil, in: tx)
+                let holders = try store.holders(
+                    email: input.email, externalRef: input.externalRef, excluding: nil, in: tx)
                 if !holders.isEmpty { throw Self.duplicate(holders) }
-                return try events.recorded("supplier.created", try store.insertSupplier(input, defaultCurrency: currency, in: tx), actor: actor, in: tx)
+                return try events.recorded(
+                    "supplier.created", try store.insertSupplier(input, defaultCurrency: currency, in: tx),
+                    actor: actor, in: tx)
             }
         }
     }
@@ -64,10 +69,14 @@ public final class PurchasingService: Sendable {
     }
 
     /// Applies a merge patch of the writable fields (RFC 7396).
-    func updateSupplier(_ key: DocumentKey, patch: JSONValue, ifMatch: (Int) throws -> Void, actor: Principal) throws -> Supplier {
+    func updateSupplier(_ key: DocumentKey, patch: JSONValue, ifMatch: (Int) throws -> Void, actor: Principal) throws
+        -> Supplier
+    {
         try mappingSupplierDuplicates {
             try pool.transaction { tx in
-                guard let current = try store.supplier(key, lock: true, in: tx) else { throw AppError.notFound("supplier") }
+                guard let current = try store.supplier(key, lock: true, in: tx) else {
+                    throw AppError.notFound("supplier")
+                }
                 try ifMatch(current.version)
                 let input = try RecordPatch<SupplierInput>(patch, to: current, writable: Supplier.writableFields).input
                 var changed = current
@@ -81,11 +90,13 @@ public final class PurchasingService: Sendable {
                 changed.externalRef = input.externalRef
                 // A patch that changes nothing writes nothing: no new version, no event.
                 if changed == current { return current }
-                let holders = try store.holders(email: changed.email == current.email ? nil : changed.email,
-                                                externalRef: changed.externalRef == current.externalRef ? nil : changed.externalRef,
-                                                excluding: current.id, in: tx)
+                let holders = try store.holders(
+                    email: changed.email == current.email ? nil : changed.email,
+                    externalRef: changed.externalRef == current.externalRef ? nil : changed.externalRef,
+                    excluding: current.id, in: tx)
                 if !holders.isEmpty { throw Self.duplicate(holders) }
-                return try events.recorded("supplier.updated", try store.updateSupplier(changed, in: tx), actor: actor, in: tx)
+                return try events.recorded(
+                    "supplier.updated", try store.updateSupplier(changed, in: tx), actor: actor, in: tx)
             }
         }
     }
@@ -95,21 +106,28 @@ public final class PurchasingService: Sendable {
     func deleteSupplier(_ key: DocumentKey, ifMatch: (Int) throws -> Void, actor: Principal) throws {
         do {
             try pool.transaction { tx in
-                guard let current = try store.supplier(key, lock: true, in: tx) else { throw AppError.notFound("supplier") }
+                guard let current = try store.supplier(key, lock: true, in: tx) else {
+                    throw AppError.notFound("supplier")
+                }
                 try ifMatch(current.version)
-                try events.append("supplier.deleted", resourceType: "supplier", resourceID: current.id, resource: current, actor: actor, in: tx)
+                try events.append(
+                    "supplier.deleted", resourceType: "supplier", resourceID: current.id, resource: current,
+                    actor: actor, in: tx)
                 try store.deleteSupplier(id: current.id, in: tx)
             }
         } catch let error as PostgresError where error.state == .foreignKeyViolation {
-            throw AppError(.supplierInUse, "items or purchase orders refer to this supplier, so it cannot be deleted; set status inactive instead")
+            throw AppError(
+                .supplierInUse,
+                "items or purchase orders refer to this supplier, so it cannot be deleted; set status inactive instead")
         }
     }
 
     static func duplicate(_ holders: [SupplierCandidate]) -> AppError {
         let fields = Set(holders.map(\.matchedOn)).sorted()
-        return AppError(.duplicateSupplier, "another supplier already has this \(fields.joined(separator: " and "))",
-                        errors: fields.map { FieldError(field: $0, message: "is already used by another supplier") },
-                        extra: JSONObject([("candidates", (try? JSONValueEncoder().encode(holders)) ?? .array([]))]))
+        return AppError(
+            .duplicateSupplier, "another supplier already has this \(fields.joined(separator: " and "))",
+            errors: fields.map { FieldError(field: $0, message: "is already used by another supplier") },
+            extra: JSONObject([("candidates", (try? JSONValueEncoder().encode(holders)) ?? .array([]))]))
     }
 
     /// Two concurrent writers can both pass the holder check; the unique index decides, and
@@ -119,9 +137,10 @@ public final class PurchasingService: Sendable {
             return try body()
         } catch let error as PostgresError where error.state == .uniqueViolation {
             let field = error.constraint == "suppliers_email_key" ? "email" : "external_ref"
-            throw AppError(.duplicateSupplier, "another supplier already has this \(field)",
-                           errors: [FieldError(field: field, message: "is already used by another supplier")],
-                           extra: JSONObject([("candidates", .array([]))]))
+            throw AppError(
+                .duplicateSupplier, "another supplier already has this \(field)",
+                errors: [FieldError(field: field, message: "is already used by another supplier")],
+                extra: JSONObject([("candidates", .array([]))]))
         }
     }
 
@@ -141,15 +160,20 @@ public final class PurchasingService: Sendable {
         try checkWarehouse(input.warehouseId, in: tx)
         let currency = try orderCurrency(input.currency ?? supplier.currency, explicit: input.currency != nil)
         var order = PurchaseOrder(
-            id: UUID(), number: "", supplierId: supplier.id, warehouseId: input.warehouseId, status: .draft, currency: currency,
-            lines: try costLines(input.lines ?? [], in: tx), subtotal: 0, total: 0, expectedDate: input.expectedDate, notes: input.notes,
-            externalRef: input.externalRef, orderedAt: nil, receivedAt: nil, cancelledAt: nil, createdAt: Date(), updatedAt: Date(),
+            id: UUID(), number: "", supplierId: supplier.id, warehouseId: input.warehouseId, status: .draft,
+            currency: currency,
+            lines: try costLines(input.lines ?? [], in: tx), subtotal: 0, total: 0, expectedDate: input.expectedDate,
+            notes: input.notes,
+            externalRef: input.externalRef, orderedAt: nil, receivedAt: nil, cancelledAt: nil, createdAt: Date(),
+            updatedAt: Date(),
             version: 1)
         try applyTotals(&order)
         let id = try store.insertOrder(order, in: tx)
         try store.replaceLines(orderID: id, order.lines, in: tx)
         let created = try store.order(.id(id), in: tx)!
-        try events.append("purchase_order.created", resourceType: "purchase_order", resourceID: id, resource: created, actor: actor, in: tx)
+        try events.append(
+            "purchase_order.created", resourceType: "purchase_order", resourceID: id, resource: created, actor: actor,
+            in: tx)
         return created
     }
 
@@ -163,10 +187,14 @@ public final class PurchasingService: Sendable {
 
     /// A merge patch. Lines, supplier, warehouse and currency change only in `draft`; notes,
     /// expected date and external reference also later, until the order is received or cancelled.
-    func updateOrder(_ key: DocumentKey, patch: JSONValue, ifMatch: (Int) throws -> Void, actor: Principal) throws -> PurchaseOrder {
+    func updateOrder(_ key: DocumentKey, patch: JSONValue, ifMatch: (Int) throws -> Void, actor: Principal) throws
+        -> PurchaseOrder
+    {
         try mappingDuplicateReference {
             try pool.transaction { tx in
-                guard let current = try store.order(key, lock: true, in: tx) else { throw AppError.notFound("purchase order") }
+                guard let current = try store.order(key, lock: true, in: tx) else {
+                    throw AppError.notFound("purchase order")
+                }
                 try ifMatch(current.version)
                 let sent = Set(patch.objectValue?.keys ?? [])
                 let draftOnly: Set<String> = ["lines", "supplier_id", "warehouse_id", "currency"]
@@ -180,7 +208,9 @@ public final class PurchasingService: Sendable {
                         "\(current.number) is \(current.status.rawValue); its lines, supplier, warehouse and currency change only in draft",
                         from: current.status, to: nil)
                 }
-                let input = try RecordPatch<PurchaseOrderInput>(patch, to: PurchaseOrderInput(current), writable: PurchaseOrder.writableFields).input
+                let input = try RecordPatch<PurchaseOrderInput>(
+                    patch, to: PurchaseOrderInput(current), writable: PurchaseOrder.writableFields
+                ).input
                 var changed = current
                 changed.notes = input.notes
                 changed.expectedDate = input.expectedDate
@@ -196,8 +226,11 @@ public final class PurchasingService: Sendable {
                 }
                 if try JSONValueEncoder().encode(changed) == JSONValueEncoder().encode(current) { return current }
                 try store.updateOrder(changed, in: tx)
-                if current.status == .draft && sent.contains("lines") { try store.replaceLines(orderID: current.id, changed.lines, in: tx) }
-                return try events.recorded("purchase_order.updated", try store.order(.id(current.id), in: tx)!, actor: actor, in: tx)
+                if current.status == .draft && sent.contains("lines") {
+                    try store.replaceLines(orderID: current.id, changed.lines, in: tx)
+                }
+                return try events.recorded(
+                    "purchase_order.updated", try store.order(.id(current.id), in: tx)!, actor: actor, in: tx)
             }
         }
     }
@@ -207,7 +240,8 @@ public final class PurchasingService: Sendable {
     /// Numbers the lines by position and costs them: every item must exist, be active and be a
     /// stock item (a receipt brings it into stock); `unit_cost` defaults to its average cost.
     func costLines(_ inputs: [PurchaseOrderLineInput], in tx: Transaction) throws -> [PurchaseOrderLine] {
-        let items = Dictionary(try catalog.items(ids: inputs.map(\.itemId), in: tx).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let items = Dictionary(
+            try catalog.items(ids: inputs.map(\.itemId), in: tx).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         var errors: [FieldError] = []
         var lines: [PurchaseOrderLine] = []
         for (index, input) in inputs.enumerated() {
@@ -216,15 +250,25 @@ public final class PurchasingService: Sendable {
                 errors.append(FieldError(field: "\(path).item_id", message: "names no item"))
                 continue
             }
-            if !item.isStocked { errors.append(FieldError(field: "\(path).item_id", message: "is a service item; only stock items are purchased into stock")) }
+            if !item.isStocked {
+                errors.append(
+                    FieldError(
+                        field: "\(path).item_id",
+                        message: "is a service item; only stock items are purchased into stock"))
+            }
             if !item.active { errors.append(FieldError(field: "\(path).item_id", message: "names an inactive item")) }
             let cost = input.unitCost ?? item.averageCost
-            guard let total = LineAmounts.lineTotal(quantity: input.quantity, unitPrice: cost, discountPercent: .zero) else {
-                errors.append(FieldError(field: "\(path).quantity", message: "makes the line total larger than 2^53-1 minor units"))
+            guard let total = LineAmounts.lineTotal(quantity: input.quantity, unitPrice: cost, discountPercent: .zero)
+            else {
+                errors.append(
+                    FieldError(
+                        field: "\(path).quantity", message: "makes the line total larger than 2^53-1 minor units"))
                 continue
             }
-            lines.append(PurchaseOrderLine(lineNo: index + 1, itemId: item.id, quantity: input.quantity, unitCost: cost,
-                                           lineTotal: total, receivedQuantity: .zero))
+            lines.append(
+                PurchaseOrderLine(
+                    lineNo: index + 1, itemId: item.id, quantity: input.quantity, unitCost: cost,
+                    lineTotal: total, receivedQuantity: .zero))
         }
         if !errors.isEmpty { throw AppError.validation(errors) }
         return lines
@@ -258,7 +302,8 @@ public final class PurchasingService: Sendable {
     /// average cost, which Inventory keeps in that currency, and Concord has no exchange rates.
     func orderCurrency(_ requested: String, explicit: Bool) throws -> String {
         guard requested == currency else {
-            let message = explicit
+            let message =
+                explicit
                 ? "must be \(currency): purchase orders are in the installation's currency, since their unit costs become the moving average cost"
                 : "is required as \(currency): the supplier invoices in \(requested), but purchase orders are in the installation's currency"
             throw AppError.validation([FieldError(field: "currency", message: message)])
@@ -269,9 +314,12 @@ public final class PurchasingService: Sendable {
     func mappingDuplicateReference<T>(_ body: () throws -> T) throws -> T {
         do {
             return try body()
-        } catch let error as PostgresError where error.state == .uniqueViolation && error.constraint == "purchase_orders_external_ref_key" {
-            throw AppError(.duplicatePurchaseOrder, "another purchase order has this external_ref",
-                           errors: [FieldError(field: "external_ref", message: "is already used by another purchase order")])
+        } catch let error as PostgresError
+            where error.state == .uniqueViolation && error.constraint == "purchase_orders_external_ref_key"
+        {
+            throw AppError(
+                .duplicatePurchaseOrder, "another purchase order has this external_ref",
+                errors: [FieldError(field: "external_ref", message: "is already used by another purchase order")])
         }
     }
 }
@@ -284,9 +332,12 @@ extension PurchaseOrderLine: PricedLine {
 extension PurchaseOrderInput {
     /// The writable part of an order, as a merge patch applies to it.
     init(_ order: PurchaseOrder) {
-        self.init(supplierId: order.supplierId, warehouseId: order.warehouseId, currency: order.currency,
-                  lines: order.lines.map { PurchaseOrderLineInput(lineNo: nil, itemId: $0.itemId, quantity: $0.quantity, unitCost: $0.unitCost) },
-                  expectedDate: order.expectedDate, notes: order.notes, externalRef: order.externalRef)
+        self.init(
+            supplierId: order.supplierId, warehouseId: order.warehouseId, currency: order.currency,
+            lines: order.lines.map {
+                PurchaseOrderLineInput(lineNo: nil, itemId: $0.itemId, quantity: $0.quantity, unitCost: $0.unitCost)
+            },
+            expectedDate: order.expectedDate, notes: order.notes, externalRef: order.externalRef)
     }
 }
 

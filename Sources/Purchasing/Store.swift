@@ -1,8 +1,8 @@
+import Core
 import Customers
 import Foundation
 import Platform
 import Postgres
-import Core
 
 /// The filters and order of `GET /suppliers`.
 struct SupplierQuery {
@@ -52,31 +52,37 @@ struct PurchasingStore: Sendable {
         """
 
     func insertSupplier(_ input: SupplierInput, defaultCurrency: String, in tx: Transaction) throws -> Supplier {
-        try Self.supplier(tx.first("""
-            INSERT INTO suppliers (name, email, phone, address, payment_terms_days, currency, status, external_ref)
-            VALUES (\(input.name), \(input.email), \(input.phone), \(try Self.json(input.address)), \(input.paymentTermsDays ?? 30),
-                    \(input.currency ?? defaultCurrency), \((input.status ?? .active).rawValue), \(input.externalRef))
-            RETURNING \(Self.supplierColumns)
-            """)!)
+        try Self.supplier(
+            tx.first(
+                """
+                INSERT INTO suppliers (name, email, phone, address, payment_terms_days, currency, status, external_ref)
+                VALUES (\(input.name), \(input.email), \(input.phone), \(try Self.json(input.address)), \(input.paymentTermsDays ?? 30),
+                        \(input.currency ?? defaultCurrency), \((input.status ?? .active).rawValue), \(input.externalRef))
+                RETURNING \(Self.supplierColumns)
+                """)!)
     }
 
     func supplier(_ key: DocumentKey, lock: Bool = false, in tx: Transaction) throws -> Supplier? {
         let locking: SQL = lock ? " FOR UPDATE" : ""
-        return try tx.first("SELECT \(Self.supplierColumns) FROM suppliers WHERE \(key.condition)\(locking)").map(Self.supplier)
+        return try tx.first("SELECT \(Self.supplierColumns) FROM suppliers WHERE \(key.condition)\(locking)").map(
+            Self.supplier)
     }
 
     func suppliers(ids: [UUID], in tx: Transaction) throws -> [Supplier] {
-        try tx.query("SELECT \(Self.supplierColumns) FROM suppliers WHERE id = ANY(\(ids)::uuid[]) ORDER BY id").rows.map(Self.supplier)
+        try tx.query("SELECT \(Self.supplierColumns) FROM suppliers WHERE id = ANY(\(ids)::uuid[]) ORDER BY id").rows
+            .map(Self.supplier)
     }
 
     func updateSupplier(_ supplier: Supplier, in tx: Transaction) throws -> Supplier {
-        try Self.supplier(tx.first("""
-            UPDATE suppliers SET name = \(supplier.name), email = \(supplier.email), phone = \(supplier.phone),
-                address = \(try Self.json(supplier.address)), payment_terms_days = \(supplier.paymentTermsDays), currency = \(supplier.currency),
-                status = \(supplier.status.rawValue), external_ref = \(supplier.externalRef), updated_at = now(), version = version + 1
-            WHERE id = \(supplier.id)
-            RETURNING \(Self.supplierColumns)
-            """)!)
+        try Self.supplier(
+            tx.first(
+                """
+                UPDATE suppliers SET name = \(supplier.name), email = \(supplier.email), phone = \(supplier.phone),
+                    address = \(try Self.json(supplier.address)), payment_terms_days = \(supplier.paymentTermsDays), currency = \(supplier.currency),
+                    status = \(supplier.status.rawValue), external_ref = \(supplier.externalRef), updated_at = now(), version = version + 1
+                WHERE id = \(supplier.id)
+                RETURNING \(Self.supplierColumns)
+                """)!)
     }
 
     /// Fails with 23503 while an item or a purchase order refers to the supplier.
@@ -85,21 +91,28 @@ struct PurchasingStore: Sendable {
     }
 
     /// Suppliers other than `excluding` holding this email (case-insensitively) or external_ref.
-    func holders(email: String?, externalRef: String?, excluding: UUID?, in tx: Transaction) throws -> [SupplierCandidate] {
+    func holders(email: String?, externalRef: String?, excluding: UUID?, in tx: Transaction) throws
+        -> [SupplierCandidate]
+    {
         guard email != nil || externalRef != nil else { return [] }
-        return try tx.query("""
+        return try tx.query(
+            """
             SELECT id, number, name, email,
                    CASE WHEN lower(email) = lower(\(email)) THEN 'email' ELSE 'external_ref' END AS matched_on
             FROM suppliers
             WHERE (lower(email) = lower(\(email)) OR external_ref = \(externalRef)) AND id IS DISTINCT FROM \(excluding)
             ORDER BY created_at, id
-            """).rows.map { row in
-                SupplierCandidate(id: try row.decode("id"), number: try row.decode("number"), name: try row.decode("name"),
-                                  email: try row.decodeIfPresent("email"), matchedOn: try row.decode("matched_on"))
-            }
+            """
+        ).rows.map { row in
+            SupplierCandidate(
+                id: try row.decode("id"), number: try row.decode("number"), name: try row.decode("name"),
+                email: try row.decodeIfPresent("email"), matchedOn: try row.decode("matched_on"))
+        }
     }
 
-    func listSuppliers(_ query: SupplierQuery, after: (key: String, id: UUID)?, limit: Int, in tx: Transaction) throws -> [Supplier] {
+    func listSuppliers(_ query: SupplierQuery, after: (key: String, id: UUID)?, limit: Int, in tx: Transaction) throws
+        -> [Supplier]
+    {
         var conditions: [SQL] = []
         if let q = query.q {
             // `%` and `_` are literal; the trigram index serves the LIKE.
@@ -121,7 +134,8 @@ struct PurchasingStore: Sendable {
         """
 
     func insertOrder(_ order: PurchaseOrder, in tx: Transaction) throws -> UUID {
-        try tx.first("""
+        try tx.first(
+            """
             INSERT INTO purchase_orders (supplier_id, warehouse_id, status, currency, subtotal, total, expected_date, notes, external_ref)
             VALUES (\(order.supplierId), \(order.warehouseId), \(order.status.rawValue), \(order.currency), \(order.subtotal),
                     \(order.total), \(order.expectedDate), \(order.notes), \(order.externalRef))
@@ -130,7 +144,8 @@ struct PurchasingStore: Sendable {
     }
 
     func updateOrder(_ order: PurchaseOrder, in tx: Transaction) throws {
-        try tx.execute("""
+        try tx.execute(
+            """
             UPDATE purchase_orders SET supplier_id = \(order.supplierId), warehouse_id = \(order.warehouseId),
                 status = \(order.status.rawValue), currency = \(order.currency), subtotal = \(order.subtotal), total = \(order.total),
                 expected_date = \(order.expectedDate), notes = \(order.notes), external_ref = \(order.externalRef),
@@ -143,7 +158,8 @@ struct PurchasingStore: Sendable {
     func replaceLines(orderID: UUID, _ lines: [PurchaseOrderLine], in tx: Transaction) throws {
         try tx.execute("DELETE FROM purchase_order_lines WHERE purchase_order_id = \(orderID)")
         for line in lines {
-            try tx.execute("""
+            try tx.execute(
+                """
                 INSERT INTO purchase_order_lines (purchase_order_id, line_no, item_id, quantity, unit_cost, line_total)
                 VALUES (\(orderID), \(line.lineNo), \(line.itemId), \(line.quantity), \(line.unitCost), \(line.lineTotal))
                 """)
@@ -153,7 +169,8 @@ struct PurchasingStore: Sendable {
     /// Adds to a line's received quantity; the table's CHECK (received ≤ ordered) is the last
     /// guard behind the service's `over_receipt`.
     func addReceived(orderID: UUID, lineNo: Int, quantity: ExactDecimal, in tx: Transaction) throws {
-        try tx.execute("""
+        try tx.execute(
+            """
             UPDATE purchase_order_lines SET received_quantity = received_quantity + \(quantity), updated_at = now(), version = version + 1
             WHERE purchase_order_id = \(orderID) AND line_no = \(lineNo)
             """)
@@ -163,19 +180,25 @@ struct PurchasingStore: Sendable {
     /// to an order and its lines (receipts included) takes this lock first.
     func order(_ key: DocumentKey, lock: Bool = false, in tx: Transaction) throws -> PurchaseOrder? {
         let locking: SQL = lock ? " FOR UPDATE" : ""
-        guard let row = try tx.first("SELECT \(Self.orderColumns) FROM purchase_orders WHERE \(key.condition)\(locking)") else {
+        guard
+            let row = try tx.first("SELECT \(Self.orderColumns) FROM purchase_orders WHERE \(key.condition)\(locking)")
+        else {
             return nil
         }
         return try complete([row], in: tx).first
     }
 
-    func listOrders(_ filter: PurchaseOrderFilter, after: (key: String, id: UUID)?, limit: Int, in tx: Transaction) throws -> [PurchaseOrder] {
+    func listOrders(_ filter: PurchaseOrderFilter, after: (key: String, id: UUID)?, limit: Int, in tx: Transaction)
+        throws -> [PurchaseOrder]
+    {
         var conditions: [SQL] = []
         if let status = filter.status { conditions.append("status = \(status.rawValue)") }
         if let supplier = filter.supplierId { conditions.append("supplier_id = \(supplier)") }
         if let warehouse = filter.warehouseId { conditions.append("warehouse_id = \(warehouse)") }
         if let item = filter.itemId {
-            conditions.append("EXISTS (SELECT 1 FROM purchase_order_lines l WHERE l.purchase_order_id = purchase_orders.id AND l.item_id = \(item))")
+            conditions.append(
+                "EXISTS (SELECT 1 FROM purchase_order_lines l WHERE l.purchase_order_id = purchase_orders.id AND l.item_id = \(item))"
+            )
         }
         if let after = filter.createdAfter { conditions.append("created_at >= \(after)") }
         if let before = filter.createdBefore { conditions.append("created_at < \(before)") }
@@ -192,14 +215,18 @@ struct PurchasingStore: Sendable {
         guard !rows.isEmpty else { return [] }
         let ids: [UUID] = try rows.map { try $0.decode("id") }
         var lines: [UUID: [PurchaseOrderLine]] = [:]
-        for row in try tx.query("""
+        for row in try tx.query(
+            """
             SELECT purchase_order_id, line_no, item_id, quantity, unit_cost, line_total, received_quantity
             FROM purchase_order_lines WHERE purchase_order_id = ANY(\(ids)::uuid[]) ORDER BY purchase_order_id, line_no
-            """).rows {
-            lines[try row.decode("purchase_order_id"), default: []].append(PurchaseOrderLine(
-                lineNo: try row.decode("line_no"), itemId: try row.decode("item_id"), quantity: try row.decode("quantity"),
-                unitCost: try row.decode("unit_cost"), lineTotal: try row.decode("line_total"),
-                receivedQuantity: try row.decode("received_quantity")))
+            """
+        ).rows {
+            lines[try row.decode("purchase_order_id"), default: []].append(
+                PurchaseOrderLine(
+                    lineNo: try row.decode("line_no"), itemId: try row.decode("item_id"),
+                    quantity: try row.decode("quantity"),
+                    unitCost: try row.decode("unit_cost"), lineTotal: try row.decode("line_total"),
+                    receivedQuantity: try row.decode("received_quantity")))
         }
         return try rows.map { row in
             let id: UUID = try row.decode("id")
@@ -217,39 +244,51 @@ struct PurchasingStore: Sendable {
 
     // MARK: Goods receipts
 
-    func insertReceipt(orderID: UUID, lines: [GoodsReceipt.Line], by user: UUID?, in tx: Transaction) throws -> GoodsReceipt {
-        let row = try tx.first("""
+    func insertReceipt(orderID: UUID, lines: [GoodsReceipt.Line], by user: UUID?, in tx: Transaction) throws
+        -> GoodsReceipt
+    {
+        let row = try tx.first(
+            """
             INSERT INTO goods_receipts (purchase_order_id, created_by) VALUES (\(orderID), \(user)) RETURNING id, number, created_at
             """)!
         let id: UUID = try row.decode("id")
         for line in lines {
-            try tx.execute("""
+            try tx.execute(
+                """
                 INSERT INTO goods_receipt_lines (goods_receipt_id, line_no, item_id, quantity, unit_cost)
                 VALUES (\(id), \(line.lineNo), \(line.itemId), \(line.quantity), \(line.unitCost))
                 """)
         }
-        return GoodsReceipt(id: id, number: try row.decode("number"), purchaseOrderId: orderID, lines: lines, createdBy: user,
-                            createdAt: try row.decode("created_at"))
+        return GoodsReceipt(
+            id: id, number: try row.decode("number"), purchaseOrderId: orderID, lines: lines, createdBy: user,
+            createdAt: try row.decode("created_at"))
     }
 
     func receipts(orderID: UUID, in tx: Transaction) throws -> [GoodsReceipt] {
-        let heads = try tx.query("""
+        let heads = try tx.query(
+            """
             SELECT id, number, created_by, created_at FROM goods_receipts WHERE purchase_order_id = \(orderID) ORDER BY created_at, id
-            """).rows
+            """
+        ).rows
         var lines: [UUID: [GoodsReceipt.Line]] = [:]
-        for row in try tx.query("""
+        for row in try tx.query(
+            """
             SELECT l.goods_receipt_id, l.line_no, l.item_id, l.quantity, l.unit_cost
             FROM goods_receipt_lines l JOIN goods_receipts r ON r.id = l.goods_receipt_id
             WHERE r.purchase_order_id = \(orderID) ORDER BY l.goods_receipt_id, l.line_no
-            """).rows {
-            lines[try row.decode("goods_receipt_id"), default: []].append(GoodsReceipt.Line(
-                lineNo: try row.decode("line_no"), itemId: try row.decode("item_id"), quantity: try row.decode("quantity"),
-                unitCost: try row.decode("unit_cost")))
+            """
+        ).rows {
+            lines[try row.decode("goods_receipt_id"), default: []].append(
+                GoodsReceipt.Line(
+                    lineNo: try row.decode("line_no"), itemId: try row.decode("item_id"),
+                    quantity: try row.decode("quantity"),
+                    unitCost: try row.decode("unit_cost")))
         }
         return try heads.map { row in
             let id: UUID = try row.decode("id")
-            return GoodsReceipt(id: id, number: try row.decode("number"), purchaseOrderId: orderID, lines: lines[id] ?? [],
-                                createdBy: try row.decodeIfPresent("created_by"), createdAt: try row.decode("created_at"))
+            return GoodsReceipt(
+                id: id, number: try row.decode("number"), purchaseOrderId: orderID, lines: lines[id] ?? [],
+                createdBy: try row.decodeIfPresent("created_by"), createdAt: try row.decode("created_at"))
         }
     }
 
@@ -264,7 +303,8 @@ struct PurchasingStore: Sendable {
     /// Active stock items with a reorder point whose available + incoming + drafted, summed
     /// over every warehouse, is at or below it; items never stocked anywhere count as zero.
     func reorderRows(in tx: Transaction) throws -> [ReorderRow] {
-        try tx.query("""
+        try tx.query(
+            """
             SELECT i.id, i.sku, i.name, i.reorder_point, i.reorder_quantity, i.average_cost, i.preferred_supplier_id,
                    coalesce(s.status = 'active', false) AS supplier_active,
                    coalesce(b.available, 0) AS available, coalesce(inc.quantity, 0) AS incoming, coalesce(d.quantity, 0) AS drafted
@@ -278,13 +318,17 @@ struct PurchasingStore: Sendable {
             WHERE i.type = 'stock' AND i.active AND i.reorder_point IS NOT NULL
               AND coalesce(b.available, 0) + coalesce(inc.quantity, 0) + coalesce(d.quantity, 0) <= i.reorder_point
             ORDER BY i.sku, i.id
-            """).rows.map { row in
-                ReorderRow(itemID: try row.decode("id"), sku: try row.decode("sku"), name: try row.decode("name"),
-                           reorderPoint: try row.decode("reorder_point"), reorderQuantity: try row.decodeIfPresent("reorder_quantity"),
-                           averageCost: try row.decode("average_cost"), supplierID: try row.decodeIfPresent("preferred_supplier_id"),
-                           supplierActive: try row.decode("supplier_active"), available: try row.decode("available"),
-                           incoming: try row.decode("incoming"), drafted: try row.decode("drafted"))
-            }
+            """
+        ).rows.map { row in
+            ReorderRow(
+                itemID: try row.decode("id"), sku: try row.decode("sku"), name: try row.decode("name"),
+                reorderPoint: try row.decode("reorder_point"),
+                reorderQuantity: try row.decodeIfPresent("reorder_quantity"),
+                averageCost: try row.decode("average_cost"),
+                supplierID: try row.decodeIfPresent("preferred_supplier_id"),
+                supplierActive: try row.decode("supplier_active"), available: try row.decode("available"),
+                incoming: try row.decode("incoming"), drafted: try row.decode("drafted"))
+        }
     }
 
     // MARK: Rows
@@ -297,12 +341,14 @@ struct PurchasingStore: Sendable {
         var lenient = JSONValueDecoder()
         lenient.reportsUnknownFields = false
         let address: JSONValue? = try row.decodeIfPresent("address")
-        return Supplier(id: try row.decode("id"), number: try row.decode("number"), name: try row.decode("name"),
-                 email: try row.decodeIfPresent("email"), phone: try row.decodeIfPresent("phone"),
-                 address: try address.map { try lenient.decode(Address.self, from: $0) }, paymentTermsDays: try row.decode("payment_terms_days"),
-                 currency: try row.decode("currency"), status: try row.decodeEnum("status"),
-                 externalRef: try row.decodeIfPresent("external_ref"), createdAt: try row.decode("created_at"),
-                 updatedAt: try row.decode("updated_at"), version: try row.decode("version"))
+        return Supplier(
+            id: try row.decode("id"), number: try row.decode("number"), name: try row.decode("name"),
+            email: try row.decodeIfPresent("email"), phone: try row.decodeIfPresent("phone"),
+            address: try address.map { try lenient.decode(Address.self, from: $0) },
+            paymentTermsDays: try row.decode("payment_terms_days"),
+            currency: try row.decode("currency"), status: try row.decodeEnum("status"),
+            externalRef: try row.decodeIfPresent("external_ref"), createdAt: try row.decode("created_at"),
+            updatedAt: try row.decode("updated_at"), version: try row.decode("version"))
     }
 
 }

@@ -1,6 +1,6 @@
+import Core
 import Foundation
 import Platform
-import Core
 
 /// A bill to a customer: a `draft` until issued (then its number, dates, lines and totals are
 /// fixed), paid by payment allocations and reduced by credit notes (API.md "Receivables").
@@ -35,7 +35,8 @@ public struct Invoice: Codable, Sendable {
 
     static let writableFields: Set<String> = ["customer_id", "currency", "lines", "notes"]
     static let readOnlyFields: Set<String> = [
-        "id", "number", "sales_order_id", "status", "issue_date", "due_date", "subtotal", "tax_total", "total", "amount_paid",
+        "id", "number", "sales_order_id", "status", "issue_date", "due_date", "subtotal", "tax_total", "total",
+        "amount_paid",
         "amount_credited", "balance_due", "overdue", "created_at", "updated_at", "version",
     ]
 }
@@ -63,9 +64,10 @@ struct InvoiceInput: Codable {
 
     func validate() throws {
         let lines = self.lines ?? []
-        try DocumentRules.check(DocumentRules.headerProblems(currency: currency, notes: notes)
-            + DocumentRules.countProblems(lines.count)
-            + lines.enumerated().flatMap { index, line in line.problems(at: "lines[\(index)]") })
+        try DocumentRules.check(
+            DocumentRules.headerProblems(currency: currency, notes: notes)
+                + DocumentRules.countProblems(lines.count)
+                + lines.enumerated().flatMap { index, line in line.problems(at: "lines[\(index)]") })
     }
 }
 
@@ -81,13 +83,18 @@ struct InvoiceLineInput: Codable {
 
     func problems(at path: String) -> [FieldError] {
         let text = description.trimmingCharacters(in: .whitespacesAndNewlines)
-        let length = text.isEmpty || text.count > DocumentRules.maxDescriptionLength
+        let length =
+            text.isEmpty || text.count > DocumentRules.maxDescriptionLength
             ? [FieldError(field: "\(path).description", message: "must be 1 to 1000 characters")] : []
-        return length + DocumentRules.lineProblems(at: path, quantity: quantity, price: unitPrice, discountPercent: discountPercent,
-                                                   taxRate: taxRate)
+        return length
+            + DocumentRules.lineProblems(
+                at: path, quantity: quantity, price: unitPrice, discountPercent: discountPercent,
+                taxRate: taxRate)
     }
 
-    enum CodingKeys: String, CodingKey { case lineNo, itemId, description, quantity, unitPrice, discountPercent, taxRate }
+    enum CodingKeys: String, CodingKey {
+        case lineNo, itemId, description, quantity, unitPrice, discountPercent, taxRate
+    }
 
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
@@ -130,7 +137,9 @@ public struct Payment: Codable, Sendable {
         public let amount: Int64
     }
 
-    static let readOnlyFields: Set<String> = ["id", "number", "unapplied_amount", "created_at", "updated_at", "version"]
+    static let readOnlyFields: Set<String> = [
+        "id", "number", "unapplied_amount", "created_at", "updated_at", "version",
+    ]
 }
 
 /// `POST /payments`.
@@ -148,8 +157,12 @@ struct PaymentInput: Decodable {
         var errors: [FieldError] = []
         if amount <= 0 { errors.append(FieldError(field: "amount", message: "must be more than 0")) }
         if let message = MoneyRules.problem(amount) { errors.append(FieldError(field: "amount", message: message)) }
-        if let currency, let message = Currency.problem(currency) { errors.append(FieldError(field: "currency", message: message)) }
-        if let reference, reference.count > 200 { errors.append(FieldError(field: "reference", message: "must be at most 200 characters")) }
+        if let currency, let message = Currency.problem(currency) {
+            errors.append(FieldError(field: "currency", message: message))
+        }
+        if let reference, reference.count > 200 {
+            errors.append(FieldError(field: "reference", message: "must be at most 200 characters"))
+        }
         errors += AllocationInput.problems(allocations ?? [])
         if !errors.isEmpty { throw AppError.validation(errors) }
     }
@@ -163,7 +176,9 @@ struct AllocationInput: Decodable {
         var errors: [FieldError] = []
         var seen = Set<UUID>()
         for (index, allocation) in allocations.enumerated() {
-            if allocation.amount <= 0 { errors.append(FieldError(field: "allocations[\(index)].amount", message: "must be more than 0")) }
+            if allocation.amount <= 0 {
+                errors.append(FieldError(field: "allocations[\(index)].amount", message: "must be more than 0"))
+            }
             if !seen.insert(allocation.invoiceId).inserted {
                 errors.append(FieldError(field: "allocations[\(index)].invoice_id", message: "appears twice"))
             }

@@ -1,8 +1,8 @@
+import Core
 import Customers
 import Foundation
 import Platform
 import Postgres
-import Core
 import Sales
 
 extension ReceivablesService {
@@ -13,43 +13,60 @@ extension ReceivablesService {
         return try pool.transaction { tx in
             let customer = try invoiceCustomer(input.customerId, forNewDocument: true, in: tx)
             let currency = input.currency ?? customer.currency
-            let id = try store.insertPayment(customerID: customer.id, amount: input.amount, currency: currency,
-                                             receivedOn: input.receivedOn ?? LocalDate.today(), method: input.method ?? .bankTransfer,
-                                             reference: input.reference.trimmedOrNil, in: tx)
-            try apply(paymentID: id, customerID: customer.id, currency: currency, available: input.amount, explicit: input.allocations,
-                      actor: actor, in: tx)
+            let id = try store.insertPayment(
+                customerID: customer.id, amount: input.amount, currency: currency,
+                receivedOn: input.receivedOn ?? LocalDate.today(), method: input.method ?? .bankTransfer,
+                reference: input.reference.trimmedOrNil, in: tx)
+            try apply(
+                paymentID: id, customerID: customer.id, currency: currency, available: input.amount,
+                explicit: input.allocations,
+                actor: actor, in: tx)
             let payment = try store.payment(.id(id), in: tx)!
-            try events.append("payment.received", resourceType: "payment", resourceID: id, resource: payment, actor: actor, in: tx)
+            try events.append(
+                "payment.received", resourceType: "payment", resourceID: id, resource: payment, actor: actor, in: tx)
             return payment
         }
     }
 
     /// Spends a payment's unapplied credit on open invoices (named, or oldest due first).
-    func allocate(_ key: DocumentKey, _ request: AllocateRequest, ifMatch: (Int) throws -> Void, actor: Principal) throws -> Payment {
+    func allocate(_ key: DocumentKey, _ request: AllocateRequest, ifMatch: (Int) throws -> Void, actor: Principal)
+        throws -> Payment
+    {
         let problems = AllocationInput.problems(request.allocations ?? [])
         if !problems.isEmpty { throw AppError.validation(problems) }
         return try pool.transaction { tx in
             guard let payment = try store.payment(key, lock: true, in: tx) else { throw AppError.notFound("payment") }
             try ifMatch(payment.version)
-            try apply(paymentID: payment.id, customerID: payment.customerId, currency: payment.currency, available: payment.unappliedAmount,
-                      explicit: request.allocations, actor: actor, in: tx)
+            try apply(
+                paymentID: payment.id, customerID: payment.customerId, currency: payment.currency,
+                available: payment.unappliedAmount,
+                explicit: request.allocations, actor: actor, in: tx)
             let updated = try store.payment(.id(payment.id), in: tx)!
             // Nothing to spend, or nothing open: the payment is as it was; no event.
             if updated.unappliedAmount == payment.unappliedAmount { return payment }
-            try events.append("payment.allocated", resourceType: "payment", resourceID: updated.id, resource: updated, actor: actor, in: tx)
+            try events.append(
+                "payment.allocated", resourceType: "payment", resourceID: updated.id, resource: updated, actor: actor,
+                in: tx)
             return updated
         }
     }
 
-    private func apply(paymentID: UUID, customerID: UUID, currency: String, available: Int64, explicit: [AllocationInput]?,
-                       actor: Principal, in tx: Transaction) throws {
+    private func apply(
+        paymentID: UUID, customerID: UUID, currency: String, available: Int64, explicit: [AllocationInput]?,
+        actor: Principal, in tx: Transaction
+    ) throws {
         var plan: [(invoice: Invoice, amount: Int64)] = []
         if let explicit, !explicit.isEmpty {
             let requested = explicit.reduce(Int64(0)) { $0 + $1.amount }
             if requested > available {
-                throw AppError.validation([FieldError(field: "allocations", message: "add up to \(requested), more than the \(available) available to allocate")])
+                throw AppError.validation([
+                    FieldError(
+                        field: "allocations",
+                        message: "add up to \(requested), more than the \(available) available to allocate")
+                ])
             }
-            let locked = Dictionary(uniqueKeysWithValues: try store.lockInvoices(explicit.map(\.invoiceId), in: tx).map { ($0.id, $0) })
+            let locked = Dictionary(
+                uniqueKeysWithValues: try store.lockInvoices(explicit.map(\.invoiceId), in: tx).map { ($0.id, $0) })
             var errors: [FieldError] = []
             for (index, allocation) in explicit.enumerated() {
                 let path = "allocations[\(index)]"
@@ -60,11 +77,20 @@ extension ReceivablesService {
                 if invoice.customerId != customerID {
                     errors.append(FieldError(field: "\(path).invoice_id", message: "is another customer's invoice"))
                 } else if invoice.currency != currency {
-                    errors.append(FieldError(field: "\(path).invoice_id", message: "is in \(invoice.currency); the payment is in \(currency)"))
+                    errors.append(
+                        FieldError(
+                            field: "\(path).invoice_id",
+                            message: "is in \(invoice.currency); the payment is in \(currency)"))
                 } else if !invoice.status.isOpen {
-                    errors.append(FieldError(field: "\(path).invoice_id", message: "is \(invoice.status.rawValue); only issued, unpaid invoices take payments"))
+                    errors.append(
+                        FieldError(
+                            field: "\(path).invoice_id",
+                            message: "is \(invoice.status.rawValue); only issued, unpaid invoices take payments"))
                 } else if allocation.amount > invoice.balanceDue {
-                    errors.append(FieldError(field: "\(path).amount", message: "is more than the invoice's balance of \(invoice.balanceDue)"))
+                    errors.append(
+                        FieldError(
+                            field: "\(path).amount",
+                            message: "is more than the invoice's balance of \(invoice.balanceDue)"))
                 } else {
                     plan.append((invoice, allocation.amount))
                 }
@@ -72,7 +98,8 @@ extension ReceivablesService {
             if !errors.isEmpty { throw AppError.validation(errors) }
         } else {
             var left = available
-            for invoice in try store.lockOpenInvoices(customerID: customerID, currency: currency, in: tx) where left > 0 {
+            for invoice in try store.lockOpenInvoices(customerID: customerID, currency: currency, in: tx) where left > 0
+            {
                 let amount = min(left, invoice.balanceDue)
                 guard amount > 0 else { continue }
                 plan.append((invoice, amount))
@@ -83,8 +110,9 @@ extension ReceivablesService {
             try store.allocate(paymentID: paymentID, invoiceID: invoice.id, amount: amount, in: tx)
             let status = try store.settle(invoiceID: invoice.id, paid: amount, credited: 0, in: tx)
             let updated = try store.invoice(.id(invoice.id), in: tx)!
-            try events.append(status == .paid ? "invoice.paid" : "invoice.updated", resourceType: "invoice", resourceID: invoice.id,
-                              resource: updated, actor: actor, in: tx)
+            try events.append(
+                status == .paid ? "invoice.paid" : "invoice.updated", resourceType: "invoice", resourceID: invoice.id,
+                resource: updated, actor: actor, in: tx)
         }
     }
 
@@ -92,9 +120,12 @@ extension ReceivablesService {
         try pool.record("payment", consistent: true) { tx in try store.payment(key, in: tx) }
     }
 
-    func listPayments(customerID: UUID?, unapplied: Bool?, descending: Bool, page: PageRequest) throws -> Page<Payment> {
+    func listPayments(customerID: UUID?, unapplied: Bool?, descending: Bool, page: PageRequest) throws -> Page<Payment>
+    {
         try pool.page(page, consistent: true) { tx in
-            try store.listPayments(customerID: customerID, unapplied: unapplied, descending: descending, after: page.after, limit: page.limit, in: tx)
+            try store.listPayments(
+                customerID: customerID, unapplied: unapplied, descending: descending, after: page.after,
+                limit: page.limit, in: tx)
         }
     }
 
@@ -105,7 +136,9 @@ extension ReceivablesService {
     func createCreditNote(_ input: CreditNoteInput, actor: Principal) throws -> CreditNote {
         let reason = input.reason.trimmingCharacters(in: .whitespacesAndNewlines)
         var errors: [FieldError] = []
-        if reason.isEmpty || reason.count > 1_000 { errors.append(FieldError(field: "reason", message: "must be 1 to 1000 characters")) }
+        if reason.isEmpty || reason.count > 1_000 {
+            errors.append(FieldError(field: "reason", message: "must be 1 to 1000 characters"))
+        }
         if (input.amount == nil) == (input.lines == nil) {
             errors.append(FieldError(field: "amount", message: "give either amount or lines"))
         }
@@ -118,19 +151,29 @@ extension ReceivablesService {
                 let rate = line.taxRate ?? .zero
                 let text = line.description.trimmingCharacters(in: .whitespacesAndNewlines)
                 guard !text.isEmpty, text.count <= 1_000, rate >= .zero, rate <= ExactDecimal(integer: 100),
-                      line.quantity > .zero, MoneyRules.problem(line.unitPrice) == nil,
-                      let total = LineAmounts.lineTotal(quantity: line.quantity, unitPrice: line.unitPrice, discountPercent: .zero),
-                      let tax = LineAmounts.tax(lineTotal: total, taxRate: rate) else {
-                    errors.append(FieldError(field: "lines[\(index)]",
-                                             message: "needs a description (1 to 1000 characters), a quantity above 0, a unit_price within range and a tax_rate from 0 to 100"))
+                    line.quantity > .zero, MoneyRules.problem(line.unitPrice) == nil,
+                    let total = LineAmounts.lineTotal(
+                        quantity: line.quantity, unitPrice: line.unitPrice, discountPercent: .zero),
+                    let tax = LineAmounts.tax(lineTotal: total, taxRate: rate)
+                else {
+                    errors.append(
+                        FieldError(
+                            field: "lines[\(index)]",
+                            message:
+                                "needs a description (1 to 1000 characters), a quantity above 0, a unit_price within range and a tax_rate from 0 to 100"
+                        ))
                     continue
                 }
                 amount += total + tax
-                lines?.append(CreditNoteLine(description: line.description, quantity: line.quantity, unitPrice: line.unitPrice,
-                                             taxRate: line.taxRate, amount: total + tax))
+                lines?.append(
+                    CreditNoteLine(
+                        description: line.description, quantity: line.quantity, unitPrice: line.unitPrice,
+                        taxRate: line.taxRate, amount: total + tax))
             }
         }
-        if input.amount != nil && amount <= 0 { errors.append(FieldError(field: "amount", message: "must be more than 0")) }
+        if input.amount != nil && amount <= 0 {
+            errors.append(FieldError(field: "amount", message: "must be more than 0"))
+        }
         if !errors.isEmpty { throw AppError.validation(errors) }
         return try pool.transaction { tx in
             guard let invoice = try store.lockInvoices([input.invoiceId], in: tx).first else {
@@ -142,15 +185,22 @@ extension ReceivablesService {
                     from: invoice.status, to: nil)
             }
             guard amount <= invoice.balanceDue else {
-                throw AppError.validation([FieldError(field: input.amount != nil ? "amount" : "lines",
-                                                      message: "\(amount) is more than the invoice's balance of \(invoice.balanceDue)")])
+                throw AppError.validation([
+                    FieldError(
+                        field: input.amount != nil ? "amount" : "lines",
+                        message: "\(amount) is more than the invoice's balance of \(invoice.balanceDue)")
+                ])
             }
-            let note = try store.insertCreditNote(invoice: invoice, amount: amount, issueDate: input.issueDate ?? LocalDate.today(), reason: reason,
-                                                  lines: try lines.map { try JSONValueEncoder().encode($0) }, in: tx)
+            let note = try store.insertCreditNote(
+                invoice: invoice, amount: amount, issueDate: input.issueDate ?? LocalDate.today(), reason: reason,
+                lines: try lines.map { try JSONValueEncoder().encode($0) }, in: tx)
             let status = try store.settle(invoiceID: invoice.id, paid: 0, credited: amount, in: tx)
-            try events.append("credit_note.issued", resourceType: "credit_note", resourceID: note.id, resource: note, actor: actor, in: tx)
-            try events.append(status == .paid ? "invoice.paid" : "invoice.updated", resourceType: "invoice", resourceID: invoice.id,
-                              resource: try store.invoice(.id(invoice.id), in: tx)!, actor: actor, in: tx)
+            try events.append(
+                "credit_note.issued", resourceType: "credit_note", resourceID: note.id, resource: note, actor: actor,
+                in: tx)
+            try events.append(
+                status == .paid ? "invoice.paid" : "invoice.updated", resourceType: "invoice", resourceID: invoice.id,
+                resource: try store.invoice(.id(invoice.id), in: tx)!, actor: actor, in: tx)
             return note
         }
     }
@@ -159,9 +209,13 @@ extension ReceivablesService {
         try pool.record("credit note") { tx in try store.creditNote(key, in: tx) }
     }
 
-    func listCreditNotes(customerID: UUID?, invoiceID: UUID?, descending: Bool, page: PageRequest) throws -> Page<CreditNote> {
+    func listCreditNotes(customerID: UUID?, invoiceID: UUID?, descending: Bool, page: PageRequest) throws -> Page<
+        CreditNote
+    > {
         try pool.page(page) { tx in
-            try store.listCreditNotes(customerID: customerID, invoiceID: invoiceID, descending: descending, after: page.after, limit: page.limit, in: tx)
+            try store.listCreditNotes(
+                customerID: customerID, invoiceID: invoiceID, descending: descending, after: page.after,
+                limit: page.limit, in: tx)
         }
     }
 
@@ -171,17 +225,23 @@ extension ReceivablesService {
     /// `from` and `to` with a running balance; the opening balance sums what came before.
     func statement(customer key: DocumentKey, from: LocalDate?, to: LocalDate?) throws -> Statement {
         let customer = try customers.customer(key)
-        let all = try pool.read { tx in try store.accountEntries(customerID: customer.id, currency: customer.currency, in: tx) }
+        let all = try pool.read { tx in
+            try store.accountEntries(customerID: customer.id, currency: customer.currency, in: tx)
+        }
         let opening = all.filter { from != nil && $0.date < from! }.reduce(Int64(0)) { $0 + $1.amount }
         var balance = opening
         var entries: [Statement.Entry] = []
         for entry in all where (from.map { entry.date >= $0 } ?? true) && (to.map { entry.date <= $0 } ?? true) {
             balance += entry.amount
-            entries.append(Statement.Entry(date: entry.date, type: entry.type, id: entry.id, number: entry.number, amount: entry.amount,
-                                           balance: balance))
+            entries.append(
+                Statement.Entry(
+                    date: entry.date, type: entry.type, id: entry.id, number: entry.number, amount: entry.amount,
+                    balance: balance))
         }
-        return Statement(customerId: customer.id, currency: customer.currency, from: from, to: to, openingBalance: opening, entries: entries,
-                         closingBalance: balance)
+        return Statement(
+            customerId: customer.id, currency: customer.currency, from: from, to: to, openingBalance: opening,
+            entries: entries,
+            closingBalance: balance)
     }
 
     /// `GET /reports/ar-aging`: open balances at the end of `asOf` by days past due, per customer.
@@ -203,10 +263,11 @@ extension ReceivablesService {
             for (key, value) in try row(perCustomer[id]!) { object.set(key, value) }
             return .object(object)
         }
-        return .object(JSONObject([
-            ("as_of", .string(asOf.description)), ("currency", .string(currency)), ("customers", .array(customers)),
-            ("totals", .object(try row(totals))),
-        ]))
+        return .object(
+            JSONObject([
+                ("as_of", .string(asOf.description)), ("currency", .string(currency)), ("customers", .array(customers)),
+                ("totals", .object(try row(totals))),
+            ]))
     }
 
     /// The customer summary's receivables part, in `currency`.
@@ -218,9 +279,10 @@ extension ReceivablesService {
             for (_, due, balance) in try store.balancesAsOf(today, currency: currency, customerID: customerID, in: tx) {
                 aging.add(balance, daysPastDue: due.days(until: today))
             }
-            return ReceivablesPosition(openBalance: open.open, overdueBalance: open.overdue,
-                                       unappliedCredit: try store.unappliedCredit(customerID: customerID, currency: currency, in: tx),
-                                       aging: aging, otherCurrencyDocuments: open.other)
+            return ReceivablesPosition(
+                openBalance: open.open, overdueBalance: open.overdue,
+                unappliedCredit: try store.unappliedCredit(customerID: customerID, currency: currency, in: tx),
+                aging: aging, otherCurrencyDocuments: open.other)
         }
     }
 

@@ -1,7 +1,7 @@
+import Core
 import Foundation
 import Platform
 import Postgres
-import Core
 
 /// The filters of `GET /invoices`.
 struct InvoiceFilter {
@@ -24,7 +24,8 @@ struct ReceivablesStore: Sendable {
     // MARK: Invoices
 
     func insertInvoice(_ invoice: Invoice, in tx: Transaction) throws -> UUID {
-        try tx.first("""
+        try tx.first(
+            """
             INSERT INTO invoices (customer_id, sales_order_id, status, currency, subtotal, tax_total, total, notes)
             VALUES (\(invoice.customerId), \(invoice.salesOrderId), \(invoice.status.rawValue), \(invoice.currency), \(invoice.subtotal),
                     \(invoice.taxTotal), \(invoice.total), \(invoice.notes))
@@ -35,7 +36,8 @@ struct ReceivablesStore: Sendable {
     func replaceLines(invoiceID: UUID, _ lines: [InvoiceLine], in tx: Transaction) throws {
         try tx.execute("DELETE FROM invoice_lines WHERE invoice_id = \(invoiceID)")
         for line in lines {
-            try tx.execute("""
+            try tx.execute(
+                """
                 INSERT INTO invoice_lines (invoice_id, line_no, item_id, description, quantity, unit_price, discount_percent, tax_rate,
                                            line_total, tax_amount, sales_order_line_no)
                 VALUES (\(invoiceID), \(line.lineNo), \(line.itemId), \(line.description), \(line.quantity), \(line.unitPrice),
@@ -45,7 +47,8 @@ struct ReceivablesStore: Sendable {
     }
 
     func updateDraft(_ invoice: Invoice, in tx: Transaction) throws {
-        try tx.execute("""
+        try tx.execute(
+            """
             UPDATE invoices SET customer_id = \(invoice.customerId), currency = \(invoice.currency), subtotal = \(invoice.subtotal),
                 tax_total = \(invoice.taxTotal), total = \(invoice.total), notes = \(invoice.notes), updated_at = now(), version = version + 1
             WHERE id = \(invoice.id)
@@ -54,7 +57,8 @@ struct ReceivablesStore: Sendable {
 
     /// Issues a draft: the next number, the dates.
     func issue(id: UUID, issueDate: LocalDate, dueDate: LocalDate, in tx: Transaction) throws {
-        try tx.execute("""
+        try tx.execute(
+            """
             UPDATE invoices SET status = 'issued', number = document_number('INV', nextval('invoice_number_seq')),
                 issue_date = \(issueDate), due_date = \(dueDate), updated_at = now(), version = version + 1
             WHERE id = \(id)
@@ -62,12 +66,15 @@ struct ReceivablesStore: Sendable {
     }
 
     func void(id: UUID, in tx: Transaction) throws {
-        try tx.execute("UPDATE invoices SET status = 'void', voided_at = now(), updated_at = now(), version = version + 1 WHERE id = \(id)")
+        try tx.execute(
+            "UPDATE invoices SET status = 'void', voided_at = now(), updated_at = now(), version = version + 1 WHERE id = \(id)"
+        )
     }
 
     /// Adds to what was paid or credited and sets the status the new balance implies.
     func settle(invoiceID: UUID, paid: Int64, credited: Int64, in tx: Transaction) throws -> Invoice.Status {
-        let row = try tx.first("""
+        let row = try tx.first(
+            """
             UPDATE invoices SET amount_paid = amount_paid + \(paid), amount_credited = amount_credited + \(credited),
                 status = CASE WHEN amount_paid + \(paid) + amount_credited + \(credited) >= total THEN 'paid' ELSE
                               CASE WHEN amount_paid + \(paid) > 0 THEN 'partially_paid' ELSE 'issued' END END,
@@ -81,77 +88,105 @@ struct ReceivablesStore: Sendable {
     func invoice(_ key: DocumentKey, lock: Bool = false, in tx: Transaction) throws -> Invoice? {
         let locking: SQL = lock ? " FOR UPDATE" : ""
         let condition = key.condition
-        guard let row = try tx.first("SELECT \(Self.invoiceColumns) FROM invoices WHERE \(condition)\(locking)") else { return nil }
+        guard let row = try tx.first("SELECT \(Self.invoiceColumns) FROM invoices WHERE \(condition)\(locking)") else {
+            return nil
+        }
         return try complete([row], in: tx).first
     }
 
     /// Locks invoices in id order (every writer does, so payments never deadlock) and returns them.
     func lockInvoices(_ ids: [UUID], in tx: Transaction) throws -> [Invoice] {
-        let rows = try tx.query("SELECT \(Self.invoiceColumns) FROM invoices WHERE id = ANY(\(ids)::uuid[]) ORDER BY id FOR UPDATE").rows
+        let rows = try tx.query(
+            "SELECT \(Self.invoiceColumns) FROM invoices WHERE id = ANY(\(ids)::uuid[]) ORDER BY id FOR UPDATE"
+        ).rows
         return try complete(rows, in: tx)
     }
 
     /// A customer's open invoices in `currency`, locked in id order, returned oldest due first
     /// (due date, then issue date, then number: API.md's allocation order).
     func lockOpenInvoices(customerID: UUID, currency: String, in tx: Transaction) throws -> [Invoice] {
-        let rows = try tx.query("""
+        let rows = try tx.query(
+            """
             SELECT \(Self.invoiceColumns) FROM invoices
             WHERE customer_id = \(customerID) AND currency = \(currency) AND status IN ('issued', 'partially_paid')
             ORDER BY id FOR UPDATE
-            """).rows
+            """
+        ).rows
         return try complete(rows, in: tx).sorted {
             ($0.dueDate!, $0.issueDate!, $0.number ?? "") < ($1.dueDate!, $1.issueDate!, $1.number ?? "")
         }
     }
 
-    func listInvoices(_ filter: InvoiceFilter, after: (key: String, id: UUID)?, limit: Int, in tx: Transaction) throws -> [Invoice] {
+    func listInvoices(_ filter: InvoiceFilter, after: (key: String, id: UUID)?, limit: Int, in tx: Transaction) throws
+        -> [Invoice]
+    {
         var conditions: [SQL] = []
         if let status = filter.status { conditions.append("status = \(status.rawValue)") }
         if let customer = filter.customerId { conditions.append("customer_id = \(customer)") }
         if let order = filter.salesOrderId { conditions.append("sales_order_id = \(order)") }
-        if filter.overdue == true { conditions.append("status IN ('issued', 'partially_paid') AND due_date < (now() AT TIME ZONE 'UTC')::date") }
-        if filter.overdue == false { conditions.append("NOT (status IN ('issued', 'partially_paid') AND due_date < (now() AT TIME ZONE 'UTC')::date)") }
+        if filter.overdue == true {
+            conditions.append("status IN ('issued', 'partially_paid') AND due_date < (now() AT TIME ZONE 'UTC')::date")
+        }
+        if filter.overdue == false {
+            conditions.append(
+                "NOT (status IN ('issued', 'partially_paid') AND due_date < (now() AT TIME ZONE 'UTC')::date)")
+        }
         if let q = filter.q { conditions.append("number LIKE \(SQL.likeContaining(q.uppercased()))") }
-        return try complete(try Self.page(table: "invoices", columns: Self.invoiceColumns, conditions: conditions, descending: filter.descending,
-                                          after: after, limit: limit, in: tx), in: tx)
+        return try complete(
+            try Self.page(
+                table: "invoices", columns: Self.invoiceColumns, conditions: conditions, descending: filter.descending,
+                after: after, limit: limit, in: tx), in: tx)
     }
 
     private func complete(_ rows: [Row], in tx: Transaction) throws -> [Invoice] {
         guard !rows.isEmpty else { return [] }
         let ids: [UUID] = try rows.map { try $0.decode("id") }
         var lines: [UUID: [InvoiceLine]] = [:]
-        for row in try tx.query("""
+        for row in try tx.query(
+            """
             SELECT invoice_id, line_no, item_id, description, quantity, unit_price, discount_percent, tax_rate, line_total, tax_amount,
                    sales_order_line_no
             FROM invoice_lines WHERE invoice_id = ANY(\(ids)::uuid[]) ORDER BY invoice_id, line_no
-            """).rows {
-            lines[try row.decode("invoice_id"), default: []].append(InvoiceLine(
-                lineNo: try row.decode("line_no"), itemId: try row.decodeIfPresent("item_id"), description: try row.decode("description"),
-                quantity: try row.decode("quantity"), unitPrice: try row.decode("unit_price"),
-                discountPercent: try row.decode("discount_percent"), taxRate: try row.decode("tax_rate"),
-                lineTotal: try row.decode("line_total"), taxAmount: try row.decode("tax_amount"),
-                salesOrderLineNo: try row.decodeIfPresent("sales_order_line_no")))
+            """
+        ).rows {
+            lines[try row.decode("invoice_id"), default: []].append(
+                InvoiceLine(
+                    lineNo: try row.decode("line_no"), itemId: try row.decodeIfPresent("item_id"),
+                    description: try row.decode("description"),
+                    quantity: try row.decode("quantity"), unitPrice: try row.decode("unit_price"),
+                    discountPercent: try row.decode("discount_percent"), taxRate: try row.decode("tax_rate"),
+                    lineTotal: try row.decode("line_total"), taxAmount: try row.decode("tax_amount"),
+                    salesOrderLineNo: try row.decodeIfPresent("sales_order_line_no")))
         }
         return try rows.map { row in
             let id: UUID = try row.decode("id")
-            let total: Int64 = try row.decode("total"), paid: Int64 = try row.decode("amount_paid"), credited: Int64 = try row.decode("amount_credited")
+            let total: Int64 = try row.decode("total"), paid: Int64 = try row.decode("amount_paid"),
+                credited: Int64 = try row.decode("amount_credited")
             let status = try row.decodeEnum("status", as: Invoice.Status.self)
             return Invoice(
                 id: id, number: try row.decodeIfPresent("number"), customerId: try row.decode("customer_id"),
-                salesOrderId: try row.decodeIfPresent("sales_order_id"), status: status, issueDate: try row.decodeIfPresent("issue_date"),
-                dueDate: try row.decodeIfPresent("due_date"), currency: try row.decode("currency"), lines: lines[id] ?? [],
-                subtotal: try row.decode("subtotal"), taxTotal: try row.decode("tax_total"), total: total, amountPaid: paid,
-                amountCredited: credited, balanceDue: status.isOpen ? total - paid - credited : (status == .draft ? total : 0),
-                overdue: try row.decode("overdue"), notes: try row.decodeIfPresent("notes"), createdAt: try row.decode("created_at"),
+                salesOrderId: try row.decodeIfPresent("sales_order_id"), status: status,
+                issueDate: try row.decodeIfPresent("issue_date"),
+                dueDate: try row.decodeIfPresent("due_date"), currency: try row.decode("currency"),
+                lines: lines[id] ?? [],
+                subtotal: try row.decode("subtotal"), taxTotal: try row.decode("tax_total"), total: total,
+                amountPaid: paid,
+                amountCredited: credited,
+                balanceDue: status.isOpen ? total - paid - credited : (status == .draft ? total : 0),
+                overdue: try row.decode("overdue"), notes: try row.decodeIfPresent("notes"),
+                createdAt: try row.decode("created_at"),
                 updatedAt: try row.decode("updated_at"), version: try row.decode("version"))
         }
     }
 
     // MARK: Payments
 
-    func insertPayment(customerID: UUID, amount: Int64, currency: String, receivedOn: LocalDate, method: Payment.Method,
-                       reference: String?, in tx: Transaction) throws -> UUID {
-        try tx.first("""
+    func insertPayment(
+        customerID: UUID, amount: Int64, currency: String, receivedOn: LocalDate, method: Payment.Method,
+        reference: String?, in tx: Transaction
+    ) throws -> UUID {
+        try tx.first(
+            """
             INSERT INTO payments (customer_id, amount, currency, received_on, method, reference, unapplied_amount)
             VALUES (\(customerID), \(amount), \(currency), \(receivedOn), \(method.rawValue), \(reference), \(amount))
             RETURNING id
@@ -159,11 +194,13 @@ struct ReceivablesStore: Sendable {
     }
 
     func allocate(paymentID: UUID, invoiceID: UUID, amount: Int64, in tx: Transaction) throws {
-        try tx.execute("""
+        try tx.execute(
+            """
             INSERT INTO payment_allocations (payment_id, invoice_id, amount) VALUES (\(paymentID), \(invoiceID), \(amount))
             ON CONFLICT (payment_id, invoice_id) DO UPDATE SET amount = payment_allocations.amount + EXCLUDED.amount
             """)
-        try tx.execute("""
+        try tx.execute(
+            """
             UPDATE payments SET unapplied_amount = unapplied_amount - \(amount), updated_at = now(), version = version + 1
             WHERE id = \(paymentID)
             """)
@@ -176,76 +213,99 @@ struct ReceivablesStore: Sendable {
     func payment(_ key: DocumentKey, lock: Bool = false, in tx: Transaction) throws -> Payment? {
         let locking: SQL = lock ? " FOR UPDATE" : ""
         let condition = key.condition
-        guard let row = try tx.first("SELECT \(Self.paymentColumns) FROM payments WHERE \(condition)\(locking)") else { return nil }
+        guard let row = try tx.first("SELECT \(Self.paymentColumns) FROM payments WHERE \(condition)\(locking)") else {
+            return nil
+        }
         return try completePayments([row], in: tx).first
     }
 
-    func listPayments(customerID: UUID?, unapplied: Bool?, descending: Bool, after: (key: String, id: UUID)?, limit: Int,
-                      in tx: Transaction) throws -> [Payment] {
+    func listPayments(
+        customerID: UUID?, unapplied: Bool?, descending: Bool, after: (key: String, id: UUID)?, limit: Int,
+        in tx: Transaction
+    ) throws -> [Payment] {
         var conditions: [SQL] = []
         if let customerID { conditions.append("customer_id = \(customerID)") }
         if unapplied == true { conditions.append("unapplied_amount > 0") }
         if unapplied == false { conditions.append("unapplied_amount = 0") }
-        return try completePayments(try Self.page(table: "payments", columns: Self.paymentColumns, conditions: conditions,
-                                                  descending: descending, after: after, limit: limit, in: tx), in: tx)
+        return try completePayments(
+            try Self.page(
+                table: "payments", columns: Self.paymentColumns, conditions: conditions,
+                descending: descending, after: after, limit: limit, in: tx), in: tx)
     }
 
     private func completePayments(_ rows: [Row], in tx: Transaction) throws -> [Payment] {
         guard !rows.isEmpty else { return [] }
         let ids: [UUID] = try rows.map { try $0.decode("id") }
         var allocations: [UUID: [Payment.Allocation]] = [:]
-        for row in try tx.query("""
+        for row in try tx.query(
+            """
             SELECT payment_id, invoice_id, amount FROM payment_allocations WHERE payment_id = ANY(\(ids)::uuid[])
             ORDER BY payment_id, created_at, invoice_id
-            """).rows {
+            """
+        ).rows {
             allocations[try row.decode("payment_id"), default: []].append(
                 Payment.Allocation(invoiceId: try row.decode("invoice_id"), amount: try row.decode("amount")))
         }
         return try rows.map { row in
             let id: UUID = try row.decode("id")
             let method = try row.decodeEnum("method", as: Payment.Method.self)
-            return Payment(id: id, number: try row.decode("number"), customerId: try row.decode("customer_id"), amount: try row.decode("amount"),
-                           currency: try row.decode("currency"), receivedOn: try row.decode("received_on"), method: method,
-                           reference: try row.decodeIfPresent("reference"), allocations: allocations[id] ?? [],
-                           unappliedAmount: try row.decode("unapplied_amount"), createdAt: try row.decode("created_at"),
-                           updatedAt: try row.decode("updated_at"), version: try row.decode("version"))
+            return Payment(
+                id: id, number: try row.decode("number"), customerId: try row.decode("customer_id"),
+                amount: try row.decode("amount"),
+                currency: try row.decode("currency"), receivedOn: try row.decode("received_on"), method: method,
+                reference: try row.decodeIfPresent("reference"), allocations: allocations[id] ?? [],
+                unappliedAmount: try row.decode("unapplied_amount"), createdAt: try row.decode("created_at"),
+                updatedAt: try row.decode("updated_at"), version: try row.decode("version"))
         }
     }
 
     // MARK: Credit notes
 
-    static let creditNoteColumns: SQL = "id, number, invoice_id, customer_id, amount, currency, issue_date, reason, lines, created_at"
+    static let creditNoteColumns: SQL =
+        "id, number, invoice_id, customer_id, amount, currency, issue_date, reason, lines, created_at"
 
-    func insertCreditNote(invoice: Invoice, amount: Int64, issueDate: LocalDate, reason: String, lines: JSONValue?, in tx: Transaction) throws -> CreditNote {
-        try Self.creditNote(tx.first("""
-            INSERT INTO credit_notes (invoice_id, customer_id, amount, currency, issue_date, reason, lines)
-            VALUES (\(invoice.id), \(invoice.customerId), \(amount), \(invoice.currency), \(issueDate), \(reason), \(lines))
-            RETURNING \(Self.creditNoteColumns)
-            """)!)
+    func insertCreditNote(
+        invoice: Invoice, amount: Int64, issueDate: LocalDate, reason: String, lines: JSONValue?, in tx: Transaction
+    ) throws -> CreditNote {
+        try Self.creditNote(
+            tx.first(
+                """
+                INSERT INTO credit_notes (invoice_id, customer_id, amount, currency, issue_date, reason, lines)
+                VALUES (\(invoice.id), \(invoice.customerId), \(amount), \(invoice.currency), \(issueDate), \(reason), \(lines))
+                RETURNING \(Self.creditNoteColumns)
+                """)!)
     }
 
     func creditNote(_ key: DocumentKey, in tx: Transaction) throws -> CreditNote? {
         let condition = key.condition
-        return try tx.first("SELECT \(Self.creditNoteColumns) FROM credit_notes WHERE \(condition)").map(Self.creditNote)
+        return try tx.first("SELECT \(Self.creditNoteColumns) FROM credit_notes WHERE \(condition)").map(
+            Self.creditNote)
     }
 
-    func listCreditNotes(customerID: UUID?, invoiceID: UUID?, descending: Bool, after: (key: String, id: UUID)?, limit: Int,
-                         in tx: Transaction) throws -> [CreditNote] {
+    func listCreditNotes(
+        customerID: UUID?, invoiceID: UUID?, descending: Bool, after: (key: String, id: UUID)?, limit: Int,
+        in tx: Transaction
+    ) throws -> [CreditNote] {
         var conditions: [SQL] = []
         if let customerID { conditions.append("customer_id = \(customerID)") }
         if let invoiceID { conditions.append("invoice_id = \(invoiceID)") }
-        return try Self.page(table: "credit_notes", columns: Self.creditNoteColumns, conditions: conditions, descending: descending,
-                             after: after, limit: limit, in: tx).map(Self.creditNote)
+        return try Self.page(
+            table: "credit_notes", columns: Self.creditNoteColumns, conditions: conditions, descending: descending,
+            after: after, limit: limit, in: tx
+        ).map(Self.creditNote)
     }
 
     static func creditNote(_ row: Row) throws -> CreditNote {
         var lenient = JSONValueDecoder()
         lenient.reportsUnknownFields = false
         let lines: JSONValue? = try row.decodeIfPresent("lines")
-        return CreditNote(id: try row.decode("id"), number: try row.decode("number"), invoiceId: try row.decode("invoice_id"),
-                          customerId: try row.decode("customer_id"), amount: try row.decode("amount"), currency: try row.decode("currency"),
-                          issueDate: try row.decode("issue_date"), reason: try row.decode("reason"),
-                          lines: try lines.map { try lenient.decode([CreditNoteLine].self, from: $0) }, createdAt: try row.decode("created_at"))
+        return CreditNote(
+            id: try row.decode("id"), number: try row.decode("number"), invoiceId: try row.decode("invoice_id"),
+            customerId: try row.decode("customer_id"), amount: try row.decode("amount"),
+            currency: try row.decode("currency"),
+            issueDate: try row.decode("issue_date"), reason: try row.decode("reason"),
+            lines: try lines.map { try lenient.decode([CreditNoteLine].self, from: $0) },
+            createdAt: try row.decode("created_at"))
     }
 
     // MARK: Statements and aging
@@ -253,8 +313,11 @@ struct ReceivablesStore: Sendable {
     /// Every dated entry of a customer's account in `currency`, oldest first: issued invoices
     /// (+ total), payments (− amount), credit notes (− amount). Void and draft invoices are not
     /// on the account.
-    func accountEntries(customerID: UUID, currency: String, in tx: Transaction) throws -> [(date: LocalDate, type: String, id: UUID, number: String, amount: Int64)] {
-        try tx.query("""
+    func accountEntries(customerID: UUID, currency: String, in tx: Transaction) throws -> [(
+        date: LocalDate, type: String, id: UUID, number: String, amount: Int64
+    )] {
+        try tx.query(
+            """
             SELECT date, type, id, number, amount FROM (
                 SELECT issue_date AS date, 'invoice' AS type, id, number, total AS amount, 1 AS rank FROM invoices
                 WHERE customer_id = \(customerID) AND currency = \(currency) AND status IN ('issued', 'partially_paid', 'paid')
@@ -264,16 +327,23 @@ struct ReceivablesStore: Sendable {
                 SELECT issue_date, 'credit_note', id, number, -amount, 3 FROM credit_notes WHERE customer_id = \(customerID) AND currency = \(currency)
             ) entries
             ORDER BY date, rank, number
-            """).rows.map { row in
-            (try row.decode("date"), try row.decode("type"), try row.decode("id"), try row.decode("number"), try row.decode("amount"))
+            """
+        ).rows.map { row in
+            (
+                try row.decode("date"), try row.decode("type"), try row.decode("id"), try row.decode("number"),
+                try row.decode("amount")
+            )
         }
     }
 
     /// Open invoices with their balance at the end of `asOf`: issued by then, less payments
     /// received and credit notes dated by then.
-    func balancesAsOf(_ asOf: LocalDate, currency: String, customerID: UUID?, in tx: Transaction) throws -> [(customer: UUID, due: LocalDate, balance: Int64)] {
+    func balancesAsOf(_ asOf: LocalDate, currency: String, customerID: UUID?, in tx: Transaction) throws -> [(
+        customer: UUID, due: LocalDate, balance: Int64
+    )] {
         let customerFilter: SQL = customerID.map { " AND i.customer_id = \($0)" } ?? ""
-        return try tx.query("""
+        return try tx.query(
+            """
             SELECT i.customer_id, i.due_date,
                    i.total
                    - coalesce((SELECT sum(a.amount) FROM payment_allocations a JOIN payments p ON p.id = a.payment_id
@@ -282,20 +352,25 @@ struct ReceivablesStore: Sendable {
                    AS balance
             FROM invoices i
             WHERE i.currency = \(currency) AND i.status IN ('issued', 'partially_paid', 'paid') AND i.issue_date <= \(asOf)\(customerFilter)
-            """).rows.compactMap { row in
+            """
+        ).rows.compactMap { row in
             let balance: Int64 = try row.decode("balance")
             return balance > 0 ? (try row.decode("customer_id"), try row.decode("due_date"), balance) : nil
         }
     }
 
     func unappliedCredit(customerID: UUID, currency: String, in tx: Transaction) throws -> Int64 {
-        try tx.first("""
+        try tx.first(
+            """
             SELECT coalesce(sum(unapplied_amount), 0)::bigint AS credit FROM payments WHERE customer_id = \(customerID) AND currency = \(currency)
             """)!.decode("credit")
     }
 
-    func openBalance(customerID: UUID, currency: String, in tx: Transaction) throws -> (open: Int64, overdue: Int64, other: Int64) {
-        let row = try tx.first("""
+    func openBalance(customerID: UUID, currency: String, in tx: Transaction) throws -> (
+        open: Int64, overdue: Int64, other: Int64
+    ) {
+        let row = try tx.first(
+            """
             SELECT coalesce(sum(total - amount_paid - amount_credited) FILTER (WHERE currency = \(currency)), 0)::bigint AS open,
                    coalesce(sum(total - amount_paid - amount_credited)
                             FILTER (WHERE currency = \(currency) AND due_date < (now() AT TIME ZONE 'UTC')::date), 0)::bigint AS overdue,
@@ -310,7 +385,8 @@ struct ReceivablesStore: Sendable {
     func move(table: String, from duplicate: UUID, to survivor: UUID, in tx: Transaction) throws -> Int {
         precondition(["invoices", "payments", "credit_notes"].contains(table))
         let versioned = table != "credit_notes"
-        return try tx.execute("""
+        return try tx.execute(
+            """
             UPDATE \(unsafeRaw: table) SET customer_id = \(survivor)\(unsafeRaw: versioned ? ", updated_at = now(), version = version + 1" : "")
             WHERE customer_id = \(duplicate)
             """)
@@ -319,8 +395,10 @@ struct ReceivablesStore: Sendable {
     // MARK: Pages
 
     /// `SELECT … FROM table WHERE … ORDER BY created_at, id LIMIT n+1` after the keyset position.
-    static func page(table: String, columns: SQL, conditions: [SQL], descending: Bool, after: (key: String, id: UUID)?, limit: Int,
-                     in tx: Transaction) throws -> [Row] {
+    static func page(
+        table: String, columns: SQL, conditions: [SQL], descending: Bool, after: (key: String, id: UUID)?, limit: Int,
+        in tx: Transaction
+    ) throws -> [Row] {
         let page = Keyset.createdAt.clause(conditions, after: after, descending: descending, limit: limit)
         return try tx.query("SELECT \(columns) FROM \(unsafeRaw: table) \(page)").rows
     }

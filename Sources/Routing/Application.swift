@@ -25,7 +25,8 @@ public final class Application: HTTPResponder {
         let requestID = RequestIDMiddleware.requestID(from: http.head.headers["X-Request-Id"])
         let segments = Self.segments(http.head.path)
         let query = QueryParameters(raw: http.head.query)
-        var request = Request(http: http, segments: segments ?? [], query: query ?? QueryParameters(), requestID: requestID)
+        var request = Request(
+            http: http, segments: segments ?? [], query: query ?? QueryParameters(), requestID: requestID)
         var failure: AppError?
         var match = Router.Match.notFound
         if segments == nil {
@@ -55,22 +56,26 @@ public final class Application: HTTPResponder {
                 case .found(let route, _):
                     let unknown = request.query.names.subtracting(route.query).sorted()
                     if let name = unknown.first {
-                        throw AppError(.unknownParameter, "unknown query parameter '\(name)'",
-                                       errors: unknown.map { FieldError(field: $0, message: "is not a known parameter") })
+                        throw AppError(
+                            .unknownParameter, "unknown query parameter '\(name)'",
+                            errors: unknown.map { FieldError(field: $0, message: "is not a known parameter") })
                     }
                     return try route.handler(request)
                 case .methodNotAllowed(let allowed, _):
                     if request.method == "OPTIONS" {
                         return Response(status: 204, headers: ["Allow": allowed.joined(separator: ", ")])
                     }
-                    throw AppError(.methodNotAllowed, "\(request.method) is not supported here; use \(allowed.joined(separator: ", "))",
-                                   headers: [("Allow", allowed.joined(separator: ", "))])
+                    throw AppError(
+                        .methodNotAllowed,
+                        "\(request.method) is not supported here; use \(allowed.joined(separator: ", "))",
+                        headers: [("Allow", allowed.joined(separator: ", "))])
                 case .notFound:
                     throw AppError(.notFound, "no resource at this path")
                 }
             }
         } catch {
-            logger.error("error escaped the middleware chain", metadata: ["request_id": "\(requestID)", "error": "\(error)"])
+            logger.error(
+                "error escaped the middleware chain", metadata: ["request_id": "\(requestID)", "error": "\(error)"])
             response = AppError(.internalError, "an unexpected error occurred").response(requestID: requestID)
         }
         return HTTPResponse(status: response.status, headers: response.headers, body: response.body)
@@ -93,7 +98,10 @@ public final class Application: HTTPResponder {
                 if let start {
                     let segment = UnsafeBufferPointer(rebasing: bytes[start..<index])
                     if segment.contains(UInt8(ascii: "%")) {
-                        guard let decoded = PercentDecoding.decode(Substring(decoding: segment, as: UTF8.self), plusIsSpace: false) else {
+                        guard
+                            let decoded = PercentDecoding.decode(
+                                Substring(decoding: segment, as: UTF8.self), plusIsSpace: false)
+                        else {
                             return nil
                         }
                         result.append(decoded)

@@ -39,7 +39,9 @@ public final class Metrics: @unchecked Sendable {
 
     /// The methods that get a series of their own; any other token is counted as `other`, so
     /// anonymous clients cannot create series (the method is recorded before authentication).
-    static let knownMethods: Set<String> = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"]
+    static let knownMethods: Set<String> = [
+        "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE",
+    ]
 
     /// Records one finished request. Every label is bounded: a method outside `knownMethods`
     /// is `other`, a route is a template of the router or `unmatched` (the caller's part), and a
@@ -69,7 +71,9 @@ public final class Metrics: @unchecked Sendable {
     /// The exposition text.
     public func render() -> String {
         seriesLock.lock()
-        let snapshot = series.sorted { ($0.key.route, $0.key.method, $0.key.status) < ($1.key.route, $1.key.method, $1.key.status) }
+        let snapshot = series.sorted {
+            ($0.key.route, $0.key.method, $0.key.status) < ($1.key.route, $1.key.method, $1.key.status)
+        }
         let gaugeList = gauges
         seriesLock.unlock()
 
@@ -78,12 +82,14 @@ public final class Metrics: @unchecked Sendable {
         for (key, entry) in snapshot {
             out += "concord_http_requests_total{\(labels(key))} \(entry.count)\n"
         }
-        out += "# HELP concord_http_request_duration_seconds Time from routing to response, by method, route template and status.\n"
+        out +=
+            "# HELP concord_http_request_duration_seconds Time from routing to response, by method, route template and status.\n"
         out += "# TYPE concord_http_request_duration_seconds histogram\n"
         for (key, entry) in snapshot {
             let base = labels(key)
             for (index, bound) in Self.buckets.enumerated() {
-                out += "concord_http_request_duration_seconds_bucket{\(base),le=\"\(format(bound))\"} \(entry.bucketCounts[index])\n"
+                out +=
+                    "concord_http_request_duration_seconds_bucket{\(base),le=\"\(format(bound))\"} \(entry.bucketCounts[index])\n"
             }
             out += "concord_http_request_duration_seconds_bucket{\(base),le=\"+Inf\"} \(entry.count)\n"
             out += "concord_http_request_duration_seconds_sum{\(base)} \(entry.sum)\n"
@@ -93,7 +99,8 @@ public final class Metrics: @unchecked Sendable {
         out += "# TYPE concord_http_requests_in_flight gauge\n"
         out += "concord_http_requests_in_flight \(inFlight.value)\n"
         for gauge in gaugeList {
-            out += "# HELP \(gauge.name) \(gauge.help)\n# TYPE \(gauge.name) \(gauge.type)\n\(gauge.name) \(format(gauge.read()))\n"
+            out +=
+                "# HELP \(gauge.name) \(gauge.help)\n# TYPE \(gauge.name) \(gauge.type)\n\(gauge.name) \(format(gauge.read()))\n"
         }
         return out
     }

@@ -9,8 +9,10 @@ enum PercentDecoding {
         var hasEscape = false
         while let byte = iterator.next() {
             switch byte {
-            case 37: // %
-                guard let high = iterator.next().flatMap(hexDigit), let low = iterator.next().flatMap(hexDigit) else { return nil }
+            case 37:  // %
+                guard let high = iterator.next().flatMap(hexDigit), let low = iterator.next().flatMap(hexDigit) else {
+                    return nil
+                }
                 let decoded = high << 4 | low
                 if decoded == 0 { return nil }
                 bytes.append(decoded)

@@ -21,7 +21,8 @@ public struct QueryParameters: Sendable {
                 value = ""
             }
             guard let n = PercentDecoding.decode(name, plusIsSpace: true),
-                  let v = PercentDecoding.decode(value, plusIsSpace: true) else { return nil }
+                let v = PercentDecoding.decode(value, plusIsSpace: true)
+            else { return nil }
             pairs.append((n, v))
         }
     }
@@ -86,13 +87,15 @@ public struct QueryParameters: Sendable {
         let descending = text.hasPrefix("-")
         let field = descending ? String(text.dropFirst()) : text
         guard fields.contains(field) else {
-            throw AppError.invalidParameter("sort", "must be one of: " + fields.flatMap { [$0, "-" + $0] }.joined(separator: ", "))
+            throw AppError.invalidParameter(
+                "sort", "must be one of: " + fields.flatMap { [$0, "-" + $0] }.joined(separator: ", "))
         }
         return (field, descending)
     }
 
     /// A value from a closed set, e.g. `status=open`.
-    public func oneOf<T: RawRepresentable & CaseIterable>(_ name: String, _ type: T.Type) throws -> T? where T.RawValue == String {
+    public func oneOf<T: RawRepresentable & CaseIterable>(_ name: String, _ type: T.Type) throws -> T?
+    where T.RawValue == String {
         guard let text = try string(name) else { return nil }
         guard let value = T(rawValue: text) else {
             let allowed = T.allCases.map(\.rawValue).joined(separator: ", ")

@@ -78,11 +78,14 @@ public struct Request: Sendable {
 
     /// The body as JSON, after the `Content-Type` check (415) and strict parsing (400).
     public func jsonBody() throws -> JSONValue {
-        let contentType = headers["Content-Type"]?.split(separator: ";").first.map { $0.trimmingHTTPWhitespace().lowercased() }
+        let contentType = headers["Content-Type"]?.split(separator: ";").first.map {
+            $0.trimmingHTTPWhitespace().lowercased()
+        }
         let accepted = method == "PATCH" ? ["application/json", "application/merge-patch+json"] : ["application/json"]
         guard let contentType, accepted.contains(contentType) else {
-            throw AppError(.unsupportedMediaType, "the request body must be sent as \(accepted.joined(separator: " or "))",
-                           headers: [("Accept", accepted.joined(separator: ", "))])
+            throw AppError(
+                .unsupportedMediaType, "the request body must be sent as \(accepted.joined(separator: " or "))",
+                headers: [("Accept", accepted.joined(separator: ", "))])
         }
         do {
             return try JSONParser.parse(body)
@@ -105,7 +108,9 @@ public struct Request: Sendable {
     public func mergePatchBody(readOnly: Set<String>) throws -> JSONValue {
         let value = try checkedBody(readOnly: readOnly)
         guard value.objectValue != nil else {
-            throw AppError.validation([FieldError(field: "", message: "must be a JSON object")], detail: "a merge patch must be a JSON object")
+            throw AppError.validation(
+                [FieldError(field: "", message: "must be a JSON object")], detail: "a merge patch must be a JSON object"
+            )
         }
         return value
     }
@@ -115,15 +120,18 @@ public struct Request: Sendable {
         if let object = value.objectValue {
             let sent = object.keys.filter { readOnly.contains($0) }
             if !sent.isEmpty {
-                throw AppError(.readOnlyField, "the request body sets fields the server maintains",
-                               errors: sent.map { FieldError(field: $0, message: "is read-only") })
+                throw AppError(
+                    .readOnlyField, "the request body sets fields the server maintains",
+                    errors: sent.map { FieldError(field: $0, message: "is read-only") })
             }
         }
         return value
     }
 
     /// Decodes `T` from a JSON value with the request-body rules (`JSONValue.decodeModel`).
-    public static func decodeModel<T: Decodable>(_ type: T.Type, from value: JSONValue, readOnly: Set<String> = []) throws -> T {
+    public static func decodeModel<T: Decodable>(_ type: T.Type, from value: JSONValue, readOnly: Set<String> = [])
+        throws -> T
+    {
         try value.decodeModel(T.self, readOnly: readOnly)
     }
 }

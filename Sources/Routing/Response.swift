@@ -14,7 +14,9 @@ public struct Response: Sendable {
     }
 
     /// A JSON response of `value`, snake_case keys, nil fields as `null`.
-    public static func json<T: Encodable>(_ value: T, status: Int = 200, headers: HTTPHeaders = HTTPHeaders()) throws -> Response {
+    public static func json<T: Encodable>(_ value: T, status: Int = 200, headers: HTTPHeaders = HTTPHeaders()) throws
+        -> Response
+    {
         var h = headers
         h.set("Content-Type", "application/json")
         return Response(status: status, headers: h, body: try JSONValueEncoder().encodeBytes(value))
@@ -28,7 +30,9 @@ public struct Response: Sendable {
     }
 
     /// 201 with `Location`.
-    public static func created<T: Encodable>(_ value: T, location: String, headers: HTTPHeaders = HTTPHeaders()) throws -> Response {
+    public static func created<T: Encodable>(_ value: T, location: String, headers: HTTPHeaders = HTTPHeaders()) throws
+        -> Response
+    {
         var h = headers
         h.set("Location", location)
         return try json(value, status: 201, headers: h)
@@ -36,7 +40,9 @@ public struct Response: Sendable {
 
     public static let noContent = Response(status: 204)
 
-    public static func text(_ text: String, status: Int = 200, contentType: String = "text/plain; charset=utf-8") -> Response {
+    public static func text(_ text: String, status: Int = 200, contentType: String = "text/plain; charset=utf-8")
+        -> Response
+    {
         Response(status: status, headers: ["Content-Type": contentType], body: Array(text.utf8))
     }
 }
@@ -53,9 +59,14 @@ extension AppError {
             ("request_id", .string(requestID)),
         ]
         if !errors.isEmpty {
-            members.append(("errors", .array(errors.map {
-                .object(JSONObject([("field", .string($0.field)), ("message", .string($0.message))]))
-            })))
+            members.append(
+                (
+                    "errors",
+                    .array(
+                        errors.map {
+                            .object(JSONObject([("field", .string($0.field)), ("message", .string($0.message))]))
+                        })
+                ))
         }
         for (key, value) in extra where !members.contains(where: { $0.0 == key }) {
             members.append((key, value))

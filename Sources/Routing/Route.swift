@@ -22,7 +22,10 @@ public final class Route: Sendable {
     public let inline: Bool
     let handler: Handler
 
-    init(method: String, template: String, access: RouteAccess, query: Set<String>, inline: Bool, handler: @escaping Handler) {
+    init(
+        method: String, template: String, access: RouteAccess, query: Set<String>, inline: Bool,
+        handler: @escaping Handler
+    ) {
         self.method = method
         self.template = template
         self.access = access

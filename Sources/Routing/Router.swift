@@ -10,18 +10,28 @@ public struct RouterBuilder: Sendable {
     /// - access: who may call it (required, so no route is added without a decision).
     /// - query: the query parameters it accepts.
     /// - inline: true only for handlers that never block (answered on the I/O thread).
-    public mutating func add(_ method: String, _ template: String, access: RouteAccess, query: Set<String> = [],
-                             inline: Bool = false, _ handler: @escaping Handler) {
+    public mutating func add(
+        _ method: String, _ template: String, access: RouteAccess, query: Set<String> = [],
+        inline: Bool = false, _ handler: @escaping Handler
+    ) {
         precondition(template.hasPrefix("/"), "route templates start with /: \(template)")
-        precondition(!routes.contains { $0.method == method && $0.template == template }, "duplicate route \(method) \(template)")
-        routes.append(Route(method: method, template: template, access: access, query: query, inline: inline, handler: handler))
+        precondition(
+            !routes.contains { $0.method == method && $0.template == template }, "duplicate route \(method) \(template)"
+        )
+        routes.append(
+            Route(method: method, template: template, access: access, query: query, inline: inline, handler: handler))
     }
 
-    public mutating func get(_ template: String, access: RouteAccess, query: Set<String> = [], inline: Bool = false, _ handler: @escaping Handler) {
+    public mutating func get(
+        _ template: String, access: RouteAccess, query: Set<String> = [], inline: Bool = false,
+        _ handler: @escaping Handler
+    ) {
         add("GET", template, access: access, query: query, inline: inline, handler)
     }
 
-    public mutating func post(_ template: String, access: RouteAccess, query: Set<String> = [], _ handler: @escaping Handler) {
+    public mutating func post(
+        _ template: String, access: RouteAccess, query: Set<String> = [], _ handler: @escaping Handler
+    ) {
         add("POST", template, access: access, query: query, handler)
     }
 
@@ -103,8 +113,10 @@ public final class Router: Sendable {
             }
             if first.hasPrefix("{") && first.hasSuffix("}") {
                 let name = String(first.dropFirst().dropLast())
-                precondition(parameterName == nil || parameterName == name,
-                             "conflicting parameter names {\(parameterName!)} and {\(name)} at the same position (\(route.template))")
+                precondition(
+                    parameterName == nil || parameterName == name,
+                    "conflicting parameter names {\(parameterName!)} and {\(name)} at the same position (\(route.template))"
+                )
                 parameterName = name
                 parameterGroup.append((segments.dropFirst(), route))
             } else {

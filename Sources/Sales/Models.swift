@@ -1,7 +1,7 @@
+import Core
 import Foundation
 import Platform
 import Postgres
-import Core
 
 /// A sales order: a quotation while `draft`, then a confirmed order that holds stock, ships
 /// and is invoiced (API.md "Sales orders").
@@ -86,15 +86,21 @@ struct SalesOrderLineInput: Codable {
     var taxRate: ExactDecimal?
 
     func problems(at path: String) -> [FieldError] {
-        var errors = DocumentRules.lineProblems(at: path, quantity: quantity, price: unitPrice, discountPercent: discountPercent,
-                                                taxRate: taxRate, description: description)
+        var errors = DocumentRules.lineProblems(
+            at: path, quantity: quantity, price: unitPrice, discountPercent: discountPercent,
+            taxRate: taxRate, description: description)
         if itemId == nil && (unitPrice == nil || (description ?? "").trimmingCharacters(in: .whitespaces).isEmpty) {
-            errors.append(FieldError(field: "\(path).item_id", message: "is required unless the line has a description and a unit_price"))
+            errors.append(
+                FieldError(
+                    field: "\(path).item_id", message: "is required unless the line has a description and a unit_price")
+            )
         }
         return errors
     }
 
-    enum CodingKeys: String, CodingKey { case lineNo, itemId, description, quantity, unitPrice, discountPercent, taxRate }
+    enum CodingKeys: String, CodingKey {
+        case lineNo, itemId, description, quantity, unitPrice, discountPercent, taxRate
+    }
 
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
@@ -163,7 +169,10 @@ public struct OrderInvoiceDraft: Sendable {
 /// `POST /sales-orders/{id}/invoice` hands over to Receivables through this function, wired
 /// by App; Sales never writes invoice tables (and Receivables never writes order tables).
 /// Returns the new invoice's id and the invoice as the API shows it.
-public typealias OrderInvoicer = @Sendable (_ draft: OrderInvoiceDraft, _ actor: Principal, _ tx: Postgres.Transaction) throws -> (id: UUID, invoice: JSONValue)
+public typealias OrderInvoicer =
+    @Sendable (_ draft: OrderInvoiceDraft, _ actor: Principal, _ tx: Postgres.Transaction) throws -> (
+        id: UUID, invoice: JSONValue
+    )
 
 /// What an invoice from an order bills: what shipped and is not yet invoiced, or what was ordered.
 public enum InvoiceBasis: String, Decodable, Sendable, CaseIterable { case shipped, ordered }
@@ -175,4 +184,5 @@ struct InvoiceRequest: Decodable {
 
 /// Customer figures the credit check and the customer summary need; App passes the
 /// Receivables module's function in once it exists.
-public typealias OpenReceivables = @Sendable (_ customerID: UUID, _ currency: String, _ tx: Postgres.Transaction) throws -> Int64
+public typealias OpenReceivables =
+    @Sendable (_ customerID: UUID, _ currency: String, _ tx: Postgres.Transaction) throws -> Int64

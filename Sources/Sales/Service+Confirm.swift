@@ -1,10 +1,10 @@
 import Catalog
+import Core
 import Customers
 import Foundation
 import Inventory
 import Platform
 import Postgres
-import Core
 
 extension SalesService {
     /// Confirms a draft in one transaction: the customer must be active, the credit check must
@@ -14,7 +14,9 @@ extension SalesService {
     /// Locks, always in this order: the order, its customer (so two confirms for one customer
     /// cannot both spend the same credit), then stock balances in item order (Inventory).
     /// `overrideCreditLimit` confirms past the limit; the routes check the caller may.
-    func confirm(_ key: DocumentKey, overrideCreditLimit: Bool, ifMatch: (Int) throws -> Void, actor: Principal) throws -> SalesOrder {
+    func confirm(_ key: DocumentKey, overrideCreditLimit: Bool, ifMatch: (Int) throws -> Void, actor: Principal) throws
+        -> SalesOrder
+    {
         try pool.transaction { tx in
             guard var order = try store.order(key, lock: true, in: tx) else { throw AppError.notFound("sales order") }
             try ifMatch(order.version)
@@ -24,35 +26,48 @@ extension SalesService {
                     from: order.status, to: .confirmed)
             }
             if let validUntil = order.validUntil, validUntil < LocalDate.today() {
-                throw AppError(.quotationExpired, "the quotation \(order.number) was valid until \(validUntil); extend valid_until or make a new one",
-                               extra: JSONObject([("valid_until", .string(validUntil.description))]))
+                throw AppError(
+                    .quotationExpired,
+                    "the quotation \(order.number) was valid until \(validUntil); extend valid_until or make a new one",
+                    extra: JSONObject([("valid_until", .string(validUntil.description))]))
             }
             guard !order.lines.isEmpty else {
-                throw AppError.validation([FieldError(field: "lines", message: "must have at least one line to confirm")])
+                throw AppError.validation([
+                    FieldError(field: "lines", message: "must have at least one line to confirm")
+                ])
             }
             guard let warehouseID = order.warehouseId else {
-                throw AppError.validation([FieldError(field: "warehouse_id", message: "is required to confirm (stock is reserved there)")])
+                throw AppError.validation([
+                    FieldError(field: "warehouse_id", message: "is required to confirm (stock is reserved there)")
+                ])
             }
-            guard let customer = try customers.customer(id: order.customerId, lock: true, in: tx) else { throw AppError.notFound("customer") }
+            guard let customer = try customers.customer(id: order.customerId, lock: true, in: tx) else {
+                throw AppError.notFound("customer")
+            }
             guard customer.status == .active else {
-                throw AppError(.customerNotActive, "\(customer.number) is \(customer.status.rawValue); orders are confirmed only for active customers")
+                throw AppError(
+                    .customerNotActive,
+                    "\(customer.number) is \(customer.status.rawValue); orders are confirmed only for active customers")
             }
             var overridden: CreditFigures?
             if let limit = customer.creditLimit, customer.currency == order.currency {
                 let credit = try creditPosition(customer, excluding: order.id, in: tx)
-                let figures = CreditFigures(limit: limit, openReceivables: credit.openReceivables, openOrders: credit.openOrders,
-                                            orderTotal: order.total, available: credit.available ?? 0)
+                let figures = CreditFigures(
+                    limit: limit, openReceivables: credit.openReceivables, openOrders: credit.openOrders,
+                    orderTotal: order.total, available: credit.available ?? 0)
                 if !credit.admits(order.total) {
                     guard overrideCreditLimit else {
-                        throw AppError(.creditLimitExceeded,
-                                       "confirming \(order.number) would take \(customer.number) past its credit limit",
-                                       extra: JSONObject([("credit", try JSONValueEncoder().encode(figures))]))
+                        throw AppError(
+                            .creditLimitExceeded,
+                            "confirming \(order.number) would take \(customer.number) past its credit limit",
+                            extra: JSONObject([("credit", try JSONValueEncoder().encode(figures))]))
                     }
                     overridden = figures
                 }
             }
-            try inventory.reserve(lines: try stockLines(order, warehouseID: warehouseID, quantity: { $0.quantity }, in: tx),
-                                  reference: Self.reference(order), actor: actor, in: tx)
+            try inventory.reserve(
+                lines: try stockLines(order, warehouseID: warehouseID, quantity: { $0.quantity }, in: tx),
+                reference: Self.reference(order), actor: actor, in: tx)
             order.status = .confirmed
             order.confirmedAt = Date()
             try store.update(order, in: tx)
@@ -60,43 +75,60 @@ extension SalesService {
             var data = try JSONValueEncoder().encode(confirmed)
             if let overridden, case .object(var object) = data {
                 // The event records who went past the limit, and by how much.
-                object.set("credit_override", .object(JSONObject([
-                    ("by_user_id", .string(actor.userID.uuidString.lowercased())), ("role", .string(actor.role.rawValue)),
-                    ("credit", try JSONValueEncoder().encode(overridden)),
-                ])))
+                object.set(
+                    "credit_override",
+                    .object(
+                        JSONObject([
+                            ("by_user_id", .string(actor.userID.uuidString.lowercased())),
+                            ("role", .string(actor.role.rawValue)),
+                            ("credit", try JSONValueEncoder().encode(overridden)),
+                        ])))
                 data = .object(object)
             }
-            try events.append("sales_order.confirmed", resourceType: "sales_order", resourceID: order.id, data: data, actor: actor, in: tx)
+            try events.append(
+                "sales_order.confirmed", resourceType: "sales_order", resourceID: order.id, data: data, actor: actor,
+                in: tx)
             return confirmed
         }
     }
 
     /// Back to draft while nothing has shipped; the reservation is released.
     func unconfirm(_ key: DocumentKey, ifMatch: (Int) throws -> Void, actor: Principal) throws -> SalesOrder {
-        try transition(key, from: [.confirmed], to: .draft, event: "sales_order.unconfirmed", ifMatch: ifMatch, actor: actor) { order, tx in
+        try transition(
+            key, from: [.confirmed], to: .draft, event: "sales_order.unconfirmed", ifMatch: ifMatch, actor: actor
+        ) { order, tx in
             order.confirmedAt = nil
         }
     }
 
     /// Cancels a draft or a confirmed order that has not shipped; what it holds is released.
     func cancel(_ key: DocumentKey, ifMatch: (Int) throws -> Void, actor: Principal) throws -> SalesOrder {
-        try transition(key, from: [.draft, .confirmed], to: .cancelled, event: "sales_order.cancelled", ifMatch: ifMatch, actor: actor) { _, _ in }
+        try transition(
+            key, from: [.draft, .confirmed], to: .cancelled, event: "sales_order.cancelled", ifMatch: ifMatch,
+            actor: actor
+        ) { _, _ in }
     }
 
     /// Short-closes a partially shipped order: the rest is released and will not ship.
     func close(_ key: DocumentKey, ifMatch: (Int) throws -> Void, actor: Principal) throws -> SalesOrder {
-        try transition(key, from: [.partiallyShipped], to: .closed, event: "sales_order.closed", ifMatch: ifMatch, actor: actor) { order, _ in
+        try transition(
+            key, from: [.partiallyShipped], to: .closed, event: "sales_order.closed", ifMatch: ifMatch, actor: actor
+        ) { order, _ in
             // What will never ship is no longer billable: if the shipped part is all invoiced,
             // the order is fully invoiced.
             if order.lines.contains(where: { !$0.invoicedQuantity.isZero }) {
-                order.invoiceStatus = order.lines.allSatisfy { $0.invoicedQuantity >= $0.shippedQuantity } ? .invoiced : .partiallyInvoiced
+                order.invoiceStatus =
+                    order.lines.allSatisfy { $0.invoicedQuantity >= $0.shippedQuantity }
+                    ? .invoiced : .partiallyInvoiced
             }
         }
     }
 
-    private func transition(_ key: DocumentKey, from allowed: Set<SalesOrder.Status>, to target: SalesOrder.Status, event: String,
-                            ifMatch: (Int) throws -> Void, actor: Principal,
-                            change: (inout SalesOrder, Transaction) throws -> Void) throws -> SalesOrder {
+    private func transition(
+        _ key: DocumentKey, from allowed: Set<SalesOrder.Status>, to target: SalesOrder.Status, event: String,
+        ifMatch: (Int) throws -> Void, actor: Principal,
+        change: (inout SalesOrder, Transaction) throws -> Void
+    ) throws -> SalesOrder {
         try pool.transaction { tx in
             guard var order = try store.order(key, lock: true, in: tx) else { throw AppError.notFound("sales order") }
             try ifMatch(order.version)
@@ -111,9 +143,12 @@ extension SalesService {
 
     /// The order's lines that hold stock (stock items; services and free-text lines do not), with
     /// the quantity `quantity` picks.
-    func stockLines(_ order: SalesOrder, warehouseID: UUID, quantity: (SalesOrderLine) -> ExactDecimal,
-                    in tx: Transaction) throws -> [StockLine] {
-        let stocked = Set(try catalog.items(ids: order.lines.compactMap(\.itemId), in: tx).filter(\.isStocked).map(\.id))
+    func stockLines(
+        _ order: SalesOrder, warehouseID: UUID, quantity: (SalesOrderLine) -> ExactDecimal,
+        in tx: Transaction
+    ) throws -> [StockLine] {
+        let stocked = Set(
+            try catalog.items(ids: order.lines.compactMap(\.itemId), in: tx).filter(\.isStocked).map(\.id))
         return order.lines.compactMap { line in
             guard let item = line.itemId, stocked.contains(item), quantity(line) > .zero else { return nil }
             return StockLine(lineNo: line.lineNo, itemID: item, warehouseID: warehouseID, quantity: quantity(line))
@@ -123,9 +158,12 @@ extension SalesService {
     // MARK: Figures
 
     /// The customer summary's order figures in `currency`.
-    public func customerOrders(customerID: UUID, currency: String) throws -> (openCount: Int64, lastOrderDate: LocalDate?,
-                                                                             lifetimeTotal: Int64, otherCurrency: Int64) {
-        let figures = try pool.read { tx in try store.customerOrders(customerID: customerID, currency: currency, in: tx) }
+    public func customerOrders(customerID: UUID, currency: String) throws -> (
+        openCount: Int64, lastOrderDate: LocalDate?,
+        lifetimeTotal: Int64, otherCurrency: Int64
+    ) {
+        let figures = try pool.read { tx in try store.customerOrders(customerID: customerID, currency: currency, in: tx)
+        }
         return (figures.open, figures.last, figures.lifetime, figures.other)
     }
 
@@ -138,7 +176,8 @@ extension SalesService {
     /// The credit figures inside `tx`; `excluding` leaves out the order being confirmed.
     func creditPosition(_ customer: Customer, excluding orderID: UUID?, in tx: Transaction) throws -> CreditPosition {
         let receivables = try openReceivables?(customer.id, customer.currency, tx) ?? 0
-        let orders = try store.uninvoicedOrders(customerID: customer.id, currency: customer.currency, excluding: orderID, in: tx)
+        let orders = try store.uninvoicedOrders(
+            customerID: customer.id, currency: customer.currency, excluding: orderID, in: tx)
         return CreditPosition(limit: customer.creditLimit, openReceivables: receivables, openOrders: orders)
     }
 }

@@ -1,14 +1,16 @@
+import Core
 import Foundation
 import Inventory
 import Platform
 import Postgres
-import Core
 
 extension SalesService {
     /// Ships some or all of what is left on the given lines: stock leaves the order's warehouse
     /// (on hand and reserved both fall, a `shipment` movement records it) and the order becomes
     /// `partially_shipped` or `shipped`. More than ordered minus shipped is a 409 `over_shipment`.
-    func ship(_ key: DocumentKey, _ request: ShipmentRequest, ifMatch: (Int) throws -> Void, actor: Principal) throws -> ShipmentResult {
+    func ship(_ key: DocumentKey, _ request: ShipmentRequest, ifMatch: (Int) throws -> Void, actor: Principal) throws
+        -> ShipmentResult
+    {
         var errors = LineQuantity.problems(request.lines)
         if !errors.isEmpty { throw AppError.validation(errors) }
         return try pool.transaction { tx in
@@ -23,34 +25,47 @@ extension SalesService {
             var shipping: [Int: ExactDecimal] = [:]
             for (index, requested) in request.lines.enumerated() {
                 guard let line = order.lines.first(where: { $0.lineNo == requested.lineNo }) else {
-                    errors.append(FieldError(field: "lines[\(index)].line_no", message: "names no line of \(order.number)"))
+                    errors.append(
+                        FieldError(field: "lines[\(index)].line_no", message: "names no line of \(order.number)"))
                     continue
                 }
                 let remaining = try line.quantity - line.shippedQuantity
                 if requested.quantity > remaining {
-                    over.append(.object(JSONObject([
-                        ("line_no", .number(String(line.lineNo))), ("ordered", .number(line.quantity.description)),
-                        ("shipped", .number(line.shippedQuantity.description)), ("requested", .number(requested.quantity.description)),
-                    ])))
+                    over.append(
+                        .object(
+                            JSONObject([
+                                ("line_no", .number(String(line.lineNo))),
+                                ("ordered", .number(line.quantity.description)),
+                                ("shipped", .number(line.shippedQuantity.description)),
+                                ("requested", .number(requested.quantity.description)),
+                            ])))
                 }
                 shipping[line.lineNo] = requested.quantity
             }
             if !errors.isEmpty { throw AppError.validation(errors) }
             if !over.isEmpty {
-                throw AppError(.overShipment, "a shipment may not exceed what was ordered and not yet shipped",
-                               extra: JSONObject([("lines", .array(over))]))
+                throw AppError(
+                    .overShipment, "a shipment may not exceed what was ordered and not yet shipped",
+                    extra: JSONObject([("lines", .array(over))]))
             }
-            let outgoing = try stockLines(order, warehouseID: order.warehouseId!, quantity: { shipping[$0.lineNo] ?? .zero }, in: tx)
+            let outgoing = try stockLines(
+                order, warehouseID: order.warehouseId!, quantity: { shipping[$0.lineNo] ?? .zero }, in: tx)
             try inventory.ship(lines: outgoing, reference: Self.reference(order), actor: actor, in: tx)
-            for (lineNo, quantity) in shipping { try store.addShipped(orderID: order.id, lineNo: lineNo, quantity: quantity, in: tx) }
-            let shipment = try store.insertShipment(orderID: order.id, lines: shipping.keys.sorted().map { Shipment.Line(lineNo: $0, quantity: shipping[$0]!) },
-                                                    by: actor.userID, in: tx)
+            for (lineNo, quantity) in shipping {
+                try store.addShipped(orderID: order.id, lineNo: lineNo, quantity: quantity, in: tx)
+            }
+            let shipment = try store.insertShipment(
+                orderID: order.id,
+                lines: shipping.keys.sorted().map { Shipment.Line(lineNo: $0, quantity: shipping[$0]!) },
+                by: actor.userID, in: tx)
             let lines = try store.order(.id(order.id), in: tx)!.lines
             order.status = lines.allSatisfy({ $0.shippedQuantity == $0.quantity }) ? .shipped : .partiallyShipped
             try store.update(order, in: tx)
             let updated = try store.order(.id(order.id), in: tx)!
             let result = ShipmentResult(shipment: shipment, salesOrder: updated)
-            try events.append("sales_order.shipped", resourceType: "sales_order", resourceID: order.id, resource: result, actor: actor, in: tx)
+            try events.append(
+                "sales_order.shipped", resourceType: "sales_order", resourceID: order.id, resource: result,
+                actor: actor, in: tx)
             return result
         }
     }
@@ -65,7 +80,9 @@ extension SalesService {
     /// Bills what shipped and is not yet invoiced (or, with basis `ordered`, what was ordered)
     /// through Receivables, then records the invoiced quantities. Nothing left is a 409
     /// `nothing_to_invoice`; until Receivables is wired, a 422.
-    func invoice(_ key: DocumentKey, basis: InvoiceBasis, ifMatch: (Int) throws -> Void, actor: Principal) throws -> (id: UUID, invoice: JSONValue) {
+    func invoice(_ key: DocumentKey, basis: InvoiceBasis, ifMatch: (Int) throws -> Void, actor: Principal) throws -> (
+        id: UUID, invoice: JSONValue
+    ) {
         guard let invoicer else {
             throw AppError(.invoicingUnavailable, "this installation cannot issue invoices from orders yet")
         }
@@ -81,43 +98,61 @@ extension SalesService {
                 let billable = basis == .ordered && order.status != .closed ? line.quantity : line.shippedQuantity
                 let quantity = try billable - line.invoicedQuantity
                 guard quantity > .zero else { return nil }
-                return OrderInvoiceDraft.Line(lineNo: line.lineNo, itemID: line.itemId, description: line.description ?? "Line \(line.lineNo)",
-                                              quantity: quantity, unitPrice: line.unitPrice, discountPercent: line.discountPercent,
-                                              taxRate: line.taxRate)
+                return OrderInvoiceDraft.Line(
+                    lineNo: line.lineNo, itemID: line.itemId, description: line.description ?? "Line \(line.lineNo)",
+                    quantity: quantity, unitPrice: line.unitPrice, discountPercent: line.discountPercent,
+                    taxRate: line.taxRate)
             }
             guard !lines.isEmpty else {
-                throw AppError(.nothingToInvoice, basis == .shipped
-                               ? "nothing on \(order.number) has shipped and not been invoiced; use basis ordered to bill ahead of shipping"
-                               : "everything on \(order.number) is already invoiced")
+                throw AppError(
+                    .nothingToInvoice,
+                    basis == .shipped
+                        ? "nothing on \(order.number) has shipped and not been invoiced; use basis ordered to bill ahead of shipping"
+                        : "everything on \(order.number) is already invoiced")
             }
-            let result = try invoicer(OrderInvoiceDraft(salesOrderID: order.id, salesOrderNumber: order.number, customerID: order.customerId,
-                                                        currency: order.currency, lines: lines), actor, tx)
-            for line in lines { try store.addInvoiced(orderID: order.id, lineNo: line.lineNo, quantity: line.quantity, in: tx) }
+            let result = try invoicer(
+                OrderInvoiceDraft(
+                    salesOrderID: order.id, salesOrderNumber: order.number, customerID: order.customerId,
+                    currency: order.currency, lines: lines), actor, tx)
+            for line in lines {
+                try store.addInvoiced(orderID: order.id, lineNo: line.lineNo, quantity: line.quantity, in: tx)
+            }
             let updated = try store.order(.id(order.id), in: tx)!
             let billable = updated.lines.map { updated.status == .closed ? $0.shippedQuantity : $0.quantity }
-            order.invoiceStatus = zip(updated.lines, billable).allSatisfy { $0.invoicedQuantity >= $1 } ? .invoiced : .partiallyInvoiced
+            order.invoiceStatus =
+                zip(updated.lines, billable).allSatisfy { $0.invoicedQuantity >= $1 } ? .invoiced : .partiallyInvoiced
             order.lines = updated.lines
             try store.update(order, in: tx)
             let final = try store.order(.id(order.id), in: tx)!
-            try events.append("sales_order.invoiced", resourceType: "sales_order", resourceID: order.id, resource: final, actor: actor, in: tx)
+            try events.append(
+                "sales_order.invoiced", resourceType: "sales_order", resourceID: order.id, resource: final,
+                actor: actor, in: tx)
             return result
         }
     }
 
     /// Gives back quantities of a voided invoice, so they can be invoiced again (Receivables
     /// calls this inside the void's transaction; Sales alone writes order tables).
-    public func returnInvoiced(orderID: UUID, lines: [(lineNo: Int, quantity: ExactDecimal)], actor: Principal,
-                               in tx: Transaction) throws {
+    public func returnInvoiced(
+        orderID: UUID, lines: [(lineNo: Int, quantity: ExactDecimal)], actor: Principal,
+        in tx: Transaction
+    ) throws {
         guard var order = try store.order(.id(orderID), lock: true, in: tx), !lines.isEmpty else { return }
-        for line in lines { try store.addInvoiced(orderID: orderID, lineNo: line.lineNo, quantity: try ExactDecimal.zero - line.quantity, in: tx) }
+        for line in lines {
+            try store.addInvoiced(
+                orderID: orderID, lineNo: line.lineNo, quantity: try ExactDecimal.zero - line.quantity, in: tx)
+        }
         let updated = try store.order(.id(orderID), in: tx)!
         order.lines = updated.lines
-        order.invoiceStatus = updated.lines.allSatisfy { $0.invoicedQuantity.isZero } ? .notInvoiced
+        order.invoiceStatus =
+            updated.lines.allSatisfy { $0.invoicedQuantity.isZero }
+            ? .notInvoiced
             : zip(updated.lines, updated.lines.map { order.status == .closed ? $0.shippedQuantity : $0.quantity })
                 .allSatisfy { $0.invoicedQuantity >= $1 } ? .invoiced : .partiallyInvoiced
         try store.update(order, in: tx)
-        try events.append("sales_order.invoice_voided", resourceType: "sales_order", resourceID: orderID,
-                          resource: try store.order(.id(orderID), in: tx)!, actor: actor, in: tx)
+        try events.append(
+            "sales_order.invoice_voided", resourceType: "sales_order", resourceID: orderID,
+            resource: try store.order(.id(orderID), in: tx)!, actor: actor, in: tx)
     }
 
     /// `GET /reports/sales`.
@@ -130,16 +165,19 @@ extension SalesService {
                 ("currency", .string(try row.decode("currency"))),
                 ("order_count", .number(String(try row.decode("order_count", as: Int64.self)))),
             ])
-            if groupBy == "item" { object.set("quantity", .number((try row.decode("quantity", as: ExactDecimal.self)).description)) }
+            if groupBy == "item" {
+                object.set("quantity", .number((try row.decode("quantity", as: ExactDecimal.self)).description))
+            }
             object.set("subtotal", .number(String(try row.decode("subtotal", as: Int64.self))))
             object.set("tax_total", .number(String(try row.decode("tax_total", as: Int64.self))))
             object.set("total", .number(String(try row.decode("total", as: Int64.self))))
             return .object(object)
         }
-        return .object(JSONObject([
-            ("group_by", .string(groupBy)), ("from", from.map { .string($0.description) } ?? .null),
-            ("to", to.map { .string($0.description) } ?? .null), ("data", .array(data)),
-        ]))
+        return .object(
+            JSONObject([
+                ("group_by", .string(groupBy)), ("from", from.map { .string($0.description) } ?? .null),
+                ("to", to.map { .string($0.description) } ?? .null), ("data", .array(data)),
+            ]))
     }
 }
 

@@ -1,10 +1,10 @@
 import Catalog
+import Core
 import Customers
 import Foundation
 import Inventory
 import Platform
 import Postgres
-import Core
 
 /// Sales orders: quotations, confirmation with credit check and reservation, shipments,
 /// cancel, close, and the hand-over to invoicing.
@@ -20,16 +20,20 @@ public final class SalesService: @unchecked Sendable {
     private(set) var openReceivables: OpenReceivables?
 
     /// Also registers `sales_orders.customer_id` with the customer master for merges.
-    public init(pool: ConnectionPool, events: EventLog, customers: CustomerService, catalog: CatalogService, inventory: InventoryService) {
+    public init(
+        pool: ConnectionPool, events: EventLog, customers: CustomerService, catalog: CatalogService,
+        inventory: InventoryService
+    ) {
         self.pool = pool
         self.events = events
         self.customers = customers
         self.catalog = catalog
         self.inventory = inventory
         let store = self.store
-        customers.registerReference(CustomerReference(label: "sales_orders", column: "sales_orders.customer_id") { from, to, tx in
-            try store.moveOrders(from: from, to: to, in: tx)
-        })
+        customers.registerReference(
+            CustomerReference(label: "sales_orders", column: "sales_orders.customer_id") { from, to, tx in
+                try store.moveOrders(from: from, to: to, in: tx)
+            })
     }
 
     /// Lets `POST /sales-orders/{id}/invoice` hand over to Receivables. Call only while wiring.
@@ -53,32 +57,41 @@ public final class SalesService: @unchecked Sendable {
         }
     }
 
-    private func create(_ input: SalesOrderInput, opportunityID: UUID?, actor: Principal, in tx: Transaction) throws -> SalesOrder {
+    private func create(_ input: SalesOrderInput, opportunityID: UUID?, actor: Principal, in tx: Transaction) throws
+        -> SalesOrder
+    {
         let customer = try orderCustomer(input.customerId, in: tx)
         if let warehouse = input.warehouseId { try checkWarehouse(warehouse, in: tx) }
         let currency = input.currency ?? customer.currency
         let lines = try priceLines(input.lines ?? [], customer: customer, currency: currency, actor: actor, in: tx)
         var order = SalesOrder(
             id: UUID(), number: "", customerId: customer.id, warehouseId: input.warehouseId, status: .draft,
-            validUntil: input.validUntil, invoiceStatus: .notInvoiced, currency: currency, lines: lines, subtotal: 0, taxTotal: 0,
+            validUntil: input.validUntil, invoiceStatus: .notInvoiced, currency: currency, lines: lines, subtotal: 0,
+            taxTotal: 0,
             total: 0, opportunityId: opportunityID, requestedDate: input.requestedDate, notes: input.notes,
             externalRef: input.externalRef, confirmedAt: nil, createdAt: Date(), updatedAt: Date(), version: 1)
         try applyTotals(&order)
         let id = try store.insert(order, in: tx)
         try store.replaceLines(orderID: id, lines, in: tx)
         let created = try store.order(.id(id), in: tx)!
-        try events.append("sales_order.created", resourceType: "sales_order", resourceID: id, resource: created, actor: actor, in: tx)
+        try events.append(
+            "sales_order.created", resourceType: "sales_order", resourceID: id, resource: created, actor: actor, in: tx)
         return created
     }
 
     /// A draft order for a won opportunity's customer and lines (API.md CRM `win`), inside the
     /// caller's transaction. Lines with a price keep it; the others are priced from the catalog.
-    public func createDraft(customerID: UUID, opportunityID: UUID, currency: String,
-                            lines: [(itemID: UUID?, description: String?, quantity: ExactDecimal, unitPrice: Int64?)],
-                            warehouseID: UUID?, actor: Principal, in tx: Transaction) throws -> UUID {
-        var input = SalesOrderInput(customerId: customerID, warehouseId: warehouseID, currency: currency, lines: lines.map {
-            SalesOrderLineInput(itemId: $0.itemID, description: $0.description, quantity: $0.quantity, unitPrice: $0.unitPrice)
-        })
+    public func createDraft(
+        customerID: UUID, opportunityID: UUID, currency: String,
+        lines: [(itemID: UUID?, description: String?, quantity: ExactDecimal, unitPrice: Int64?)],
+        warehouseID: UUID?, actor: Principal, in tx: Transaction
+    ) throws -> UUID {
+        var input = SalesOrderInput(
+            customerId: customerID, warehouseId: warehouseID, currency: currency,
+            lines: lines.map {
+                SalesOrderLineInput(
+                    itemId: $0.itemID, description: $0.description, quantity: $0.quantity, unitPrice: $0.unitPrice)
+            })
         input.normalize()
         try input.validate()
         return try create(input, opportunityID: opportunityID, actor: actor, in: tx).id
@@ -89,15 +102,21 @@ public final class SalesService: @unchecked Sendable {
     }
 
     func list(_ filter: SalesOrderFilter, page: PageRequest) throws -> Page<SalesOrder> {
-        try pool.page(page, consistent: true) { tx in try store.list(filter, after: page.after, limit: page.limit, in: tx) }
+        try pool.page(page, consistent: true) { tx in
+            try store.list(filter, after: page.after, limit: page.limit, in: tx)
+        }
     }
 
     /// A merge patch. Lines, customer, currency and warehouse change only in `draft`; notes,
     /// requested date and external reference also later, until the order is over.
-    func update(_ key: DocumentKey, patch: JSONValue, ifMatch: (Int) throws -> Void, actor: Principal) throws -> SalesOrder {
+    func update(_ key: DocumentKey, patch: JSONValue, ifMatch: (Int) throws -> Void, actor: Principal) throws
+        -> SalesOrder
+    {
         try mappingDuplicateReference {
             try pool.transaction { tx in
-                guard let current = try store.order(key, lock: true, in: tx) else { throw AppError.notFound("sales order") }
+                guard let current = try store.order(key, lock: true, in: tx) else {
+                    throw AppError.notFound("sales order")
+                }
                 try ifMatch(current.version)
                 let sent = Set(patch.objectValue?.keys ?? [])
                 let draftOnly: Set<String> = ["lines", "customer_id", "currency", "warehouse_id", "valid_until"]
@@ -111,7 +130,9 @@ public final class SalesService: @unchecked Sendable {
                         "\(current.number) is \(current.status.rawValue) and no longer changes",
                         from: current.status, to: nil)
                 }
-                let input = try RecordPatch<SalesOrderInput>(patch, to: SalesOrderInput(current), writable: SalesOrder.writableFields).input
+                let input = try RecordPatch<SalesOrderInput>(
+                    patch, to: SalesOrderInput(current), writable: SalesOrder.writableFields
+                ).input
                 var changed = current
                 changed.notes = input.notes
                 changed.requestedDate = input.requestedDate
@@ -119,19 +140,25 @@ public final class SalesService: @unchecked Sendable {
                 changed.validUntil = input.validUntil
                 if current.status == .draft {
                     let customer = try orderCustomer(input.customerId, in: tx)
-                    if let warehouse = input.warehouseId, warehouse != current.warehouseId { try checkWarehouse(warehouse, in: tx) }
+                    if let warehouse = input.warehouseId, warehouse != current.warehouseId {
+                        try checkWarehouse(warehouse, in: tx)
+                    }
                     changed.customerId = customer.id
                     changed.warehouseId = input.warehouseId
                     changed.currency = input.currency ?? customer.currency
-                    if sent.contains("lines") || changed.customerId != current.customerId || changed.currency != current.currency {
-                        changed.lines = try priceLines(input.lines ?? [], customer: customer, currency: changed.currency, actor: actor, in: tx)
+                    if sent.contains("lines") || changed.customerId != current.customerId
+                        || changed.currency != current.currency
+                    {
+                        changed.lines = try priceLines(
+                            input.lines ?? [], customer: customer, currency: changed.currency, actor: actor, in: tx)
                     }
                     try applyTotals(&changed)
                 }
                 if try JSONValueEncoder().encode(changed) == JSONValueEncoder().encode(current) { return current }
                 try store.update(changed, in: tx)
                 if current.status == .draft { try store.replaceLines(orderID: current.id, changed.lines, in: tx) }
-                return try events.recorded("sales_order.updated", try store.order(.id(current.id), in: tx)!, actor: actor, in: tx)
+                return try events.recorded(
+                    "sales_order.updated", try store.order(.id(current.id), in: tx)!, actor: actor, in: tx)
             }
         }
     }
@@ -140,9 +167,13 @@ public final class SalesService: @unchecked Sendable {
 
     /// Prices and totals every line: an explicit `unit_price` (the routes check the caller may
     /// set one), else the item's tier price, its price less the tier discount, or its price.
-    func priceLines(_ inputs: [SalesOrderLineInput], customer: Customer, currency: String, actor: Principal,
-                    in tx: Transaction) throws -> [SalesOrderLine] {
-        let items = Dictionary(try catalog.items(ids: inputs.compactMap(\.itemId), in: tx).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+    func priceLines(
+        _ inputs: [SalesOrderLineInput], customer: Customer, currency: String, actor: Principal,
+        in tx: Transaction
+    ) throws -> [SalesOrderLine] {
+        let items = Dictionary(
+            try catalog.items(ids: inputs.compactMap(\.itemId), in: tx).map { ($0.id, $0) },
+            uniquingKeysWith: { a, _ in a })
         var errors: [FieldError] = []
         var lines: [SalesOrderLine] = []
         for (index, input) in inputs.enumerated() {
@@ -155,11 +186,17 @@ public final class SalesService: @unchecked Sendable {
                     errors.append(FieldError(field: "\(path).item_id", message: "names no item"))
                     continue
                 }
-                if !item.active { errors.append(FieldError(field: "\(path).item_id", message: "names an inactive item")) }
+                if !item.active {
+                    errors.append(FieldError(field: "\(path).item_id", message: "names an inactive item"))
+                }
                 if description?.isEmpty ?? true { description = item.name }
                 if unitPrice == nil {
                     guard item.currency == currency else {
-                        errors.append(FieldError(field: "\(path).unit_price", message: "is required: the item is priced in \(item.currency), the order is in \(currency)"))
+                        errors.append(
+                            FieldError(
+                                field: "\(path).unit_price",
+                                message:
+                                    "is required: the item is priced in \(item.currency), the order is in \(currency)"))
                         continue
                     }
                     let price = try catalog.price(item: item, tier: customer.tier, in: tx)
@@ -169,13 +206,19 @@ public final class SalesService: @unchecked Sendable {
             }
             let discount = input.discountPercent ?? .zero, rate = input.taxRate ?? .zero
             guard let price = unitPrice,
-                  let (total, tax) = LineAmounts.amounts(quantity: input.quantity, unitPrice: price, discountPercent: discount, taxRate: rate) else {
-                errors.append(FieldError(field: "\(path).quantity", message: "makes the line total larger than 2^53-1 minor units"))
+                let (total, tax) = LineAmounts.amounts(
+                    quantity: input.quantity, unitPrice: price, discountPercent: discount, taxRate: rate)
+            else {
+                errors.append(
+                    FieldError(
+                        field: "\(path).quantity", message: "makes the line total larger than 2^53-1 minor units"))
                 continue
             }
-            lines.append(SalesOrderLine(lineNo: index + 1, itemId: input.itemId, description: description, quantity: input.quantity,
-                                        unitPrice: price, priceSource: source, discountPercent: discount, taxRate: rate,
-                                        lineTotal: total, taxAmount: tax, shippedQuantity: .zero, invoicedQuantity: .zero))
+            lines.append(
+                SalesOrderLine(
+                    lineNo: index + 1, itemId: input.itemId, description: description, quantity: input.quantity,
+                    unitPrice: price, priceSource: source, discountPercent: discount, taxRate: rate,
+                    lineTotal: total, taxAmount: tax, shippedQuantity: .zero, invoicedQuantity: .zero))
         }
         if !errors.isEmpty { throw AppError.validation(errors) }
         return lines
@@ -210,9 +253,12 @@ public final class SalesService: @unchecked Sendable {
     private func mappingDuplicateReference<T>(_ body: () throws -> T) throws -> T {
         do {
             return try body()
-        } catch let error as PostgresError where error.state == .uniqueViolation && error.constraint == "sales_orders_external_ref_key" {
-            throw AppError(.duplicateSalesOrder, "another sales order has this external_ref",
-                           errors: [FieldError(field: "external_ref", message: "is already used by another sales order")])
+        } catch let error as PostgresError
+            where error.state == .uniqueViolation && error.constraint == "sales_orders_external_ref_key"
+        {
+            throw AppError(
+                .duplicateSalesOrder, "another sales order has this external_ref",
+                errors: [FieldError(field: "external_ref", message: "is already used by another sales order")])
         }
     }
 }
@@ -222,21 +268,28 @@ extension SalesOrderLine: PricedLine {}
 extension SalesOrderInput {
     /// The writable part of an order, as a merge patch applies to it (explicit prices kept).
     init(_ order: SalesOrder) {
-        self.init(customerId: order.customerId, warehouseId: order.warehouseId, validUntil: order.validUntil, currency: order.currency,
-                  lines: order.lines.map {
-                      SalesOrderLineInput(itemId: $0.itemId, description: $0.description, quantity: $0.quantity,
-                                          unitPrice: $0.priceSource == "explicit" ? $0.unitPrice : nil,
-                                          discountPercent: $0.discountPercent, taxRate: $0.taxRate)
-                  },
-                  requestedDate: order.requestedDate, notes: order.notes, externalRef: order.externalRef)
+        self.init(
+            customerId: order.customerId, warehouseId: order.warehouseId, validUntil: order.validUntil,
+            currency: order.currency,
+            lines: order.lines.map {
+                SalesOrderLineInput(
+                    itemId: $0.itemId, description: $0.description, quantity: $0.quantity,
+                    unitPrice: $0.priceSource == "explicit" ? $0.unitPrice : nil,
+                    discountPercent: $0.discountPercent, taxRate: $0.taxRate)
+            },
+            requestedDate: order.requestedDate, notes: order.notes, externalRef: order.externalRef)
     }
 }
 
 extension SalesOrderLineInput {
-    init(itemId: UUID?, description: String?, quantity: ExactDecimal, unitPrice: Int64?, discountPercent: ExactDecimal? = nil,
-         taxRate: ExactDecimal? = nil) {
-        self.init(lineNo: nil, itemId: itemId, description: description, quantity: quantity, unitPrice: unitPrice,
-                  discountPercent: discountPercent, taxRate: taxRate)
+    init(
+        itemId: UUID?, description: String?, quantity: ExactDecimal, unitPrice: Int64?,
+        discountPercent: ExactDecimal? = nil,
+        taxRate: ExactDecimal? = nil
+    ) {
+        self.init(
+            lineNo: nil, itemId: itemId, description: description, quantity: quantity, unitPrice: unitPrice,
+            discountPercent: discountPercent, taxRate: taxRate)
     }
 }
 

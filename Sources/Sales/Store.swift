@@ -1,7 +1,7 @@
+import Core
 import Foundation
 import Platform
 import Postgres
-import Core
 
 /// The filters of `GET /sales-orders`.
 struct SalesOrderFilter {
@@ -26,7 +26,8 @@ struct SalesStore: Sendable {
         """
 
     func insert(_ order: SalesOrder, in tx: Transaction) throws -> UUID {
-        try tx.first("""
+        try tx.first(
+            """
             INSERT INTO sales_orders (customer_id, warehouse_id, status, valid_until, currency, subtotal, tax_total, total,
                                       opportunity_id, requested_date, notes, external_ref)
             VALUES (\(order.customerId), \(order.warehouseId), \(order.status.rawValue), \(order.validUntil), \(order.currency),
@@ -37,7 +38,8 @@ struct SalesStore: Sendable {
     }
 
     func update(_ order: SalesOrder, in tx: Transaction) throws {
-        try tx.execute("""
+        try tx.execute(
+            """
             UPDATE sales_orders SET customer_id = \(order.customerId), warehouse_id = \(order.warehouseId),
                 status = \(order.status.rawValue), valid_until = \(order.validUntil), invoice_status = \(order.invoiceStatus.rawValue),
                 currency = \(order.currency), subtotal = \(order.subtotal), tax_total = \(order.taxTotal), total = \(order.total),
@@ -50,7 +52,8 @@ struct SalesStore: Sendable {
     func replaceLines(orderID: UUID, _ lines: [SalesOrderLine], in tx: Transaction) throws {
         try tx.execute("DELETE FROM sales_order_lines WHERE sales_order_id = \(orderID)")
         for line in lines {
-            try tx.execute("""
+            try tx.execute(
+                """
                 INSERT INTO sales_order_lines (sales_order_id, line_no, item_id, description, quantity, unit_price, price_source,
                                                discount_percent, tax_rate, line_total, tax_amount)
                 VALUES (\(orderID), \(line.lineNo), \(line.itemId), \(line.description), \(line.quantity), \(line.unitPrice),
@@ -60,14 +63,16 @@ struct SalesStore: Sendable {
     }
 
     func addShipped(orderID: UUID, lineNo: Int, quantity: ExactDecimal, in tx: Transaction) throws {
-        try tx.execute("""
+        try tx.execute(
+            """
             UPDATE sales_order_lines SET shipped_quantity = shipped_quantity + \(quantity)
             WHERE sales_order_id = \(orderID) AND line_no = \(lineNo)
             """)
     }
 
     func addInvoiced(orderID: UUID, lineNo: Int, quantity: ExactDecimal, in tx: Transaction) throws {
-        try tx.execute("""
+        try tx.execute(
+            """
             UPDATE sales_order_lines SET invoiced_quantity = invoiced_quantity + \(quantity)
             WHERE sales_order_id = \(orderID) AND line_no = \(lineNo)
             """)
@@ -76,11 +81,15 @@ struct SalesStore: Sendable {
     func order(_ key: DocumentKey, lock: Bool = false, in tx: Transaction) throws -> SalesOrder? {
         let locking: SQL = lock ? " FOR UPDATE" : ""
         let condition = key.condition
-        guard let row = try tx.first("SELECT \(Self.columns) FROM sales_orders WHERE \(condition)\(locking)") else { return nil }
+        guard let row = try tx.first("SELECT \(Self.columns) FROM sales_orders WHERE \(condition)\(locking)") else {
+            return nil
+        }
         return try complete([row], in: tx).first
     }
 
-    func list(_ filter: SalesOrderFilter, after: (key: String, id: UUID)?, limit: Int, in tx: Transaction) throws -> [SalesOrder] {
+    func list(_ filter: SalesOrderFilter, after: (key: String, id: UUID)?, limit: Int, in tx: Transaction) throws
+        -> [SalesOrder]
+    {
         var conditions: [SQL] = []
         if let status = filter.status { conditions.append("status = \(status.rawValue)") }
         if let customer = filter.customerId { conditions.append("customer_id = \(customer)") }
@@ -97,16 +106,20 @@ struct SalesStore: Sendable {
         guard !rows.isEmpty else { return [] }
         let ids: [UUID] = try rows.map { try $0.decode("id") }
         var lines: [UUID: [SalesOrderLine]] = [:]
-        for row in try tx.query("""
+        for row in try tx.query(
+            """
             SELECT \(Self.lineColumns) FROM sales_order_lines WHERE sales_order_id = ANY(\(ids)::uuid[]) ORDER BY sales_order_id, line_no
-            """).rows {
-            lines[try row.decode("sales_order_id"), default: []].append(SalesOrderLine(
-                lineNo: try row.decode("line_no"), itemId: try row.decodeIfPresent("item_id"),
-                description: try row.decodeIfPresent("description"), quantity: try row.decode("quantity"),
-                unitPrice: try row.decode("unit_price"), priceSource: try row.decode("price_source"),
-                discountPercent: try row.decode("discount_percent"), taxRate: try row.decode("tax_rate"),
-                lineTotal: try row.decode("line_total"), taxAmount: try row.decode("tax_amount"),
-                shippedQuantity: try row.decode("shipped_quantity"), invoicedQuantity: try row.decode("invoiced_quantity")))
+            """
+        ).rows {
+            lines[try row.decode("sales_order_id"), default: []].append(
+                SalesOrderLine(
+                    lineNo: try row.decode("line_no"), itemId: try row.decodeIfPresent("item_id"),
+                    description: try row.decodeIfPresent("description"), quantity: try row.decode("quantity"),
+                    unitPrice: try row.decode("unit_price"), priceSource: try row.decode("price_source"),
+                    discountPercent: try row.decode("discount_percent"), taxRate: try row.decode("tax_rate"),
+                    lineTotal: try row.decode("line_total"), taxAmount: try row.decode("tax_amount"),
+                    shippedQuantity: try row.decode("shipped_quantity"),
+                    invoicedQuantity: try row.decode("invoiced_quantity")))
         }
         return try rows.map { row in
             let id: UUID = try row.decode("id")
@@ -115,10 +128,13 @@ struct SalesStore: Sendable {
                 warehouseId: try row.decodeIfPresent("warehouse_id"), status: try row.decodeEnum("status"),
                 validUntil: try row.decodeIfPresent("valid_until"), invoiceStatus: try row.decodeEnum("invoice_status"),
                 currency: try row.decode("currency"), lines: lines[id] ?? [], subtotal: try row.decode("subtotal"),
-                taxTotal: try row.decode("tax_total"), total: try row.decode("total"), opportunityId: try row.decodeIfPresent("opportunity_id"),
+                taxTotal: try row.decode("tax_total"), total: try row.decode("total"),
+                opportunityId: try row.decodeIfPresent("opportunity_id"),
                 requestedDate: try row.decodeIfPresent("requested_date"), notes: try row.decodeIfPresent("notes"),
-                externalRef: try row.decodeIfPresent("external_ref"), confirmedAt: try row.decodeIfPresent("confirmed_at"),
-                createdAt: try row.decode("created_at"), updatedAt: try row.decode("updated_at"), version: try row.decode("version"))
+                externalRef: try row.decodeIfPresent("external_ref"),
+                confirmedAt: try row.decodeIfPresent("confirmed_at"),
+                createdAt: try row.decode("created_at"), updatedAt: try row.decode("updated_at"),
+                version: try row.decode("version"))
         }
     }
 
@@ -126,7 +142,8 @@ struct SalesStore: Sendable {
     /// and closed ones (for closed orders only what shipped), in `currency`. Each line counts
     /// its total with tax, scaled to the part not yet invoiced.
     func uninvoicedOrders(customerID: UUID, currency: String, excluding: UUID?, in tx: Transaction) throws -> Int64 {
-        try tx.first("""
+        try tx.first(
+            """
             SELECT coalesce(sum(CASE WHEN billable = l.quantity THEN l.line_total + l.tax_amount
                                      ELSE round_half_even((l.line_total + l.tax_amount) * billable / l.quantity) END), 0)::bigint AS owed
             FROM sales_orders o
@@ -140,7 +157,8 @@ struct SalesStore: Sendable {
     }
 
     func moveOrders(from duplicate: UUID, to survivor: UUID, in tx: Transaction) throws -> Int {
-        try tx.execute("""
+        try tx.execute(
+            """
             UPDATE sales_orders SET customer_id = \(survivor), updated_at = now(), version = version + 1 WHERE customer_id = \(duplicate)
             """)
     }
@@ -148,32 +166,42 @@ struct SalesStore: Sendable {
     // MARK: Shipments
 
     func insertShipment(orderID: UUID, lines: [Shipment.Line], by user: UUID?, in tx: Transaction) throws -> Shipment {
-        let row = try tx.first("""
+        let row = try tx.first(
+            """
             INSERT INTO shipments (sales_order_id, created_by) VALUES (\(orderID), \(user)) RETURNING id, number, created_at
             """)!
         let id: UUID = try row.decode("id")
         for line in lines {
-            try tx.execute("INSERT INTO shipment_lines (shipment_id, line_no, quantity) VALUES (\(id), \(line.lineNo), \(line.quantity))")
+            try tx.execute(
+                "INSERT INTO shipment_lines (shipment_id, line_no, quantity) VALUES (\(id), \(line.lineNo), \(line.quantity))"
+            )
         }
-        return Shipment(id: id, number: try row.decode("number"), salesOrderId: orderID, lines: lines, createdBy: user,
-                        createdAt: try row.decode("created_at"))
+        return Shipment(
+            id: id, number: try row.decode("number"), salesOrderId: orderID, lines: lines, createdBy: user,
+            createdAt: try row.decode("created_at"))
     }
 
     func shipments(orderID: UUID, in tx: Transaction) throws -> [Shipment] {
-        let heads = try tx.query("""
+        let heads = try tx.query(
+            """
             SELECT id, number, created_by, created_at FROM shipments WHERE sales_order_id = \(orderID) ORDER BY created_at, id
-            """).rows
+            """
+        ).rows
         var lines: [UUID: [Shipment.Line]] = [:]
-        for row in try tx.query("""
+        for row in try tx.query(
+            """
             SELECT l.shipment_id, l.line_no, l.quantity FROM shipment_lines l JOIN shipments s ON s.id = l.shipment_id
             WHERE s.sales_order_id = \(orderID) ORDER BY l.shipment_id, l.line_no
-            """).rows {
-            lines[try row.decode("shipment_id"), default: []].append(Shipment.Line(lineNo: try row.decode("line_no"), quantity: try row.decode("quantity")))
+            """
+        ).rows {
+            lines[try row.decode("shipment_id"), default: []].append(
+                Shipment.Line(lineNo: try row.decode("line_no"), quantity: try row.decode("quantity")))
         }
         return try heads.map { row in
             let id: UUID = try row.decode("id")
-            return Shipment(id: id, number: try row.decode("number"), salesOrderId: orderID, lines: lines[id] ?? [],
-                            createdBy: try row.decodeIfPresent("created_by"), createdAt: try row.decode("created_at"))
+            return Shipment(
+                id: id, number: try row.decode("number"), salesOrderId: orderID, lines: lines[id] ?? [],
+                createdBy: try row.decodeIfPresent("created_by"), createdAt: try row.decode("created_at"))
         }
     }
 
@@ -181,8 +209,11 @@ struct SalesStore: Sendable {
 
     /// The customer summary's order part: open orders, the last confirmed order's date, and
     /// the total of every order ever confirmed and not cancelled, in `currency`.
-    func customerOrders(customerID: UUID, currency: String, in tx: Transaction) throws -> (open: Int64, last: LocalDate?, lifetime: Int64, other: Int64) {
-        let row = try tx.first("""
+    func customerOrders(customerID: UUID, currency: String, in tx: Transaction) throws -> (
+        open: Int64, last: LocalDate?, lifetime: Int64, other: Int64
+    ) {
+        let row = try tx.first(
+            """
             SELECT count(*) FILTER (WHERE status IN ('confirmed', 'partially_shipped') AND currency = \(currency)) AS open_count,
                    (max(confirmed_at) FILTER (WHERE status <> 'cancelled'))::date AS last_order_date,
                    coalesce(sum(total) FILTER (WHERE status IN ('confirmed', 'partially_shipped', 'shipped', 'closed')
@@ -190,8 +221,10 @@ struct SalesStore: Sendable {
                    count(*) FILTER (WHERE status NOT IN ('draft', 'cancelled') AND currency <> \(currency)) AS other_currency
             FROM sales_orders WHERE customer_id = \(customerID)
             """)!
-        return (try row.decode("open_count"), try row.decodeIfPresent("last_order_date"), try row.decode("lifetime_total"),
-                try row.decode("other_currency"))
+        return (
+            try row.decode("open_count"), try row.decodeIfPresent("last_order_date"), try row.decode("lifetime_total"),
+            try row.decode("other_currency")
+        )
     }
 
     /// `GET /reports/sales`: confirmed orders (not cancelled) by month, customer or item.
@@ -202,26 +235,32 @@ struct SalesStore: Sendable {
         let filter = SQL.join(conditions, separator: " AND ")
         switch groupBy {
         case "item":
-            return try tx.query("""
+            return try tx.query(
+                """
                 SELECT l.item_id::text AS key, o.currency, count(DISTINCT o.id) AS order_count, sum(l.quantity) AS quantity,
                        sum(l.line_total)::bigint AS subtotal, sum(l.tax_amount)::bigint AS tax_total,
                        sum(l.line_total + l.tax_amount)::bigint AS total
                 FROM sales_orders o JOIN sales_order_lines l ON l.sales_order_id = o.id
                 WHERE \(filter) GROUP BY l.item_id, o.currency ORDER BY total DESC, key
-                """).rows
+                """
+            ).rows
         case "customer":
-            return try tx.query("""
+            return try tx.query(
+                """
                 SELECT o.customer_id::text AS key, o.currency, count(*) AS order_count, NULL::numeric AS quantity,
                        sum(o.subtotal)::bigint AS subtotal, sum(o.tax_total)::bigint AS tax_total, sum(o.total)::bigint AS total
                 FROM sales_orders o WHERE \(filter) GROUP BY o.customer_id, o.currency ORDER BY total DESC, key
-                """).rows
+                """
+            ).rows
         default:
-            return try tx.query("""
+            return try tx.query(
+                """
                 SELECT to_char(o.confirmed_at AT TIME ZONE 'UTC', 'YYYY-MM') AS key, o.currency, count(*) AS order_count,
                        NULL::numeric AS quantity, sum(o.subtotal)::bigint AS subtotal, sum(o.tax_total)::bigint AS tax_total,
                        sum(o.total)::bigint AS total
                 FROM sales_orders o WHERE \(filter) GROUP BY key, o.currency ORDER BY key, o.currency
-                """).rows
+                """
+            ).rows
         }
     }
 

@@ -1,9 +1,9 @@
+import Core
 import Foundation
 import HTTPClient
 import Logging
 import Platform
 import Postgres
-import Core
 
 /// Sends webhook messages: fans new events out to subscriptions, then delivers each
 /// subscription's messages in order, one at a time, retrying with backoff. Every instance
@@ -83,10 +83,15 @@ public final class WebhookDispatcher: @unchecked Sendable {
             var created = 0
             for endpoint in endpoints {
                 // Subscriptions' own events (`webhook.*`) go only where they are asked for by name.
-                for event in feed where (event.sequence ?? 0) > endpoint.cursor
-                    && (endpoint.types.isEmpty ? !event.type.hasPrefix("webhook.") : endpoint.types.contains(event.type)) {
-                    if try store.insertDelivery(endpointID: endpoint.id, messageID: event.id, sequence: event.sequence, type: event.type,
-                                                payload: try JSONValueEncoder().encode(event), in: tx) != nil {
+                for event in feed
+                where (event.sequence ?? 0) > endpoint.cursor
+                    && (endpoint.types.isEmpty
+                        ? !event.type.hasPrefix("webhook.") : endpoint.types.contains(event.type))
+                {
+                    if try store.insertDelivery(
+                        endpointID: endpoint.id, messageID: event.id, sequence: event.sequence, type: event.type,
+                        payload: try JSONValueEncoder().encode(event), in: tx) != nil
+                    {
                         created += 1
                     }
                 }
@@ -100,17 +105,27 @@ public final class WebhookDispatcher: @unchecked Sendable {
     func deliverSome() throws -> Bool {
         let leased = try pool.transaction { tx in try store.lease(limit: 4, seconds: 120, in: tx) }
         for endpoint in leased {
-            defer { _ = try? pool.transaction { tx in try store.release(endpointID: endpoint.id, lease: endpoint.lease, in: tx) } }
+            defer {
+                _ = try? pool.transaction { tx in
+                    try store.release(endpointID: endpoint.id, lease: endpoint.lease, in: tx)
+                }
+            }
             // In order: the next message goes only after this one succeeded or was given up.
             for _ in 0..<50 {
                 state.lock()
                 let stop = stopping
                 state.unlock()
-                guard !stop, let delivery = try pool.read({ tx in try store.oldestPending(endpointID: endpoint.id, in: tx) }),
-                      delivery.due else { break }
+                guard !stop,
+                    let delivery = try pool.read({ tx in try store.oldestPending(endpointID: endpoint.id, in: tx) }),
+                    delivery.due
+                else { break }
                 // The lease outlives one attempt (5 s to connect, 10 s to answer) by far; renewed
                 // before each, so it never lapses while a message is in flight.
-                guard try pool.transaction({ tx in try store.renew(endpointID: endpoint.id, lease: endpoint.lease, seconds: 120, in: tx) }) else {
+                guard
+                    try pool.transaction({ tx in
+                        try store.renew(endpointID: endpoint.id, lease: endpoint.lease, seconds: 120, in: tx)
+                    })
+                else {
                     break
                 }
                 guard try attempt(delivery, to: endpoint) else { break }
@@ -132,10 +147,12 @@ public final class WebhookDispatcher: @unchecked Sendable {
         var status: Int?
         var failure: String?
         do {
-            let response = try HTTPClient.post(endpoint.url, headers: [
-                ("Content-Type", "application/json"), ("User-Agent", "Concord-Webhooks/1"), ("webhook-id", id),
-                ("webhook-timestamp", String(timestamp)), ("webhook-signature", signatures.joined(separator: " ")),
-            ], body: body, allowPrivate: settings.allowPrivate)
+            let response = try HTTPClient.post(
+                endpoint.url,
+                headers: [
+                    ("Content-Type", "application/json"), ("User-Agent", "Concord-Webhooks/1"), ("webhook-id", id),
+                    ("webhook-timestamp", String(timestamp)), ("webhook-signature", signatures.joined(separator: " ")),
+                ], body: body, allowPrivate: settings.allowPrivate)
             status = response.status
             if !(200..<300).contains(response.status) { failure = "the endpoint answered \(response.status)" }
         } catch {
@@ -147,22 +164,30 @@ public final class WebhookDispatcher: @unchecked Sendable {
         let gone = status == 410
         let exhausted = !succeeded && attempts >= settings.maxAttempts
         try pool.transaction { tx in
-            try store.recordAttempt(deliveryID: delivery.id, succeeded: succeeded, status: status, milliseconds: milliseconds, error: failure,
-                                    retryIn: succeeded || gone || exhausted ? nil : settings.delay(afterAttempt: attempts), in: tx)
+            try store.recordAttempt(
+                deliveryID: delivery.id, succeeded: succeeded, status: status, milliseconds: milliseconds,
+                error: failure,
+                retryIn: succeeded || gone || exhausted ? nil : settings.delay(afterAttempt: attempts), in: tx)
             var changed: WebhookEndpoint?
             if gone {
                 // Standard Webhooks: 410 Gone means the receiver wants no more.
-                changed = try store.setStatus(endpointID: endpoint.id, .disabled, reason: "the endpoint answered 410 Gone", in: tx)
+                changed = try store.setStatus(
+                    endpointID: endpoint.id, .disabled, reason: "the endpoint answered 410 Gone", in: tx)
             } else if exhausted {
-                changed = try store.setStatus(endpointID: endpoint.id, .failing,
-                                              reason: "a delivery failed \(attempts) times; enable the webhook again to resume", in: tx)
+                changed = try store.setStatus(
+                    endpointID: endpoint.id, .failing,
+                    reason: "a delivery failed \(attempts) times; enable the webhook again to resume", in: tx)
             }
             if let changed {
-                try service.events.append("webhook.updated", resourceType: "webhook", resourceID: changed.id, resource: changed, actor: nil, in: tx)
+                try service.events.append(
+                    "webhook.updated", resourceType: "webhook", resourceID: changed.id, resource: changed, actor: nil,
+                    in: tx)
             }
         }
         if !succeeded {
-            logger.info("webhook delivery failed", metadata: ["webhook": "\(endpoint.id)", "attempt": "\(attempts)", "error": "\(failure ?? "")"])
+            logger.info(
+                "webhook delivery failed",
+                metadata: ["webhook": "\(endpoint.id)", "attempt": "\(attempts)", "error": "\(failure ?? "")"])
         }
         return succeeded
     }

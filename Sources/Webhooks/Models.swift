@@ -1,5 +1,5 @@
-import Foundation
 import Core
+import Foundation
 
 /// A subscription: where to push which events (API issue "Integration surface").
 public struct WebhookEndpoint: Codable, Sendable {
@@ -44,10 +44,15 @@ struct WebhookInput: Codable {
             errors.append(FieldError(field: "description", message: "must be at most 500 characters"))
         }
         for (index, type) in (eventTypes ?? []).enumerated()
-        where type.isEmpty || type.count > 100 || !type.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "_") }) {
-            errors.append(FieldError(field: "event_types[\(index)]", message: "must be an event type such as customer.created"))
+        where type.isEmpty || type.count > 100
+            || !type.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "_") })
+        {
+            errors.append(
+                FieldError(field: "event_types[\(index)]", message: "must be an event type such as customer.created"))
         }
-        if (eventTypes ?? []).count > 100 { errors.append(FieldError(field: "event_types", message: "must list at most 100 types")) }
+        if (eventTypes ?? []).count > 100 {
+            errors.append(FieldError(field: "event_types", message: "must list at most 100 types"))
+        }
         if !errors.isEmpty { throw AppError.validation(errors) }
     }
 }
@@ -61,7 +66,8 @@ struct WebhookWithSecret: Encodable {
     let previousSecretExpiresAt: Date?
 
     enum CodingKeys: String, CodingKey {
-        case id, url, description, eventTypes, status, disabledReason, createdAt, updatedAt, version, secret, previousSecretExpiresAt
+        case id, url, description, eventTypes, status, disabledReason, createdAt, updatedAt, version, secret,
+            previousSecretExpiresAt
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -115,7 +121,10 @@ public struct WebhookSettings: Sendable {
     /// How often an idle instance looks for work, in seconds.
     public var pollInterval: Double
 
-    public init(allowPrivate: Bool = false, retryBase: Double = 30, maxAttempts: Int = 19, threads: Int = 4, pollInterval: Double = 0.1) {
+    public init(
+        allowPrivate: Bool = false, retryBase: Double = 30, maxAttempts: Int = 19, threads: Int = 4,
+        pollInterval: Double = 0.1
+    ) {
         self.allowPrivate = allowPrivate
         self.retryBase = retryBase
         self.maxAttempts = maxAttempts

@@ -1,6 +1,6 @@
+import Core
 import Foundation
 import Platform
-import Core
 import Routing
 
 /// `/webhooks`, their deliveries, replay, test and secret rotation.
@@ -18,33 +18,46 @@ public struct WebhookRoutes: Sendable {
         let service = self.service
 
         router.post("/webhooks", access: .permission("webhooks.manage")) { request in
-            let created = try service.create(try request.decode(WebhookInput.self, readOnly: WebhookEndpoint.readOnlyFields),
-                                             actor: try request.principal())
-            return try .created(created, location: "/webhooks/\(created.webhook.id.uuidString.lowercased())",
-                                headers: ["ETag": Versioning.etag(created.webhook.version)])
+            let created = try service.create(
+                try request.decode(WebhookInput.self, readOnly: WebhookEndpoint.readOnlyFields),
+                actor: try request.principal())
+            return try .created(
+                created, location: "/webhooks/\(created.webhook.id.uuidString.lowercased())",
+                headers: ["ETag": Versioning.etag(created.webhook.version)])
         }
         router.get("/webhooks", access: .permission("webhooks.manage"), query: PageRequest.parameters) { request in
             try .json(service.list(page: try PageRequest(request)))
         }
-        router.record("/webhooks/{id}", read: "webhooks.manage", write: "webhooks.manage", key: Self.id,
-                      get: service.endpoint, readOnly: WebhookEndpoint.readOnlyFields, update: service.update, delete: service.delete)
+        router.record(
+            "/webhooks/{id}", read: "webhooks.manage", write: "webhooks.manage", key: Self.id,
+            get: service.endpoint, readOnly: WebhookEndpoint.readOnlyFields, update: service.update,
+            delete: service.delete)
         router.post("/webhooks/{id}/rotate-secret", access: .permission("webhooks.manage")) { request in
             try .json(service.rotateSecret(try Self.id(request), actor: try request.principal()))
         }
         router.post("/webhooks/{id}/test", access: .permission("webhooks.manage")) { request in
             try .json(service.sendTest(try Self.id(request), actor: try request.principal()), status: 202)
         }
-        router.get("/webhooks/{id}/deliveries", access: .permission("webhooks.manage"),
-                   query: PageRequest.parameters.union(["status"])) { request in
-            try .json(service.deliveries(try Self.id(request), status: try request.query.oneOf("status", WebhookDelivery.Status.self),
-                                         page: try PageRequest(request, filters: ["status"])))
+        router.get(
+            "/webhooks/{id}/deliveries", access: .permission("webhooks.manage"),
+            query: PageRequest.parameters.union(["status"])
+        ) { request in
+            try .json(
+                service.deliveries(
+                    try Self.id(request), status: try request.query.oneOf("status", WebhookDelivery.Status.self),
+                    page: try PageRequest(request, filters: ["status"])))
         }
         router.get("/webhooks/{id}/deliveries/{delivery_id}", access: .permission("webhooks.manage")) { request in
-            try .json(service.delivery(try Self.id(request), deliveryID: try request.uuidParameter("delivery_id", resource: "delivery")))
+            try .json(
+                service.delivery(
+                    try Self.id(request), deliveryID: try request.uuidParameter("delivery_id", resource: "delivery")))
         }
-        router.post("/webhooks/{id}/deliveries/{delivery_id}/replay", access: .permission("webhooks.manage")) { request in
-            try .json(service.replay(try Self.id(request), deliveryID: try request.uuidParameter("delivery_id", resource: "delivery"),
-                                     actor: try request.principal()), status: 202)
+        router.post("/webhooks/{id}/deliveries/{delivery_id}/replay", access: .permission("webhooks.manage")) {
+            request in
+            try .json(
+                service.replay(
+                    try Self.id(request), deliveryID: try request.uuidParameter("delivery_id", resource: "delivery"),
+                    actor: try request.principal()), status: 202)
         }
     }
 

@@ -1,9 +1,9 @@
+import Core
 import Foundation
 import HTTPClient
 import Logging
 import Platform
 import Postgres
-import Core
 
 /// Subscriptions and their deliveries; `Dispatcher` does the sending.
 public final class WebhookService: Sendable {
@@ -25,13 +25,17 @@ public final class WebhookService: Sendable {
         input.normalize()
         try input.validate()
         if input.status == .failing {
-            throw AppError.validation([FieldError(field: "status", message: "is set to failing only by deliveries; use enabled or disabled")])
+            throw AppError.validation([
+                FieldError(field: "status", message: "is set to failing only by deliveries; use enabled or disabled")
+            ])
         }
         try checkTarget(input.url)
         let secret = WebhookSignature.newSecret()
         let cursor = try events.latestSequence()
         let endpoint = try pool.transaction { tx in
-            return try events.recorded("webhook.created", try store.insert(input, secret: secret, cursor: cursor, by: actor.userID, in: tx), actor: actor, in: tx)
+            return try events.recorded(
+                "webhook.created", try store.insert(input, secret: secret, cursor: cursor, by: actor.userID, in: tx),
+                actor: actor, in: tx)
         }
         return WebhookWithSecret(webhook: endpoint, secret: secret, previousSecretExpiresAt: nil)
     }
@@ -46,15 +50,25 @@ public final class WebhookService: Sendable {
 
     /// A merge patch of `url`, `description`, `event_types`, `status` (`enabled` resumes a
     /// failing or disabled subscription; `failing` is set only by deliveries).
-    func update(_ id: UUID, patch: JSONValue, ifMatch: (Int) throws -> Void, actor: Principal) throws -> WebhookEndpoint {
+    func update(_ id: UUID, patch: JSONValue, ifMatch: (Int) throws -> Void, actor: Principal) throws -> WebhookEndpoint
+    {
         try pool.transaction { tx in
-            guard let current = try store.endpoint(id: id, lock: true, in: tx) else { throw AppError.notFound("webhook") }
+            guard let current = try store.endpoint(id: id, lock: true, in: tx) else {
+                throw AppError.notFound("webhook")
+            }
             try ifMatch(current.version)
-            let writable = try JSONValueEncoder().encode(WebhookInput(url: current.url, description: current.description,
-                                                                       eventTypes: current.eventTypes, status: current.status))
-            let input = try RecordPatch<WebhookInput>(patch, toDocument: writable, writable: WebhookEndpoint.writableFields).input
+            let writable = try JSONValueEncoder().encode(
+                WebhookInput(
+                    url: current.url, description: current.description,
+                    eventTypes: current.eventTypes, status: current.status))
+            let input = try RecordPatch<WebhookInput>(
+                patch, toDocument: writable, writable: WebhookEndpoint.writableFields
+            ).input
             if input.status == .failing && patch.objectValue?["status"] != nil {
-                throw AppError.validation([FieldError(field: "status", message: "is set to failing only by deliveries; use enabled or disabled")])
+                throw AppError.validation([
+                    FieldError(
+                        field: "status", message: "is set to failing only by deliveries; use enabled or disabled")
+                ])
             }
             if input.url != current.url { try checkTarget(input.url) }
             var changed = current
@@ -62,24 +76,31 @@ public final class WebhookService: Sendable {
             changed.description = input.description
             changed.eventTypes = input.eventTypes ?? []
             changed.status = input.status ?? current.status
-            if changed.status != current.status { changed.disabledReason = changed.status == .disabled ? "disabled by an admin" : nil }
+            if changed.status != current.status {
+                changed.disabledReason = changed.status == .disabled ? "disabled by an admin" : nil
+            }
             // A patch that changes nothing writes nothing: no new version, no event.
             if try JSONValueEncoder().encode(changed).keeping(WebhookEndpoint.writableFields)
-                == JSONValueEncoder().encode(current).keeping(WebhookEndpoint.writableFields) {
+                == JSONValueEncoder().encode(current).keeping(WebhookEndpoint.writableFields)
+            {
                 return current
             }
             let updated = try store.update(changed, in: tx)
-            try events.append("webhook.updated", resourceType: "webhook", resourceID: id, resource: updated, actor: actor, in: tx)
+            try events.append(
+                "webhook.updated", resourceType: "webhook", resourceID: id, resource: updated, actor: actor, in: tx)
             return updated
         }
     }
 
     func delete(_ id: UUID, ifMatch: (Int) throws -> Void, actor: Principal) throws {
         try pool.transaction { tx in
-            guard let current = try store.endpoint(id: id, lock: true, in: tx) else { throw AppError.notFound("webhook") }
+            guard let current = try store.endpoint(id: id, lock: true, in: tx) else {
+                throw AppError.notFound("webhook")
+            }
             try ifMatch(current.version)
             try store.delete(id: id, in: tx)
-            try events.append("webhook.deleted", resourceType: "webhook", resourceID: id, resource: current, actor: actor, in: tx)
+            try events.append(
+                "webhook.deleted", resourceType: "webhook", resourceID: id, resource: current, actor: actor, in: tx)
         }
     }
 
@@ -90,7 +111,9 @@ public final class WebhookService: Sendable {
             guard try store.endpoint(id: id, lock: true, in: tx) != nil else { throw AppError.notFound("webhook") }
             let expires = try store.rotate(id: id, secret: secret, keepPreviousFor: Self.rotationOverlap, in: tx)
             let endpoint = try store.endpoint(id: id, in: tx)!
-            try events.append("webhook.secret_rotated", resourceType: "webhook", resourceID: id, resource: endpoint, actor: actor, in: tx)
+            try events.append(
+                "webhook.secret_rotated", resourceType: "webhook", resourceID: id, resource: endpoint, actor: actor,
+                in: tx)
             return WebhookWithSecret(webhook: endpoint, secret: secret, previousSecretExpiresAt: expires)
         }
     }
@@ -100,12 +123,14 @@ public final class WebhookService: Sendable {
         try pool.transaction { tx in
             guard try store.endpoint(id: id, in: tx) != nil else { throw AppError.notFound("webhook") }
             let message = UUID()
-            let payload: JSONValue = .object(JSONObject([
-                ("id", .string(message.uuidString.lowercased())), ("type", .string("webhook.test")),
-                ("occurred_at", .string(RFC3339.format(Date()) ?? "")),
-                ("data", .object(JSONObject([("webhook_id", .string(id.uuidString.lowercased()))]))),
-            ]))
-            let delivery = try store.insertDelivery(endpointID: id, messageID: message, sequence: nil, type: "webhook.test", payload: payload, in: tx)!
+            let payload: JSONValue = .object(
+                JSONObject([
+                    ("id", .string(message.uuidString.lowercased())), ("type", .string("webhook.test")),
+                    ("occurred_at", .string(RFC3339.format(Date()) ?? "")),
+                    ("data", .object(JSONObject([("webhook_id", .string(id.uuidString.lowercased()))]))),
+                ]))
+            let delivery = try store.insertDelivery(
+                endpointID: id, messageID: message, sequence: nil, type: "webhook.test", payload: payload, in: tx)!
             return try store.delivery(id: delivery, endpointID: id, in: tx)!.0
         }
     }
@@ -113,13 +138,17 @@ public final class WebhookService: Sendable {
     /// Sends a delivered (or failed) message again, with its original `webhook-id`.
     func replay(_ id: UUID, deliveryID: UUID, actor: Principal) throws -> WebhookDelivery {
         try pool.transaction { tx in
-            guard let (original, payload) = try store.delivery(id: deliveryID, endpointID: id, in: tx) else { throw AppError.notFound("delivery") }
-            guard original.status != .pending else {
-                throw AppError(.invalidTransition, "the delivery is still pending; it will be attempted anyway",
-                               extra: JSONObject([("from_state", .string("pending")), ("to_state", .string("pending"))]))
+            guard let (original, payload) = try store.delivery(id: deliveryID, endpointID: id, in: tx) else {
+                throw AppError.notFound("delivery")
             }
-            let copy = try store.insertDelivery(endpointID: id, messageID: original.messageId, sequence: nil, type: original.eventType,
-                                                payload: payload, replayOf: original.id, in: tx)!
+            guard original.status != .pending else {
+                throw AppError(
+                    .invalidTransition, "the delivery is still pending; it will be attempted anyway",
+                    extra: JSONObject([("from_state", .string("pending")), ("to_state", .string("pending"))]))
+            }
+            let copy = try store.insertDelivery(
+                endpointID: id, messageID: original.messageId, sequence: nil, type: original.eventType,
+                payload: payload, replayOf: original.id, in: tx)!
             return try store.delivery(id: copy, endpointID: id, in: tx)!.0
         }
     }
@@ -150,7 +179,9 @@ public final class WebhookService: Sendable {
         case .failure(let failure):
             throw AppError.validation([FieldError(field: "url", message: failure.description)])
         case .success(let target):
-            if !settings.allowPrivate, let problem = HTTPClient.privateAddressProblem(host: target.host, port: target.port) {
+            if !settings.allowPrivate,
+                let problem = HTTPClient.privateAddressProblem(host: target.host, port: target.port)
+            {
                 throw AppError.validation([FieldError(field: "url", message: problem)])
             }
         }

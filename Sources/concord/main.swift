@@ -118,7 +118,9 @@ struct Migrate: ParsableCommand {
 
 struct Seed: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Fill the database with demo data (--demo; running it again adds nothing) or synthetic customers (--customers N).")
+        abstract:
+            "Fill the database with demo data (--demo; running it again adds nothing) or synthetic customers (--customers N)."
+    )
 
     @Flag(help: "Seed the demo data set: warehouses, items, stock, customers, orders.") var demo = false
     @Option(help: "Add N synthetic customers (for load tests and benchmarks).") var customers: Int?
@@ -146,7 +148,9 @@ struct Seed: ParsableCommand {
                 let made = try server.seedCustomers(count: customers, force: force) { done in
                     FileHandle.standardError.write(Data("concord: \(done) of \(customers) customers\n".utf8))
                 }
-                print("customers: \(made) synthetic customers added in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+                print(
+                    "customers: \(made) synthetic customers added in \(String(format: "%.1f", Date().timeIntervalSince(started))) s"
+                )
             } else {
                 for line in try server.seedDemo() { print(line) }
             }
@@ -161,7 +165,8 @@ struct Seed: ParsableCommand {
 }
 
 struct Users: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "users", abstract: "Manage users.", subcommands: [Create.self])
+    static let configuration = CommandConfiguration(
+        commandName: "users", abstract: "Manage users.", subcommands: [Create.self])
 
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a user.")
@@ -171,7 +176,8 @@ struct Users: ParsableCommand {
 
         func run() throws {
             guard let parsedRole = Role(rawValue: role) else {
-                FileHandle.standardError.write(Data("concord: --role must be one of: admin, sales, warehouse, finance, readonly\n".utf8))
+                FileHandle.standardError.write(
+                    Data("concord: --role must be one of: admin, sales, warehouse, finance, readonly\n".utf8))
                 throw ExitCode(2)
             }
             let user = try withServices { try $0.createUser(name: name, email: email, role: parsedRole) }
@@ -181,10 +187,12 @@ struct Users: ParsableCommand {
 }
 
 struct APIKeys: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "api-keys", abstract: "Manage API keys.", subcommands: [Create.self])
+    static let configuration = CommandConfiguration(
+        commandName: "api-keys", abstract: "Manage API keys.", subcommands: [Create.self])
 
     struct Create: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Create an API key and print it (only the key, on stdout).")
+        static let configuration = CommandConfiguration(
+            abstract: "Create an API key and print it (only the key, on stdout).")
         @Option(help: "The email of the user who owns the key.") var user: String
         @Option(help: "A name for the key.") var name: String = "command line"
 
@@ -194,7 +202,6 @@ struct APIKeys: ParsableCommand {
         }
     }
 }
-
 
 struct Health: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,8 +1,8 @@
-import Foundation
 import Core
+import Foundation
 import Routing
-import Testing
 import TestSupport
+import Testing
 
 /// Activities, and the CRM half of the customer summary.
 @Suite struct ActivityTests {
@@ -14,8 +14,13 @@ import TestSupport
     init() throws {
         app = try TestApp()
         admin = app.client()
-        customer = try #require(try admin.post("/customers", #"{"name":"Busy Customer","currency":"EUR","credit_limit":50000}"#)["id"]?.stringValue)
-        opportunity = try #require(try admin.post("/opportunities", #"{"customer_id":"\#(customer)","name":"Big deal","amount":10000,"stage":"proposal"}"#)["id"]?.stringValue)
+        customer = try #require(
+            try admin.post("/customers", #"{"name":"Busy Customer","currency":"EUR","credit_limit":50000}"#)["id"]?
+                .stringValue)
+        opportunity = try #require(
+            try admin.post(
+                "/opportunities", #"{"customer_id":"\#(customer)","name":"Big deal","amount":10000,"stage":"proposal"}"#
+            )["id"]?.stringValue)
     }
 
     func activity(_ body: String) throws -> String {
@@ -33,13 +38,18 @@ import TestSupport
     @Test func belongsToExactlyOneRecord() throws {
         let none = try admin.post("/activities", #"{"type":"call","subject":"Nobody"}"#)
         #expect(none.status == 422)
-        let two = try admin.post("/activities", #"{"type":"call","subject":"Both","customer_id":"\#(customer)","opportunity_id":"\#(opportunity)"}"#)
+        let two = try admin.post(
+            "/activities",
+            #"{"type":"call","subject":"Both","customer_id":"\#(customer)","opportunity_id":"\#(opportunity)"}"#)
         #expect(two.status == 422)
         #expect(two.text.contains(#""field":"customer_id""#) && two.text.contains(#""field":"opportunity_id""#))
-        let unknown = try admin.post("/activities", #"{"type":"call","subject":"Ghost","lead_id":"\#(UUID().uuidString)"}"#)
+        let unknown = try admin.post(
+            "/activities", #"{"type":"call","subject":"Ghost","lead_id":"\#(UUID().uuidString)"}"#)
         #expect(unknown.status == 422)
         #expect(unknown.text.contains("lead_id"))
-        #expect(try admin.post("/activities", #"{"type":"fax","subject":"Old","customer_id":"\#(customer)"}"#).status == 422)
+        #expect(
+            try admin.post("/activities", #"{"type":"fax","subject":"Old","customer_id":"\#(customer)"}"#).status == 422
+        )
         let id = try activity(#"{"type":"note","subject":"Fine","customer_id":"\#(customer)"}"#)
         // Moving it to the opportunity needs the customer link cleared in the same patch.
         #expect(try admin.patch("/activities/\(id)", #"{"opportunity_id":"\#(opportunity)"}"#).status == 422)
@@ -60,9 +70,12 @@ import TestSupport
     }
 
     @Test func overdue_meansDueInThePast_andNotCompleted() throws {
-        let past = try activity(#"{"type":"task","subject":"Late","due_at":"2020-01-01T09:00:00Z","customer_id":"\#(customer)"}"#)
-        let done = try activity(#"{"type":"task","subject":"Done late","due_at":"2020-01-02T09:00:00+02:00","customer_id":"\#(customer)"}"#)
-        _ = try activity(#"{"type":"task","subject":"Later","due_at":"2099-01-01T09:00:00Z","customer_id":"\#(customer)"}"#)
+        let past = try activity(
+            #"{"type":"task","subject":"Late","due_at":"2020-01-01T09:00:00Z","customer_id":"\#(customer)"}"#)
+        let done = try activity(
+            #"{"type":"task","subject":"Done late","due_at":"2020-01-02T09:00:00+02:00","customer_id":"\#(customer)"}"#)
+        _ = try activity(
+            #"{"type":"task","subject":"Later","due_at":"2099-01-01T09:00:00Z","customer_id":"\#(customer)"}"#)
         _ = try activity(#"{"type":"note","subject":"No due date","customer_id":"\#(customer)"}"#)
         let completed = try admin.post("/activities/\(done)/complete")
         #expect(completed.status == 200)
@@ -75,8 +88,11 @@ import TestSupport
     }
 
     @Test func summary_showsOpenPipeline_inTheCustomersCurrency_andRecentActivities() throws {
-        _ = try admin.post("/opportunities", #"{"customer_id":"\#(customer)","name":"Dollars","amount":777,"currency":"USD"}"#)
-        let lost = try #require(try admin.post("/opportunities", #"{"customer_id":"\#(customer)","name":"Lost","amount":5}"#)["id"]?.stringValue)
+        _ = try admin.post(
+            "/opportunities", #"{"customer_id":"\#(customer)","name":"Dollars","amount":777,"currency":"USD"}"#)
+        let lost = try #require(
+            try admin.post("/opportunities", #"{"customer_id":"\#(customer)","name":"Lost","amount":5}"#)["id"]?
+                .stringValue)
         _ = try admin.post("/opportunities/\(lost)/lose", #"{"reason":"price"}"#)
         let note = try activity(#"{"type":"note","subject":"Latest","opportunity_id":"\#(opportunity)"}"#)
         let summary = try admin.get("/customers/\(customer)/summary")
@@ -99,7 +115,9 @@ import TestSupport
         let id = try activity(#"{"type":"call","subject":"Tracked","customer_id":"\#(customer)"}"#)
         _ = try admin.patch("/activities/\(id)", #"{"subject":"Tracked call"}"#)
         _ = try admin.post("/activities/\(id)/complete")
-        let types = try admin.get("/activities/\(id)/history")["data"]?.arrayValue?.compactMap { $0["type"]?.stringValue }
+        let types = try admin.get("/activities/\(id)/history")["data"]?.arrayValue?.compactMap {
+            $0["type"]?.stringValue
+        }
         #expect(types == ["activity.created", "activity.updated", "activity.completed"])
         #expect(try admin.get("/activities/\(UUID().uuidString)/history").status == 404)
     }

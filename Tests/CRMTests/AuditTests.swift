@@ -1,8 +1,8 @@
-import Foundation
 import Core
+import Foundation
 import Routing
-import Testing
 import TestSupport
+import Testing
 
 /// `GET /audit`: who changed what, when — for admins.
 @Suite struct AuditTests {
@@ -29,9 +29,12 @@ import TestSupport
         let mine = try admin.get("/audit?user_id=\(userID)")
         #expect(mine.status == 200, "\(mine)")
         let entries = mine["data"]?.arrayValue ?? []
-        #expect(entries.compactMap { $0["type"]?.stringValue } == ["customer.created", "customer.updated", "lead.created"])
+        #expect(
+            entries.compactMap { $0["type"]?.stringValue } == ["customer.created", "customer.updated", "lead.created"])
         #expect(entries.allSatisfy { $0["actor"]?["api_key_id"] == .string(keyID) })
-        let customers = try admin.get("/audit?user_id=\(userID)&resource=customer&resource_id=\(customer)")["data"]?.arrayValue ?? []
+        let customers =
+            try admin.get("/audit?user_id=\(userID)&resource=customer&resource_id=\(customer)")["data"]?.arrayValue
+            ?? []
         #expect(customers.count == 2)
         let updates = try admin.get("/audit?action=customer.updated&user_id=\(userID)")["data"]?.arrayValue ?? []
         #expect(updates.first?["data"]?["tier"] == "gold")
@@ -40,7 +43,9 @@ import TestSupport
         let first = try admin.get("/audit?user_id=\(userID)&limit=2&sort=-occurred_at")
         #expect(first["data"]?[0]?["type"] == "lead.created")
         let cursor = try #require(first["next_cursor"]?.stringValue)
-        #expect(try admin.get("/audit?user_id=\(userID)&limit=2&sort=-occurred_at&cursor=\(cursor)")["data"]?[0]?["type"] == "customer.created")
+        #expect(
+            try admin.get("/audit?user_id=\(userID)&limit=2&sort=-occurred_at&cursor=\(cursor)")["data"]?[0]?["type"]
+                == "customer.created")
         #expect(try sales.get("/audit").status == 403)
         #expect(try admin.get("/audit?from=yesterday").status == 400)
     }

@@ -1,8 +1,8 @@
-import Foundation
 import Core
+import Foundation
 import Routing
-import Testing
 import TestSupport
+import Testing
 
 /// Leads: the status machine and conversion into the customer master.
 @Suite struct LeadTests {
@@ -33,7 +33,9 @@ import TestSupport
         #expect(created["number"]?.stringValue?.hasPrefix("LEAD-") == true)
         #expect(created["status"] == "new")
         #expect(created["source"] == "other")
-        for field in ["converted_customer_id", "converted_opportunity_id", "converted_at", "owner_id", "notes", "phone"] {
+        for field in [
+            "converted_customer_id", "converted_opportunity_id", "converted_at", "owner_id", "notes", "phone",
+        ] {
             #expect(created[field] == .null, "\(field)")
         }
         #expect(try admin.post("/leads", #"{"name":"x","source":"tv"}"#).status == 422)
@@ -42,7 +44,9 @@ import TestSupport
 
     @Test func status_movesOnlyAlongTheMachine() throws {
         let lead = id(try lead(#"{"name":"Mover"}"#))
-        func move(_ status: String) throws -> APIClient.Reply { try admin.patch("/leads/\(lead)", #"{"status":"\#(status)"}"#) }
+        func move(_ status: String) throws -> APIClient.Reply {
+            try admin.patch("/leads/\(lead)", #"{"status":"\#(status)"}"#)
+        }
         let skip = try move("qualified")
         #expect(skip.status == 409)
         #expect(skip.code == "invalid_transition")
@@ -59,9 +63,12 @@ import TestSupport
 
     @Test func convert_createsCustomerContactAndOpportunity_andTheLeadIsFinal() throws {
         let owner = try app.userID()
-        let created = try lead(#"{"name":"Kim Lee","company":"Lee Trading","email":"kim@lee.example","phone":"+44 1","owner_id":"\#(owner)"}"#)
-        let reply = try admin.post("/leads/\(id(created))/convert",
-                                   #"{"opportunity":{"name":"First deal","amount":125000,"expected_close_date":"2027-01-31"}}"#)
+        let created = try lead(
+            #"{"name":"Kim Lee","company":"Lee Trading","email":"kim@lee.example","phone":"+44 1","owner_id":"\#(owner)"}"#
+        )
+        let reply = try admin.post(
+            "/leads/\(id(created))/convert",
+            #"{"opportunity":{"name":"First deal","amount":125000,"expected_close_date":"2027-01-31"}}"#)
         #expect(reply.status == 200, "\(reply)")
         let customer = try #require(reply["customer"])
         #expect(customer["name"] == "Lee Trading")
@@ -87,7 +94,9 @@ import TestSupport
         #expect(try admin.delete("/leads/\(id(created))").status == 409)
         let types = try admin.get("/events?types=lead.converted")["data"]?.arrayValue ?? []
         _ = types  // numbered a moment after commit; the history shows it at once
-        let history = try admin.get("/leads/\(id(created))/history")["data"]?.arrayValue?.compactMap { $0["type"]?.stringValue }
+        let history = try admin.get("/leads/\(id(created))/history")["data"]?.arrayValue?.compactMap {
+            $0["type"]?.stringValue
+        }
         #expect(history == ["lead.created", "lead.converted"])
     }
 
@@ -108,9 +117,11 @@ import TestSupport
 
     @Test func convert_link_prefersTheEmailMatch_andFillsOnlyEmptyFields() throws {
         let byName = try customer(#"{"name":"Link Works"}"#)
-        let byEmail = try customer(#"{"name":"Link Person","kind":"person","email":"link@example.com","phone":"+1 keep"}"#)
+        let byEmail = try customer(
+            #"{"name":"Link Person","kind":"person","email":"link@example.com","phone":"+1 keep"}"#)
         _ = byName
-        let created = try lead(#"{"name":"Link Person","company":"Link Works","email":"link@example.com","phone":"+1 lead"}"#)
+        let created = try lead(
+            #"{"name":"Link Person","company":"Link Works","email":"link@example.com","phone":"+1 lead"}"#)
         let reply = try admin.post("/leads/\(id(created))/convert", #"{"on_duplicate":"link"}"#)
         #expect(reply.status == 200, "\(reply)")
         #expect(reply["customer"]?["id"] == byEmail["id"])
@@ -173,7 +184,8 @@ import TestSupport
         #expect(outcomes.statuses.filter { $0 == 200 }.count == 1)
         #expect(outcomes.statuses.filter { $0 == 409 }.count == 7)
         #expect(codes.withLock { $0 }.allSatisfy { $0 == "invalid_transition" })
-        let count = try TestSQL.scalar(app.databaseURL, "SELECT count(*) FROM customers WHERE email = 'popular@example.com'")
+        let count = try TestSQL.scalar(
+            app.databaseURL, "SELECT count(*) FROM customers WHERE email = 'popular@example.com'")
         #expect(count == "1")
     }
 

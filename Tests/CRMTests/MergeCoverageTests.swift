@@ -1,8 +1,8 @@
-import Foundation
 import Core
+import Foundation
 import Routing
-import Testing
 import TestSupport
+import Testing
 
 /// Customer merge across modules: every column that points at a customer moves.
 @Suite struct MergeCoverageTests {
@@ -17,7 +17,9 @@ import TestSupport
     @Test func everyCustomerReferenceInTheSchema_isRegisteredForMerge() throws {
         // Read the catalog: each foreign key onto customers(id), except a merged customer's own
         // pointer to its survivor, must be moved by some registered reference.
-        let columns = try TestSQL.lines(app.databaseURL, """
+        let columns = try TestSQL.lines(
+            app.databaseURL,
+            """
             SELECT c.conrelid::regclass::text || '.' || a.attname
             FROM pg_constraint c
             JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey)
@@ -27,8 +29,12 @@ import TestSupport
         let expected = Set(columns).subtracting(["customers.merged_into_id"])
         let registered = Set(app.server.customers!.references.map(\.column))
         #expect(!expected.isEmpty)
-        #expect(expected.subtracting(registered).isEmpty, "not moved by a merge: \(expected.subtracting(registered).sorted())")
-        #expect(registered.subtracting(expected).isEmpty, "registered but not in the schema: \(registered.subtracting(expected).sorted())")
+        #expect(
+            expected.subtracting(registered).isEmpty,
+            "not moved by a merge: \(expected.subtracting(registered).sorted())")
+        #expect(
+            registered.subtracting(expected).isEmpty,
+            "registered but not in the schema: \(registered.subtracting(expected).sorted())")
     }
 
     @Test func merge_movesLeadsOpportunitiesAndActivities_inOneGo() throws {
@@ -36,8 +42,11 @@ import TestSupport
         let duplicate = try #require(try admin.post("/customers", #"{"name":"Duplicate"}"#)["id"]?.stringValue)
         let lead = try #require(try admin.post("/leads", #"{"name":"Converted"}"#)["id"]?.stringValue)
         #expect(try admin.post("/leads/\(lead)/convert", #"{"customer_id":"\#(duplicate)"}"#).status == 200)
-        let deal = try #require(try admin.post("/opportunities", #"{"customer_id":"\#(duplicate)","name":"Moves"}"#)["id"]?.stringValue)
-        let call = try #require(try admin.post("/activities", #"{"type":"call","subject":"Moves too","customer_id":"\#(duplicate)"}"#)["id"]?.stringValue)
+        let deal = try #require(
+            try admin.post("/opportunities", #"{"customer_id":"\#(duplicate)","name":"Moves"}"#)["id"]?.stringValue)
+        let call = try #require(
+            try admin.post("/activities", #"{"type":"call","subject":"Moves too","customer_id":"\#(duplicate)"}"#)[
+                "id"]?.stringValue)
         let merged = try admin.post("/customers/\(survivor)/merge", #"{"duplicate_id":"\#(duplicate)"}"#)
         #expect(merged.status == 200, "\(merged)")
         #expect(merged["moved"]?["leads"] == .number("1"))
@@ -46,7 +55,9 @@ import TestSupport
         #expect(try admin.get("/leads/\(lead)")["converted_customer_id"] == .string(survivor))
         #expect(try admin.get("/opportunities/\(deal)")["customer_id"] == .string(survivor))
         #expect(try admin.get("/activities/\(call)")["customer_id"] == .string(survivor))
-        let left = try TestSQL.scalar(app.databaseURL, """
+        let left = try TestSQL.scalar(
+            app.databaseURL,
+            """
             SELECT (SELECT count(*) FROM opportunities WHERE customer_id = '\(duplicate)')
                  + (SELECT count(*) FROM activities WHERE customer_id = '\(duplicate)')
                  + (SELECT count(*) FROM leads WHERE converted_customer_id = '\(duplicate)')

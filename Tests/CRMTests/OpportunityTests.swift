@@ -1,8 +1,8 @@
-import Foundation
 import Core
+import Foundation
 import Routing
-import Testing
 import TestSupport
+import Testing
 
 /// Opportunities: stages, probabilities, closing and reopening, the pipeline report.
 @Suite struct OpportunityTests {
@@ -19,14 +19,17 @@ import TestSupport
     }
 
     func opportunity(_ extra: String = "", customer: String? = nil) throws -> JSONValue {
-        let reply = try admin.post("/opportunities", #"{"customer_id":"\#(customer ?? self.customer)","name":"Deal"\#(extra)}"#)
+        let reply = try admin.post(
+            "/opportunities", #"{"customer_id":"\#(customer ?? self.customer)","name":"Deal"\#(extra)}"#)
         guard reply.status == 201 else { throw TestFailure("opportunity: \(reply)") }
         return reply.json
     }
 
     @Test func create_defaults_fromStageAndCustomer_andPricesLinesHalfEven() throws {
         let me = try admin.get("/me")["id"]
-        let created = try opportunity(#","lines":[{"description":"Widgets","quantity":2.5,"unit_price":1999},{"description":"Setup","quantity":1,"unit_price":1}]"#)
+        let created = try opportunity(
+            #","lines":[{"description":"Widgets","quantity":2.5,"unit_price":1999},{"description":"Setup","quantity":1,"unit_price":1}]"#
+        )
         #expect(created["number"]?.stringValue?.hasPrefix("OPP-") == true)
         #expect(created["stage"] == "prospecting")
         #expect(created["probability"] == .number("10"))
@@ -48,13 +51,20 @@ import TestSupport
         let unknown = try admin.post("/opportunities", #"{"customer_id":"\#(UUID().uuidString)","name":"x"}"#)
         #expect(unknown.status == 422)
         #expect(unknown.text.contains("customer_id"))
-        let reply = try admin.post("/opportunities", #"{"customer_id":"\#(customer)","name":"x","probability":101,"amount":-5,"lines":[{"quantity":0}]}"#)
+        let reply = try admin.post(
+            "/opportunities",
+            #"{"customer_id":"\#(customer)","name":"x","probability":101,"amount":-5,"lines":[{"quantity":0}]}"#)
         #expect(reply.status == 422)
         for field in ["probability", "amount", "lines[0].quantity", "lines[0]"] {
             #expect(reply.text.contains(#""field":"\#(field)""#), "\(field): \(reply.text)")
         }
-        #expect(try admin.post("/opportunities", #"{"customer_id":"\#(customer)","name":"x","lines":[{"description":"a","quantity":1.2345}]}"#).status == 422)
-        #expect(try admin.post("/opportunities", #"{"customer_id":"\#(customer)","name":"x","stage":"won"}"#).status == 422)
+        #expect(
+            try admin.post(
+                "/opportunities",
+                #"{"customer_id":"\#(customer)","name":"x","lines":[{"description":"a","quantity":1.2345}]}"#
+            ).status == 422)
+        #expect(
+            try admin.post("/opportunities", #"{"customer_id":"\#(customer)","name":"x","stage":"won"}"#).status == 422)
     }
 
     @Test func probability_followsTheStage_unlessSetExplicitly() throws {
@@ -98,10 +108,18 @@ import TestSupport
         #expect(lost["probability"] == .number("0"))
         #expect(lost["lost_reason"] == "Went with a competitor")
         #expect(try admin.post("/opportunities/\(id)/reopen")["lost_reason"] == .null)
-        let stages = try admin.get("/opportunities/\(id)")["stage_history"]?.arrayValue?.compactMap { $0["stage"]?.stringValue }
+        let stages = try admin.get("/opportunities/\(id)")["stage_history"]?.arrayValue?.compactMap {
+            $0["stage"]?.stringValue
+        }
         #expect(stages == ["proposal", "won", "proposal", "lost", "proposal"])
-        let types = try admin.get("/opportunities/\(id)/history")["data"]?.arrayValue?.compactMap { $0["type"]?.stringValue }
-        #expect(types == ["opportunity.created", "opportunity.won", "opportunity.reopened", "opportunity.lost", "opportunity.reopened"])
+        let types = try admin.get("/opportunities/\(id)/history")["data"]?.arrayValue?.compactMap {
+            $0["type"]?.stringValue
+        }
+        #expect(
+            types == [
+                "opportunity.created", "opportunity.won", "opportunity.reopened", "opportunity.lost",
+                "opportunity.reopened",
+            ])
     }
 
     @Test func actions_honourIfMatch() throws {
@@ -132,16 +150,20 @@ import TestSupport
 
     @Test func pipeline_weighsEachOpportunityHalfEven_perStageOwnerAndMonth() throws {
         let owner = try app.userID()
-        _ = try opportunity(#","amount":1000,"owner_id":"\#(owner)","expected_close_date":"2027-02-10""#)           // 10 % → 100
-        _ = try opportunity(#","amount":333,"probability":50,"stage":"negotiation","expected_close_date":"2027-02-20""#)  // 166.5 → 166
-        _ = try opportunity(#","amount":335,"probability":50,"stage":"negotiation""#)                                    // 167.5 → 168
+        _ = try opportunity(#","amount":1000,"owner_id":"\#(owner)","expected_close_date":"2027-02-10""#)  // 10 % → 100
+        // 166.5 → 166
+        _ = try opportunity(#","amount":333,"probability":50,"stage":"negotiation","expected_close_date":"2027-02-20""#)
+        _ = try opportunity(#","amount":335,"probability":50,"stage":"negotiation""#)  // 167.5 → 168
         let won = try opportunity(#","amount":500"#)["id"]!.stringValue!
         _ = try admin.post("/opportunities/\(won)/win")
         _ = try opportunity(#","amount":9999,"currency":"EUR""#)
         let report = try admin.get("/reports/pipeline?currency=USD")
         #expect(report.status == 200, "\(report)")
         let stages = report["by_stage"]?.arrayValue ?? []
-        #expect(stages.compactMap { $0["stage"]?.stringValue } == ["prospecting", "qualification", "proposal", "negotiation", "won", "lost"])
+        #expect(
+            stages.compactMap { $0["stage"]?.stringValue } == [
+                "prospecting", "qualification", "proposal", "negotiation", "won", "lost",
+            ])
         #expect(stages[0]["amount"] == .number("1000"))
         #expect(stages[0]["weighted_amount"] == .number("100"))
         #expect(stages[3]["count"] == .number("2"))

@@ -1,8 +1,8 @@
-import Foundation
 import Core
+import Foundation
 import Routing
-import Testing
 import TestSupport
+import Testing
 
 /// `POST /customers/batch`, `/leads/batch`, `/items/batch`: all or nothing, or partial.
 @Suite struct BatchTests {
@@ -14,7 +14,9 @@ import TestSupport
         admin = app.client()
     }
 
-    func count(_ table: String) throws -> String { try TestSQL.scalar(app.databaseURL, "SELECT count(*) FROM \(table)") }
+    func count(_ table: String) throws -> String {
+        try TestSQL.scalar(app.databaseURL, "SELECT count(*) FROM \(table)")
+    }
 
     static let mixed = """
         {"items":[{"name":"Fine One","email":"one@batch.example"},{"name":"Bad Email","email":"nope"},
@@ -23,7 +25,8 @@ import TestSupport
 
     @Test func allOrNothing_createsEverything_orNothing_listingEachFailure() throws {
         _ = try admin.post("/customers", #"{"name":"Holder","email":"taken@batch.example"}"#)
-        let good = try admin.post("/customers/batch", #"{"items":[{"name":"A"},{"name":"B","tier":"gold"},{"name":"C"}]}"#)
+        let good = try admin.post(
+            "/customers/batch", #"{"items":[{"name":"A"},{"name":"B","tier":"gold"},{"name":"C"}]}"#)
         #expect(good.status == 201, "\(good)")
         #expect(good["data"]?.arrayValue?.count == 3)
         #expect(good["data"]?[1]?["tier"] == "gold")
@@ -33,7 +36,10 @@ import TestSupport
         #expect(failed.code == "batch_failed")
         let items = failed["items"]?.arrayValue ?? []
         #expect(items.compactMap { $0["index"]?.numberText } == ["1", "2", "3"])
-        #expect(items.compactMap { $0["code"]?.stringValue } == ["validation_failed", "duplicate_customer", "duplicate_customer"])
+        #expect(
+            items.compactMap { $0["code"]?.stringValue } == [
+                "validation_failed", "duplicate_customer", "duplicate_customer",
+            ])
         #expect(items[0]["errors"]?[0]?["field"] == "email")
         #expect(items[2]["candidates"]?.arrayValue?.isEmpty == false)
         #expect(try count("customers") == before, "nothing of a failed batch is kept")
@@ -41,7 +47,8 @@ import TestSupport
 
     @Test func partial_keepsWhatWorks_withAResultPerItem() throws {
         _ = try admin.post("/customers", #"{"name":"Holder","email":"taken@batch.example"}"#)
-        let reply = try admin.post("/customers/batch", Self.mixed.replacingOccurrences(of: "%@", with: #","mode":"partial""#))
+        let reply = try admin.post(
+            "/customers/batch", Self.mixed.replacingOccurrences(of: "%@", with: #","mode":"partial""#))
         #expect(reply.status == 200, "\(reply)")
         #expect(reply["created"] == .number("1"))
         #expect(reply["failed"] == .number("3"))
@@ -79,7 +86,10 @@ import TestSupport
         let leads = try admin.post("/leads/batch", #"{"items":[{"name":"L1","source":"web"},{"name":"L2"}]}"#)
         #expect(leads.status == 201, "\(leads)")
         #expect(leads["data"]?[0]?["number"]?.stringValue?.hasPrefix("LEAD-") == true)
-        let items = try admin.post("/items/batch", #"{"items":[{"sku":"B-1","name":"One","type":"stock","unit_price":100},{"sku":"b-1","name":"Dup","type":"stock","unit_price":1},{"sku":"B-2","name":"Fine","type":"stock","unit_price":1},{"sku":"B-1","name":"Dup again","type":"stock","unit_price":1}]}"#)
+        let items = try admin.post(
+            "/items/batch",
+            #"{"items":[{"sku":"B-1","name":"One","type":"stock","unit_price":100},{"sku":"b-1","name":"Dup","type":"stock","unit_price":1},{"sku":"B-2","name":"Fine","type":"stock","unit_price":1},{"sku":"B-1","name":"Dup again","type":"stock","unit_price":1}]}"#
+        )
         #expect(items.status == 422)
         // Each database refusal is undone alone; the items after it are still checked.
         #expect(items["items"]?.arrayValue?.compactMap { $0["index"]?.numberText } == ["1", "3"])

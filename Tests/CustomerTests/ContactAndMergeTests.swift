@@ -1,8 +1,8 @@
-import Foundation
 import Core
+import Foundation
 import Routing
-import Testing
 import TestSupport
+import Testing
 
 /// Contacts and `POST /customers/{id}/merge`.
 @Suite struct ContactAndMergeTests {
@@ -69,7 +69,9 @@ import TestSupport
         #expect(try contacts(duplicate).isEmpty)
         // The archived duplicate keeps its history and cannot change any more.
         #expect(try admin.patch("/customers/\(duplicate)", #"{"status":"active"}"#).code == "customer_merged")
-        let types = try admin.get("/customers/\(survivor)/history")["data"]?.arrayValue?.compactMap { $0["type"]?.stringValue }
+        let types = try admin.get("/customers/\(survivor)/history")["data"]?.arrayValue?.compactMap {
+            $0["type"]?.stringValue
+        }
         #expect(types?.last == "customer.merged")
     }
 

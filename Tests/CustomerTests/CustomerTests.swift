@@ -1,8 +1,8 @@
-import Foundation
 import Core
+import Foundation
 import Routing
-import Testing
 import TestSupport
+import Testing
 
 /// `/customers` over HTTP against PostgreSQL: fields, uniqueness, merge patches, lists.
 @Suite struct CustomerTests {
@@ -38,8 +38,10 @@ import TestSupport
         #expect(reply["payment_terms_days"] == .number("30"))
         #expect(reply["currency"] == "USD")
         #expect(reply["tags"] == .array([]))
-        for field in ["email", "phone", "tax_id", "website", "billing_address", "shipping_address", "credit_limit", "owner_id",
-                      "external_ref", "merged_into_id"] {
+        for field in [
+            "email", "phone", "tax_id", "website", "billing_address", "shipping_address", "credit_limit", "owner_id",
+            "external_ref", "merged_into_id",
+        ] {
             #expect(reply[field] == .null, "\(field) should be present as null")
         }
     }
@@ -63,7 +65,8 @@ import TestSupport
         concurrently(20) { index in
             let client = APIClient(port: port, key: key)
             if let reply = outcomes.record({ try client.post("/customers", #"{"name":"Parallel \#(index)"}"#) }),
-               let number = reply["number"]?.stringValue {
+                let number = reply["number"]?.stringValue
+            {
                 numbers.withLock { $0.append(number) }
             }
         }
@@ -112,17 +115,21 @@ import TestSupport
     }
 
     @Test func invalidFields_are422_withEveryFieldNamed() throws {
-        let reply = try create("""
+        let reply = try create(
+            """
             {"name":"","email":"nope","currency":"XXX","credit_limit":-1,"payment_terms_days":9999,
              "billing_address":{"country":"Germany"},"tags":["\(String(repeating: "t", count: 51))"]}
             """)
         #expect(reply.status == 422)
-        for field in ["name", "email", "currency", "credit_limit", "payment_terms_days", "billing_address.country", "tags[0]"] {
+        for field in [
+            "name", "email", "currency", "credit_limit", "payment_terms_days", "billing_address.country", "tags[0]",
+        ] {
             #expect(reply.text.contains(#""field":"\#(field)""#), "\(field) in \(reply.text)")
         }
         #expect(try create(#"{"name":"x","kind":"robot"}"#).status == 422)
         #expect(try create(#"{"name":"x","credit_limit":9007199254740992}"#).status == 422)
-        #expect(try create(#"{"name":"x","owner_id":"00000000-0000-0000-0000-000000000001"}"#).text.contains("owner_id"))
+        #expect(
+            try create(#"{"name":"x","owner_id":"00000000-0000-0000-0000-000000000001"}"#).text.contains("owner_id"))
     }
 
     @Test func unknownAndReadOnlyFields_areNamed() throws {
@@ -134,10 +141,12 @@ import TestSupport
     }
 
     @Test func patch_isAMergePatch_nestedAndWithNullsClearing() throws {
-        let id = try createID("""
+        let id = try createID(
+            """
             {"name":"Patchy","email":"patchy@example.com","billing_address":{"line1":"1 Main St","city":"Springfield","country":"US"}}
             """)
-        let patched = try admin.patch("/customers/\(id)", #"{"email":null,"billing_address":{"city":"Shelbyville"},"tier":"gold"}"#)
+        let patched = try admin.patch(
+            "/customers/\(id)", #"{"email":null,"billing_address":{"city":"Shelbyville"},"tier":"gold"}"#)
         #expect(patched.status == 200)
         #expect(patched["email"] == .null)
         #expect(patched["tier"] == "gold")
@@ -171,7 +180,8 @@ import TestSupport
 
     @Test func list_filters_byStatusTierTagOwnerAndExternalRef() throws {
         let owner = try app.userID()
-        let gold = try createID(#"{"name":"Gold one","tier":"gold","tags":["vip","eu"],"owner_id":"\#(owner)","external_ref":"ext-9"}"#)
+        let gold = try createID(
+            #"{"name":"Gold one","tier":"gold","tags":["vip","eu"],"owner_id":"\#(owner)","external_ref":"ext-9"}"#)
         let blocked = try createID(#"{"name":"Blocked one","status":"blocked"}"#)
         _ = try createID(#"{"name":"Plain one"}"#)
         func ids(_ query: String) throws -> [String] {
@@ -203,15 +213,20 @@ import TestSupport
     }
 
     @Test func search_usesTheTrigramIndex_atScale() throws {
-        try TestSQL.execute(app.databaseURL, """
+        try TestSQL.execute(
+            app.databaseURL,
+            """
             INSERT INTO customers (name, kind, email, tier, payment_terms_days, currency, status)
             SELECT 'Customer ' || g, 'company', 'c' || g || '@example.com', 'standard', 30, 'USD', 'active'
             FROM generate_series(1, 20000) AS g;
             ANALYZE customers;
             """)
-        let fullPlan = try TestSQL.lines(app.databaseURL, """
+        let fullPlan = try TestSQL.lines(
+            app.databaseURL,
+            """
             EXPLAIN SELECT id FROM customers WHERE search_text LIKE '%c1234@exa%' ORDER BY created_at, id LIMIT 51
-            """).joined(separator: "\n")
+            """
+        ).joined(separator: "\n")
         #expect(fullPlan.contains("customers_search_idx"), "\(fullPlan)")
         let reply = try admin.get("/customers?q=c1234%40exa")
         #expect(reply["data"]?.arrayValue?.count == 1)

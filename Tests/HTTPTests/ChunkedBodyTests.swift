@@ -1,4 +1,5 @@
 import Testing
+
 @testable import HTTP
 
 /// `Transfer-Encoding: chunked` request bodies (RFC 9112 §7.1).
@@ -63,9 +64,10 @@ import Testing
 
     @Test(arguments: ["chunked", "Chunked", "CHUNKED", "  chunked  "])
     func transferEncodingChunked_isCaseInsensitive_andTrimmed(value: String) throws {
-        let request = try #require(singleEvent(
-            "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: \(value)\r\n\r\n2\r\nok\r\n0\r\n\r\n"
-        ).0.request)
+        let request = try #require(
+            singleEvent(
+                "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: \(value)\r\n\r\n2\r\nok\r\n0\r\n\r\n"
+            ).0.request)
         #expect(String(decoding: request.body, as: UTF8.self) == "ok")
     }
 

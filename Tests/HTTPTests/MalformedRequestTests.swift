@@ -1,4 +1,5 @@
 import Testing
+
 @testable import HTTP
 
 /// One malformed input and the status the parser must answer it with.
@@ -48,7 +49,8 @@ struct MalformedCase: CustomTestStringConvertible, Sendable {
         MalformedCase("control byte in target", "GET /a\u{01}b HTTP/1.1\r\nHost: h\r\n\r\n"),
         MalformedCase("DEL in target", "GET /a\u{7F}b HTTP/1.1\r\nHost: h\r\n\r\n"),
         MalformedCase("UTF-8 in target", "GET /caf\u{E9} HTTP/1.1\r\nHost: h\r\n\r\n"),
-        MalformedCase("target over 8 KiB", "GET /" + String(repeating: "t", count: 8_200) + " HTTP/1.1\r\nHost: h\r\n\r\n"),
+        MalformedCase(
+            "target over 8 KiB", "GET /" + String(repeating: "t", count: 8_200) + " HTTP/1.1\r\nHost: h\r\n\r\n"),
         MalformedCase("lowercase version", "GET / http/1.1\r\nHost: h\r\n\r\n"),
         MalformedCase("version without minor", "GET / HTTP/1\r\nHost: h\r\n\r\n"),
         MalformedCase("version HTTP/2", "GET / HTTP/2\r\nHost: h\r\n\r\n"),
@@ -75,8 +77,9 @@ struct MalformedCase: CustomTestStringConvertible, Sendable {
         MalformedCase("two Host fields in HTTP/1.0", "GET / HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n"),
         MalformedCase("space before colon", "GET / HTTP/1.1\r\nHost : h\r\n\r\n"),
         MalformedCase("tab before colon", "GET / HTTP/1.1\r\nHost: h\r\nX-A\t: b\r\n\r\n"),
-        MalformedCase("space before colon on Transfer-Encoding",
-                      "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding : chunked\r\nContent-Length: 3\r\n\r\nabc"),
+        MalformedCase(
+            "space before colon on Transfer-Encoding",
+            "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding : chunked\r\nContent-Length: 3\r\n\r\nabc"),
         MalformedCase("space inside name", "GET / HTTP/1.1\r\nHost: h\r\nX A: b\r\n\r\n"),
         MalformedCase("non-token byte in name", "GET / HTTP/1.1\r\nHost: h\r\nX(A): b\r\n\r\n"),
         MalformedCase("UTF-8 in name", "GET / HTTP/1.1\r\nHost: h\r\nX-\u{E9}: b\r\n\r\n"),
@@ -85,8 +88,9 @@ struct MalformedCase: CustomTestStringConvertible, Sendable {
         MalformedCase("obs-fold with space", "GET / HTTP/1.1\r\nHost: h\r\nX-A: b\r\n c\r\n\r\n"),
         MalformedCase("obs-fold with tab", "GET / HTTP/1.1\r\nHost: h\r\nX-A: b\r\n\tc\r\n\r\n"),
         MalformedCase("first field line indented", "GET / HTTP/1.1\r\n Host: h\r\n\r\n"),
-        MalformedCase("obs-fold hiding Transfer-Encoding",
-                      "POST / HTTP/1.1\r\nHost: h\r\nX-A: b\r\n Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
+        MalformedCase(
+            "obs-fold hiding Transfer-Encoding",
+            "POST / HTTP/1.1\r\nHost: h\r\nX-A: b\r\n Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
         MalformedCase("NUL in value", "GET / HTTP/1.1\r\nHost: h\r\nX-A: b\u{00}c\r\n\r\n"),
         MalformedCase("NUL in name", "GET / HTTP/1.1\r\nHost: h\r\nX\u{00}A: b\r\n\r\n"),
         MalformedCase("NUL as a whole line", "GET / HTTP/1.1\r\nHost: h\r\n\u{00}\r\n\r\n"),
@@ -108,53 +112,74 @@ struct MalformedCase: CustomTestStringConvertible, Sendable {
         MalformedCase("bare CR inside value", "GET / HTTP/1.1\r\nHost: h\r\nX-A: b\rc\r\n\r\n"),
         MalformedCase("bare CR inside request line", "GET /\r HTTP/1.1\r\nHost: h\r\n\r\n"),
         MalformedCase("CR CR LF", "GET / HTTP/1.1\r\r\nHost: h\r\n\r\n"),
-        MalformedCase("bare CR before a hidden request", "GET / HTTP/1.1\r\nHost: h\r\nX-A: b\rGET /x HTTP/1.1\r\n\r\n"),
+        MalformedCase(
+            "bare CR before a hidden request", "GET / HTTP/1.1\r\nHost: h\r\nX-A: b\rGET /x HTTP/1.1\r\n\r\n"),
     ]
 
     static let framingCases: [MalformedCase] = [
-        MalformedCase("Content-Length with Transfer-Encoding",
-                      "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
-        MalformedCase("Transfer-Encoding with Content-Length",
-                      "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n"),
-        MalformedCase("Transfer-Encoding with Content-Length: 0",
-                      "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nContent-Length: 0\r\n\r\n0\r\n\r\n"),
-        MalformedCase("conflicting Content-Length fields",
-                      "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nabcdef"),
-        MalformedCase("conflicting Content-Length list", "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5, 6\r\n\r\nabcdef"),
+        MalformedCase(
+            "Content-Length with Transfer-Encoding",
+            "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
+        MalformedCase(
+            "Transfer-Encoding with Content-Length",
+            "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n"),
+        MalformedCase(
+            "Transfer-Encoding with Content-Length: 0",
+            "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nContent-Length: 0\r\n\r\n0\r\n\r\n"),
+        MalformedCase(
+            "conflicting Content-Length fields",
+            "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nabcdef"),
+        MalformedCase(
+            "conflicting Content-Length list", "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5, 6\r\n\r\nabcdef"),
         MalformedCase("negative Content-Length", "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: -1\r\n\r\n"),
         MalformedCase("Content-Length with plus sign", "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: +5\r\n\r\nabcde"),
         MalformedCase("hex Content-Length", "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 0x5\r\n\r\nabcde"),
         MalformedCase("Content-Length with letters", "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5a\r\n\r\nabcde"),
-        MalformedCase("Content-Length with inner space", "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1 2\r\n\r\nabcde"),
-        MalformedCase("Content-Length with decimal point", "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5.0\r\n\r\nabcde"),
+        MalformedCase(
+            "Content-Length with inner space", "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1 2\r\n\r\nabcde"),
+        MalformedCase(
+            "Content-Length with decimal point", "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5.0\r\n\r\nabcde"),
         MalformedCase("empty Content-Length", "POST / HTTP/1.1\r\nHost: h\r\nContent-Length:\r\n\r\n"),
-        MalformedCase("Content-Length with empty list element",
-                      "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5,\r\n\r\nabcde"),
-        MalformedCase("Content-Length of 16 digits",
-                      "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 0000000000000005\r\n\r\nabcde"),
-        MalformedCase("Content-Length overflowing Int",
-                      "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 99999999999999999999\r\n\r\n"),
-        MalformedCase("Transfer-Encoding in HTTP/1.0",
-                      "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
-        MalformedCase("Transfer-Encoding with Content-Length in HTTP/1.0",
-                      "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\nabcde"),
+        MalformedCase(
+            "Content-Length with empty list element",
+            "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5,\r\n\r\nabcde"),
+        MalformedCase(
+            "Content-Length of 16 digits",
+            "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 0000000000000005\r\n\r\nabcde"),
+        MalformedCase(
+            "Content-Length overflowing Int",
+            "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 99999999999999999999\r\n\r\n"),
+        MalformedCase(
+            "Transfer-Encoding in HTTP/1.0",
+            "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
+        MalformedCase(
+            "Transfer-Encoding with Content-Length in HTTP/1.0",
+            "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\nabcde"),
         MalformedCase("Transfer-Encoding gzip only", "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip\r\n\r\n"),
-        MalformedCase("Transfer-Encoding identity", "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: identity\r\n\r\n"),
-        MalformedCase("Transfer-Encoding chunked then gzip",
-                      "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked, gzip\r\n\r\n0\r\n\r\n"),
-        MalformedCase("Transfer-Encoding fields chunked then gzip",
-                      "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n\r\n0\r\n\r\n"),
+        MalformedCase(
+            "Transfer-Encoding identity", "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: identity\r\n\r\n"),
+        MalformedCase(
+            "Transfer-Encoding chunked then gzip",
+            "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked, gzip\r\n\r\n0\r\n\r\n"),
+        MalformedCase(
+            "Transfer-Encoding fields chunked then gzip",
+            "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n\r\n0\r\n\r\n"),
         MalformedCase("empty Transfer-Encoding", "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding:\r\n\r\n"),
-        MalformedCase("Transfer-Encoding chunked with junk",
-                      "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: xchunked\r\n\r\n0\r\n\r\n"),
-        MalformedCase("Transfer-Encoding chunked with parameter",
-                      "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked;q=1\r\n\r\n0\r\n\r\n"),
-        MalformedCase("Transfer-Encoding gzip, chunked",
-                      "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", 501),
-        MalformedCase("Transfer-Encoding deflate, chunked",
-                      "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: deflate,chunked\r\n\r\n0\r\n\r\n", 501),
-        MalformedCase("Transfer-Encoding fields gzip then chunked",
-                      "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 501),
+        MalformedCase(
+            "Transfer-Encoding chunked with junk",
+            "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: xchunked\r\n\r\n0\r\n\r\n"),
+        MalformedCase(
+            "Transfer-Encoding chunked with parameter",
+            "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked;q=1\r\n\r\n0\r\n\r\n"),
+        MalformedCase(
+            "Transfer-Encoding gzip, chunked",
+            "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", 501),
+        MalformedCase(
+            "Transfer-Encoding deflate, chunked",
+            "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: deflate,chunked\r\n\r\n0\r\n\r\n", 501),
+        MalformedCase(
+            "Transfer-Encoding fields gzip then chunked",
+            "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 501),
     ]
 
     @Test(arguments: requestLineCases)
@@ -191,7 +216,10 @@ struct MalformedCase: CustomTestStringConvertible, Sendable {
     // MARK: Named cases from the spec
 
     @Test func contentLengthWithTransferEncoding_isRejected() {
-        #expect(errorStatus("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n") == 400)
+        #expect(
+            errorStatus(
+                "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n") == 400
+        )
     }
 
     @Test func conflictingContentLengths_areRejected() {

@@ -3,7 +3,7 @@
 // (compiled together with the parser sources into one module, where there is no `HTTP` module
 // to import) — so this file must only use the parser's own types and the standard library.
 #if canImport(HTTP)
-@testable import HTTP
+    @testable import HTTP
 #endif
 
 /// A parsed request reduced to plain values, for comparing two runs.
@@ -89,7 +89,9 @@ enum ParserInvariants {
                 let event = parser.parse(&buffer)
                 let nowConsumed = fed - buffer.readableCount
                 if buffer.readableCount < 0 || nowConsumed > fed { return fail("consumed more than was fed") }
-                if nowConsumed < consumed { return fail("consumed count went backwards: \(consumed) -> \(nowConsumed)") }
+                if nowConsumed < consumed {
+                    return fail("consumed count went backwards: \(consumed) -> \(nowConsumed)")
+                }
                 consumed = nowConsumed
                 switch event {
                 case .needMore:
@@ -109,8 +111,11 @@ enum ParserInvariants {
                     var alone = RequestParser(limits: limits)
                     var ownBuffer = InboundBuffer(own)
                     guard case .request(let again) = alone.parse(&ownBuffer), ownBuffer.isEmpty,
-                          RequestDigest(again) == RequestDigest(request) else {
-                        return fail("request bytes \(consumedAtLastRequest)..<\(consumed) do not parse alone to the same request")
+                        RequestDigest(again) == RequestDigest(request)
+                    else {
+                        return fail(
+                            "request bytes \(consumedAtLastRequest)..<\(consumed) do not parse alone to the same request"
+                        )
                     }
                     consumedAtLastRequest = consumed
                     result.requests.append(RequestDigest(request))
@@ -126,7 +131,8 @@ enum ParserInvariants {
     /// Feeds `input` in the pieces of `cuts`, all at once, and (if `byteAtATime`) one byte per
     /// read. Returns the single-read run, and the first broken invariant, including any difference
     /// between the runs.
-    static func check(_ input: [UInt8], cuts: [Int], limits: ParserLimits, byteAtATime: Bool) -> (InvariantRun, String?) {
+    static func check(_ input: [UInt8], cuts: [Int], limits: ParserLimits, byteAtATime: Bool) -> (InvariantRun, String?)
+    {
         let whole = run(input, cuts: [], limits: limits)
         if let violation = whole.violation { return (whole, "single read: \(violation)") }
         let split = run(input, cuts: cuts, limits: limits)
@@ -171,13 +177,16 @@ enum ParserInvariants {
         if !te.isEmpty {
             if !cl.isEmpty { return "accepted both Content-Length and Transfer-Encoding" }
             if head.version != .http1_1 { return "accepted Transfer-Encoding in HTTP/1.0" }
-            let codings = te.flatMap { $0.split(separator: ",") }.map { $0.trimmingHTTPWhitespace() }.filter { !$0.isEmpty }
+            let codings = te.flatMap { $0.split(separator: ",") }.map { $0.trimmingHTTPWhitespace() }.filter {
+                !$0.isEmpty
+            }
             if codings.count != 1 || !codings[0].equalsIgnoringASCIICase("chunked") {
                 return "accepted Transfer-Encoding \(te)"
             }
         } else if !cl.isEmpty {
-            let lengths = Set(cl.flatMap { $0.split(separator: ",", omittingEmptySubsequences: false) }
-                .map { Int($0.trimmingHTTPWhitespace()) })
+            let lengths = Set(
+                cl.flatMap { $0.split(separator: ",", omittingEmptySubsequences: false) }
+                    .map { Int($0.trimmingHTTPWhitespace()) })
             guard lengths.count == 1, let only = lengths.first, let length = only else {
                 return "accepted Content-Length \(cl)"
             }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import HTTP
 
 /// The parser's bounds: 16 KiB of head and 100 fields (431), and the body limit (413), each
@@ -166,7 +167,8 @@ import Testing
     }
 
     @Test func hugeChunkSize_isRejectedWith413_withDefaultLimits() {
-        #expect(errorStatus("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffff\r\n") == 413)
+        #expect(
+            errorStatus("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffff\r\n") == 413)
         #expect(errorStatus("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n100001\r\n") == 413)
     }
 

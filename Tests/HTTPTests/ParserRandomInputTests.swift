@@ -1,8 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Testing
+
 @testable import HTTP
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Valid requests the random inputs are mutated from. `Fuzz/corpus/seeds/` holds the same ones.
 enum ParserSeeds {
@@ -27,17 +29,21 @@ enum ParserSeeds {
 struct RequestMutator {
     var rng: SplitMix64
 
-    static let interestingBytes: [UInt8] = Array("\r\n\0 \t:;,=-+/*0123456789aAfFxX\u{7F}".utf8) + [0x80, 0xFF, 0x01, 0x0B]
+    static let interestingBytes: [UInt8] =
+        Array("\r\n\0 \t:;,=-+/*0123456789aAfFxX\u{7F}".utf8) + [0x80, 0xFF, 0x01, 0x0B]
     static let fragments: [[UInt8]] = [
         "Content-Length: 5\r\n", "Content-Length: 0\r\n", "Content-Length: 99999999\r\n", "Content-Length: 3, 4\r\n",
         "Content-Length: -1\r\n", "Transfer-Encoding: chunked\r\n", "Transfer-Encoding: gzip, chunked\r\n",
         "Transfer-Encoding: chunked, gzip\r\n", "transfer-encoding: CHUNKED\r\n", "Host: other\r\n", "Host:\r\n",
-        "Expect: 100-continue\r\n", "Connection: close\r\n", " folded\r\n", "\tfolded\r\n", "X-A : b\r\n", "X-A: \0\r\n",
+        "Expect: 100-continue\r\n", "Connection: close\r\n", " folded\r\n", "\tfolded\r\n", "X-A : b\r\n",
+        "X-A: \0\r\n",
         "\r\n", "\r\n\r\n", "\n", "\r", "0\r\n\r\n", "5\r\nhello\r\n", "ffffffff\r\n", "1;a=b\r\nz\r\n", "HTTP/1.1",
         "HTTP/2.0", "HTTP/1.0", " HTTP/1.1", "GET / HTTP/1.1\r\nHost: s\r\n\r\n",
     ].map { Array($0.utf8) }
-    static let versions: [[UInt8]] = ["HTTP/1.0", "HTTP/2.0", "HTTP/1.2", "HTTP/0.9", "http/1.1", "HTTP/1.1 ", "HTTP/11", "HTTP/1."]
-        .map { Array($0.utf8) }
+    static let versions: [[UInt8]] = [
+        "HTTP/1.0", "HTTP/2.0", "HTTP/1.2", "HTTP/0.9", "http/1.1", "HTTP/1.1 ", "HTTP/11", "HTTP/1.",
+    ]
+    .map { Array($0.utf8) }
 
     mutating func mutate(_ seed: [UInt8]) -> [UInt8] {
         var data = seed
@@ -94,7 +100,8 @@ struct RequestMutator {
             guard !data.isEmpty else { return }
             data[position(in: data)] = Self.interestingBytes[rng.below(Self.interestingBytes.count)]
         case 3:  // insert CR, LF, NUL, SP, ':', digits …
-            data.insert(Self.interestingBytes[rng.below(Self.interestingBytes.count)], at: position(in: data, inclusive: true))
+            data.insert(
+                Self.interestingBytes[rng.below(Self.interestingBytes.count)], at: position(in: data, inclusive: true))
         case 4:  // delete a few bytes
             guard !data.isEmpty else { return }
             let at = position(in: data)
@@ -109,9 +116,11 @@ struct RequestMutator {
             data.removeSubrange(line)
         case 8:  // insert a framing-relevant fragment at a line start
             let starts = lineStarts(data)
-            data.insert(contentsOf: Self.fragments[rng.below(Self.fragments.count)], at: starts[rng.below(starts.count)])
+            data.insert(
+                contentsOf: Self.fragments[rng.below(Self.fragments.count)], at: starts[rng.below(starts.count)])
         case 9:  // insert a fragment anywhere
-            data.insert(contentsOf: Self.fragments[rng.below(Self.fragments.count)], at: position(in: data, inclusive: true))
+            data.insert(
+                contentsOf: Self.fragments[rng.below(Self.fragments.count)], at: position(in: data, inclusive: true))
         case 10:  // replace a number (Content-Length value, chunk size) with a random one
             var runs: [Range<Int>] = []
             var i = 0
@@ -197,15 +206,19 @@ struct RequestMutator {
             let input = mutator.mutate(seeds[mutator.rng.below(seeds.count)])
             let cuts = mutator.cuts(for: input.count)
             // Small random limits make 413 and 431 reachable with short inputs; mostly the defaults.
-            let limits = mutator.rng.chance(75) ? ParserLimits() : ParserLimits(
-                maxHeaderBytes: 32 + mutator.rng.below(160), maxHeaderCount: 1 + mutator.rng.below(8),
-                maxBodyBytes: mutator.rng.below(24)
-            )
+            let limits =
+                mutator.rng.chance(75)
+                ? ParserLimits()
+                : ParserLimits(
+                    maxHeaderBytes: 32 + mutator.rng.below(160), maxHeaderCount: 1 + mutator.rng.below(8),
+                    maxBodyBytes: mutator.rng.below(24)
+                )
             let byteAtATime = mutator.rng.chance(10)
             let (run, violation) = ParserInvariants.check(input, cuts: cuts, limits: limits, byteAtATime: byteAtATime)
             if let violation {
                 failures += 1
-                Issue.record("""
+                Issue.record(
+                    """
                     seed \(seed), iteration \(iteration): \(violation)
                     input: \(String(decoding: input, as: UTF8.self).debugDescription) (bytes: \(input))
                     cuts: \(cuts), limits: \(limits.maxHeaderBytes)/\(limits.maxHeaderCount)/\(limits.maxBodyBytes)
@@ -225,7 +238,8 @@ struct RequestMutator {
         let elapsed = clock.now - started
         print("ParserRandomInputTests: \(done) inputs passed in \(elapsed): \(outcomes.sorted { $0.key < $1.key })")
         // The mutations must actually reach the error paths, or this test checks little.
-        for key in ["complete", "needMore", "error 400", "error 413", "error 431", "error 501", "error 505"] where done >= 10_000 {
+        for key in ["complete", "needMore", "error 400", "error 413", "error 431", "error 501", "error 505"]
+        where done >= 10_000 {
             #expect(outcomes[key, default: 0] > 0, "no input ended as \(key)")
         }
     }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import HTTP
 
 /// Well-formed requests: request line, fields, Content-Length bodies, keep-alive, pipelining,
@@ -7,7 +8,8 @@ import Testing
     // MARK: Request line and fields
 
     @Test func simpleGet_isParsed_withMethodTargetVersionAndHeaders() throws {
-        let (event, buffer, parser) = singleEvent("GET /users/42?verbose=1 HTTP/1.1\r\nHost: example.com\r\nAccept: */*\r\n\r\n")
+        let (event, buffer, parser) = singleEvent(
+            "GET /users/42?verbose=1 HTTP/1.1\r\nHost: example.com\r\nAccept: */*\r\n\r\n")
         let request = try #require(event.request)
         #expect(request.method == "GET")
         #expect(request.head.target == "/users/42?verbose=1")
@@ -59,18 +61,20 @@ import Testing
     }
 
     @Test func headerNames_areCaseInsensitive_andRepeatsKeptInOrder() throws {
-        let request = try #require(singleEvent(
-            "GET / HTTP/1.1\r\nHost: h\r\nX-Tag: one\r\nx-tag: two\r\nX-TAG: three\r\n\r\n"
-        ).0.request)
+        let request = try #require(
+            singleEvent(
+                "GET / HTTP/1.1\r\nHost: h\r\nX-Tag: one\r\nx-tag: two\r\nX-TAG: three\r\n\r\n"
+            ).0.request)
         #expect(request.headers.values(for: "X-Tag") == ["one", "two", "three"])
         #expect(request.headers["x-TaG"] == "one")
         #expect(request.headers.map(\.name) == ["Host", "X-Tag", "x-tag", "X-TAG"])
     }
 
     @Test func optionalWhitespaceAroundValues_isTrimmed_innerWhitespaceKept() throws {
-        let request = try #require(singleEvent(
-            "GET / HTTP/1.1\r\nHost:h\r\nX-A: \t spaced  out \t \r\nX-Empty:\r\nX-Blank:   \r\n\r\n"
-        ).0.request)
+        let request = try #require(
+            singleEvent(
+                "GET / HTTP/1.1\r\nHost:h\r\nX-A: \t spaced  out \t \r\nX-Empty:\r\nX-Blank:   \r\n\r\n"
+            ).0.request)
         #expect(request.headers["Host"] == "h")
         #expect(request.headers["X-A"] == "spaced  out")
         #expect(request.headers["X-Empty"] == "")
@@ -252,7 +256,8 @@ import Testing
 
     @Test func pipelinedRequestAfterMalformedOne_isNeverParsed() {
         // After an error the server closes; the parser must not have produced anything past it.
-        let run = parseAllAtOnce("GET / HTTP/1.1\r\nHost: h\r\nBad Header: x\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: h\r\n\r\n")
+        let run = parseAllAtOnce(
+            "GET / HTTP/1.1\r\nHost: h\r\nBad Header: x\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: h\r\n\r\n")
         #expect(run.requests.isEmpty)
         #expect(run.errorStatus == 400)
     }
@@ -268,9 +273,10 @@ import Testing
 
     @Test func expectContinue_setsPendingHead_beforeTheBodyArrives() throws {
         var parser = RequestParser()
-        var buffer = InboundBuffer(bytes(
-            "POST /upload HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n"
-        ))
+        var buffer = InboundBuffer(
+            bytes(
+                "POST /upload HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n"
+            ))
         #expect(parser.parse(&buffer).isNeedMore)
         let head = try #require(parser.pendingHead)
         #expect(head.expectsContinue)
@@ -283,9 +289,10 @@ import Testing
 
     @Test func expectContinue_withChunkedBody_setsPendingHead() throws {
         var parser = RequestParser()
-        var buffer = InboundBuffer(bytes(
-            "POST / HTTP/1.1\r\nHost: h\r\nExpect: 100-Continue\r\nTransfer-Encoding: chunked\r\n\r\n"
-        ))
+        var buffer = InboundBuffer(
+            bytes(
+                "POST / HTTP/1.1\r\nHost: h\r\nExpect: 100-Continue\r\nTransfer-Encoding: chunked\r\n\r\n"
+            ))
         #expect(parser.parse(&buffer).isNeedMore)
         #expect(parser.pendingHead?.expectsContinue == true)
         buffer.append(bytes("0\r\n\r\n"))

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import HTTP
 
 /// Response serialisation: the server owns the framing headers, whatever the handler set.
@@ -40,7 +41,8 @@ import Testing
     }
 
     @Test func okResponse_hasStatusLine_dateContentLength_andBody() {
-        let written = Self.write(HTTPResponse(status: 200, headers: ["Content-Type": "text/plain"], body: bytes("hello")))
+        let written = Self.write(
+            HTTPResponse(status: 200, headers: ["Content-Type": "text/plain"], body: bytes("hello")))
         #expect(written.statusLine == "HTTP/1.1 200 OK")
         #expect(written.values("Content-Type") == ["text/plain"])
         #expect(written.values("Date") == [Self.date])
@@ -51,10 +53,12 @@ import Testing
 
     @Test func exactBytes_forASimpleResponse() {
         let out = ResponseWriter.serialize(
-            HTTPResponse(status: 404, body: bytes("nope")), method: "GET", version: .http1_1, keepAlive: true, date: Self.date
+            HTTPResponse(status: 404, body: bytes("nope")), method: "GET", version: .http1_1, keepAlive: true,
+            date: Self.date
         )
-        #expect(String(decoding: out, as: UTF8.self)
-            == "HTTP/1.1 404 Not Found\r\nDate: \(Self.date)\r\nContent-Length: 4\r\n\r\nnope")
+        #expect(
+            String(decoding: out, as: UTF8.self)
+                == "HTTP/1.1 404 Not Found\r\nDate: \(Self.date)\r\nContent-Length: 4\r\n\r\nnope")
     }
 
     @Test func emptyBody_stillGetsContentLengthZero() {
@@ -65,7 +69,8 @@ import Testing
 
     @Test(arguments: [204, 304])
     func noContentAndNotModified_haveNoContentLength_andNoBody(status: Int) {
-        let written = Self.write(HTTPResponse(status: status, headers: ["Content-Length": "10"], body: bytes("ignored")))
+        let written = Self.write(
+            HTTPResponse(status: status, headers: ["Content-Length": "10"], body: bytes("ignored")))
         #expect(written.values("Content-Length").isEmpty)
         #expect(written.values("Date") == [Self.date])
         #expect(written.body.isEmpty)
@@ -93,7 +98,9 @@ import Testing
 
     @Test func keepAliveFalse_addsConnectionClose() {
         #expect(Self.write(HTTPResponse(status: 200), keepAlive: false).values("Connection") == ["close"])
-        #expect(Self.write(HTTPResponse(status: 200), version: .http1_0, keepAlive: false).values("Connection") == ["close"])
+        #expect(
+            Self.write(HTTPResponse(status: 200), version: .http1_0, keepAlive: false).values("Connection") == ["close"]
+        )
     }
 
     @Test func http10KeepAlive_addsConnectionKeepAlive() {
@@ -105,7 +112,8 @@ import Testing
     @Test func crAndLFInHeaderValues_areStripped() {
         let headers = HTTPHeaders([("X-Injected", "a\r\nSet-Cookie: evil=1\r\n\r\nbody"), ("Location", "/x\ry\nz")])
         let out = ResponseWriter.serialize(
-            HTTPResponse(status: 302, headers: headers), method: "GET", version: .http1_1, keepAlive: true, date: Self.date
+            HTTPResponse(status: 302, headers: headers), method: "GET", version: .http1_1, keepAlive: true,
+            date: Self.date
         )
         let written = Written(out)
         #expect(written.values("X-Injected") == ["aSet-Cookie: evil=1body"])

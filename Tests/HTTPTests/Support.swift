@@ -99,7 +99,9 @@ func errorStatus(_ text: String, limits: ParserLimits = ParserLimits()) -> Int? 
 }
 
 /// One parse call on a fresh buffer holding `text`.
-func singleEvent(_ text: String, limits: ParserLimits = ParserLimits()) -> (RequestParser.Event, InboundBuffer, RequestParser) {
+func singleEvent(_ text: String, limits: ParserLimits = ParserLimits()) -> (
+    RequestParser.Event, InboundBuffer, RequestParser
+) {
     var parser = RequestParser(limits: limits)
     var buffer = InboundBuffer(bytes(text))
     let event = parser.parse(&buffer)

@@ -1,8 +1,8 @@
-import Foundation
 import Core
+import Foundation
 import Routing
-import Testing
 import TestSupport
+import Testing
 
 /// Setting up items, warehouses, stock and users of other roles through the API.
 struct StockFixture {
@@ -18,7 +18,8 @@ struct StockFixture {
     /// Creates an item and returns its id.
     @discardableResult
     func item(_ sku: String, type: String = "stock", price: Int = 1000, extra: String = "") throws -> String {
-        let reply = try admin.post("/items", #"{"sku":"\#(sku)","name":"Item \#(sku)","type":"\#(type)","unit_price":\#(price)\#(extra)}"#)
+        let reply = try admin.post(
+            "/items", #"{"sku":"\#(sku)","name":"Item \#(sku)","type":"\#(type)","unit_price":\#(price)\#(extra)}"#)
         guard reply.status == 201, let id = reply["id"]?.stringValue else { throw FixtureError("item: \(reply)") }
         return id
     }
@@ -30,9 +31,11 @@ struct StockFixture {
         return id
     }
 
-    func adjust(_ item: String, _ warehouse: String, delta: String, client: APIClient? = nil) throws -> APIClient.Reply {
-        try (client ?? admin).post("/stock/adjustments",
-                                   #"{"item_id":"\#(item)","warehouse_id":"\#(warehouse)","quantity_delta":\#(delta),"reason":"test"}"#)
+    func adjust(_ item: String, _ warehouse: String, delta: String, client: APIClient? = nil) throws -> APIClient.Reply
+    {
+        try (client ?? admin).post(
+            "/stock/adjustments",
+            #"{"item_id":"\#(item)","warehouse_id":"\#(warehouse)","quantity_delta":\#(delta),"reason":"test"}"#)
     }
 
     /// Adds stock and fails the test if that did not work.
@@ -43,7 +46,10 @@ struct StockFixture {
 
     /// A client whose key belongs to a new user with `role`.
     func client(role: String) throws -> APIClient {
-        let user = try admin.post("/users", #"{"name":"\#(role) user","email":"\#(role)-\#(UUID().uuidString.prefix(8))@example.com","role":"\#(role)"}"#)
+        let user = try admin.post(
+            "/users",
+            #"{"name":"\#(role) user","email":"\#(role)-\#(UUID().uuidString.prefix(8))@example.com","role":"\#(role)"}"#
+        )
         guard let id = user["id"]?.stringValue else { throw FixtureError("user: \(user)") }
         let key = try admin.post("/users/\(id)/api-keys", #"{"name":"test"}"#)
         guard let text = key["key"]?.stringValue else { throw FixtureError("key: \(key)") }

@@ -1,8 +1,8 @@
-import Foundation
 import Core
+import Foundation
 import Routing
-import Testing
 import TestSupport
+import Testing
 
 /// `/items`: validation, uniqueness, merge patch, versions, lists, history, delete, roles.
 @Suite struct ItemTests {
@@ -17,7 +17,10 @@ import TestSupport
     }
 
     @Test func create_returns201WithEveryField_andDefaults() throws {
-        let reply = try admin.post("/items", #"{"sku":"CH-1","name":"Chair","type":"stock","unit_price":24900,"tier_prices":{"gold":21900},"reorder_point":2.5}"#)
+        let reply = try admin.post(
+            "/items",
+            #"{"sku":"CH-1","name":"Chair","type":"stock","unit_price":24900,"tier_prices":{"gold":21900},"reorder_point":2.5}"#
+        )
         #expect(reply.status == 201)
         let id = try #require(reply["id"]?.stringValue)
         #expect(reply.header("Location") == "/items/\(id)")
@@ -46,7 +49,8 @@ import TestSupport
 
     @Test func duplicateExternalRef_isConflictNamingTheField() throws {
         try fixture.item("EXT-1", extra: #","external_ref":"erp-42""#)
-        let again = try admin.post("/items", #"{"sku":"EXT-2","name":"Other","type":"stock","unit_price":1,"external_ref":"erp-42"}"#)
+        let again = try admin.post(
+            "/items", #"{"sku":"EXT-2","name":"Other","type":"stock","unit_price":1,"external_ref":"erp-42"}"#)
         #expect(again.status == 409)
         #expect(again.code == "duplicate_item")
         #expect(again.text.contains(#""field":"external_ref""#))
@@ -55,7 +59,9 @@ import TestSupport
     }
 
     @Test func invalidFields_are422WithEveryFieldNamed() throws {
-        let reply = try admin.post("/items", #"{"sku":" ","name":"","type":"stock","unit_price":-1,"currency":"XXX","tier_prices":{"diamond":5}}"#)
+        let reply = try admin.post(
+            "/items",
+            #"{"sku":" ","name":"","type":"stock","unit_price":-1,"currency":"XXX","tier_prices":{"diamond":5}}"#)
         #expect(reply.status == 422)
         for field in ["sku", "name", "unit_price", "currency", "tier_prices.diamond"] {
             #expect(reply.text.contains(#""field":"\#(field)""#), "\(field) named in \(reply.text)")
@@ -66,18 +72,22 @@ import TestSupport
     }
 
     @Test func quantitiesWithMoreThanThreeDecimals_are422() throws {
-        let reply = try admin.post("/items", #"{"sku":"Q-1","name":"x","type":"stock","unit_price":1,"reorder_point":1.0005}"#)
+        let reply = try admin.post(
+            "/items", #"{"sku":"Q-1","name":"x","type":"stock","unit_price":1,"reorder_point":1.0005}"#)
         #expect(reply.status == 422)
         #expect(reply.text.contains("reorder_point"))
-        let exact = try admin.post("/items", #"{"sku":"Q-2","name":"x","type":"stock","unit_price":1,"reorder_point":0.125}"#)
+        let exact = try admin.post(
+            "/items", #"{"sku":"Q-2","name":"x","type":"stock","unit_price":1,"reorder_point":0.125}"#)
         #expect(exact["reorder_point"] == .number("0.125"))
     }
 
     @Test func unknownAndReadOnlyFields_areNamed() throws {
-        let unknown = try admin.post("/items", #"{"sku":"U-1","name":"x","type":"stock","unit_price":1,"colour":"red"}"#)
+        let unknown = try admin.post(
+            "/items", #"{"sku":"U-1","name":"x","type":"stock","unit_price":1,"colour":"red"}"#)
         #expect(unknown.status == 422)
         #expect(unknown.code == "unknown_field")
-        let readOnly = try admin.post("/items", #"{"sku":"U-1","name":"x","type":"stock","unit_price":1,"average_cost":5}"#)
+        let readOnly = try admin.post(
+            "/items", #"{"sku":"U-1","name":"x","type":"stock","unit_price":1,"average_cost":5}"#)
         #expect(readOnly.status == 422)
         #expect(readOnly.code == "read_only_field")
         let id = try fixture.item("U-2")
@@ -87,13 +97,15 @@ import TestSupport
 
     @Test func patch_isAMergePatch_withVersionsAndIfMatch() throws {
         let id = try fixture.item("P-1", extra: #","description":"old","tier_prices":{"gold":900,"silver":950}"#)
-        let first = try admin.patch("/items/\(id)", #"{"description":null,"tier_prices":{"gold":null,"platinum":800},"name":"Renamed"}"#,
-                                    headers: [("If-Match", "\"1\"")])
+        let first = try admin.patch(
+            "/items/\(id)", #"{"description":null,"tier_prices":{"gold":null,"platinum":800},"name":"Renamed"}"#,
+            headers: [("If-Match", "\"1\"")])
         #expect(first.status == 200)
         #expect(first.header("ETag") == "\"2\"")
         #expect(first["description"] == .null)
         #expect(first["name"] == .string("Renamed"))
-        #expect(first["tier_prices"] == .object(JSONObject([("platinum", .number("800")), ("silver", .number("950"))])))
+        #expect(
+            first["tier_prices"] == .object(JSONObject([("platinum", .number("800")), ("silver", .number("950"))])))
         let stale = try admin.patch("/items/\(id)", #"{"name":"Again"}"#, headers: [("If-Match", "\"1\"")])
         #expect(stale.status == 412)
         #expect(stale["current_version"] == .number("2"))
@@ -115,12 +127,15 @@ import TestSupport
     }
 
     @Test func list_filtersAndSorts_withKeysetPages() throws {
-        for (sku, name, type) in [("L-A", "Zebra lamp", "stock"), ("L-B", "Apple crate", "stock"), ("L-C", "Mango box", "service"),
-                                  ("L-D", "Lamp shade", "stock"), ("L-E", "Banana hook", "stock")] {
+        for (sku, name, type) in [
+            ("L-A", "Zebra lamp", "stock"), ("L-B", "Apple crate", "stock"), ("L-C", "Mango box", "service"),
+            ("L-D", "Lamp shade", "stock"), ("L-E", "Banana hook", "stock"),
+        ] {
             _ = try admin.post("/items", #"{"sku":"\#(sku)","name":"\#(name)","type":"\#(type)","unit_price":100}"#)
         }
-        _ = try admin.patch("/items/\(try #require(try admin.get("/items?q=L-E")["data"]?.arrayValue?.first?.objectValue?["id"]?.stringValue))",
-                            #"{"active":false}"#)
+        _ = try admin.patch(
+            "/items/\(try #require(try admin.get("/items?q=L-E")["data"]?.arrayValue?.first?.objectValue?["id"]?.stringValue))",
+            #"{"active":false}"#)
         var names: [String] = []
         var cursor: String?
         repeat {
@@ -130,7 +145,9 @@ import TestSupport
             cursor = page["next_cursor"]?.stringValue
         } while cursor != nil
         #expect(names == ["Zebra lamp", "Mango box", "Lamp shade", "Banana hook", "Apple crate"])
-        let lamps = try admin.get("/items?q=LAMP&sort=sku")["data"]?.arrayValue?.compactMap { $0.objectValue?["sku"]?.stringValue }
+        let lamps = try admin.get("/items?q=LAMP&sort=sku")["data"]?.arrayValue?.compactMap {
+            $0.objectValue?["sku"]?.stringValue
+        }
         #expect(lamps == ["L-A", "L-D"])
         #expect(try admin.get("/items?type=service")["data"]?.arrayValue?.count == 1)
         #expect(try admin.get("/items?active=false")["data"]?.arrayValue?.count == 1)
@@ -190,11 +207,14 @@ import TestSupport
     @Test func opportunityLines_nameItemsOfTheCatalog() throws {
         let customer = try #require(try admin.post("/customers", #"{"name":"Line Buyer"}"#)["id"]?.stringValue)
         let item = try fixture.item("OPP-1")
-        let unknown = try admin.post("/opportunities",
-                                     #"{"customer_id":"\#(customer)","name":"Deal","lines":[{"item_id":"\#(UUID().uuidString)","quantity":1}]}"#)
+        let unknown = try admin.post(
+            "/opportunities",
+            #"{"customer_id":"\#(customer)","name":"Deal","lines":[{"item_id":"\#(UUID().uuidString)","quantity":1}]}"#)
         #expect(unknown.status == 422)
         #expect(unknown.text.contains(#""field":"lines[0].item_id""#))
-        let known = try admin.post("/opportunities", #"{"customer_id":"\#(customer)","name":"Deal","lines":[{"item_id":"\#(item)","quantity":1}]}"#)
+        let known = try admin.post(
+            "/opportunities",
+            #"{"customer_id":"\#(customer)","name":"Deal","lines":[{"item_id":"\#(item)","quantity":1}]}"#)
         #expect(known.status == 201)
     }
 

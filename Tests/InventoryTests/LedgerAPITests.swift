@@ -1,13 +1,13 @@
 import App
 import Catalog
+import Core
 import Foundation
 import Inventory
 import Platform
 import Postgres
-import Core
 import Routing
-import Testing
 import TestSupport
+import Testing
 
 /// The Swift API Sales and Purchasing call inside their own transactions: reserve, release,
 /// ship, receive; the moving average; the valuation report; the demo seed.
@@ -55,7 +55,9 @@ import TestSupport
         #expect(error?.problem.code == .insufficientStock)
         #expect(try fixture.level(lamps, main)?.reserved == "0")
 
-        let fitting = [lines[0], lines[2], StockLine(lineNo: 4, itemID: id(chairs), warehouseID: id(main), quantity: q("1"))]
+        let fitting = [
+            lines[0], lines[2], StockLine(lineNo: 4, itemID: id(chairs), warehouseID: id(main), quantity: q("1")),
+        ]
         try pool.transaction { tx in try inventory.reserve(lines: fitting, reference: reference, actor: nil, in: tx) }
         #expect(try fixture.level(chairs, main)?.reserved == "5")
         #expect(try fixture.level(chairs, main)?.available == "0")
@@ -69,15 +71,20 @@ import TestSupport
         let other = try fixture.warehouse("RB")
         try fixture.stock(item, main, "5")
         try pool.transaction { tx in
-            try inventory.reserve(lines: [StockLine(lineNo: 1, itemID: id(item), warehouseID: id(main), quantity: q("4"))],
-                                  reference: order(), actor: nil, in: tx)
+            try inventory.reserve(
+                lines: [StockLine(lineNo: 1, itemID: id(item), warehouseID: id(main), quantity: q("4"))],
+                reference: order(), actor: nil, in: tx)
         }
         let adjust = try fixture.adjust(item, main, delta: "-2")
         #expect(adjust.code == "insufficient_stock")
         #expect(adjust["shortages"]?.arrayValue?.first?.objectValue?["available"] == .number("1"))
-        let count = try admin.post("/stock/adjustments", #"{"item_id":"\#(item)","warehouse_id":"\#(main)","counted_quantity":3,"reason":"x"}"#)
+        let count = try admin.post(
+            "/stock/adjustments", #"{"item_id":"\#(item)","warehouse_id":"\#(main)","counted_quantity":3,"reason":"x"}"#
+        )
         #expect(count.code == "insufficient_stock")
-        let transfer = try admin.post("/stock/transfers", #"{"item_id":"\#(item)","from_warehouse_id":"\#(main)","to_warehouse_id":"\#(other)","quantity":2}"#)
+        let transfer = try admin.post(
+            "/stock/transfers",
+            #"{"item_id":"\#(item)","from_warehouse_id":"\#(main)","to_warehouse_id":"\#(other)","quantity":2}"#)
         #expect(transfer.code == "insufficient_stock")
         #expect(try fixture.adjust(item, main, delta: "-1").status == 201)
         #expect(try fixture.level(item, main)?.available == "0")
@@ -90,11 +97,16 @@ import TestSupport
         try fixture.stock(item, main, "10")
         let reference = order()
         try pool.transaction { tx in
-            try inventory.reserve(lines: [StockLine(lineNo: 1, itemID: id(item), warehouseID: id(main), quantity: q("2")),
-                                          StockLine(lineNo: 2, itemID: id(item), warehouseID: id(main), quantity: q("3"))],
-                                  reference: reference, actor: nil, in: tx)
+            try inventory.reserve(
+                lines: [
+                    StockLine(lineNo: 1, itemID: id(item), warehouseID: id(main), quantity: q("2")),
+                    StockLine(lineNo: 2, itemID: id(item), warehouseID: id(main), quantity: q("3")),
+                ],
+                reference: reference, actor: nil, in: tx)
         }
-        let first = try pool.transaction { tx in try inventory.release(reference: reference, lines: [2], actor: nil, in: tx) }
+        let first = try pool.transaction { tx in
+            try inventory.release(reference: reference, lines: [2], actor: nil, in: tx)
+        }
         #expect(first.map(\.lineNo) == [2])
         #expect(try fixture.level(item, main)?.reserved == "2")
         let rest = try pool.transaction { tx in try inventory.release(reference: reference, actor: nil, in: tx) }
@@ -113,13 +125,15 @@ import TestSupport
         try fixture.stock(item, main, "10")
         let reference = order()
         try pool.transaction { tx in
-            try inventory.reserve(lines: [StockLine(lineNo: 1, itemID: id(item), warehouseID: id(main), quantity: q("4"))],
-                                  reference: reference, actor: nil, in: tx)
+            try inventory.reserve(
+                lines: [StockLine(lineNo: 1, itemID: id(item), warehouseID: id(main), quantity: q("4"))],
+                reference: reference, actor: nil, in: tx)
         }
         // A partial shipment of line 1.
         let movements = try pool.transaction { tx in
-            try inventory.ship(lines: [StockLine(lineNo: 1, itemID: id(item), warehouseID: id(main), quantity: q("1.5"))],
-                               reference: reference, actor: nil, in: tx)
+            try inventory.ship(
+                lines: [StockLine(lineNo: 1, itemID: id(item), warehouseID: id(main), quantity: q("1.5"))],
+                reference: reference, actor: nil, in: tx)
         }
         #expect(movements.first?.quantity == q("-1.5"))
         #expect(movements.first?.kind == .shipment)
@@ -128,21 +142,29 @@ import TestSupport
         #expect(try fixture.level(item, main).map { [$0.onHand, $0.reserved] } == ["8.5", "2.5"])
         // Line 1's rest (2.5 held) plus 1 beyond the reservation, and line 2 unreserved.
         try pool.transaction { tx in
-            _ = try inventory.ship(lines: [StockLine(lineNo: 1, itemID: id(item), warehouseID: id(main), quantity: q("3.5")),
-                                           StockLine(lineNo: 2, itemID: id(item), warehouseID: id(main), quantity: q("1"))],
-                                   reference: reference, actor: nil, in: tx)
+            _ = try inventory.ship(
+                lines: [
+                    StockLine(lineNo: 1, itemID: id(item), warehouseID: id(main), quantity: q("3.5")),
+                    StockLine(lineNo: 2, itemID: id(item), warehouseID: id(main), quantity: q("1")),
+                ],
+                reference: reference, actor: nil, in: tx)
         }
         #expect(try fixture.level(item, main).map { [$0.onHand, $0.reserved] } == ["4", "0"])
         let tooMuch = #expect(throws: InsufficientStock.self) {
             try pool.transaction { tx in
-                try inventory.ship(lines: [StockLine(lineNo: 3, itemID: id(item), warehouseID: id(main), quantity: q("5"))],
-                                   reference: reference, actor: nil, in: tx)
+                try inventory.ship(
+                    lines: [StockLine(lineNo: 3, itemID: id(item), warehouseID: id(main), quantity: q("5"))],
+                    reference: reference, actor: nil, in: tx)
             }
         }
         #expect(tooMuch?.shortages.first?.available == q("4"))
-        let listed = try admin.get("/stock/movements?kind=shipment&reference_type=sales_order&reference_id=\(reference.id.uuidString.lowercased())")
+        let listed = try admin.get(
+            "/stock/movements?kind=shipment&reference_type=sales_order&reference_id=\(reference.id.uuidString.lowercased())"
+        )
         #expect(listed["data"]?.arrayValue?.count == 3)
-        #expect(listed["data"]?.arrayValue?.first?.objectValue?["reference"]?.objectValue?["number"] == .string("SO-000001"))
+        #expect(
+            listed["data"]?.arrayValue?.first?.objectValue?["reference"]?.objectValue?["number"] == .string("SO-000001")
+        )
         try fixture.expectLedgerConsistent()
     }
 
@@ -152,25 +174,35 @@ import TestSupport
         let east = try fixture.warehouse("RC2")
         let purchase = StockReference(type: "purchase_order", id: UUID(), number: "PO-000001")
         try pool.transaction { tx in
-            _ = try inventory.receive(lines: [ReceiptLine(lineNo: 1, itemID: id(item), warehouseID: id(main), quantity: q("10"), unitCost: 500)],
-                                      reference: purchase, actor: nil, in: tx)
+            _ = try inventory.receive(
+                lines: [
+                    ReceiptLine(lineNo: 1, itemID: id(item), warehouseID: id(main), quantity: q("10"), unitCost: 500)
+                ],
+                reference: purchase, actor: nil, in: tx)
         }
         #expect(try admin.get("/items/\(item)")["average_cost"] == .number("500"))
         // (10 × 500 + 30 × 700) / 40 = 650, the 30 landing in another warehouse.
         try pool.transaction { tx in
-            _ = try inventory.receive(lines: [ReceiptLine(lineNo: 2, itemID: id(item), warehouseID: id(east), quantity: q("30"), unitCost: 700)],
-                                      reference: purchase, actor: nil, in: tx)
+            _ = try inventory.receive(
+                lines: [
+                    ReceiptLine(lineNo: 2, itemID: id(item), warehouseID: id(east), quantity: q("30"), unitCost: 700)
+                ],
+                reference: purchase, actor: nil, in: tx)
         }
         #expect(try admin.get("/items/\(item)")["average_cost"] == .number("650"))
         // Shipping does not change the average; (20 + 3 × 999 → (20 × 650 + 3 × 999) / 23 = 695.52… → 696.
         try pool.transaction { tx in
-            _ = try inventory.ship(lines: [StockLine(lineNo: 1, itemID: id(item), warehouseID: id(east), quantity: q("20"))],
-                                   reference: order(), actor: nil, in: tx)
+            _ = try inventory.ship(
+                lines: [StockLine(lineNo: 1, itemID: id(item), warehouseID: id(east), quantity: q("20"))],
+                reference: order(), actor: nil, in: tx)
         }
         #expect(try admin.get("/items/\(item)")["average_cost"] == .number("650"))
         try pool.transaction { tx in
-            _ = try inventory.receive(lines: [ReceiptLine(lineNo: 3, itemID: id(item), warehouseID: id(main), quantity: q("3"), unitCost: 999)],
-                                      reference: purchase, actor: nil, in: tx)
+            _ = try inventory.receive(
+                lines: [
+                    ReceiptLine(lineNo: 3, itemID: id(item), warehouseID: id(main), quantity: q("3"), unitCost: 999)
+                ],
+                reference: purchase, actor: nil, in: tx)
         }
         #expect(try admin.get("/items/\(item)")["average_cost"] == .number("696"))
         let receipts = try admin.get("/stock/movements?kind=receipt&item_id=\(item)")["data"]?.arrayValue?.compactMap {
@@ -195,8 +227,11 @@ import TestSupport
         let item = try fixture.item("VL-1")
         let main = try fixture.warehouse("VL")
         try pool.transaction { tx in
-            _ = try inventory.receive(lines: [ReceiptLine(lineNo: 1, itemID: id(item), warehouseID: id(main), quantity: q("0.5"), unitCost: 5)],
-                                      reference: StockReference(type: "purchase_order", id: UUID()), actor: nil, in: tx)
+            _ = try inventory.receive(
+                lines: [
+                    ReceiptLine(lineNo: 1, itemID: id(item), warehouseID: id(main), quantity: q("0.5"), unitCost: 5)
+                ],
+                reference: StockReference(type: "purchase_order", id: UUID()), actor: nil, in: tx)
         }
         // 0.5 × 5 = 2.5 → 2.
         #expect(try admin.get("/reports/stock-valuation")["total_value"] == .number("2"))
@@ -208,16 +243,20 @@ import TestSupport
         let main = try fixture.warehouse("SV")
         let refused = #expect(throws: AppError.self) {
             try pool.transaction { tx in
-                try inventory.reserve(lines: [StockLine(lineNo: 1, itemID: id(service), warehouseID: id(main), quantity: q("1"))],
-                                      reference: order(), actor: nil, in: tx)
+                try inventory.reserve(
+                    lines: [StockLine(lineNo: 1, itemID: id(service), warehouseID: id(main), quantity: q("1"))],
+                    reference: order(), actor: nil, in: tx)
             }
         }
         #expect(refused?.code == .notStockItem)
         let unknown = #expect(throws: AppError.self) {
             try pool.transaction { tx in
-                try inventory.reserve(lines: [StockLine(lineNo: 1, itemID: UUID(), warehouseID: id(main), quantity: q("1")),
-                                              StockLine(lineNo: 2, itemID: id(service), warehouseID: UUID(), quantity: q("0"))],
-                                      reference: order(), actor: nil, in: tx)
+                try inventory.reserve(
+                    lines: [
+                        StockLine(lineNo: 1, itemID: UUID(), warehouseID: id(main), quantity: q("1")),
+                        StockLine(lineNo: 2, itemID: id(service), warehouseID: UUID(), quantity: q("0")),
+                    ],
+                    reference: order(), actor: nil, in: tx)
             }
         }
         #expect(unknown?.code == .validationFailed)
@@ -232,8 +271,9 @@ import TestSupport
         struct DocumentFailed: Error {}
         #expect(throws: DocumentFailed.self) {
             try pool.transaction { tx in
-                try inventory.reserve(lines: [StockLine(lineNo: 1, itemID: id(item), warehouseID: id(main), quantity: q("3"))],
-                                      reference: order(), actor: nil, in: tx)
+                try inventory.reserve(
+                    lines: [StockLine(lineNo: 1, itemID: id(item), warehouseID: id(main), quantity: q("3"))],
+                    reference: order(), actor: nil, in: tx)
                 throw DocumentFailed()
             }
         }
@@ -246,26 +286,30 @@ import TestSupport
         let main = try fixture.warehouse("SOF")
         let purchase = StockReference(type: "purchase_order", id: UUID(), number: "PO-000007")
         try pool.transaction { tx in
-            _ = try inventory.receive(itemID: id(item), warehouseID: id(main), quantity: q("10"), unitCost: 250, reference: purchase, in: tx)
+            _ = try inventory.receive(
+                itemID: id(item), warehouseID: id(main), quantity: q("10"), unitCost: 250, reference: purchase, in: tx)
         }
         let reference = order()
         let line = StockLine(lineNo: 1, itemID: id(item), warehouseID: id(main), quantity: q("6"))
         try pool.transaction { tx in try inventory.reserve(lines: [line], reference: reference, in: tx) }
         try pool.transaction { tx in
-            _ = try inventory.ship(lines: [StockLine(lineNo: 1, itemID: id(item), warehouseID: id(main), quantity: q("4"))],
-                                   reference: reference, in: tx)
+            _ = try inventory.ship(
+                lines: [StockLine(lineNo: 1, itemID: id(item), warehouseID: id(main), quantity: q("4"))],
+                reference: reference, in: tx)
         }
         let released = try pool.transaction { tx in try inventory.release(reference: reference, in: tx) }
         #expect(released.map(\.quantity) == [q("2")])
         #expect(try fixture.level(item, main).map { [$0.onHand, $0.reserved, $0.available] } == ["6", "0", "6"])
         let types = ["stock.received", "stock.reserved", "stock.shipped", "stock.released"]
-        #expect(try eventually {
-            try admin.get("/events?types=\(types.joined(separator: ","))")["data"]?.arrayValue?.count == 4
-        })
+        #expect(
+            try eventually {
+                try admin.get("/events?types=\(types.joined(separator: ","))")["data"]?.arrayValue?.count == 4
+            })
         let feed = try admin.get("/events?types=stock.reserved,stock.shipped,stock.released")["data"]?.arrayValue ?? []
         #expect(feed.allSatisfy { $0.objectValue?["resource_type"] == .string("sales_order") })
         #expect(feed.allSatisfy { $0.objectValue?["resource_id"] == .string(reference.id.uuidString.lowercased()) })
-        let shipped = feed.first { $0.objectValue?["type"] == .string("stock.shipped") }?.objectValue?["data"]?.objectValue
+        let shipped = feed.first { $0.objectValue?["type"] == .string("stock.shipped") }?.objectValue?["data"]?
+            .objectValue
         #expect(shipped?["lines"]?.arrayValue?.first?.objectValue?["quantity"] == .number("4"))
         try fixture.expectLedgerConsistent()
     }
@@ -276,7 +320,9 @@ import TestSupport
         #expect(first != second)
         #expect(second.allSatisfy { $0.contains("already seeded") })
         // Every order status is there, and the books and the ledger hold.
-        let statuses = Set(try admin.get("/sales-orders?limit=200")["data"]?.arrayValue?.compactMap { $0["status"]?.stringValue } ?? [])
+        let statuses = Set(
+            try admin.get("/sales-orders?limit=200")["data"]?.arrayValue?.compactMap { $0["status"]?.stringValue } ?? []
+        )
         #expect(statuses == ["draft", "confirmed", "partially_shipped", "shipped", "cancelled", "closed"])
         #expect(try admin.get("/invoices?overdue=true")["data"]?.arrayValue?.count == 1)
         #expect(try admin.get("/leads?status=converted")["data"]?.arrayValue?.count == 1)

@@ -1,29 +1,34 @@
 import Catalog
+import Core
 import Foundation
 import Inventory
 import Platform
-import Core
 import Routing
-import Testing
 import TestSupport
+import Testing
 
 /// The price rule in memory, and `/pricing/tiers` plus `/items/{id}/price` over HTTP.
 @Suite struct PricingRuleTests {
     func item(price: Int64, tierPrices: [String: Int64] = [:]) -> Item {
-        Item(id: UUID(), sku: "X", name: "X", description: nil, type: .stock, unit: "each", unitPrice: price, currency: "USD",
-             tierPrices: tierPrices, reorderPoint: nil, reorderQuantity: nil, preferredSupplierId: nil, active: true, averageCost: 0,
-             externalRef: nil, createdAt: Date(), updatedAt: Date(), version: 1)
+        Item(
+            id: UUID(), sku: "X", name: "X", description: nil, type: .stock, unit: "each", unitPrice: price,
+            currency: "USD",
+            tierPrices: tierPrices, reorderPoint: nil, reorderQuantity: nil, preferredSupplierId: nil, active: true,
+            averageCost: 0,
+            externalRef: nil, createdAt: Date(), updatedAt: Date(), version: 1)
     }
 
     @Test func explicitPrice_beatsEverything() {
-        let price = Pricing.price(of: item(price: 1000, tierPrices: ["gold": 900]), tier: .gold, tierDiscount: ExactDecimal(integer: 10),
-                                  explicitUnitPrice: 777)
+        let price = Pricing.price(
+            of: item(price: 1000, tierPrices: ["gold": 900]), tier: .gold, tierDiscount: ExactDecimal(integer: 10),
+            explicitUnitPrice: 777)
         #expect(price.unitPrice == 777)
         #expect(price.source == .explicit)
     }
 
     @Test func tierPrice_beatsTheTierDiscount() {
-        let price = Pricing.price(of: item(price: 1000, tierPrices: ["gold": 900]), tier: .gold, tierDiscount: ExactDecimal(integer: 50))
+        let price = Pricing.price(
+            of: item(price: 1000, tierPrices: ["gold": 900]), tier: .gold, tierDiscount: ExactDecimal(integer: 50))
         #expect(price.unitPrice == 900)
         #expect(price.source == .tierPrice)
     }
@@ -32,15 +37,19 @@ import TestSupport
         // 999 less 12.5% = 874.125 → 874; 1001 less 50% = 500.5 → 500; 1003 less 50% = 501.5 → 502.
         let twelveAndAHalf = try ExactDecimal(parsing: "12.5")
         #expect(Pricing.price(of: item(price: 999), tier: .silver, tierDiscount: twelveAndAHalf).unitPrice == 874)
-        #expect(Pricing.price(of: item(price: 1001), tier: .silver, tierDiscount: ExactDecimal(integer: 50)).unitPrice == 500)
-        let odd = Pricing.price(of: item(price: 1003, tierPrices: ["gold": 1]), tier: .silver, tierDiscount: ExactDecimal(integer: 50))
+        #expect(
+            Pricing.price(of: item(price: 1001), tier: .silver, tierDiscount: ExactDecimal(integer: 50)).unitPrice
+                == 500)
+        let odd = Pricing.price(
+            of: item(price: 1003, tierPrices: ["gold": 1]), tier: .silver, tierDiscount: ExactDecimal(integer: 50))
         #expect(odd.unitPrice == 502)
         #expect(odd.source == .tierDiscount)
         #expect(odd.discountPercent == ExactDecimal(integer: 50))
     }
 
     @Test func noDiscount_isTheListPrice() {
-        let price = Pricing.price(of: item(price: 1000, tierPrices: ["gold": 900]), tier: .standard, tierDiscount: .zero)
+        let price = Pricing.price(
+            of: item(price: 1000, tierPrices: ["gold": 900]), tier: .standard, tierDiscount: .zero)
         #expect(price.unitPrice == 1000)
         #expect(price.source == .listPrice)
     }
@@ -73,11 +82,13 @@ import TestSupport
         #expect(tiers == ["standard", "silver", "gold", "platinum"])
         #expect(list["data"]?.arrayValue?.first?.objectValue?["discount_percent"] == .number("0"))
 
-        let put = try admin.send("PUT", "/pricing/tiers/gold", body: #"{"discount_percent":12.5}"#, headers: [("If-Match", "\"1\"")])
+        let put = try admin.send(
+            "PUT", "/pricing/tiers/gold", body: #"{"discount_percent":12.5}"#, headers: [("If-Match", "\"1\"")])
         #expect(put.status == 200)
         #expect(put["discount_percent"] == .number("12.5"))
         #expect(put.header("ETag") == "\"2\"")
-        let stale = try admin.send("PUT", "/pricing/tiers/gold", body: #"{"discount_percent":5}"#, headers: [("If-Match", "\"1\"")])
+        let stale = try admin.send(
+            "PUT", "/pricing/tiers/gold", body: #"{"discount_percent":5}"#, headers: [("If-Match", "\"1\"")])
         #expect(stale.status == 412)
         #expect(try admin.get("/pricing/tiers/gold")["discount_percent"] == .number("12.5"))
         #expect(try eventually { try admin.get("/events?types=pricing_tier.updated")["data"]?.arrayValue?.count == 1 })
@@ -88,7 +99,9 @@ import TestSupport
         #expect(try admin.send("PUT", "/pricing/tiers/gold", body: #"{"discount_percent":-1}"#).status == 422)
         #expect(try admin.send("PUT", "/pricing/tiers/gold", body: #"{"discount_percent":1.2345}"#).status == 422)
         #expect(try admin.send("PUT", "/pricing/tiers/diamond", body: #"{"discount_percent":1}"#).status == 404)
-        #expect(try admin.send("PUT", "/pricing/tiers/gold", body: #"{"tier":"gold","discount_percent":1}"#).code == "read_only_field")
+        #expect(
+            try admin.send("PUT", "/pricing/tiers/gold", body: #"{"tier":"gold","discount_percent":1}"#).code
+                == "read_only_field")
     }
 
     @Test func onlyAdminSetsDiscounts_everyOtherRoleReads() throws {
@@ -118,9 +131,12 @@ import TestSupport
         // The same through the Swift API Sales will call.
         let catalog = try #require(app.server.catalog)
         let pool = try #require(app.server.pool)
-        let price = try pool.transaction { tx in try catalog.price(itemID: UUID(uuidString: id)!, tier: .silver, in: tx) }
+        let price = try pool.transaction { tx in try catalog.price(itemID: UUID(uuidString: id)!, tier: .silver, in: tx)
+        }
         #expect(price.unitPrice == 874)
-        let explicit = try pool.transaction { tx in try catalog.price(itemID: UUID(uuidString: id)!, tier: .gold, explicitUnitPrice: 1, in: tx) }
+        let explicit = try pool.transaction { tx in
+            try catalog.price(itemID: UUID(uuidString: id)!, tier: .gold, explicitUnitPrice: 1, in: tx)
+        }
         #expect(explicit.source == .explicit)
     }
 }
@@ -128,7 +144,8 @@ import TestSupport
 /// Moving average through the public helper, with quantities written as text.
 enum InventoryMath {
     static func average(old: String, cost: Int64, adding: String, at newCost: Int64) -> Int64 {
-        InventoryService.movingAverage(quantity: try! ExactDecimal(parsing: old), cost: cost, adding: try! ExactDecimal(parsing: adding),
-                                       at: newCost)
+        InventoryService.movingAverage(
+            quantity: try! ExactDecimal(parsing: old), cost: cost, adding: try! ExactDecimal(parsing: adding),
+            at: newCost)
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// `concord seed --demo` through the real binary: seeds once, and a second run adds nothing.
 @Suite struct SeedCommandTests {

@@ -1,10 +1,10 @@
+import Core
 import Foundation
 import Inventory
-import Core
 import Routing
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 /// Many threads on one item at once: stock is never oversold, never negative, and the ledger
 /// identity holds, through the Swift API, over HTTP, and through two server instances.
@@ -36,8 +36,9 @@ import TestSupport
             if index % 2 == 0 {
                 do {
                     try pool.transaction { tx in
-                        try inventory.reserve(lines: [StockLine(lineNo: 1, itemID: itemID, warehouseID: warehouseID, quantity: q("1"))],
-                                              reference: StockReference(type: "sales_order", id: UUID()), actor: nil, in: tx)
+                        try inventory.reserve(
+                            lines: [StockLine(lineNo: 1, itemID: itemID, warehouseID: warehouseID, quantity: q("1"))],
+                            reference: StockReference(type: "sales_order", id: UUID()), actor: nil, in: tx)
                     }
                     tally.add("reserved")
                 } catch is InsufficientStock {
@@ -74,7 +75,8 @@ import TestSupport
         try fixture.stock(item, main, "5")
         let inventory = try #require(app.server.inventory)
         let pool = try #require(app.server.pool)
-        let line = StockLine(lineNo: 1, itemID: UUID(uuidString: item)!, warehouseID: UUID(uuidString: main)!, quantity: q("1.5"))
+        let line = StockLine(
+            lineNo: 1, itemID: UUID(uuidString: item)!, warehouseID: UUID(uuidString: main)!, quantity: q("1.5"))
         let tally = Tally()
 
         concurrently(50) { index in
@@ -82,17 +84,27 @@ import TestSupport
             do {
                 switch index % 5 {
                 case 0:  // reserve, then release
-                    try pool.transaction { tx in try inventory.reserve(lines: [line], reference: reference, actor: nil, in: tx) }
+                    try pool.transaction { tx in
+                        try inventory.reserve(lines: [line], reference: reference, actor: nil, in: tx)
+                    }
                     try pool.transaction { tx in _ = try inventory.release(reference: reference, actor: nil, in: tx) }
                     tally.add("released")
                 case 1:  // reserve, then ship what was reserved
-                    try pool.transaction { tx in try inventory.reserve(lines: [line], reference: reference, actor: nil, in: tx) }
-                    try pool.transaction { tx in _ = try inventory.ship(lines: [line], reference: reference, actor: nil, in: tx) }
+                    try pool.transaction { tx in
+                        try inventory.reserve(lines: [line], reference: reference, actor: nil, in: tx)
+                    }
+                    try pool.transaction { tx in
+                        _ = try inventory.ship(lines: [line], reference: reference, actor: nil, in: tx)
+                    }
                     tally.add("shipped")
                 case 2:  // receive
                     try pool.transaction { tx in
-                        _ = try inventory.receive(lines: [ReceiptLine(lineNo: 1, itemID: line.itemID, warehouseID: line.warehouseID,
-                                                                      quantity: q("1"), unitCost: 100)], reference: reference, actor: nil, in: tx)
+                        _ = try inventory.receive(
+                            lines: [
+                                ReceiptLine(
+                                    lineNo: 1, itemID: line.itemID, warehouseID: line.warehouseID,
+                                    quantity: q("1"), unitCost: 100)
+                            ], reference: reference, actor: nil, in: tx)
                     }
                     tally.add("received")
                 case 3:
@@ -133,11 +145,14 @@ import TestSupport
         concurrently(30) { index in
             let order = index % 2 == 0 ? items : items.reversed()
             let lines = order.enumerated().map { position, item in
-                StockLine(lineNo: position + 1, itemID: UUID(uuidString: item)!, warehouseID: UUID(uuidString: main)!, quantity: self.q("1"))
+                StockLine(
+                    lineNo: position + 1, itemID: UUID(uuidString: item)!, warehouseID: UUID(uuidString: main)!,
+                    quantity: self.q("1"))
             }
             do {
                 try pool.transaction { tx in
-                    try inventory.reserve(lines: lines, reference: StockReference(type: "sales_order", id: UUID()), in: tx)
+                    try inventory.reserve(
+                        lines: lines, reference: StockReference(type: "sales_order", id: UUID()), in: tx)
                     try tx.execute("SELECT pg_sleep(0.01)")
                 }
                 tally.add("reserved")
@@ -150,7 +165,9 @@ import TestSupport
         // 40P01 retries is what shows whether locks were taken in one order.
         #expect(pool.retries(.deadlockDetected) == 0)
         #expect(try app.client(key: "").get("/metrics").text.contains("\nconcord_db_deadlock_retries 0\n"))
-        for item in items { #expect(try StockLedger.balance(app.databaseURL, item: item, warehouse: main)?.reserved == "30.000") }
+        for item in items {
+            #expect(try StockLedger.balance(app.databaseURL, item: item, warehouse: main)?.reserved == "30.000")
+        }
         try fixture.expectLedgerConsistent()
     }
 
@@ -168,11 +185,15 @@ import TestSupport
         Thread {
             do {
                 try pool.transaction { tx in
-                    _ = try inventory.adjust(itemID: UUID(uuidString: item)!, warehouseID: UUID(uuidString: main)!,
-                                             quantityDelta: self.q("1"), reason: "delivery")
+                    _ = try inventory.adjust(
+                        itemID: UUID(uuidString: item)!, warehouseID: UUID(uuidString: main)!,
+                        quantityDelta: self.q("1"), reason: "delivery")
                     started.signal()
                     let waited = try eventually(timeout: 10) {
-                        try TestSQL.scalar(app.databaseURL, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()") != "0"
+                        try TestSQL.scalar(
+                            app.databaseURL,
+                            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+                        ) != "0"
                     }
                     if !waited { throw TestFailure("the patch never waited for the stock write") }
                 }
@@ -211,8 +232,10 @@ import TestSupport
                 if index % 4 < 2 {
                     reply = try fixture.adjust(item, main, delta: "-1", client: client)
                 } else {
-                    reply = try client.post("/stock/transfers",
-                                            #"{"item_id":"\#(item)","from_warehouse_id":"\#(main)","to_warehouse_id":"\#(east)","quantity":1}"#)
+                    reply = try client.post(
+                        "/stock/transfers",
+                        #"{"item_id":"\#(item)","from_warehouse_id":"\#(main)","to_warehouse_id":"\#(east)","quantity":1}"#
+                    )
                 }
             } catch {
                 tally.add("error \(error)")
@@ -227,7 +250,9 @@ import TestSupport
         #expect(tally["adjusted"] + tally["transferred"] == 20, "outcomes: \(tally.all)")
         #expect(tally["short"] == 30, "outcomes: \(tally.all)")
         #expect(try StockLedger.balance(first.databaseURL, item: item, warehouse: main)?.onHand == "0.000")
-        #expect(try StockLedger.balance(first.databaseURL, item: item, warehouse: east)?.onHand == "\(tally["transferred"]).000")
+        #expect(
+            try StockLedger.balance(first.databaseURL, item: item, warehouse: east)?.onHand
+                == "\(tally["transferred"]).000")
         try fixture.expectLedgerConsistent()
         second.stop()
     }
@@ -238,6 +263,7 @@ extension ExactDecimal {
     var postgresText3: String {
         let magnitude = thousandths.magnitude
         let fraction = String(magnitude % 1000)
-        return (thousandths < 0 ? "-" : "") + "\(magnitude / 1000)." + String(repeating: "0", count: 3 - fraction.count) + fraction
+        return (thousandths < 0 ? "-" : "") + "\(magnitude / 1000)." + String(repeating: "0", count: 3 - fraction.count)
+            + fraction
     }
 }

@@ -1,8 +1,8 @@
-import Foundation
 import Core
+import Foundation
 import Routing
-import Testing
 import TestSupport
+import Testing
 
 /// `/warehouses`, `/stock`, `/stock/movements`, adjustments, transfers and the valuation,
 /// over HTTP. Every test that writes stock ends with the ledger identity.
@@ -20,7 +20,8 @@ import TestSupport
     // MARK: Warehouses
 
     @Test func warehouses_createGetPatchListHistory() throws {
-        let created = try admin.post("/warehouses", #"{"code":"MAIN","name":"Main","address":{"line1":"1 Road","city":"Town"}}"#)
+        let created = try admin.post(
+            "/warehouses", #"{"code":"MAIN","name":"Main","address":{"line1":"1 Road","city":"Town"}}"#)
         #expect(created.status == 201)
         let id = try #require(created["id"]?.stringValue)
         #expect(created.header("Location") == "/warehouses/\(id)")
@@ -30,7 +31,8 @@ import TestSupport
         #expect(duplicate.code == "duplicate_warehouse")
         #expect(try admin.post("/warehouses", #"{"code":"a b","name":"x"}"#).status == 422)
         #expect(try admin.post("/warehouses", #"{"code":"X","name":"x","version":3}"#).code == "read_only_field")
-        let patched = try admin.patch("/warehouses/\(id)", #"{"address":null,"name":"Main hall"}"#, headers: [("If-Match", "\"1\"")])
+        let patched = try admin.patch(
+            "/warehouses/\(id)", #"{"address":null,"name":"Main hall"}"#, headers: [("If-Match", "\"1\"")])
         #expect(patched.status == 200)
         #expect(patched["address"] == .null)
         #expect(patched.header("ETag") == "\"2\"")
@@ -40,7 +42,9 @@ import TestSupport
         #expect(try admin.get("/warehouses")["data"]?.arrayValue?.count == 2)
         let page = try admin.get("/warehouses?limit=1")
         #expect(page["next_cursor"]?.stringValue != nil)
-        let types = try admin.get("/warehouses/\(id)/history")["data"]?.arrayValue?.compactMap { $0.objectValue?["type"]?.stringValue }
+        let types = try admin.get("/warehouses/\(id)/history")["data"]?.arrayValue?.compactMap {
+            $0.objectValue?["type"]?.stringValue
+        }
         #expect(types == ["warehouse.created", "warehouse.updated"])
         #expect(try admin.get("/warehouses/not-a-uuid").status == 404)
     }
@@ -59,13 +63,15 @@ import TestSupport
         #expect(added.header("Location") == "/stock/movements/\(movement["id"]?.stringValue ?? "")")
         #expect(added["stock"]?.objectValue?["on_hand"] == .number("10.5"))
 
-        let counted = try admin.post("/stock/adjustments",
-                                     #"{"item_id":"\#(item)","warehouse_id":"\#(warehouse)","counted_quantity":7,"reason":"cycle count"}"#)
+        let counted = try admin.post(
+            "/stock/adjustments",
+            #"{"item_id":"\#(item)","warehouse_id":"\#(warehouse)","counted_quantity":7,"reason":"cycle count"}"#)
         #expect(counted.status == 201)
         #expect(counted["quantity_delta"] == .number("-3.5"))
         #expect(counted["movement"]?.objectValue?["quantity"] == .number("-3.5"))
-        let same = try admin.post("/stock/adjustments",
-                                  #"{"item_id":"\#(item)","warehouse_id":"\#(warehouse)","counted_quantity":7,"reason":"recount"}"#)
+        let same = try admin.post(
+            "/stock/adjustments",
+            #"{"item_id":"\#(item)","warehouse_id":"\#(warehouse)","counted_quantity":7,"reason":"recount"}"#)
         #expect(same.status == 200)
         #expect(same["movement"] == .null)
         #expect(try fixture.level(item, warehouse)?.onHand == "7")
@@ -79,16 +85,21 @@ import TestSupport
     @Test func adjustment_needsExactlyOneQuantityAndAReason() throws {
         let item = try fixture.item("A-2")
         let warehouse = try fixture.warehouse("W2")
-        let both = try admin.post("/stock/adjustments",
-                                  #"{"item_id":"\#(item)","warehouse_id":"\#(warehouse)","counted_quantity":1,"quantity_delta":1,"reason":"x"}"#)
+        let both = try admin.post(
+            "/stock/adjustments",
+            #"{"item_id":"\#(item)","warehouse_id":"\#(warehouse)","counted_quantity":1,"quantity_delta":1,"reason":"x"}"#
+        )
         #expect(both.status == 422)
-        let neither = try admin.post("/stock/adjustments", #"{"item_id":"\#(item)","warehouse_id":"\#(warehouse)","reason":"x"}"#)
+        let neither = try admin.post(
+            "/stock/adjustments", #"{"item_id":"\#(item)","warehouse_id":"\#(warehouse)","reason":"x"}"#)
         #expect(neither.status == 422)
-        let noReason = try admin.post("/stock/adjustments", #"{"item_id":"\#(item)","warehouse_id":"\#(warehouse)","quantity_delta":1}"#)
+        let noReason = try admin.post(
+            "/stock/adjustments", #"{"item_id":"\#(item)","warehouse_id":"\#(warehouse)","quantity_delta":1}"#)
         #expect(noReason.status == 422)
         #expect(noReason.text.contains("reason"))
-        let blank = try admin.post("/stock/adjustments",
-                                   #"{"item_id":"\#(item)","warehouse_id":"\#(warehouse)","quantity_delta":1,"reason":" "}"#)
+        let blank = try admin.post(
+            "/stock/adjustments",
+            #"{"item_id":"\#(item)","warehouse_id":"\#(warehouse)","quantity_delta":1,"reason":" "}"#)
         #expect(blank.status == 422)
         let precise = try fixture.adjust(item, warehouse, delta: "0.0001")
         #expect(precise.status == 422)
@@ -115,8 +126,9 @@ import TestSupport
         #expect(shortage["warehouse_id"] == .string(warehouse))
         #expect(shortage["requested"] == .number("2.5"))
         #expect(shortage["available"] == .number("2"))
-        let countBelow = try admin.post("/stock/adjustments",
-                                        #"{"item_id":"\#(item)","warehouse_id":"\#(warehouse)","counted_quantity":-1,"reason":"x"}"#)
+        let countBelow = try admin.post(
+            "/stock/adjustments",
+            #"{"item_id":"\#(item)","warehouse_id":"\#(warehouse)","counted_quantity":-1,"reason":"x"}"#)
         #expect(countBelow.status == 422)
         #expect(try fixture.level(item, warehouse)?.onHand == "2")
         #expect(try admin.get("/problems/insufficient-stock").status == 200)
@@ -130,8 +142,10 @@ import TestSupport
         let adjust = try fixture.adjust(service, warehouse, delta: "1")
         #expect(adjust.status == 409)
         #expect(adjust.code == "not_stock_item")
-        let transfer = try admin.post("/stock/transfers",
-                                      #"{"item_id":"\#(service)","from_warehouse_id":"\#(warehouse)","to_warehouse_id":"\#(other)","quantity":1}"#)
+        let transfer = try admin.post(
+            "/stock/transfers",
+            #"{"item_id":"\#(service)","from_warehouse_id":"\#(warehouse)","to_warehouse_id":"\#(other)","quantity":1}"#
+        )
         #expect(transfer.code == "not_stock_item")
         try fixture.expectLedgerConsistent()
     }
@@ -143,7 +157,9 @@ import TestSupport
         let from = try fixture.warehouse("TF")
         let to = try fixture.warehouse("TT")
         try fixture.stock(item, from, "5")
-        let reply = try admin.post("/stock/transfers", #"{"item_id":"\#(item)","from_warehouse_id":"\#(from)","to_warehouse_id":"\#(to)","quantity":1.25}"#)
+        let reply = try admin.post(
+            "/stock/transfers",
+            #"{"item_id":"\#(item)","from_warehouse_id":"\#(from)","to_warehouse_id":"\#(to)","quantity":1.25}"#)
         #expect(reply.status == 201)
         let transferID = try #require(reply["id"]?.stringValue)
         #expect(reply["from_stock"]?.objectValue?["on_hand"] == .number("3.75"))
@@ -153,15 +169,23 @@ import TestSupport
         #expect(kinds == ["transfer_in", "transfer_out"])
         #expect(try admin.get(try #require(reply.header("Location")))["data"]?.arrayValue?.count == 2)
 
-        let same = try admin.post("/stock/transfers", #"{"item_id":"\#(item)","from_warehouse_id":"\#(from)","to_warehouse_id":"\#(from)","quantity":1}"#)
+        let same = try admin.post(
+            "/stock/transfers",
+            #"{"item_id":"\#(item)","from_warehouse_id":"\#(from)","to_warehouse_id":"\#(from)","quantity":1}"#)
         #expect(same.status == 422)
         #expect(same.text.contains("to_warehouse_id"))
-        let tooMuch = try admin.post("/stock/transfers", #"{"item_id":"\#(item)","from_warehouse_id":"\#(from)","to_warehouse_id":"\#(to)","quantity":4}"#)
+        let tooMuch = try admin.post(
+            "/stock/transfers",
+            #"{"item_id":"\#(item)","from_warehouse_id":"\#(from)","to_warehouse_id":"\#(to)","quantity":4}"#)
         #expect(tooMuch.status == 409)
         #expect(tooMuch.code == "insufficient_stock")
         #expect(tooMuch["shortages"]?.arrayValue?.first?.objectValue?["available"] == .number("3.75"))
         #expect(try fixture.level(item, to)?.onHand == "1.25")
-        #expect(try admin.post("/stock/transfers", #"{"item_id":"\#(item)","from_warehouse_id":"\#(from)","to_warehouse_id":"\#(to)","quantity":0}"#).status == 422)
+        #expect(
+            try admin.post(
+                "/stock/transfers",
+                #"{"item_id":"\#(item)","from_warehouse_id":"\#(from)","to_warehouse_id":"\#(to)","quantity":0}"#
+            ).status == 422)
         #expect(try eventually { try admin.get("/events?types=stock.transferred")["data"]?.arrayValue?.count == 1 })
         try fixture.expectLedgerConsistent()
     }
@@ -180,8 +204,12 @@ import TestSupport
         try fixture.stock(low, two, "9")
         let all = try admin.get("/stock")
         #expect(all["data"]?.arrayValue?.count == 4)
-        let row = try #require(try admin.get("/stock?item_id=\(low)&warehouse_id=\(one)")["data"]?.arrayValue?.first?.objectValue)
-        for field in ["item_id", "warehouse_id", "sku", "on_hand", "reserved", "available", "incoming", "reorder_point", "updated_at"] {
+        let row = try #require(
+            try admin.get("/stock?item_id=\(low)&warehouse_id=\(one)")["data"]?.arrayValue?.first?.objectValue)
+        for field in [
+            "item_id", "warehouse_id", "sku", "on_hand", "reserved", "available", "incoming", "reorder_point",
+            "updated_at",
+        ] {
             #expect(row[field] != nil, "\(field) present")
         }
         #expect(row["incoming"] == .number("0"))
@@ -209,11 +237,15 @@ import TestSupport
         try fixture.stock(item, warehouse, "5")
         #expect(try admin.get("/stock?below_reorder=true")["data"]?.arrayValue?.count == 1)
         // Stands in for Purchasing's migration: 1 unit on an open purchase order.
-        try TestSQL.execute(app.databaseURL, """
+        try TestSQL.execute(
+            app.databaseURL,
+            """
             CREATE OR REPLACE VIEW stock_incoming (item_id, warehouse_id, quantity) AS
             SELECT '\(item)'::uuid, '\(warehouse)'::uuid, 1::numeric(18,3)
             """)
-        #expect(try admin.get("/stock?item_id=\(item)")["data"]?.arrayValue?.first?.objectValue?["incoming"] == .number("1"))
+        #expect(
+            try admin.get("/stock?item_id=\(item)")["data"]?.arrayValue?.first?.objectValue?["incoming"] == .number("1")
+        )
         #expect(try admin.get("/stock?below_reorder=true")["data"]?.arrayValue?.count == 0)
         try fixture.expectLedgerConsistent()
     }
@@ -226,7 +258,9 @@ import TestSupport
         let before = Date()
         try fixture.stock(item, one, "10")
         try fixture.stock(other, one, "1")
-        _ = try admin.post("/stock/transfers", #"{"item_id":"\#(item)","from_warehouse_id":"\#(one)","to_warehouse_id":"\#(two)","quantity":3}"#)
+        _ = try admin.post(
+            "/stock/transfers",
+            #"{"item_id":"\#(item)","from_warehouse_id":"\#(one)","to_warehouse_id":"\#(two)","quantity":3}"#)
         #expect(try admin.get("/stock/movements")["data"]?.arrayValue?.count == 4)
         #expect(try admin.get("/stock/movements?item_id=\(item)")["data"]?.arrayValue?.count == 3)
         #expect(try admin.get("/stock/movements?warehouse_id=\(two)")["data"]?.arrayValue?.count == 1)
@@ -241,13 +275,15 @@ import TestSupport
         var ids: [String] = []
         var cursor: String?
         repeat {
-            let page = try admin.get("/stock/movements?limit=1&item_id=\(item)" + (cursor.map { "&cursor=\($0)" } ?? ""))
+            let page = try admin.get(
+                "/stock/movements?limit=1&item_id=\(item)" + (cursor.map { "&cursor=\($0)" } ?? ""))
             ids += page["data"]?.arrayValue?.compactMap { $0.objectValue?["id"]?.stringValue } ?? []
             cursor = page["next_cursor"]?.stringValue
         } while cursor != nil
         #expect(ids.count == 3)
         #expect(Set(ids).count == 3)
-        let first = try #require(try admin.get("/stock/movements?kind=adjustment")["data"]?.arrayValue?.first?.objectValue)
+        let first = try #require(
+            try admin.get("/stock/movements?kind=adjustment")["data"]?.arrayValue?.first?.objectValue)
         #expect(first["created_by"] == (try admin.get("/me")["id"]))
         #expect(first["reference"] == .null)
         #expect(first["unit_cost"] == .null)
@@ -258,7 +294,9 @@ import TestSupport
         let item = try fixture.item("AO-1")
         let warehouse = try fixture.warehouse("AO")
         try fixture.stock(item, warehouse, "1")
-        #expect(throws: (any Error).self) { try TestSQL.execute(app.databaseURL, "UPDATE stock_movements SET quantity = 5") }
+        #expect(throws: (any Error).self) {
+            try TestSQL.execute(app.databaseURL, "UPDATE stock_movements SET quantity = 5")
+        }
         #expect(throws: (any Error).self) { try TestSQL.execute(app.databaseURL, "DELETE FROM stock_movements") }
         #expect(try admin.send("DELETE", "/stock/movements").status == 405)
         try fixture.expectLedgerConsistent()

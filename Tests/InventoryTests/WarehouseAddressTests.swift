@@ -2,15 +2,17 @@ import Foundation
 import Logging
 import Postgres
 import Routing
-import Testing
 import TestSupport
+import Testing
 
 /// A warehouse's `address` is the address object of customers and suppliers.
 @Suite struct WarehouseAddressTests {
     @Test func address_isTheAddressObject_validated_andMergePatched() throws {
         let app = try TestApp()
         let admin = app.client()
-        let created = try admin.post("/warehouses", """
+        let created = try admin.post(
+            "/warehouses",
+            """
             {"code":"DOCK","name":"Dock","address":{"line1":"1 Harbour Road","city":"Rotterdam","postal_code":"3011","country":"NL"}}
             """)
         #expect(created.status == 201, "\(created)")
@@ -36,7 +38,9 @@ import TestSupport
         #expect(patched["address"]?["line1"] == "1 Harbour Road")
         #expect(patched["address"]?["city"] == "Schiedam")
         #expect(patched["address"]?["line2"] == "Gate 4")
-        #expect(try admin.patch("/warehouses/\(id)", #"{"address":{"country":"XX"}}"#)["errors"]?[0]?["field"] == "address.country")
+        #expect(
+            try admin.patch("/warehouses/\(id)", #"{"address":{"country":"XX"}}"#)["errors"]?[0]?["field"]
+                == "address.country")
         #expect(try admin.patch("/warehouses/\(id)", #"{"address":"Somewhere"}"#).status == 422)
         let cleared = try admin.patch("/warehouses/\(id)", #"{"address":null}"#)
         #expect(cleared["address"] == .null)
@@ -46,16 +50,27 @@ import TestSupport
     /// text in `line1`.
     @Test func migration_movesTextAddressesIntoLine1() throws {
         let url = try TestCluster.emptyDatabase()
-        let all = try Migrator.load(directory: TestCluster.repositoryRoot.appendingPathComponent("Migrations"), logger: Logger(label: "test"))
-        _ = try Migrator(migrations: all.migrations.filter { $0.version < 10 }, logger: Logger(label: "test")).migrate(connectionString: url)
-        try TestSQL.execute(url, """
+        let all = try Migrator.load(
+            directory: TestCluster.repositoryRoot.appendingPathComponent("Migrations"), logger: Logger(label: "test"))
+        _ = try Migrator(migrations: all.migrations.filter { $0.version < 10 }, logger: Logger(label: "test")).migrate(
+            connectionString: url)
+        try TestSQL.execute(
+            url,
+            """
             INSERT INTO warehouses (code, name, address) VALUES ('OLD', 'Old', E'1 Road\\nTown'), ('NONE', 'None', NULL);
             INSERT INTO suppliers (name, address, currency) VALUES ('Old supplier', E' Hamngatan 1\\n  Stockholm ', 'USD');
             """)
         _ = try all.migrate(connectionString: url)
-        #expect(try TestSQL.scalar(url, "SELECT address->>'line1' FROM warehouses WHERE code = 'OLD'") == "1 Road, Town")
-        #expect(try TestSQL.scalar(url, "SELECT jsonb_typeof(address->'city') FROM warehouses WHERE code = 'OLD'") == "null")
-        #expect(try TestSQL.scalar(url, "SELECT coalesce(address::text, 'none') FROM warehouses WHERE code = 'NONE'") == "none")
-        #expect(try TestSQL.scalar(url, "SELECT address->>'line1' FROM suppliers WHERE name = 'Old supplier'") == "Hamngatan 1, Stockholm")
+        #expect(
+            try TestSQL.scalar(url, "SELECT address->>'line1' FROM warehouses WHERE code = 'OLD'") == "1 Road, Town")
+        #expect(
+            try TestSQL.scalar(url, "SELECT jsonb_typeof(address->'city') FROM warehouses WHERE code = 'OLD'") == "null"
+        )
+        #expect(
+            try TestSQL.scalar(url, "SELECT coalesce(address::text, 'none') FROM warehouses WHERE code = 'NONE'")
+                == "none")
+        #expect(
+            try TestSQL.scalar(url, "SELECT address->>'line1' FROM suppliers WHERE name = 'Old supplier'")
+                == "Hamngatan 1, Stockholm")
     }
 }

@@ -1,14 +1,15 @@
 import Foundation
 import Routing
-import Testing
 import TestSupport
+import Testing
 
 /// API keys as an admin and a key holder see them: `prefix` is the literal start of the key,
 /// and a key may carry its own rate limit.
 @Suite struct APIKeyTests {
     /// Creates a user with `role` and returns its id.
     static func user(_ admin: APIClient, role: String = "sales") throws -> String {
-        let user = try admin.post("/users", #"{"name":"Key holder","email":"holder-\#(UUID().uuidString)@example.com","role":"\#(role)"}"#)
+        let user = try admin.post(
+            "/users", #"{"name":"Key holder","email":"holder-\#(UUID().uuidString)@example.com","role":"\#(role)"}"#)
         guard user.status == 201, let id = user["id"]?.stringValue else { throw TestFailure("user: \(user)") }
         return id
     }
@@ -66,18 +67,22 @@ import TestSupport
         #expect(try admin.post("/users/\(userID)/api-keys", #"{"name":"x","rate_limit_per_second":1.5}"#).status == 422)
 
         // PATCH: the key's own limit (and name); null returns it to the installation's.
-        let raised = try admin.patch("/users/\(userID)/api-keys/\(keyID)", #"{"rate_limit_per_second":1000}"#, headers: [("If-Match", "\"1\"")])
+        let raised = try admin.patch(
+            "/users/\(userID)/api-keys/\(keyID)", #"{"rate_limit_per_second":1000}"#, headers: [("If-Match", "\"1\"")])
         #expect(raised.status == 200, "\(raised)")
         #expect(raised["rate_limit_per_second"] == 1000)
         #expect(raised.header("ETag") == "\"2\"")
         usleep(600_000)
         for _ in 0..<20 { #expect(try holder.get("/me").status == 200) }
         #expect(try holder.get("/me").header("RateLimit-Policy") == "1000;w=1")
-        #expect(try admin.patch("/users/\(userID)/api-keys/\(keyID)", #"{"name":"y"}"#, headers: [("If-Match", "\"1\"")]).status == 412)
+        #expect(
+            try admin.patch("/users/\(userID)/api-keys/\(keyID)", #"{"name":"y"}"#, headers: [("If-Match", "\"1\"")])
+                .status == 412)
         #expect(try admin.patch("/users/\(userID)/api-keys/\(keyID)", #"{"rate_limit_per_second":-1}"#).status == 422)
         #expect(try admin.patch("/users/\(userID)/api-keys/\(keyID)", #"{"prefix":"ck_x"}"#).code == "read_only_field")
         #expect(try admin.patch("/users/\(userID)/api-keys/\(keyID)", #"{"limit":5}"#).code == "unknown_field")
-        let reset = try admin.patch("/users/\(userID)/api-keys/\(keyID)", #"{"rate_limit_per_second":null,"name":"renamed"}"#)
+        let reset = try admin.patch(
+            "/users/\(userID)/api-keys/\(keyID)", #"{"rate_limit_per_second":null,"name":"renamed"}"#)
         #expect(reset["rate_limit_per_second"] == .null)
         #expect(reset["name"] == "renamed")
         #expect(try holder.get("/me").header("RateLimit") == nil)
@@ -86,7 +91,9 @@ import TestSupport
         #expect(try admin.patch("/users/\(otherUser)/api-keys/\(keyID)", #"{"name":"z"}"#).status == 404)
         #expect(try admin.patch("/users/\(userID)/api-keys/\(UUID().uuidString)", #"{"name":"z"}"#).status == 404)
         #expect(try holder.patch("/users/\(userID)/api-keys/\(keyID)", #"{"name":"z"}"#).status == 403)
-        let history = try admin.get("/audit?resource=api_key&resource_id=\(keyID)")["data"]?.arrayValue?.compactMap { $0["type"]?.stringValue }
+        let history = try admin.get("/audit?resource=api_key&resource_id=\(keyID)")["data"]?.arrayValue?.compactMap {
+            $0["type"]?.stringValue
+        }
         #expect(history == ["api_key.created", "api_key.updated", "api_key.updated"])
     }
 }

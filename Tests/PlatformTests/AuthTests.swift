@@ -1,9 +1,9 @@
+import Core
 import Foundation
 import Platform
-import Core
 import Routing
-import Testing
 import TestSupport
+import Testing
 
 /// API keys and roles over HTTP against PostgreSQL.
 @Suite struct AuthTests {
@@ -14,7 +14,10 @@ import TestSupport
     /// Creates a user with `role` and returns a key for them.
     func key(for role: Role) throws -> String {
         let admin = app.client()
-        let user = try admin.post("/users", #"{"name":"\#(role.rawValue) user","email":"\#(role.rawValue)-\#(UUID().uuidString)@example.com","role":"\#(role.rawValue)"}"#)
+        let user = try admin.post(
+            "/users",
+            #"{"name":"\#(role.rawValue) user","email":"\#(role.rawValue)-\#(UUID().uuidString)@example.com","role":"\#(role.rawValue)"}"#
+        )
         #expect(user.status == 201, "\(user)")
         let id = try #require(user["id"]?.stringValue)
         let issued = try admin.post("/users/\(id)/api-keys", #"{"name":"test"}"#)
@@ -60,7 +63,10 @@ import TestSupport
         let client = app.client(key: key)
         #expect(try client.get("/me").status == 200)
         let keys = try app.client().get("/api-keys?limit=200")
-        let entry = try #require(keys["data"]?.arrayValue?.first { $0.objectValue?["prefix"]?.stringValue == "ck_" + String(key.split(separator: "_")[1]) })
+        let entry = try #require(
+            keys["data"]?.arrayValue?.first {
+                $0.objectValue?["prefix"]?.stringValue == "ck_" + String(key.split(separator: "_")[1])
+            })
         let id = try #require(entry.objectValue?["id"]?.stringValue)
         #expect(try app.client().delete("/api-keys/\(id)").status == 204)
         #expect(try client.get("/me").status == 401)
@@ -90,7 +96,10 @@ import TestSupport
     @Test func keysAreStoredOnlyAsHashes() throws {
         let key = try key(for: .sales)
         let secret = String(key.split(separator: "_")[2])
-        let found = try TestSQL.scalar(app.databaseURL, "SELECT count(*) FROM api_keys WHERE encode(secret_hash, 'escape') LIKE '%\(secret)%' OR prefix = '\(secret)'")
+        let found = try TestSQL.scalar(
+            app.databaseURL,
+            "SELECT count(*) FROM api_keys WHERE encode(secret_hash, 'escape') LIKE '%\(secret)%' OR prefix = '\(secret)'"
+        )
         #expect(found == "0")
     }
 }

@@ -1,8 +1,8 @@
 import App
 import Foundation
 import Routing
-import Testing
 import TestSupport
+import Testing
 
 /// The default limit does not throttle ordinary scripted use: a script or a test suite on one
 /// key runs well past a thousand requests in a burst without a 429.
@@ -24,6 +24,9 @@ import TestSupport
             policy = reply.header("RateLimit-Policy")
         }
         #expect(statuses == [200: 1_500])
-        #expect(policy == "\(defaults.rateLimitBurst);w=\(Int((Double(defaults.rateLimitBurst) / defaults.rateLimitPerSecond).rounded(.up)))")
+        #expect(
+            policy
+                == "\(defaults.rateLimitBurst);w=\(Int((Double(defaults.rateLimitBurst) / defaults.rateLimitPerSecond).rounded(.up)))"
+        )
     }
 }

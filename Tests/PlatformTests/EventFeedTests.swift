@@ -1,12 +1,12 @@
+import Core
 import Foundation
 import Logging
 import Platform
 import Postgres
-import Core
 import Routing
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 /// The outbox feed follows commit order: a reader polling `after=N` never misses an event whose
 /// transaction committed after a later-started one.
@@ -40,8 +40,9 @@ import TestSupport
                     }
                     // Done when every writer has finished, every event is numbered and read.
                     if finished && page.isEmpty,
-                       try TestSQL.scalar(url, "SELECT count(*) FROM events WHERE sequence IS NULL") == "0",
-                       try events.feed(after: after, types: [], limit: 1).isEmpty {
+                        try TestSQL.scalar(url, "SELECT count(*) FROM events WHERE sequence IS NULL") == "0",
+                        try events.feed(after: after, types: [], limit: 1).isEmpty
+                    {
                         return
                     }
                 } catch {
@@ -59,9 +60,11 @@ import TestSupport
                 let id = UUID()
                 do {
                     try pool.transaction { tx in
-                        try events.append("test.happened", resourceType: "test", resourceID: id,
-                                          data: .object(JSONObject([("writer", .number("\(writer)")), ("index", .number("\(index)"))])),
-                                          actor: nil, in: tx)
+                        try events.append(
+                            "test.happened", resourceType: "test", resourceID: id,
+                            data: .object(
+                                JSONObject([("writer", .number("\(writer)")), ("index", .number("\(index)"))])),
+                            actor: nil, in: tx)
                         // Hold the transaction open a random while, so sequence-at-insert order and
                         // commit order disagree.
                         usleep(UInt32.random(in: 0...40_000))
@@ -79,7 +82,9 @@ import TestSupport
         let observed = seen.withLock { $0 }
         let expected = written.withLock { $0 }
         #expect(observed.count == writers * perWriter)
-        #expect(Set(observed.map(\.1)) == expected, "the poller missed \(expected.subtracting(observed.map(\.1)).count) events")
+        #expect(
+            Set(observed.map(\.1)) == expected,
+            "the poller missed \(expected.subtracting(observed.map(\.1)).count) events")
         #expect(observed.map(\.0) == observed.map(\.0).sorted())
         #expect(Set(observed.map(\.0)).count == observed.count)
     }
@@ -87,7 +92,9 @@ import TestSupport
     @Test func feed_filtersByType_andPagesWithAfter() throws {
         let app = try TestApp()
         let admin = app.client()
-        for index in 0..<3 { _ = try admin.post("/users", #"{"name":"U\#(index)","email":"u\#(index)@example.com","role":"sales"}"#) }
+        for index in 0..<3 {
+            _ = try admin.post("/users", #"{"name":"U\#(index)","email":"u\#(index)@example.com","role":"sales"}"#)
+        }
         // Events are numbered shortly after commit; an integrator polls until they show.
         #expect(try eventually { try admin.get("/events?types=user.created")["data"]?.arrayValue?.count == 3 })
         let users = try admin.get("/events?types=user.created&limit=2")

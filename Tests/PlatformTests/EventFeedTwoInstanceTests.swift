@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// `GET /events` over HTTP while two server instances on one database write at once: a reader
 /// that polls `after=` alternately through both sees every event once, in sequence order.
@@ -33,7 +33,8 @@ import TestSupport
                         return
                     }
                     for event in page {
-                        guard let sequence = event["sequence"]?.int64Value, let id = event["data"]?["id"]?.stringValue else {
+                        guard let sequence = event["sequence"]?.int64Value, let id = event["data"]?["id"]?.stringValue
+                        else {
                             failures.withLock { $0.append("event without sequence or data: \(event)") }
                             return
                         }

@@ -1,7 +1,7 @@
 import Foundation
 import Routing
-import Testing
 import TestSupport
+import Testing
 
 /// A client that writes and then reads its own history sees every event numbered: reads number
 /// what is pending first, instead of showing `sequence: null` until the publisher's next round.

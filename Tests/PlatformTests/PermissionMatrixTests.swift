@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Who may call what, written down from API.md ("Auth": admin all; sales customers, CRM, sales
 /// orders, read stock and invoices; warehouse items, stock, shipments, purchasing receipts, read
@@ -16,7 +16,8 @@ import TestSupport
         ("GET", "/me", "ASWFR"),
         // Users and API keys: admin only, for reading too.
         ("GET", "/users", "A"), ("POST", "/users", "A"), ("GET", "/users/{id}", "A"), ("PATCH", "/users/{id}", "A"),
-        ("GET", "/users/{id}/history", "A"), ("POST", "/users/{id}/api-keys", "A"), ("PATCH", "/users/{id}/api-keys/{key_id}", "A"),
+        ("GET", "/users/{id}/history", "A"), ("POST", "/users/{id}/api-keys", "A"),
+        ("PATCH", "/users/{id}/api-keys/{key_id}", "A"),
         ("GET", "/api-keys", "A"),
         ("GET", "/api-keys/{id}", "A"), ("DELETE", "/api-keys/{id}", "A"),
         ("GET", "/events", "AFR"),
@@ -28,9 +29,11 @@ import TestSupport
         ("POST", "/customers/{id}/merge", "AS"), ("GET", "/customers/{id}/history", "ASWFR"),
         ("GET", "/customers/{id}/summary", "ASWFR"), ("GET", "/customers/{id}/contacts", "ASWFR"),
         ("POST", "/customers/{id}/contacts", "AS"), ("GET", "/customers/{id}/contacts/{contact_id}", "ASWFR"),
-        ("PATCH", "/customers/{id}/contacts/{contact_id}", "AS"), ("DELETE", "/customers/{id}/contacts/{contact_id}", "AS"),
+        ("PATCH", "/customers/{id}/contacts/{contact_id}", "AS"),
+        ("DELETE", "/customers/{id}/contacts/{contact_id}", "AS"),
         // CRM: sales writes; finance (commercial) and readonly read; warehouse has no business there.
-        ("GET", "/leads", "ASFR"), ("POST", "/leads", "AS"), ("POST", "/leads/batch", "AS"), ("GET", "/leads/{id}", "ASFR"),
+        ("GET", "/leads", "ASFR"), ("POST", "/leads", "AS"), ("POST", "/leads/batch", "AS"),
+        ("GET", "/leads/{id}", "ASFR"),
         ("PATCH", "/leads/{id}", "AS"), ("DELETE", "/leads/{id}", "AS"), ("POST", "/leads/{id}/convert", "AS"),
         ("GET", "/leads/{id}/history", "ASFR"),
         ("GET", "/opportunities", "ASFR"), ("POST", "/opportunities", "AS"), ("GET", "/opportunities/{id}", "ASFR"),
@@ -38,18 +41,22 @@ import TestSupport
         ("POST", "/opportunities/{id}/lose", "AS"), ("POST", "/opportunities/{id}/reopen", "AS"),
         ("GET", "/opportunities/{id}/history", "ASFR"),
         ("GET", "/activities", "ASFR"), ("POST", "/activities", "AS"), ("GET", "/activities/{id}", "ASFR"),
-        ("PATCH", "/activities/{id}", "AS"), ("DELETE", "/activities/{id}", "AS"), ("POST", "/activities/{id}/complete", "AS"),
+        ("PATCH", "/activities/{id}", "AS"), ("DELETE", "/activities/{id}", "AS"),
+        ("POST", "/activities/{id}/complete", "AS"),
         ("GET", "/activities/{id}/history", "ASFR"), ("GET", "/reports/pipeline", "ASFR"),
         // Items and pricing: warehouse writes items; tier discounts are admin only.
-        ("GET", "/items", "ASWFR"), ("POST", "/items", "AW"), ("POST", "/items/batch", "AW"), ("GET", "/items/{id}", "ASWFR"),
+        ("GET", "/items", "ASWFR"), ("POST", "/items", "AW"), ("POST", "/items/batch", "AW"),
+        ("GET", "/items/{id}", "ASWFR"),
         ("PATCH", "/items/{id}", "AW"), ("DELETE", "/items/{id}", "AW"), ("GET", "/items/{id}/history", "ASWFR"),
-        ("GET", "/items/{id}/price", "ASWFR"), ("GET", "/pricing/tiers", "ASWFR"), ("GET", "/pricing/tiers/{tier}", "ASWFR"),
+        ("GET", "/items/{id}/price", "ASWFR"), ("GET", "/pricing/tiers", "ASWFR"),
+        ("GET", "/pricing/tiers/{tier}", "ASWFR"),
         ("PUT", "/pricing/tiers/{tier}", "A"),
         // Warehouses and stock: warehouse writes; sales reads stock; the valuation carries costs.
         ("GET", "/warehouses", "ASWFR"), ("POST", "/warehouses", "AW"), ("GET", "/warehouses/{id}", "ASWFR"),
         ("PATCH", "/warehouses/{id}", "AW"), ("GET", "/warehouses/{id}/history", "ASWFR"),
         ("GET", "/stock", "ASWFR"), ("GET", "/stock/movements", "ASWFR"), ("GET", "/stock/movements/{id}", "ASWFR"),
-        ("POST", "/stock/adjustments", "AW"), ("POST", "/stock/transfers", "AW"), ("GET", "/reports/stock-valuation", "AWFR"),
+        ("POST", "/stock/adjustments", "AW"), ("POST", "/stock/transfers", "AW"),
+        ("GET", "/reports/stock-valuation", "AWFR"),
         // Sales orders: sales writes, sales and finance confirm, warehouse ships, finance invoices.
         ("GET", "/sales-orders", "ASWFR"), ("POST", "/sales-orders", "AS"), ("GET", "/sales-orders/{id}", "ASWFR"),
         ("PATCH", "/sales-orders/{id}", "AS"), ("POST", "/sales-orders/{id}/confirm", "ASF"),
@@ -60,7 +67,8 @@ import TestSupport
         ("GET", "/reports/sales", "ASWFR"),
         // Receivables: finance writes; sales reads; warehouse does not.
         ("GET", "/invoices", "ASFR"), ("POST", "/invoices", "AF"), ("GET", "/invoices/{id}", "ASFR"),
-        ("PATCH", "/invoices/{id}", "AF"), ("POST", "/invoices/{id}/issue", "AF"), ("POST", "/invoices/{id}/void", "AF"),
+        ("PATCH", "/invoices/{id}", "AF"), ("POST", "/invoices/{id}/issue", "AF"),
+        ("POST", "/invoices/{id}/void", "AF"),
         ("GET", "/invoices/{id}/history", "ASFR"),
         ("GET", "/payments", "ASFR"), ("POST", "/payments", "AF"), ("GET", "/payments/{id}", "ASFR"),
         ("POST", "/payments/{id}/allocate", "AF"), ("GET", "/payments/{id}/history", "ASFR"),
@@ -68,21 +76,28 @@ import TestSupport
         ("GET", "/customers/{id}/statement", "ASFR"), ("GET", "/reports/ar-aging", "ASFR"),
         // Purchasing: finance manages suppliers and orders, warehouse receives and reads, sales has no access.
         ("GET", "/suppliers", "AWFR"), ("POST", "/suppliers", "AF"), ("GET", "/suppliers/{id}", "AWFR"),
-        ("PATCH", "/suppliers/{id}", "AF"), ("DELETE", "/suppliers/{id}", "AF"), ("GET", "/suppliers/{id}/history", "AWFR"),
-        ("GET", "/purchase-orders", "AWFR"), ("POST", "/purchase-orders", "AF"), ("GET", "/purchase-orders/{id}", "AWFR"),
+        ("PATCH", "/suppliers/{id}", "AF"), ("DELETE", "/suppliers/{id}", "AF"),
+        ("GET", "/suppliers/{id}/history", "AWFR"),
+        ("GET", "/purchase-orders", "AWFR"), ("POST", "/purchase-orders", "AF"),
+        ("GET", "/purchase-orders/{id}", "AWFR"),
         ("PATCH", "/purchase-orders/{id}", "AF"), ("POST", "/purchase-orders/{id}/order", "AF"),
         ("POST", "/purchase-orders/{id}/cancel", "AF"), ("GET", "/purchase-orders/{id}/receipts", "AWFR"),
-        ("POST", "/purchase-orders/{id}/receipts", "AW"), ("GET", "/purchase-orders/{id}/receipts/{receipt_id}", "AWFR"),
+        ("POST", "/purchase-orders/{id}/receipts", "AW"),
+        ("GET", "/purchase-orders/{id}/receipts/{receipt_id}", "AWFR"),
         ("GET", "/purchase-orders/{id}/history", "AWFR"), ("GET", "/purchasing/suggestions", "AWFR"),
         ("POST", "/purchasing/suggestions/apply", "AF"),
         // openapi.yaml narrows readonly's "every GET": webhook management is admin only.
-        ("GET", "/webhooks", "A"), ("POST", "/webhooks", "A"), ("GET", "/webhooks/{id}", "A"), ("PATCH", "/webhooks/{id}", "A"),
-        ("DELETE", "/webhooks/{id}", "A"), ("POST", "/webhooks/{id}/rotate-secret", "A"), ("POST", "/webhooks/{id}/test", "A"),
+        ("GET", "/webhooks", "A"), ("POST", "/webhooks", "A"), ("GET", "/webhooks/{id}", "A"),
+        ("PATCH", "/webhooks/{id}", "A"),
+        ("DELETE", "/webhooks/{id}", "A"), ("POST", "/webhooks/{id}/rotate-secret", "A"),
+        ("POST", "/webhooks/{id}/test", "A"),
         ("GET", "/webhooks/{id}/deliveries", "A"), ("GET", "/webhooks/{id}/deliveries/{delivery_id}", "A"),
         ("POST", "/webhooks/{id}/deliveries/{delivery_id}/replay", "A"),
     ]
 
-    static let letters: [String: Character] = ["admin": "A", "sales": "S", "warehouse": "W", "finance": "F", "readonly": "R"]
+    static let letters: [String: Character] = [
+        "admin": "A", "sales": "S", "warehouse": "W", "finance": "F", "readonly": "R",
+    ]
 
     /// The API viewer's own files under `/docs`: served to anyone, and not API operations, so
     /// openapi.yaml does not list them.
@@ -93,7 +108,8 @@ import TestSupport
 
     /// The operations openapi.yaml documents, as "METHOD /path".
     static func documentedOperations() throws -> Set<String> {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         let text = try String(contentsOf: root.appendingPathComponent("openapi.yaml"), encoding: .utf8)
         var operations: Set<String> = []
         var inPaths = false
@@ -106,7 +122,9 @@ import TestSupport
                 path = String(line.dropFirst(2).dropLast())
             } else if line.hasPrefix("    "), !line.hasPrefix("     "), line.hasSuffix(":") {
                 let method = line.dropFirst(4).dropLast()
-                if ["get", "post", "put", "patch", "delete"].contains(method) { operations.insert("\(method.uppercased()) \(path)") }
+                if ["get", "post", "put", "patch", "delete"].contains(method) {
+                    operations.insert("\(method.uppercased()) \(path)")
+                }
             }
         }
         return operations
@@ -124,7 +142,9 @@ import TestSupport
         let app = try TestApp()
         // Every route the server answers is in the table, so none goes unprobed.
         let tabled = Set(Self.matrix.map { "\($0.method) \($0.path)" })
-        #expect(Set(app.server.routes).subtracting(tabled).subtracting(Self.viewerFiles).sorted() == [], "routes missing from the table")
+        #expect(
+            Set(app.server.routes).subtracting(tabled).subtracting(Self.viewerFiles).sorted() == [],
+            "routes missing from the table")
         #expect(app.server.routes.count > 100)
         var clients: [(role: String, client: APIClient)] = [("admin", app.client())]
         for role in ["sales", "warehouse", "finance", "readonly"] {
@@ -139,13 +159,15 @@ import TestSupport
             let path = route.path
                 .replacingOccurrences(of: "{slug}", with: "payload-too-large")
                 .replacingOccurrences(of: "{tier}", with: "gold")
-                .replacingOccurrences(of: #"\{[a-z_]+\}"#, with: UUID().uuidString.lowercased(), options: .regularExpression)
+                .replacingOccurrences(
+                    of: #"\{[a-z_]+\}"#, with: UUID().uuidString.lowercased(), options: .regularExpression)
             let body: String? = ["POST", "PATCH", "PUT"].contains(route.method) ? "{}" : nil
             let contentType = route.method == "PATCH" ? "application/merge-patch+json" : "application/json"
             let name = "\(route.method) \(route.path)"
             if route.roles == "*" {
                 let reply = try anonymous.send(route.method, path, body: body, contentType: contentType)
-                #expect(reply.status != 401 && reply.status != 403 && reply.status < 500, "\(name) anonymously → \(reply)")
+                #expect(
+                    reply.status != 401 && reply.status != 403 && reply.status < 500, "\(name) anonymously → \(reply)")
                 continue
             }
             let unauthenticated = try anonymous.send(route.method, path, body: body, contentType: contentType)
@@ -153,7 +175,9 @@ import TestSupport
             for (role, client) in clients {
                 let reply = try client.send(route.method, path, body: body, contentType: contentType)
                 if route.roles.contains(Self.letters[role]!) {
-                    #expect(reply.status != 401 && reply.status != 403 && reply.status < 500, "\(role) should be allowed \(name) → \(reply)")
+                    #expect(
+                        reply.status != 401 && reply.status != 403 && reply.status < 500,
+                        "\(role) should be allowed \(name) → \(reply)")
                 } else {
                     #expect(reply.status == 403, "\(role) should be refused \(name) → \(reply)")
                     #expect(reply.code == "forbidden", "\(role) \(name) → \(reply)")

@@ -1,8 +1,8 @@
-import Foundation
 import Core
+import Foundation
 import Routing
-import Testing
 import TestSupport
+import Testing
 
 /// `/users` and `/api-keys`: validation, versions, pagination, events.
 @Suite struct UserTests {
@@ -49,7 +49,9 @@ import TestSupport
         let unknown = try admin.post("/users", #"{"name":"a","email":"a@example.com","role":"sales","rolle":"x"}"#)
         #expect(unknown.status == 422)
         #expect(unknown.code == "unknown_field")
-        let readOnly = try admin.post("/users", #"{"id":"00000000-0000-0000-0000-000000000000","name":"a","email":"a@example.com","role":"sales"}"#)
+        let readOnly = try admin.post(
+            "/users",
+            #"{"id":"00000000-0000-0000-0000-000000000000","name":"a","email":"a@example.com","role":"sales"}"#)
         #expect(readOnly.status == 422)
         #expect(readOnly.code == "read_only_field")
     }
@@ -179,7 +181,9 @@ import TestSupport
         let types = feed["data"]?.arrayValue?.compactMap { $0.objectValue?["type"]?.stringValue } ?? []
         #expect(types.contains("user.created"))
         #expect(types.contains("user.updated"))
-        let sequences = feed["data"]?.arrayValue?.compactMap { $0.objectValue?["sequence"]?.numberText.flatMap(Int.init) ?? nil } ?? []
+        let sequences =
+            feed["data"]?.arrayValue?.compactMap { $0.objectValue?["sequence"]?.numberText.flatMap(Int.init) ?? nil }
+            ?? []
         #expect(sequences == sequences.sorted())
     }
 

@@ -1,7 +1,7 @@
 import Foundation
 import Postgres
-import Testing
 import TestSupport
+import Testing
 
 /// The database stopped and started under a running server: requests fail fast with 503,
 /// `/readyz` flips, and service comes back by itself.

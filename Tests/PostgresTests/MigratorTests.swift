@@ -1,8 +1,8 @@
 import Foundation
 import Logging
 import Postgres
-import Testing
 import TestSupport
+import Testing
 
 /// Migrations: fresh, re-run, edited, concurrent.
 @Suite struct MigratorTests {
@@ -11,7 +11,9 @@ import TestSupport
     func directory(_ files: [String: String]) throws -> URL {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("migrations-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        for (name, sql) in files { try sql.write(to: dir.appendingPathComponent(name), atomically: true, encoding: .utf8) }
+        for (name, sql) in files {
+            try sql.write(to: dir.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        }
         return dir
     }
 
@@ -31,7 +33,8 @@ import TestSupport
         let url = try TestCluster.emptyDatabase()
         let dir = try directory(["0001_first.sql": "CREATE TABLE a (id int);"])
         try Migrator.load(directory: dir, logger: logger).migrate(connectionString: url)
-        try "CREATE TABLE a (id bigint);".write(to: dir.appendingPathComponent("0001_first.sql"), atomically: true, encoding: .utf8)
+        try "CREATE TABLE a (id bigint);".write(
+            to: dir.appendingPathComponent("0001_first.sql"), atomically: true, encoding: .utf8)
         #expect {
             try Migrator.load(directory: dir, logger: logger).migrate(connectionString: url)
         } throws: { error in
@@ -42,7 +45,9 @@ import TestSupport
     @Test func failingMigration_rollsBackCompletely() throws {
         let url = try TestCluster.emptyDatabase()
         let dir = try directory(["0001_bad.sql": "CREATE TABLE half (id int); SELECT 1/0;"])
-        #expect(throws: (any Error).self) { try Migrator.load(directory: dir, logger: logger).migrate(connectionString: url) }
+        #expect(throws: (any Error).self) {
+            try Migrator.load(directory: dir, logger: logger).migrate(connectionString: url)
+        }
         #expect(try TestSQL.scalar(url, "SELECT to_regclass('half') IS NULL") == "t")
         #expect(try TestSQL.scalar(url, "SELECT count(*) FROM schema_migrations") == "0")
     }
@@ -70,7 +75,8 @@ import TestSupport
 
     @Test func repositoryMigrations_applyToAnEmptyDatabase() throws {
         let url = try TestCluster.emptyDatabase()
-        let migrator = try Migrator.load(directory: TestCluster.repositoryRoot.appendingPathComponent("Migrations"), logger: logger)
+        let migrator = try Migrator.load(
+            directory: TestCluster.repositoryRoot.appendingPathComponent("Migrations"), logger: logger)
         #expect(!(try migrator.migrate(connectionString: url)).isEmpty)
         let connection = try PostgresConnection(connectionString: url)
         #expect(try migrator.pending(connection: connection).isEmpty)

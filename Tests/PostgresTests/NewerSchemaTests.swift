@@ -1,8 +1,8 @@
 import Foundation
 import Logging
 import Postgres
-import Testing
 import TestSupport
+import Testing
 
 /// An older binary in front of a database a newer one migrated: it must not write to a schema
 /// it does not know, so it stops, naming what it does not know.
@@ -12,20 +12,25 @@ import TestSupport
     func directory(_ files: [String: String]) throws -> URL {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("migrations-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        for (name, sql) in files { try sql.write(to: dir.appendingPathComponent(name), atomically: true, encoding: .utf8) }
+        for (name, sql) in files {
+            try sql.write(to: dir.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        }
         return dir
     }
 
     @Test func migrationsTheBinaryDoesNotShip_stopMigrate_andTheCheck() throws {
         let url = try TestCluster.emptyDatabase()
-        let newer = try Migrator.load(directory: try directory([
-            "0001_first.sql": "CREATE TABLE a (id int);",
-            "0002_second.sql": "ALTER TABLE a ADD COLUMN b text;",
-            "0003_third.sql": "ALTER TABLE a ADD COLUMN c text;",
-        ]), logger: logger)
+        let newer = try Migrator.load(
+            directory: try directory([
+                "0001_first.sql": "CREATE TABLE a (id int);",
+                "0002_second.sql": "ALTER TABLE a ADD COLUMN b text;",
+                "0003_third.sql": "ALTER TABLE a ADD COLUMN c text;",
+            ]), logger: logger)
         try newer.migrate(connectionString: url)
-        let older = try Migrator.load(directory: try directory(["0001_first.sql": "CREATE TABLE a (id int);"]), logger: logger)
-        let expected = "the database schema is newer than this binary (applied migrations it does not know: 0002_second.sql, 0003_third.sql); run a Concord release that ships them"
+        let older = try Migrator.load(
+            directory: try directory(["0001_first.sql": "CREATE TABLE a (id int);"]), logger: logger)
+        let expected =
+            "the database schema is newer than this binary (applied migrations it does not know: 0002_second.sql, 0003_third.sql); run a Concord release that ships them"
         #expect { try older.migrate(connectionString: url) } throws: { "\($0)" == expected }
         #expect { try older.verifyNotNewer(connectionString: url) } throws: { "\($0)" == expected }
         // The binary that knows them all, and a database not migrated yet, pass.

@@ -1,11 +1,11 @@
+import Core
 import Foundation
 import Logging
 import Postgres
-import Core
 import Routing
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 /// The pool and transactions against a real PostgreSQL.
 @Suite struct PoolTests {
@@ -15,12 +15,12 @@ import TestSupport
         let url = try TestCluster.freshDatabase()
         let pool = ConnectionPool(connectionString: url, options: .init(size: 3, checkoutTimeout: 20), logger: logger)
         defer { pool.close() }
-        try pool.transaction { tx in try tx.execute("CREATE TABLE tally (n int NOT NULL)") }
+        _ = try pool.transaction { tx in try tx.execute("CREATE TABLE tally (n int NOT NULL)") }
         let failures = Atomic<Int>(0)
         concurrently(40) { _ in
             for _ in 0..<10 {
                 do {
-                    try pool.transaction { tx in try tx.execute("INSERT INTO tally VALUES (\(1))") }
+                    _ = try pool.transaction { tx in try tx.execute("INSERT INTO tally VALUES (\(1))") }
                 } catch {
                     failures.add(1, ordering: .relaxed)
                 }
@@ -28,8 +28,13 @@ import TestSupport
         }
         #expect(failures.load(ordering: .relaxed) == 0)
         #expect(pool.inUse == 0)
-        #expect(try pool.transaction { tx in try tx.first("SELECT count(*) AS n FROM tally")!.decode("n", as: Int.self) } == 400)
-        let open = try TestSQL.scalar(url, "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'concord' AND datname = current_database() AND pid <> pg_backend_pid()")
+        #expect(
+            try pool.transaction { tx in try tx.first("SELECT count(*) AS n FROM tally")!.decode("n", as: Int.self) }
+                == 400)
+        let open = try TestSQL.scalar(
+            url,
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'concord' AND datname = current_database() AND pid <> pg_backend_pid()"
+        )
         #expect(Int(open)! <= 3)
     }
 
@@ -53,7 +58,7 @@ import TestSupport
         let url = try TestCluster.freshDatabase()
         let pool = ConnectionPool(connectionString: url, options: .init(size: 2), logger: logger)
         defer { pool.close() }
-        try pool.transaction { tx in try tx.execute("CREATE TABLE t (v text)") }
+        _ = try pool.transaction { tx in try tx.execute("CREATE TABLE t (v text)") }
         struct Stop: Error {}
         #expect(throws: Stop.self) {
             try pool.transaction { tx in
@@ -67,7 +72,8 @@ import TestSupport
 
     @Test func serializationFailures_areRetried() throws {
         let url = try TestCluster.freshDatabase()
-        let pool = ConnectionPool(connectionString: url, options: .init(size: 8, maxTransactionRetries: 20), logger: logger)
+        let pool = ConnectionPool(
+            connectionString: url, options: .init(size: 8, maxTransactionRetries: 20), logger: logger)
         defer { pool.close() }
         try pool.transaction { tx in
             try tx.execute("CREATE TABLE account (id int PRIMARY KEY, balance int NOT NULL)")
@@ -102,13 +108,14 @@ import TestSupport
         let url = try TestCluster.freshDatabase()
         let pool = ConnectionPool(connectionString: url, options: .init(size: 2), logger: logger)
         defer { pool.close() }
-        try pool.transaction { tx in try tx.execute("CREATE TABLE u (email text CONSTRAINT u_email_key UNIQUE)") }
-        try pool.transaction { tx in try tx.execute("INSERT INTO u VALUES (\("a@b.c"))") }
+        _ = try pool.transaction { tx in try tx.execute("CREATE TABLE u (email text CONSTRAINT u_email_key UNIQUE)") }
+        _ = try pool.transaction { tx in try tx.execute("INSERT INTO u VALUES (\("a@b.c"))") }
         #expect {
-            try pool.transaction { tx in try tx.execute("INSERT INTO u VALUES (\("a@b.c"))") }
+            _ = try pool.transaction { tx in try tx.execute("INSERT INTO u VALUES (\("a@b.c"))") }
         } throws: { error in
             guard let error = error as? PostgresError else { return false }
-            return error.state == .uniqueViolation && error.constraint == "u_email_key" && error.problem.code == .conflict
+            return error.state == .uniqueViolation && error.constraint == "u_email_key"
+                && error.problem.code == .conflict
         }
     }
 
@@ -122,7 +129,8 @@ import TestSupport
         let quantity = try #require(try? ExactDecimal(parsing: "12.345"))
         let json = JSONValue.object(JSONObject([("k", .string(hostile))]))
         let row = try pool.transaction { tx in
-            try tx.first("""
+            try tx.first(
+                """
                 SELECT \(hostile)::text AS s, \(42)::int8 AS i, \(Int64(-7)) AS l, \(true) AS b, \(id) AS u, \(now) AS t,
                        \(quantity) AS q, \(json) AS j, \([hostile, "plain"]) AS a, \(nil as String?)::text AS n
                 """)!
@@ -150,7 +158,7 @@ import TestSupport
         let pool = ConnectionPool(connectionString: url, options: .init(size: 2), logger: logger)
         let other = ConnectionPool(connectionString: url, options: .init(size: 2), logger: logger)
         defer { pool.close(); other.close() }
-        try pool.transaction { tx in try tx.execute("CREATE TABLE n (v int)") }
+        _ = try pool.transaction { tx in try tx.execute("CREATE TABLE n (v int)") }
         #expect(throws: Abort.self) {
             try pool.transaction { outer in
                 let outerPID: Int = try outer.first("SELECT pg_backend_pid() AS p")!.decode("p")

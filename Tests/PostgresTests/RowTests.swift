@@ -1,9 +1,10 @@
 import CLibPQ
-import Foundation
-@testable import Postgres
 import Core
+import Foundation
 import Routing
 import Testing
+
+@testable import Postgres
 
 /// Rows copied out of libpq's results and the column index kept per prepared statement, on
 /// results built in memory with libpq's own constructors.
@@ -37,7 +38,9 @@ import Testing
     }
 
     @Test func rows_outliveTheirResult_andKeepNullApartFromEmptyText() throws {
-        let rows = Self.rows(["id", "note", "count"], [["1", nil, "10"], ["2", "", "ünï ✓"], [nil, "long " + String(repeating: "x", count: 3_000), "-3"]])
+        let rows = Self.rows(
+            ["id", "note", "count"],
+            [["1", nil, "10"], ["2", "", "ünï ✓"], [nil, "long " + String(repeating: "x", count: 3_000), "-3"]])
         #expect(rows.count == 3)
         #expect(try rows[0].decode("id", as: Int.self) == 1)
         #expect(try rows[0].decodeIfPresent("note", as: String.self) == nil)
@@ -60,9 +63,11 @@ import Testing
 
     @Test func decodingErrors_nameTheColumn_neverTheValue() throws {
         let row = Self.rows(["secret", "missing_not"], [["hunter2", nil]])[0]
-        for (column, attempt) in [("secret", { _ = try row.decode("secret", as: Int.self) }),
-                                  ("missing_not", { _ = try row.decode("missing_not", as: String.self) }),
-                                  ("absent", { _ = try row.decodeIfPresent("absent", as: String.self) })] as [(String, () throws -> Void)] {
+        for (column, attempt) in [
+            ("secret", { _ = try row.decode("secret", as: Int.self) }),
+            ("missing_not", { _ = try row.decode("missing_not", as: String.self) }),
+            ("absent", { _ = try row.decodeIfPresent("absent", as: String.self) }),
+        ] as [(String, () throws -> Void)] {
             do {
                 try attempt()
                 Issue.record("\(column) decoded")
@@ -82,7 +87,10 @@ import Testing
         }
         let first = index(["id", "name"], reusing: nil)
         #expect(index(["id", "name"], reusing: first) === first)
-        for other in [["id", "title"], ["name", "id"], ["id"], ["id", "name", "extra"], ["id", "nam"], ["id", "names"], ["id", "namé"]] {
+        for other in [
+            ["id", "title"], ["name", "id"], ["id"], ["id", "name", "extra"], ["id", "nam"], ["id", "names"],
+            ["id", "namé"],
+        ] {
             let replaced = index(other, reusing: first)
             #expect(replaced !== first)
             #expect(replaced.names == other)

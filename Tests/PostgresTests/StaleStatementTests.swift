@@ -1,10 +1,11 @@
+import Core
 import Foundation
 import Logging
-@testable import Postgres
-import Core
 import Routing
-import Testing
 import TestSupport
+import Testing
+
+@testable import Postgres
 
 /// Prepared statements outlive the schema they were planned against when another instance runs
 /// a migration, or a pooler drops the session's statements. Reads and transactions carry on.
@@ -58,12 +59,16 @@ import TestSupport
     }
 
     @Test func staleStatement_thatCannotBeRecovered_answers503_notA500() {
-        let error = PostgresError.server(.init(state: .featureNotSupported, message: "cached plan must not change result type",
-                                               detail: nil, constraint: nil, table: nil, column: nil))
+        let error = PostgresError.server(
+            .init(
+                state: .featureNotSupported, message: "cached plan must not change result type",
+                detail: nil, constraint: nil, table: nil, column: nil))
         #expect(error.isRetryable)
         #expect(error.problem.code == .serviceUnavailable)
-        let other = PostgresError.server(.init(state: .featureNotSupported, message: "something else",
-                                               detail: nil, constraint: nil, table: nil, column: nil))
+        let other = PostgresError.server(
+            .init(
+                state: .featureNotSupported, message: "something else",
+                detail: nil, constraint: nil, table: nil, column: nil))
         #expect(!other.isRetryable)
     }
 }

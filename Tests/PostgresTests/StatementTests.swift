@@ -1,9 +1,10 @@
-import Foundation
-@testable import Postgres
 import Core
+import Foundation
 import Routing
-import Testing
 import TestSupport
+import Testing
+
+@testable import Postgres
 
 /// Prepared statements, parameter binding and decoding against a real PostgreSQL.
 @Suite struct StatementTests {
@@ -18,12 +19,15 @@ import TestSupport
         let moment = Date(timeIntervalSince1970: 1_700_000_000.123456)
         let before1970 = Date(timeIntervalSince1970: -1_234_567.5)
         let json: JSONValue = .object(JSONObject([("a", .array([.number("1"), .string("x"), .null, .bool(true)]))]))
-        let row = try #require(try db.query("""
-            SELECT \(Int.max) AS i, \(Int32.min) AS i32, \(Int64(-42)) AS i64, \(true) AS yes, \(false) AS no, \(2.5) AS d,
-                   \(id) AS id, \("ünï ✓") AS t, \(ExactDecimal(thousandths: -12_345)) AS amount, \(LocalDate("2024-02-29")!) AS day,
-                   \(json) AS doc, \(moment) AS moment, \(before1970) AS early, \(["a", "b c", "d\"e", "NULL"]) AS words,
-                   \([id, id]) AS ids, NULL::text AS nothing, ''::text AS empty
-            """).first)
+        let row = try #require(
+            try db.query(
+                """
+                SELECT \(Int.max) AS i, \(Int32.min) AS i32, \(Int64(-42)) AS i64, \(true) AS yes, \(false) AS no, \(2.5) AS d,
+                       \(id) AS id, \("ünï ✓") AS t, \(ExactDecimal(thousandths: -12_345)) AS amount, \(LocalDate("2024-02-29")!) AS day,
+                       \(json) AS doc, \(moment) AS moment, \(before1970) AS early, \(["a", "b c", "d\"e", "NULL"]) AS words,
+                       \([id, id]) AS ids, NULL::text AS nothing, ''::text AS empty
+                """
+            ).first)
         #expect(try row.decode("i", as: Int.self) == Int.max)
         #expect(try row.decode("i32", as: Int32.self) == Int32.min)
         #expect(try row.decode("i64", as: Int64.self) == -42)
@@ -43,10 +47,13 @@ import TestSupport
         #expect(try row.decode("empty", as: String.self) == "")
         // Each value decodes the same from the bytes as from the text the String path saw.
         func same<T: PostgresDecodable & Equatable>(_ column: String, _ type: T.Type) throws {
-            #expect(try row.decode(column, as: T.self) == (try T(postgresText: try #require(row.text(column)))), "\(column)")
+            #expect(
+                try row.decode(column, as: T.self) == (try T(postgresText: try #require(row.text(column)))), "\(column)"
+            )
         }
         try same("i", Int.self); try same("i32", Int32.self); try same("i64", Int64.self); try same("yes", Bool.self)
-        try same("d", Double.self); try same("id", UUID.self); try same("t", String.self); try same("amount", ExactDecimal.self)
+        try same("d", Double.self); try same("id", UUID.self); try same("t", String.self);
+        try same("amount", ExactDecimal.self)
         try same("day", LocalDate.self); try same("doc", JSONValue.self); try same("moment", Date.self)
         try same("early", Date.self); try same("words", [String].self); try same("ids", [UUID].self)
     }
@@ -54,11 +61,13 @@ import TestSupport
     @Test func serverTimestamps_decodeToTheMicrosecond() throws {
         let db = try connection()
         defer { db.close() }
-        let rows = try db.query("""
+        let rows = try db.query(
+            """
             SELECT t, extract(epoch FROM t)::numeric(20,6)::text AS epoch
             FROM unnest(ARRAY['1970-01-01 00:00:00+00', '1999-12-31 23:59:59.999999+00', '2024-02-29 12:00:00.5+00',
                               '1900-03-01 00:00:00.000001+00', '0001-01-01 00:00:00+00']::timestamptz[]) AS t
-            """).rows
+            """
+        ).rows
         #expect(rows.count == 5)
         for row in rows {
             let decoded = try row.decode("t", as: Date.self).timeIntervalSince1970
@@ -70,18 +79,25 @@ import TestSupport
     @Test func parameters_bindNullsEmptyTextUnicodeAndLongText() throws {
         let db = try connection()
         defer { db.close() }
-        let values: [String?] = [nil, "", "plain", "ünïcödé ✓ 😀", String(repeating: "long ", count: 2_000), nil, "'; DROP TABLE x; --"]
+        let values: [String?] =
+            [nil, "", "plain", "ünïcödé ✓ 😀", String(repeating: "long ", count: 2_000), nil, "'; DROP TABLE x; --"]
             + (0..<40).map { "p\($0)" }
         var sql = SQL(unsafeRaw: "SELECT ")
-        sql.append(SQL.join(values.enumerated().map { "\($0.element)::text AS c\(unsafeRaw: String($0.offset))" }, separator: ", "))
+        sql.append(
+            SQL.join(
+                values.enumerated().map { "\($0.element)::text AS c\(unsafeRaw: String($0.offset))" }, separator: ", "))
         let row = try #require(try db.query(sql).first)
-        for (index, value) in values.enumerated() { #expect(try row.decodeIfPresent("c\(index)", as: String.self) == value) }
+        for (index, value) in values.enumerated() {
+            #expect(try row.decodeIfPresent("c\(index)", as: String.self) == value)
+        }
     }
 
     @Test func rows_stayReadable_afterLaterQueries_andOnOtherThreads() throws {
         let db = try connection()
         defer { db.close() }
-        let rows = try db.query("SELECT n, 'row ' || n AS label, CASE WHEN n % 3 = 0 THEN NULL ELSE n * 2 END AS twice FROM generate_series(1, \(300)) AS n").rows
+        let rows = try db.query(
+            "SELECT n, 'row ' || n AS label, CASE WHEN n % 3 = 0 THEN NULL ELSE n * 2 END AS twice FROM generate_series(1, \(300)) AS n"
+        ).rows
         _ = try db.query("SELECT repeat('overwrite', 1000) AS noise")
         concurrently(4) { _ in
             do {
@@ -137,14 +153,20 @@ import TestSupport
         try db.execute(unsafeText: "CREATE TABLE shape (a text, b text); INSERT INTO shape VALUES ('A', 'B')")
         let before = try #require(try db.query("SELECT * FROM shape").first)
         #expect(try before.decode("a", as: String.self) == "A")
-        for change in ["ALTER TABLE shape DROP COLUMN a, ADD COLUMN c text; UPDATE shape SET c = 'C'",
-                       "ALTER TABLE shape RENAME COLUMN b TO z"] {
+        for change in [
+            "ALTER TABLE shape DROP COLUMN a, ADD COLUMN c text; UPDATE shape SET c = 'C'",
+            "ALTER TABLE shape RENAME COLUMN b TO z",
+        ] {
             try db.execute(unsafeText: change)
             do {
                 let row = try #require(try db.query("SELECT * FROM shape").first)
                 #expect(row.columnNames != ["a", "b"])
                 #expect(throws: PostgresError.self) { try row.decode("a", as: String.self) }
-                for name in row.columnNames { #expect(try row.decode(name, as: String.self) == name.uppercased().replacingOccurrences(of: "Z", with: "B")) }
+                for name in row.columnNames {
+                    #expect(
+                        try row.decode(name, as: String.self)
+                            == name.uppercased().replacingOccurrences(of: "Z", with: "B"))
+                }
             } catch PostgresError.server(let error) {
                 #expect(error.state == SQLState(rawValue: "0A000"))
             }

@@ -1,8 +1,8 @@
-import Foundation
 import Core
+import Foundation
 import Routing
-import Testing
 import TestSupport
+import Testing
 
 /// `concord seed --demo`'s purchasing part: suppliers that items prefer, orders in every
 /// state, the average cost moved by a receipt, and nothing added by a second run.
@@ -17,7 +17,10 @@ import TestSupport
         #expect(try admin.get("/suppliers")["data"]?.arrayValue?.count == 3)
         let orders = try admin.get("/purchase-orders")["data"]?.arrayValue ?? []
         #expect(orders.count == 5)
-        #expect(Set(orders.compactMap { $0["status"]?.stringValue }) == ["received", "partially_received", "ordered", "draft", "cancelled"])
+        #expect(
+            Set(orders.compactMap { $0["status"]?.stringValue }) == [
+                "received", "partially_received", "ordered", "draft", "cancelled",
+            ])
         // Received above the opening cost of 13 500: the chair's average rose.
         let chair = try #require(admin.get("/items?q=CHAIR-OAK")["data"]?[0])
         #expect((chair["average_cost"]?.int64Value ?? 0) > 13_500)

@@ -1,8 +1,8 @@
-import Foundation
 import Core
+import Foundation
 import Routing
-import Testing
 import TestSupport
+import Testing
 
 /// A warehouse, suppliers, items and purchase orders made through the API for purchasing tests.
 struct PurchasingFixture {
@@ -31,15 +31,18 @@ struct PurchasingFixture {
 
     /// A stock item (or `type: "service"`); `extra` adds members (`,"reorder_point":5`).
     func item(type: String = "stock", extra: String = "") throws -> String {
-        let reply = try admin.post("/items", #"{"sku":"P-\#(UUID().uuidString.prefix(8))","name":"Part","type":"\#(type)","unit_price":5000\#(extra)}"#)
+        let reply = try admin.post(
+            "/items",
+            #"{"sku":"P-\#(UUID().uuidString.prefix(8))","name":"Part","type":"\#(type)","unit_price":5000\#(extra)}"#)
         guard reply.status == 201, let id = reply["id"]?.stringValue else { throw TestFailure("item: \(reply)") }
         return id
     }
 
     /// A draft purchase order; `lines` is the inside of the JSON array.
     func draft(supplier: String, lines: String, extra: String = "") throws -> JSONValue {
-        let reply = try admin.post("/purchase-orders",
-                                   #"{"supplier_id":"\#(supplier)","warehouse_id":"\#(warehouse)","lines":[\#(lines)]\#(extra)}"#)
+        let reply = try admin.post(
+            "/purchase-orders",
+            #"{"supplier_id":"\#(supplier)","warehouse_id":"\#(warehouse)","lines":[\#(lines)]\#(extra)}"#)
         guard reply.status == 201 else { throw TestFailure("purchase order: \(reply)") }
         return reply.json
     }

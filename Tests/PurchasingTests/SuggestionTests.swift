@@ -1,8 +1,8 @@
-import Foundation
 import Core
+import Foundation
 import Routing
-import Testing
 import TestSupport
+import Testing
 
 /// Reorder suggestions: what is at or below its reorder point counting available, incoming and
 /// drafted quantities over every warehouse; apply drafts one order per supplier, and applying
@@ -18,7 +18,9 @@ import TestSupport
     }
 
     func adjust(_ item: String, _ quantity: String, warehouse: String? = nil) throws {
-        let reply = try admin.post("/stock/adjustments", """
+        let reply = try admin.post(
+            "/stock/adjustments",
+            """
             {"item_id":"\(item)","warehouse_id":"\(warehouse ?? fixture.warehouse)","quantity_delta":\(quantity),"reason":"count"}
             """)
         guard reply.status == 201 else { throw TestFailure("adjust: \(reply)") }
@@ -33,13 +35,15 @@ import TestSupport
         let bolt = try fixture.supplier()
         let east = try PurchasingFixture.warehouse(admin)
         // 3 here + 2 in the east = 5 available, at the reorder point 5: order the reorder quantity 20.
-        let low = try fixture.item(extra: #","reorder_point":5,"reorder_quantity":20,"preferred_supplier_id":"\#(acme)""#)
+        let low = try fixture.item(
+            extra: #","reorder_point":5,"reorder_quantity":20,"preferred_supplier_id":"\#(acme)""#)
         try adjust(low, "3")
         try adjust(low, "2", warehouse: east)
         // Never stocked anywhere, no reorder quantity: enough to get above 4.5, i.e. 5.
         let never = try fixture.item(extra: #","reorder_point":4.5,"preferred_supplier_id":"\#(acme)""#)
         // Reorder quantity 2 would not lift 0 above 10: order 11.
-        let small = try fixture.item(extra: #","reorder_point":10,"reorder_quantity":2,"preferred_supplier_id":"\#(bolt)""#)
+        let small = try fixture.item(
+            extra: #","reorder_point":10,"reorder_quantity":2,"preferred_supplier_id":"\#(bolt)""#)
         // No preferred supplier: listed apart, not dropped.
         let orphan = try fixture.item(extra: #","reorder_point":1"#)
         // 2 available + 8 incoming = 10 > 6: fine.
@@ -105,12 +109,15 @@ import TestSupport
         _ = try fixture.item(extra: #","reorder_point":3,"reorder_quantity":10,"preferred_supplier_id":"\#(supplier)""#)
         _ = try PurchasingFixture.warehouse(admin)  // with two warehouses, one must be named
         #expect(try admin.post("/purchasing/suggestions/apply", "{}").status == 422)
-        #expect(try admin.post("/purchasing/suggestions/apply", #"{"warehouse_id":"\#(UUID().uuidString)"}"#)["errors"]?[0]?["field"] == "warehouse_id")
+        #expect(
+            try admin.post("/purchasing/suggestions/apply", #"{"warehouse_id":"\#(UUID().uuidString)"}"#)["errors"]?[
+                0]?["field"] == "warehouse_id")
         let port = app.port, key = app.adminKey, warehouse = fixture.warehouse
         let outcomes = Locked<[String]>([])
         concurrently(6) { _ in
             do {
-                let reply = try APIClient(port: port, key: key).post("/purchasing/suggestions/apply", #"{"warehouse_id":"\#(warehouse)"}"#)
+                let reply = try APIClient(port: port, key: key).post(
+                    "/purchasing/suggestions/apply", #"{"warehouse_id":"\#(warehouse)"}"#)
                 outcomes.withLock { $0.append("\(reply.status) drafted \(reply["data"]?.arrayValue?.count ?? -1)") }
             } catch {
                 outcomes.withLock { $0.append("error \(error)") }

@@ -1,7 +1,7 @@
 import Foundation
 import Routing
-import Testing
 import TestSupport
+import Testing
 
 /// `POST /purchasing/suggestions/apply` without `warehouse_id`: the one warehouse there is,
 /// else a 422 that names the codes to choose from.

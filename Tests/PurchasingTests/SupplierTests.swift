@@ -1,8 +1,8 @@
-import Foundation
 import Core
+import Foundation
 import Routing
-import Testing
 import TestSupport
+import Testing
 
 /// Suppliers over HTTP: their own master with numbers, unique email and external_ref, search,
 /// merge-patch, history, delete while unused, and the items that prefer them.
@@ -17,7 +17,10 @@ import TestSupport
     }
 
     @Test func create_numbersAndDefaults_andTheNumberFindsIt() throws {
-        let reply = try admin.post("/suppliers", #"{"name":"  Nordic Timber AB ","email":"Orders@Nordic.example","address":{"line1":"Hamngatan 1","city":"Stockholm"}}"#)
+        let reply = try admin.post(
+            "/suppliers",
+            #"{"name":"  Nordic Timber AB ","email":"Orders@Nordic.example","address":{"line1":"Hamngatan 1","city":"Stockholm"}}"#
+        )
         #expect(reply.status == 201)
         #expect(reply.header("ETag") == "\"1\"")
         let number = try #require(reply["number"]?.stringValue)
@@ -39,7 +42,8 @@ import TestSupport
     @Test func strictInput_unknownReadOnlyAndInvalidFields() throws {
         #expect(try admin.post("/suppliers", #"{"name":"X","colour":"red"}"#).code == "unknown_field")
         #expect(try admin.post("/suppliers", #"{"name":"X","number":"SUP-000009"}"#).code == "read_only_field")
-        let invalid = try admin.post("/suppliers", #"{"name":"","email":"nope","currency":"XXX","payment_terms_days":-1}"#)
+        let invalid = try admin.post(
+            "/suppliers", #"{"name":"","email":"nope","currency":"XXX","payment_terms_days":-1}"#)
         #expect(invalid.status == 422)
         let fields = Set(invalid["errors"]?.arrayValue?.compactMap { $0["field"]?.stringValue } ?? [])
         #expect(fields == ["name", "email", "currency", "payment_terms_days"])
@@ -47,7 +51,8 @@ import TestSupport
     }
 
     @Test func emailAndExternalRef_areUnique_409NamesTheHolder() throws {
-        let first = try admin.post("/suppliers", #"{"name":"First","email":"sales@acme.example","external_ref":"erp-1"}"#)
+        let first = try admin.post(
+            "/suppliers", #"{"name":"First","email":"sales@acme.example","external_ref":"erp-1"}"#)
         #expect(first.status == 201)
         let sameEmail = try admin.post("/suppliers", #"{"name":"Second","email":"SALES@acme.example"}"#)
         #expect(sameEmail.status == 409)
@@ -74,7 +79,9 @@ import TestSupport
         #expect(try admin.get("/suppliers?external_ref=crm-7")["data"]?[0]?["name"] == "Alpha Plastics")
         let names = try admin.get("/suppliers?sort=name")["data"]?.arrayValue?.compactMap { $0["name"]?.stringValue }
         #expect(names == ["Alpha Plastics", "Mu Glass", "Zeta Metals"])
-        let descending = try admin.get("/suppliers?sort=-name")["data"]?.arrayValue?.compactMap { $0["name"]?.stringValue }
+        let descending = try admin.get("/suppliers?sort=-name")["data"]?.arrayValue?.compactMap {
+            $0["name"]?.stringValue
+        }
         #expect(descending == ["Zeta Metals", "Mu Glass", "Alpha Plastics"])
         let first = try admin.get("/suppliers?sort=name&limit=2")
         #expect(first["data"]?.arrayValue?.count == 2)
@@ -90,7 +97,8 @@ import TestSupport
         let stale = try admin.patch("/suppliers/\(id)", #"{"payment_terms_days":60}"#, headers: [("If-Match", "\"7\"")])
         #expect(stale.status == 412)
         #expect(stale["current_version"] == .number("1"))
-        let patched = try admin.patch("/suppliers/\(id)", #"{"payment_terms_days":60,"phone":null}"#, headers: [("If-Match", "\"1\"")])
+        let patched = try admin.patch(
+            "/suppliers/\(id)", #"{"payment_terms_days":60,"phone":null}"#, headers: [("If-Match", "\"1\"")])
         #expect(patched.status == 200)
         #expect(patched["payment_terms_days"] == .number("60"))
         #expect(patched["phone"] == .null)
@@ -99,7 +107,9 @@ import TestSupport
         #expect(try admin.patch("/suppliers/\(id)", #"{"payment_terms_days":60}"#)["version"] == .number("2"))
         #expect(try admin.patch("/suppliers/\(id)", #"{"name":null}"#).status == 422)
         #expect(try admin.patch("/suppliers/\(id)", #"{"version":9}"#).code == "read_only_field")
-        let types = try admin.get("/suppliers/\(id)/history")["data"]?.arrayValue?.compactMap { $0["type"]?.stringValue }
+        let types = try admin.get("/suppliers/\(id)/history")["data"]?.arrayValue?.compactMap {
+            $0["type"]?.stringValue
+        }
         #expect(types == ["supplier.created", "supplier.updated"])
         let etag = try admin.get("/suppliers/\(id)").header("ETag")
         #expect(try admin.get("/suppliers/\(id)", headers: [("If-None-Match", etag ?? "")]).status == 304)
@@ -118,7 +128,9 @@ import TestSupport
 
     @Test func itemsPreferredSupplier_mustNameASupplier() throws {
         let missing = UUID().uuidString.lowercased()
-        let created = try admin.post("/items", #"{"sku":"PS-1","name":"Part","type":"stock","unit_price":100,"preferred_supplier_id":"\#(missing)"}"#)
+        let created = try admin.post(
+            "/items",
+            #"{"sku":"PS-1","name":"Part","type":"stock","unit_price":100,"preferred_supplier_id":"\#(missing)"}"#)
         #expect(created.status == 422)
         #expect(created["errors"]?[0]?["field"] == "preferred_supplier_id")
         let supplier = try fixture.supplier()

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The books checker itself: each identity reports a row corrupted behind the API's back (in
 /// this test's throwaway database), and names it.
@@ -14,8 +14,11 @@ import TestSupport
         for _ in 0..<3 {
             let customer = try books.customer()
             let invoice = try #require(try books.issuedInvoice(customer, amount: 1000)["id"]?.stringValue)
-            #expect(try app.client().post("/credit-notes", #"{"invoice_id":"\#(invoice)","amount":100,"reason":"damaged"}"#).status == 201)
-            let payment = try books.pay(customer, amount: 500, allocations: #"{"invoice_id":"\#(invoice)","amount":400}"#)
+            #expect(
+                try app.client().post("/credit-notes", #"{"invoice_id":"\#(invoice)","amount":100,"reason":"damaged"}"#)
+                    .status == 201)
+            let payment = try books.pay(
+                customer, amount: 500, allocations: #"{"invoice_id":"\#(invoice)","amount":400}"#)
             #expect(payment.status == 201, "\(payment)")
             customers.append(customer)
             invoices.append(invoice)
@@ -29,17 +32,25 @@ import TestSupport
         #expect(try check() == [])
 
         // amount_paid no longer Σ allocations.
-        try TestSQL.execute(app.databaseURL, "UPDATE invoices SET amount_paid = amount_paid + 1 WHERE id = '\(invoices[0])'")
+        try TestSQL.execute(
+            app.databaseURL, "UPDATE invoices SET amount_paid = amount_paid + 1 WHERE id = '\(invoices[0])'")
         // Unapplied credit no longer amount − Σ allocations.
-        try TestSQL.execute(app.databaseURL, "UPDATE payments SET unapplied_amount = unapplied_amount - 1 WHERE id = '\(payments[1])'")
+        try TestSQL.execute(
+            app.databaseURL, "UPDATE payments SET unapplied_amount = unapplied_amount - 1 WHERE id = '\(payments[1])'")
         // The statement no longer agrees with the open balances.
-        try TestSQL.execute(app.databaseURL, "UPDATE credit_notes SET amount = amount + 5 WHERE invoice_id = '\(invoices[2])'")
+        try TestSQL.execute(
+            app.databaseURL, "UPDATE credit_notes SET amount = amount + 5 WHERE invoice_id = '\(invoices[2])'")
 
         let violations = try check()
-        #expect(violations.contains { $0.hasPrefix("invoice \(invoices[0]): amount_paid 401, allocations 400") }, "\(violations)")
-        #expect(violations.contains { $0.hasPrefix("payment \(payments[1]): amount 500, unapplied 99, allocations 400") }, "\(violations)")
+        #expect(
+            violations.contains { $0.hasPrefix("invoice \(invoices[0]): amount_paid 401, allocations 400") },
+            "\(violations)")
+        #expect(
+            violations.contains { $0.hasPrefix("payment \(payments[1]): amount 500, unapplied 99, allocations 400") },
+            "\(violations)")
         #expect(violations.contains { $0.hasPrefix("customer \(customers[2]):") }, "\(violations)")
-        #expect(!violations.contains { $0.contains(invoices[1]) || $0.contains(payments[0]) || $0.contains(payments[2]) },
-                "reported a row that was not corrupted: \(violations)")
+        #expect(
+            !violations.contains { $0.contains(invoices[1]) || $0.contains(payments[0]) || $0.contains(payments[2]) },
+            "reported a row that was not corrupted: \(violations)")
     }
 }

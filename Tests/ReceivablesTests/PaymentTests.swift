@@ -1,8 +1,8 @@
-import Foundation
 import Core
+import Foundation
 import Routing
-import Testing
 import TestSupport
+import Testing
 
 /// Payments: allocation order, boundaries, currencies, concurrency.
 @Suite struct PaymentTests {
@@ -46,7 +46,8 @@ import TestSupport
         let over = try books.pay(customer, amount: 1001, allocations: #"{"invoice_id":"\#(invoice)","amount":1001}"#)
         #expect(over.status == 422)
         #expect(over.text.contains(#""field":"allocations[0].amount""#))
-        let beyondPayment = try books.pay(customer, amount: 10, allocations: #"{"invoice_id":"\#(invoice)","amount":11}"#)
+        let beyondPayment = try books.pay(
+            customer, amount: 10, allocations: #"{"invoice_id":"\#(invoice)","amount":11}"#)
         #expect(beyondPayment.status == 422)
         #expect(beyondPayment.text.contains(#""field":"allocations""#))
         let exact = try books.pay(customer, amount: 1000, allocations: #"{"invoice_id":"\#(invoice)","amount":1000}"#)
@@ -54,7 +55,9 @@ import TestSupport
         #expect(try books.invoice(invoice)["status"] == "paid")
         #expect(try books.invoice(invoice)["balance_due"] == .number("0"))
         // Nothing half-written by the refused attempts.
-        #expect(try TestSQL.scalar(app.databaseURL, "SELECT count(*) FROM payments WHERE customer_id = '\(customer)'") == "1")
+        #expect(
+            try TestSQL.scalar(app.databaseURL, "SELECT count(*) FROM payments WHERE customer_id = '\(customer)'")
+                == "1")
         try books.expectBooksBalance()
     }
 
@@ -66,9 +69,16 @@ import TestSupport
         #expect(mismatch.text.contains("EUR"))
         let other = try books.customer()
         let theirs = try books.issuedInvoice(other, amount: 100)["id"]!.stringValue!
-        #expect(try books.pay(customer, amount: 100, allocations: #"{"invoice_id":"\#(theirs)","amount":50}"#).status == 422)
-        let draft = try #require(try admin.post("/invoices", #"{"customer_id":"\#(customer)","lines":[{"description":"d","quantity":1,"unit_price":5}]}"#)["id"]?.stringValue)
-        #expect(try books.pay(customer, amount: 5, allocations: #"{"invoice_id":"\#(draft)","amount":5}"#).status == 422)
+        #expect(
+            try books.pay(customer, amount: 100, allocations: #"{"invoice_id":"\#(theirs)","amount":50}"#).status == 422
+        )
+        let draft = try #require(
+            try admin.post(
+                "/invoices",
+                #"{"customer_id":"\#(customer)","lines":[{"description":"d","quantity":1,"unit_price":5}]}"#)["id"]?
+                .stringValue)
+        #expect(
+            try books.pay(customer, amount: 5, allocations: #"{"invoice_id":"\#(draft)","amount":5}"#).status == 422)
         #expect(try books.pay(customer, amount: 0).status == 422)
         try books.expectBooksBalance()
     }
@@ -92,7 +102,9 @@ import TestSupport
         concurrently(10) { _ in
             let client = APIClient(port: port, key: key)
             outcomes.record {
-                try client.post("/payments", """
+                try client.post(
+                    "/payments",
+                    """
                     {"customer_id":"\(customer)","amount":300,"allocations":[{"invoice_id":"\(invoice)","amount":300}]}
                     """)
             }
@@ -110,7 +122,10 @@ import TestSupport
         #expect(autoAllocated.errors == [])
         #expect(autoAllocated.statuses == Array(repeating: 201, count: 6))
         #expect(try books.invoice(invoice)["balance_due"] == .number("0"))
-        #expect(try TestSQL.scalar(app.databaseURL, "SELECT sum(unapplied_amount) FROM payments WHERE customer_id = '\(customer)'") == "140")
+        #expect(
+            try TestSQL.scalar(
+                app.databaseURL, "SELECT sum(unapplied_amount) FROM payments WHERE customer_id = '\(customer)'")
+                == "140")
         try books.expectBooksBalance()
     }
 }

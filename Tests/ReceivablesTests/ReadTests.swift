@@ -1,8 +1,8 @@
-import Foundation
 import Core
+import Foundation
 import Routing
-import Testing
 import TestSupport
+import Testing
 
 /// The read endpoints of receivables: lists, one by id or number, history.
 @Suite struct ReceivablesReadTests {
@@ -30,9 +30,13 @@ import TestSupport
         #expect(try admin.get("/payments?unapplied=false")["data"]?.arrayValue?.isEmpty == true)
         #expect(try admin.get("/payments?unapplied=maybe").status == 400)
         #expect(try admin.get("/payments/PAY-999999").status == 404)
-        let history = try admin.get("/payments/\(id)/history")["data"]?.arrayValue?.compactMap { $0["type"]?.stringValue }
+        let history = try admin.get("/payments/\(id)/history")["data"]?.arrayValue?.compactMap {
+            $0["type"]?.stringValue
+        }
         #expect(history == ["payment.received"])
-        let invoiceHistory = try admin.get("/invoices/\(invoice)/history")["data"]?.arrayValue?.compactMap { $0["type"]?.stringValue }
+        let invoiceHistory = try admin.get("/invoices/\(invoice)/history")["data"]?.arrayValue?.compactMap {
+            $0["type"]?.stringValue
+        }
         #expect(invoiceHistory == ["invoice.created", "invoice.issued", "invoice.paid"])
         try books.expectBooksBalance()
     }

@@ -1,8 +1,8 @@
-import Foundation
 import Core
+import Foundation
 import Routing
-import Testing
 import TestSupport
+import Testing
 
 /// Statements, AR aging at bucket edges, and the whole order-to-cash loop.
 @Suite struct StatementTests {
@@ -20,7 +20,10 @@ import TestSupport
         let first = try books.issuedInvoice(customer, amount: 1000, issued: "2026-01-05")
         _ = try books.pay(customer, amount: 400, receivedOn: "2026-01-20")
         let second = try books.issuedInvoice(customer, amount: 500, issued: "2026-02-01")
-        _ = try admin.post("/credit-notes", #"{"invoice_id":"\#(second["id"]!.stringValue!)","amount":50,"reason":"discount","issue_date":"2026-02-03"}"#)
+        _ = try admin.post(
+            "/credit-notes",
+            #"{"invoice_id":"\#(second["id"]!.stringValue!)","amount":50,"reason":"discount","issue_date":"2026-02-03"}"#
+        )
         let all = try admin.get("/customers/\(customer)/statement")
         #expect(all["opening_balance"] == .number("0"))
         let entries = all["entries"]?.arrayValue ?? []
@@ -41,8 +44,10 @@ import TestSupport
         let customer = try books.customer(#","payment_terms_days":0"#)
         // Due the day they are issued; as of 2026-06-30 they are this many days past due:
         let cases: [(String, Int, String)] = [
-            ("2026-06-30", 1, "current"), ("2026-07-05", 2, "current"), ("2026-06-29", 4, "1_30"), ("2026-05-31", 8, "1_30"),
-            ("2026-05-30", 16, "31_60"), ("2026-05-01", 32, "31_60"), ("2026-04-30", 64, "61_90"), ("2026-04-01", 128, "61_90"),
+            ("2026-06-30", 1, "current"), ("2026-07-05", 2, "current"), ("2026-06-29", 4, "1_30"),
+            ("2026-05-31", 8, "1_30"),
+            ("2026-05-30", 16, "31_60"), ("2026-05-01", 32, "31_60"), ("2026-04-30", 64, "61_90"),
+            ("2026-04-01", 128, "61_90"),
             ("2026-03-31", 256, "over_90"),
         ]
         for (date, amount, _) in cases { _ = try books.issuedInvoice(customer, amount: amount, issued: date) }
@@ -66,14 +71,25 @@ import TestSupport
     @Test func orderToCash_endToEnd() throws {
         // Lead → customer and opportunity → won → order → confirm → ship → invoice → payment → summary.
         let warehouse = try #require(try admin.post("/warehouses", #"{"code":"O2C","name":"Main"}"#)["id"]?.stringValue)
-        let item = try #require(try admin.post("/items", #"{"sku":"O2C-CHAIR","name":"Chair","type":"stock","unit_price":25000}"#)["id"]?.stringValue)
-        _ = try admin.post("/stock/adjustments", #"{"item_id":"\#(item)","warehouse_id":"\#(warehouse)","quantity_delta":10,"reason":"opening"}"#)
-        let lead = try #require(try admin.post("/leads", #"{"name":"Dana Cruz","company":"Cruz Offices","email":"dana@cruz.example"}"#)["id"]?.stringValue)
-        let converted = try admin.post("/leads/\(lead)/convert", #"{"opportunity":{"name":"Chairs for the new office"}}"#)
+        let item = try #require(
+            try admin.post("/items", #"{"sku":"O2C-CHAIR","name":"Chair","type":"stock","unit_price":25000}"#)["id"]?
+                .stringValue)
+        _ = try admin.post(
+            "/stock/adjustments",
+            #"{"item_id":"\#(item)","warehouse_id":"\#(warehouse)","quantity_delta":10,"reason":"opening"}"#)
+        let lead = try #require(
+            try admin.post("/leads", #"{"name":"Dana Cruz","company":"Cruz Offices","email":"dana@cruz.example"}"#)[
+                "id"]?.stringValue)
+        let converted = try admin.post(
+            "/leads/\(lead)/convert", #"{"opportunity":{"name":"Chairs for the new office"}}"#)
         #expect(converted.status == 200, "\(converted)")
         let customer = try #require(converted["customer"]?["id"]?.stringValue)
         let opportunity = try #require(converted["opportunity"]?["id"]?.stringValue)
-        #expect(try admin.patch("/opportunities/\(opportunity)", #"{"lines":[{"item_id":"\#(item)","quantity":4}],"stage":"negotiation"}"#).status == 200)
+        #expect(
+            try admin.patch(
+                "/opportunities/\(opportunity)",
+                #"{"lines":[{"item_id":"\#(item)","quantity":4}],"stage":"negotiation"}"#
+            ).status == 200)
         let won = try admin.post("/opportunities/\(opportunity)/win", #"{"create_order":true}"#)
         let order = try #require(won["sales_order_id"]?.stringValue)
         #expect(try admin.patch("/sales-orders/\(order)", #"{"warehouse_id":"\#(warehouse)"}"#).status == 200)

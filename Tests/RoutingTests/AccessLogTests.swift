@@ -1,9 +1,10 @@
 import HTTP
 import Logging
-@testable import Core
-@testable import Routing
 import Synchronization
 import Testing
+
+@testable import Core
+@testable import Routing
 
 /// What the access log is told about each request, through a sink and through swift-log.
 @Suite struct AccessLogTests {
@@ -27,13 +28,17 @@ import Testing
         router.get("/healthz", access: .open) { _ in .text("ok") }
         var quiet = Logger(label: "errors")
         quiet.logLevel = .critical
-        return Application(router: router.build(), middleware: [
-            RequestIDMiddleware(), AccessLogMiddleware(logger: logger, sink: sink), ErrorMiddleware(logger: quiet),
-        ], logger: quiet)
+        return Application(
+            router: router.build(),
+            middleware: [
+                RequestIDMiddleware(), AccessLogMiddleware(logger: logger, sink: sink), ErrorMiddleware(logger: quiet),
+            ], logger: quiet)
     }
 
     static func get(_ app: Application, _ target: String) -> HTTPResponse {
-        app.respond(to: HTTPRequest(head: HTTPRequestHead(method: "GET", target: target, version: .http1_1, headers: ["Host": "t"])))
+        app.respond(
+            to: HTTPRequest(
+                head: HTTPRequestHead(method: "GET", target: target, version: .http1_1, headers: ["Host": "t"])))
     }
 
     @Test func sink_getsOneRecordPerRequest_withTheRouteTemplate_probesAtDebugOnlyWhenEnabled() {
@@ -73,7 +78,10 @@ import Testing
         #expect(events.first?.0 == .info)
         #expect(events.first?.2["route"] == "/customers/{id}")
         #expect(events.first?.2["status"] == .stringConvertible(200), "a number, so JSON lines write it as one")
-        #expect(Set(events.first?.2.keys.map { $0 } ?? []) == ["method", "route", "status", "bytes", "duration_ms", "request_id"])
+        #expect(
+            Set(events.first?.2.keys.map { $0 } ?? []) == [
+                "method", "route", "status", "bytes", "duration_ms", "request_id",
+            ])
         #expect(events.last?.0 == .debug)
         #expect(events.last?.2["route"] == "/healthz")
     }

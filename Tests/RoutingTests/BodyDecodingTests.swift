@@ -1,8 +1,9 @@
 import HTTP
 import Logging
+import Testing
+
 @testable import Core
 @testable import Routing
-import Testing
 
 /// `Request.decode`: media type, strict JSON, field validation, unknown fields.
 @Suite struct BodyDecodingTests {
@@ -15,17 +16,22 @@ import Testing
         }
     }
 
-    static func post(_ body: String, contentType: String? = "application/json", method: String = "POST") -> HTTPResponse {
+    static func post(_ body: String, contentType: String? = "application/json", method: String = "POST") -> HTTPResponse
+    {
         var router = RouterBuilder()
         router.add(method, "/customers", access: .open) { request in
             let customer = try request.decode(NewCustomer.self)
             return try .json(customer)
         }
-        let app = Application(router: router.build(), middleware: [ErrorMiddleware(logger: Logger(label: "t"))], logger: Logger(label: "t"))
+        let app = Application(
+            router: router.build(), middleware: [ErrorMiddleware(logger: Logger(label: "t"))],
+            logger: Logger(label: "t"))
         var headers: HTTPHeaders = ["Host": "t"]
         if let contentType { headers.add("Content-Type", contentType) }
-        return app.respond(to: HTTPRequest(head: HTTPRequestHead(method: method, target: "/customers", version: .http1_1, headers: headers),
-                                           body: Array(body.utf8)))
+        return app.respond(
+            to: HTTPRequest(
+                head: HTTPRequestHead(method: method, target: "/customers", version: .http1_1, headers: headers),
+                body: Array(body.utf8)))
     }
 
     static func code(_ response: HTTPResponse) -> String? {
@@ -35,7 +41,9 @@ import Testing
     @Test func validBody_roundTripsInSnakeCase() {
         let response = Self.post(#"{"name":"Acme","credit_limit":1000,"lines":[{"quantity":1.5}]}"#)
         #expect(response.status == 200)
-        #expect(String(decoding: response.body, as: UTF8.self) == #"{"name":"Acme","credit_limit":1000,"lines":[{"quantity":1.5}]}"#)
+        #expect(
+            String(decoding: response.body, as: UTF8.self)
+                == #"{"name":"Acme","credit_limit":1000,"lines":[{"quantity":1.5}]}"#)
     }
 
     @Test func nilOptional_isWrittenAsNull() {

@@ -1,5 +1,5 @@
-import Foundation
 import Core
+import Foundation
 import Routing
 import Testing
 
@@ -48,7 +48,8 @@ import Testing
     }
 
     @Test func formatting_isUTCWithMilliseconds() throws {
-        #expect(RFC3339.format(try #require(RFC3339.parse("2026-11-22T09:30:00.123+02:00"))) == "2026-11-22T07:30:00.123Z")
+        #expect(
+            RFC3339.format(try #require(RFC3339.parse("2026-11-22T09:30:00.123+02:00"))) == "2026-11-22T07:30:00.123Z")
         #expect(RFC3339.format(Date(timeIntervalSince1970: 1_795_339_800)) == "2026-11-22T09:30:00.000Z")
         #expect(RFC3339.format(Date(timeIntervalSince1970: -0.5)) == "1969-12-31T23:59:59.500Z")
         #expect(RFC3339.format(Date(timeIntervalSince1970: 0.9996)) == "1970-01-01T00:00:01.000Z")
@@ -80,8 +81,10 @@ import Testing
         #expect(LocalDate("2026-12-31") != nil)
         #expect(LocalDate("0001-01-01") != nil)
         #expect(LocalDate("9999-12-31") != nil)
-        for text in ["2026-13-01", "2026-00-10", "2026-01-00", "0000-01-01", "2026-1-01", "2026-01-1", "26-01-01",
-                     "2026/01/01", "2026-01-01T00:00:00Z", " 2026-01-01", "2026-01-01 ", "", "２０２６-01-01", "+026-01-01"] {
+        for text in [
+            "2026-13-01", "2026-00-10", "2026-01-00", "0000-01-01", "2026-1-01", "2026-01-1", "26-01-01",
+            "2026/01/01", "2026-01-01T00:00:00Z", " 2026-01-01", "2026-01-01 ", "", "２０２６-01-01", "+026-01-01",
+        ] {
             #expect(LocalDate(text) == nil, "accepted \(text)")
         }
         #expect(LocalDate(year: 2023, month: 2, day: 29) == nil)

@@ -1,5 +1,5 @@
-import Foundation
 import Core
+import Foundation
 import Routing
 import Testing
 
@@ -18,13 +18,14 @@ import Testing
         }
     }
 
-    @Test(arguments: [
-        ("0.001", 1), ("1e-3", 1), ("0.0010", 1), ("100e-5", 1), ("1000e-6", 1),
-        ("1.2300", 1230), ("12.5", 12500), ("-12.5", -12500), ("3", 3000), ("1.5e2", 150_000),
-        ("1E3", 1_000_000), ("0.5E+1", 5000), ("-0.125", -125),
-        ("999999999999.999", 999_999_999_999_999), ("-999999999999.999", -999_999_999_999_999),
-        ("99999999999.9990000000", 99_999_999_999_999),
-    ] as [(String, Int64)])
+    @Test(
+        arguments: [
+            ("0.001", 1), ("1e-3", 1), ("0.0010", 1), ("100e-5", 1), ("1000e-6", 1),
+            ("1.2300", 1230), ("12.5", 12500), ("-12.5", -12500), ("3", 3000), ("1.5e2", 150_000),
+            ("1E3", 1_000_000), ("0.5E+1", 5000), ("-0.125", -125),
+            ("999999999999.999", 999_999_999_999_999), ("-999999999999.999", -999_999_999_999_999),
+            ("99999999999.9990000000", 99_999_999_999_999),
+        ] as [(String, Int64)])
     func validText_parsesToExactThousandths(text: String, thousandths: Int64) throws {
         #expect(try Self.decimal(text).thousandths == thousandths)
     }
@@ -37,17 +38,23 @@ import Testing
         #expect(value.description == "0")
     }
 
-    @Test(arguments: ["-0.0005", "0.0001", "1e-4", "1.2345", "999999999999.9995", "0.00000000000000000001", "1e-999999999999"])
+    @Test(arguments: [
+        "-0.0005", "0.0001", "1e-4", "1.2345", "999999999999.9995", "0.00000000000000000001", "1e-999999999999",
+    ])
     func extraDecimalPlaces_areRejected(text: String) {
         #expect(Self.parseError(text) == .tooManyDecimalPlaces)
     }
 
-    @Test(arguments: ["1000000000000", "-1000000000000", "1e12", "1000000000000.000", "12345678901234567890", "1e999999999999"])
+    @Test(arguments: [
+        "1000000000000", "-1000000000000", "1e12", "1000000000000.000", "12345678901234567890", "1e999999999999",
+    ])
     func valuesFrom10ToThe12_areRejected(text: String) {
         #expect(Self.parseError(text) == .outOfRange)
     }
 
-    @Test(arguments: ["", "abc", "+1", "01", "1.", ".5", " 1", "1 ", "NaN", "Infinity", "1_000", "1,5", "0x1", "--1", "1e", "١"])
+    @Test(arguments: [
+        "", "abc", "+1", "01", "1.", ".5", " 1", "1 ", "NaN", "Infinity", "1_000", "1,5", "0x1", "--1", "1e", "١",
+    ])
     func nonNumbers_areRejected(text: String) {
         #expect(Self.parseError(text) == .notANumber)
     }
@@ -58,10 +65,11 @@ import Testing
         #expect(ExactDecimalError.outOfRange.message.contains("999999999999.999"))
     }
 
-    @Test(arguments: [
-        (12500, "12.5"), (3000, "3"), (-125, "-0.125"), (0, "0"), (1, "0.001"), (-1000, "-1"),
-        (1050, "1.05"), (999_999_999_999_999, "999999999999.999"), (100, "0.1"), (10, "0.01"),
-    ] as [(Int64, String)])
+    @Test(
+        arguments: [
+            (12500, "12.5"), (3000, "3"), (-125, "-0.125"), (0, "0"), (1, "0.001"), (-1000, "-1"),
+            (1050, "1.05"), (999_999_999_999_999, "999999999999.999"), (100, "0.1"), (10, "0.01"),
+        ] as [(Int64, String)])
     func description_isCanonical(thousandths: Int64, text: String) throws {
         let value = ExactDecimal(thousandths: thousandths)
         #expect(value.description == text)
@@ -125,11 +133,13 @@ import Testing
         #expect(try Self.decimal(rhs) * Self.decimal(lhs) == Self.decimal(product))
     }
 
-    @Test(arguments: [
-        ("3", 333, 999), ("0.5", 3, 2), ("0.5", 5, 2), ("0.5", 7, 4), ("1.5", 1, 2), ("2.5", 1, 2),
-        ("-0.5", 3, -2), ("-0.5", 5, -2), ("-1.5", 1, -2), ("0.333", 3, 1), ("0.001", 499, 0), ("0.001", 500, 0),
-        ("0.001", 1500, 2), ("0.001", 2500, 2), ("12.345", 1999, 24678), ("0", Int64.max, 0), ("1", Int64.min, Int64.min),
-    ] as [(String, Int64, Int64)])
+    @Test(
+        arguments: [
+            ("3", 333, 999), ("0.5", 3, 2), ("0.5", 5, 2), ("0.5", 7, 4), ("1.5", 1, 2), ("2.5", 1, 2),
+            ("-0.5", 3, -2), ("-0.5", 5, -2), ("-1.5", 1, -2), ("0.333", 3, 1), ("0.001", 499, 0), ("0.001", 500, 0),
+            ("0.001", 1500, 2), ("0.001", 2500, 2), ("12.345", 1999, 24678), ("0", Int64.max, 0),
+            ("1", Int64.min, Int64.min),
+        ] as [(String, Int64, Int64)])
     func lineTotals_roundHalfEvenToMinorUnits(quantity: String, price: Int64, total: Int64) throws {
         #expect(try Self.decimal(quantity).multipliedRoundingHalfEven(byMinorUnits: price) == total)
     }
@@ -143,10 +153,12 @@ import Testing
         #expect(big.multipliedReportingOverflow(byMinorUnits: 9_000_000).partialValue == 8_999_999_999_999_991_000)
     }
 
-    @Test(arguments: [
-        (1999, "12.5", 250), (10, "25", 2), (10, "15", 2), (1000, "100", 1000), (100, "0.5", 0), (300, "0.5", 2),
-        (55, "-10", -6), (45, "-10", -4), (-45, "10", -4), (0, "99", 0), (123_456, "0.001", 1), (1, "999999999999.999", 10_000_000_000),
-    ] as [(Int64, String, Int64)])
+    @Test(
+        arguments: [
+            (1999, "12.5", 250), (10, "25", 2), (10, "15", 2), (1000, "100", 1000), (100, "0.5", 0), (300, "0.5", 2),
+            (55, "-10", -6), (45, "-10", -4), (-45, "10", -4), (0, "99", 0), (123_456, "0.001", 1),
+            (1, "999999999999.999", 10_000_000_000),
+        ] as [(Int64, String, Int64)])
     func percentages_roundHalfEven(amount: Int64, percent: String, result: Int64) throws {
         #expect(ExactDecimal.percent(of: amount, percent: try Self.decimal(percent)) == result)
     }
@@ -154,7 +166,8 @@ import Testing
     @Test func percentagesBeyondInt64_saturateAndReport() {
         #expect(ExactDecimal.percent(of: .max, percent: .greatestValue) == .max)
         #expect(ExactDecimal.percentReportingOverflow(of: .min, percent: .greatestValue) == (Int64.min, true))
-        #expect(ExactDecimal.percentReportingOverflow(of: .max, percent: ExactDecimal(integer: 100)) == (Int64.max, false))
+        #expect(
+            ExactDecimal.percentReportingOverflow(of: .max, percent: ExactDecimal(integer: 100)) == (Int64.max, false))
     }
 
     @Test func foreignCoders_useTheStringForm() throws {
@@ -162,6 +175,8 @@ import Testing
         let data = try JSONEncoder().encode([value])
         #expect(String(decoding: data, as: UTF8.self) == #"["-12.5"]"#)
         #expect(try JSONDecoder().decode([ExactDecimal].self, from: data) == [value])
-        #expect(throws: DecodingError.self) { try JSONDecoder().decode([ExactDecimal].self, from: Data(#"["1.2345"]"#.utf8)) }
+        #expect(throws: DecodingError.self) {
+            try JSONDecoder().decode([ExactDecimal].self, from: Data(#"["1.2345"]"#.utf8))
+        }
     }
 }

@@ -1,7 +1,8 @@
 import Foundation
+import Testing
+
 @testable import Core
 @testable import Routing
-import Testing
 
 /// The byte writers `encodeBytes` uses give exactly the text of the String forms the tree path
 /// uses.
@@ -28,24 +29,32 @@ import Testing
         thousandths += [ExactDecimal.thousandthsLimit - 1, -(ExactDecimal.thousandthsLimit - 1)]
         thousandths += (-2000...2000).map(Int64.init)
         var generator = SystemRandomNumberGenerator()
-        thousandths += (0..<2000).map { _ in Int64.random(in: -(ExactDecimal.thousandthsLimit - 1)...(ExactDecimal.thousandthsLimit - 1), using: &generator) }
+        thousandths += (0..<2000).map { _ in
+            Int64.random(
+                in: -(ExactDecimal.thousandthsLimit - 1)...(ExactDecimal.thousandthsLimit - 1), using: &generator)
+        }
         for value in thousandths.map(ExactDecimal.init(thousandths:)) {
             #expect(Self.written { value.write(into: &$0) } == value.description)
         }
     }
 
     @Test func uuids_matchLowercaseText() {
-        var uuids = [UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)),
-                     UUID(uuid: (255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255))]
+        var uuids = [
+            UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)),
+            UUID(uuid: (255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255)),
+        ]
         uuids += (0..<200).map { _ in UUID() }
         for uuid in uuids {
-            #expect(Self.written { UUIDText.writeJSONString(uuid, into: &$0) } == "\"" + UUIDText.lowercase(uuid) + "\"")
+            #expect(
+                Self.written { UUIDText.writeJSONString(uuid, into: &$0) } == "\"" + UUIDText.lowercase(uuid) + "\"")
         }
     }
 
     @Test func dates_matchDescription() {
-        var dates = [LocalDate(year: 1, month: 1, day: 1)!, LocalDate(year: 9999, month: 12, day: 31)!,
-                     LocalDate(year: 2024, month: 2, day: 29)!, LocalDate(year: 987, month: 10, day: 5)!]
+        var dates = [
+            LocalDate(year: 1, month: 1, day: 1)!, LocalDate(year: 9999, month: 12, day: 31)!,
+            LocalDate(year: 2024, month: 2, day: 29)!, LocalDate(year: 987, month: 10, day: 5)!,
+        ]
         dates += (0..<400).map { LocalDate(year: 1970, month: 1, day: 1)!.adding(days: $0 * 997 - 200_000)! }
         for date in dates {
             #expect(Self.written { date.write(into: &$0) } == date.description)
@@ -53,13 +62,18 @@ import Testing
     }
 
     @Test func timestamps_matchFormat() {
-        var instants: [Double] = [0, -0.0005, 0.0005, 0.9995, -1, 1_790_000_000.1234, -62_135_596_800, 253_402_300_799.999]
+        var instants: [Double] = [
+            0, -0.0005, 0.0005, 0.9995, -1, 1_790_000_000.1234, -62_135_596_800, 253_402_300_799.999,
+        ]
         instants += (0..<2000).map { _ in Double.random(in: -62_135_596_800...253_402_300_799) }
         for seconds in instants {
             let date = Date(timeIntervalSince1970: seconds)
             #expect(Self.written { _ = RFC3339.write(date, into: &$0) } == RFC3339.format(date))
         }
-        for outside in [Date(timeIntervalSince1970: 1e12), .distantPast, Date(timeIntervalSince1970: 253_402_300_800), Date(timeIntervalSince1970: -62_135_596_801)] {
+        for outside in [
+            Date(timeIntervalSince1970: 1e12), .distantPast, Date(timeIntervalSince1970: 253_402_300_800),
+            Date(timeIntervalSince1970: -62_135_596_801),
+        ] {
             var bytes: [UInt8] = []
             #expect(RFC3339.write(outside, into: &bytes) == false)
             #expect(bytes.isEmpty)
@@ -68,12 +82,17 @@ import Testing
     }
 
     @Test func keyNames_matchSnakeCaseThenEscape() {
-        let keys = ["id", "userID", "URLString", "line1", "a_b", "HTTPSProxy", "_leading", "Trailing", "x", "", "ABC", "v2Beta",
-                    "naïveKey", "ÄrgerLevel", "quote\"Key", "back\\slash", "tab\tKey", "nul\u{0}Key", "with space", "already_Snake"]
+        let keys = [
+            "id", "userID", "URLString", "line1", "a_b", "HTTPSProxy", "_leading", "Trailing", "x", "", "ABC", "v2Beta",
+            "naïveKey", "ÄrgerLevel", "quote\"Key", "back\\slash", "tab\tKey", "nul\u{0}Key", "with space",
+            "already_Snake",
+        ]
         for key in keys {
             var expected: [UInt8] = []
             JSONWriter.writeString(JSONKeyCase.snakeCase(key), into: &expected)
-            #expect(Self.written { JSONKeyCase.writeSnakeCase(key, into: &$0) } == String(decoding: expected, as: UTF8.self))
+            #expect(
+                Self.written { JSONKeyCase.writeSnakeCase(key, into: &$0) } == String(decoding: expected, as: UTF8.self)
+            )
         }
     }
 }

@@ -1,5 +1,5 @@
-import Foundation
 import Core
+import Foundation
 import Routing
 import Testing
 
@@ -26,14 +26,18 @@ import Testing
     }
 
     static func invoice() throws -> Invoice {
-        Invoice(id: try #require(UUID(uuidString: "7F1C2B9E-3A4D-4E5F-8A6B-7C8D9E0F1A2B")), number: 9_007_199_254_740_993,
-                status: .open, total: try ExactDecimal(parsing: "1234.5"), dueOn: try #require(LocalDate("2026-12-01")),
-                issuedAt: try #require(RFC3339.parse("2026-11-22T09:30:00+02:00")), paidAt: nil, notes: nil, lineCount: 3,
-                tierPrices: ["silver": 950, "gold": 900, "bronzeTier": 990], extra: ["keepMe": [1, .number("2.50")]])
+        Invoice(
+            id: try #require(UUID(uuidString: "7F1C2B9E-3A4D-4E5F-8A6B-7C8D9E0F1A2B")), number: 9_007_199_254_740_993,
+            status: .open, total: try ExactDecimal(parsing: "1234.5"), dueOn: try #require(LocalDate("2026-12-01")),
+            issuedAt: try #require(RFC3339.parse("2026-11-22T09:30:00+02:00")), paidAt: nil, notes: nil, lineCount: 3,
+            tierPrices: ["silver": 950, "gold": 900, "bronzeTier": 990], extra: ["keepMe": [1, .number("2.50")]])
     }
 
     @Test func models_encodeInDeclarationOrder_withSnakeCaseKeys_andNulls() throws {
-        #expect(try Self.text(Self.invoice()) == #"{"id":"7f1c2b9e-3a4d-4e5f-8a6b-7c8d9e0f1a2b","number":9007199254740993,"status":"open","total":1234.5,"due_on":"2026-12-01","issued_at":"2026-11-22T07:30:00.000Z","paid_at":null,"notes":null,"line_count":3,"tier_prices":{"bronzeTier":990,"gold":900,"silver":950},"extra":{"keepMe":[1,2.50]}}"#)
+        #expect(
+            try Self.text(Self.invoice())
+                == #"{"id":"7f1c2b9e-3a4d-4e5f-8a6b-7c8d9e0f1a2b","number":9007199254740993,"status":"open","total":1234.5,"due_on":"2026-12-01","issued_at":"2026-11-22T07:30:00.000Z","paid_at":null,"notes":null,"line_count":3,"tier_prices":{"bronzeTier":990,"gold":900,"silver":950},"extra":{"keepMe":[1,2.50]}}"#
+        )
     }
 
     @Test func models_roundTripThroughDecoder() throws {
@@ -47,7 +51,8 @@ import Testing
     @Test func nilOptionals_areNull_everywhere() throws {
         struct Everything: Encodable {
             var b: Bool?; var s: String?; var d: Double?; var f: Float?; var i: Int?; var i8: Int8?; var i16: Int16?
-            var i32: Int32?; var i64: Int64?; var u: UInt?; var u8: UInt8?; var u16: UInt16?; var u32: UInt32?; var u64: UInt64?
+            var i32: Int32?; var i64: Int64?; var u: UInt?; var u8: UInt8?; var u16: UInt16?; var u32: UInt32?;
+            var u64: UInt64?
             var decimal: ExactDecimal?; var nested: [Int?]?; var list: [Int?]
         }
         let value = Everything(list: [1, nil])
@@ -60,11 +65,16 @@ import Testing
 
     @Test func numbers_areWrittenExactly() throws {
         struct Numbers: Encodable {
-            var tiny = ExactDecimal(thousandths: -1); var big = ExactDecimal.greatestValue; var whole = ExactDecimal(integer: 7)
-            var min = Int64.min; var max = UInt64.max; var ratio = 0.1; var third = 1.0 / 3; var small = 1e-7; var three = 3.0
+            var tiny = ExactDecimal(thousandths: -1); var big = ExactDecimal.greatestValue;
+            var whole = ExactDecimal(integer: 7)
+            var min = Int64.min; var max = UInt64.max; var ratio = 0.1; var third = 1.0 / 3; var small = 1e-7;
+            var three = 3.0
             var float: Float = 0.1; var decimal = Decimal(string: "-12.3400")!
         }
-        #expect(try Self.text(Numbers()) == #"{"tiny":-0.001,"big":999999999999.999,"whole":7,"min":-9223372036854775808,"max":18446744073709551615,"ratio":0.1,"third":0.3333333333333333,"small":1e-07,"three":3.0,"float":0.1,"decimal":-12.34}"#)
+        #expect(
+            try Self.text(Numbers())
+                == #"{"tiny":-0.001,"big":999999999999.999,"whole":7,"min":-9223372036854775808,"max":18446744073709551615,"ratio":0.1,"third":0.3333333333333333,"small":1e-07,"three":3.0,"float":0.1,"decimal":-12.34}"#
+        )
         // Every number the encoder writes is valid JSON.
         #expect(throws: Never.self) { try JSONParser.parse(JSONValueEncoder().encodeBytes(Numbers())) }
     }
@@ -92,8 +102,11 @@ import Testing
 
     @Test func dictionaries_keepTheirKeys_sorted() throws {
         struct Prices: Encodable { var tierPrices: [String: Int]; var nested: [String: [String: Bool]] }
-        let prices = Prices(tierPrices: ["gold": 900, "Silver Tier": 950, "a_b": 1], nested: ["outerKey": ["innerKey": true]])
-        #expect(try Self.text(prices) == #"{"tier_prices":{"Silver Tier":950,"a_b":1,"gold":900},"nested":{"outerKey":{"innerKey":true}}}"#)
+        let prices = Prices(
+            tierPrices: ["gold": 900, "Silver Tier": 950, "a_b": 1], nested: ["outerKey": ["innerKey": true]])
+        #expect(
+            try Self.text(prices)
+                == #"{"tier_prices":{"Silver Tier":950,"a_b":1,"gold":900},"nested":{"outerKey":{"innerKey":true}}}"#)
     }
 
     @Test func customEncoders_canUseEveryContainer() throws {

@@ -26,12 +26,17 @@ import Testing
     ]
 
     /// Bytes that matter to the grammar, to make mutations land near interesting states.
-    static let interestingBytes: [UInt8] = Array(#"{}[]",:\-+.eE0123456789tfnu"#.utf8) + [0x00, 0x1F, 0x20, 0x7F, 0x80, 0xBF, 0xC0, 0xE0, 0xED, 0xF0, 0xF4, 0xFF]
+    static let interestingBytes: [UInt8] =
+        Array(#"{}[]",:\-+.eE0123456789tfnu"#.utf8) + [
+            0x00, 0x1F, 0x20, 0x7F, 0x80, 0xBF, 0xC0, 0xE0, 0xED, 0xF0, 0xF4, 0xFF,
+        ]
 
     static func mutate(_ input: [UInt8], using generator: inout SeededGenerator) -> [UInt8] {
         var bytes = input
         for _ in 0..<Int.random(in: 1...4, using: &generator) {
-            let byte = Bool.random(using: &generator) ? interestingBytes.randomElement(using: &generator)! : UInt8.random(in: 0...255, using: &generator)
+            let byte =
+                Bool.random(using: &generator)
+                ? interestingBytes.randomElement(using: &generator)! : UInt8.random(in: 0...255, using: &generator)
             switch Int.random(in: 0..<5, using: &generator) {
             case 0 where !bytes.isEmpty: bytes[Int.random(in: 0..<bytes.count, using: &generator)] = byte
             case 1: bytes.insert(byte, at: Int.random(in: 0...bytes.count, using: &generator))
@@ -48,7 +53,8 @@ import Testing
 
     static func randomBytes(using generator: inout SeededGenerator) -> [UInt8] {
         (0..<Int.random(in: 0...40, using: &generator)).map { _ in
-            Bool.random(using: &generator) ? interestingBytes.randomElement(using: &generator)! : UInt8.random(in: 0...255, using: &generator)
+            Bool.random(using: &generator)
+                ? interestingBytes.randomElement(using: &generator)! : UInt8.random(in: 0...255, using: &generator)
         }
     }
 
@@ -65,7 +71,8 @@ import Testing
         let seedBytes = Self.seeds.map { Array($0.utf8) }
         var accepted = 0
         for iteration in 0..<20_000 {
-            let input = iteration % 4 == 0
+            let input =
+                iteration % 4 == 0
                 ? Self.randomBytes(using: &generator)
                 : Self.mutate(seedBytes[iteration % seedBytes.count], using: &generator)
             let value: JSONValue
@@ -84,7 +91,10 @@ import Testing
     }
 
     static func randomString(using generator: inout SeededGenerator) -> String {
-        let pool: [Unicode.Scalar] = ["a", "Z", "0", " ", "\"", "\\", "/", "\n", "\u{0}", "\u{1F}", "\u{7F}", "é", "€", "😀", "\u{FFFF}", "\u{10FFFF}"]
+        let pool: [Unicode.Scalar] = [
+            "a", "Z", "0", " ", "\"", "\\", "/", "\n", "\u{0}", "\u{1F}", "\u{7F}", "é", "€", "😀", "\u{FFFF}",
+            "\u{10FFFF}",
+        ]
         var string = ""
         for _ in 0..<Int.random(in: 0...8, using: &generator) {
             string.unicodeScalars.append(pool.randomElement(using: &generator)!)
@@ -103,7 +113,11 @@ import Testing
         case 1: return .bool(Bool.random(using: &generator))
         case 2: return .number(randomNumber(using: &generator))
         case 3: return .string(randomString(using: &generator))
-        case 4: return .array((0..<Int.random(in: 0...4, using: &generator)).map { _ in randomValue(depth: depth + 1, using: &generator) })
+        case 4:
+            return .array(
+                (0..<Int.random(in: 0...4, using: &generator)).map { _ in
+                    randomValue(depth: depth + 1, using: &generator)
+                })
         default:
             var object = JSONObject()
             for _ in 0..<Int.random(in: 0...4, using: &generator) {

@@ -1,6 +1,7 @@
 import Foundation
-@testable import Core
 import Testing
+
+@testable import Core
 
 /// The bytes of a model written out by hand from API.md's conventions (snake_case keys, null for
 /// unset members, exact decimals, RFC 3339 UTC timestamps with milliseconds, lower-case UUIDs,
@@ -31,7 +32,8 @@ import Testing
         var flag = true
     }
 
-    static let expected = #"{"id":"7f1c2b9e-3a4d-4e5f-8a6b-7c8d9e0f1a2b","name":"q\"b\\n\u000a\u0009\u0001\u001fé🎉","status":"on_hold","line_no":2,"quantity":1.25,"negative":-1234.5,"unit_price":1999,"discount_percent":null,"shipped_at":"2026-09-21T14:13:20.123Z","due_on":"2026-12-01","tags":["a","b"],"empty":[],"nested":{"postal_code":"12345","line2":null},"flag":true}"#
+    static let expected =
+        #"{"id":"7f1c2b9e-3a4d-4e5f-8a6b-7c8d9e0f1a2b","name":"q\"b\\n\u000a\u0009\u0001\u001fé🎉","status":"on_hold","line_no":2,"quantity":1.25,"negative":-1234.5,"unit_price":1999,"discount_percent":null,"shipped_at":"2026-09-21T14:13:20.123Z","due_on":"2026-12-01","tags":["a","b"],"empty":[],"nested":{"postal_code":"12345","line2":null},"flag":true}"#
 
     @Test func streamAndTree_writeTheBytesTheContractSays() throws {
         let streamed = try #require(JSONStreamEncoder.bytes(of: Sample()), "the model no longer streams")

@@ -28,13 +28,17 @@ import Testing
     }
 
     @Test func numbers_keepTheirLiteralText() throws {
-        for text in ["0", "-0", "12", "-12.50", "1.5e2", "1E+2", "1e-7", "0.001", "123456789012345678901234567890.123456789"] {
+        for text in [
+            "0", "-0", "12", "-12.50", "1.5e2", "1E+2", "1e-7", "0.001", "123456789012345678901234567890.123456789",
+        ] {
             #expect(try Self.parse(text) == .number(text))
         }
     }
 
     @Test func whitespaceAroundTheValue_isAllowed() throws {
-        #expect(try Self.parse(" \t\r\n [ 1 , { \"a\" : null } ] \n") == .array([.number("1"), .object(JSONObject([("a", .null)]))]))
+        #expect(
+            try Self.parse(" \t\r\n [ 1 , { \"a\" : null } ] \n")
+                == .array([.number("1"), .object(JSONObject([("a", .null)]))]))
     }
 
     @Test func objects_keepMemberOrder() throws {
@@ -119,16 +123,17 @@ import Testing
         #expect(error?.message.contains(message) == true, "\(input.debugDescription): \(error?.message ?? "")")
     }
 
-    @Test(arguments: [
-        [0x22, 0xFF, 0x22],                   // never valid in UTF-8
-        [0x22, 0x80, 0x22],                   // lone continuation byte
-        [0x22, 0xC0, 0xAF, 0x22],             // overlong "/"
-        [0x22, 0xE0, 0x80, 0xAF, 0x22],       // overlong three-byte form
-        [0x22, 0xED, 0xA0, 0x80, 0x22],       // UTF-8-encoded surrogate U+D800
-        [0x22, 0xE2, 0x82, 0x22],             // truncated "€"
-        [0x22, 0xF4, 0x90, 0x80, 0x80, 0x22], // above U+10FFFF
-        [0x22, 0xF0, 0x9F, 0x98],             // truncated at end of input
-    ] as [[UInt8]])
+    @Test(
+        arguments: [
+            [0x22, 0xFF, 0x22],  // never valid in UTF-8
+            [0x22, 0x80, 0x22],  // lone continuation byte
+            [0x22, 0xC0, 0xAF, 0x22],  // overlong "/"
+            [0x22, 0xE0, 0x80, 0xAF, 0x22],  // overlong three-byte form
+            [0x22, 0xED, 0xA0, 0x80, 0x22],  // UTF-8-encoded surrogate U+D800
+            [0x22, 0xE2, 0x82, 0x22],  // truncated "€"
+            [0x22, 0xF4, 0x90, 0x80, 0x80, 0x22],  // above U+10FFFF
+            [0x22, 0xF0, 0x9F, 0x98],  // truncated at end of input
+        ] as [[UInt8]])
     func invalidUTF8_isRejected(bytes: [UInt8]) {
         #expect(Self.failure(bytes)?.message.contains("invalid UTF-8") == true)
     }

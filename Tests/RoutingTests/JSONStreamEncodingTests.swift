@@ -1,8 +1,9 @@
 import Foundation
-@testable import Core
-@testable import Routing
 import Synchronization
 import Testing
+
+@testable import Core
+@testable import Routing
 
 /// `encodeBytes` writes without building a `JSONValue`; its bytes must equal the tree path's
 /// (`JSONWriter.serialize(try encode(value))`) for every model, and models that write out of
@@ -10,7 +11,9 @@ import Testing
 @Suite struct JSONStreamEncodingTests {
     /// Checks that both paths give the same bytes, and whether the stream wrote them itself
     /// (`streams`) or gave up and left them to the tree.
-    static func expectSameBytes<T: Encodable>(_ value: T, streams: Bool = true, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    static func expectSameBytes<T: Encodable>(
+        _ value: T, streams: Bool = true, sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
         let tree = String(decoding: JSONWriter.serialize(try JSONValueEncoder().encode(value)), as: UTF8.self)
         let bytes = String(decoding: try JSONValueEncoder().encodeBytes(value), as: UTF8.self)
         #expect(bytes == tree, sourceLocation: sourceLocation)
@@ -50,11 +53,12 @@ import Testing
         var address: Address? = Address(line1: "1 Main St", line2: nil, postalCode: "12345", countryCode: "DE")
         var noAddress: Address? = nil
         var lines = (1...3).map { i in
-            Line(lineNo: i, itemId: UUID(uuidString: "00000000-0000-0000-0000-00000000000\(i)")!,
-                 quantity: ExactDecimal(thousandths: Int64(i) * 1250), unitPrice: 1999,
-                 discountPercent: i == 2 ? ExactDecimal(thousandths: 12_500) : nil,
-                 promisedOn: i == 3 ? LocalDate("2026-12-01") : nil,
-                 shippedAt: i == 1 ? Date(timeIntervalSince1970: 1_790_000_000.1234) : nil)
+            Line(
+                lineNo: i, itemId: UUID(uuidString: "00000000-0000-0000-0000-00000000000\(i)")!,
+                quantity: ExactDecimal(thousandths: Int64(i) * 1250), unitPrice: 1999,
+                discountPercent: i == 2 ? ExactDecimal(thousandths: 12_500) : nil,
+                promisedOn: i == 3 ? LocalDate("2026-12-01") : nil,
+                shippedAt: i == 1 ? Date(timeIntervalSince1970: 1_790_000_000.1234) : nil)
         }
         var noLines: [Line] = []
         var total = ExactDecimal(thousandths: -1_234_500)
@@ -133,10 +137,12 @@ import Testing
     }
 
     @Test func keyNames_convertAndEscapeAlike() throws {
-        try Self.expectSameBytes(Named(names: [
-            "userID", "URLString", "line1", "a_b", "HTTPSProxy", "_leading", "trailing_", "already_snake_Case", "x",
-            "", "naïveKey", "ÄrgerLevel", "quote\"Key", "back\\slashKey", "tab\tKey", "nul\u{0}", "with space", "v2Beta", "ABC",
-        ]))
+        try Self.expectSameBytes(
+            Named(names: [
+                "userID", "URLString", "line1", "a_b", "HTTPSProxy", "_leading", "trailing_", "already_snake_Case", "x",
+                "", "naïveKey", "ÄrgerLevel", "quote\"Key", "back\\slashKey", "tab\tKey", "nul\u{0}", "with space",
+                "v2Beta", "ABC",
+            ]))
     }
 
     @Test func wideObjects_withDistinctNames_stream() throws {
@@ -309,7 +315,9 @@ import Testing
         }
         try Self.expectSameBytes(Amount())
         try Self.expectSameBytes(Raw())
-        try Self.expectSameBytes(["amounts": AnyModel(models: [Amount(), Amount()]), "raw": AnyModel(models: [Raw(), Amount()])])
+        try Self.expectSameBytes([
+            "amounts": AnyModel(models: [Amount(), Amount()]), "raw": AnyModel(models: [Raw(), Amount()]),
+        ])
     }
 
     /// Lets a dictionary hold models of different types.
@@ -406,6 +414,8 @@ import Testing
             }
         }
         try Self.expectSameBytes(Forgiving(), streams: false)
-        #expect(String(decoding: try JSONValueEncoder().encodeBytes(Forgiving()), as: UTF8.self) == #"{"before":1,"after":2}"#)
+        #expect(
+            String(decoding: try JSONValueEncoder().encodeBytes(Forgiving()), as: UTF8.self)
+                == #"{"before":1,"after":2}"#)
     }
 }

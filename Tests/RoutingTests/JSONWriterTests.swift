@@ -26,7 +26,8 @@ import Testing
     }
 
     @Test func parsedDocuments_roundTrip() throws {
-        let text = #"{"id":"7f1c","lines":[{"qty":1.500,"price":1999,"tags":["a","b"]},{"qty":2e3,"note":null}],"ok":true,"s":"\u00e9\ud83d\ude00\"\\\/"}"#
+        let text =
+            #"{"id":"7f1c","lines":[{"qty":1.500,"price":1999,"tags":["a","b"]},{"qty":2e3,"note":null}],"ok":true,"s":"\u00e9\ud83d\ude00\"\\\/"}"#
         let value = try JSONParser.parse(Array(text.utf8))
         let written = JSONWriter.serialize(value)
         #expect(try JSONParser.parse(written) == value)

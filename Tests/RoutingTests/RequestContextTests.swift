@@ -1,7 +1,8 @@
 import HTTP
+import Testing
+
 @testable import Core
 @testable import Routing
-import Testing
 
 /// Typed per-request values (the principal, the idempotency record) set by middleware.
 @Suite struct RequestContextTests {
@@ -9,8 +10,10 @@ import Testing
     enum Count: RequestContextKey { typealias Value = Int }
 
     static func request() -> Request {
-        Request(http: HTTPRequest(head: HTTPRequestHead(method: "GET", target: "/", version: .http1_1, headers: HTTPHeaders()), body: []),
-                segments: [], query: QueryParameters(), requestID: "r")
+        Request(
+            http: HTTPRequest(
+                head: HTTPRequestHead(method: "GET", target: "/", version: .http1_1, headers: HTTPHeaders()), body: []),
+            segments: [], query: QueryParameters(), requestID: "r")
     }
 
     @Test func values_areKeptPerKey_andTheLatestSettingWins() {

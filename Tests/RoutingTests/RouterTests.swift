@@ -1,8 +1,9 @@
 import HTTP
 import Logging
+import Testing
+
 @testable import Core
 @testable import Routing
-import Testing
 
 /// The router and middleware driven in memory, without sockets.
 @Suite struct RouterTests {
@@ -14,7 +15,9 @@ import Testing
         router.post("/customers", access: .open) { _ in Response(status: 201) }
         router.get("/customers/search", access: .open) { _ in .text("static") }
         router.get("/customers/{id}", access: .open) { request in .text("id=\(request.parameter("id"))") }
-        router.get("/customers/{id}/contacts", access: .open) { request in .text("contacts of \(request.parameter("id"))") }
+        router.get("/customers/{id}/contacts", access: .open) { request in
+            .text("contacts of \(request.parameter("id"))")
+        }
         router.get("/customers/{id}/contacts/{contact_id}", access: .open) { request in
             .text("\(request.parameter("id"))/\(request.parameter("contact_id"))")
         }
@@ -22,15 +25,20 @@ import Testing
         router.get("/crash", access: .open) { _ in throw Boom() }
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        return Application(router: router.build(), middleware: [
-            RequestIDMiddleware(), CORSMiddleware(origins: cors), ErrorMiddleware(logger: logger),
-        ], logger: logger)
+        return Application(
+            router: router.build(),
+            middleware: [
+                RequestIDMiddleware(), CORSMiddleware(origins: cors), ErrorMiddleware(logger: logger),
+            ], logger: logger)
     }
 
     struct Boom: Error {}
 
-    static func get(_ app: Application, _ target: String, method: String = "GET", headers: HTTPHeaders = ["Host": "t"]) -> HTTPResponse {
-        app.respond(to: HTTPRequest(head: HTTPRequestHead(method: method, target: target, version: .http1_1, headers: headers)))
+    static func get(_ app: Application, _ target: String, method: String = "GET", headers: HTTPHeaders = ["Host": "t"])
+        -> HTTPResponse
+    {
+        app.respond(
+            to: HTTPRequest(head: HTTPRequestHead(method: method, target: target, version: .http1_1, headers: headers)))
     }
 
     static func text(_ response: HTTPResponse) -> String { String(decoding: response.body, as: UTF8.self) }
@@ -104,10 +112,12 @@ import Testing
         #expect(Self.get(Self.application(), "/customers//contacts").status == 404)
     }
 
-    @Test(arguments: [
-        ("", []), ("/", []), ("//", []), ("/a", ["a"]), ("/a/", ["a"]), ("/a//", ["a", ""]), ("/a//b", ["a", "", "b"]),
-        ("//a", ["", "a"]), ("/a%2Fb/c%20d", ["a/b", "c d"]), ("/%41/", ["A"]), ("x/a", ["a"]), ("x", []),
-    ] as [(String, [String])])
+    @Test(
+        arguments: [
+            ("", []), ("/", []), ("//", []), ("/a", ["a"]), ("/a/", ["a"]), ("/a//", ["a", ""]),
+            ("/a//b", ["a", "", "b"]),
+            ("//a", ["", "a"]), ("/a%2Fb/c%20d", ["a/b", "c d"]), ("/%41/", ["A"]), ("x/a", ["a"]), ("x", []),
+        ] as [(String, [String])])
     func pathSegments_splitOnSlashes_dropOneTrailingSlash_andDecodeEach(path: String, expected: [String]) {
         #expect(Application.segments(Substring(path)) == expected)
     }
@@ -127,7 +137,8 @@ import Testing
         let bad = Self.get(app, "/customers/1", headers: ["Host": "t", "X-Request-Id": "has space"])
         #expect(bad.headers["X-Request-Id"] != "has space")
         #expect(bad.headers["X-Request-Id"]?.count == 32)
-        let long = Self.get(app, "/customers/1", headers: ["Host": "t", "X-Request-Id": String(repeating: "a", count: 129)])
+        let long = Self.get(
+            app, "/customers/1", headers: ["Host": "t", "X-Request-Id": String(repeating: "a", count: 129)])
         #expect(long.headers["X-Request-Id"]?.count == 32)
     }
 
@@ -141,9 +152,11 @@ import Testing
 
     @Test func corsPreflight_forListedOrigin_isAnswered() {
         let app = Self.application(cors: ["https://app.example.com"])
-        let response = Self.get(app, "/customers", method: "OPTIONS", headers: [
-            "Host": "t", "Origin": "https://app.example.com", "Access-Control-Request-Method": "POST",
-        ])
+        let response = Self.get(
+            app, "/customers", method: "OPTIONS",
+            headers: [
+                "Host": "t", "Origin": "https://app.example.com", "Access-Control-Request-Method": "POST",
+            ])
         #expect(response.status == 204)
         #expect(response.headers["Access-Control-Allow-Origin"] == "https://app.example.com")
         #expect(response.headers["Access-Control-Allow-Headers"]?.contains("Idempotency-Key") == true)

@@ -1,8 +1,8 @@
-import Foundation
 import Core
+import Foundation
 import Routing
-import Testing
 import TestSupport
+import Testing
 
 /// Customers, items, a warehouse and stock made through the API for order tests.
 struct SalesFixture {
@@ -26,11 +26,15 @@ struct SalesFixture {
 
     /// A stock item (or `type: "service"`) with `stock` units on hand in the fixture's warehouse.
     func item(price: Int = 1000, stock: String? = nil, type: String = "stock", extra: String = "") throws -> String {
-        let reply = try admin.post("/items", #"{"sku":"SKU-\#(UUID().uuidString.prefix(8))","name":"Thing","type":"\#(type)","unit_price":\#(price)\#(extra)}"#)
+        let reply = try admin.post(
+            "/items",
+            #"{"sku":"SKU-\#(UUID().uuidString.prefix(8))","name":"Thing","type":"\#(type)","unit_price":\#(price)\#(extra)}"#
+        )
         guard reply.status == 201, let id = reply["id"]?.stringValue else { throw TestFailure("item: \(reply)") }
         if let stock {
-            let adjusted = try admin.post("/stock/adjustments",
-                                          #"{"item_id":"\#(id)","warehouse_id":"\#(warehouse)","quantity_delta":\#(stock),"reason":"opening"}"#)
+            let adjusted = try admin.post(
+                "/stock/adjustments",
+                #"{"item_id":"\#(id)","warehouse_id":"\#(warehouse)","quantity_delta":\#(stock),"reason":"opening"}"#)
             guard adjusted.status == 201 else { throw TestFailure("adjust: \(adjusted)") }
         }
         return id
@@ -38,8 +42,9 @@ struct SalesFixture {
 
     /// A draft order; `lines` is the JSON array's inside.
     func order(customer: String, lines: String, extra: String = "", client: APIClient? = nil) throws -> JSONValue {
-        let reply = try (client ?? admin).post("/sales-orders",
-                                               #"{"customer_id":"\#(customer)","warehouse_id":"\#(warehouse)","lines":[\#(lines)]\#(extra)}"#)
+        let reply = try (client ?? admin).post(
+            "/sales-orders",
+            #"{"customer_id":"\#(customer)","warehouse_id":"\#(warehouse)","lines":[\#(lines)]\#(extra)}"#)
         guard reply.status == 201 else { throw TestFailure("order: \(reply)") }
         return reply.json
     }

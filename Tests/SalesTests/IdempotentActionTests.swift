@@ -1,7 +1,7 @@
 import Foundation
 import Routing
-import Testing
 import TestSupport
+import Testing
 
 /// `Idempotency-Key` on the money and stock actions: a repeat replays the first answer and the
 /// work happens once (reservation, shipment, invoice, payment, and one event each).
@@ -15,7 +15,9 @@ import TestSupport
     }
 
     /// Sends `body` to `path` twice with one key; expects the second to be the replayed first.
-    func twice(_ path: String, _ body: String = "{}", key: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> APIClient.Reply {
+    func twice(_ path: String, _ body: String = "{}", key: String, sourceLocation: SourceLocation = #_sourceLocation)
+        throws -> APIClient.Reply
+    {
         let first = try fixture.admin.post(path, body, headers: [("Idempotency-Key", key)])
         #expect(first.status < 300, "\(first)", sourceLocation: sourceLocation)
         #expect(first.header("Idempotent-Replayed") == nil, sourceLocation: sourceLocation)
@@ -32,19 +34,24 @@ import TestSupport
     @Test func confirmShipInvoiceAndPay_repeatedWithTheirKeys_happenOnce() throws {
         let customer = try fixture.customer()
         let item = try fixture.item(price: 1000, stock: "10")
-        let order = try #require(try fixture.order(customer: customer, lines: #"{"item_id":"\#(item)","quantity":3}"#)["id"]?.stringValue)
+        let order = try #require(
+            try fixture.order(customer: customer, lines: #"{"item_id":"\#(item)","quantity":3}"#)["id"]?.stringValue)
 
         let confirmed = try twice("/sales-orders/\(order)/confirm", key: "confirm-1")
         #expect(confirmed["status"] == "confirmed")
         #expect(try fixture.stock(item).reserved == "3.000")
-        #expect(try count("SELECT count(*) FROM events WHERE type = 'sales_order.confirmed' AND resource_id = '\(order)'") == "1")
+        #expect(
+            try count("SELECT count(*) FROM events WHERE type = 'sales_order.confirmed' AND resource_id = '\(order)'")
+                == "1")
 
-        let shipped = try twice("/sales-orders/\(order)/shipments", #"{"lines":[{"line_no":1,"quantity":2}]}"#, key: "ship-1")
+        let shipped = try twice(
+            "/sales-orders/\(order)/shipments", #"{"lines":[{"line_no":1,"quantity":2}]}"#, key: "ship-1")
         #expect(shipped.status == 201)
         #expect(try count("SELECT count(*) FROM shipments WHERE sales_order_id = '\(order)'") == "1")
         #expect(try fixture.stock(item).onHand == "8.000")
         #expect(try fixture.stock(item).reserved == "1.000")
-        #expect(try count("SELECT count(*) FROM stock_movements WHERE item_id = '\(item)' AND kind = 'shipment'") == "1")
+        #expect(
+            try count("SELECT count(*) FROM stock_movements WHERE item_id = '\(item)' AND kind = 'shipment'") == "1")
 
         let invoiced = try twice("/sales-orders/\(order)/invoice", key: "invoice-1")
         #expect(invoiced.status == 201)
@@ -52,7 +59,8 @@ import TestSupport
         #expect(try count("SELECT count(*) FROM invoices WHERE sales_order_id = '\(order)'") == "1")
         #expect(try fixture.admin.get("/sales-orders/\(order)")["lines"]?[0]?["invoiced_quantity"]?.numberText == "2")
 
-        let payment = #"{"customer_id":"\#(customer)","amount":500,"method":"card","allocations":[{"invoice_id":"\#(invoice)","amount":500}]}"#
+        let payment =
+            #"{"customer_id":"\#(customer)","amount":500,"method":"card","allocations":[{"invoice_id":"\#(invoice)","amount":500}]}"#
         let paid = try twice("/payments", payment, key: "pay-1")
         #expect(paid.status == 201)
         #expect(try count("SELECT count(*) FROM payments WHERE customer_id = '\(customer)'") == "1")

@@ -1,20 +1,24 @@
-import Foundation
 import Core
+import Foundation
 import Routing
-import Testing
 import TestSupport
+import Testing
 
 /// The headline promise: concurrent confirms through two server instances on one database
 /// never oversell, never go negative, and never show a client a deadlock.
 @Suite struct OversellTests {
     @Test func twoHundredConfirms_throughTwoInstances_confirmExactlyTheHundredInStock() throws {
-        let first = try TestApp(configure: { $0.databasePoolSize = 12; $0.workers = 12 })
-        // The second instance keeps the first one's admin key (bootstrap would rotate it).
-        let second = try TestApp(databaseURL: first.databaseURL, configure: {
-            $0.adminAPIKey = first.adminKey
-            $0.databasePoolSize = 12
-            $0.workers = 12
+        let first = try TestApp(configure: {
+            $0.databasePoolSize = 12; $0.workers = 12
         })
+        // The second instance keeps the first one's admin key (bootstrap would rotate it).
+        let second = try TestApp(
+            databaseURL: first.databaseURL,
+            configure: {
+                $0.adminAPIKey = first.adminKey
+                $0.databasePoolSize = 12
+                $0.workers = 12
+            })
         let fixture = try SalesFixture(first)
         let item = try fixture.item(stock: "100")
         let customer = try fixture.customer()
@@ -26,7 +30,9 @@ import TestSupport
             let client = APIClient(port: ports[thread % 2], key: key)
             for _ in 0..<10 {
                 do {
-                    let reply = try client.post("/sales-orders", """
+                    let reply = try client.post(
+                        "/sales-orders",
+                        """
                         {"customer_id":"\(customer)","warehouse_id":"\(warehouse)","lines":[{"item_id":"\(item)","quantity":1}]}
                         """)
                     if reply.status == 201, let id = reply["id"]?.stringValue {
@@ -55,10 +61,13 @@ import TestSupport
             }
         }
         let all = outcomes.withLock { $0 }
-        #expect(all.filter { $0.hasPrefix("200") }.count == 100, "\(Dictionary(grouping: all, by: { $0 }).mapValues(\.count))")
+        #expect(
+            all.filter { $0.hasPrefix("200") }.count == 100,
+            "\(Dictionary(grouping: all, by: { $0 }).mapValues(\.count))")
         #expect(all.filter { $0 == "409 insufficient_stock" }.count == 100)
         #expect(try fixture.stock(item) == ("100.000", "100.000"))
-        let confirmed = try TestSQL.scalar(first.databaseURL, "SELECT count(*) FROM sales_orders WHERE status = 'confirmed'")
+        let confirmed = try TestSQL.scalar(
+            first.databaseURL, "SELECT count(*) FROM sales_orders WHERE status = 'confirmed'")
         #expect(confirmed == "100")
         try fixture.expectLedgerConsistent()
         second.stop()

@@ -1,8 +1,8 @@
-import Foundation
 import Core
+import Foundation
 import Routing
-import Testing
 import TestSupport
+import Testing
 
 /// Sales orders over HTTP against PostgreSQL: pricing, totals, confirm, ship, cancel, close.
 @Suite struct SalesOrderTests {
@@ -31,17 +31,20 @@ import TestSupport
         // 1999 less 12.5 % = 1749.125 → 1749.
         #expect(try price(silver)?["unit_price"] == .number("1749"))
         #expect(try price(standard)?["unit_price"] == .number("1999"))
-        let explicit = try fixture.order(customer: gold, lines: #"{"item_id":"\#(item)","quantity":1,"unit_price":100}"#)
+        let explicit = try fixture.order(
+            customer: gold, lines: #"{"item_id":"\#(item)","quantity":1,"unit_price":100}"#)
         #expect(explicit["lines"]?[0]?["unit_price"] == .number("100"))
         #expect(explicit["lines"]?[0]?["price_source"] == "explicit")
     }
 
     @Test func totals_roundHalfEvenPerLine_withDiscountAndTax() throws {
         let customer = try fixture.customer()
-        let order = try fixture.order(customer: customer, lines: """
-            {"description":"Consulting","quantity":2.5,"unit_price":333,"tax_rate":19},
-            {"description":"Widgets","quantity":3,"unit_price":1000,"discount_percent":12.5,"tax_rate":7}
-            """)
+        let order = try fixture.order(
+            customer: customer,
+            lines: """
+                {"description":"Consulting","quantity":2.5,"unit_price":333,"tax_rate":19},
+                {"description":"Widgets","quantity":3,"unit_price":1000,"discount_percent":12.5,"tax_rate":7}
+                """)
         // 2.5 × 333 = 832.5 → 832; tax 19 % of 832 = 158.08 → 158.
         #expect(order["lines"]?[0]?["line_total"] == .number("832"))
         #expect(order["lines"]?[0]?["tax_amount"] == .number("158"))
@@ -58,7 +61,9 @@ import TestSupport
 
     @Test func invalidLines_are422_withPaths() throws {
         let customer = try fixture.customer()
-        let reply = try admin.post("/sales-orders", """
+        let reply = try admin.post(
+            "/sales-orders",
+            """
             {"customer_id":"\(customer)","lines":[{"item_id":"\(UUID().uuidString)","quantity":1},{"quantity":0,"description":"x","unit_price":1},
              {"description":"no price","quantity":1},{"description":"x","unit_price":1,"quantity":1,"discount_percent":101}]}
             """)
@@ -66,7 +71,9 @@ import TestSupport
         for field in ["lines[1].quantity", "lines[2].item_id", "lines[3].discount_percent"] {
             #expect(reply.text.contains(#""field":"\#(field)""#), "\(field): \(reply.text)")
         }
-        let unknown = try admin.post("/sales-orders", #"{"customer_id":"\#(customer)","lines":[{"item_id":"\#(UUID().uuidString)","quantity":1}]}"#)
+        let unknown = try admin.post(
+            "/sales-orders",
+            #"{"customer_id":"\#(customer)","lines":[{"item_id":"\#(UUID().uuidString)","quantity":1}]}"#)
         #expect(unknown.text.contains(#""field":"lines[0].item_id""#))
         #expect(try admin.post("/sales-orders", #"{"customer_id":"\#(customer)","total":5}"#).code == "read_only_field")
     }
@@ -94,10 +101,12 @@ import TestSupport
         let none = try fixture.item()
         let service = try fixture.item(type: "service")
         let customer = try fixture.customer()
-        let order = try fixture.order(customer: customer, lines: """
-            {"item_id":"\(plenty)","quantity":5},{"item_id":"\(few)","quantity":2},{"item_id":"\(none)","quantity":1},
-            {"item_id":"\(service)","quantity":8}
-            """)
+        let order = try fixture.order(
+            customer: customer,
+            lines: """
+                {"item_id":"\(plenty)","quantity":5},{"item_id":"\(few)","quantity":2},{"item_id":"\(none)","quantity":1},
+                {"item_id":"\(service)","quantity":8}
+                """)
         let reply = try admin.post("/sales-orders/\(id(order))/confirm")
         #expect(reply.status == 409)
         #expect(reply.code == "insufficient_stock")
@@ -114,7 +123,8 @@ import TestSupport
     @Test func confirm_anExpiredQuotation_orForABlockedCustomer_is409() throws {
         let item = try fixture.item(stock: "5")
         let customer = try fixture.customer()
-        let expired = try fixture.order(customer: customer, lines: #"{"item_id":"\#(item)","quantity":1}"#, extra: #","valid_until":"2020-01-31""#)
+        let expired = try fixture.order(
+            customer: customer, lines: #"{"item_id":"\#(item)","quantity":1}"#, extra: #","valid_until":"2020-01-31""#)
         let reply = try admin.post("/sales-orders/\(id(expired))/confirm")
         #expect(reply.status == 409)
         #expect(reply.code == "quotation_expired")
@@ -125,7 +135,8 @@ import TestSupport
 
     @Test func creditLimit_equalPasses_oneMinorUnitOverFails_andOverrideIsRecorded() throws {
         let customer = try fixture.customer(#","credit_limit":10000"#)
-        let first = try fixture.order(customer: customer, lines: #"{"description":"A","quantity":1,"unit_price":6000}"#, extra: "")
+        let first = try fixture.order(
+            customer: customer, lines: #"{"description":"A","quantity":1,"unit_price":6000}"#, extra: "")
         #expect(try admin.post("/sales-orders/\(id(first))/confirm").status == 200)
         // 6000 open + 4000 = the limit exactly: passes.
         let exact = try fixture.order(customer: customer, lines: #"{"description":"B","quantity":1,"unit_price":4000}"#)
@@ -155,31 +166,44 @@ import TestSupport
         let item = try fixture.item(stock: "10")
         let service = try fixture.item(type: "service")
         let customer = try fixture.customer()
-        let order = try fixture.order(customer: customer, lines: #"{"item_id":"\#(item)","quantity":6},{"item_id":"\#(service)","quantity":1}"#)
+        let order = try fixture.order(
+            customer: customer, lines: #"{"item_id":"\#(item)","quantity":6},{"item_id":"\#(service)","quantity":1}"#)
         _ = try admin.post("/sales-orders/\(id(order))/confirm")
         let warehouse = app.client(key: try app.key(forRole: "warehouse"))
-        let first = try warehouse.post("/sales-orders/\(id(order))/shipments", #"{"lines":[{"line_no":1,"quantity":2.5}]}"#)
+        let first = try warehouse.post(
+            "/sales-orders/\(id(order))/shipments", #"{"lines":[{"line_no":1,"quantity":2.5}]}"#)
         #expect(first.status == 201, "\(first)")
         #expect(first["sales_order"]?["status"] == "partially_shipped")
         #expect(first["shipment"]?["number"]?.stringValue?.hasPrefix("SHP-") == true)
         #expect(try fixture.stock(item) == ("7.500", "3.500"))
-        let over = try warehouse.post("/sales-orders/\(id(order))/shipments", #"{"lines":[{"line_no":1,"quantity":3.501}]}"#)
+        let over = try warehouse.post(
+            "/sales-orders/\(id(order))/shipments", #"{"lines":[{"line_no":1,"quantity":3.501}]}"#)
         #expect(over.status == 409)
         #expect(over.code == "over_shipment")
-        #expect(try warehouse.post("/sales-orders/\(id(order))/shipments", #"{"lines":[{"line_no":9,"quantity":1}]}"#).status == 422)
-        let rest = try warehouse.post("/sales-orders/\(id(order))/shipments", #"{"lines":[{"line_no":1,"quantity":3.5},{"line_no":2,"quantity":1}]}"#)
+        #expect(
+            try warehouse.post("/sales-orders/\(id(order))/shipments", #"{"lines":[{"line_no":9,"quantity":1}]}"#)
+                .status == 422)
+        let rest = try warehouse.post(
+            "/sales-orders/\(id(order))/shipments",
+            #"{"lines":[{"line_no":1,"quantity":3.5},{"line_no":2,"quantity":1}]}"#)
         #expect(rest["sales_order"]?["status"] == "shipped")
         #expect(rest["sales_order"]?["lines"]?[0]?["shipped_quantity"] == .number("6"))
         #expect(try fixture.stock(item) == ("4.000", "0.000"))
         #expect(try admin.get("/sales-orders/\(id(order))/shipments")["data"]?.arrayValue?.count == 2)
         let shipment = try #require(first["shipment"]?["id"]?.stringValue)
-        #expect(try admin.get("/sales-orders/\(id(order))/shipments/\(shipment)")["lines"]?[0]?["quantity"] == .number("2.5"))
+        #expect(
+            try admin.get("/sales-orders/\(id(order))/shipments/\(shipment)")["lines"]?[0]?["quantity"]
+                == .number("2.5"))
         #expect(try admin.get("/sales-orders/\(id(order))/shipments/\(UUID().uuidString)").status == 404)
         let movements = try admin.get("/stock/movements?item_id=\(item)&kind=shipment")["data"]?.arrayValue ?? []
         #expect(movements.count == 2)
-        #expect(try warehouse.post("/sales-orders/\(id(order))/shipments", #"{"lines":[{"line_no":1,"quantity":1}]}"#).code == "invalid_transition")
+        #expect(
+            try warehouse.post("/sales-orders/\(id(order))/shipments", #"{"lines":[{"line_no":1,"quantity":1}]}"#).code
+                == "invalid_transition")
         // Sales does not ship.
-        #expect(try admin.client(fixture, role: "sales").post("/sales-orders/\(id(order))/shipments", #"{"lines":[]}"#).status == 403)
+        #expect(
+            try admin.client(fixture, role: "sales").post("/sales-orders/\(id(order))/shipments", #"{"lines":[]}"#)
+                .status == 403)
         try fixture.expectLedgerConsistent()
     }
 
@@ -217,7 +241,9 @@ import TestSupport
         let order = try fixture.order(customer: customer, lines: #"{"item_id":"\#(first)","quantity":2}"#)
         _ = try admin.post("/sales-orders/\(id(order))/confirm")
         _ = try admin.post("/sales-orders/\(id(order))/unconfirm")
-        #expect(try admin.patch("/sales-orders/\(id(order))", #"{"lines":[{"item_id":"\#(second)","quantity":3}]}"#).status == 200)
+        #expect(
+            try admin.patch("/sales-orders/\(id(order))", #"{"lines":[{"item_id":"\#(second)","quantity":3}]}"#).status
+                == 200)
         let again = try admin.post("/sales-orders/\(id(order))/confirm")
         #expect(again.status == 200, "\(again)")
         #expect(try fixture.stock(first).reserved == "0.000")
@@ -237,7 +263,9 @@ import TestSupport
     @Test func wonOpportunity_opensADraftOrder_linkedBothWays() throws {
         let item = try fixture.item(price: 250)
         let customer = try fixture.customer()
-        let deal = try admin.post("/opportunities", """
+        let deal = try admin.post(
+            "/opportunities",
+            """
             {"customer_id":"\(customer)","name":"Deal","lines":[{"item_id":"\(item)","quantity":4},{"description":"Setup","quantity":1,"unit_price":5000}]}
             """)
         let won = try admin.post("/opportunities/\(id(deal.json))/win", #"{"create_order":true}"#)
@@ -253,9 +281,11 @@ import TestSupport
 
     @Test func summaryAndReport_countConfirmedOrders() throws {
         let customer = try fixture.customer(#","credit_limit":100000"#)
-        let confirmed = try fixture.order(customer: customer, lines: #"{"description":"A","quantity":2,"unit_price":1500}"#)
+        let confirmed = try fixture.order(
+            customer: customer, lines: #"{"description":"A","quantity":2,"unit_price":1500}"#)
         _ = try admin.post("/sales-orders/\(id(confirmed))/confirm")
-        let cancelled = try fixture.order(customer: customer, lines: #"{"description":"B","quantity":1,"unit_price":999}"#)
+        let cancelled = try fixture.order(
+            customer: customer, lines: #"{"description":"B","quantity":1,"unit_price":999}"#)
         _ = try admin.post("/sales-orders/\(id(cancelled))/confirm")
         _ = try admin.post("/sales-orders/\(id(cancelled))/cancel")
         _ = try fixture.order(customer: customer, lines: #"{"description":"C","quantity":1,"unit_price":7}"#)

@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import App
 import Foundation
 import TestSupport
 import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// `/docs` works with no internet: the page, its script and the viewer all come from Concord,
 /// under a Content-Security-Policy that allows nothing else, and a real browser renders the
@@ -21,10 +22,11 @@ import Testing
         #expect(page.status == 200)
         #expect(page.header("Content-Type") == "text/html; charset=utf-8")
         let csp = try #require(page.header("Content-Security-Policy"))
-        let directives = Dictionary(uniqueKeysWithValues: csp.split(separator: ";").map { part -> (String, String) in
-            let words = part.split(separator: " ", maxSplits: 1).map(String.init)
-            return (words[0], words.count > 1 ? words[1] : "")
-        })
+        let directives = Dictionary(
+            uniqueKeysWithValues: csp.split(separator: ";").map { part -> (String, String) in
+                let words = part.split(separator: " ", maxSplits: 1).map(String.init)
+                return (words[0], words.count > 1 ? words[1] : "")
+            })
         #expect(directives["default-src"] == "'none'")
         #expect(directives["script-src"] == "'self'")
         #expect(directives["connect-src"] == "'self'")
@@ -44,7 +46,8 @@ import Testing
             try client.send("GET /docs/swagger-ui/\(name) HTTP/1.1\r\nHost: t\r\n\r\n")
             let asset = try client.readResponse()
             #expect(asset.status == 200, "\(name)")
-            let onDisk = try Data(contentsOf: OperationsTests.repositoryRoot.appendingPathComponent("Assets/swagger-ui/\(name)"))
+            let onDisk = try Data(
+                contentsOf: OperationsTests.repositoryRoot.appendingPathComponent("Assets/swagger-ui/\(name)"))
             #expect(asset.body == Array(onDisk), "\(name)")
         }
         try client.send("GET /docs/start.js HTTP/1.1\r\nHost: t\r\n\r\n")
@@ -85,7 +88,8 @@ import Testing
         let paths = dom.components(separatedBy: "class=\"opblock-summary-path\" data-path=\"").dropFirst().map {
             String($0.prefix { $0 != "\"" })
         }
-        let document = try String(contentsOf: OperationsTests.repositoryRoot.appendingPathComponent("openapi.yaml"), encoding: .utf8)
+        let document = try String(
+            contentsOf: OperationsTests.repositoryRoot.appendingPathComponent("openapi.yaml"), encoding: .utf8)
         let operationCount = document.components(separatedBy: "\n").filter {
             ["    get:", "    post:", "    put:", "    patch:", "    delete:"].contains($0)
         }.count
@@ -98,8 +102,10 @@ import Testing
     /// The README names the viewer's version and the bundle's hash: both must be the files'.
     @Test func readme_namesTheViewersVersionAndHash() throws {
         let root = OperationsTests.repositoryRoot
-        let bundle = try String(contentsOf: root.appendingPathComponent("Assets/swagger-ui/swagger-ui-bundle.js"), encoding: .utf8)
-        let version = try #require(bundle.components(separatedBy: "PACKAGE_VERSION:\"").dropFirst().first?.prefix { $0 != "\"" })
+        let bundle = try String(
+            contentsOf: root.appendingPathComponent("Assets/swagger-ui/swagger-ui-bundle.js"), encoding: .utf8)
+        let version = try #require(
+            bundle.components(separatedBy: "PACKAGE_VERSION:\"").dropFirst().first?.prefix { $0 != "\"" })
         let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
         #expect(readme.contains("[Swagger UI](https://github.com/swagger-api/swagger-ui) **\(version)**"))
         let sha = Process()

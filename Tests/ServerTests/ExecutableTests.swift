@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
 import TestSupport
 import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The real `concord` binary: it starts, serves, and stops cleanly on SIGTERM and SIGINT.
 @Suite struct ExecutableTests {
@@ -18,7 +19,9 @@ import Testing
         let stdout = Pipe()
         var port = 0
         /// The data directory unless a test names one; removed with this value.
-        let scratchDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("concord-run-\(UUID().uuidString)").path
+        let scratchDirectory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "concord-run-\(UUID().uuidString)"
+        ).path
 
         deinit { try? FileManager.default.removeItem(atPath: scratchDirectory) }
 
@@ -59,7 +62,9 @@ import Testing
     func signal_stopsServerCleanly_afterInFlightRequest(_ signal: Int32) throws {
         let databaseURL = try TestCluster.freshDatabase()
         let key = TestApp.newKey()
-        let running = try Running(environment: ["CONCORD_LOG_LEVEL": "info", "DATABASE_URL": databaseURL, "CONCORD_ADMIN_API_KEY": key])
+        let running = try Running(environment: [
+            "CONCORD_LOG_LEVEL": "info", "DATABASE_URL": databaseURL, "CONCORD_ADMIN_API_KEY": key,
+        ])
         let port = try running.waitForPort()
         let lock = try TableLock("customers", databaseURL: databaseURL)
         let client = try RawClient(port: port, timeout: 20)
@@ -67,7 +72,9 @@ import Testing
         #expect(try lock.waitForWaiters(1), "the request never reached the database")
         kill(running.process.processIdentifier, signal)
         // Draining has begun once the listener refuses new connections.
-        #expect(eventually { (try? RawClient(port: port, timeout: 1)) == nil }, "the server kept accepting after the signal")
+        #expect(
+            eventually { (try? RawClient(port: port, timeout: 1)) == nil }, "the server kept accepting after the signal"
+        )
         #expect(running.process.isRunning, "the server exited with a request in flight")
         try lock.release()
         let response = try client.readResponse()
@@ -88,7 +95,8 @@ import Testing
         let flag = try Running(environment: ["CONCORD_SCHED_BATCH": "yes"], arguments: ["serve"])
         flag.process.waitUntilExit()
         #expect(flag.process.terminationStatus == 2)
-        #expect(String(decoding: flag.stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(
+            String(decoding: flag.stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
                 == "concord: invalid CONCORD_SCHED_BATCH: expected true or false\n")
 
         let flagged = try Running(arguments: ["serve", "--workers", "0"])
@@ -104,7 +112,9 @@ import Testing
     @Test func embeddedDefault_createsItsDatabase_givesAWorkingAdminKey_andStopsIt() throws {
         let dataDirectory = "/tmp/concord-embedded-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         defer { try? FileManager.default.removeItem(atPath: dataDirectory) }
-        let running = try Running(environment: ["CONCORD_LOG_LEVEL": "info", "CONCORD_DATA_DIR": dataDirectory, "DATABASE_URL": ""])
+        let running = try Running(environment: [
+            "CONCORD_LOG_LEVEL": "info", "CONCORD_DATA_DIR": dataDirectory, "DATABASE_URL": "",
+        ])
         let port = try running.waitForPort()
         let keyFile = dataDirectory + "/admin-api-key"
         #expect(eventually(timeout: 10) { FileManager.default.fileExists(atPath: keyFile) })

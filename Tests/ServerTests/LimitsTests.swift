@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
-import TestSupport
 import HTTP
+import TestSupport
 import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Timeouts, connection and queue limits, and graceful shutdown, over real sockets.
 @Suite struct LimitsTests {

@@ -1,9 +1,10 @@
 import Foundation
-@testable import App
 import Logging
 import Routing
 import TestSupport
 import Testing
+
+@testable import App
 
 /// JSON log lines carry numbers as JSON numbers, so log shippers can sum and compare them.
 @Suite struct LogNumberTests {
@@ -15,10 +16,13 @@ import Testing
 
     @Test func accessRecord_statusBytesAndDuration_areNumbers() throws {
         let handler = ConcordLogHandler(label: "t", level: .info, json: true)
-        let record = AccessRecord(level: .info, method: "GET", route: "/customers/{id}", status: 200, bytes: 157,
-                                  durationMilliseconds: 1.2, requestID: "42")
+        let record = AccessRecord(
+            level: .info, method: "GET", route: "/customers/{id}", status: 200, bytes: 157,
+            durationMilliseconds: 1.2, requestID: "42")
         let line = String(decoding: handler.line(for: record, at: time), as: UTF8.self)
-        #expect(line.contains(#""status":200}"#) && line.contains(#""duration_ms":1.2,"#) && line.contains(#""bytes":157,"#))
+        #expect(
+            line.contains(#""status":200}"#) && line.contains(#""duration_ms":1.2,"#) && line.contains(#""bytes":157,"#)
+        )
         #expect(line.contains(#""request_id":"42""#), "digits in a string stay a string")
         let fields = try object(handler.line(for: record, at: time))
         #expect(fields["status"] as? Int == 200)
@@ -30,10 +34,13 @@ import Testing
 
     @Test func metadataNumbers_areNumbers_stringsAndNonFiniteValuesStayStrings() throws {
         let handler = ConcordLogHandler(label: "t", level: .info, json: true)
-        let event = LogEvent(level: .info, message: "m", metadata: [
-            "count": .stringConvertible(3), "ratio": .stringConvertible(0.25), "big": .stringConvertible(UInt64.max),
-            "text": "12", "nan": .stringConvertible(Double.nan), "flag": .stringConvertible(true),
-        ], source: "t", file: #fileID, function: #function, line: #line)
+        let event = LogEvent(
+            level: .info, message: "m",
+            metadata: [
+                "count": .stringConvertible(3), "ratio": .stringConvertible(0.25),
+                "big": .stringConvertible(UInt64.max),
+                "text": "12", "nan": .stringConvertible(Double.nan), "flag": .stringConvertible(true),
+            ], source: "t", file: #fileID, function: #function, line: #line)
         let fields = try object(handler.line(for: event, at: time))
         #expect(fields["count"] as? Int == 3)
         #expect(fields["ratio"] as? Double == 0.25)

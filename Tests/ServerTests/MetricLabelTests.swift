@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import App
 import Foundation
 import TestSupport
 import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Labels fed by what clients send stay bounded, so anonymous traffic cannot grow `/metrics`.
 @Suite struct MetricLabelTests {
@@ -16,7 +17,10 @@ import Testing
         defer { server.shutdown(); server.waitUntilStopped() }
         var generator = SystemRandomNumberGenerator()
         let letters = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-        func token() -> String { String((0..<Int.random(in: 3...24, using: &generator)).map { _ in letters.randomElement(using: &generator)! }) }
+        func token() -> String {
+            String(
+                (0..<Int.random(in: 3...24, using: &generator)).map { _ in letters.randomElement(using: &generator)! })
+        }
         let known = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]  // not HEAD: its answer has no body to read
         var answered = 0
         for _ in 0..<100 {
@@ -24,7 +28,10 @@ import Testing
             var batch = ""
             for n in 0..<100 {
                 let method = n % 10 == 0 ? known.randomElement(using: &generator)! : token()
-                let path = n % 3 == 0 ? "/customers/\(UUID().uuidString)" : "/\(token().lowercased())/\(UInt32.random(in: 0...UInt32.max))"
+                let path =
+                    n % 3 == 0
+                    ? "/customers/\(UUID().uuidString)"
+                    : "/\(token().lowercased())/\(UInt32.random(in: 0...UInt32.max))"
                 batch += "\(method) \(path) HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n"
             }
             try client.send(batch)
@@ -42,6 +49,9 @@ import Testing
         #expect(series.count < 40, "series: \(series.count)")
         #expect(series.contains { $0.contains(#"method="other",route="unmatched""#) })
         #expect(series.contains { $0.contains(#"route="/customers/{id}""#) })
-        #expect(!series.contains { line in !line.contains(#"route="unmatched""#) && !line.contains(#"route="/customers/{id}""#) })
+        #expect(
+            !series.contains { line in
+                !line.contains(#"route="unmatched""#) && !line.contains(#"route="/customers/{id}""#)
+            })
     }
 }

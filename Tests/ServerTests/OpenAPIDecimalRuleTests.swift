@@ -6,7 +6,8 @@ import Testing
 /// server parses the number's text exactly.
 @Suite struct OpenAPIDecimalRuleTests {
     @Test func spec_hasNoMultipleOf_andStatesTheRuleOnQuantityAndPercent() throws {
-        let spec = try String(contentsOf: OperationsTests.repositoryRoot.appendingPathComponent("openapi.yaml"), encoding: .utf8)
+        let spec = try String(
+            contentsOf: OperationsTests.repositoryRoot.appendingPathComponent("openapi.yaml"), encoding: .utf8)
         #expect(!spec.contains("multipleOf"))
         for schema in ["    Quantity:\n", "    Percent:\n"] {
             let start = try #require(spec.range(of: schema))

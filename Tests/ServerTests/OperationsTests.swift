@@ -1,11 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import App
 import Foundation
-import TestSupport
 import Logging
+import TestSupport
 import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The operations endpoints of the composed application, over real sockets.
 @Suite struct OperationsTests {
@@ -46,7 +47,10 @@ import Testing
         #expect(metrics.header("Content-Type")?.hasPrefix("text/plain; version=0.0.4") == true)
         #expect(metrics.text.contains(#"concord_http_requests_total{method="GET",route="/healthz",status="200"} 1"#))
         #expect(metrics.text.contains(#"concord_http_requests_total{method="GET",route="unmatched",status="404"} 1"#))
-        #expect(metrics.text.contains(#"concord_http_request_duration_seconds_bucket{method="GET",route="/healthz",status="200",le="+Inf"} 1"#))
+        #expect(
+            metrics.text.contains(
+                #"concord_http_request_duration_seconds_bucket{method="GET",route="/healthz",status="200",le="+Inf"} 1"#
+            ))
         #expect(metrics.text.contains("concord_http_requests_in_flight"))
     }
 
@@ -96,8 +100,9 @@ import Testing
         #expect(try lock.waitForWaiters(1), "the customer list never waited on the lock")
         try ready.send("GET /readyz HTTP/1.1\r\nHost: t\r\n\r\n")
         let metrics = app.client(key: "")
-        #expect(try eventually { try metrics.get("/metrics").text.contains("\nconcord_http_requests_queued 1\n") },
-                "/readyz never queued behind the blocked request")
+        #expect(
+            try eventually { try metrics.get("/metrics").text.contains("\nconcord_http_requests_queued 1\n") },
+            "/readyz never queued behind the blocked request")
         app.server.shutdown()
         try lock.release()
         #expect(try blocked.readResponse().status == 200)
@@ -108,6 +113,7 @@ import Testing
     }
 
     static var repositoryRoot: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
     }
 }

@@ -10,7 +10,8 @@ import Testing
     /// The codes openapi.yaml names: `type` links, `code` examples, the Problem schema's list of
     /// codes and any enum of them.
     static func documentedCodes() throws -> Set<String> {
-        let text = try String(contentsOf: TestCluster.repositoryRoot.appendingPathComponent("openapi.yaml"), encoding: .utf8)
+        let text = try String(
+            contentsOf: TestCluster.repositoryRoot.appendingPathComponent("openapi.yaml"), encoding: .utf8)
         var codes = Set<String>()
         func collect(_ pattern: String, in text: Substring) throws {
             let regex = try Regex(pattern)
@@ -21,7 +22,9 @@ import Testing
         try collect(#"/problems/([a-z][a-z_-]*[a-z])"#, in: text[...])
         try collect(#"\bcode: ([a-z]+(?:_[a-z]+)+|[a-z]+)\s*$"#, in: text[...])
         // The Problem schema's description lists every code in backticks after "Codes:".
-        if let start = text.range(of: "Codes: "), let end = text.range(of: "Problems answered by", range: start.upperBound..<text.endIndex) {
+        if let start = text.range(of: "Codes: "),
+            let end = text.range(of: "Problems answered by", range: start.upperBound..<text.endIndex)
+        {
             try collect(#"`([a-z]+(?:_[a-z]+)*)`"#, in: text[start.upperBound..<end.lowerBound])
         }
         return codes
@@ -36,7 +39,9 @@ import Testing
         for code in documented.sorted() {
             let slug = code.replacingOccurrences(of: "_", with: "-")
             let reply = try client.get("/problems/\(slug)")
-            #expect(reply.status == 200, "\(code) is documented in openapi.yaml but /problems/\(slug) answers \(reply.status)")
+            #expect(
+                reply.status == 200,
+                "\(code) is documented in openapi.yaml but /problems/\(slug) answers \(reply.status)")
             #expect(reply["code"]?.stringValue == code)
             #expect(reply["type"]?.stringValue == "/problems/\(slug)")
         }
@@ -54,7 +59,9 @@ import Testing
     }
 
     @Test func registry_refusesOneWordWithTwoStatuses_andKeepsTheFirstDeclaration() {
-        let registry = ProblemRegistry(modules: [[ProblemCode("over_shipment", status: 409)], [ProblemCode("over_shipment", status: 409)]])
+        let registry = ProblemRegistry(modules: [
+            [ProblemCode("over_shipment", status: 409)], [ProblemCode("over_shipment", status: 409)],
+        ])
         #expect(registry.codes.filter { $0.rawValue == "over_shipment" }.count == 1)
         #expect(registry.code(slug: "over-shipment")?.status == 409)
         #expect(registry.code(slug: "no-such-code") == nil)

@@ -1,12 +1,13 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-import Foundation
-import TestSupport
-import HTTP
 import Core
+import Foundation
+import HTTP
 import Routing
+import TestSupport
 import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The server over real sockets: framing, keep-alive, pipelining, limits.
 @Suite struct ProtocolTests {
@@ -27,7 +28,9 @@ import Testing
         let server = try TestServer()
         let client = try RawClient(port: server.port)
         // A slow request first: the fast ones behind it must still come back after it.
-        try client.send("GET /slow?ms=200 HTTP/1.1\r\nHost: t\r\n\r\nGET /echo/b HTTP/1.1\r\nHost: t\r\n\r\nGET /fast HTTP/1.1\r\nHost: t\r\n\r\nGET /echo/d HTTP/1.1\r\nHost: t\r\n\r\n")
+        try client.send(
+            "GET /slow?ms=200 HTTP/1.1\r\nHost: t\r\n\r\nGET /echo/b HTTP/1.1\r\nHost: t\r\n\r\nGET /fast HTTP/1.1\r\nHost: t\r\n\r\nGET /echo/d HTTP/1.1\r\nHost: t\r\n\r\n"
+        )
         #expect(try client.readResponse().text == "slept 200")
         #expect(try client.readResponse().text == "b")
         #expect(try client.readResponse().text == "fast")
@@ -90,7 +93,9 @@ import Testing
         let server = try TestServer { $0.limits.maxBodyBytes = 1_000 }
         let client = try RawClient(port: server.port)
         let chunk = String(repeating: "x", count: 600)
-        try client.send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n258\r\n\(chunk)\r\n258\r\n\(chunk)\r\n0\r\n\r\n")
+        try client.send(
+            "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n258\r\n\(chunk)\r\n258\r\n\(chunk)\r\n0\r\n\r\n"
+        )
         let response = try client.readResponse()
         #expect(response.status == 413)
         #expect(response.header("Content-Type") == "application/problem+json")
@@ -137,7 +142,9 @@ import Testing
     @Test func smuggledSecondRequest_isNeverAnswered() throws {
         let server = try TestServer()
         let client = try RawClient(port: server.port, timeout: 1)
-        try client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 40\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /echo/smuggled HTTP/1.1\r\nHost: t\r\n\r\n")
+        try client.send(
+            "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 40\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /echo/smuggled HTTP/1.1\r\nHost: t\r\n\r\n"
+        )
         #expect(try client.readResponse().status == 400)
         let after = client.bytesUntilClosed()
         #expect(after == [], "after the 400: \(after.map { String(decoding: $0, as: UTF8.self) } ?? "no close")")

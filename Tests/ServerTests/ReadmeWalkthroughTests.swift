@@ -14,14 +14,17 @@ import Testing
     /// The first ```sh block under the "From a lead to cash" heading, as commands each with the
     /// answer line that follows it.
     static func steps() throws -> [Step] {
-        let readme = try String(contentsOf: OperationsTests.repositoryRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        let readme = try String(
+            contentsOf: OperationsTests.repositoryRoot.appendingPathComponent("README.md"), encoding: .utf8)
         let section = try #require(readme.components(separatedBy: "\n## From a lead to cash\n").dropFirst().first)
-        let block = try #require(section.components(separatedBy: "```sh\n").dropFirst().first?.components(separatedBy: "\n```").first)
+        let block = try #require(
+            section.components(separatedBy: "```sh\n").dropFirst().first?.components(separatedBy: "\n```").first)
         var steps: [Step] = []
         var pending = ""
         for line in block.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
             if line.hasPrefix("# → ") {
-                try #require(!steps.isEmpty && steps[steps.count - 1].answer == nil, "an answer without its command: \(line)")
+                try #require(
+                    !steps.isEmpty && steps[steps.count - 1].answer == nil, "an answer without its command: \(line)")
                 steps[steps.count - 1].answer = String(line.dropFirst("# → ".count))
             } else if line.hasPrefix("#") || line.trimmingCharacters(in: .whitespaces).isEmpty {
                 continue
@@ -37,7 +40,8 @@ import Testing
 
     /// `"key":value` pairs of an abbreviated answer (strings, numbers, booleans, null).
     static func pairs(_ answer: String) throws -> [String] {
-        let pattern = try NSRegularExpression(pattern: #""[a-z_]+":("(?:[^"\\]|\\.)*"|-?[0-9]+(?:\.[0-9]+)?|true|false|null)"#)
+        let pattern = try NSRegularExpression(
+            pattern: #""[a-z_]+":("(?:[^"\\]|\\.)*"|-?[0-9]+(?:\.[0-9]+)?|true|false|null)"#)
         return pattern.matches(in: answer, range: NSRange(answer.startIndex..., in: answer)).map {
             String(answer[Range($0.range, in: answer)!])
         }
@@ -85,7 +89,9 @@ import Testing
             let expected = try Self.pairs(shown)
             #expect(!expected.isEmpty, "an answer with nothing to check: \(shown)")
             for pair in expected {
-                #expect(answer.contains(pair), "\(step.command)\n  answered: \(answer.prefix(600))\n  lacks \(pair) shown in the README")
+                #expect(
+                    answer.contains(pair),
+                    "\(step.command)\n  answered: \(answer.prefix(600))\n  lacks \(pair) shown in the README")
             }
         }
     }

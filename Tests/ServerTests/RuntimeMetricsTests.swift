@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
 import Postgres
 import TestSupport
 import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// What `/metrics` tells about the process, the database pool and the work waiting in the
 /// database, over real HTTP against a real PostgreSQL.
@@ -63,7 +64,9 @@ import Testing
     }
 
     @Test func pool_sizeInUseAndWaits() throws {
-        let app = try TestApp(configure: { $0.databasePoolSize = 3; $0.workers = 3 })
+        let app = try TestApp(configure: {
+            $0.databasePoolSize = 3; $0.workers = 3
+        })
         defer { app.stop() }
         let pool = try #require(app.server.pool)
         let first = try Self.scrape(app)
@@ -77,7 +80,9 @@ import Testing
         for _ in 0..<3 {
             let held = DispatchSemaphore(value: 0)
             DispatchQueue.global().async(group: holding) {
-                try? pool.withConnection { _ in held.signal(); release.wait() }
+                try? pool.withConnection { _ in
+                    held.signal(); release.wait()
+                }
             }
             held.wait()
         }
@@ -94,25 +99,32 @@ import Testing
 
     /// A delivery whose target answers 503 waits for its retry: it is counted, and it ages.
     @Test func webhookBacklog_pendingDeliveriesAndTheOldestAge() throws {
-        let app = try TestApp(configure: { $0.webhookAllowPrivate = true; $0.webhookRetryBaseMilliseconds = 60_000 })
-        defer { app.stop() }
-        #expect(eventually {
-            let empty = (try? Self.scrape(app))?.values ?? [:]
-            return empty["concord_webhook_deliveries_pending"] == 0 && empty["concord_webhook_oldest_pending_age_seconds"] == 0
+        let app = try TestApp(configure: {
+            $0.webhookAllowPrivate = true; $0.webhookRetryBaseMilliseconds = 60_000
         })
+        defer { app.stop() }
+        #expect(
+            eventually {
+                let empty = (try? Self.scrape(app))?.values ?? [:]
+                return empty["concord_webhook_deliveries_pending"] == 0
+                    && empty["concord_webhook_oldest_pending_age_seconds"] == 0
+            })
 
         let receiver = try WebhookReceiver(answer: { _ in 503 })
         defer { receiver.stop() }
         let admin = app.client()
-        #expect(try admin.post("/webhooks", #"{"url":"\#(receiver.url)","event_types":["customer.created"]}"#).status == 201)
+        #expect(
+            try admin.post("/webhooks", #"{"url":"\#(receiver.url)","event_types":["customer.created"]}"#).status == 201
+        )
         #expect(try admin.post("/customers", #"{"name":"Backlogged"}"#).status == 201)
         #expect(eventually(timeout: 10) { receiver.requests.count == 1 })
         var scrape = try Self.scrape(app)
-        #expect(eventually(timeout: 5) {
-            scrape = (try? Self.scrape(app)) ?? scrape
-            return scrape.values["concord_webhook_deliveries_pending"] == 1
-                && (scrape.values["concord_webhook_oldest_pending_age_seconds"] ?? 0) > 0.5
-        }, "\(scrape.values.filter { $0.key.hasPrefix("concord_webhook") })")
+        #expect(
+            eventually(timeout: 5) {
+                scrape = (try? Self.scrape(app)) ?? scrape
+                return scrape.values["concord_webhook_deliveries_pending"] == 1
+                    && (scrape.values["concord_webhook_oldest_pending_age_seconds"] ?? 0) > 0.5
+            }, "\(scrape.values.filter { $0.key.hasPrefix("concord_webhook") })")
     }
 
     /// An event committed while an older transaction is still open waits for it to be numbered.
@@ -128,7 +140,9 @@ import Testing
         #expect(try app.client().post("/customers", #"{"name":"Waits"}"#).status == 201)
         #expect(eventually { (try? Self.scrape(app).values["concord_events_unnumbered"]) == 1 })
         usleep(300_000)
-        #expect(try Self.scrape(app).values["concord_events_unnumbered"] == 1, "still waiting while the older transaction runs")
+        #expect(
+            try Self.scrape(app).values["concord_events_unnumbered"] == 1,
+            "still waiting while the older transaction runs")
         try older.execute(unsafeText: "COMMIT")
         #expect(eventually { (try? Self.scrape(app).values["concord_events_unnumbered"]) == 0 })
     }

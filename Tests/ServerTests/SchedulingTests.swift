@@ -1,7 +1,7 @@
 import Foundation
 import HTTP
-import Testing
 import TestSupport
+import Testing
 
 /// `batchScheduling` puts both kinds of server thread under SCHED_BATCH, and only when asked.
 @Suite struct SchedulingTests {

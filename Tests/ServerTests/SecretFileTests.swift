@@ -24,10 +24,11 @@ import Testing
         // Read replicas are not supported by this version: from a file as from the variable.
         #expect {
             try Configuration.load(environment: [
-                "DATABASE_READ_URL_FILE": try Self.secretFile("postgres://app:s3cret@replica:5432/concord\n"),
+                "DATABASE_READ_URL_FILE": try Self.secretFile("postgres://app:s3cret@replica:5432/concord\n")
             ])
         } throws: { error in
-            "\(error)" == "DATABASE_READ_URL is set, but read replicas are not supported by this version; unset it to start"
+            "\(error)"
+                == "DATABASE_READ_URL is set, but read replicas are not supported by this version; unset it to start"
         }
     }
 
@@ -45,7 +46,8 @@ import Testing
         #expect {
             try Configuration.load(environment: ["DATABASE_URL_FILE": "/nonexistent/db-url"])
         } throws: { error in
-            "\(error)" == "invalid DATABASE_URL_FILE: expected a readable file holding the value (cannot read /nonexistent/db-url)"
+            "\(error)"
+                == "invalid DATABASE_URL_FILE: expected a readable file holding the value (cannot read /nonexistent/db-url)"
         }
         let empty = try Self.secretFile("\n")
         #expect {
@@ -59,7 +61,9 @@ import Testing
             "\(error)".hasPrefix("invalid CONCORD_ADMIN_API_KEY: expected ck_")
         }
         // An empty variable counts as unset, as everywhere else.
-        let config = try Configuration.load(environment: ["DATABASE_URL": "", "DATABASE_URL_FILE": try Self.secretFile("postgres://x@y/z")])
+        let config = try Configuration.load(environment: [
+            "DATABASE_URL": "", "DATABASE_URL_FILE": try Self.secretFile("postgres://x@y/z"),
+        ])
         #expect(config.databaseURL == "postgres://x@y/z")
     }
 
@@ -79,10 +83,13 @@ import Testing
         #expect(me["role"] == "admin")
 
         let url = try TestCluster.freshDatabase()
-        let refused = try ExecutableTests.Running(environment: ["DATABASE_URL": url, "DATABASE_URL_FILE": try Self.secretFile(url)])
+        let refused = try ExecutableTests.Running(environment: [
+            "DATABASE_URL": url, "DATABASE_URL_FILE": try Self.secretFile(url),
+        ])
         try #require(refused.exited(), "it did not stop")
         #expect(refused.process.terminationStatus == 2)
-        #expect(String(decoding: refused.stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(
+            String(decoding: refused.stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
                 == "concord: DATABASE_URL and DATABASE_URL_FILE are both set: set one of them\n")
     }
 }

@@ -24,8 +24,9 @@ import Testing
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Outcome(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                       stderr: String(decoding: stderr, as: UTF8.self))
+        return Outcome(
+            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+            stderr: String(decoding: stderr, as: UTF8.self))
     }
 
     @Test func seedCustomers_makesDistinctSearchableCustomers_andContinuesTheSeries() throws {
@@ -38,12 +39,17 @@ import Testing
         #expect(try TestSQL.scalar(database, "SELECT count(DISTINCT tier) FROM customers") == "4")
         #expect(try TestSQL.scalar(database, "SELECT count(DISTINCT kind) FROM customers") == "2")
         // The search indexes dropped for the load are back, exactly as the migrations made them.
-        #expect(try TestSQL.scalar(database, "SELECT count(*) FROM pg_indexes WHERE tablename = 'customers' AND indexname IN ('customers_search_idx', 'customers_tags_idx')") == "2")
+        #expect(
+            try TestSQL.scalar(
+                database,
+                "SELECT count(*) FROM pg_indexes WHERE tablename = 'customers' AND indexname IN ('customers_search_idx', 'customers_tags_idx')"
+            ) == "2")
 
         let second = try Self.concord(["seed", "--customers", "300"], database: database)
         #expect(second.status == 0, "\(second.stderr)")
         #expect(try TestSQL.scalar(database, "SELECT count(*) FROM customers") == "1500")
-        #expect(try TestSQL.scalar(database, "SELECT max(substring(external_ref FROM 6)::int) FROM customers") == "1500")
+        #expect(
+            try TestSQL.scalar(database, "SELECT max(substring(external_ref FROM 6)::int) FROM customers") == "1500")
 
         // The seeded customers are served like any other: listed, found by `q`, read by number.
         let app = try TestApp(databaseURL: database)
@@ -77,7 +83,10 @@ import Testing
 
     @Test func seed_withoutAKind_orWithBoth_isAUsageError() throws {
         let database = try TestCluster.freshDatabase()
-        for arguments in [["seed"], ["seed", "--demo", "--customers", "5"], ["seed", "--customers", "0"], ["seed", "--demo", "--force"]] {
+        for arguments in [
+            ["seed"], ["seed", "--demo", "--customers", "5"], ["seed", "--customers", "0"],
+            ["seed", "--demo", "--force"],
+        ] {
             let outcome = try Self.concord(arguments, database: database)
             #expect(outcome.status == 2, "\(arguments): \(outcome.status) \(outcome.stderr)")
         }

@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-import Foundation
 import Core
+import Foundation
 import TestSupport
 import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Settings that start-up refuses rather than ignore, and where the first admin key goes.
 @Suite struct StartupSettingsTests {
@@ -12,12 +13,16 @@ import Testing
     @Test func databaseReadURL_stopsStartup_sayingReplicasAreNotSupported() throws {
         // A database that is not there: a server that ignored the setting stops soon anyway.
         let running = try ExecutableTests.Running(environment: [
-            "DATABASE_READ_URL": "postgres://reader@127.0.0.1:5433/concord", "DATABASE_URL": "postgres://nobody@127.0.0.1:1/none",
+            "DATABASE_READ_URL": "postgres://reader@127.0.0.1:5433/concord",
+            "DATABASE_URL": "postgres://nobody@127.0.0.1:1/none",
         ])
         running.process.waitUntilExit()
         let output = String(decoding: running.stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(running.process.terminationStatus == 2)
-        #expect(output == "concord: DATABASE_READ_URL is set, but read replicas are not supported by this version; unset it to start\n")
+        #expect(
+            output
+                == "concord: DATABASE_READ_URL is set, but read replicas are not supported by this version; unset it to start\n"
+        )
     }
 
     /// With standard output not a terminal (here a pipe, as under a container runtime or a
@@ -27,7 +32,8 @@ import Testing
         let dataDirectory = "/tmp/concord-keyfile-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         defer { try? FileManager.default.removeItem(atPath: dataDirectory) }
         let running = try ExecutableTests.Running(environment: [
-            "DATABASE_URL": try TestCluster.freshDatabase(), "CONCORD_DATA_DIR": dataDirectory, "CONCORD_ADMIN_API_KEY": "",
+            "DATABASE_URL": try TestCluster.freshDatabase(), "CONCORD_DATA_DIR": dataDirectory,
+            "CONCORD_ADMIN_API_KEY": "",
             "CONCORD_LOG_FORMAT": "json", "CONCORD_LOG_LEVEL": "info",
         ])
         let path = dataDirectory + "/admin-api-key"
@@ -39,11 +45,14 @@ import Testing
             collected.withLock { $0 += String(decoding: data, as: UTF8.self) }
         }
         defer { running.stderr.fileHandleForReading.readabilityHandler = nil }
-        let started = eventually(timeout: 30) { collected.withLock { $0.contains("listening") } && FileManager.default.fileExists(atPath: path) }
+        let started = eventually(timeout: 30) {
+            collected.withLock { $0.contains("listening") } && FileManager.default.fileExists(atPath: path)
+        }
         if !started { kill(running.process.processIdentifier, SIGKILL) }
         try #require(started, "no key file after start; log: \(collected.withLock { $0 })")
         var log = collected.withLock { $0 }
-        let portText = try #require(log.range(of: #"http://127\.0\.0\.1:\d+"#, options: .regularExpression).map { String(log[$0]) })
+        let portText = try #require(
+            log.range(of: #"http://127\.0\.0\.1:\d+"#, options: .regularExpression).map { String(log[$0]) })
         let port = try #require(Int(portText.split(separator: ":").last!))
         let key = try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .newlines)
         #expect(key.range(of: #"^ck_[A-Za-z0-9]{8}_[A-Za-z0-9]{40}$"#, options: .regularExpression) != nil, "\(key)")

@@ -1,7 +1,7 @@
+import Core
 import Foundation
 import HTTP
 import Logging
-import Core
 import Routing
 
 /// A server on a free loopback port with routes made for exercising the protocol: echo, slow,
@@ -36,8 +36,9 @@ final class TestServer: @unchecked Sendable {
         }
         router.get("/big", access: .open, query: ["bytes"]) { request in
             let count = try request.query.int("bytes") ?? 1_000_000
-            return Response(status: 200, headers: ["Content-Type": "application/octet-stream"],
-                            body: (0..<count).map { UInt8(truncatingIfNeeded: $0 % 251) })
+            return Response(
+                status: 200, headers: ["Content-Type": "application/octet-stream"],
+                body: (0..<count).map { UInt8(truncatingIfNeeded: $0 % 251) })
         }
         // The scheduling policy of the thread that ran the handler (sched_getscheduler(2)):
         // /policy runs on a worker, /policy/inline on an IO thread.
@@ -45,9 +46,11 @@ final class TestServer: @unchecked Sendable {
         router.get("/policy/inline", access: .open, inline: true) { _ in .text("\(sched_getscheduler(0))") }
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        let application = Application(router: router.build(), middleware: [
-            RequestIDMiddleware(), ErrorMiddleware(logger: logger),
-        ], logger: logger)
+        let application = Application(
+            router: router.build(),
+            middleware: [
+                RequestIDMiddleware(), ErrorMiddleware(logger: logger),
+            ], logger: logger)
         server = HTTPServer(configuration: configuration, responder: application, logger: logger)
         try server.start()
     }

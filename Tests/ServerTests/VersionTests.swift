@@ -1,10 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-@testable import App
 import Foundation
 import TestSupport
 import Testing
+
+@testable import App
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The version is written once (`Sources/App/Version.swift`) and every place that shows it agrees:
 /// `concord --version`, `/metrics`' `concord_build_info`, `openapi.yaml`'s `info.version` and the
@@ -45,7 +47,9 @@ import Testing
         #expect(metrics.contains("concord_build_info{version=\"\(version)\",commit=\"\(Build.commit)\"} 1\n"))
 
         let document = try String(contentsOf: Self.root.appendingPathComponent("openapi.yaml"), encoding: .utf8)
-        let info = document.components(separatedBy: "\ninfo:\n")[1].components(separatedBy: "\n").prefix { $0.hasPrefix("  ") }
+        let info = document.components(separatedBy: "\ninfo:\n")[1].components(separatedBy: "\n").prefix {
+            $0.hasPrefix("  ")
+        }
         #expect(info.contains("  version: \(version)"))
 
         let changelog = try String(contentsOf: Self.root.appendingPathComponent("CHANGELOG.md"), encoding: .utf8)

@@ -1,12 +1,13 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-import Foundation
-import TestSupport
-import HTTP
 import Core
+import Foundation
+import HTTP
 import Routing
+import TestSupport
 import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A worker writes its response to the socket itself when it can and hands the connection back
 /// to its loop otherwise: these pin down each way back.
@@ -32,13 +33,14 @@ import Testing
         try client.send("GET /big?bytes=\(size) HTTP/1.1\r\nHost: t\r\n\r\n")
         // Read nothing until the socket buffers are full and the server has stopped writing.
         var buffered: Int32 = -1
-        #expect(eventually(timeout: 10) {
-            var now: Int32 = 0
-            _ = ioctl(client.fd, UInt(FIONREAD), &now)
-            defer { buffered = now }
-            usleep(50_000)
-            return now > 0 && now == buffered
-        }, "the server never stopped short")
+        #expect(
+            eventually(timeout: 10) {
+                var now: Int32 = 0
+                _ = ioctl(client.fd, UInt(FIONREAD), &now)
+                defer { buffered = now }
+                usleep(50_000)
+                return now > 0 && now == buffered
+            }, "the server never stopped short")
         #expect(buffered < size)
         let response = try client.readResponse()
         #expect(response.status == 200)
@@ -81,7 +83,9 @@ import Testing
         #expect(accepted.count == 20)
         // The workers finish (four of them, 20 × 100 ms) and the descriptors are released.
         let deadline = Date().addingTimeInterval(5)
-        while Date() < deadline, !Self.openSockets().isDisjoint(with: accepted) || server.server.connectionCount > 1 { usleep(50_000) }
+        while Date() < deadline, !Self.openSockets().isDisjoint(with: accepted) || server.server.connectionCount > 1 {
+            usleep(50_000)
+        }
         #expect(Self.openSockets().isDisjoint(with: accepted))
         #expect(server.server.connectionCount == 1)
         try warm.send("GET /echo/still HTTP/1.1\r\nHost: t\r\n\r\n")
@@ -105,8 +109,11 @@ import Testing
     static func serverSocket(port: Int, peerOf clientFD: Int32) -> String? {
         var address = sockaddr_in()
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(clientFD, $0, &length) } }
-        let local = String(format: ":%04X", port), remote = String(format: ":%04X", Int(UInt16(bigEndian: address.sin_port)))
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(clientFD, $0, &length) }
+        }
+        let local = String(format: ":%04X", port),
+            remote = String(format: ":%04X", Int(UInt16(bigEndian: address.sin_port)))
         for _ in 0..<100 {
             // Read to the end: String(contentsOfFile:) stops after the first page of a /proc file.
             let table = (try? FileHandle(forReadingAtPath: "/proc/net/tcp")?.readToEnd()).flatMap { $0 } ?? Data()
@@ -124,10 +131,12 @@ import Testing
     /// The inodes of every socket this process holds a descriptor for.
     static func openSockets() -> Set<String> {
         let descriptors = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
-        return Set(descriptors.compactMap { name in
-            guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(name)"),
-                  target.hasPrefix("socket:[") else { return nil }
-            return String(target.dropFirst(8).dropLast())
-        })
+        return Set(
+            descriptors.compactMap { name in
+                guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(name)"),
+                    target.hasPrefix("socket:[")
+                else { return nil }
+                return String(target.dropFirst(8).dropLast())
+            })
     }
 }

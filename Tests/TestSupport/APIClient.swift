@@ -1,5 +1,5 @@
-import Foundation
 import Core
+import Foundation
 import Routing
 
 /// A JSON client for end-to-end tests: real sockets, one keep-alive connection per client.
@@ -30,8 +30,10 @@ public final class APIClient: @unchecked Sendable {
     }
 
     /// Sends one request; `body` is sent as `application/json` unless `contentType` says otherwise.
-    public func send(_ method: String, _ path: String, body: String? = nil, contentType: String = "application/json",
-                     headers: [(String, String)] = []) throws -> Reply {
+    public func send(
+        _ method: String, _ path: String, body: String? = nil, contentType: String = "application/json",
+        headers: [(String, String)] = []
+    ) throws -> Reply {
         var head = "\(method) \(path) HTTP/1.1\r\nHost: test\r\n"
         if !key.isEmpty { head += "Authorization: Bearer \(key)\r\n" }
         for (name, value) in headers { head += "\(name): \(value)\r\n" }

@@ -15,9 +15,12 @@ import Postgres
 public enum Books {
     /// Each broken identity as a line naming the record; empty when the books balance.
     /// `closingBalance` answers a customer's statement closing balance (as JSON number text).
-    public static func violations(_ databaseURL: String, closingBalance: (String) throws -> String?) throws -> [String] {
+    public static func violations(_ databaseURL: String, closingBalance: (String) throws -> String?) throws -> [String]
+    {
         var found: [String] = []
-        let customers = try TestSQL.lines(databaseURL, """
+        let customers = try TestSQL.lines(
+            databaseURL,
+            """
             SELECT c.id || ' ' ||
                    (coalesce((SELECT sum(total - amount_paid - amount_credited) FROM invoices i
                               WHERE i.customer_id = c.id AND i.currency = c.currency AND i.status IN ('issued', 'partially_paid')), 0)
@@ -29,15 +32,20 @@ public enum Books {
             let parts = row.split(separator: " ").map(String.init)
             let statement = try closingBalance(parts[0])
             if statement != parts[1] {
-                found.append("customer \(parts[0]): books say \(parts[1]), statement closes at \(statement ?? "nothing")")
+                found.append(
+                    "customer \(parts[0]): books say \(parts[1]), statement closes at \(statement ?? "nothing")")
             }
         }
-        found += try TestSQL.lines(databaseURL, """
+        found += try TestSQL.lines(
+            databaseURL,
+            """
             SELECT format('invoice %s: amount_paid %s, allocations %s', i.id, i.amount_paid, coalesce(sum(a.amount), 0))
             FROM invoices i LEFT JOIN payment_allocations a ON a.invoice_id = i.id
             GROUP BY i.id HAVING i.amount_paid <> coalesce(sum(a.amount), 0)
             """)
-        found += try TestSQL.lines(databaseURL, """
+        found += try TestSQL.lines(
+            databaseURL,
+            """
             SELECT format('payment %s: amount %s, unapplied %s, allocations %s', p.id, p.amount, p.unapplied_amount, coalesce(sum(a.amount), 0))
             FROM payments p LEFT JOIN payment_allocations a ON a.payment_id = p.id
             GROUP BY p.id HAVING p.unapplied_amount <> p.amount - coalesce(sum(a.amount), 0)

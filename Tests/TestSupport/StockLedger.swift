@@ -16,7 +16,9 @@ import Postgres
 public enum StockLedger {
     /// Each broken rule as a line naming the item and warehouse; empty when the identity holds.
     public static func violations(_ databaseURL: String) throws -> [String] {
-        let text = try TestSQL.scalar(databaseURL, """
+        let text = try TestSQL.scalar(
+            databaseURL,
+            """
             WITH moved AS (
                 SELECT item_id, warehouse_id, sum(quantity) AS quantity FROM stock_movements GROUP BY item_id, warehouse_id
             ), held AS (
@@ -38,8 +40,12 @@ public enum StockLedger {
 
     /// A balance's figures as text (`on_hand`, `reserved`), straight from the table; nil when
     /// there is no row.
-    public static func balance(_ databaseURL: String, item: String, warehouse: String) throws -> (onHand: String, reserved: String)? {
-        let text = try TestSQL.scalar(databaseURL, """
+    public static func balance(_ databaseURL: String, item: String, warehouse: String) throws -> (
+        onHand: String, reserved: String
+    )? {
+        let text = try TestSQL.scalar(
+            databaseURL,
+            """
             SELECT on_hand::text || ' ' || reserved::text FROM stock_balances
             WHERE item_id = '\(item)' AND warehouse_id = '\(warehouse)'
             """)

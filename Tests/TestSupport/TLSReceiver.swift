@@ -2,7 +2,7 @@ import CSSL
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// An https receiver on loopback for tests: a certificate authority and a `localhost`
@@ -23,25 +23,34 @@ public final class TLSReceiver: @unchecked Sendable {
     /// - authority: another receiver whose certificate authority signs this one's certificate
     ///   (so a client trusting that authority trusts the chain); nil makes a new authority.
     public init(hostName: String = "localhost", signedBy authority: TLSReceiver? = nil) throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("concord-tls-\(UUID().uuidString.prefix(8))")
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "concord-tls-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let dir = directory.path
         if let authority {
             for file in ["ca.pem", "ca.key"] {
-                try FileManager.default.copyItem(at: authority.directory.appendingPathComponent(file), to: directory.appendingPathComponent(file))
+                try FileManager.default.copyItem(
+                    at: authority.directory.appendingPathComponent(file), to: directory.appendingPathComponent(file))
             }
         } else {
-            try Self.openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=Concord test CA",
-                              "-keyout", "\(dir)/ca.key", "-out", "\(dir)/ca.pem"])
+            try Self.openssl([
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=Concord test CA",
+                "-keyout", "\(dir)/ca.key", "-out", "\(dir)/ca.pem",
+            ])
         }
-        try Self.openssl(["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=\(hostName)", "-keyout", "\(dir)/server.key",
-                          "-out", "\(dir)/server.csr"])
+        try Self.openssl([
+            "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=\(hostName)", "-keyout", "\(dir)/server.key",
+            "-out", "\(dir)/server.csr",
+        ])
         try "subjectAltName=DNS:\(hostName)\n".write(toFile: "\(dir)/san.ext", atomically: true, encoding: .utf8)
-        try Self.openssl(["x509", "-req", "-in", "\(dir)/server.csr", "-CA", "\(dir)/ca.pem", "-CAkey", "\(dir)/ca.key",
-                          "-CAcreateserial", "-days", "2", "-extfile", "\(dir)/san.ext", "-out", "\(dir)/server.pem"])
+        try Self.openssl([
+            "x509", "-req", "-in", "\(dir)/server.csr", "-CA", "\(dir)/ca.pem", "-CAkey", "\(dir)/ca.key",
+            "-CAcreateserial", "-days", "2", "-extfile", "\(dir)/san.ext", "-out", "\(dir)/server.pem",
+        ])
         guard let context = SSL_CTX_new(TLS_server_method()),
-              SSL_CTX_use_certificate_file(context, "\(dir)/server.pem", SSL_FILETYPE_PEM) == 1,
-              SSL_CTX_use_PrivateKey_file(context, "\(dir)/server.key", SSL_FILETYPE_PEM) == 1 else {
+            SSL_CTX_use_certificate_file(context, "\(dir)/server.pem", SSL_FILETYPE_PEM) == 1,
+            SSL_CTX_use_PrivateKey_file(context, "\(dir)/server.key", SSL_FILETYPE_PEM) == 1
+        else {
             throw TestFailure("could not load the test certificate")
         }
         self.context = context
@@ -51,11 +60,17 @@ public final class TLSReceiver: @unchecked Sendable {
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         var yes: Int32 = 1
         setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
         listen(listener, 16)
         var bound = sockaddr_in()
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &bound) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) } }
+        _ = withUnsafeMutablePointer(to: &bound) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) }
+        }
         port = Int(UInt16(bigEndian: bound.sin_port))
         let thread = Thread { [self] in serve() }
         thread.start()
@@ -88,8 +103,10 @@ public final class TLSReceiver: @unchecked Sendable {
                     let text = String(decoding: data, as: UTF8.self)
                     if let end = text.range(of: "\r\n\r\n") {
                         let head = text[..<end.lowerBound].lowercased()
-                        let length = head.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }
-                            .flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) } ?? 0
+                        let length =
+                            head.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }
+                            .flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) }
+                            ?? 0
                         let body = text[end.upperBound...]
                         if body.utf8.count >= length {
                             lock.lock()

@@ -19,7 +19,9 @@ public final class TableLock: @unchecked Sendable {
     /// they never do.
     public func waitForWaiters(_ count: Int = 1, timeout: Double = 10) throws -> Bool {
         try eventually(timeout: timeout) {
-            let waiting = try TestSQL.scalar(databaseURL, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()")
+            let waiting = try TestSQL.scalar(
+                databaseURL,
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()")
             return Int(waiting) ?? 0 >= count
         }
     }

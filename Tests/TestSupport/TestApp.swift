@@ -1,8 +1,8 @@
 import App
+import Core
 import Foundation
 import Logging
 import Platform
-import Core
 import Routing
 
 /// The whole application on a free loopback port against a fresh database, with a known
@@ -58,17 +58,26 @@ extension TestApp {
     /// for them.
     public func key(forRole role: String) throws -> String {
         let admin = client()
-        let user = try admin.post("/users", #"{"name":"\#(role) user","email":"\#(role)-\#(UUID().uuidString)@example.com","role":"\#(role)"}"#)
-        guard user.status == 201, let id = user["id"]?.stringValue else { throw TestFailure("creating a \(role) user: \(user)") }
+        let user = try admin.post(
+            "/users",
+            #"{"name":"\#(role) user","email":"\#(role)-\#(UUID().uuidString)@example.com","role":"\#(role)"}"#)
+        guard user.status == 201, let id = user["id"]?.stringValue else {
+            throw TestFailure("creating a \(role) user: \(user)")
+        }
         let issued = try admin.post("/users/\(id)/api-keys", #"{"name":"test"}"#)
-        guard issued.status == 201, let key = issued["key"]?.stringValue else { throw TestFailure("issuing a key: \(issued)") }
+        guard issued.status == 201, let key = issued["key"]?.stringValue else {
+            throw TestFailure("issuing a key: \(issued)")
+        }
         return key
     }
 
     /// The id of a new user with `role`, for `owner_id` fields.
     public func userID(role: String = "sales") throws -> String {
-        let user = try client().post("/users", #"{"name":"Owner","email":"owner-\#(UUID().uuidString)@example.com","role":"\#(role)"}"#)
-        guard user.status == 201, let id = user["id"]?.stringValue else { throw TestFailure("creating a user: \(user)") }
+        let user = try client().post(
+            "/users", #"{"name":"Owner","email":"owner-\#(UUID().uuidString)@example.com","role":"\#(role)"}"#)
+        guard user.status == 201, let id = user["id"]?.stringValue else {
+            throw TestFailure("creating a user: \(user)")
+        }
         return id
     }
 }

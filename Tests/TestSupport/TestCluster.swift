@@ -17,7 +17,8 @@ public enum TestCluster {
 
     /// The repository's root (for `Migrations/` and `openapi.yaml`).
     public static var repositoryRoot: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
     }
 
     /// The cluster, started (and its template migrated) on first use.
@@ -31,7 +32,8 @@ public enum TestCluster {
                 var logger = Logger(label: "test-migrations")
                 logger.logLevel = .warning
                 try cluster.createDatabase("concord_template")
-                let migrator = try Migrator.load(directory: repositoryRoot.appendingPathComponent("Migrations"), logger: logger)
+                let migrator = try Migrator.load(
+                    directory: repositoryRoot.appendingPathComponent("Migrations"), logger: logger)
                 try migrator.migrate(connectionString: connectionString(cluster, database: "concord_template"))
                 state.cluster = cluster
                 return cluster

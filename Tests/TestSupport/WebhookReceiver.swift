@@ -22,7 +22,8 @@ public final class WebhookReceiver: HTTPResponder, @unchecked Sendable {
         self.answer = answer
         var logger = Logger(label: "receiver")
         logger.logLevel = .critical
-        server = HTTPServer(configuration: ServerConfiguration(host: "127.0.0.1", port: 0, workers: 4), responder: self, logger: logger)
+        server = HTTPServer(
+            configuration: ServerConfiguration(host: "127.0.0.1", port: 0, workers: 4), responder: self, logger: logger)
         try server.start()
     }
 

@@ -1,8 +1,8 @@
-import Foundation
 import Core
+import Foundation
 import Routing
-import Testing
 import TestSupport
+import Testing
 
 /// Deliveries over https: the certificate chain and the host name are verified.
 @Suite(.serialized) struct HTTPSDeliveryTests {
@@ -25,9 +25,11 @@ import TestSupport
         defer { stranger.stop() }
         let (other, _) = try WebhookTests.subscribe(admin, stranger.url)
         _ = try admin.post("/customers", #"{"name":"Not over TLS"}"#)
-        #expect(eventually(timeout: 15) {
-            (try? admin.get("/webhooks/\(other)/deliveries")["data"]?[0]?["last_error"]?.stringValue)?.contains("TLS") == true
-        })
+        #expect(
+            eventually(timeout: 15) {
+                (try? admin.get("/webhooks/\(other)/deliveries")["data"]?[0]?["last_error"]?.stringValue)?.contains(
+                    "TLS") == true
+            })
         #expect(stranger.received.isEmpty)
 
         // A trusted chain for another host name is refused too: the name is checked, not only the chain.
@@ -35,9 +37,11 @@ import TestSupport
         defer { impostor.stop() }
         let (misnamed, _) = try WebhookTests.subscribe(admin, impostor.url)
         _ = try admin.post("/customers", #"{"name":"Wrong host"}"#)
-        #expect(eventually(timeout: 15) {
-            (try? admin.get("/webhooks/\(misnamed)/deliveries")["data"]?[0]?["last_error"]?.stringValue)?.contains("TLS") == true
-        }, "\((try? admin.get("/webhooks/\(misnamed)/deliveries").text) ?? "")")
+        #expect(
+            eventually(timeout: 15) {
+                (try? admin.get("/webhooks/\(misnamed)/deliveries")["data"]?[0]?["last_error"]?.stringValue)?.contains(
+                    "TLS") == true
+            }, "\((try? admin.get("/webhooks/\(misnamed)/deliveries").text) ?? "")")
         #expect(impostor.received.isEmpty)
     }
 }

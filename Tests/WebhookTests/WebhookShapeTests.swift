@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// `POST /webhooks` answers like every other create: the resource itself, plus its secret.
 @Suite struct WebhookShapeTests {

@@ -1,23 +1,26 @@
+import Core
 import Foundation
 import Platform
-import Core
 import Routing
-import Testing
 import TestSupport
+import Testing
 
 /// Signed push webhooks against a receiver on loopback.
 @Suite struct WebhookTests {
     static func app(maxAttempts: Int = 19, databaseURL: String? = nil, key: String? = nil) throws -> TestApp {
-        try TestApp(databaseURL: databaseURL, configure: {
-            $0.webhookAllowPrivate = true
-            $0.webhookRetryBaseMilliseconds = 40
-            $0.webhookMaxAttempts = maxAttempts
-            if let key { $0.adminAPIKey = key }
-        })
+        try TestApp(
+            databaseURL: databaseURL,
+            configure: {
+                $0.webhookAllowPrivate = true
+                $0.webhookRetryBaseMilliseconds = 40
+                $0.webhookMaxAttempts = maxAttempts
+                if let key { $0.adminAPIKey = key }
+            })
     }
 
     /// Creates a subscription and returns its id and secret.
-    static func subscribe(_ admin: APIClient, _ url: String, types: String = "") throws -> (id: String, secret: String) {
+    static func subscribe(_ admin: APIClient, _ url: String, types: String = "") throws -> (id: String, secret: String)
+    {
         let reply = try admin.post("/webhooks", #"{"url":"\#(url)","description":"test"\#(types)}"#)
         guard reply.status == 201, let id = reply["id"]?.stringValue, let secret = reply["secret"]?.stringValue else {
             throw TestFailure("subscribe: \(reply)")
@@ -28,16 +31,23 @@ import TestSupport
     /// Standard Webhooks: one of the space-separated `v1,<base64>` signatures matches.
     static func verifies(_ request: WebhookReceiver.Received, secret: String) -> Bool {
         guard let id = request.header("webhook-id"), let timestamp = request.header("webhook-timestamp"),
-              let signatures = request.header("webhook-signature"),
-              let key = Data(base64Encoded: String(secret.dropFirst("whsec_".count))) else { return false }
-        let expected = "v1," + Data(Crypto.hmacSHA256(key: Array(key), message: Array("\(id).\(timestamp).".utf8) + request.body)).base64EncodedString()
+            let signatures = request.header("webhook-signature"),
+            let key = Data(base64Encoded: String(secret.dropFirst("whsec_".count)))
+        else { return false }
+        let expected =
+            "v1,"
+            + Data(Crypto.hmacSHA256(key: Array(key), message: Array("\(id).\(timestamp).".utf8) + request.body))
+            .base64EncodedString()
         return signatures.split(separator: " ").contains { $0 == expected }
     }
 
     @Test func subscriptions_showTheSecretOnce_andGuardAgainstPrivateTargets() throws {
         let strict = try TestApp()  // CONCORD_WEBHOOK_ALLOW_PRIVATE unset
         let admin = strict.client()
-        for url in ["http://127.0.0.1:9/hook", "http://10.1.2.3/hook", "http://169.254.169.254/latest", "http://[::1]:8080/x", "http://localhost/x"] {
+        for url in [
+            "http://127.0.0.1:9/hook", "http://10.1.2.3/hook", "http://169.254.169.254/latest", "http://[::1]:8080/x",
+            "http://localhost/x",
+        ] {
             let refused = try admin.post("/webhooks", #"{"url":"\#(url)"}"#)
             #expect(refused.status == 422, "\(url): \(refused)")
             #expect(refused.text.contains(#""field":"url""#))
@@ -45,7 +55,8 @@ import TestSupport
         #expect(try admin.post("/webhooks", #"{"url":"ftp://example.com/x"}"#).status == 422)
         #expect(try admin.post("/webhooks", #"{"url":"http://user:pw@example.com/x"}"#).status == 422)
         let app = try Self.app()
-        let created = try app.client().post("/webhooks", #"{"url":"http://127.0.0.1:9/hook","event_types":["customer.created"]}"#)
+        let created = try app.client().post(
+            "/webhooks", #"{"url":"http://127.0.0.1:9/hook","event_types":["customer.created"]}"#)
         #expect(created.status == 201, "\(created)")
         #expect(created["secret"]?.stringValue?.hasPrefix("whsec_") == true)
         let id = try #require(created["id"]?.stringValue)
@@ -54,7 +65,9 @@ import TestSupport
         #expect(shown["event_types"] == .array(["customer.created"]))
         #expect(try app.client(key: try app.key(forRole: "sales")).get("/webhooks").status == 403)
         // A patch that changes nothing keeps the version; failing is the deliveries' word only.
-        #expect(try app.client().patch("/webhooks/\(id)", #"{"event_types":["customer.created"]}"#).header("ETag") == "\"1\"")
+        #expect(
+            try app.client().patch("/webhooks/\(id)", #"{"event_types":["customer.created"]}"#).header("ETag")
+                == "\"1\"")
         #expect(try app.client().patch("/webhooks/\(id)", #"{"status":"failing"}"#).status == 422)
         #expect(try app.client().post("/webhooks", #"{"url":"http://127.0.0.1:9/x","status":"failing"}"#).status == 422)
         let paused = try app.client().post("/webhooks", #"{"url":"http://127.0.0.1:9/y","status":"disabled"}"#)
@@ -86,12 +99,18 @@ import TestSupport
         _ = try admin.post("/customers", #"{"name":"Marker"}"#)
         #expect(eventually(timeout: 20) { receiver.requests.count >= 7 })
         #expect(receiver.requests.count == 7, "nothing more arrives")
-        #expect(receiver.requests.dropFirst(6).first.map { String(decoding: $0.body, as: UTF8.self).contains("Marker") } == true)
+        #expect(
+            receiver.requests.dropFirst(6).first.map { String(decoding: $0.body, as: UTF8.self).contains("Marker") }
+                == true)
         // The receiver answers before the dispatcher records the outcome: wait for the records.
         func statuses() -> [String] {
-            ((try? admin.get("/webhooks/\(id)/deliveries")["data"]?.arrayValue) ?? []).compactMap { $0["status"]?.stringValue }
+            ((try? admin.get("/webhooks/\(id)/deliveries")["data"]?.arrayValue) ?? []).compactMap {
+                $0["status"]?.stringValue
+            }
         }
-        #expect(eventually(timeout: 10) { statuses() == ["succeeded", "succeeded", "succeeded", "succeeded"] }, "\(statuses())")
+        #expect(
+            eventually(timeout: 10) { statuses() == ["succeeded", "succeeded", "succeeded", "succeeded"] },
+            "\(statuses())")
         let deliveries = try admin.get("/webhooks/\(id)/deliveries")["data"]?.arrayValue ?? []
         #expect(deliveries.first?["attempts"] == .number("4"))
         #expect(deliveries.first?["last_response_status"] == .number("200"))
@@ -110,11 +129,18 @@ import TestSupport
         defer { witness.stop() }
         _ = try Self.subscribe(admin, witness.url)
         _ = try admin.post("/customers", #"{"name":"Ignored"}"#)
-        #expect(eventually(timeout: 10) { witness.requests.contains { String(decoding: $0.body, as: UTF8.self).contains("Ignored") } })
+        #expect(
+            eventually(timeout: 10) {
+                witness.requests.contains { String(decoding: $0.body, as: UTF8.self).contains("Ignored") }
+            })
         #expect(receiver.requests.count == 1)
-        #expect(try TestSQL.scalar(app.databaseURL, "SELECT count(*) FROM webhook_deliveries WHERE endpoint_id = '\(id)'") == "1")
+        #expect(
+            try TestSQL.scalar(app.databaseURL, "SELECT count(*) FROM webhook_deliveries WHERE endpoint_id = '\(id)'")
+                == "1")
         #expect(try admin.get("/webhooks/\(id)")["disabled_reason"]?.stringValue?.contains("410") == true)
-        let history = try admin.get("/audit?resource=webhook&resource_id=\(id)")["data"]?.arrayValue?.compactMap { $0["type"]?.stringValue }
+        let history = try admin.get("/audit?resource=webhook&resource_id=\(id)")["data"]?.arrayValue?.compactMap {
+            $0["type"]?.stringValue
+        }
         #expect(history == ["webhook.created", "webhook.updated"], "the 410 is on the record")
     }
 
@@ -142,7 +168,10 @@ import TestSupport
         #expect(eventually(timeout: 10) { receiver.requests.count == 1 })
         let delivery = try #require(try admin.get("/webhooks/\(id)/deliveries")["data"]?[0]?["id"]?.stringValue)
         // The receiver answers before the dispatcher records the outcome: wait for the record.
-        #expect(eventually(timeout: 10) { (try? admin.get("/webhooks/\(id)/deliveries/\(delivery)")["status"]) == "succeeded" })
+        #expect(
+            eventually(timeout: 10) {
+                (try? admin.get("/webhooks/\(id)/deliveries/\(delivery)")["status"]) == "succeeded"
+            })
         let one = try admin.get("/webhooks/\(id)/deliveries/\(delivery)")
         #expect(one["status"] == "succeeded")
         #expect(one["event_type"] == "customer.created")
@@ -180,7 +209,10 @@ import TestSupport
         defer { witness.stop() }
         _ = try Self.subscribe(admin, witness.url)
         _ = try admin.post("/customers", #"{"name":"After the end"}"#)
-        #expect(eventually(timeout: 10) { witness.requests.contains { String(decoding: $0.body, as: UTF8.self).contains("After the end") } })
+        #expect(
+            eventually(timeout: 10) {
+                witness.requests.contains { String(decoding: $0.body, as: UTF8.self).contains("After the end") }
+            })
         #expect(receiver.requests.count == receivedBeforeTheEnd)
     }
 
@@ -203,8 +235,12 @@ import TestSupport
         #expect(eventually(timeout: 20) { receiver.requests.count >= 30 })
         // A later event is delivered after every earlier one; each delivery was attempted once.
         _ = try admin.post("/leads", #"{"name":"Marker"}"#)
-        #expect(eventually(timeout: 20) { receiver.requests.contains { String(decoding: $0.body, as: UTF8.self).contains("Marker") } })
-        #expect(try TestSQL.scalar(first.databaseURL, "SELECT count(*) FROM webhook_deliveries WHERE attempts > 1") == "0")
+        #expect(
+            eventually(timeout: 20) {
+                receiver.requests.contains { String(decoding: $0.body, as: UTF8.self).contains("Marker") }
+            })
+        #expect(
+            try TestSQL.scalar(first.databaseURL, "SELECT count(*) FROM webhook_deliveries WHERE attempts > 1") == "0")
         let ids = receiver.requests.dropLast().compactMap { $0.header("webhook-id") }
         #expect(ids.count == 30, "each event once: \(ids.count) requests")
         #expect(Set(ids).count == 30)

@@ -150,7 +150,9 @@ public struct ExactDecimal: Sendable, Hashable, Comparable, Codable, CustomStrin
     }
 
     /// Like `percent(of:percent:)`, telling whether the result saturated.
-    public static func percentReportingOverflow(of amount: Int64, percent: ExactDecimal) -> (partialValue: Int64, overflow: Bool) {
+    public static func percentReportingOverflow(of amount: Int64, percent: ExactDecimal) -> (
+        partialValue: Int64, overflow: Bool
+    ) {
         saturated(roundedHalfEven(Int128(amount) * Int128(percent.thousandths), dividedBy: 100_000))
     }
 

@@ -59,7 +59,8 @@ enum ExactDecimalParsing {
 
     /// The exponent value, clamped: anything beyond ±10^6 already decides the outcome
     /// (too precise or out of range) and clamping avoids integer overflow on hostile input.
-    private static func exponent(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) throws(ExactDecimalError) -> Int {
+    private static func exponent(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) throws(ExactDecimalError) -> Int
+    {
         var i = start
         var negative = false
         if bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-") {

@@ -80,11 +80,12 @@ final class JSONCodingPath {
 
     /// The field for a `codingPath` a model reported in its own `DecodingError`.
     static func field(codingPath: [any CodingKey]) -> String {
-        format(codingPath.map { key -> Component in
-            if let index = key as? JSONIndexKey { return .index(index.intValue ?? 0) }
-            if let verbatim = key as? JSONVerbatimKey { return .key(verbatim.stringValue) }
-            return .key(JSONKeyCase.snakeCase(key.stringValue))
-        })
+        format(
+            codingPath.map { key -> Component in
+                if let index = key as? JSONIndexKey { return .index(index.intValue ?? 0) }
+                if let verbatim = key as? JSONVerbatimKey { return .key(verbatim.stringValue) }
+                return .key(JSONKeyCase.snakeCase(key.stringValue))
+            })
     }
 }
 

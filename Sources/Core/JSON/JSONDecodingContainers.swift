@@ -21,7 +21,8 @@ final class JSONDecoderImpl: Decoder {
         guard case .object(let object) = value else {
             throw session.mismatch(value, [String: JSONValue].self, "must be an object", at: path)
         }
-        return KeyedDecodingContainer(JSONKeyedDecoding<Key>(decoder: self, usage: session.usage(for: object, at: path)))
+        return KeyedDecodingContainer(
+            JSONKeyedDecoding<Key>(decoder: self, usage: session.usage(for: object, at: path)))
     }
 
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
@@ -56,7 +57,8 @@ struct JSONKeyedDecoding<Key: CodingKey>: KeyedDecodingContainerProtocol {
 
     /// The JSON name of `key` and its member position (nil when absent), recorded as asked.
     private func locate(_ key: Key) -> (name: String, position: Int?) {
-        let name = (usage.aliases.isEmpty ? nil : usage.aliases[key.stringValue]) ?? JSONKeyCase.snakeCase(key.stringValue)
+        let name =
+            (usage.aliases.isEmpty ? nil : usage.aliases[key.stringValue]) ?? JSONKeyCase.snakeCase(key.stringValue)
         let position = usage.object.position(of: name)
         if let position { usage.markAsked(position) }
         return (name, position)
@@ -100,23 +102,57 @@ struct JSONKeyedDecoding<Key: CodingKey>: KeyedDecodingContainerProtocol {
         return try decoder.session.unbox(value, as: T.self, at: path(name, key))
     }
 
-    func decodeIfPresent(_ type: Bool.Type, forKey key: Key) throws -> Bool? { try decodeValueIfPresent(type, forKey: key) }
-    func decodeIfPresent(_ type: String.Type, forKey key: Key) throws -> String? { try decodeValueIfPresent(type, forKey: key) }
-    func decodeIfPresent(_ type: Double.Type, forKey key: Key) throws -> Double? { try decodeValueIfPresent(type, forKey: key) }
-    func decodeIfPresent(_ type: Float.Type, forKey key: Key) throws -> Float? { try decodeValueIfPresent(type, forKey: key) }
-    func decodeIfPresent(_ type: Int.Type, forKey key: Key) throws -> Int? { try decodeValueIfPresent(type, forKey: key) }
-    func decodeIfPresent(_ type: Int8.Type, forKey key: Key) throws -> Int8? { try decodeValueIfPresent(type, forKey: key) }
-    func decodeIfPresent(_ type: Int16.Type, forKey key: Key) throws -> Int16? { try decodeValueIfPresent(type, forKey: key) }
-    func decodeIfPresent(_ type: Int32.Type, forKey key: Key) throws -> Int32? { try decodeValueIfPresent(type, forKey: key) }
-    func decodeIfPresent(_ type: Int64.Type, forKey key: Key) throws -> Int64? { try decodeValueIfPresent(type, forKey: key) }
-    func decodeIfPresent(_ type: Int128.Type, forKey key: Key) throws -> Int128? { try decodeValueIfPresent(type, forKey: key) }
-    func decodeIfPresent(_ type: UInt.Type, forKey key: Key) throws -> UInt? { try decodeValueIfPresent(type, forKey: key) }
-    func decodeIfPresent(_ type: UInt8.Type, forKey key: Key) throws -> UInt8? { try decodeValueIfPresent(type, forKey: key) }
-    func decodeIfPresent(_ type: UInt16.Type, forKey key: Key) throws -> UInt16? { try decodeValueIfPresent(type, forKey: key) }
-    func decodeIfPresent(_ type: UInt32.Type, forKey key: Key) throws -> UInt32? { try decodeValueIfPresent(type, forKey: key) }
-    func decodeIfPresent(_ type: UInt64.Type, forKey key: Key) throws -> UInt64? { try decodeValueIfPresent(type, forKey: key) }
-    func decodeIfPresent(_ type: UInt128.Type, forKey key: Key) throws -> UInt128? { try decodeValueIfPresent(type, forKey: key) }
-    func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? { try decodeValueIfPresent(type, forKey: key) }
+    func decodeIfPresent(_ type: Bool.Type, forKey key: Key) throws -> Bool? {
+        try decodeValueIfPresent(type, forKey: key)
+    }
+    func decodeIfPresent(_ type: String.Type, forKey key: Key) throws -> String? {
+        try decodeValueIfPresent(type, forKey: key)
+    }
+    func decodeIfPresent(_ type: Double.Type, forKey key: Key) throws -> Double? {
+        try decodeValueIfPresent(type, forKey: key)
+    }
+    func decodeIfPresent(_ type: Float.Type, forKey key: Key) throws -> Float? {
+        try decodeValueIfPresent(type, forKey: key)
+    }
+    func decodeIfPresent(_ type: Int.Type, forKey key: Key) throws -> Int? {
+        try decodeValueIfPresent(type, forKey: key)
+    }
+    func decodeIfPresent(_ type: Int8.Type, forKey key: Key) throws -> Int8? {
+        try decodeValueIfPresent(type, forKey: key)
+    }
+    func decodeIfPresent(_ type: Int16.Type, forKey key: Key) throws -> Int16? {
+        try decodeValueIfPresent(type, forKey: key)
+    }
+    func decodeIfPresent(_ type: Int32.Type, forKey key: Key) throws -> Int32? {
+        try decodeValueIfPresent(type, forKey: key)
+    }
+    func decodeIfPresent(_ type: Int64.Type, forKey key: Key) throws -> Int64? {
+        try decodeValueIfPresent(type, forKey: key)
+    }
+    func decodeIfPresent(_ type: Int128.Type, forKey key: Key) throws -> Int128? {
+        try decodeValueIfPresent(type, forKey: key)
+    }
+    func decodeIfPresent(_ type: UInt.Type, forKey key: Key) throws -> UInt? {
+        try decodeValueIfPresent(type, forKey: key)
+    }
+    func decodeIfPresent(_ type: UInt8.Type, forKey key: Key) throws -> UInt8? {
+        try decodeValueIfPresent(type, forKey: key)
+    }
+    func decodeIfPresent(_ type: UInt16.Type, forKey key: Key) throws -> UInt16? {
+        try decodeValueIfPresent(type, forKey: key)
+    }
+    func decodeIfPresent(_ type: UInt32.Type, forKey key: Key) throws -> UInt32? {
+        try decodeValueIfPresent(type, forKey: key)
+    }
+    func decodeIfPresent(_ type: UInt64.Type, forKey key: Key) throws -> UInt64? {
+        try decodeValueIfPresent(type, forKey: key)
+    }
+    func decodeIfPresent(_ type: UInt128.Type, forKey key: Key) throws -> UInt128? {
+        try decodeValueIfPresent(type, forKey: key)
+    }
+    func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
+        try decodeValueIfPresent(type, forKey: key)
+    }
 
     func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try decodeValue(type, forKey: key) }
     func decode(_ type: String.Type, forKey key: Key) throws -> String { try decodeValue(type, forKey: key) }
@@ -136,7 +172,9 @@ struct JSONKeyedDecoding<Key: CodingKey>: KeyedDecodingContainerProtocol {
     func decode(_ type: UInt128.Type, forKey key: Key) throws -> UInt128 { try decodeValue(type, forKey: key) }
     func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T { try decodeValue(type, forKey: key) }
 
-    func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws -> KeyedDecodingContainer<NestedKey> {
+    func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws
+        -> KeyedDecodingContainer<NestedKey>
+    {
         let (value, memberPath) = try member(key)
         return try JSONDecoderImpl(value: value, path: memberPath, session: decoder.session).container(keyedBy: type)
     }
@@ -152,12 +190,15 @@ struct JSONKeyedDecoding<Key: CodingKey>: KeyedDecodingContainerProtocol {
         let position = usage.object.position(of: superKey.stringValue)
         if let position { usage.markAsked(position) }
         let superPath = JSONCodingPath.appending(decoder.path, key: superKey.stringValue, codingKey: superKey)
-        return JSONDecoderImpl(value: position.map { usage.object.entries[$0].value } ?? .null, path: superPath, session: decoder.session)
+        return JSONDecoderImpl(
+            value: position.map { usage.object.entries[$0].value } ?? .null, path: superPath, session: decoder.session)
     }
 
     func superDecoder(forKey key: Key) throws -> any Decoder {
         let (name, position) = locate(key)
-        return JSONDecoderImpl(value: position.map { usage.object.entries[$0].value } ?? .null, path: path(name, key), session: decoder.session)
+        return JSONDecoderImpl(
+            value: position.map { usage.object.entries[$0].value } ?? .null, path: path(name, key),
+            session: decoder.session)
     }
 }
 
@@ -217,16 +258,20 @@ struct JSONUnkeyedDecoding: UnkeyedDecodingContainer {
     mutating func decode(_ type: UInt128.Type) throws -> UInt128 { try decodeValue(type) }
     mutating func decode<T: Decodable>(_ type: T.Type) throws -> T { try decodeValue(type) }
 
-    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws -> KeyedDecodingContainer<NestedKey> {
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws -> KeyedDecodingContainer<
+        NestedKey
+    > {
         let (value, elementPath) = try current()
-        let container = try JSONDecoderImpl(value: value, path: elementPath, session: decoder.session).container(keyedBy: type)
+        let container = try JSONDecoderImpl(value: value, path: elementPath, session: decoder.session).container(
+            keyedBy: type)
         currentIndex += 1
         return container
     }
 
     mutating func nestedUnkeyedContainer() throws -> any UnkeyedDecodingContainer {
         let (value, elementPath) = try current()
-        let container = try JSONDecoderImpl(value: value, path: elementPath, session: decoder.session).unkeyedContainer()
+        let container = try JSONDecoderImpl(value: value, path: elementPath, session: decoder.session)
+            .unkeyedContainer()
         currentIndex += 1
         return container
     }

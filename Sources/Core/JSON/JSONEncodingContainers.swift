@@ -56,27 +56,34 @@ struct JSONKeyedEncoding<Key: CodingKey>: KeyedEncodingContainerProtocol {
     mutating func encodeIfPresent(_ value: UInt32?, forKey key: Key) throws { try addOptional(value, forKey: key) }
     mutating func encodeIfPresent(_ value: UInt64?, forKey key: Key) throws { try addOptional(value, forKey: key) }
     mutating func encodeIfPresent(_ value: UInt128?, forKey key: Key) throws { try addOptional(value, forKey: key) }
-    mutating func encodeIfPresent<T: Encodable>(_ value: T?, forKey key: Key) throws { try addOptional(value, forKey: key) }
+    mutating func encodeIfPresent<T: Encodable>(_ value: T?, forKey key: Key) throws {
+        try addOptional(value, forKey: key)
+    }
 
-    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key)
+        -> KeyedEncodingContainer<NestedKey>
+    {
         let name = JSONKeyCase.snakeCase(key.stringValue)
         let box = JSONEncodingBox()
         builder.members.append((name, .box(box)))
-        return JSONEncoderImpl(box: box, path: JSONCodingPath.appending(path, key: name, codingKey: key)).container(keyedBy: keyType)
+        return JSONEncoderImpl(box: box, path: JSONCodingPath.appending(path, key: name, codingKey: key)).container(
+            keyedBy: keyType)
     }
 
     mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
         let name = JSONKeyCase.snakeCase(key.stringValue)
         let box = JSONEncodingBox()
         builder.members.append((name, .box(box)))
-        return JSONEncoderImpl(box: box, path: JSONCodingPath.appending(path, key: name, codingKey: key)).unkeyedContainer()
+        return JSONEncoderImpl(box: box, path: JSONCodingPath.appending(path, key: name, codingKey: key))
+            .unkeyedContainer()
     }
 
     /// The member `super`, for class hierarchies.
     mutating func superEncoder() -> any Encoder {
         let box = JSONEncodingBox()
         builder.members.append(("super", .box(box)))
-        return JSONEncoderImpl(box: box, path: JSONCodingPath.appending(path, key: "super", codingKey: JSONVerbatimKey("super")))
+        return JSONEncoderImpl(
+            box: box, path: JSONCodingPath.appending(path, key: "super", codingKey: JSONVerbatimKey("super")))
     }
 
     mutating func superEncoder(forKey key: Key) -> any Encoder {
@@ -122,7 +129,9 @@ struct JSONUnkeyedEncoding: UnkeyedEncodingContainer {
     mutating func encode(_ value: UInt128) throws { add(.number(String(value))) }
     mutating func encode<T: Encodable>(_ value: T) throws { try add(value) }
 
-    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<
+        NestedKey
+    > {
         let box = JSONEncodingBox()
         let elementPath = JSONCodingPath.appending(path, index: builder.elements.count)
         builder.elements.append(.box(box))

@@ -100,7 +100,8 @@ struct JSONParseFailure: Error {
         case .leadingZero: "numbers must not have leading zeros"
         case .invalidNumber: "invalid number"
         case .tooDeep: "nesting is deeper than \(JSONParser.maximumDepth) levels"
-        case .duplicateKey(let key): "duplicate key \"\(Self.shortened(key))\" at \(Self.format(reversedPath.reversed()))"
+        case .duplicateKey(let key):
+            "duplicate key \"\(Self.shortened(key))\" at \(Self.format(reversedPath.reversed()))"
         }
     }
 

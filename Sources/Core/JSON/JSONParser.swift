@@ -12,7 +12,8 @@ public enum JSONParser {
     /// Parses `bytes` as exactly one JSON value, optionally surrounded by whitespace.
     /// Contiguous collections (`[UInt8]`, `ArraySlice`, `Data`) are read in place.
     public static func parse(_ bytes: some Collection<UInt8>) throws(JSONParseError) -> JSONValue {
-        let result = bytes.withContiguousStorageIfAvailable { parse(buffer: $0) }
+        let result =
+            bytes.withContiguousStorageIfAvailable { parse(buffer: $0) }
             ?? Array(bytes).withUnsafeBufferPointer { parse(buffer: $0) }
         return try result.get()
     }

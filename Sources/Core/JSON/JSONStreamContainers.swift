@@ -19,8 +19,12 @@ struct JSONStreamKeyedEncoding<Key: CodingKey>: KeyedEncodingContainerProtocol {
     mutating func encodeNil(forKey key: Key) throws { try start(key); stream.writeNull() }
     mutating func encode(_ value: Bool, forKey key: Key) throws { try start(key); stream.writeBool(value) }
     mutating func encode(_ value: String, forKey key: Key) throws { try start(key); stream.writeString(value) }
-    mutating func encode(_ value: Double, forKey key: Key) throws { try start(key); try stream.write(value, pathKey: key) }
-    mutating func encode(_ value: Float, forKey key: Key) throws { try start(key); try stream.write(value, pathKey: key) }
+    mutating func encode(_ value: Double, forKey key: Key) throws {
+        try start(key); try stream.write(value, pathKey: key)
+    }
+    mutating func encode(_ value: Float, forKey key: Key) throws {
+        try start(key); try stream.write(value, pathKey: key)
+    }
     mutating func encode(_ value: Int, forKey key: Key) throws { try start(key); stream.writeInteger(value) }
     mutating func encode(_ value: Int8, forKey key: Key) throws { try start(key); stream.writeInteger(value) }
     mutating func encode(_ value: Int16, forKey key: Key) throws { try start(key); stream.writeInteger(value) }
@@ -33,7 +37,9 @@ struct JSONStreamKeyedEncoding<Key: CodingKey>: KeyedEncodingContainerProtocol {
     mutating func encode(_ value: UInt32, forKey key: Key) throws { try start(key); stream.writeInteger(value) }
     mutating func encode(_ value: UInt64, forKey key: Key) throws { try start(key); stream.writeInteger(value) }
     mutating func encode(_ value: UInt128, forKey key: Key) throws { try start(key); stream.writeInteger(value) }
-    mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws { try start(key); try stream.write(value, pathKey: key) }
+    mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
+        try start(key); try stream.write(value, pathKey: key)
+    }
 
     mutating func encodeIfPresent(_ value: Bool?, forKey key: Key) throws { try encodeOptional(value, forKey: key) }
     mutating func encodeIfPresent(_ value: String?, forKey key: Key) throws { try encodeOptional(value, forKey: key) }
@@ -51,27 +57,35 @@ struct JSONStreamKeyedEncoding<Key: CodingKey>: KeyedEncodingContainerProtocol {
     mutating func encodeIfPresent(_ value: UInt32?, forKey key: Key) throws { try encodeOptional(value, forKey: key) }
     mutating func encodeIfPresent(_ value: UInt64?, forKey key: Key) throws { try encodeOptional(value, forKey: key) }
     mutating func encodeIfPresent(_ value: UInt128?, forKey key: Key) throws { try encodeOptional(value, forKey: key) }
-    mutating func encodeIfPresent<T: Encodable>(_ value: T?, forKey key: Key) throws { try encodeOptional(value, forKey: key) }
+    mutating func encodeIfPresent<T: Encodable>(_ value: T?, forKey key: Key) throws {
+        try encodeOptional(value, forKey: key)
+    }
 
-    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
-        let nested = stream.startMember(of: object, name: key.stringValue) ? stream.openNested(.object, pathKey: key) : .none
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key)
+        -> KeyedEncodingContainer<NestedKey>
+    {
+        let nested =
+            stream.startMember(of: object, name: key.stringValue) ? stream.openNested(.object, pathKey: key) : .none
         return KeyedEncodingContainer(JSONStreamKeyedEncoding<NestedKey>(stream: stream, object: nested))
     }
 
     mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
-        let nested = stream.startMember(of: object, name: key.stringValue) ? stream.openNested(.array, pathKey: key) : .none
+        let nested =
+            stream.startMember(of: object, name: key.stringValue) ? stream.openNested(.array, pathKey: key) : .none
         return JSONStreamUnkeyedEncoding(stream: stream, array: nested)
     }
 
     /// The member `super` (verbatim), for class hierarchies.
     mutating func superEncoder() -> any Encoder {
         let opened = stream.startMember(of: object, name: "super", verbatim: true)
-        return JSONStreamSuperEncoder(stream: stream, value: opened ? stream.openNested(.unstarted, pathKey: JSONVerbatimKey("super")) : .none)
+        return JSONStreamSuperEncoder(
+            stream: stream, value: opened ? stream.openNested(.unstarted, pathKey: JSONVerbatimKey("super")) : .none)
     }
 
     mutating func superEncoder(forKey key: Key) -> any Encoder {
         let opened = stream.startMember(of: object, name: key.stringValue)
-        return JSONStreamSuperEncoder(stream: stream, value: opened ? stream.openNested(.unstarted, pathKey: key) : .none)
+        return JSONStreamSuperEncoder(
+            stream: stream, value: opened ? stream.openNested(.unstarted, pathKey: key) : .none)
     }
 }
 
@@ -91,8 +105,12 @@ struct JSONStreamUnkeyedEncoding: UnkeyedEncodingContainer {
     mutating func encodeNil() throws { try start(); stream.writeNull() }
     mutating func encode(_ value: Bool) throws { try start(); stream.writeBool(value) }
     mutating func encode(_ value: String) throws { try start(); stream.writeString(value) }
-    mutating func encode(_ value: Double) throws { let index = try start(); try stream.write(value, pathKey: JSONIndexKey(index)) }
-    mutating func encode(_ value: Float) throws { let index = try start(); try stream.write(value, pathKey: JSONIndexKey(index)) }
+    mutating func encode(_ value: Double) throws {
+        let index = try start(); try stream.write(value, pathKey: JSONIndexKey(index))
+    }
+    mutating func encode(_ value: Float) throws {
+        let index = try start(); try stream.write(value, pathKey: JSONIndexKey(index))
+    }
     mutating func encode(_ value: Int) throws { try start(); stream.writeInteger(value) }
     mutating func encode(_ value: Int8) throws { try start(); stream.writeInteger(value) }
     mutating func encode(_ value: Int16) throws { try start(); stream.writeInteger(value) }
@@ -105,20 +123,27 @@ struct JSONStreamUnkeyedEncoding: UnkeyedEncodingContainer {
     mutating func encode(_ value: UInt32) throws { try start(); stream.writeInteger(value) }
     mutating func encode(_ value: UInt64) throws { try start(); stream.writeInteger(value) }
     mutating func encode(_ value: UInt128) throws { try start(); stream.writeInteger(value) }
-    mutating func encode<T: Encodable>(_ value: T) throws { let index = try start(); try stream.write(value, pathKey: JSONIndexKey(index)) }
+    mutating func encode<T: Encodable>(_ value: T) throws {
+        let index = try start(); try stream.write(value, pathKey: JSONIndexKey(index))
+    }
 
-    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
-        let nested = stream.startElement(of: array).map { stream.openNested(.object, pathKey: JSONIndexKey($0)) } ?? .none
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<
+        NestedKey
+    > {
+        let nested =
+            stream.startElement(of: array).map { stream.openNested(.object, pathKey: JSONIndexKey($0)) } ?? .none
         return KeyedEncodingContainer(JSONStreamKeyedEncoding<NestedKey>(stream: stream, object: nested))
     }
 
     mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
-        let nested = stream.startElement(of: array).map { stream.openNested(.array, pathKey: JSONIndexKey($0)) } ?? .none
+        let nested =
+            stream.startElement(of: array).map { stream.openNested(.array, pathKey: JSONIndexKey($0)) } ?? .none
         return JSONStreamUnkeyedEncoding(stream: stream, array: nested)
     }
 
     mutating func superEncoder() -> any Encoder {
-        let nested = stream.startElement(of: array).map { stream.openNested(.unstarted, pathKey: JSONIndexKey($0)) } ?? .none
+        let nested =
+            stream.startElement(of: array).map { stream.openNested(.unstarted, pathKey: JSONIndexKey($0)) } ?? .none
         return JSONStreamSuperEncoder(stream: stream, value: nested)
     }
 }

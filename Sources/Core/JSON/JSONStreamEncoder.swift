@@ -193,7 +193,8 @@ final class JSONStreamEncoder: Encoder {
     func push(_ shape: OpenValue.Shape, closable: Bool, pathKey: (any CodingKey)?) -> OpenValueID {
         let serial = nextSerial
         nextSerial &+= 1
-        open.append(OpenValue(shape: shape, closable: closable, serial: serial, firstName: memberNames.count, pathKey: pathKey))
+        open.append(
+            OpenValue(shape: shape, closable: closable, serial: serial, firstName: memberNames.count, pathKey: pathKey))
         return OpenValueID(depth: open.count - 1, serial: serial)
     }
 

@@ -15,13 +15,14 @@ enum JSONTypeForm: Sendable {
         if let form = known.forms[id] { return form }
         // The same questions `JSONEncoderImpl` asks of each value; for anything but a class the
         // static type is the dynamic type, and no class is a FixedWidthInteger or a Dictionary.
-        let form: JSONTypeForm = if type is any FixedWidthInteger.Type {
-            .integer
-        } else if type is any JSONStringKeyedEncodable.Type {
-            .stringKeyedDictionary
-        } else {
-            .encodable
-        }
+        let form: JSONTypeForm =
+            if type is any FixedWidthInteger.Type {
+                .integer
+            } else if type is any JSONStringKeyedEncodable.Type {
+                .stringKeyedDictionary
+            } else {
+                .encodable
+            }
         known.forms[id] = form
         return form
     }

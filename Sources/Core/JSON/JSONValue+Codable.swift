@@ -27,7 +27,8 @@ extension JSONValue: Codable {
             } else if let decimal = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")) {
                 try container.encode(decimal)
             } else {
-                throw EncodingError.invalidValue(text, .init(codingPath: encoder.codingPath, debugDescription: "invalid JSON number text"))
+                throw EncodingError.invalidValue(
+                    text, .init(codingPath: encoder.codingPath, debugDescription: "invalid JSON number text"))
             }
         case .string(let string):
             var container = encoder.singleValueContainer()

@@ -173,9 +173,15 @@ final class JSONDecodingSession {
             if T.self == Date.self, let date = RFC3339.parse(text) { return same(date, as: T.self) }
             if T.self == LocalDate.self, let date = LocalDate(text) { return same(date, as: T.self) }
         case .number(let text):
-            if T.self == Int.self, JSONNumberText.isPlainInteger(text), let integer = Int(text) { return same(integer, as: T.self) }
-            if T.self == Int64.self, JSONNumberText.isPlainInteger(text), let integer = Int64(text) { return same(integer, as: T.self) }
-            if T.self == ExactDecimal.self, let decimal = try? ExactDecimal(parsing: text) { return same(decimal, as: T.self) }
+            if T.self == Int.self, JSONNumberText.isPlainInteger(text), let integer = Int(text) {
+                return same(integer, as: T.self)
+            }
+            if T.self == Int64.self, JSONNumberText.isPlainInteger(text), let integer = Int64(text) {
+                return same(integer, as: T.self)
+            }
+            if T.self == ExactDecimal.self, let decimal = try? ExactDecimal(parsing: text) {
+                return same(decimal, as: T.self)
+            }
         case .bool(let flag):
             if T.self == Bool.self { return same(flag, as: T.self) }
         default:
@@ -214,18 +220,24 @@ final class JSONDecodingSession {
 
     func double(_ value: JSONValue, at path: JSONCodingPath?) throws -> Double {
         guard case .number(let text) = value else { throw mismatch(value, Double.self, "must be a number", at: path) }
-        guard let number = Double(text), number.isFinite else { throw corrupted("must be a number within range", at: path) }
+        guard let number = Double(text), number.isFinite else {
+            throw corrupted("must be a number within range", at: path)
+        }
         return number
     }
 
     func float(_ value: JSONValue, at path: JSONCodingPath?) throws -> Float {
         guard case .number(let text) = value else { throw mismatch(value, Float.self, "must be a number", at: path) }
-        guard let number = Float(text), number.isFinite else { throw corrupted("must be a number within range", at: path) }
+        guard let number = Float(text), number.isFinite else {
+            throw corrupted("must be a number within range", at: path)
+        }
         return number
     }
 
     func exactDecimal(_ value: JSONValue, at path: JSONCodingPath?) throws -> ExactDecimal {
-        guard case .number(let text) = value else { throw mismatch(value, ExactDecimal.self, "must be a number", at: path) }
+        guard case .number(let text) = value else {
+            throw mismatch(value, ExactDecimal.self, "must be a number", at: path)
+        }
         do {
             return try ExactDecimal(parsing: text)
         } catch {
@@ -246,7 +258,9 @@ final class JSONDecodingSession {
     }
 
     func localDate(_ value: JSONValue, at path: JSONCodingPath?) throws -> LocalDate {
-        guard case .string(let text) = value else { throw mismatch(value, LocalDate.self, LocalDate.formatMessage, at: path) }
+        guard case .string(let text) = value else {
+            throw mismatch(value, LocalDate.self, LocalDate.formatMessage, at: path)
+        }
         guard let date = LocalDate(text) else { throw corrupted(LocalDate.formatMessage, at: path) }
         return date
     }
@@ -268,8 +282,10 @@ final class JSONDecodingSession {
     // MARK: Errors
 
     func context(_ message: String, at path: JSONCodingPath?) -> DecodingError.Context {
-        DecodingError.Context(codingPath: JSONCodingPath.codingPath(path), debugDescription: message,
-                              underlyingError: JSONFieldProblem(fieldError: FieldError(field: JSONCodingPath.field(path), message: message)))
+        DecodingError.Context(
+            codingPath: JSONCodingPath.codingPath(path), debugDescription: message,
+            underlyingError: JSONFieldProblem(
+                fieldError: FieldError(field: JSONCodingPath.field(path), message: message)))
     }
 
     /// `null` where a value is required reads "must not be null"; any other kind, `message`.
@@ -293,8 +309,10 @@ final class JSONDecodingSession {
         let fieldError = fieldError(from: error, decoding: type, at: path)
         let problem = JSONFieldProblem(fieldError: fieldError)
         guard let decodingError = error as? DecodingError else {
-            return DecodingError.dataCorrupted(.init(codingPath: JSONCodingPath.codingPath(path),
-                                                     debugDescription: fieldError.message, underlyingError: problem))
+            return DecodingError.dataCorrupted(
+                .init(
+                    codingPath: JSONCodingPath.codingPath(path),
+                    debugDescription: fieldError.message, underlyingError: problem))
         }
         func marked(_ context: DecodingError.Context) -> DecodingError.Context {
             .init(codingPath: context.codingPath, debugDescription: fieldError.message, underlyingError: problem)
@@ -316,7 +334,8 @@ final class JSONDecodingSession {
         switch decodingError {
         case .keyNotFound(let key, let context):
             if let problem = context.underlyingError as? JSONFieldProblem { return problem.fieldError }
-            return FieldError(field: JSONCodingPath.field(codingPath: context.codingPath + [key]), message: "is required")
+            return FieldError(
+                field: JSONCodingPath.field(codingPath: context.codingPath + [key]), message: "is required")
         case .valueNotFound(_, let context):
             if let problem = context.underlyingError as? JSONFieldProblem { return problem.fieldError }
             return FieldError(field: JSONCodingPath.field(codingPath: context.codingPath), message: "must not be null")
@@ -324,12 +343,14 @@ final class JSONDecodingSession {
             if let problem = context.underlyingError as? JSONFieldProblem {
                 // An enum given the wrong kind (`"kind": 3`) is told its values, not its raw type.
                 if type is any CaseIterable.Type, type is any RawRepresentable.Type,
-                   problem.fieldError.field == JSONCodingPath.field(path) {
+                    problem.fieldError.field == JSONCodingPath.field(path)
+                {
                     return FieldError(field: problem.fieldError.field, message: Self.unsupportedValueMessage(for: type))
                 }
                 return problem.fieldError
             }
-            return FieldError(field: JSONCodingPath.field(codingPath: context.codingPath), message: "has the wrong type")
+            return FieldError(
+                field: JSONCodingPath.field(codingPath: context.codingPath), message: "has the wrong type")
         case .dataCorrupted(let context):
             if let problem = context.underlyingError as? JSONFieldProblem { return problem.fieldError }
             var message = context.debugDescription
@@ -362,11 +383,14 @@ final class JSONDecodingSession {
 /// `[String: V]` decodes member by member with keys verbatim (they are data, not property
 /// names) and every member counted as known.
 protocol JSONStringKeyedDecodable {
-    static func decodeMembers(of object: JSONObject, session: JSONDecodingSession, at path: JSONCodingPath?) throws -> Self
+    static func decodeMembers(of object: JSONObject, session: JSONDecodingSession, at path: JSONCodingPath?) throws
+        -> Self
 }
 
 extension Dictionary: JSONStringKeyedDecodable where Key == String, Value: Decodable {
-    static func decodeMembers(of object: JSONObject, session: JSONDecodingSession, at path: JSONCodingPath?) throws -> Self {
+    static func decodeMembers(of object: JSONObject, session: JSONDecodingSession, at path: JSONCodingPath?) throws
+        -> Self
+    {
         var result = Self(minimumCapacity: object.count)
         for member in object {
             let memberPath = JSONCodingPath.appending(path, key: member.key, codingKey: JSONVerbatimKey(member.key))

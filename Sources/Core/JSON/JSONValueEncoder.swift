@@ -169,7 +169,9 @@ final class JSONEncoderImpl: Encoder {
         return nil
     }
 
-    static func floatingPoint<F: BinaryFloatingPoint & LosslessStringConvertible>(_ number: F, at path: JSONCodingPath?) throws -> JSONValue {
+    static func floatingPoint<F: BinaryFloatingPoint & LosslessStringConvertible>(_ number: F, at path: JSONCodingPath?)
+        throws -> JSONValue
+    {
         guard number.isFinite else { throw invalid(number, "non-finite numbers cannot be written as JSON", at: path) }
         // Swift's description is the shortest text that round-trips (`0.1`, `1e-07`, `3.0`),
         // and always valid JSON number syntax for finite values.
@@ -177,7 +179,8 @@ final class JSONEncoderImpl: Encoder {
     }
 
     static func invalid(_ value: Any, _ message: String, at path: JSONCodingPath?) -> EncodingError {
-        .invalidValue(value, EncodingError.Context(codingPath: JSONCodingPath.codingPath(path), debugDescription: message))
+        .invalidValue(
+            value, EncodingError.Context(codingPath: JSONCodingPath.codingPath(path), debugDescription: message))
     }
 }
 

@@ -15,7 +15,8 @@ public struct LocalDate: Codable, Sendable, Hashable, Comparable, CustomStringCo
     /// The date, or nil when it does not exist (`2023-02-29`, month 13, year 0).
     public init?(year: Int, month: Int, day: Int) {
         guard (1...9999).contains(year), (1...12).contains(month),
-              day >= 1, day <= CivilCalendar.daysInMonth(year: year, month: month) else { return nil }
+            day >= 1, day <= CivilCalendar.daysInMonth(year: year, month: month)
+        else { return nil }
         self.year = year
         self.month = month
         self.day = day
@@ -26,9 +27,10 @@ public struct LocalDate: Codable, Sendable, Hashable, Comparable, CustomStringCo
     public init?(_ text: String) {
         let bytes = Array(text.utf8)
         guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
-              let year = CivilCalendar.digits(bytes, 0, 4),
-              let month = CivilCalendar.digits(bytes, 5, 2),
-              let day = CivilCalendar.digits(bytes, 8, 2) else { return nil }
+            let year = CivilCalendar.digits(bytes, 0, 4),
+            let month = CivilCalendar.digits(bytes, 5, 2),
+            let day = CivilCalendar.digits(bytes, 8, 2)
+        else { return nil }
         self.init(year: year, month: month, day: day)
     }
 
@@ -41,13 +43,15 @@ public struct LocalDate: Codable, Sendable, Hashable, Comparable, CustomStringCo
 
     /// The date `days` later (earlier when negative); nil outside years 1–9999.
     public func adding(days: Int) -> LocalDate? {
-        let (year, month, day) = CivilCalendar.date(days: CivilCalendar.days(year: self.year, month: self.month, day: self.day) + days)
+        let (year, month, day) = CivilCalendar.date(
+            days: CivilCalendar.days(year: self.year, month: self.month, day: self.day) + days)
         return LocalDate(year: year, month: month, day: day)
     }
 
     /// Whole days from this date to `other` (negative when `other` is earlier).
     public func days(until other: LocalDate) -> Int {
-        CivilCalendar.days(year: other.year, month: other.month, day: other.day) - CivilCalendar.days(year: year, month: month, day: day)
+        CivilCalendar.days(year: other.year, month: other.month, day: other.day)
+            - CivilCalendar.days(year: year, month: month, day: day)
     }
 
     /// `YYYY-MM-DD`, zero-padded; parses back to the same date.

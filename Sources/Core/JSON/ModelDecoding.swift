@@ -18,7 +18,8 @@ extension JSONValue {
             throw AppError(
                 onlyUnknown ? .unknownField : .validationFailed,
                 onlyUnknown
-                    ? "the request body has fields this endpoint does not accept" : "the request body has invalid fields",
+                    ? "the request body has fields this endpoint does not accept"
+                    : "the request body has invalid fields",
                 errors: error.errors)
         }
     }
@@ -36,7 +37,8 @@ public enum MergePatch {
     }
 
     /// The same, for a record whose writable document is already built.
-    public static func apply<Input: Decodable>(_ patch: JSONValue, toDocument writable: JSONValue, as type: Input.Type) throws
+    public static func apply<Input: Decodable>(_ patch: JSONValue, toDocument writable: JSONValue, as type: Input.Type)
+        throws
         -> Input
     {
         try writable.mergePatched(with: patch).decodeModel(type)

@@ -12,13 +12,14 @@ public enum RFC3339 {
     public static func parse(_ text: String) -> Date? {
         let bytes = Array(text.utf8)
         guard bytes.count >= 20, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
-              bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: "t"),
-              bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"),
-              let year = CivilCalendar.digits(bytes, 0, 4), let month = CivilCalendar.digits(bytes, 5, 2),
-              let day = CivilCalendar.digits(bytes, 8, 2), let hour = CivilCalendar.digits(bytes, 11, 2),
-              let minute = CivilCalendar.digits(bytes, 14, 2), let second = CivilCalendar.digits(bytes, 17, 2),
-              LocalDate(year: year, month: month, day: day) != nil,
-              hour < 24, minute < 60, second < 60 else { return nil }
+            bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: "t"),
+            bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"),
+            let year = CivilCalendar.digits(bytes, 0, 4), let month = CivilCalendar.digits(bytes, 5, 2),
+            let day = CivilCalendar.digits(bytes, 8, 2), let hour = CivilCalendar.digits(bytes, 11, 2),
+            let minute = CivilCalendar.digits(bytes, 14, 2), let second = CivilCalendar.digits(bytes, 17, 2),
+            LocalDate(year: year, month: month, day: day) != nil,
+            hour < 24, minute < 60, second < 60
+        else { return nil }
 
         var i = 19
         var nanoseconds = 0
@@ -40,9 +41,10 @@ public enum RFC3339 {
             guard i + 1 == bytes.count else { return nil }
         case UInt8(ascii: "+"), UInt8(ascii: "-"):
             guard i + 6 == bytes.count, bytes[i + 3] == UInt8(ascii: ":"),
-                  let offsetHours = CivilCalendar.digits(bytes, i + 1, 2),
-                  let offsetMinutes = CivilCalendar.digits(bytes, i + 4, 2),
-                  offsetHours < 24, offsetMinutes < 60 else { return nil }
+                let offsetHours = CivilCalendar.digits(bytes, i + 1, 2),
+                let offsetMinutes = CivilCalendar.digits(bytes, i + 4, 2),
+                offsetHours < 24, offsetMinutes < 60
+            else { return nil }
             offsetSeconds = (offsetHours * 3600 + offsetMinutes * 60) * (bytes[i] == UInt8(ascii: "-") ? -1 : 1)
         default:
             return nil
@@ -84,7 +86,9 @@ public enum RFC3339 {
 
     /// The UTC calendar date, second of the day and millisecond of `date`, rounded to the
     /// nearest millisecond; nil outside years 0001–9999.
-    private static func utcFields(_ date: Date) -> (year: Int, month: Int, day: Int, secondOfDay: Int, millisecond: Int)? {
+    private static func utcFields(_ date: Date) -> (
+        year: Int, month: Int, day: Int, secondOfDay: Int, millisecond: Int
+    )? {
         let sinceReference = date.timeIntervalSinceReferenceDate
         guard sinceReference.isFinite, abs(sinceReference) < 400_000_000_000 else { return nil }
         let milliseconds = Int((sinceReference * 1000).rounded()) + 978_307_200_000

@@ -1,6 +1,6 @@
+import Core
 import Foundation
 import Postgres
-import Core
 import Routing
 
 /// What a `{id}` path segment names: a UUID, or a document number (API.md "Ids": any `{id}`
@@ -22,7 +22,9 @@ public enum DocumentKey: Sendable, Equatable {
         let head = prefix + "-"
         let digits = upper.dropFirst(head.count).drop { $0 == "0" }
         guard upper.hasPrefix(head), upper.count > head.count, digits.count <= 18,
-              upper.dropFirst(head.count).allSatisfy({ $0.isASCII && $0.isNumber }), let value = Int64(digits.isEmpty ? "0" : String(digits)) else {
+            upper.dropFirst(head.count).allSatisfy({ $0.isASCII && $0.isNumber }),
+            let value = Int64(digits.isEmpty ? "0" : String(digits))
+        else {
             throw AppError.notFound(resource)
         }
         self = .number(Self.format(prefix: prefix, value))

@@ -21,10 +21,13 @@ public enum LineAmounts {
     }
 
     /// A line's total and its tax together; nil when either is beyond 2^53−1 minor units.
-    public static func amounts(quantity: ExactDecimal, unitPrice: Int64, discountPercent: ExactDecimal,
-                               taxRate: ExactDecimal) -> (lineTotal: Int64, taxAmount: Int64)? {
+    public static func amounts(
+        quantity: ExactDecimal, unitPrice: Int64, discountPercent: ExactDecimal,
+        taxRate: ExactDecimal
+    ) -> (lineTotal: Int64, taxAmount: Int64)? {
         guard let total = lineTotal(quantity: quantity, unitPrice: unitPrice, discountPercent: discountPercent),
-              let tax = tax(lineTotal: total, taxRate: taxRate) else { return nil }
+            let tax = tax(lineTotal: total, taxRate: taxRate)
+        else { return nil }
         return (total, tax)
     }
 
@@ -33,7 +36,9 @@ public enum LineAmounts {
     public static func share(of amount: Int64, part: ExactDecimal, whole: ExactDecimal) -> Int64 {
         guard whole.thousandths != 0 else { return 0 }
         if part == whole { return amount }
-        return Int64(ExactDecimal.roundedHalfEven(Int128(amount) * Int128(part.thousandths), dividedBy: Int128(whole.thousandths)))
+        return Int64(
+            ExactDecimal.roundedHalfEven(
+                Int128(amount) * Int128(part.thousandths), dividedBy: Int128(whole.thousandths)))
     }
 
     private static func fitting(_ value: Int128) -> Int64? {
@@ -60,7 +65,9 @@ public struct DocumentTotals: Equatable, Sendable {
         let subtotal = lines.reduce(Int64(0)) { $0 + $1.lineTotal }
         let tax = lines.reduce(Int64(0)) { $0 + $1.taxAmount }
         guard subtotal + tax <= MoneyRules.maxMinorUnits else {
-            throw AppError.validation([FieldError(field: "lines", message: "make the \(document) larger than 2^53-1 minor units")])
+            throw AppError.validation([
+                FieldError(field: "lines", message: "make the \(document) larger than 2^53-1 minor units")
+            ])
         }
         self.subtotal = subtotal
         self.taxTotal = tax

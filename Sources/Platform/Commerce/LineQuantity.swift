@@ -12,8 +12,12 @@ public struct LineQuantity: Decodable, Sendable {
         if lines.isEmpty { errors.append(FieldError(field: "lines", message: "must list at least one line")) }
         var seen = Set<Int>()
         for (index, line) in lines.enumerated() {
-            if line.quantity <= .zero { errors.append(FieldError(field: "lines[\(index)].quantity", message: "must be more than 0")) }
-            if !seen.insert(line.lineNo).inserted { errors.append(FieldError(field: "lines[\(index)].line_no", message: "appears twice")) }
+            if line.quantity <= .zero {
+                errors.append(FieldError(field: "lines[\(index)].quantity", message: "must be more than 0"))
+            }
+            if !seen.insert(line.lineNo).inserted {
+                errors.append(FieldError(field: "lines[\(index)].line_no", message: "appears twice"))
+            }
         }
         return errors
     }

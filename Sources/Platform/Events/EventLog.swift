@@ -1,7 +1,7 @@
+import Core
 import Foundation
 import Logging
 import Postgres
-import Core
 
 /// One event of the outbox feed (API.md "Conventions": every state change appends one in the
 /// same transaction).
@@ -40,16 +40,22 @@ public final class EventLog: @unchecked Sendable {
 
     /// Records that `resourceType`/`resourceID` changed; `data` is the resource as the API shows
     /// it. Call inside the transaction that made the change, so both commit or neither does.
-    public func append(_ type: String, resourceType: String, resourceID: UUID, data: JSONValue, actor: Principal?, in tx: Transaction) throws {
-        try store.insert(type: type, resourceType: resourceType, resourceID: resourceID, data: data,
-                         userID: actor?.userID, apiKeyID: actor?.apiKeyID, in: tx)
+    public func append(
+        _ type: String, resourceType: String, resourceID: UUID, data: JSONValue, actor: Principal?, in tx: Transaction
+    ) throws {
+        try store.insert(
+            type: type, resourceType: resourceType, resourceID: resourceID, data: data,
+            userID: actor?.userID, apiKeyID: actor?.apiKeyID, in: tx)
     }
 
     /// Encodes `resource` and appends it.
-    public func append<T: Encodable>(_ type: String, resourceType: String, resourceID: UUID, resource: T, actor: Principal?,
-                                     in tx: Transaction) throws {
-        try append(type, resourceType: resourceType, resourceID: resourceID, data: try JSONValueEncoder().encode(resource),
-                   actor: actor, in: tx)
+    public func append<T: Encodable>(
+        _ type: String, resourceType: String, resourceID: UUID, resource: T, actor: Principal?,
+        in tx: Transaction
+    ) throws {
+        try append(
+            type, resourceType: resourceType, resourceID: resourceID, data: try JSONValueEncoder().encode(resource),
+            actor: actor, in: tx)
     }
 
     /// Numbers every event whose transaction is certainly over; returns how many.
@@ -93,7 +99,9 @@ public final class EventLog: @unchecked Sendable {
     /// One record's events, oldest first, every one numbered.
     public func history(resourceType: String, resourceID: UUID) throws -> [Event] {
         try numberCommitted()
-        return try pool.transaction { tx in try store.history(resourceType: resourceType, resourceID: resourceID, in: tx) }
+        return try pool.transaction { tx in
+            try store.history(resourceType: resourceType, resourceID: resourceID, in: tx)
+        }
     }
 
     /// `GET /audit`: who changed what, when.

@@ -1,5 +1,5 @@
-import Foundation
 import Core
+import Foundation
 import Routing
 
 /// `GET /events`: the ordered feed for integrators.
@@ -28,7 +28,8 @@ public struct EventRoutes: Sendable {
     /// `GET /audit`.
     static func registerAudit(events: EventLog, in router: inout RouterBuilder) {
         let filters = ["user_id", "api_key_id", "resource", "resource_id", "action", "from", "to", "sort"]
-        router.get("/audit", access: .permission("audit.read"), query: PageRequest.parameters.union(filters)) { request in
+        router.get("/audit", access: .permission("audit.read"), query: PageRequest.parameters.union(filters)) {
+            request in
             var filter = AuditFilter()
             filter.userID = try request.query.uuid("user_id")
             filter.apiKeyID = try request.query.uuid("api_key_id")
@@ -43,8 +44,10 @@ public struct EventRoutes: Sendable {
     }
 
     /// A `GET /<things>/{id}/history` route for a module's resource, behind its read permission.
-    public static func history(for resourceType: String, template: String, permission: String, events: EventLog,
-                               resolve: @escaping @Sendable (Request) throws -> UUID, in router: inout RouterBuilder) {
+    public static func history(
+        for resourceType: String, template: String, permission: String, events: EventLog,
+        resolve: @escaping @Sendable (Request) throws -> UUID, in router: inout RouterBuilder
+    ) {
         router.get(template, access: .permission(permission)) { request in
             let id = try resolve(request)
             return try .json(HistoryList(data: try events.history(resourceType: resourceType, resourceID: id)))

@@ -1,6 +1,6 @@
+import Core
 import Foundation
 import Postgres
-import Core
 
 /// SQL of the outbox.
 struct EventStore: Sendable {
@@ -8,9 +8,12 @@ struct EventStore: Sendable {
     /// out by one publisher at a time ("concord-e" as an integer).
     static let publisherLock: Int64 = 0x636F_6E63_6F72_6465
 
-    func insert(type: String, resourceType: String, resourceID: UUID, data: JSONValue, userID: UUID?, apiKeyID: UUID?,
-                in tx: Transaction) throws {
-        try tx.execute("""
+    func insert(
+        type: String, resourceType: String, resourceID: UUID, data: JSONValue, userID: UUID?, apiKeyID: UUID?,
+        in tx: Transaction
+    ) throws {
+        try tx.execute(
+            """
             INSERT INTO events (type, resource_type, resource_id, data, actor_user_id, actor_api_key_id)
             VALUES (\(type), \(resourceType), \(resourceID), \(data), \(userID), \(apiKeyID))
             """)
@@ -21,13 +24,15 @@ struct EventStore: Sendable {
     }
 
     func hasUnpublished(in tx: Transaction) throws -> Bool {
-        try tx.first("SELECT EXISTS (SELECT 1 FROM events WHERE sequence IS NULL) AS pending")?.decode("pending") ?? false
+        try tx.first("SELECT EXISTS (SELECT 1 FROM events WHERE sequence IS NULL) AS pending")?.decode("pending")
+            ?? false
     }
 
     /// Whether an unnumbered event is visible now, and the first transaction id not yet started
     /// (`horizon`): every transaction that committed before this call has a lower id.
     func pending(in tx: Transaction) throws -> (pending: Bool, horizon: String) {
-        let row = try tx.first("""
+        let row = try tx.first(
+            """
             SELECT EXISTS (SELECT 1 FROM events WHERE sequence IS NULL) AS pending,
                    pg_snapshot_xmax(pg_current_snapshot())::text AS horizon
             """)!
@@ -36,7 +41,8 @@ struct EventStore: Sendable {
 
     /// Whether an event of a transaction below `horizon` is still unnumbered.
     func hasUnpublished(before horizon: String, in tx: Transaction) throws -> Bool {
-        try tx.first("""
+        try tx.first(
+            """
             SELECT EXISTS (SELECT 1 FROM events WHERE sequence IS NULL AND xid < \(horizon)::xid8) AS pending
             """)?.decode("pending") ?? false
     }
@@ -44,10 +50,14 @@ struct EventStore: Sendable {
     /// Numbers unnumbered events of transactions older than the oldest one still running: any
     /// transaction that commits later has a newer xid, so it can only get later numbers.
     func publish(in tx: Transaction) throws -> Int {
-        guard try tx.first("SELECT pg_try_advisory_xact_lock(\(Self.publisherLock)) AS locked")?.decode("locked", as: Bool.self) == true else {
+        guard
+            try tx.first("SELECT pg_try_advisory_xact_lock(\(Self.publisherLock)) AS locked")?.decode(
+                "locked", as: Bool.self) == true
+        else {
             return 0
         }
-        return try tx.execute("""
+        return try tx.execute(
+            """
             UPDATE events AS e SET sequence = numbered.sequence
             FROM (
                 SELECT ready.id, nextval('events_sequence_seq') AS sequence
@@ -64,23 +74,28 @@ struct EventStore: Sendable {
 
     func feed(after sequence: Int64, types: [String], limit: Int, in tx: Transaction) throws -> [Event] {
         let filter: SQL = types.isEmpty ? "" : " AND type = ANY(\(types)::text[])"
-        return try tx.query("""
+        return try tx.query(
+            """
             SELECT id, sequence, type, resource_type, resource_id, occurred_at, actor_user_id, actor_api_key_id, data
             FROM events WHERE sequence > \(sequence)\(filter) ORDER BY sequence LIMIT \(limit)
-            """).rows.map(Self.event)
+            """
+        ).rows.map(Self.event)
     }
 
     func history(resourceType: String, resourceID: UUID, in tx: Transaction) throws -> [Event] {
-        try tx.query("""
+        try tx.query(
+            """
             SELECT id, sequence, type, resource_type, resource_id, occurred_at, actor_user_id, actor_api_key_id, data
             FROM events WHERE resource_type = \(resourceType) AND resource_id = \(resourceID) AND sequence IS NOT NULL
             ORDER BY occurred_at, sequence, id
-            """).rows.map(Self.event)
+            """
+        ).rows.map(Self.event)
     }
 
     /// `GET /audit`: events by who, what and when, in occurrence order (keyset on
     /// `occurred_at`, `id`).
-    func audit(_ filter: AuditFilter, after: (key: String, id: UUID)?, limit: Int, in tx: Transaction) throws -> [Event] {
+    func audit(_ filter: AuditFilter, after: (key: String, id: UUID)?, limit: Int, in tx: Transaction) throws -> [Event]
+    {
         var conditions: [SQL] = ["sequence IS NOT NULL"]
         if let user = filter.userID { conditions.append("actor_user_id = \(user)") }
         if let key = filter.apiKeyID { conditions.append("actor_api_key_id = \(key)") }
@@ -89,11 +104,14 @@ struct EventStore: Sendable {
         if let action = filter.type { conditions.append("type = \(action)") }
         if let from = filter.from { conditions.append("occurred_at >= \(from)") }
         if let to = filter.to { conditions.append("occurred_at < \(to)") }
-        let page = Keyset("occurred_at", cast: "timestamptz").clause(conditions, after: after, descending: filter.descending, limit: limit)
-        return try tx.query("""
+        let page = Keyset("occurred_at", cast: "timestamptz").clause(
+            conditions, after: after, descending: filter.descending, limit: limit)
+        return try tx.query(
+            """
             SELECT id, sequence, type, resource_type, resource_id, occurred_at, actor_user_id, actor_api_key_id, data
             FROM events \(page)
-            """).rows.map(Self.event)
+            """
+        ).rows.map(Self.event)
     }
 
     static func event(_ row: Row) throws -> Event {

@@ -1,7 +1,7 @@
+import Core
 import Foundation
 import HTTP
 import Postgres
-import Core
 import Routing
 
 /// `Idempotency-Key` on POST (API.md): the first request's outcome below 500 (and not 429) is
@@ -22,10 +22,12 @@ public struct IdempotencyMiddleware: Middleware {
 
     public func handle(_ request: Request, next: (Request) throws -> Response) throws -> Response {
         guard request.method == "POST", let key = request.headers["Idempotency-Key"],
-              let principal = request[PrincipalKey.self] else { return try next(request) }
+            let principal = request[PrincipalKey.self]
+        else { return try next(request) }
         guard (1...255).contains(key.utf8.count), key.utf8.allSatisfy({ $0 > 32 && $0 < 127 }) else {
-            throw AppError(.invalidParameter, "Idempotency-Key must be 1 to 255 visible ASCII characters",
-                           errors: [FieldError(field: "Idempotency-Key", message: "must be 1 to 255 visible ASCII characters")])
+            throw AppError(
+                .invalidParameter, "Idempotency-Key must be 1 to 255 visible ASCII characters",
+                errors: [FieldError(field: "Idempotency-Key", message: "must be 1 to 255 visible ASCII characters")])
         }
         let apiKeyID = principal.apiKeyID
         let hash = Crypto.sha256(Array("\(request.method)\n\(request.http.head.target)\n".utf8) + request.body)
@@ -35,11 +37,13 @@ public struct IdempotencyMiddleware: Middleware {
             break
         case .existing(let storedHash, let stored):
             guard Crypto.constantTimeEquals(storedHash, hash) else {
-                throw AppError(.idempotencyKeyReused, "this Idempotency-Key was used with another request; use a new key")
+                throw AppError(
+                    .idempotencyKeyReused, "this Idempotency-Key was used with another request; use a new key")
             }
             guard let stored else {
-                throw AppError(.idempotencyInProgress, "a request with this Idempotency-Key is still running; retry shortly",
-                               headers: [("Retry-After", "1")])
+                throw AppError(
+                    .idempotencyInProgress, "a request with this Idempotency-Key is still running; retry shortly",
+                    headers: [("Retry-After", "1")])
             }
             var headers = HTTPHeaders(stored.headers.map { (name: $0.0, value: $0.1) })
             headers.set("Idempotent-Replayed", "true")
@@ -50,8 +54,10 @@ public struct IdempotencyMiddleware: Middleware {
             return try pool.transaction { tx in
                 let response = try next(request)
                 guard Self.isStored(response.status) else { throw ReleaseAfter(response: response) }
-                try store.complete(apiKeyID: apiKeyID, key: key, status: response.status, headers: Self.storedHeaders(response.headers),
-                                   body: response.body, in: tx)
+                try store.complete(
+                    apiKeyID: apiKeyID, key: key, status: response.status,
+                    headers: Self.storedHeaders(response.headers),
+                    body: response.body, in: tx)
                 return response
             }
         } catch let release as ReleaseAfter {
@@ -63,8 +69,9 @@ public struct IdempotencyMiddleware: Middleware {
                 // The work rolled back; the refusal itself is the outcome to replay.
                 let response = problem.response(requestID: request.requestID)
                 try? pool.transaction { tx in
-                    try store.complete(apiKeyID: apiKeyID, key: key, status: response.status,
-                                       headers: Self.storedHeaders(response.headers), body: response.body, in: tx)
+                    try store.complete(
+                        apiKeyID: apiKeyID, key: key, status: response.status,
+                        headers: Self.storedHeaders(response.headers), body: response.body, in: tx)
                 }
             } else {
                 try? pool.transaction { tx in try store.release(apiKeyID: apiKeyID, key: key, in: tx) }

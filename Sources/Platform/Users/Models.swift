@@ -1,5 +1,5 @@
-import Foundation
 import Core
+import Foundation
 
 /// A person who calls the API through their keys.
 public struct User: Codable, Sendable {
@@ -40,8 +40,12 @@ struct UserPatch: Decodable {
 
     func validate() throws {
         var errors: [FieldError] = []
-        if let name, let message = UserRules.nameProblem(name) { errors.append(FieldError(field: "name", message: message)) }
-        if let email, let message = UserRules.emailProblem(email) { errors.append(FieldError(field: "email", message: message)) }
+        if let name, let message = UserRules.nameProblem(name) {
+            errors.append(FieldError(field: "name", message: message))
+        }
+        if let email, let message = UserRules.emailProblem(email) {
+            errors.append(FieldError(field: "email", message: message))
+        }
         if !errors.isEmpty { throw AppError.validation(errors) }
     }
 }
@@ -91,8 +95,9 @@ struct Credential {
     let rateLimitPerSecond: Int?
 
     var principal: Principal {
-        Principal(userID: userID, apiKeyID: keyID, name: name, email: email, role: role, apiKeyPrefix: prefix,
-                  rateLimitPerSecond: rateLimitPerSecond)
+        Principal(
+            userID: userID, apiKeyID: keyID, name: name, email: email, role: role, apiKeyPrefix: prefix,
+            rateLimitPerSecond: rateLimitPerSecond)
     }
 }
 
@@ -112,8 +117,12 @@ struct APIKeyInput: Codable {
         var errors: [FieldError] = []
         if let message = UserRules.nameProblem(name) { errors.append(FieldError(field: "name", message: message)) }
         if let rate = rateLimitPerSecond, !Self.rateLimitRange.contains(rate) {
-            errors.append(FieldError(field: "rate_limit_per_second",
-                                     message: "must be an integer from 1 to 1000000 (requests per second), or null for the installation's limit"))
+            errors.append(
+                FieldError(
+                    field: "rate_limit_per_second",
+                    message:
+                        "must be an integer from 1 to 1000000 (requests per second), or null for the installation's limit"
+                ))
         }
         if !errors.isEmpty { throw AppError.validation(errors) }
     }
@@ -143,8 +152,9 @@ public struct APIKeyToken: Sendable {
             $0.allSatisfy { (48...57).contains($0) || (65...90).contains($0) || (97...122).contains($0) }
         }
         guard bytes.count >= 44, bytes.count <= 140, bytes[0] == UInt8(ascii: "c"), bytes[1] == UInt8(ascii: "k"),
-              bytes[2] == UInt8(ascii: "_"), bytes[11] == UInt8(ascii: "_"),
-              alnum(bytes[3..<11]), alnum(bytes[12...]) else { return nil }
+            bytes[2] == UInt8(ascii: "_"), bytes[11] == UInt8(ascii: "_"),
+            alnum(bytes[3..<11]), alnum(bytes[12...])
+        else { return nil }
         prefix = String(decoding: bytes[3..<11], as: UTF8.self)
         secret = String(decoding: bytes[12...], as: UTF8.self)
     }

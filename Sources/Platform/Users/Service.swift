@@ -1,7 +1,7 @@
+import Core
 import Foundation
 import Logging
 import Postgres
-import Core
 
 /// Users, API keys and authentication.
 public final class UserService: Sendable {
@@ -24,8 +24,9 @@ public final class UserService: Sendable {
         let presentedHash = Crypto.sha256(token.secret)
         // One statement, so no transaction around it: this runs on every request.
         guard let found = try pool.read({ tx in try store.credential(prefix: token.prefix, in: tx) }),
-              Crypto.constantTimeEquals(found.hash, presentedHash),
-              found.revokedAt == nil, found.active else { return nil }
+            Crypto.constantTimeEquals(found.hash, presentedHash),
+            found.revokedAt == nil, found.active
+        else { return nil }
         if found.lastUsedAt.map({ Date().timeIntervalSince($0) > 60 }) ?? true {
             try pool.transaction { tx in try store.touchKey(id: found.keyID, in: tx) }
         }
@@ -37,7 +38,9 @@ public final class UserService: Sendable {
     func createUser(_ input: UserCreate, actor: Principal?) throws -> User {
         try input.validate()
         return try pool.transaction { tx in
-            return try events.recorded("user.created", try insertUser(name: input.name, email: input.email, role: input.role, in: tx), actor: actor, in: tx)
+            return try events.recorded(
+                "user.created", try insertUser(name: input.name, email: input.email, role: input.role, in: tx),
+                actor: actor, in: tx)
         }
     }
 
@@ -45,8 +48,9 @@ public final class UserService: Sendable {
         do {
             return try store.insertUser(name: name, email: email, role: role, in: tx)
         } catch let error as PostgresError where error.state == .uniqueViolation {
-            throw AppError(.duplicateUser, "a user with this email already exists",
-                           errors: [FieldError(field: "email", message: "is already taken")])
+            throw AppError(
+                .duplicateUser, "a user with this email already exists",
+                errors: [FieldError(field: "email", message: "is already taken")])
         }
     }
 
@@ -61,7 +65,8 @@ public final class UserService: Sendable {
     }
 
     func listUsers(_ page: PageRequest) throws -> Page<User> {
-        try pool.page(page, consistent: true) { tx in try store.listUsers(after: page.after, limit: page.limit, in: tx) }
+        try pool.page(page, consistent: true) { tx in try store.listUsers(after: page.after, limit: page.limit, in: tx)
+        }
     }
 
     func updateUser(_ id: UUID, patch: UserPatch, ifMatch: (Int) throws -> Void, actor: Principal) throws -> User {
@@ -79,17 +84,21 @@ public final class UserService: Sendable {
                 throw AppError(.conflict, "you cannot remove your own admin role or deactivate yourself")
             }
             // A patch that changes nothing writes nothing: no new version, no event.
-            if user.name == before.name && user.email == before.email && user.role == before.role && user.active == before.active {
+            if user.name == before.name && user.email == before.email && user.role == before.role
+                && user.active == before.active
+            {
                 return before
             }
             let updated: User
             do {
                 updated = try store.updateUser(user, in: tx)
             } catch let error as PostgresError where error.state == .uniqueViolation {
-                throw AppError(.duplicateUser, "a user with this email already exists",
-                               errors: [FieldError(field: "email", message: "is already taken")])
+                throw AppError(
+                    .duplicateUser, "a user with this email already exists",
+                    errors: [FieldError(field: "email", message: "is already taken")])
             }
-            try events.append("user.updated", resourceType: "user", resourceID: updated.id, resource: updated, actor: actor, in: tx)
+            try events.append(
+                "user.updated", resourceType: "user", resourceID: updated.id, resource: updated, actor: actor, in: tx)
             return updated
         }
     }
@@ -105,26 +114,39 @@ public final class UserService: Sendable {
         return try pool.transaction { tx in
             guard try store.user(id: userID, in: tx) != nil else { throw AppError.notFound("user") }
             let token = APIKeyToken.generate()
-            let key = try store.insertKey(userID: userID, name: input.name, token: token, rateLimitPerSecond: input.rateLimitPerSecond, in: tx)
-            try events.append("api_key.created", resourceType: "api_key", resourceID: key.id, resource: key, actor: actor, in: tx)
-            return IssuedAPIKey(id: key.id, userId: userID, name: key.name, prefix: key.prefix, rateLimitPerSecond: key.rateLimitPerSecond,
-                                key: token.text, createdAt: key.createdAt)
+            let key = try store.insertKey(
+                userID: userID, name: input.name, token: token, rateLimitPerSecond: input.rateLimitPerSecond, in: tx)
+            try events.append(
+                "api_key.created", resourceType: "api_key", resourceID: key.id, resource: key, actor: actor, in: tx)
+            return IssuedAPIKey(
+                id: key.id, userId: userID, name: key.name, prefix: key.prefix,
+                rateLimitPerSecond: key.rateLimitPerSecond,
+                key: token.text, createdAt: key.createdAt)
         }
     }
 
     /// `PATCH /users/{id}/api-keys/{key_id}`: a merge patch of `name` and
     /// `rate_limit_per_second` (null: back to the installation's limit). A key of another
     /// user is a 404; a patch that changes nothing writes nothing.
-    func updateKey(userID: UUID, keyID: UUID, patch: JSONValue, ifMatch: (Int) throws -> Void, actor: Principal) throws -> APIKey {
+    func updateKey(userID: UUID, keyID: UUID, patch: JSONValue, ifMatch: (Int) throws -> Void, actor: Principal) throws
+        -> APIKey
+    {
         try pool.transaction { tx in
-            guard let current = try store.lockKey(id: keyID, in: tx), current.userId == userID else { throw AppError.notFound("API key") }
+            guard let current = try store.lockKey(id: keyID, in: tx), current.userId == userID else {
+                throw AppError.notFound("API key")
+            }
             try ifMatch(current.version)
-            let input = try MergePatch.apply(patch, to: APIKeyInput(name: current.name, rateLimitPerSecond: current.rateLimitPerSecond),
-                                             writable: ["name", "rate_limit_per_second"], as: APIKeyInput.self)
+            let input = try MergePatch.apply(
+                patch, to: APIKeyInput(name: current.name, rateLimitPerSecond: current.rateLimitPerSecond),
+                writable: ["name", "rate_limit_per_second"], as: APIKeyInput.self)
             try input.validate()
-            guard input.name != current.name || input.rateLimitPerSecond != current.rateLimitPerSecond else { return current }
-            let key = try store.updateKey(id: keyID, name: input.name, rateLimitPerSecond: input.rateLimitPerSecond, in: tx)
-            try events.append("api_key.updated", resourceType: "api_key", resourceID: key.id, resource: key, actor: actor, in: tx)
+            guard input.name != current.name || input.rateLimitPerSecond != current.rateLimitPerSecond else {
+                return current
+            }
+            let key = try store.updateKey(
+                id: keyID, name: input.name, rateLimitPerSecond: input.rateLimitPerSecond, in: tx)
+            try events.append(
+                "api_key.updated", resourceType: "api_key", resourceID: key.id, resource: key, actor: actor, in: tx)
             return key
         }
     }
@@ -155,7 +177,8 @@ public final class UserService: Sendable {
             guard let current = try store.lockKey(id: id, in: tx) else { throw AppError.notFound("API key") }
             try ifMatch(current.version)
             guard let key = try store.revokeKey(id: id, in: tx) else { return }
-            try events.append("api_key.revoked", resourceType: "api_key", resourceID: key.id, resource: key, actor: actor, in: tx)
+            try events.append(
+                "api_key.revoked", resourceType: "api_key", resourceID: key.id, resource: key, actor: actor, in: tx)
         }
     }
 
@@ -194,7 +217,8 @@ public final class UserService: Sendable {
             try tx.query("SELECT pg_advisory_xact_lock(\(Int64(0x636F_6E63_6F72_6462)))")
             if let configuredKey {
                 guard let token = APIKeyToken(configuredKey) else { return nil }
-                let admin = try store.user(email: "admin@concord.local", in: tx)
+                let admin =
+                    try store.user(email: "admin@concord.local", in: tx)
                     ?? insertUser(name: "admin", email: "admin@concord.local", role: .admin, in: tx)
                 if !admin.active || admin.role != .admin {
                     var restored = admin
@@ -203,11 +227,14 @@ public final class UserService: Sendable {
                     _ = try store.updateUser(restored, in: tx)
                 }
                 if let existing = try store.credential(prefix: token.prefix, in: tx) {
-                    if existing.userID == admin.id && Crypto.constantTimeEquals(existing.hash, Crypto.sha256(token.secret))
-                        && existing.revokedAt == nil {
+                    if existing.userID == admin.id
+                        && Crypto.constantTimeEquals(existing.hash, Crypto.sha256(token.secret))
+                        && existing.revokedAt == nil
+                    {
                         return nil
                     }
-                    throw AppError(.conflict, "CONCORD_ADMIN_API_KEY's id part is already used by another key; choose another")
+                    throw AppError(
+                        .conflict, "CONCORD_ADMIN_API_KEY's id part is already used by another key; choose another")
                 }
                 let key = try store.insertKey(userID: admin.id, name: "CONCORD_ADMIN_API_KEY", token: token, in: tx)
                 try store.revokeOtherKeys(userID: admin.id, keeping: key.id, in: tx)

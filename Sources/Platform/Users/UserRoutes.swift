@@ -1,5 +1,5 @@
-import Foundation
 import Core
+import Foundation
 import Routing
 
 /// `/users`, `/users/{id}/history`, `/users/{id}/api-keys`, `/api-keys`, `/me`.
@@ -21,53 +21,66 @@ public struct UserRoutes: Sendable {
 
         router.get("/me", access: .permission("me.read")) { request in
             let principal = try request.principal()
-            return try .json(Me(id: principal.userID, name: principal.name, email: principal.email, role: principal.role,
-                                apiKeyId: principal.apiKeyID, apiKeyPrefix: principal.apiKeyPrefix))
+            return try .json(
+                Me(
+                    id: principal.userID, name: principal.name, email: principal.email, role: principal.role,
+                    apiKeyId: principal.apiKeyID, apiKeyPrefix: principal.apiKeyPrefix))
         }
         router.post("/users", access: .permission("users.write")) { request in
             let input = try request.decode(UserCreate.self, readOnly: UserCreate.readOnly)
             let user = try service.createUser(input, actor: try request.principal())
-            return try .created(user, location: "/users/\(user.id.uuidString.lowercased())", headers: ["ETag": Versioning.etag(user.version)])
+            return try .created(
+                user, location: "/users/\(user.id.uuidString.lowercased())",
+                headers: ["ETag": Versioning.etag(user.version)])
         }
         router.get("/users", access: .permission("users.read"), query: PageRequest.parameters) { request in
             try .json(service.listUsers(try PageRequest(request)))
         }
         router.record("/users/{id}", read: "users.read", key: RecordKey.uuid("user"), get: service.user)
-        EventRoutes.history(for: "user", template: "/users/{id}/history", permission: "users.read", events: events,
-                            resolve: { request in
-                                let id = try request.uuidParameter("id", resource: "user")
-                                _ = try service.user(id)  // 404 for a user that does not exist
-                                return id
-                            }, in: &router)
+        EventRoutes.history(
+            for: "user", template: "/users/{id}/history", permission: "users.read", events: events,
+            resolve: { request in
+                let id = try request.uuidParameter("id", resource: "user")
+                _ = try service.user(id)  // 404 for a user that does not exist
+                return id
+            }, in: &router)
         router.patch("/users/{id}", access: .permission("users.write")) { request in
             let patch = try request.decode(UserPatch.self, readOnly: UserPatch.readOnly)
-            let user = try service.updateUser(try request.uuidParameter("id", resource: "user"), patch: patch,
-                                              ifMatch: { try Versioning.checkIfMatch(request, currentVersion: $0) },
-                                              actor: try request.principal())
+            let user = try service.updateUser(
+                try request.uuidParameter("id", resource: "user"), patch: patch,
+                ifMatch: { try Versioning.checkIfMatch(request, currentVersion: $0) },
+                actor: try request.principal())
             return try Versioning.respond(request, user, version: user.version)
         }
         router.post("/users/{id}/api-keys", access: .permission("users.write")) { request in
             let input = try request.decode(APIKeyInput.self, readOnly: APIKeyInput.readOnly)
-            let issued = try service.issueKey(userID: try request.uuidParameter("id", resource: "user"), input,
-                                              actor: try request.principal())
+            let issued = try service.issueKey(
+                userID: try request.uuidParameter("id", resource: "user"), input,
+                actor: try request.principal())
             return try .created(issued, location: "/api-keys/\(issued.id.uuidString.lowercased())")
         }
         router.patch("/users/{id}/api-keys/{key_id}", access: .permission("users.write")) { request in
             let patch = try request.mergePatchBody(readOnly: APIKeyInput.readOnly)
-            let key = try service.updateKey(userID: try request.uuidParameter("id", resource: "user"),
-                                            keyID: try request.uuidParameter("key_id", resource: "API key"), patch: patch,
-                                            ifMatch: { try Versioning.checkIfMatch(request, currentVersion: $0) },
-                                            actor: try request.principal())
+            let key = try service.updateKey(
+                userID: try request.uuidParameter("id", resource: "user"),
+                keyID: try request.uuidParameter("key_id", resource: "API key"), patch: patch,
+                ifMatch: { try Versioning.checkIfMatch(request, currentVersion: $0) },
+                actor: try request.principal())
             return try Versioning.respond(request, key, version: key.version)
         }
-        router.get("/api-keys", access: .permission("users.read"), query: PageRequest.parameters.union(["user_id", "prefix"])) { request in
-            try .json(service.listKeys(try PageRequest(request, filters: ["user_id", "prefix"]), userID: try request.query.uuid("user_id"),
-                                       prefix: try request.query.string("prefix")))
+        router.get(
+            "/api-keys", access: .permission("users.read"), query: PageRequest.parameters.union(["user_id", "prefix"])
+        ) { request in
+            try .json(
+                service.listKeys(
+                    try PageRequest(request, filters: ["user_id", "prefix"]), userID: try request.query.uuid("user_id"),
+                    prefix: try request.query.string("prefix")))
         }
         router.record("/api-keys/{id}", read: "users.read", key: RecordKey.uuid("API key"), get: service.key)
         router.delete("/api-keys/{id}", access: .permission("users.write")) { request in
-            try service.revokeKey(try request.uuidParameter("id", resource: "API key"),
-                                  ifMatch: { try Versioning.checkIfMatch(request, currentVersion: $0) }, actor: try request.principal())
+            try service.revokeKey(
+                try request.uuidParameter("id", resource: "API key"),
+                ifMatch: { try Versioning.checkIfMatch(request, currentVersion: $0) }, actor: try request.principal())
             return .noContent
         }
     }

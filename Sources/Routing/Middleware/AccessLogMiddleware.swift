@@ -16,8 +16,10 @@ public struct AccessRecord: Sendable, Equatable {
 
     public static let message: Logger.Message = "request"
 
-    public init(level: Logger.Level, method: String, route: String, status: Int, bytes: Int,
-                durationMilliseconds: Double, requestID: String) {
+    public init(
+        level: Logger.Level, method: String, route: String, status: Int, bytes: Int,
+        durationMilliseconds: Double, requestID: String
+    ) {
         self.level = level
         self.method = method
         self.route = route
@@ -41,7 +43,8 @@ public struct AccessRecord: Sendable, Equatable {
     /// The record as swift-log metadata, for handlers that take it that way: numbers as numbers.
     public var metadata: Logger.Metadata {
         [
-            "bytes": .stringConvertible(bytes), "duration_ms": .stringConvertible(durationMilliseconds), "method": .string(method),
+            "bytes": .stringConvertible(bytes), "duration_ms": .stringConvertible(durationMilliseconds),
+            "method": .string(method),
             "request_id": .string(requestID), "route": .string(route), "status": .stringConvertible(status),
         ]
     }
@@ -60,7 +63,9 @@ public struct AccessLogMiddleware: Middleware {
     /// - Parameter sink: writes the record itself instead of handing `logger` a metadata
     ///   dictionary (building, hashing and sorting one costs more than the rest of a small
     ///   request's logging); the App passes one when its own handler does the writing.
-    public init(logger: Logger, quietRoutes: Set<String> = ["/healthz", "/livez", "/readyz", "/metrics"], sink: Sink? = nil) {
+    public init(
+        logger: Logger, quietRoutes: Set<String> = ["/healthz", "/livez", "/readyz", "/metrics"], sink: Sink? = nil
+    ) {
         self.logger = logger
         self.quietRoutes = quietRoutes
         self.sink = sink
@@ -72,9 +77,10 @@ public struct AccessLogMiddleware: Middleware {
         let millis = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
         let level: Logger.Level = quietRoutes.contains(request.routeTemplate ?? "") ? .debug : .info
         if logger.logLevel <= level {
-            let record = AccessRecord(level: level, method: request.method, route: request.routeTemplate ?? "unmatched",
-                                      status: response.status, bytes: response.body.count,
-                                      durationMilliseconds: (millis * 1000).rounded() / 1000, requestID: request.requestID)
+            let record = AccessRecord(
+                level: level, method: request.method, route: request.routeTemplate ?? "unmatched",
+                status: response.status, bytes: response.body.count,
+                durationMilliseconds: (millis * 1000).rounded() / 1000, requestID: request.requestID)
             if let sink {
                 sink(record)
             } else {

@@ -21,7 +21,8 @@ public struct CORSMiddleware: Middleware {
             var response = Response(status: 204)
             let allowed = allowedMethods(request)
             response.headers.set("Access-Control-Allow-Origin", origin)
-            response.headers.set("Access-Control-Allow-Methods", allowed.isEmpty ? wanted : allowed.joined(separator: ", "))
+            response.headers.set(
+                "Access-Control-Allow-Methods", allowed.isEmpty ? wanted : allowed.joined(separator: ", "))
             response.headers.set("Access-Control-Allow-Headers", Self.allowedHeaders)
             response.headers.set("Access-Control-Max-Age", "600")
             response.headers.set("Vary", "Origin")

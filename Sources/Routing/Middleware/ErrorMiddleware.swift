@@ -16,10 +16,12 @@ public struct ErrorMiddleware: Middleware {
         } catch let error as any ProblemConvertible {
             return error.problem.response(requestID: request.requestID)
         } catch {
-            logger.error("unhandled error", metadata: [
-                "request_id": "\(request.requestID)", "route": "\(request.routeTemplate ?? "-")",
-                "error": "\(String(reflecting: error))",
-            ])
+            logger.error(
+                "unhandled error",
+                metadata: [
+                    "request_id": "\(request.requestID)", "route": "\(request.routeTemplate ?? "-")",
+                    "error": "\(String(reflecting: error))",
+                ])
             return AppError(.internalError, "an unexpected error occurred; quote the request id when reporting it")
                 .response(requestID: request.requestID)
         }

@@ -13,7 +13,9 @@ public struct MetricsMiddleware: Middleware {
         defer { metrics.requestFinished() }
         let response = try next(request)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-        metrics.observe(method: request.method, route: request.routeTemplate ?? "unmatched", status: response.status, seconds: seconds)
+        metrics.observe(
+            method: request.method, route: request.routeTemplate ?? "unmatched", status: response.status,
+            seconds: seconds)
         return response
     }
 }

@@ -22,7 +22,8 @@ public struct RequestIDMiddleware: Middleware {
         let bytes = id.utf8
         guard (1...128).contains(bytes.count) else { return false }
         return bytes.allSatisfy { b in
-            (b >= 48 && b <= 57) || (b >= 65 && b <= 90) || (b >= 97 && b <= 122) || b == 46 || b == 95 || b == 58 || b == 45
+            (b >= 48 && b <= 57) || (b >= 65 && b <= 90) || (b >= 97 && b <= 122) || b == 46 || b == 95 || b == 58
+                || b == 45
         }
     }
 
