@@ -16,6 +16,7 @@ run: build
 test:
 	@scripts/install-deps.sh openssl chromium python3-venv jq
 	scripts/check-imports.sh
+	$(SWIFT) format lint --strict --recursive --parallel Sources Tests Package.swift
 	scripts/check-openapi.sh
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --parallel
