@@ -73,17 +73,9 @@ struct LeadInput: Decodable {
 
     func validate() throws {
         var errors: [FieldError] = []
-        if name.isEmpty || name.count > 200 {
-            errors.append(FieldError(field: "name", message: "must be 1 to 200 characters"))
-        }
+        errors += PartyFields.problems(name: name, email: email, phone: phone)
         if let company, company.count > 200 {
             errors.append(FieldError(field: "company", message: "must be at most 200 characters"))
-        }
-        if let email, let message = EmailAddress.problem(email) {
-            errors.append(FieldError(field: "email", message: message))
-        }
-        if let phone, phone.count > 50 {
-            errors.append(FieldError(field: "phone", message: "must be at most 50 characters"))
         }
         if let notes, notes.count > 10_000 {
             errors.append(FieldError(field: "notes", message: "must be at most 10000 characters"))

@@ -38,3 +38,22 @@ extension AppError {
         invalidTransition(detail, from: from.rawValue, to: to?.rawValue)
     }
 }
+
+/// The checks every party record shares (customers, their contacts, suppliers, leads): a name of
+/// 1 to 200 characters, an email by `EmailAddress`, a phone of at most 50 characters; the
+/// columns' CHECK constraints say the same.
+public enum PartyFields {
+    public static func problems(name: String, email: String?, phone: String?) -> [FieldError] {
+        var errors: [FieldError] = []
+        if name.isEmpty || name.count > 200 {
+            errors.append(FieldError(field: "name", message: "must be 1 to 200 characters"))
+        }
+        if let email, let message = EmailAddress.problem(email) {
+            errors.append(FieldError(field: "email", message: message))
+        }
+        if let phone, phone.count > 50 {
+            errors.append(FieldError(field: "phone", message: "must be at most 50 characters"))
+        }
+        return errors
+    }
+}

@@ -143,14 +143,7 @@ public struct CustomerInput: Decodable, Sendable {
 
     public func validate() throws {
         var errors: [FieldError] = []
-        if name.isEmpty { errors.append(FieldError(field: "name", message: "must not be empty")) }
-        if name.count > 200 { errors.append(FieldError(field: "name", message: "must be at most 200 characters")) }
-        if let email, let message = EmailAddress.problem(email) {
-            errors.append(FieldError(field: "email", message: message))
-        }
-        if let phone, phone.count > 50 {
-            errors.append(FieldError(field: "phone", message: "must be at most 50 characters"))
-        }
+        errors += PartyFields.problems(name: name, email: email, phone: phone)
         if let taxId, taxId.count > 50 {
             errors.append(FieldError(field: "tax_id", message: "must be at most 50 characters"))
         }
@@ -215,15 +208,7 @@ struct ContactInput: Decodable {
 
     func validate() throws {
         var errors: [FieldError] = []
-        if name.isEmpty || name.count > 200 {
-            errors.append(FieldError(field: "name", message: "must be 1 to 200 characters"))
-        }
-        if let email, let message = EmailAddress.problem(email) {
-            errors.append(FieldError(field: "email", message: message))
-        }
-        if let phone, phone.count > 50 {
-            errors.append(FieldError(field: "phone", message: "must be at most 50 characters"))
-        }
+        errors += PartyFields.problems(name: name, email: email, phone: phone)
         if let role, role.count > 100 {
             errors.append(FieldError(field: "role", message: "must be at most 100 characters"))
         }

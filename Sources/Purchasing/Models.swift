@@ -54,15 +54,7 @@ struct SupplierInput: Codable {
 
     func validate() throws {
         var errors: [FieldError] = []
-        if name.isEmpty || name.count > 200 {
-            errors.append(FieldError(field: "name", message: "must be 1 to 200 characters"))
-        }
-        if let email, let message = EmailAddress.problem(email) {
-            errors.append(FieldError(field: "email", message: message))
-        }
-        if let phone, phone.count > 50 {
-            errors.append(FieldError(field: "phone", message: "must be at most 50 characters"))
-        }
+        errors += PartyFields.problems(name: name, email: email, phone: phone)
         errors += address?.problems(at: "address") ?? []
         if let days = paymentTermsDays, !(0...3650).contains(days) {
             errors.append(FieldError(field: "payment_terms_days", message: "must be between 0 and 3650"))

@@ -4,23 +4,9 @@ import Testing
 
 /// `concord seed --demo` through the real binary: seeds once, and a second run adds nothing.
 @Suite struct SeedCommandTests {
-    static var binary: URL { TestCluster.repositoryRoot.appendingPathComponent(".build/debug/concord") }
-
     func run(_ arguments: [String], databaseURL: String) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = Self.binary
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["DATABASE_URL"] = databaseURL
-        process.environment = environment
-        process.currentDirectoryURL = TestCluster.repositoryRoot
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let outcome = try ConcordBinary.run(arguments, environment: ["DATABASE_URL": databaseURL])
+        return (outcome.status, outcome.output)
     }
 
     @Test func seedDemo_isIdempotent() throws {

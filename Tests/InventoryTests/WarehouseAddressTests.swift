@@ -73,4 +73,22 @@ import Testing
             try TestSQL.scalar(url, "SELECT address->>'line1' FROM suppliers WHERE name = 'Old supplier'")
                 == "Hamngatan 1, Stockholm")
     }
+
+    /// An address longer than a line of the object would leave a record no later edit could
+    /// pass; migration 0010 stops instead, naming the rows, and changes nothing.
+    @Test func migration_refusesATextAddressLongerThanALine_namingTheRow() throws {
+        let url = try TestCluster.emptyDatabase()
+        let all = try Migrator.load(
+            directory: TestCluster.repositoryRoot.appendingPathComponent("Migrations"), logger: Logger(label: "test"))
+        _ = try Migrator(migrations: all.migrations.filter { $0.version < 10 }, logger: Logger(label: "test")).migrate(
+            connectionString: url)
+        try TestSQL.execute(
+            url, "INSERT INTO warehouses (code, name, address) VALUES ('LONG', 'Long', repeat('x', 201))")
+        #expect {
+            _ = try all.migrate(connectionString: url)
+        } throws: { error in
+            "\(error)".contains("warehouse LONG")
+        }
+        #expect(try TestSQL.scalar(url, "SELECT pg_typeof(address)::text FROM warehouses WHERE code = 'LONG'") == "text")
+    }
 }

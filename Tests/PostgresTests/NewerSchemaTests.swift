@@ -6,18 +6,7 @@ import Testing
 
 /// An older binary in front of a database a newer one migrated: it must not write to a schema
 /// it does not know, so it stops, naming what it does not know.
-@Suite struct NewerSchemaTests {
-    let logger = Logger(label: "test")
-
-    func directory(_ files: [String: String]) throws -> URL {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("migrations-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        for (name, sql) in files {
-            try sql.write(to: dir.appendingPathComponent(name), atomically: true, encoding: .utf8)
-        }
-        return dir
-    }
-
+extension MigratorTests {
     @Test func migrationsTheBinaryDoesNotShip_stopMigrate_andTheCheck() throws {
         let url = try TestCluster.emptyDatabase()
         let newer = try Migrator.load(

@@ -10,7 +10,7 @@ import Testing
 @Suite struct ExecutableTests {
     /// The `concord` built beside the test bundle (`swift build --build-tests` builds both).
     static var binary: URL {
-        OperationsTests.repositoryRoot.appendingPathComponent(".build/debug/concord")
+        ConcordBinary.url
     }
 
     final class Running {

@@ -4,29 +4,8 @@ import Testing
 
 /// `concord seed --customers N`, the real binary against a fresh database.
 @Suite struct SeedCustomersTests {
-    struct Outcome {
-        let status: Int32
-        let stdout: String
-        let stderr: String
-    }
-
-    static func concord(_ arguments: [String], database: String) throws -> Outcome {
-        let process = Process()
-        process.executableURL = ExecutableTests.binary
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["DATABASE_URL"] = database
-        process.environment = environment
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Outcome(
-            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-            stderr: String(decoding: stderr, as: UTF8.self))
+    static func concord(_ arguments: [String], database: String) throws -> ConcordBinary.Outcome {
+        try ConcordBinary.run(arguments, environment: ["DATABASE_URL": database])
     }
 
     @Test func seedCustomers_makesDistinctSearchableCustomers_andContinuesTheSeries() throws {

@@ -27,15 +27,9 @@ import Testing
         #expect(version == Build.version)
         #expect(version.split(separator: ".").count == 3 && version.split(separator: ".").allSatisfy { Int($0) != nil })
 
-        let binary = Process()
-        binary.executableURL = ExecutableTests.binary
-        binary.arguments = ["--version"]
-        let output = Pipe()
-        binary.standardOutput = output
-        try binary.run()
-        let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        binary.waitUntilExit()
-        #expect(binary.terminationStatus == 0)
+        let binary = try ConcordBinary.run(["--version"])
+        let printed = binary.stdout
+        #expect(binary.status == 0)
         #expect(printed.hasPrefix("concord \(version) (commit "))
 
         let server = try OperationsTests.start()
