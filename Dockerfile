@@ -29,11 +29,13 @@ FROM ${RUNTIME_IMAGE}
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libpq5 libssl3 \
     && rm -rf /var/lib/apt/lists/* \
-    && useradd --system --uid 10001 --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin concord
+    && useradd --system --uid 10001 --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin concord \
+    && install -d -o 10001 -g 10001 -m 0700 /var/lib/concord
 COPY --from=build /out/ /usr/local/
 ENV CONCORD_HOST=0.0.0.0 \
     CONCORD_PORT=8080 \
     CONCORD_RESOURCES_DIR=/usr/local/share/concord \
+    CONCORD_DATA_DIR=/var/lib/concord \
     CONCORD_LOG_FORMAT=json
 USER 10001:10001
 EXPOSE 8080

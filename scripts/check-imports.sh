@@ -37,7 +37,7 @@ for dir in Sources/*/; do
         if [[ $module == Postgres || $module == Core ]] && [[ $imported == Routing || $imported == HTTP ]]; then
             complain "$file imports $imported; $module stays below the HTTP side"
         fi
-    done < <(grep -HE '^(@testable |@_exported )?import [A-Za-z]+' -r "$dir" --include='*.swift' | sed -E 's/:(@testable |@_exported )?import /:/')
+    done < <(grep -HE '^[[:space:]]*(@testable |@_exported )?import [A-Za-z]+' -r "$dir" --include='*.swift' | sed -E 's/:[[:space:]]*(@testable |@_exported )?import /:/')
 done
 
 if [[ $failures -gt 0 ]]; then echo "check-imports: $failures violation(s)" >&2; exit 1; fi

@@ -38,6 +38,7 @@ check("DATABASE_URL_FILE" in env and "DATABASE_URL" not in env, "the database UR
 check(deployment["strategy"]["rollingUpdate"]["maxUnavailable"] == 0, "rolling updates keep every pod until its successor is ready")
 check(any(c.get("args") == ["migrate"] for c in pod.get("initContainers", [])), "migrations run before the server starts")
 check(pod["securityContext"]["runAsUser"] == 10001, "runs as the image's user")
+check(pod["securityContext"].get("fsGroup") == 10001, "the mounted secrets belong to the image's group, so it can read them")
 import re
 version = re.search(r'^\s*public static let version = "([^"]*)"', open("Sources/App/Version.swift").read(), re.M).group(1)
 for c in pod["containers"] + pod.get("initContainers", []):

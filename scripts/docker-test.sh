@@ -33,7 +33,7 @@ NAME=concord-docker-test-$$
 PGBIN=$(find /usr/lib/postgresql -maxdepth 2 -name bin -type d | sort -V | tail -1)
 
 cleanup() {
-    "${PODMAN[@]}" rm -f "$NAME" >/dev/null 2>&1 || true
+    "${PODMAN[@]}" rm -f "$NAME" "$NAME-first" >/dev/null 2>&1 || true
     if [[ -f "$WORK/pg/postmaster.pid" ]]; then as_pg "$PGBIN/pg_ctl" stop -D "$WORK/pg" -m immediate >/dev/null 2>&1 || true; fi
     rm -rf "$WORK"
 }
@@ -164,6 +164,23 @@ say "ok: HEALTHCHECK passes; EXPOSE 8080; CONCORD_HOST=0.0.0.0"
 code=$(timeout 30 "${PODMAN[@]}" wait "$NAME") || fail "did not stop within 30 s of SIGTERM"
 [[ "$code" == 0 ]] || { "${PODMAN[@]}" logs "$NAME" | tail -20; fail "exit code $code after SIGTERM"; }
 say "ok: SIGTERM stops it with exit code 0"
+
+# Without CONCORD_ADMIN_API_KEY, the first start on an empty database makes an admin key; with
+# no terminal it goes to CONCORD_DATA_DIR/admin-api-key, which must be writable in the image.
+psql -q "host=127.0.0.1 port=$PGPORT user=concord dbname=postgres" -c "CREATE DATABASE concord_first"
+FIRST_PORT=$(free_port)
+"${PODMAN[@]}" run -d --init --network host "${LIMITS[@]}" --name "$NAME-first" --health-interval disable \
+    -e "DATABASE_URL=postgres://concord@127.0.0.1:$PGPORT/concord_first" -e "CONCORD_PORT=$FIRST_PORT" "$IMAGE" >/dev/null
+first_key=""
+for _ in $(seq 1 150); do
+    first_key=$("${PODMAN[@]}" exec "$NAME-first" sh -c 'cat "$CONCORD_DATA_DIR/admin-api-key" 2>/dev/null' || true)
+    [[ -n "$first_key" ]] && break
+    sleep 0.2
+done
+first_me=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $first_key" "http://127.0.0.1:$FIRST_PORT/me")
+"${PODMAN[@]}" rm -f "$NAME-first" >/dev/null
+[[ -n "$first_key" && "$first_me" == 200 ]] || fail "the first admin key was not kept in the data directory ($first_me)"
+say "ok: the first admin key is written to the image's data directory and works"
 
 # deploy/compose.yaml, as shipped, with podman-compose: PostgreSQL on a named volume, two
 # instances, nginx in front. Two things differ here, in an override file: every container uses
