@@ -90,7 +90,6 @@ let package = Package(
             name: "concord",
             dependencies: [
                 "App",
-                "Customers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

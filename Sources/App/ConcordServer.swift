@@ -188,11 +188,18 @@ extension ConcordServer {
 
     /// Runs `body` with the user service on a migrated database, for the command line.
     public func withServices<T>(_ body: (UserService) throws -> T) throws -> T {
+        try withMigratedModules(poolSize: 2) { _, modules in try body(modules.users) }
+    }
+
+    /// Runs `body` with every module on the configured database (started when embedded) after
+    /// applying migrations, for the commands that work without serving.
+    func withMigratedModules<T>(poolSize: Int, _ body: (ConnectionPool, Modules) throws -> T) throws -> T {
         let database = try Database(configuration: configuration, logger: logger)
         defer { database.stop() }
         try Database.migrator(logger: logger).migrate(connectionString: database.connectionString)
-        let pool = ConnectionPool(connectionString: database.connectionString, options: .init(size: 2), logger: logger)
+        let pool = ConnectionPool(
+            connectionString: database.connectionString, options: .init(size: poolSize), logger: logger)
         defer { pool.close() }
-        return try body(UserService(pool: pool, events: EventLog(pool: pool, logger: logger)))
+        return try body(pool, Modules(pool: pool, configuration: configuration, logger: logger))
     }
 }

@@ -95,12 +95,10 @@ extension ConcordServer {
     /// and the API (in-process, with a temporary admin key). On an empty database the admin
     /// is created first, and its key is among the returned lines (shown once).
     public func seedDemo() throws -> [String] {
-        let database = try Database(configuration: configuration, logger: logger)
-        defer { database.stop() }
-        try Database.migrator(logger: logger).migrate(connectionString: database.connectionString)
-        let pool = ConnectionPool(connectionString: database.connectionString, options: .init(size: 4), logger: logger)
-        defer { pool.close() }
-        let modules = Modules(pool: pool, configuration: configuration, logger: logger)
+        try withMigratedModules(poolSize: 4) { pool, modules in try seedDemo(pool: pool, modules: modules) }
+    }
+
+    private func seedDemo(pool: ConnectionPool, modules: Modules) throws -> [String] {
         var lines: [String] = []
         if let key = try modules.users.bootstrapAdmin(configuredKey: configuration.adminAPIKey) {
             lines.append("first admin API key (shown once, store it): \(key)")
@@ -122,12 +120,8 @@ extension ConcordServer {
     /// `concord seed --customers N`: migrates, then adds `count` synthetic customers (see
     /// `CustomerService.seedSynthetic`). Returns the number made.
     public func seedCustomers(count: Int, force: Bool, progress: (Int) -> Void = { _ in }) throws -> Int {
-        let database = try Database(configuration: configuration, logger: logger)
-        defer { database.stop() }
-        try Database.migrator(logger: logger).migrate(connectionString: database.connectionString)
-        let pool = ConnectionPool(connectionString: database.connectionString, options: .init(size: 2), logger: logger)
-        defer { pool.close() }
-        let modules = Modules(pool: pool, configuration: configuration, logger: logger)
-        return try modules.customers.seedSynthetic(count: count, force: force, progress: progress)
+        try withMigratedModules(poolSize: 2) { _, modules in
+            try modules.customers.seedSynthetic(count: count, force: force, progress: progress)
+        }
     }
 }

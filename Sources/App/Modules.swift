@@ -66,28 +66,26 @@ public struct Modules: Sendable {
         }
     }
 
+    /// Every module's HTTP side, each listed once: its routes and its problem codes.
+    var routeModules: [any ModuleRoutes] {
+        [
+            UserRoutes(service: users), EventRoutes(events: events), CustomerRoutes(service: customers),
+            CRMRoutes(service: crm), CatalogRoutes(service: catalog), InventoryRoutes(service: inventory),
+            PurchasingRoutes(service: purchasing), WebhookRoutes(service: webhooks), SalesRoutes(service: sales),
+            ReceivablesRoutes(service: receivables),
+        ]
+    }
+
     /// Every problem code the wired modules answer with, collected once.
-    public let problems = ProblemRegistry(modules: [
-        UserRoutes.problemCodes, CustomerRoutes.problemCodes, CRMRoutes.problemCodes, CatalogRoutes.problemCodes,
-        InventoryRoutes.problemCodes, PurchasingRoutes.problemCodes, WebhookRoutes.problemCodes,
-        SalesRoutes.problemCodes,
-        ReceivablesRoutes.problemCodes,
-    ])
+    public var problems: ProblemRegistry {
+        ProblemRegistry(modules: routeModules.map { type(of: $0).problemCodes })
+    }
 
     /// Every module's routes and permissions.
     public func register(in builder: inout RouterBuilder, permissions: PermissionTable) {
-        UserRoutes(service: users).register(in: &builder, permissions: permissions)
-        EventRoutes(events: events).register(in: &builder, permissions: permissions)
-        CustomerRoutes(service: customers).register(in: &builder, permissions: permissions)
-        CRMRoutes(service: crm).register(in: &builder, permissions: permissions)
+        for module in routeModules { module.register(in: &builder, permissions: permissions) }
         CustomerSummaryRoutes(customers: customers, crm: crm, sales: sales, receivables: receivables).register(
             in: &builder)
-        CatalogRoutes(service: catalog).register(in: &builder, permissions: permissions)
-        InventoryRoutes(service: inventory).register(in: &builder, permissions: permissions)
-        PurchasingRoutes(service: purchasing).register(in: &builder, permissions: permissions)
-        WebhookRoutes(service: webhooks).register(in: &builder, permissions: permissions)
-        SalesRoutes(service: sales).register(in: &builder, permissions: permissions)
-        ReceivablesRoutes(service: receivables).register(in: &builder, permissions: permissions)
     }
 
     /// The application: `extra` routes (operations) plus every module's, behind the middleware

@@ -4,7 +4,7 @@ import Platform
 import Routing
 
 /// `/leads`, `/opportunities`, `/activities`, `/reports/pipeline`.
-public struct CRMRoutes: Sendable {
+public struct CRMRoutes: ModuleRoutes {
     /// The module's own problem codes, for the application's `ProblemRegistry`.
     public static let problemCodes: [ProblemCode] = [.orderCreationUnavailable]
 
@@ -34,7 +34,7 @@ public struct CRMRoutes: Sendable {
             let actor = try request.principal()
             return try Batch.run(request, pool: service.pool) { _, item in
                 try service.createLead(
-                    try Request.decodeModel(LeadInput.self, from: item, readOnly: Lead.readOnlyFields), actor: actor)
+                    try item.decodeModel(LeadInput.self, readOnly: Lead.readOnlyFields), actor: actor)
             }
         }
         let filters = ["status", "source", "owner_id", "q", "sort"]

@@ -245,7 +245,7 @@ public final class CRMService: @unchecked Sendable {
 
 extension ProblemCode {
     /// `win {"create_order": true}` while no module can open orders.
-    public static let orderCreationUnavailable = ProblemCode("order_creation_unavailable", status: 422)
+    public static let orderCreationUnavailable = ProblemCode("order_creation_unavailable", .unprocessable)
 }
 
 /// Listed in creation order.

@@ -4,7 +4,7 @@ import Platform
 import Routing
 
 /// `/items`, `/items/{id}/history`, `/items/{id}/price`, `/pricing/tiers`.
-public struct CatalogRoutes: Sendable {
+public struct CatalogRoutes: ModuleRoutes {
     /// The module's own problem codes, for the application's `ProblemRegistry`.
     public static let problemCodes: [ProblemCode] = [.duplicateItem, .itemInUse, .itemHasStock]
 
@@ -33,7 +33,7 @@ public struct CatalogRoutes: Sendable {
             let actor = try request.principal()
             return try Batch.run(request, pool: service.pool) { _, item in
                 try service.createItem(
-                    try Request.decodeModel(ItemCreate.self, from: item, readOnly: ItemCreate.readOnly), actor: actor)
+                    try item.decodeModel(ItemCreate.self, readOnly: ItemCreate.readOnly), actor: actor)
             }
         }
         let filters = ["active", "type", "q", "external_ref", "sort"]
@@ -51,14 +51,14 @@ public struct CatalogRoutes: Sendable {
             let patch = try request.decode(ItemPatch.self, readOnly: ItemPatch.readOnly)
             let item = try service.updateItem(
                 try request.uuidParameter("id", resource: "item"), patch: patch,
-                ifMatch: { try Versioning.checkIfMatch(request, currentVersion: $0) },
+                ifMatch: Versioning.ifMatch(request),
                 actor: try request.principal())
             return try Versioning.respond(request, item, version: item.version)
         }
         router.delete("/items/{id}", access: .permission("items.write")) { request in
             try service.deleteItem(
                 try request.uuidParameter("id", resource: "item"),
-                ifMatch: { try Versioning.checkIfMatch(request, currentVersion: $0) }, actor: try request.principal())
+                ifMatch: Versioning.ifMatch(request), actor: try request.principal())
             return .noContent
         }
         EventRoutes.history(
@@ -85,7 +85,7 @@ public struct CatalogRoutes: Sendable {
             let input = try request.decode(PricingTierUpdate.self, readOnly: PricingTierUpdate.readOnly)
             let updated = try service.setTierDiscount(
                 tier, discountPercent: input.discountPercent,
-                ifMatch: { try Versioning.checkIfMatch(request, currentVersion: $0) },
+                ifMatch: Versioning.ifMatch(request),
                 actor: try request.principal())
             return try Versioning.respond(request, updated, version: updated.version)
         }

@@ -260,11 +260,11 @@ public final class CatalogService: Sendable {
 
 extension ProblemCode {
     /// 409: another item has this `sku` or `external_ref` (the field is named in `errors`).
-    public static let duplicateItem = ProblemCode("duplicate_item", status: 409)
+    public static let duplicateItem = ProblemCode("duplicate_item", .conflict)
     /// 409: the item is referred to (stock movements, documents) and cannot be deleted.
-    public static let itemInUse = ProblemCode("item_in_use", status: 409)
+    public static let itemInUse = ProblemCode("item_in_use", .conflict)
     /// 409: a stock item that holds or reserves stock cannot become a service.
-    public static let itemHasStock = ProblemCode("item_has_stock", status: 409)
+    public static let itemHasStock = ProblemCode("item_has_stock", .conflict)
 }
 
 /// Named by id in events.

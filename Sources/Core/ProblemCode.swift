@@ -1,49 +1,60 @@
 /// A stable machine-readable error word (API.md "Errors"); clients switch on it.
-/// Each code is declared once, with its HTTP status, where the rule that raises it lives; nothing
-/// below the routes reads the status, the error middleware does.
+/// Each code is declared once, with the kind of failure it is, where the rule that raises it
+/// lives; the HTTP status of each kind is one table in Routing (`ProblemCode.status`), so
+/// nothing below the routes knows status numbers.
 public struct ProblemCode: Hashable, Sendable, CustomStringConvertible {
+    /// What went wrong, in the terms the HTTP status table maps.
+    public enum Kind: Sendable, Equatable {
+        case badRequest, unauthorized, forbidden, notFound, methodNotAllowed, requestTimeout
+        /// The request conflicts with the state of a resource (a duplicate, the wrong state, …).
+        case conflict
+        case preconditionFailed, payloadTooLarge, unsupportedMediaType
+        /// The request is well-formed but its content breaks a rule.
+        case unprocessable
+        case tooManyRequests, headersTooLarge, internalError, notImplemented, unavailable, versionNotSupported
+    }
+
     public let rawValue: String
-    /// The HTTP status of every problem with this code.
-    public let status: Int
+    public let kind: Kind
 
     /// Declares a code. Codes compare by their word alone.
-    public init(_ rawValue: String, status: Int) {
+    public init(_ rawValue: String, _ kind: Kind) {
         self.rawValue = rawValue
-        self.status = status
+        self.kind = kind
     }
 
     public static func == (lhs: ProblemCode, rhs: ProblemCode) -> Bool { lhs.rawValue == rhs.rawValue }
     public func hash(into hasher: inout Hasher) { hasher.combine(rawValue) }
     public var description: String { rawValue }
 
-    public static let badRequest = ProblemCode("bad_request", status: 400)
-    public static let malformedJSON = ProblemCode("malformed_json", status: 400)
-    public static let invalidParameter = ProblemCode("invalid_parameter", status: 400)
-    public static let unknownParameter = ProblemCode("unknown_parameter", status: 400)
-    public static let invalidCursor = ProblemCode("invalid_cursor", status: 400)
-    public static let unauthorized = ProblemCode("unauthorized", status: 401)
-    public static let forbidden = ProblemCode("forbidden", status: 403)
-    public static let notFound = ProblemCode("not_found", status: 404)
-    public static let methodNotAllowed = ProblemCode("method_not_allowed", status: 405)
-    public static let conflict = ProblemCode("conflict", status: 409)
-    public static let invalidTransition = ProblemCode("invalid_transition", status: 409)
-    public static let idempotencyInProgress = ProblemCode("idempotency_in_progress", status: 409)
-    public static let preconditionFailed = ProblemCode("precondition_failed", status: 412)
-    public static let payloadTooLarge = ProblemCode("payload_too_large", status: 413)
-    public static let unsupportedMediaType = ProblemCode("unsupported_media_type", status: 415)
-    public static let validationFailed = ProblemCode("validation_failed", status: 422)
-    public static let unknownField = ProblemCode("unknown_field", status: 422)
-    public static let readOnlyField = ProblemCode("read_only_field", status: 422)
-    public static let idempotencyKeyReused = ProblemCode("idempotency_key_reused", status: 422)
-    public static let batchFailed = ProblemCode("batch_failed", status: 422)
-    public static let notImplemented = ProblemCode("not_implemented", status: 501)
+    public static let badRequest = ProblemCode("bad_request", .badRequest)
+    public static let malformedJSON = ProblemCode("malformed_json", .badRequest)
+    public static let invalidParameter = ProblemCode("invalid_parameter", .badRequest)
+    public static let unknownParameter = ProblemCode("unknown_parameter", .badRequest)
+    public static let invalidCursor = ProblemCode("invalid_cursor", .badRequest)
+    public static let unauthorized = ProblemCode("unauthorized", .unauthorized)
+    public static let forbidden = ProblemCode("forbidden", .forbidden)
+    public static let notFound = ProblemCode("not_found", .notFound)
+    public static let methodNotAllowed = ProblemCode("method_not_allowed", .methodNotAllowed)
+    public static let conflict = ProblemCode("conflict", .conflict)
+    public static let invalidTransition = ProblemCode("invalid_transition", .conflict)
+    public static let idempotencyInProgress = ProblemCode("idempotency_in_progress", .conflict)
+    public static let preconditionFailed = ProblemCode("precondition_failed", .preconditionFailed)
+    public static let payloadTooLarge = ProblemCode("payload_too_large", .payloadTooLarge)
+    public static let unsupportedMediaType = ProblemCode("unsupported_media_type", .unsupportedMediaType)
+    public static let validationFailed = ProblemCode("validation_failed", .unprocessable)
+    public static let unknownField = ProblemCode("unknown_field", .unprocessable)
+    public static let readOnlyField = ProblemCode("read_only_field", .unprocessable)
+    public static let idempotencyKeyReused = ProblemCode("idempotency_key_reused", .unprocessable)
+    public static let batchFailed = ProblemCode("batch_failed", .unprocessable)
+    public static let notImplemented = ProblemCode("not_implemented", .notImplemented)
     // Answered by the HTTP server itself, below the router (HTTPResponse.problemCode).
-    public static let requestTimeout = ProblemCode("request_timeout", status: 408)
-    public static let headersTooLarge = ProblemCode("headers_too_large", status: 431)
-    public static let httpVersionNotSupported = ProblemCode("http_version_not_supported", status: 505)
-    public static let rateLimited = ProblemCode("rate_limited", status: 429)
-    public static let internalError = ProblemCode("internal_error", status: 500)
-    public static let serviceUnavailable = ProblemCode("service_unavailable", status: 503)
+    public static let requestTimeout = ProblemCode("request_timeout", .requestTimeout)
+    public static let headersTooLarge = ProblemCode("headers_too_large", .headersTooLarge)
+    public static let httpVersionNotSupported = ProblemCode("http_version_not_supported", .versionNotSupported)
+    public static let rateLimited = ProblemCode("rate_limited", .tooManyRequests)
+    public static let internalError = ProblemCode("internal_error", .internalError)
+    public static let serviceUnavailable = ProblemCode("service_unavailable", .unavailable)
 
     /// The codes every layer may raise, whatever modules are wired.
     public static let common: [ProblemCode] = [
@@ -76,14 +87,14 @@ public struct ProblemRegistry: Sendable {
     /// The codes, in the order they were declared.
     public let codes: [ProblemCode]
 
-    /// The registry of `ProblemCode.common` plus `modules`' codes. A word declared twice with
-    /// two statuses is a wiring mistake and stops start-up.
+    /// The registry of `ProblemCode.common` plus `modules`' codes. A word declared twice as
+    /// two kinds is a wiring mistake and stops start-up.
     public init(modules: [[ProblemCode]]) {
         var codes: [ProblemCode] = []
         var bySlug: [String: ProblemCode] = [:]
         for code in ProblemCode.common + modules.joined() {
             if let known = bySlug[code.slug] {
-                precondition(known.status == code.status, "problem code \(code) declared with two statuses")
+                precondition(known.kind == code.kind, "problem code \(code) declared as two kinds")
                 continue
             }
             bySlug[code.slug] = code

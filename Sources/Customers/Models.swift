@@ -76,6 +76,16 @@ public struct Address: Codable, Sendable, Equatable {
 
     /// What is wrong with it, each under `field.<member>` (warehouses' and suppliers' addresses
     /// are this object too).
+    /// The JSON object the database keeps (every member, `null` when unset), as the API shows it.
+    public var stored: JSONValue {
+        func text(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null }
+        return .object(
+            JSONObject([
+                ("line1", text(line1)), ("line2", text(line2)), ("city", text(city)), ("region", text(region)),
+                ("postal_code", text(postalCode)), ("country", text(country)),
+            ]))
+    }
+
     public func problems(at field: String) -> [FieldError] {
         var errors: [FieldError] = []
         for (name, value) in [

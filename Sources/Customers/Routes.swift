@@ -4,7 +4,7 @@ import Platform
 import Routing
 
 /// `/customers`, `/customers/{id}/contacts`, `/customers/{id}/merge`, `/customers/{id}/history`.
-public struct CustomerRoutes: Sendable {
+public struct CustomerRoutes: ModuleRoutes {
     /// The module's own problem codes, for the application's `ProblemRegistry`.
     public static let problemCodes: [ProblemCode] = [
         .duplicateCustomer, .customerInUse, .customerMerged, .mergeNotAllowed,
@@ -32,7 +32,7 @@ public struct CustomerRoutes: Sendable {
             let actor = try request.principal()
             return try Batch.run(request, pool: service.pool) { _, item in
                 try service.create(
-                    try Request.decodeModel(CustomerInput.self, from: item, readOnly: Customer.readOnlyFields),
+                    try item.decodeModel(CustomerInput.self, readOnly: Customer.readOnlyFields),
                     actor: actor)
             }
         }

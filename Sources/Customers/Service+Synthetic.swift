@@ -35,7 +35,7 @@ extension CustomerService {
             try store.recreate(indexes: indexes, in: tx)
             return made
         }
-        try pool.transaction { tx in _ = try tx.execute("ANALYZE customers") }
+        try pool.transaction { tx in try store.analyze(in: tx) }
         return made
     }
 }

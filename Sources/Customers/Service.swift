@@ -394,10 +394,10 @@ struct MergeResult: Encodable {
 }
 
 extension ProblemCode {
-    public static let duplicateCustomer = ProblemCode("duplicate_customer", status: 409)
-    public static let customerInUse = ProblemCode("customer_in_use", status: 409)
-    public static let customerMerged = ProblemCode("customer_merged", status: 409)
-    public static let mergeNotAllowed = ProblemCode("merge_not_allowed", status: 409)
+    public static let duplicateCustomer = ProblemCode("duplicate_customer", .conflict)
+    public static let customerInUse = ProblemCode("customer_in_use", .conflict)
+    public static let customerMerged = ProblemCode("customer_merged", .conflict)
+    public static let mergeNotAllowed = ProblemCode("merge_not_allowed", .conflict)
 }
 
 /// Listed in creation order.

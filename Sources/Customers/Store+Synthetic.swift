@@ -82,4 +82,9 @@ extension CustomerStore {
                                      'country', (ARRAY['DE', 'FR', 'US', 'JP', 'FR'])[1 + n % 5]) AS address) AS made
             """)
     }
+
+    /// Fresh planner statistics after a bulk load, so lists and search plan for the new size.
+    func analyze(in tx: Transaction) throws {
+        _ = try tx.execute("ANALYZE customers")
+    }
 }

@@ -35,7 +35,7 @@ struct CustomerStore: Sendable {
                 INSERT INTO customers (name, kind, email, phone, tax_id, website, billing_address, shipping_address, tier,
                                        credit_limit, payment_terms_days, currency, tags, owner_id, status, external_ref)
                 VALUES (\(input.name), \((input.kind ?? .company).rawValue), \(input.email), \(input.phone), \(input.taxId),
-                        \(input.website), \(try Self.json(input.billingAddress)), \(try Self.json(input.shippingAddress)),
+                        \(input.website), \(input.billingAddress?.stored), \(input.shippingAddress?.stored),
                         \((input.tier ?? .standard).rawValue), \(input.creditLimit), \(input.paymentTermsDays ?? 30),
                         \(input.currency ?? defaultCurrency), \(input.tags ?? []), \(input.ownerId),
                         \((input.status ?? .active).rawValue), \(input.externalRef))
@@ -71,8 +71,8 @@ struct CustomerStore: Sendable {
                 """
                 UPDATE customers SET name = \(customer.name), kind = \(customer.kind.rawValue), email = \(customer.email),
                     phone = \(customer.phone), tax_id = \(customer.taxId), website = \(customer.website),
-                    billing_address = \(try Self.json(customer.billingAddress)),
-                    shipping_address = \(try Self.json(customer.shippingAddress)), tier = \(customer.tier.rawValue),
+                    billing_address = \(customer.billingAddress?.stored),
+                    shipping_address = \(customer.shippingAddress?.stored), tier = \(customer.tier.rawValue),
                     credit_limit = \(customer.creditLimit), payment_terms_days = \(customer.paymentTermsDays),
                     currency = \(customer.currency), tags = \(customer.tags), owner_id = \(customer.ownerId),
                     status = \(customer.status.rawValue), external_ref = \(customer.externalRef),
@@ -212,10 +212,6 @@ struct CustomerStore: Sendable {
     }
 
     // MARK: Rows
-
-    static func json(_ address: Address?) throws -> JSONValue? {
-        try address.map { try JSONValueEncoder().encode($0) }
-    }
 
     static func customer(_ row: Row) throws -> Customer {
         let billing: JSONValue? = try row.decodeIfPresent("billing_address")

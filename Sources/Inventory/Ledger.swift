@@ -86,9 +86,9 @@ public struct InsufficientStock: Error, ProblemConvertible, Sendable, Equatable 
 
 extension ProblemCode {
     /// 409: stock would go below zero on hand or below reserved; carries `shortages`.
-    public static let insufficientStock = ProblemCode("insufficient_stock", status: 409)
+    public static let insufficientStock = ProblemCode("insufficient_stock", .conflict)
     /// 409: the item is a service (or otherwise not kept in stock) and has no stock to change.
-    public static let notStockItem = ProblemCode("not_stock_item", status: 409)
+    public static let notStockItem = ProblemCode("not_stock_item", .conflict)
     /// 409: another warehouse has this `code`.
-    public static let duplicateWarehouse = ProblemCode("duplicate_warehouse", status: 409)
+    public static let duplicateWarehouse = ProblemCode("duplicate_warehouse", .conflict)
 }

@@ -5,7 +5,7 @@ import Routing
 
 /// `/warehouses`, `/stock`, `/stock/movements`, `/stock/adjustments`, `/stock/transfers`,
 /// `/reports/stock-valuation`.
-public struct InventoryRoutes: Sendable {
+public struct InventoryRoutes: ModuleRoutes {
     /// The module's own problem codes, for the application's `ProblemRegistry`.
     public static let problemCodes: [ProblemCode] = [.insufficientStock, .notStockItem, .duplicateWarehouse]
 
@@ -40,7 +40,7 @@ public struct InventoryRoutes: Sendable {
             let patch = try request.decode(WarehousePatch.self, readOnly: WarehousePatch.readOnly)
             let warehouse = try service.updateWarehouse(
                 try request.uuidParameter("id", resource: "warehouse"), patch: patch,
-                ifMatch: { try Versioning.checkIfMatch(request, currentVersion: $0) },
+                ifMatch: Versioning.ifMatch(request),
                 actor: try request.principal())
             return try Versioning.respond(request, warehouse, version: warehouse.version)
         }

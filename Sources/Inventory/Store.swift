@@ -43,7 +43,7 @@ struct InventoryStore: Sendable {
         try Self.warehouse(
             tx.first(
                 """
-                INSERT INTO warehouses (code, name, address) VALUES (\(code), \(name), \(try Self.json(address)))
+                INSERT INTO warehouses (code, name, address) VALUES (\(code), \(name), \(address?.stored))
                 RETURNING \(Self.warehouseColumns)
                 """)!)
     }
@@ -77,7 +77,7 @@ struct InventoryStore: Sendable {
         try Self.warehouse(
             tx.first(
                 """
-                UPDATE warehouses SET code = \(warehouse.code), name = \(warehouse.name), address = \(try Self.json(warehouse.address)),
+                UPDATE warehouses SET code = \(warehouse.code), name = \(warehouse.name), address = \(warehouse.address?.stored),
                     updated_at = now(), version = version + 1
                 WHERE id = \(warehouse.id) RETURNING \(Self.warehouseColumns)
                 """)!)
@@ -292,17 +292,11 @@ struct InventoryStore: Sendable {
 
     // MARK: Rows
 
-    static func json(_ address: Address?) throws -> JSONValue? {
-        try address.map { try JSONValueEncoder().encode($0) }
-    }
-
     static func warehouse(_ row: Row) throws -> Warehouse {
-        var lenient = JSONValueDecoder()
-        lenient.reportsUnknownFields = false
         let address: JSONValue? = try row.decodeIfPresent("address")
         return Warehouse(
             id: try row.decode("id"), code: try row.decode("code"), name: try row.decode("name"),
-            address: try address.map { try lenient.decode(Address.self, from: $0) },
+            address: address.map(Address.init(stored:)),
             createdAt: try row.decode("created_at"),
             updatedAt: try row.decode("updated_at"), version: try row.decode("version"))
     }

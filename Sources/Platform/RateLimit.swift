@@ -29,10 +29,6 @@ public final class RateLimiter: @unchecked Sendable {
         public let retryAfterSeconds: Int
     }
 
-    public func take(_ key: UUID, now: Double = ProcessInfo.processInfo.systemUptime) -> Decision {
-        take(key, perSecond: perSecond, burst: burst, now: now)
-    }
-
     /// Takes a token from `key`'s bucket of `burst` tokens refilled at `perSecond`.
     public func take(_ key: UUID, perSecond: Double, burst: Int, now: Double = ProcessInfo.processInfo.systemUptime)
         -> Decision

@@ -242,11 +242,11 @@ struct ApplyResult: Encodable {
 
 extension ProblemCode {
     /// 409: another supplier has this email or external_ref; `candidates` lists the holders.
-    public static let duplicateSupplier = ProblemCode("duplicate_supplier", status: 409)
+    public static let duplicateSupplier = ProblemCode("duplicate_supplier", .conflict)
     /// 409: documents or items refer to the supplier; set it inactive instead of deleting it.
-    public static let supplierInUse = ProblemCode("supplier_in_use", status: 409)
+    public static let supplierInUse = ProblemCode("supplier_in_use", .conflict)
     /// 409: another purchase order has this external_ref.
-    public static let duplicatePurchaseOrder = ProblemCode("duplicate_purchase_order", status: 409)
+    public static let duplicatePurchaseOrder = ProblemCode("duplicate_purchase_order", .conflict)
     /// 409: a receipt asks for more than ordered minus received on a line; `lines` has the figures.
-    public static let overReceipt = ProblemCode("over_receipt", status: 409)
+    public static let overReceipt = ProblemCode("over_receipt", .conflict)
 }

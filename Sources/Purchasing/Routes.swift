@@ -4,7 +4,7 @@ import Platform
 import Routing
 
 /// `/suppliers`, `/purchase-orders` with their actions and receipts, `/purchasing/suggestions`.
-public struct PurchasingRoutes: Sendable {
+public struct PurchasingRoutes: ModuleRoutes {
     /// The module's own problem codes, for the application's `ProblemRegistry`.
     public static let problemCodes: [ProblemCode] = [
         .duplicateSupplier, .supplierInUse, .duplicatePurchaseOrder, .overReceipt,
@@ -131,7 +131,7 @@ public struct PurchasingRoutes: Sendable {
             try .json(service.suggestions())
         }
         router.post("/purchasing/suggestions/apply", access: .permission("purchase_orders.write")) { request in
-            let input = try request.decode(ApplyRequest.self)
+            let input = request.body.isEmpty ? ApplyRequest() : try request.decode(ApplyRequest.self)
             return try .json(service.applySuggestions(warehouseID: input.warehouseId, actor: try request.principal()))
         }
     }

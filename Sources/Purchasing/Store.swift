@@ -56,7 +56,7 @@ struct PurchasingStore: Sendable {
             tx.first(
                 """
                 INSERT INTO suppliers (name, email, phone, address, payment_terms_days, currency, status, external_ref)
-                VALUES (\(input.name), \(input.email), \(input.phone), \(try Self.json(input.address)), \(input.paymentTermsDays ?? 30),
+                VALUES (\(input.name), \(input.email), \(input.phone), \(input.address?.stored), \(input.paymentTermsDays ?? 30),
                         \(input.currency ?? defaultCurrency), \((input.status ?? .active).rawValue), \(input.externalRef))
                 RETURNING \(Self.supplierColumns)
                 """)!)
@@ -78,7 +78,7 @@ struct PurchasingStore: Sendable {
             tx.first(
                 """
                 UPDATE suppliers SET name = \(supplier.name), email = \(supplier.email), phone = \(supplier.phone),
-                    address = \(try Self.json(supplier.address)), payment_terms_days = \(supplier.paymentTermsDays), currency = \(supplier.currency),
+                    address = \(supplier.address?.stored), payment_terms_days = \(supplier.paymentTermsDays), currency = \(supplier.currency),
                     status = \(supplier.status.rawValue), external_ref = \(supplier.externalRef), updated_at = now(), version = version + 1
                 WHERE id = \(supplier.id)
                 RETURNING \(Self.supplierColumns)
@@ -333,18 +333,12 @@ struct PurchasingStore: Sendable {
 
     // MARK: Rows
 
-    static func json(_ address: Address?) throws -> JSONValue? {
-        try address.map { try JSONValueEncoder().encode($0) }
-    }
-
     static func supplier(_ row: Row) throws -> Supplier {
-        var lenient = JSONValueDecoder()
-        lenient.reportsUnknownFields = false
         let address: JSONValue? = try row.decodeIfPresent("address")
         return Supplier(
             id: try row.decode("id"), number: try row.decode("number"), name: try row.decode("name"),
             email: try row.decodeIfPresent("email"), phone: try row.decodeIfPresent("phone"),
-            address: try address.map { try lenient.decode(Address.self, from: $0) },
+            address: address.map(Address.init(stored:)),
             paymentTermsDays: try row.decode("payment_terms_days"),
             currency: try row.decode("currency"), status: try row.decodeEnum("status"),
             externalRef: try row.decodeIfPresent("external_ref"), createdAt: try row.decode("created_at"),

@@ -4,7 +4,7 @@ import Platform
 import Routing
 
 /// `/invoices`, `/payments`, `/credit-notes`, `/customers/{id}/statement`, `/reports/ar-aging`.
-public struct ReceivablesRoutes: Sendable {
+public struct ReceivablesRoutes: ModuleRoutes {
     /// The module's own problem codes, for the application's `ProblemRegistry`.
     public static let problemCodes: [ProblemCode] = []
 

@@ -99,7 +99,7 @@ public struct Request: Sendable {
     /// `readOnly` names top-level fields the server owns (`id`, `version`, totals): sending one
     /// is a 422 `read_only_field` rather than an unknown field, so the client learns why.
     public func decode<T: Decodable>(_ type: T.Type, readOnly: Set<String> = []) throws -> T {
-        try Request.decodeModel(T.self, from: try checkedBody(readOnly: readOnly))
+        try checkedBody(readOnly: readOnly).decodeModel(T.self)
     }
 
     /// A PATCH body (RFC 7396 merge patch) after the media-type, syntax and read-only checks;
@@ -126,12 +126,5 @@ public struct Request: Sendable {
             }
         }
         return value
-    }
-
-    /// Decodes `T` from a JSON value with the request-body rules (`JSONValue.decodeModel`).
-    public static func decodeModel<T: Decodable>(_ type: T.Type, from value: JSONValue, readOnly: Set<String> = [])
-        throws -> T
-    {
-        try value.decodeModel(T.self, readOnly: readOnly)
     }
 }

@@ -4,7 +4,7 @@ import Platform
 import Routing
 
 /// `/sales-orders`, their actions and shipments, `/reports/sales`.
-public struct SalesRoutes: Sendable {
+public struct SalesRoutes: ModuleRoutes {
     /// The module's own problem codes, for the application's `ProblemRegistry`.
     public static let problemCodes: [ProblemCode] = [
         .quotationExpired, .creditLimitExceeded, .overShipment, .nothingToInvoice, .customerNotActive,

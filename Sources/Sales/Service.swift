@@ -294,14 +294,14 @@ extension SalesOrderLineInput {
 }
 
 extension ProblemCode {
-    public static let quotationExpired = ProblemCode("quotation_expired", status: 409)
-    public static let creditLimitExceeded = ProblemCode("credit_limit_exceeded", status: 409)
-    public static let overShipment = ProblemCode("over_shipment", status: 409)
-    public static let nothingToInvoice = ProblemCode("nothing_to_invoice", status: 409)
-    public static let customerNotActive = ProblemCode("customer_not_active", status: 409)
-    public static let duplicateSalesOrder = ProblemCode("duplicate_sales_order", status: 409)
+    public static let quotationExpired = ProblemCode("quotation_expired", .conflict)
+    public static let creditLimitExceeded = ProblemCode("credit_limit_exceeded", .conflict)
+    public static let overShipment = ProblemCode("over_shipment", .conflict)
+    public static let nothingToInvoice = ProblemCode("nothing_to_invoice", .conflict)
+    public static let customerNotActive = ProblemCode("customer_not_active", .conflict)
+    public static let duplicateSalesOrder = ProblemCode("duplicate_sales_order", .conflict)
     /// 422: `invoice` while no module can issue invoices.
-    public static let invoicingUnavailable = ProblemCode("invoicing_unavailable", status: 422)
+    public static let invoicingUnavailable = ProblemCode("invoicing_unavailable", .unprocessable)
 }
 
 /// Listed in creation order.

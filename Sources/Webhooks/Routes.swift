@@ -4,7 +4,7 @@ import Platform
 import Routing
 
 /// `/webhooks`, their deliveries, replay, test and secret rotation.
-public struct WebhookRoutes: Sendable {
+public struct WebhookRoutes: ModuleRoutes {
     /// The module's own problem codes, for the application's `ProblemRegistry`.
     public static let problemCodes: [ProblemCode] = []
 

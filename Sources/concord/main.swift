@@ -1,7 +1,6 @@
 import App
 import ArgumentParser
 import CLinuxShims
-import Customers
 import Foundation
 import Logging
 import Platform
@@ -154,9 +153,6 @@ struct Seed: ParsableCommand {
             } else {
                 for line in try server.seedDemo() { print(line) }
             }
-        } catch let refused as CustomerService.RealDataPresent {
-            FileHandle.standardError.write(Data("concord: \(refused)\n".utf8))
-            throw ExitCode(1)
         } catch {
             FileHandle.standardError.write(Data("concord: \(error)\n".utf8))
             throw ExitCode(1)

@@ -31,4 +31,15 @@ import Testing
         let codes = refused["warehouses"]?.arrayValue?.compactMap { $0["code"]?.stringValue } ?? []
         #expect(Set(codes) == [main, "SECOND"])
     }
+
+    /// `warehouse_id` is the only member and it is optional, so the body may be left out.
+    @Test func apply_withoutABody_isTheSameAsAnEmptyObject() throws {
+        let app = try TestApp()
+        let fixture = try PurchasingFixture(app)
+        let supplier = try fixture.supplier()
+        _ = try fixture.item(extra: #","reorder_point":3,"reorder_quantity":10,"preferred_supplier_id":"\#(supplier)""#)
+        let applied = try fixture.admin.send("POST", "/purchasing/suggestions/apply")
+        #expect(applied.status == 200, "\(applied)")
+        #expect(applied["data"]?.arrayValue?.first?["warehouse_id"] == .string(fixture.warehouse))
+    }
 }

@@ -58,9 +58,9 @@ import Testing
         }
     }
 
-    @Test func registry_refusesOneWordWithTwoStatuses_andKeepsTheFirstDeclaration() {
+    @Test func registry_listsAWordDeclaredTwice_once_andFindsCodesBySlug() {
         let registry = ProblemRegistry(modules: [
-            [ProblemCode("over_shipment", status: 409)], [ProblemCode("over_shipment", status: 409)],
+            [ProblemCode("over_shipment", .conflict)], [ProblemCode("over_shipment", .conflict)],
         ])
         #expect(registry.codes.filter { $0.rawValue == "over_shipment" }.count == 1)
         #expect(registry.code(slug: "over-shipment")?.status == 409)

@@ -31,16 +31,6 @@ public enum LineAmounts {
         return (total, tax)
     }
 
-    /// The share of `amount` that `part` of `whole` stands for, rounded half-even (what is left
-    /// to invoice of a partly invoiced line).
-    public static func share(of amount: Int64, part: ExactDecimal, whole: ExactDecimal) -> Int64 {
-        guard whole.thousandths != 0 else { return 0 }
-        if part == whole { return amount }
-        return Int64(
-            ExactDecimal.roundedHalfEven(
-                Int128(amount) * Int128(part.thousandths), dividedBy: Int128(whole.thousandths)))
-    }
-
     private static func fitting(_ value: Int128) -> Int64? {
         value >= 0 && value <= Int128(MoneyRules.maxMinorUnits) ? Int64(value) : nil
     }

@@ -75,12 +75,16 @@ public final class EventLog: @unchecked Sendable {
         let (pending, horizon) = try pool.read { tx in try store.pending(in: tx) }
         guard pending else { return }
         let deadline = ProcessInfo.processInfo.systemUptime + patience
+        // Backs off from 2 to 50 ms: a long transaction (a big batch, an idle session) then costs a
+        // waiting read about twenty rounds, not hundreds.
+        var pause: UInt32 = 2_000
         while true {
             // Another instance or thread may hold the publisher lock: then its numbering is awaited.
             _ = try pool.transaction { tx in try store.publish(in: tx) }
             guard try pool.read({ tx in try store.hasUnpublished(before: horizon, in: tx) }) else { return }
             guard ProcessInfo.processInfo.systemUptime < deadline else { return }
-            usleep(2_000)
+            usleep(pause)
+            pause = min(pause * 2, 50_000)
         }
     }
 

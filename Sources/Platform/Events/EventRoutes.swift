@@ -3,7 +3,7 @@ import Foundation
 import Routing
 
 /// `GET /events`: the ordered feed for integrators.
-public struct EventRoutes: Sendable {
+public struct EventRoutes: ModuleRoutes {
     let events: EventLog
 
     public init(events: EventLog) { self.events = events }

@@ -157,7 +157,8 @@ public final class UserService: Sendable {
         if let prefix {
             let parts = prefix.split(separator: "_", omittingEmptySubsequences: false)
             guard parts.count >= 2, parts[0] == "ck", parts[1].count == 8 else {
-                throw AppError(.badRequest, "prefix must be a key's prefix such as ck_Ab3dE9xQ, or the whole key")
+                throw AppError.invalidParameter(
+                    "prefix", "must be a key's prefix such as ck_Ab3dE9xQ, or the whole key")
             }
             idPart = String(parts[1])
         }
@@ -250,7 +251,7 @@ public final class UserService: Sendable {
 }
 
 extension ProblemCode {
-    public static let duplicateUser = ProblemCode("duplicate_user", status: 409)
+    public static let duplicateUser = ProblemCode("duplicate_user", .conflict)
 }
 
 /// Listed in creation order.

@@ -3,7 +3,7 @@ import Foundation
 import Routing
 
 /// `/users`, `/users/{id}/history`, `/users/{id}/api-keys`, `/api-keys`, `/me`.
-public struct UserRoutes: Sendable {
+public struct UserRoutes: ModuleRoutes {
     /// The module's own problem codes, for the application's `ProblemRegistry`.
     public static let problemCodes: [ProblemCode] = [.duplicateUser]
 
@@ -48,7 +48,7 @@ public struct UserRoutes: Sendable {
             let patch = try request.decode(UserPatch.self, readOnly: UserPatch.readOnly)
             let user = try service.updateUser(
                 try request.uuidParameter("id", resource: "user"), patch: patch,
-                ifMatch: { try Versioning.checkIfMatch(request, currentVersion: $0) },
+                ifMatch: Versioning.ifMatch(request),
                 actor: try request.principal())
             return try Versioning.respond(request, user, version: user.version)
         }
@@ -64,7 +64,7 @@ public struct UserRoutes: Sendable {
             let key = try service.updateKey(
                 userID: try request.uuidParameter("id", resource: "user"),
                 keyID: try request.uuidParameter("key_id", resource: "API key"), patch: patch,
-                ifMatch: { try Versioning.checkIfMatch(request, currentVersion: $0) },
+                ifMatch: Versioning.ifMatch(request),
                 actor: try request.principal())
             return try Versioning.respond(request, key, version: key.version)
         }
@@ -80,7 +80,7 @@ public struct UserRoutes: Sendable {
         router.delete("/api-keys/{id}", access: .permission("users.write")) { request in
             try service.revokeKey(
                 try request.uuidParameter("id", resource: "API key"),
-                ifMatch: { try Versioning.checkIfMatch(request, currentVersion: $0) }, actor: try request.principal())
+                ifMatch: Versioning.ifMatch(request), actor: try request.principal())
             return .noContent
         }
     }
