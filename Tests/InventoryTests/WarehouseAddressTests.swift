@@ -89,6 +89,7 @@ import Testing
         } throws: { error in
             "\(error)".contains("warehouse LONG")
         }
-        #expect(try TestSQL.scalar(url, "SELECT pg_typeof(address)::text FROM warehouses WHERE code = 'LONG'") == "text")
+        #expect(
+            try TestSQL.scalar(url, "SELECT pg_typeof(address)::text FROM warehouses WHERE code = 'LONG'") == "text")
     }
 }

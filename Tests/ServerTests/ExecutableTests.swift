@@ -23,7 +23,25 @@ import Testing
             "concord-run-\(UUID().uuidString)"
         ).path
 
-        deinit { try? FileManager.default.removeItem(atPath: scratchDirectory) }
+        /// A server a failed expectation left running is stopped (and with it the embedded
+        /// PostgreSQL it started) before its data directory goes.
+        deinit {
+            if process.isRunning {
+                kill(process.processIdentifier, SIGTERM)
+                if !exited(within: 15) { process.waitUntilExit() }
+            }
+            try? FileManager.default.removeItem(atPath: scratchDirectory)
+        }
+
+        /// Waits for the process to exit, at most `seconds` (then kills it): true if it exited by itself.
+        func exited(within seconds: Double = 30) -> Bool {
+            let deadline = Date().addingTimeInterval(seconds)
+            while process.isRunning, Date() < deadline { usleep(20_000) }
+            guard process.isRunning else { return true }
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            return false
+        }
 
         init(environment: [String: String] = [:], arguments: [String] = ["serve", "--port", "0"]) throws {
             process.executableURL = ExecutableTests.binary

@@ -2,18 +2,6 @@ import Foundation
 import TestSupport
 import Testing
 
-extension ExecutableTests.Running {
-    /// Waits for the process to exit, at most `seconds` (then stops it): true if it exited by itself.
-    func exited(within seconds: Double = 30) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while process.isRunning, Date() < deadline { usleep(20_000) }
-        guard process.isRunning else { return true }
-        process.terminate()
-        process.waitUntilExit()
-        return false
-    }
-}
-
 /// The real binary in front of a database that a newer release migrated.
 @Suite struct SchemaVersionTests {
     static let expected =

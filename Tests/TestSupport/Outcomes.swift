@@ -22,6 +22,12 @@ public final class Outcomes: @unchecked Sendable {
         }
     }
 
+    /// Runs work that answers nothing (a database checkout, a direct call) and records the
+    /// error it threw, if any.
+    public func record(_ work: () throws -> Void) {
+        do { try work() } catch { lock.withLock { errorList.append("\(error)") } }
+    }
+
     /// The statuses of the replies that came, in the order they came.
     public var statuses: [Int] { lock.withLock { statusList } }
     /// Why requests got no reply; a test expects this empty.
