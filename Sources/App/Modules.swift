@@ -18,6 +18,7 @@ import Webhooks
 public struct Modules: Sendable {
     public let events: EventLog
     public let users: UserService
+    public let teams: TeamService
     public let customers: CustomerService
     public let crm: CRMService
     public let catalog: CatalogService
@@ -31,6 +32,7 @@ public struct Modules: Sendable {
         let currency = configuration.defaultCurrency
         events = EventLog(pool: pool, logger: logger)
         users = UserService(pool: pool, events: events)
+        teams = users.teams
         customers = CustomerService(pool: pool, events: events, users: users, defaultCurrency: currency)
         crm = CRMService(pool: pool, events: events, users: users, customers: customers)
         catalog = CatalogService(pool: pool, events: events, defaultCurrency: currency)
@@ -69,7 +71,7 @@ public struct Modules: Sendable {
     /// Every module's HTTP side, each listed once: its routes and its problem codes.
     var routeModules: [any ModuleRoutes] {
         [
-            UserRoutes(service: users), EventRoutes(events: events), CustomerRoutes(service: customers),
+            UserRoutes(service: users), TeamRoutes(service: teams), EventRoutes(events: events), CustomerRoutes(service: customers),
             CRMRoutes(service: crm), CatalogRoutes(service: catalog), InventoryRoutes(service: inventory),
             PurchasingRoutes(service: purchasing), WebhookRoutes(service: webhooks), SalesRoutes(service: sales),
             ReceivablesRoutes(service: receivables),

@@ -120,6 +120,8 @@ public struct CustomerInput: Decodable, Sendable {
     public var currency: String?
     public var tags: [String]?
     public var ownerId: UUID?
+    /// On create only: with no `owner_id`, the owner is the team's next member in turn.
+    public var teamId: UUID?
     public var status: Customer.Status?
     public var externalRef: String?
 
@@ -134,6 +136,10 @@ public struct CustomerInput: Decodable, Sendable {
         self.currency = currency
         self.ownerId = ownerId
     }
+
+    /// Whether the body sets a credit term (`credit_limit`, `payment_terms_days`), which only
+    /// admin and finance may.
+    public var setsCreditTerms: Bool { creditLimit != nil || paymentTermsDays != nil }
 
     /// Trims text fields and drops empty ones, so `""` and absent mean the same.
     public mutating func normalize() {
@@ -231,6 +237,11 @@ struct MergeRequest: Decodable {
     var duplicateId: UUID
 }
 
+/// `POST /customers/{id}/reassign` (and the same for leads and opportunities).
+public struct ReassignRequest: Decodable, Sendable {
+    public var ownerId: UUID
+}
+
 /// A customer that already holds a unique value (API.md: `duplicate_customer` names them as
 /// `candidates`).
 public struct DuplicateCandidate: Encodable, Sendable {
@@ -240,13 +251,30 @@ public struct DuplicateCandidate: Encodable, Sendable {
     public let email: String?
     /// `email`, `tax_id`, `external_ref` or `company`.
     public let matchedOn: String
+    /// Outside the caller's data scope: shown as `id` and `number` only.
+    public let hidden: Bool
 
-    public init(id: UUID, number: String, name: String, email: String?, matchedOn: String) {
+    public init(id: UUID, number: String, name: String, email: String?, matchedOn: String, hidden: Bool = false) {
         self.id = id
         self.number = number
         self.name = name
         self.email = email
         self.matchedOn = matchedOn
+        self.hidden = hidden
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, number, name, email, matchedOn
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(number, forKey: .number)
+        guard !hidden else { return }
+        try container.encode(name, forKey: .name)
+        try container.encode(email, forKey: .email)
+        try container.encode(matchedOn, forKey: .matchedOn)
     }
 }
 

@@ -19,10 +19,17 @@ public struct CustomerRoutes: ModuleRoutes {
         // change it (API.md "Auth").
         permissions.declare("customers.read", roles: Set(Role.allCases))
         permissions.declare("customers.write", roles: [.sales])
+        // API.md "Permissions": credit terms are set by admin and finance; sales reads them.
+        permissions.declare("customers.credit", roles: [.finance])
         let service = self.service
+        /// 403 naming `customers.credit` when a body sets a credit term without it.
+        let checkCredit: @Sendable (Principal, Bool) throws -> Void = { principal, setsCredit in
+            if setsCredit { try permissions.require("customers.credit", for: principal) }
+        }
 
         router.post("/customers", access: .permission("customers.write")) { request in
             let input = try request.decode(CustomerInput.self, readOnly: Customer.readOnlyFields)
+            try checkCredit(try request.principal(), input.setsCreditTerms)
             let customer = try service.create(input, actor: try request.principal())
             return try .created(
                 customer, location: "/customers/\(customer.id.uuidString.lowercased())",
@@ -31,9 +38,9 @@ public struct CustomerRoutes: ModuleRoutes {
         router.post("/customers/batch", access: .permission("customers.write")) { request in
             let actor = try request.principal()
             return try Batch.run(request, pool: service.pool) { _, item in
-                try service.create(
-                    try item.decodeModel(CustomerInput.self, readOnly: Customer.readOnlyFields),
-                    actor: actor)
+                let input = try item.decodeModel(CustomerInput.self, readOnly: Customer.readOnlyFields)
+                try checkCredit(actor, input.setsCreditTerms)
+                return try service.create(input, actor: actor)
             }
         }
         let listFilters = ["q", "status", "tier", "owner_id", "tag", "external_ref", "email", "sort"]
@@ -63,6 +70,8 @@ public struct CustomerRoutes: ModuleRoutes {
         // The body is read before the key here: a bad body is a 400 even for an unknown id.
         router.patch("/customers/{id}", access: .permission("customers.write")) { request in
             let patch = try request.mergePatchBody(readOnly: Customer.readOnlyFields)
+            try checkCredit(
+                try request.principal(), patch["credit_limit"] != nil || patch["payment_terms_days"] != nil)
             let customer = try service.update(
                 try Self.key(request), patch: patch, ifMatch: Versioning.ifMatch(request),
                 actor: try request.principal())
@@ -74,6 +83,11 @@ public struct CustomerRoutes: ModuleRoutes {
                 into: try Self.key(request), duplicateID: input.duplicateId, ifMatch: Versioning.ifMatch(request),
                 actor: try request.principal())
             return try .json(result, headers: ["ETag": Versioning.etag(result.customer.version)])
+        }
+        router.post("/customers/{id}/reassign", access: .permission("customers.write")) { request in
+            let input = try request.decode(ReassignRequest.self)
+            let customer = try service.reassign(try Self.key(request), to: input.ownerId, actor: try request.principal())
+            return try Versioning.respond(request, customer, version: customer.version)
         }
         EventRoutes.history(
             for: "customer", template: "/customers/{id}/history", permission: "customers.read",

@@ -62,7 +62,8 @@ public final class CustomerService: @unchecked Sendable {
     /// Creates a customer inside the caller's transaction (lead conversion). The input must be
     /// normalized and valid; a held unique value is a 409 `duplicate_customer`.
     public func create(_ input: CustomerInput, actor: Principal?, in tx: Transaction) throws -> Customer {
-        try checkOwner(input.ownerId)
+        var input = input
+        input.ownerId = try users.teams.owner(requested: input.ownerId, team: input.teamId, actor: actor, in: tx)
         let holders = try store.holdersOfUniqueValues(
             email: input.email, taxId: input.taxId, externalRef: input.externalRef,
             excluding: nil, in: tx)
@@ -148,7 +149,10 @@ public final class CustomerService: @unchecked Sendable {
                 changed.externalRef = input.externalRef
                 // A patch that changes nothing writes nothing: no new version, no event.
                 if try edit.leavesUnchanged(changed) { return current }
-                if changed.ownerId != current.ownerId { try checkOwner(changed.ownerId) }
+                if changed.ownerId != current.ownerId {
+                    try checkOwner(changed.ownerId)
+                    try actor.scope.checkOwner(changed.ownerId, in: tx)
+                }
                 let holders = try store.holdersOfUniqueValues(
                     email: changed.email == current.email ? nil : changed.email,
                     taxId: changed.taxId == current.taxId ? nil : changed.taxId,
@@ -241,6 +245,18 @@ public final class CustomerService: @unchecked Sendable {
                 "customer.merged", resourceType: "customer", resourceID: survivor.id, resource: result,
                 actor: actor, in: tx)
             return result
+        }
+    }
+
+    /// Hands the customer to another owner: an admin, or a team manager within their team.
+    /// Recorded as `customer.reassigned`; its documents follow it.
+    func reassign(_ key: DocumentKey, to owner: UUID, actor: Principal) throws -> Customer {
+        try pool.transaction { tx in
+            guard var customer = try store.lock(key, in: tx) else { throw AppError.notFound("customer") }
+            try users.teams.checkReassign(from: customer.ownerId, to: owner, actor: actor, in: tx)
+            guard customer.ownerId != owner else { return customer }
+            customer.ownerId = owner
+            return try events.recorded("customer.reassigned", try store.update(customer, in: tx), actor: actor, in: tx)
         }
     }
 

@@ -43,23 +43,30 @@ struct CustomerStore: Sendable {
                 """)!)
     }
 
+    /// Who sees a customer: its owner, within the request's scope (RecordScope).
+    static let visible = RecordScope.Rule.owner("owner_id")
+
     func customer(_ key: DocumentKey, in tx: Transaction) throws -> Customer? {
-        try tx.first("SELECT \(Self.columns) FROM customers WHERE \(key.condition)").map(Self.customer)
+        try tx.first("SELECT \(Self.columns) FROM customers WHERE \(key.condition(visible: Self.visible))").map(
+            Self.customer)
     }
 
     /// The row, locked until the transaction ends (every change goes through this). NO KEY
     /// UPDATE: documents that merely refer to the customer (their foreign keys take KEY SHARE)
     /// can still be written meanwhile.
     func lock(_ key: DocumentKey, in tx: Transaction) throws -> Customer? {
-        try tx.first("SELECT \(Self.columns) FROM customers WHERE \(key.condition) FOR NO KEY UPDATE").map(
-            Self.customer)
+        try tx.first(
+            "SELECT \(Self.columns) FROM customers WHERE \(key.condition(visible: Self.visible)) FOR NO KEY UPDATE"
+        ).map(Self.customer)
     }
 
     /// Locks two customers in id order, so two merges of the same pair cannot deadlock.
     func lockPair(_ first: UUID, _ second: UUID, in tx: Transaction) throws -> [UUID: Customer] {
         let rows = try tx.query(
             """
-            SELECT \(Self.columns) FROM customers WHERE id = ANY(\([first, second])::uuid[]) ORDER BY id FOR UPDATE
+            SELECT \(Self.columns) FROM customers
+            WHERE id = ANY(\([first, second])::uuid[]) AND \(RecordScope.current.filter(Self.visible))
+            ORDER BY id FOR UPDATE
             """
         ).rows.map(Self.customer)
         return Dictionary(uniqueKeysWithValues: rows.map { ($0.id, $0) })
@@ -98,7 +105,8 @@ struct CustomerStore: Sendable {
             SELECT id, number, name, email,
                    CASE WHEN lower(email) = lower(\(email)) THEN 'email'
                         WHEN upper(tax_id) = upper(\(taxId)) THEN 'tax_id'
-                        ELSE 'external_ref' END AS matched_on
+                        ELSE 'external_ref' END AS matched_on,
+                   NOT (\(RecordScope.current.filter(Self.visible))) AS hidden
             FROM customers
             WHERE (lower(email) = lower(\(email)) OR upper(tax_id) = upper(\(taxId)) OR external_ref = \(externalRef))
               AND id IS DISTINCT FROM \(excluding)
@@ -115,7 +123,7 @@ struct CustomerStore: Sendable {
             SELECT id, number, name, email,
                    CASE WHEN email IS NOT NULL AND lower(email) = lower(\(email)) THEN 'email' ELSE 'company' END AS matched_on
             FROM customers
-            WHERE status <> 'archived'
+            WHERE status <> 'archived' AND \(RecordScope.current.filter(Self.visible))
               AND ((email IS NOT NULL AND lower(email) = lower(\(email)))
                    OR (kind = 'company' AND lower(name) = lower(\(companyName))))
             ORDER BY (email IS NOT NULL AND lower(email) = lower(\(email))) DESC, created_at, id
@@ -139,7 +147,8 @@ struct CustomerStore: Sendable {
         if let ref = query.externalRef { conditions.append("external_ref = \(ref)") }
         if let email = query.email { conditions.append("lower(email) = lower(\(email))") }
         let keyset = query.sort == .name ? Keyset.lowerName : Keyset.createdAt
-        let page = keyset.clause(conditions, after: after, descending: query.descending, limit: limit)
+        let page = keyset.clause(
+            conditions, visible: Self.visible, after: after, descending: query.descending, limit: limit)
         return try tx.query("SELECT \(Self.columns) FROM customers \(page)").rows.map(Self.customer)
     }
 
@@ -244,6 +253,7 @@ struct CustomerStore: Sendable {
     static func candidate(_ row: Row) throws -> DuplicateCandidate {
         DuplicateCandidate(
             id: try row.decode("id"), number: try row.decode("number"), name: try row.decode("name"),
-            email: try row.decodeIfPresent("email"), matchedOn: try row.decode("matched_on"))
+            email: try row.decodeIfPresent("email"), matchedOn: try row.decode("matched_on"),
+            hidden: try row.decodeIfPresent("hidden") ?? false)
     }
 }

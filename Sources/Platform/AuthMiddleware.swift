@@ -29,14 +29,16 @@ public struct AuthMiddleware: Middleware {
                 .unauthorized, "the API key is not valid, was revoked, or belongs to a deactivated user",
                 headers: [("WWW-Authenticate", "Bearer realm=\"concord\", error=\"invalid_token\"")])
         }
-        guard permissions.allows(principal.role, permission) else {
-            throw AppError(
-                .forbidden, "the role '\(principal.role.rawValue)' lacks the permission '\(permission)'",
-                extra: JSONObject([("permission", .string(permission))]))
-        }
+        guard permissions.allows(principal, permission) else { throw permissions.refusal(principal, permission) }
         var authenticated = request
         authenticated[PrincipalKey.self] = principal
-        return try next(authenticated)
+        // The caller's data scope and cost grant hold for everything this request reads and
+        // encodes (RecordScope, Cost).
+        return try RecordScope.$current.withValue(principal.scope) {
+            try SensitiveFields.$costsVisible.withValue(
+                permissions.allows(principal.role, SensitiveFields.costsPermission)
+            ) { try next(authenticated) }
+        }
     }
 
     /// The credentials of `Bearer <token>` (the scheme is case-insensitive, RFC 9110 §11.1).

@@ -29,12 +29,15 @@ public struct Keyset: Sendable {
         return "(\(column), \(id)) \(comparison) (\(position.key)\(unsafeRaw: cast), \(position.id))"
     }
 
-    /// `WHERE … ORDER BY column, id LIMIT limit+1`: the filter `conditions` and the position
-    /// after the cursor, in one direction.
+    /// `WHERE … ORDER BY column, id LIMIT limit+1`: the filter `conditions`, the rows the
+    /// request's scope sees when the table has owners (`visible`, see `RecordScope`), and the
+    /// position after the cursor, in one direction.
     public func clause(
-        _ conditions: [SQL], after position: (key: String, id: UUID)?, descending: Bool = false, limit: Int
+        _ conditions: [SQL], visible rule: RecordScope.Rule? = nil, after position: (key: String, id: UUID)?,
+        descending: Bool = false, limit: Int
     ) -> SQL {
         var all = conditions
+        if let rule, let scoped = RecordScope.current.condition(rule) { all.append(scoped) }
         if let position { all.append(condition(after: position, descending: descending)) }
         let filter: SQL = all.isEmpty ? "" : "WHERE " + SQL.join(all, separator: " AND ")
         let direction = SQL(unsafeRaw: descending ? "DESC" : "ASC")

@@ -13,10 +13,12 @@ public struct Principal: Sendable {
     public let apiKeyPrefix: String?
     /// The key's own requests per second; nil: the installation's limit.
     public let rateLimitPerSecond: Int?
+    /// The records the caller sees (an admin always sees everything).
+    public let scope: RecordScope
 
     public init(
         userID: UUID, apiKeyID: UUID, name: String, email: String, role: Role, apiKeyPrefix: String? = nil,
-        rateLimitPerSecond: Int? = nil
+        rateLimitPerSecond: Int? = nil, dataScope: DataScope = .all, teamID: UUID? = nil
     ) {
         self.userID = userID
         self.apiKeyID = apiKeyID
@@ -25,6 +27,7 @@ public struct Principal: Sendable {
         self.role = role
         self.apiKeyPrefix = apiKeyPrefix
         self.rateLimitPerSecond = rateLimitPerSecond
+        scope = RecordScope(reach: role == .admin ? .all : dataScope, userID: userID, teamID: teamID)
     }
 }
 

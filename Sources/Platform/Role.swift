@@ -10,15 +10,20 @@ public enum Role: String, Sendable, Codable, CaseIterable {
 /// start-up, so no endpoint exists without a decision about access. `admin` holds everything.
 public final class PermissionTable: @unchecked Sendable {
     private var grants: [String: Set<Role>] = [:]
+    /// Permissions that also need the data scope `all` (they show every record's changes).
+    private var unscopedOnly: Set<String> = []
     private var frozen = false
 
     public init() {}
 
-    /// Declares `permission` and the roles (besides admin) that hold it.
-    public func declare(_ permission: String, roles: Set<Role>) {
+    /// Declares `permission` and the roles (besides admin) that hold it. `needsAllScope`: a
+    /// user whose data scope is narrowed (`own`, `team`) lacks it whatever their role, for
+    /// views across every record (the event feed, the audit trail, webhooks).
+    public func declare(_ permission: String, roles: Set<Role>, needsAllScope: Bool = false) {
         precondition(!frozen, "permissions are declared while wiring, before serving")
         precondition(grants[permission] == nil, "permission \(permission) declared twice")
         grants[permission] = roles.union([.admin])
+        if needsAllScope { unscopedOnly.insert(permission) }
     }
 
     /// Stops further declarations; checks happen without locks afterwards.
@@ -30,14 +35,25 @@ public final class PermissionTable: @unchecked Sendable {
         grants[permission]?.contains(role) ?? false
     }
 
+    /// Whether `principal` holds `permission`: their role has it and, for a permission that
+    /// needs it, their data scope is `all`.
+    public func allows(_ principal: Principal, _ permission: String) -> Bool {
+        allows(principal.role, permission) && (principal.scope.seesEverything || !unscopedOnly.contains(permission))
+    }
+
+    /// Why `principal` lacks `permission`, for the 403's detail.
+    public func refusal(_ principal: Principal, _ permission: String) -> AppError {
+        let detail =
+            allows(principal.role, permission)
+            ? "'\(permission)' needs the data scope 'all'; this user's is '\(principal.scope.reach.rawValue)'"
+            : "the role '\(principal.role.rawValue)' lacks the permission '\(permission)'"
+        return AppError(.forbidden, detail, extra: JSONObject([("permission", .string(permission))]))
+    }
+
     /// Throws the same 403 the auth middleware gives when `principal`'s role lacks `permission`:
     /// for rights inside an endpoint (setting a price, overriding a credit limit).
     public func require(_ permission: String, for principal: Principal) throws {
-        guard allows(principal.role, permission) else {
-            throw AppError(
-                .forbidden, "the role '\(principal.role.rawValue)' lacks the permission '\(permission)'",
-                extra: JSONObject([("permission", .string(permission))]))
-        }
+        guard allows(principal, permission) else { throw refusal(principal, permission) }
     }
 
     /// Every permission with its roles, for tests and documentation.

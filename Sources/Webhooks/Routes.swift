@@ -14,7 +14,7 @@ public struct WebhookRoutes: ModuleRoutes {
 
     public func register(in router: inout RouterBuilder, permissions: PermissionTable) {
         // Subscriptions send every event's data to another system: admins only.
-        permissions.declare("webhooks.manage", roles: [])
+        permissions.declare("webhooks.manage", roles: [], needsAllScope: true)
         let service = self.service
 
         router.post("/webhooks", access: .permission("webhooks.manage")) { request in

@@ -54,3 +54,12 @@ extension DocumentKey {
         }
     }
 }
+
+extension DocumentKey {
+    /// `condition`, and the request's scope for a table with owners: a record outside the
+    /// caller's scope is not found, as if it did not exist (API.md "Permissions").
+    public func condition(visible rule: RecordScope.Rule) -> SQL {
+        guard let scoped = RecordScope.current.condition(rule) else { return condition }
+        return condition + " AND " + scoped
+    }
+}

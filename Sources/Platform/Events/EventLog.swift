@@ -54,7 +54,7 @@ public final class EventLog: @unchecked Sendable {
         in tx: Transaction
     ) throws {
         try append(
-            type, resourceType: resourceType, resourceID: resourceID, data: try JSONValueEncoder().encode(resource),
+            type, resourceType: resourceType, resourceID: resourceID, data: try SensitiveFields.$costsVisible.withValue(true) { try JSONValueEncoder().encode(resource) },
             actor: actor, in: tx)
     }
 

@@ -9,9 +9,9 @@ public struct EventRoutes: ModuleRoutes {
     public init(events: EventLog) { self.events = events }
 
     public func register(in router: inout RouterBuilder, permissions: PermissionTable) {
-        permissions.declare("events.read", roles: [.finance, .readonly])
+        permissions.declare("events.read", roles: [.finance, .readonly], needsAllScope: true)
         // The audit trail names people and keys: admins only.
-        permissions.declare("audit.read", roles: [])
+        permissions.declare("audit.read", roles: [], needsAllScope: true)
         let events = self.events
         router.get("/events", access: .permission("events.read"), query: ["after", "types", "limit"]) { request in
             let after = try request.query.int64("after") ?? 0

@@ -8,6 +8,10 @@ public struct User: Codable, Sendable {
     public var email: String
     public var role: Role
     public var active: Bool
+    /// The team the user belongs to, if any.
+    public var teamId: UUID?
+    /// How far the user sees owned records (`all` for every admin).
+    public var dataScope: DataScope
     public let createdAt: Date
     public var updatedAt: Date
     public var version: Int
@@ -18,6 +22,8 @@ struct UserCreate: Decodable {
     var name: String
     var email: String
     var role: Role
+    var teamId: UUID?
+    var dataScope: DataScope?
 
     static let readOnly: Set<String> = ["id", "active", "created_at", "updated_at", "version"]
 
@@ -35,6 +41,23 @@ struct UserPatch: Decodable {
     var email: String?
     var role: Role?
     var active: Bool?
+    var teamId: UUID??
+    var dataScope: DataScope?
+
+    init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decodeIfPresent(String.self, forKey: .name)
+        email = try container.decodeIfPresent(String.self, forKey: .email)
+        role = try container.decodeIfPresent(Role.self, forKey: .role)
+        active = try container.decodeIfPresent(Bool.self, forKey: .active)
+        // Present and null: leave the team; absent: keep it.
+        if container.contains(.teamId) { teamId = .some(try container.decodeIfPresent(UUID.self, forKey: .teamId)) }
+        dataScope = try container.decodeIfPresent(DataScope.self, forKey: .dataScope)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, email, role, active, teamId, dataScope
+    }
 
     static let readOnly: Set<String> = ["id", "created_at", "updated_at", "version"]
 
@@ -93,11 +116,13 @@ struct Credential {
     let active: Bool
     let prefix: String
     let rateLimitPerSecond: Int?
+    let teamID: UUID?
+    let dataScope: DataScope
 
     var principal: Principal {
         Principal(
             userID: userID, apiKeyID: keyID, name: name, email: email, role: role, apiKeyPrefix: prefix,
-            rateLimitPerSecond: rateLimitPerSecond)
+            rateLimitPerSecond: rateLimitPerSecond, dataScope: dataScope, teamID: teamID)
     }
 }
 

@@ -8,10 +8,13 @@ public final class UserService: Sendable {
     let pool: ConnectionPool
     let events: EventLog
     let store = UserStore()
+    /// Teams and the ownership rules of owned records.
+    public let teams: TeamService
 
     public init(pool: ConnectionPool, events: EventLog) {
         self.pool = pool
         self.events = events
+        teams = TeamService(pool: pool, events: events)
     }
 
     // MARK: Authentication
@@ -38,15 +41,26 @@ public final class UserService: Sendable {
     func createUser(_ input: UserCreate, actor: Principal?) throws -> User {
         try input.validate()
         return try pool.transaction { tx in
-            return try events.recorded(
-                "user.created", try insertUser(name: input.name, email: input.email, role: input.role, in: tx),
-                actor: actor, in: tx)
+            try checkTeam(input.teamId, in: tx)
+            let user = try insertUser(
+                name: input.name, email: input.email, role: input.role, teamID: input.teamId,
+                dataScope: input.role == .admin ? .all : input.dataScope ?? .all, in: tx)
+            return try events.recorded("user.created", user, actor: actor, in: tx)
         }
     }
 
-    private func insertUser(name: String, email: String, role: Role, in tx: Transaction) throws -> User {
+    /// 422 naming `team_id` when it names no team.
+    private func checkTeam(_ teamID: UUID?, in tx: Transaction) throws {
+        guard let teamID, try tx.first("SELECT 1 AS one FROM teams WHERE id = \(teamID)") == nil else { return }
+        throw AppError.validation([FieldError(field: "team_id", message: "names no team")])
+    }
+
+    private func insertUser(
+        name: String, email: String, role: Role, teamID: UUID? = nil, dataScope: DataScope = .all, in tx: Transaction
+    ) throws -> User {
         do {
-            return try store.insertUser(name: name, email: email, role: role, in: tx)
+            return try store.insertUser(
+                name: name, email: email, role: role, teamID: teamID, dataScope: dataScope, in: tx)
         } catch let error as PostgresError where error.state == .uniqueViolation {
             throw AppError(
                 .duplicateUser, "a user with this email already exists",
@@ -79,13 +93,20 @@ public final class UserService: Sendable {
             if let email = patch.email { user.email = email }
             if let role = patch.role { user.role = role }
             if let active = patch.active { user.active = active }
+            if let teamID = patch.teamId {
+                user.teamId = teamID
+                if teamID != before.teamId { try checkTeam(teamID, in: tx) }
+            }
+            if let scope = patch.dataScope { user.dataScope = scope }
+            // An admin always sees everything.
+            if user.role == .admin { user.dataScope = .all }
             if user.id == actor.userID && (user.role != .admin || !user.active) {
                 // Guard against locking the last way in: an admin cannot demote or deactivate themself.
                 throw AppError(.conflict, "you cannot remove your own admin role or deactivate yourself")
             }
             // A patch that changes nothing writes nothing: no new version, no event.
             if user.name == before.name && user.email == before.email && user.role == before.role
-                && user.active == before.active
+                && user.active == before.active && user.teamId == before.teamId && user.dataScope == before.dataScope
             {
                 return before
             }
@@ -225,6 +246,7 @@ public final class UserService: Sendable {
                     var restored = admin
                     restored.active = true
                     restored.role = .admin
+                    restored.dataScope = .all
                     _ = try store.updateUser(restored, in: tx)
                 }
                 if let existing = try store.credential(prefix: token.prefix, in: tx) {

@@ -3,13 +3,17 @@ import Postgres
 
 /// SQL of users and API keys.
 struct UserStore: Sendable {
-    static let userColumns: SQL = "id, name, email, role, active, created_at, updated_at, version"
+    static let userColumns: SQL =
+        "id, name, email, role, active, team_id, data_scope, created_at, updated_at, version"
 
-    func insertUser(name: String, email: String, role: Role, in tx: Transaction) throws -> User {
+    func insertUser(
+        name: String, email: String, role: Role, teamID: UUID? = nil, dataScope: DataScope = .all, in tx: Transaction
+    ) throws -> User {
         try Self.user(
             tx.first(
                 """
-                INSERT INTO users (name, email, role) VALUES (\(name), \(email), \(role.rawValue))
+                INSERT INTO users (name, email, role, team_id, data_scope)
+                VALUES (\(name), \(email), \(role.rawValue), \(teamID), \(dataScope.rawValue))
                 RETURNING \(Self.userColumns)
                 """)!)
     }
@@ -36,6 +40,7 @@ struct UserStore: Sendable {
             tx.first(
                 """
                 UPDATE users SET name = \(user.name), email = \(user.email), role = \(user.role.rawValue), active = \(user.active),
+                    team_id = \(user.teamId), data_scope = \(user.dataScope.rawValue),
                     updated_at = now(), version = version + 1
                 WHERE id = \(user.id) RETURNING \(Self.userColumns)
                 """)!)
@@ -112,7 +117,8 @@ struct UserStore: Sendable {
             let row = try tx.first(
                 """
                 SELECT k.id AS key_id, k.last_used_at, k.revoked_at, encode(k.secret_hash, 'hex') AS secret_hash,
-                       k.rate_limit_per_second, u.id AS user_id, u.name, u.email, u.role, u.active
+                       k.rate_limit_per_second, u.id AS user_id, u.name, u.email, u.role, u.active,
+                       u.team_id, u.data_scope
                 FROM api_keys k JOIN users u ON u.id = k.user_id
                 WHERE k.prefix = \(prefix)
                 """)
@@ -122,7 +128,8 @@ struct UserStore: Sendable {
             lastUsedAt: try row.decodeIfPresent("last_used_at"), revokedAt: try row.decodeIfPresent("revoked_at"),
             userID: try row.decode("user_id"), name: try row.decode("name"), email: try row.decode("email"),
             role: try Self.role(row), active: try row.decode("active"), prefix: APIKeyToken.displayPrefix(prefix),
-            rateLimitPerSecond: try row.decodeIfPresent("rate_limit_per_second"))
+            rateLimitPerSecond: try row.decodeIfPresent("rate_limit_per_second"), teamID: try row.decodeIfPresent("team_id"),
+            dataScope: try row.decodeEnum("data_scope", as: DataScope.self))
     }
 
     /// Records use at most once a minute per key, so authentication stays a read.
@@ -133,7 +140,8 @@ struct UserStore: Sendable {
     static func user(_ row: Row) throws -> User {
         User(
             id: try row.decode("id"), name: try row.decode("name"), email: try row.decode("email"), role: try role(row),
-            active: try row.decode("active"), createdAt: try row.decode("created_at"),
+            active: try row.decode("active"), teamId: try row.decodeIfPresent("team_id"),
+            dataScope: try row.decodeEnum("data_scope", as: DataScope.self), createdAt: try row.decode("created_at"),
             updatedAt: try row.decode("updated_at"), version: try row.decode("version"))
     }
 

@@ -16,6 +16,8 @@ public struct UserRoutes: ModuleRoutes {
         permissions.declare("users.read", roles: [])
         permissions.declare("users.write", roles: [])
         permissions.declare("me.read", roles: Set(Role.allCases))
+        // Costs and margins (API.md "Permissions"): without it they read null, and cost reports are 403.
+        permissions.declare(SensitiveFields.costsPermission, roles: [.finance, .warehouse])
         let service = self.service
         let events = service.events
 
@@ -24,7 +26,9 @@ public struct UserRoutes: ModuleRoutes {
             return try .json(
                 Me(
                     id: principal.userID, name: principal.name, email: principal.email, role: principal.role,
-                    apiKeyId: principal.apiKeyID, apiKeyPrefix: principal.apiKeyPrefix))
+                    apiKeyId: principal.apiKeyID, apiKeyPrefix: principal.apiKeyPrefix, teamId: principal.scope.teamID,
+                    dataScope: principal.scope.reach,
+                    permissions: permissions.all.filter { $0.roles.contains(principal.role) }.map(\.permission)))
         }
         router.post("/users", access: .permission("users.write")) { request in
             let input = try request.decode(UserCreate.self, readOnly: UserCreate.readOnly)
@@ -94,6 +98,11 @@ struct Me: Encodable {
     let role: Role
     let apiKeyId: UUID
     let apiKeyPrefix: String?
+    let teamId: UUID?
+    /// `own`, `team` or `all` (always `all` for an admin).
+    let dataScope: DataScope
+    /// Every permission the role holds, sorted.
+    let permissions: [String]
 }
 
 /// Answered with its version as ETag.

@@ -1,0 +1,61 @@
+import Core
+import Foundation
+
+/// A group of users: a manager, and the turn of its automatic assignment.
+public struct Team: Codable, Sendable {
+    public let id: UUID
+    public var name: String
+    public var managerId: UUID?
+    public var assignment: Assignment
+    public let createdAt: Date
+    public var updatedAt: Date
+    public var version: Int
+
+    /// How new leads and customers created with this `team_id` and no owner get one.
+    public struct Assignment: Codable, Sendable, Equatable {
+        public var mode: Mode
+        /// Who takes turns, in order.
+        public var members: [UUID]
+    }
+
+    public enum Mode: String, Codable, Sendable {
+        case none
+        case roundRobin = "round_robin"
+    }
+
+    static let readOnly: Set<String> = ["id", "assignment", "created_at", "updated_at", "version"]
+    static let writable: Set<String> = ["name", "manager_id"]
+}
+
+/// `POST /teams` and what a `PATCH /teams/{id}` merge patch produces.
+struct TeamInput: Codable {
+    var name: String
+    var managerId: UUID?
+
+    mutating func normalize() { name = name.trimmingCharacters(in: .whitespacesAndNewlines) }
+
+    func validate() throws {
+        if name.isEmpty || name.count > 200 {
+            throw AppError.validation([FieldError(field: "name", message: "must be 1 to 200 characters")])
+        }
+    }
+}
+
+/// `PUT /teams/{id}/assignment`.
+struct AssignmentInput: Decodable {
+    var mode: Team.Mode
+    var members: [UUID]?
+
+    func validate() throws {
+        let members = members ?? []
+        if mode == .roundRobin && members.isEmpty {
+            throw AppError.validation([FieldError(field: "members", message: "round_robin needs at least one member")])
+        }
+        if members.count > 1_000 {
+            throw AppError.validation([FieldError(field: "members", message: "must list at most 1000 users")])
+        }
+        if Set(members).count != members.count {
+            throw AppError.validation([FieldError(field: "members", message: "must not name a user twice")])
+        }
+    }
+}
