@@ -61,6 +61,8 @@ struct LeadInput: Decodable {
     var source: Lead.Source?
     var status: Lead.Status?
     var ownerId: UUID?
+    /// On create only: with no `owner_id`, the owner is the team's next member in turn.
+    var teamId: UUID?
     var notes: String?
 
     mutating func normalize() {

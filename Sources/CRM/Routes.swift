@@ -51,6 +51,12 @@ public struct CRMRoutes: ModuleRoutes {
         router.record(
             "/leads/{id}", read: "crm.read", write: "crm.write", key: Self.lead,
             get: service.lead, readOnly: Lead.readOnlyFields, update: service.updateLead, delete: service.deleteLead)
+        router.post("/leads/{id}/reassign", access: .permission("crm.write")) { request in
+            let lead = try service.reassignLead(
+                try Self.lead(request), to: try request.decode(ReassignRequest.self).ownerId,
+                actor: try request.principal())
+            return try Versioning.respond(request, lead, version: lead.version)
+        }
         router.post("/leads/{id}/convert", access: .permission("crm.write")) { request in
             let conversion = try service.convert(
                 try Self.lead(request), try request.decode(ConvertRequest.self),
@@ -90,6 +96,12 @@ public struct CRMRoutes: ModuleRoutes {
         router.record(
             "/opportunities/{id}", read: "crm.read", write: "crm.write", key: Self.opportunity,
             get: service.opportunity, readOnly: Opportunity.readOnlyFields, update: service.updateOpportunity)
+        router.post("/opportunities/{id}/reassign", access: .permission("crm.write")) { request in
+            let opportunity = try service.reassignOpportunity(
+                try Self.opportunity(request), to: try request.decode(ReassignRequest.self).ownerId,
+                actor: try request.principal())
+            return try Versioning.respond(request, opportunity, version: opportunity.version)
+        }
         router.post("/opportunities/{id}/win", access: .permission("crm.write")) { request in
             let input = request.body.isEmpty ? WinRequest() : try request.decode(WinRequest.self)
             let opportunity = try service.win(

@@ -35,6 +35,7 @@ extension CRMService {
             ])
         }
         try checkUser(input.ownerId, field: "owner_id")
+        try actor.scope.checkOwner(input.ownerId, in: tx)
         try checkItems(input.lines ?? [], in: tx)
         let draft = Opportunity(
             id: UUID(), number: "", customerId: customer.id, name: input.name, stage: stage,
@@ -59,6 +60,24 @@ extension CRMService {
             throw AppError.notFound("opportunity")
         }
         return found
+    }
+
+    /// Hands the opportunity to another owner: an admin, or a team manager within their team.
+    func reassignOpportunity(_ key: DocumentKey, to owner: UUID, actor: Principal) throws -> Opportunity {
+        try pool.transaction { tx in
+            guard var opportunity = try opportunityStore.opportunity(key, lock: true, in: tx) else {
+                throw AppError.notFound("opportunity")
+            }
+            try users.teams.checkReassign(from: opportunity.ownerId, to: owner, actor: actor, in: tx)
+            guard opportunity.ownerId != owner else { return opportunity }
+            opportunity.ownerId = owner
+            try opportunityStore.update(opportunity, in: tx)
+            // Read back through the owner rule of the reassigned record only, not the caller's scope.
+            let updated = try RecordScope.$current.withValue(.all) {
+                try opportunityStore.opportunity(.id(opportunity.id), in: tx)!
+            }
+            return try events.recorded("opportunity.reassigned", updated, actor: actor, in: tx)
+        }
     }
 
     func listOpportunities(_ filter: OpportunityFilter, page: PageRequest) throws -> Page<Opportunity> {
@@ -131,7 +150,10 @@ extension CRMService {
             {
                 return current
             }
-            if changed.ownerId != current.ownerId { try checkUser(changed.ownerId, field: "owner_id") }
+            if changed.ownerId != current.ownerId {
+                try checkUser(changed.ownerId, field: "owner_id")
+                try actor.scope.checkOwner(changed.ownerId, in: tx)
+            }
             if linesChanged {
                 try checkItems(newLines, in: tx)
                 try opportunityStore.replaceLines(opportunityID: current.id, newLines, in: tx)

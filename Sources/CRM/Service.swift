@@ -58,7 +58,8 @@ public final class CRMService: @unchecked Sendable {
             ])
         }
         return try pool.transaction { tx in
-            try checkUser(input.ownerId, field: "owner_id")
+            var input = input
+            input.ownerId = try users.teams.owner(requested: input.ownerId, team: input.teamId, actor: actor, in: tx)
             return try events.recorded("lead.created", try store.insertLead(input, in: tx), actor: actor, in: tx)
         }
     }
@@ -112,7 +113,10 @@ public final class CRMService: @unchecked Sendable {
                 changed.status = status
             }
             if try edit.leavesUnchanged(changed) { return current }
-            if changed.ownerId != current.ownerId { try checkUser(changed.ownerId, field: "owner_id") }
+            if changed.ownerId != current.ownerId {
+                try checkUser(changed.ownerId, field: "owner_id")
+                try actor.scope.checkOwner(changed.ownerId, in: tx)
+            }
             return try events.recorded("lead.updated", try store.updateLead(changed, in: tx), actor: actor, in: tx)
         }
     }
@@ -138,6 +142,17 @@ public final class CRMService: @unchecked Sendable {
             try store.deleteLead(id: current.id, in: tx)
             try events.append(
                 "lead.deleted", resourceType: "lead", resourceID: current.id, resource: current, actor: actor, in: tx)
+        }
+    }
+
+    /// Hands the lead to another owner: an admin, or a team manager within their team.
+    func reassignLead(_ key: DocumentKey, to owner: UUID, actor: Principal) throws -> Lead {
+        try pool.transaction { tx in
+            guard var lead = try store.lead(key, lock: true, in: tx) else { throw AppError.notFound("lead") }
+            try users.teams.checkReassign(from: lead.ownerId, to: owner, actor: actor, in: tx)
+            guard lead.ownerId != owner else { return lead }
+            lead.ownerId = owner
+            return try events.recorded("lead.reassigned", try store.updateLead(lead, in: tx), actor: actor, in: tx)
         }
     }
 

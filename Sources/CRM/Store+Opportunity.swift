@@ -78,7 +78,7 @@ struct OpportunityStore: Sendable {
 
     func opportunity(_ key: DocumentKey, lock: Bool = false, in tx: Transaction) throws -> Opportunity? {
         let locking: SQL = lock ? " FOR UPDATE" : ""
-        guard let row = try tx.first("SELECT \(Self.columns) FROM opportunities WHERE \(key.condition)\(locking)")
+        guard let row = try tx.first("SELECT \(Self.columns) FROM opportunities WHERE \(key.condition(visible: .opportunity))\(locking)")
         else {
             return nil
         }
@@ -88,7 +88,7 @@ struct OpportunityStore: Sendable {
     func list(_ filter: OpportunityFilter, after: (key: String, id: UUID)?, limit: Int, in tx: Transaction) throws
         -> [Opportunity]
     {
-        var shape = ListShape(descending: filter.descending)
+        var shape = ListShape(descending: filter.descending, visible: .opportunity)
         if let stage = filter.stage { shape.conditions.append("stage = \(stage.rawValue)") }
         if let customer = filter.customerId { shape.conditions.append("customer_id = \(customer)") }
         if let owner = filter.ownerId { shape.conditions.append("owner_id = \(owner)") }
@@ -170,7 +170,8 @@ struct OpportunityStore: Sendable {
         var result: [String: PipelineFigures] = [:]
         for row in try tx.query(
             """
-            SELECT stage, \(Self.figures) FROM opportunities WHERE currency = \(currency) GROUP BY stage
+            SELECT stage, \(Self.figures) FROM opportunities
+            WHERE currency = \(currency) AND \(RecordScope.current.filter(.opportunity)) GROUP BY stage
             """
         ).rows {
             result[try row.decode("stage")] = try Self.figures(row)
@@ -182,7 +183,7 @@ struct OpportunityStore: Sendable {
         try tx.query(
             """
             SELECT owner_id, \(Self.figures) FROM opportunities
-            WHERE currency = \(currency) AND stage NOT IN ('won', 'lost')
+            WHERE currency = \(currency) AND stage NOT IN ('won', 'lost') AND \(RecordScope.current.filter(.opportunity))
             GROUP BY owner_id ORDER BY owner_id NULLS LAST
             """
         ).rows.map { (try $0.decodeIfPresent("owner_id"), try Self.figures($0)) }
@@ -192,7 +193,7 @@ struct OpportunityStore: Sendable {
         try tx.query(
             """
             SELECT to_char(expected_close_date, 'YYYY-MM') AS month, \(Self.figures) FROM opportunities
-            WHERE currency = \(currency) AND stage NOT IN ('won', 'lost')
+            WHERE currency = \(currency) AND stage NOT IN ('won', 'lost') AND \(RecordScope.current.filter(.opportunity))
             GROUP BY month ORDER BY month NULLS LAST
             """
         ).rows.map { (try $0.decodeIfPresent("month"), try Self.figures($0)) }

@@ -7,16 +7,27 @@ import Postgres
 struct ListShape {
     var conditions: [SQL] = []
     var descending = false
+    /// Who sees the listed rows (RecordScope).
+    var visible: RecordScope.Rule? = nil
 
     /// `WHERE … ORDER BY created_at, id LIMIT n+1` after the keyset position.
     func clause(after: (key: String, id: UUID)?, limit: Int) -> SQL {
-        Keyset.createdAt.clause(conditions, after: after, descending: descending, limit: limit)
+        Keyset.createdAt.clause(conditions, visible: visible, after: after, descending: descending, limit: limit)
     }
 }
 
 /// SQL of leads and activities.
 struct CRMStore: Sendable {
     // MARK: Leads
+
+    /// A lead follows its own owner.
+    static let visibleLead = RecordScope.Rule.owner("owner_id")
+    /// An activity is seen by its owner's scope, or with what it is about.
+    static let visibleActivity = RecordScope.Rule.either([
+        .owner("owner_id"), .customer("customer_id"),
+        .within("opportunity_id", table: "opportunities", .opportunity),
+        .within("lead_id", table: "leads", .owner("owner_id")),
+    ])
 
     static let leadColumns: SQL = """
         id, number, name, company, email, phone, source, status, owner_id, notes, converted_customer_id,
@@ -36,7 +47,7 @@ struct CRMStore: Sendable {
 
     func lead(_ key: DocumentKey, lock: Bool = false, in tx: Transaction) throws -> Lead? {
         let locking: SQL = lock ? " FOR UPDATE" : ""
-        return try tx.first("SELECT \(Self.leadColumns) FROM leads WHERE \(key.condition)\(locking)").map(Self.lead)
+        return try tx.first("SELECT \(Self.leadColumns) FROM leads WHERE \(key.condition(visible: Self.visibleLead))\(locking)").map(Self.lead)
     }
 
     func updateLead(_ lead: Lead, in tx: Transaction) throws -> Lead {
@@ -60,7 +71,7 @@ struct CRMStore: Sendable {
         status: Lead.Status?, source: Lead.Source?, ownerID: UUID?, q: String?, descending: Bool,
         after: (key: String, id: UUID)?, limit: Int, in tx: Transaction
     ) throws -> [Lead] {
-        var shape = ListShape(descending: descending)
+        var shape = ListShape(descending: descending, visible: Self.visibleLead)
         if let status { shape.conditions.append("status = \(status.rawValue)") }
         if let source { shape.conditions.append("source = \(source.rawValue)") }
         if let ownerID { shape.conditions.append("owner_id = \(ownerID)") }
@@ -97,7 +108,7 @@ struct CRMStore: Sendable {
 
     func activity(id: UUID, lock: Bool = false, in tx: Transaction) throws -> Activity? {
         let locking: SQL = lock ? " FOR UPDATE" : ""
-        return try tx.first("SELECT \(Self.activityColumns) FROM activities WHERE id = \(id)\(locking)").map(
+        return try tx.first("SELECT \(Self.activityColumns) FROM activities WHERE id = \(id) AND \(RecordScope.current.filter(Self.visibleActivity))\(locking)").map(
             Self.activity)
     }
 
@@ -121,7 +132,7 @@ struct CRMStore: Sendable {
     func listActivities(_ filter: ActivityFilter, after: (key: String, id: UUID)?, limit: Int, in tx: Transaction)
         throws -> [Activity]
     {
-        var shape = ListShape(descending: filter.descending)
+        var shape = ListShape(descending: filter.descending, visible: Self.visibleActivity)
         if let type = filter.type { shape.conditions.append("type = \(type.rawValue)") }
         if let owner = filter.ownerId { shape.conditions.append("owner_id = \(owner)") }
         if let lead = filter.leadId { shape.conditions.append("lead_id = \(lead)") }

@@ -237,10 +237,6 @@ struct MergeRequest: Decodable {
     var duplicateId: UUID
 }
 
-/// `POST /customers/{id}/reassign` (and the same for leads and opportunities).
-public struct ReassignRequest: Decodable, Sendable {
-    public var ownerId: UUID
-}
 
 /// A customer that already holds a unique value (API.md: `duplicate_customer` names them as
 /// `candidates`).

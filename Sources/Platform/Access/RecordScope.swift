@@ -33,27 +33,38 @@ public struct RecordScope: Sendable, Equatable {
     public var seesEverything: Bool { reach == .all }
 
     /// Where a table's rows get their owner from.
-    public enum Rule: Sendable {
+    public indirect enum Rule: Sendable {
         /// The row's own owner column (`owner_id`).
         case owner(String)
-        /// The row belongs to the customer its column names (`customer_id`): it follows the
-        /// customer's owner.
-        case customer(String)
-        /// Either its own owner or its customer's owner grants access (opportunities).
-        case ownerOrCustomer(owner: String, customer: String)
+        /// The row's `column` names a row of `table` that `rule` lets the caller see
+        /// (`customer_id` of `customers` by their owner).
+        case within(String, table: String, Rule)
+        /// Any of the rules grants access.
+        case either([Rule])
+
+        /// The row belongs to the customer its column names: it follows the customer's owner
+        /// (orders, shipments, invoices, payments, credit notes, contacts).
+        public static func customer(_ column: String) -> Rule { .within(column, table: "customers", .owner("owner_id")) }
+
+        /// An opportunity: its own owner or its customer's owner grants access.
+        public static let opportunity = Rule.either([.owner("owner_id"), .customer("customer_id")])
     }
 
     /// The condition for rows visible under this scope, or nil when every row is (`all`).
     /// Columns are code-chosen SQL (`o.customer_id`), never input.
     public func condition(_ rule: Rule) -> SQL? {
-        guard let owners = owners else { return nil }
+        guard let owners else { return nil }
+        return Self.condition(rule, owners: owners)
+    }
+
+    private static func condition(_ rule: Rule, owners: SQL) -> SQL {
         switch rule {
         case .owner(let column):
             return SQL(unsafeRaw: column) + " " + owners
-        case .customer(let column):
-            return SQL(unsafeRaw: column) + " IN (SELECT id FROM customers WHERE owner_id " + owners + ")"
-        case .ownerOrCustomer(let owner, let customer):
-            return "(" + condition(.owner(owner))! + " OR " + condition(.customer(customer))! + ")"
+        case .within(let column, let table, let inner):
+            return SQL(unsafeRaw: "\(column) IN (SELECT id FROM \(table) WHERE ") + condition(inner, owners: owners) + ")"
+        case .either(let rules):
+            return "(" + SQL.join(rules.map { condition($0, owners: owners) }, separator: " OR ") + ")"
         }
     }
 

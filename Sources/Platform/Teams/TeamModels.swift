@@ -59,3 +59,8 @@ struct AssignmentInput: Decodable {
         }
     }
 }
+
+/// `POST /customers/{id}/reassign`, and the same for leads and opportunities.
+public struct ReassignRequest: Decodable, Sendable {
+    public var ownerId: UUID
+}
