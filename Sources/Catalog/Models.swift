@@ -29,7 +29,7 @@ public struct Item: Codable, Sendable, Equatable {
     public var active: Bool
     /// Moving average cost per unit in minor units of the installation's default currency;
     /// read-only, maintained by Inventory on receipts.
-    public var averageCost: Int64
+    @Cost public var averageCost: Int64
     public var externalRef: String?
     public let createdAt: Date
     public var updatedAt: Date

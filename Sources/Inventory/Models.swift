@@ -153,7 +153,7 @@ public struct StockMovement: Codable, Sendable, Equatable {
     public let kind: MovementKind
     public let reference: MovementReference?
     /// Cost per unit in minor units of the installation's default currency (receipts).
-    public let unitCost: Int64?
+    @Cost public var unitCost: Int64?
     public let reason: String?
     public let createdAt: Date
     public let createdBy: UUID?
@@ -246,13 +246,13 @@ struct StockValuation: Encodable {
         let itemId: UUID
         let warehouseId: UUID
         let quantity: ExactDecimal
-        let averageCost: Int64
-        let value: Int64
+        @Cost var averageCost: Int64
+        @Cost var value: Int64
     }
 
     let currency: String
     let data: [Line]
-    let totalValue: Int64
+    @Cost var totalValue: Int64
 }
 
 enum StockRules {

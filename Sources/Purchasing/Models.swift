@@ -125,9 +125,9 @@ public struct PurchaseOrderLine: Codable, Sendable {
     public let itemId: UUID
     public let quantity: ExactDecimal
     /// Per unit, in minor units of the order's currency.
-    public let unitCost: Int64
+    @Cost public var unitCost: Int64
     /// quantity × unit cost, rounded half-even to a minor unit.
-    public let lineTotal: Int64
+    @Cost public var lineTotal: Int64
     public var receivedQuantity: ExactDecimal
 }
 
@@ -183,7 +183,7 @@ public struct GoodsReceipt: Codable, Sendable {
         public let lineNo: Int
         public let itemId: UUID
         public let quantity: ExactDecimal
-        public let unitCost: Int64
+        @Cost public var unitCost: Int64
     }
 }
 
@@ -217,7 +217,7 @@ struct Suggestion: Encodable {
     /// above the reorder point (then the smallest whole number of units that does).
     let quantity: ExactDecimal
     /// The item's moving average cost, in minor units of the default currency.
-    let unitCost: Int64
+    @Cost var unitCost: Int64
     /// Set on `without_supplier` entries: `no_preferred_supplier` or `supplier_inactive`.
     let reason: String?
 }

@@ -15,6 +15,9 @@ struct InvoiceFilter {
 
 /// SQL of invoices, payments, allocations and credit notes.
 struct ReceivablesStore: Sendable {
+    /// Invoices, payments and credit notes follow their customer's owner (RecordScope).
+    static let visible = RecordScope.Rule.customer("customer_id")
+
     static let invoiceColumns: SQL = """
         id, number, customer_id, sales_order_id, status, issue_date, due_date, currency, subtotal, tax_total, total, amount_paid,
         amount_credited, notes, created_at, updated_at, version,
@@ -87,7 +90,7 @@ struct ReceivablesStore: Sendable {
 
     func invoice(_ key: DocumentKey, lock: Bool = false, in tx: Transaction) throws -> Invoice? {
         let locking: SQL = lock ? " FOR UPDATE" : ""
-        let condition = key.condition
+        let condition = key.condition(visible: Self.visible)
         guard let row = try tx.first("SELECT \(Self.invoiceColumns) FROM invoices WHERE \(condition)\(locking)") else {
             return nil
         }
@@ -97,7 +100,10 @@ struct ReceivablesStore: Sendable {
     /// Locks invoices in id order (every writer does, so payments never deadlock) and returns them.
     func lockInvoices(_ ids: [UUID], in tx: Transaction) throws -> [Invoice] {
         let rows = try tx.query(
-            "SELECT \(Self.invoiceColumns) FROM invoices WHERE id = ANY(\(ids)::uuid[]) ORDER BY id FOR UPDATE"
+            """
+            SELECT \(Self.invoiceColumns) FROM invoices
+            WHERE id = ANY(\(ids)::uuid[]) AND \(RecordScope.current.filter(Self.visible)) ORDER BY id FOR UPDATE
+            """
         ).rows
         return try complete(rows, in: tx)
     }
@@ -212,7 +218,7 @@ struct ReceivablesStore: Sendable {
 
     func payment(_ key: DocumentKey, lock: Bool = false, in tx: Transaction) throws -> Payment? {
         let locking: SQL = lock ? " FOR UPDATE" : ""
-        let condition = key.condition
+        let condition = key.condition(visible: Self.visible)
         guard let row = try tx.first("SELECT \(Self.paymentColumns) FROM payments WHERE \(condition)\(locking)") else {
             return nil
         }
@@ -277,7 +283,7 @@ struct ReceivablesStore: Sendable {
     }
 
     func creditNote(_ key: DocumentKey, in tx: Transaction) throws -> CreditNote? {
-        let condition = key.condition
+        let condition = key.condition(visible: Self.visible)
         return try tx.first("SELECT \(Self.creditNoteColumns) FROM credit_notes WHERE \(condition)").map(
             Self.creditNote)
     }
@@ -341,7 +347,8 @@ struct ReceivablesStore: Sendable {
     func balancesAsOf(_ asOf: LocalDate, currency: String, customerID: UUID?, in tx: Transaction) throws -> [(
         customer: UUID, due: LocalDate, balance: Int64
     )] {
-        let customerFilter: SQL = customerID.map { " AND i.customer_id = \($0)" } ?? ""
+        var customerFilter: SQL = customerID.map { " AND i.customer_id = \($0)" } ?? ""
+        if let scoped = RecordScope.current.condition(.customer("i.customer_id")) { customerFilter.append(" AND " + scoped) }
         return try tx.query(
             """
             SELECT i.customer_id, i.due_date,
@@ -399,7 +406,8 @@ struct ReceivablesStore: Sendable {
         table: String, columns: SQL, conditions: [SQL], descending: Bool, after: (key: String, id: UUID)?, limit: Int,
         in tx: Transaction
     ) throws -> [Row] {
-        let page = Keyset.createdAt.clause(conditions, after: after, descending: descending, limit: limit)
+        let page = Keyset.createdAt.clause(
+            conditions, visible: Self.visible, after: after, descending: descending, limit: limit)
         return try tx.query("SELECT \(columns) FROM \(unsafeRaw: table) \(page)").rows
     }
 }

@@ -16,6 +16,9 @@ struct SalesOrderFilter {
 
 /// SQL of sales orders, their lines and shipments.
 struct SalesStore: Sendable {
+    /// An order, with its shipments, follows its customer's owner (RecordScope).
+    static let visible = RecordScope.Rule.customer("customer_id")
+
     static let columns: SQL = """
         id, number, customer_id, warehouse_id, status, valid_until, invoice_status, currency, subtotal, tax_total, total,
         opportunity_id, requested_date, notes, external_ref, confirmed_at, created_at, updated_at, version
@@ -80,7 +83,7 @@ struct SalesStore: Sendable {
 
     func order(_ key: DocumentKey, lock: Bool = false, in tx: Transaction) throws -> SalesOrder? {
         let locking: SQL = lock ? " FOR UPDATE" : ""
-        let condition = key.condition
+        let condition = key.condition(visible: Self.visible)
         guard let row = try tx.first("SELECT \(Self.columns) FROM sales_orders WHERE \(condition)\(locking)") else {
             return nil
         }
@@ -97,7 +100,8 @@ struct SalesStore: Sendable {
         if let before = filter.createdBefore { conditions.append("created_at < \(before)") }
         if let q = filter.q { conditions.append("number LIKE \(SQL.likeContaining(q.uppercased()))") }
         if let ref = filter.externalRef { conditions.append("external_ref = \(ref)") }
-        let page = Keyset.createdAt.clause(conditions, after: after, descending: filter.descending, limit: limit)
+        let page = Keyset.createdAt.clause(
+            conditions, visible: Self.visible, after: after, descending: filter.descending, limit: limit)
         let rows = try tx.query("SELECT \(Self.columns) FROM sales_orders \(page)").rows
         return try complete(rows, in: tx)
     }
@@ -230,6 +234,7 @@ struct SalesStore: Sendable {
     /// `GET /reports/sales`: confirmed orders (not cancelled) by month, customer or item.
     func salesReport(groupBy: String, from: LocalDate?, to: LocalDate?, in tx: Transaction) throws -> [Row] {
         var conditions: [SQL] = ["o.status NOT IN ('draft', 'cancelled')"]
+        if let scoped = RecordScope.current.condition(.customer("o.customer_id")) { conditions.append(scoped) }
         if let from { conditions.append("o.confirmed_at >= \(from)::date") }
         if let to { conditions.append("o.confirmed_at < (\(to)::date + 1)") }
         let filter = SQL.join(conditions, separator: " AND ")
