@@ -119,9 +119,18 @@ extension ConcordServer {
 extension ConcordServer {
     /// `concord seed --customers N`: migrates, then adds `count` synthetic customers (see
     /// `CustomerService.seedSynthetic`). Returns the number made.
-    public func seedCustomers(count: Int, force: Bool, progress: (Int) -> Void = { _ in }) throws -> Int {
+    /// `owner`: the email of a user to own `owned` of them, spread evenly.
+    public func seedCustomers(
+        count: Int, force: Bool, owner: String? = nil, owned: Int = 0, progress: (Int) -> Void = { _ in }
+    ) throws -> Int {
         try withMigratedModules(poolSize: 2) { _, modules in
-            try modules.customers.seedSynthetic(count: count, force: force, progress: progress)
+            var synthetic: SyntheticOwner?
+            if let owner {
+                synthetic = SyntheticOwner(
+                    id: try modules.users.userID(email: owner), every: max(1, count / max(1, owned)))
+            }
+            return try modules.customers.seedSynthetic(
+                count: count, force: force, owner: synthetic, progress: progress)
         }
     }
 }

@@ -17,9 +17,10 @@ extension CustomerService {
     /// locked against other writers meanwhile, so seed a database nobody is using. The rows are
     /// written straight to the table: no events, history or webhooks, as befits test data.
     /// `progress` hears the running total after each batch.
-    public func seedSynthetic(count: Int, force: Bool, batchSize: Int = 50_000, progress: (Int) -> Void = { _ in })
-        throws -> Int
-    {
+    public func seedSynthetic(
+        count: Int, force: Bool, owner: SyntheticOwner? = nil, batchSize: Int = 50_000,
+        progress: (Int) -> Void = { _ in }
+    ) throws -> Int {
         precondition(count >= 0 && batchSize > 0)
         let made = try pool.transaction { tx -> Int in
             if !force, try store.hasCustomersNotSeeded(in: tx) { throw RealDataPresent() }
@@ -29,7 +30,8 @@ extension CustomerService {
             while made < count {
                 let first = start + Int64(made) + 1
                 let last = first + Int64(min(batchSize, count - made)) - 1
-                made += try store.insertSynthetic(from: first, through: last, currency: defaultCurrency, in: tx)
+                made += try store.insertSynthetic(
+                    from: first, through: last, currency: defaultCurrency, owner: owner, in: tx)
                 progress(made)
             }
             try store.recreate(indexes: indexes, in: tx)
@@ -37,5 +39,18 @@ extension CustomerService {
         }
         try pool.transaction { tx in try store.analyze(in: tx) }
         return made
+    }
+}
+
+/// `concord seed --owner EMAIL --owned K`: the user who owns every `every`-th synthetic
+/// customer (for the benchmark of an `own`-scoped list).
+public struct SyntheticOwner: Sendable {
+    public let id: UUID
+    public let every: Int
+
+    public init(id: UUID, every: Int) {
+        precondition(every >= 1)
+        self.id = id
+        self.every = every
     }
 }

@@ -51,12 +51,16 @@ extension CustomerStore {
 
     /// Inserts customers `first ... last` of the synthetic series: varied names, people and
     /// companies, tiers, credit limits, payment terms, tags and addresses, created over the
-    /// last three years; unique emails and `external_ref`s (`seed-<n>`). Returns how many.
-    func insertSynthetic(from first: Int64, through last: Int64, currency: String, in tx: Transaction) throws -> Int {
+    /// last three years; unique emails and `external_ref`s (`seed-<n>`). With `owner`, every
+    /// `owner.every`-th of the series is theirs (spread over the creation order). Returns how many.
+    func insertSynthetic(
+        from first: Int64, through last: Int64, currency: String, owner: SyntheticOwner? = nil, in tx: Transaction
+    ) throws -> Int {
         try tx.execute(
             """
             INSERT INTO customers (name, kind, email, phone, billing_address, shipping_address, tier, credit_limit,
-                                   payment_terms_days, currency, tags, status, external_ref, created_at, updated_at)
+                                   payment_terms_days, currency, tags, status, external_ref, created_at, updated_at,
+                                   owner_id)
             SELECT (ARRAY['Acme', 'Globex', 'Initech', 'Umbrella', 'Stark', 'Wayne', 'Wonka', 'Hooli', 'Vandelay',
                           'Soylent', 'Tyrell', 'Cyberdyne', 'Aperture', 'Oceanic', 'Massive'])[1 + (n * 7) % 15]
                    || ' ' || (ARRAY['Trading', 'Logistics', 'Foods', 'Systems', 'Retail', 'Partners', 'Industries',
@@ -72,7 +76,8 @@ extension CustomerStore {
                    CASE n % 4 WHEN 0 THEN ARRAY['wholesale'] WHEN 1 THEN ARRAY['retail'] ELSE '{}'::text[] END,
                    CASE WHEN n % 50 = 0 THEN 'blocked' ELSE 'active' END,
                    'seed-' || n,
-                   created, created
+                   created, created,
+                   CASE WHEN n % \(Int64(owner?.every ?? 1)) = 0 THEN \(owner?.id)::uuid END
             FROM generate_series(\(first)::bigint, \(last)::bigint) AS n,
                  LATERAL (SELECT now() - make_interval(secs => ((n * 7919) % 94608000)::double precision) AS created,
                                  jsonb_build_object(

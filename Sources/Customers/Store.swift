@@ -121,7 +121,8 @@ struct CustomerStore: Sendable {
         try tx.query(
             """
             SELECT id, number, name, email,
-                   CASE WHEN email IS NOT NULL AND lower(email) = lower(\(email)) THEN 'email' ELSE 'company' END AS matched_on
+                   CASE WHEN email IS NOT NULL AND lower(email) = lower(\(email)) THEN 'email' ELSE 'company' END AS matched_on,
+                   false AS hidden
             FROM customers
             WHERE status <> 'archived' AND \(RecordScope.current.filter(Self.visible))
               AND ((email IS NOT NULL AND lower(email) = lower(\(email)))
@@ -254,6 +255,6 @@ struct CustomerStore: Sendable {
         DuplicateCandidate(
             id: try row.decode("id"), number: try row.decode("number"), name: try row.decode("name"),
             email: try row.decodeIfPresent("email"), matchedOn: try row.decode("matched_on"),
-            hidden: try row.decodeIfPresent("hidden") ?? false)
+            hidden: try row.decode("hidden"))
     }
 }

@@ -124,12 +124,18 @@ struct Seed: ParsableCommand {
     @Flag(help: "Seed the demo data set: warehouses, items, stock, customers, orders.") var demo = false
     @Option(help: "Add N synthetic customers (for load tests and benchmarks).") var customers: Int?
     @Flag(help: "With --customers: add them even when the database holds other customers.") var force = false
+    @Option(help: "With --customers: the email of an existing user who owns --owned of them, spread evenly.")
+    var owner: String?
+    @Option(help: "With --owner: how many of the new customers they own (default 10000).") var owned: Int?
 
     /// A usage mistake: one line and exit 2, as for a bad setting.
     func usageProblem() -> String? {
         if demo == (customers != nil) { return "seed needs exactly one of --demo or --customers N" }
         if let customers, customers < 1 || customers > 100_000_000 { return "--customers must be from 1 to 100000000" }
         if force && customers == nil { return "--force goes with --customers" }
+        if owner != nil && customers == nil { return "--owner goes with --customers" }
+        if owned != nil && owner == nil { return "--owned goes with --owner" }
+        if let owned, owned < 1 { return "--owned must be at least 1" }
         return nil
     }
 
@@ -144,7 +150,9 @@ struct Seed: ParsableCommand {
             let server = ConcordServer(configuration: config, logger: logger)
             if let customers {
                 let started = Date()
-                let made = try server.seedCustomers(count: customers, force: force) { done in
+                let made = try server.seedCustomers(
+                    count: customers, force: force, owner: owner, owned: owned ?? 10_000
+                ) { done in
                     FileHandle.standardError.write(Data("concord: \(done) of \(customers) customers\n".utf8))
                 }
                 print(

@@ -211,6 +211,14 @@ public final class UserService: Sendable {
         try createUser(UserCreate(name: name, email: email, role: role), actor: nil)
     }
 
+    /// The id of the user with `email` (command line); 404 when there is none.
+    public func userID(email: String) throws -> UUID {
+        guard let user = try pool.transaction({ tx in try store.user(email: email, in: tx) }) else {
+            throw AppError.notFound("user with email \(email)")
+        }
+        return user.id
+    }
+
     /// `concord api-keys create --user <email>`: the new key's text.
     public func issueKey(forEmail email: String, name: String = "command line") throws -> String {
         guard let user = try pool.transaction({ tx in try store.user(email: email, in: tx) }) else {
