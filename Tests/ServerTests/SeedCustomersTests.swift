@@ -43,6 +43,34 @@ import Testing
         #expect(try client.get("/customers/\(number)").status == 200)
     }
 
+    @Test func seedCustomers_withAnOwner_givesThemTheirShare_andTheirOwnScopedListShowsOnlyThose() throws {
+        let database = try TestCluster.freshDatabase()
+        let app = try TestApp(databaseURL: database)
+        defer { app.stop() }
+        let admin = app.client()
+        let user = try admin.post(
+            "/users", #"{"name":"Rep","email":"rep@bench.example","role":"sales","data_scope":"own"}"#)
+        let id = try #require(user["id"]?.stringValue, "\(user)")
+        let key = try #require(admin.post("/users/\(id)/api-keys", #"{"name":"t"}"#)["key"]?.stringValue)
+        let seeded = try Self.concord(
+            ["seed", "--customers", "1000", "--owner", "rep@bench.example", "--owned", "100"], database: database)
+        #expect(seeded.status == 0, "\(seeded.stderr)")
+        #expect(try TestSQL.scalar(database, "SELECT count(*) FROM customers WHERE owner_id = '\(id)'") == "100")
+        let rep = app.client(key: key)
+        var seen = 0
+        var cursor: String?
+        repeat {
+            let page = try rep.get("/customers?limit=50" + (cursor.map { "&cursor=\($0)" } ?? ""))
+            let rows = page["data"]?.arrayValue ?? []
+            #expect(rows.allSatisfy { $0["owner_id"]?.stringValue == id })
+            seen += rows.count
+            cursor = page["next_cursor"]?.stringValue
+        } while cursor != nil
+        #expect(seen == 100)
+        let misuse = try Self.concord(["seed", "--demo", "--owner", "rep@bench.example"], database: database)
+        #expect(misuse.status == 2)
+    }
+
     @Test func seedCustomers_refusesADatabaseWithRealCustomers_unlessForced() throws {
         let database = try TestCluster.freshDatabase()
         let app = try TestApp(databaseURL: database)
