@@ -26,7 +26,7 @@ ALTER TABLE users
 CREATE INDEX users_team_id_idx ON users (team_id);
 
 -- A scoped list is `owner_id = me` (or my team's users) in creation order: these serve it
--- without sorting (bench/customers-own.sql).
+-- without sorting (the own-scoped page of bench/run.sh).
 DROP INDEX customers_owner_id_idx;
 CREATE INDEX customers_owner_created_idx ON customers (owner_id, created_at, id);
 DROP INDEX leads_owner_id_idx;

@@ -3,7 +3,7 @@
 -- Sources/Customers/Store.swift, the event outbox), here in one transaction, for pgbench
 -- -M prepared. Variables: prefix (the bench key), customer, warehouse, item1..item3.
 SELECT k.id AS key_id, k.last_used_at, k.revoked_at, encode(k.secret_hash, 'hex') AS secret_hash,
-       u.id AS user_id, u.name, u.email, u.role, u.active
+       u.id AS user_id, u.name, u.email, u.role, u.active, u.team_id, u.data_scope
 FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.prefix = :prefix;
 BEGIN;
 SELECT id, number, tier, currency, status, credit_limit FROM customers WHERE id = :customer;
@@ -20,7 +20,7 @@ SELECT id, number, status, total FROM sales_orders WHERE id = :order_id;
 SELECT line_no, item_id, quantity FROM sales_order_lines WHERE sales_order_id = :order_id ORDER BY line_no;
 INSERT INTO events (type, resource_type, resource_id, data) VALUES ('sales_order.created', 'sales_order', :order_id, '{}');
 SELECT k.id AS key_id, k.last_used_at, k.revoked_at, encode(k.secret_hash, 'hex') AS secret_hash,
-       u.id AS user_id, u.name, u.email, u.role, u.active
+       u.id AS user_id, u.name, u.email, u.role, u.active, u.team_id, u.data_scope
 FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.prefix = :prefix;
 SELECT id, status, total FROM sales_orders WHERE id = :order_id FOR UPDATE;
 SELECT line_no, item_id, quantity FROM sales_order_lines WHERE sales_order_id = :order_id ORDER BY line_no;

@@ -16,7 +16,9 @@
 # medians of the per-round ratios. wrk, the servers and PostgreSQL share this machine's cores.
 #
 # After the rounds: page 1 against page 1,000 of the customer list (sequential latency, medians),
-# and the p99 of `q` searches for one customer's email among them.
+# the p99 of `q` searches for one customer's email among them, and a page of 50 for a sales
+# user with data scope `own` who owns 1 in 100 of them (10,000 of 1,000,000) against the same
+# page for the admin, who sees everything (the scope is a condition on the owner index).
 #
 # Settings: BENCH_ROUNDS (3), BENCH_SECONDS (10), BENCH_CONNECTIONS (64), BENCH_THREADS (2),
 # BENCH_CUSTOMERS (1000000; made once per run with `concord seed --customers`).
@@ -104,13 +106,18 @@ for port in "$WORKERS_PORT" "$EVENTLOOP_PORT"; do
         || { echo "bench: the shape server on port $port did not answer GET /me" >&2; exit 1; }
 done
 
-# The customer master at size, before any other customer exists (the seed refuses real data).
-echo "bench: seeding $CUSTOMERS customers" >&2
-CONCORD_DATA_DIR="$WORK/data" DATABASE_URL= "$BIN" seed --customers "$CUSTOMERS" 2>/dev/null >&2
-
-# The order pair needs a customer, a warehouse and three items with plenty of stock.
 api() { curl -s -X POST -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' -d "$2" "http://127.0.0.1:$PORT$1"; }
 id_of() { python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])'; }
+# A sales rep who sees only their own customers, and owns 1 in 100 of the seeded ones.
+OWN_USER=$(api /users '{"name":"Bench rep","email":"rep@bench.local","role":"sales","data_scope":"own"}' | id_of)
+OWN_KEY=$(api "/users/$OWN_USER/api-keys" '{"name":"bench"}' | python3 -c 'import json, sys; print(json.load(sys.stdin)["key"])')
+
+# The customer master at size, before any other customer exists (the seed refuses real data).
+echo "bench: seeding $CUSTOMERS customers" >&2
+CONCORD_DATA_DIR="$WORK/data" DATABASE_URL= "$BIN" seed --customers "$CUSTOMERS" \
+    --owner rep@bench.local --owned $((CUSTOMERS / 100)) 2>/dev/null >&2
+
+# The order pair needs a customer, a warehouse and three items with plenty of stock.
 CUSTOMER=$(api /customers '{"name":"Bench customer"}' | id_of)
 WAREHOUSE=$(api /warehouses '{"code":"BENCH","name":"Bench"}' | id_of)
 ITEMS=()
@@ -213,6 +220,10 @@ LUA
 # One user searching (one connection), and the same under the full load of the other runs.
 read -r SEARCH1_RPS SEARCH1_P99 < <(THREADS=1 CONNECTIONS=1 run_wrk -s "$WORK/search.lua" "http://127.0.0.1:$PORT/customers")
 read -r SEARCH_RPS SEARCH_P99 < <(run_wrk -s "$WORK/search.lua" "http://127.0.0.1:$PORT/customers")
+# A page of 50 for the `own`-scoped rep against the admin's unscoped page, each following its
+# cursor through the list.
+read -r ALL_RPS ALL_P99 < <(run_wrk -s bench/customers_page.lua "http://127.0.0.1:$PORT/customers")
+read -r OWN_RPS OWN_P99 < <(BENCH_KEY=$OWN_KEY run_wrk -s bench/customers_page.lua "http://127.0.0.1:$PORT/customers")
 
 # RSS with 1,000 idle keep-alive connections.
 rss() { awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$CONCORD_PID/status"; }
@@ -244,6 +255,8 @@ printf '  page 1000 vs page 1 of %s customers: %s ms vs %s ms, ratio %s  (goal <
     "$CUSTOMERS" "$PAGE1000_MS" "$PAGE1_MS" "$(ratio "$PAGE1000_MS" "$PAGE1_MS")"
 printf '  q search      one connection: %s req/s, p99 %s ms  (goal p99 <= 50); %s connections: %s req/s, p99 %s ms\n' \
     "$SEARCH1_RPS" "$SEARCH1_P99" "$CONNECTIONS" "$SEARCH_RPS" "$SEARCH_P99"
+printf '  own page of 50 (%s of %s owned)  %s req/s (p99 %s ms)  unscoped %s req/s (p99 %s ms)  time ratio %s  (goal <= 1.2)\n' \
+    "$((CUSTOMERS / 100))" "$CUSTOMERS" "$OWN_RPS" "$OWN_P99" "$ALL_RPS" "$ALL_P99" "$(ratio "$ALL_RPS" "$OWN_RPS")"
 printf '  RSS           %s MiB after the runs, %s MiB with 1000 idle keep-alive connections  (goal < 50)\n' "$RSS_BEFORE" "$RSS_IDLE"
 } | tee -a "$REPORT"
 echo "report: $REPORT"
