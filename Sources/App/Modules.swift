@@ -71,7 +71,8 @@ public struct Modules: Sendable {
     /// Every module's HTTP side, each listed once: its routes and its problem codes.
     var routeModules: [any ModuleRoutes] {
         [
-            UserRoutes(service: users), TeamRoutes(service: teams), EventRoutes(events: events), CustomerRoutes(service: customers),
+            UserRoutes(service: users), TeamRoutes(service: teams), EventRoutes(events: events),
+            CustomerRoutes(service: customers),
             CRMRoutes(service: crm), CatalogRoutes(service: catalog), InventoryRoutes(service: inventory),
             PurchasingRoutes(service: purchasing), WebhookRoutes(service: webhooks), SalesRoutes(service: sales),
             ReceivablesRoutes(service: receivables),

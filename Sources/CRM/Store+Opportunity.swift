@@ -78,7 +78,9 @@ struct OpportunityStore: Sendable {
 
     func opportunity(_ key: DocumentKey, lock: Bool = false, in tx: Transaction) throws -> Opportunity? {
         let locking: SQL = lock ? " FOR UPDATE" : ""
-        guard let row = try tx.first("SELECT \(Self.columns) FROM opportunities WHERE \(key.condition(visible: .opportunity))\(locking)")
+        guard
+            let row = try tx.first(
+                "SELECT \(Self.columns) FROM opportunities WHERE \(key.condition(visible: .opportunity))\(locking)")
         else {
             return nil
         }

@@ -47,7 +47,9 @@ struct CRMStore: Sendable {
 
     func lead(_ key: DocumentKey, lock: Bool = false, in tx: Transaction) throws -> Lead? {
         let locking: SQL = lock ? " FOR UPDATE" : ""
-        return try tx.first("SELECT \(Self.leadColumns) FROM leads WHERE \(key.condition(visible: Self.visibleLead))\(locking)").map(Self.lead)
+        return try tx.first(
+            "SELECT \(Self.leadColumns) FROM leads WHERE \(key.condition(visible: Self.visibleLead))\(locking)"
+        ).map(Self.lead)
     }
 
     func updateLead(_ lead: Lead, in tx: Transaction) throws -> Lead {
@@ -108,7 +110,9 @@ struct CRMStore: Sendable {
 
     func activity(id: UUID, lock: Bool = false, in tx: Transaction) throws -> Activity? {
         let locking: SQL = lock ? " FOR UPDATE" : ""
-        return try tx.first("SELECT \(Self.activityColumns) FROM activities WHERE id = \(id) AND \(RecordScope.current.filter(Self.visibleActivity))\(locking)").map(
+        return try tx.first(
+            "SELECT \(Self.activityColumns) FROM activities WHERE id = \(id) AND \(RecordScope.current.filter(Self.visibleActivity))\(locking)"
+        ).map(
             Self.activity)
     }
 

@@ -237,7 +237,6 @@ struct MergeRequest: Decodable {
     var duplicateId: UUID
 }
 
-
 /// A customer that already holds a unique value (API.md: `duplicate_customer` names them as
 /// `candidates`).
 public struct DuplicateCandidate: Encodable, Sendable {

@@ -86,7 +86,8 @@ public struct CustomerRoutes: ModuleRoutes {
         }
         router.post("/customers/{id}/reassign", access: .permission("customers.write")) { request in
             let input = try request.decode(ReassignRequest.self)
-            let customer = try service.reassign(try Self.key(request), to: input.ownerId, actor: try request.principal())
+            let customer = try service.reassign(
+                try Self.key(request), to: input.ownerId, actor: try request.principal())
             return try Versioning.respond(request, customer, version: customer.version)
         }
         EventRoutes.history(

@@ -348,7 +348,9 @@ struct ReceivablesStore: Sendable {
         customer: UUID, due: LocalDate, balance: Int64
     )] {
         var customerFilter: SQL = customerID.map { " AND i.customer_id = \($0)" } ?? ""
-        if let scoped = RecordScope.current.condition(.customer("i.customer_id")) { customerFilter.append(" AND " + scoped) }
+        if let scoped = RecordScope.current.condition(.customer("i.customer_id")) {
+            customerFilter.append(" AND " + scoped)
+        }
         return try tx.query(
             """
             SELECT i.customer_id, i.due_date,

@@ -55,9 +55,12 @@ import Testing
         let email = "x-\(UUID().uuidString.prefix(6))@example.com"
         let x = try Self.id(a.client.post("/customers", #"{"name":"\#(name)","email":"\#(email)"}"#))
         _ = try Self.id(a.client.post("/opportunities", #"{"customer_id":"\#(x)","name":"Deal","amount":5000}"#))
-        let warehouse = try Self.id(admin.post("/warehouses", #"{"code":"W-\#(UUID().uuidString.prefix(6))","name":"W"}"#))
+        let warehouse = try Self.id(
+            admin.post("/warehouses", #"{"code":"W-\#(UUID().uuidString.prefix(6))","name":"W"}"#))
         let item = try Self.id(
-            admin.post("/items", #"{"sku":"S-\#(UUID().uuidString.prefix(8))","name":"Thing","type":"stock","unit_price":100}"#))
+            admin.post(
+                "/items", #"{"sku":"S-\#(UUID().uuidString.prefix(8))","name":"Thing","type":"stock","unit_price":100}"#
+            ))
         #expect(
             try admin.post(
                 "/stock/adjustments",
@@ -70,9 +73,11 @@ import Testing
             ))
         #expect(try a.client.post("/sales-orders/\(order)/confirm").status == 200)
         #expect(
-            try admin.post("/sales-orders/\(order)/shipments", #"{"lines":[{"line_no":1,"quantity":2}]}"#).status == 201)
+            try admin.post("/sales-orders/\(order)/shipments", #"{"lines":[{"line_no":1,"quantity":2}]}"#).status == 201
+        )
         let invoiced = try admin.post("/sales-orders/\(order)/invoice")
-        let invoice = try #require(invoiced["id"]?.stringValue ?? invoiced["invoice"]?["id"]?.stringValue, "\(invoiced)")
+        let invoice = try #require(
+            invoiced["id"]?.stringValue ?? invoiced["invoice"]?["id"]?.stringValue, "\(invoiced)")
         return (x, name, email, order, invoice)
     }
 
@@ -199,8 +204,11 @@ import Testing
 
     @Test func costs_areNullWithoutCostsRead_andCreditTermsNeedFinance() throws {
         let item = try Self.id(
-            admin.post("/items", #"{"sku":"C-\#(UUID().uuidString.prefix(8))","name":"Costed","type":"stock","unit_price":100}"#))
-        let warehouse = try Self.id(admin.post("/warehouses", #"{"code":"C-\#(UUID().uuidString.prefix(6))","name":"W"}"#))
+            admin.post(
+                "/items",
+                #"{"sku":"C-\#(UUID().uuidString.prefix(8))","name":"Costed","type":"stock","unit_price":100}"#))
+        let warehouse = try Self.id(
+            admin.post("/warehouses", #"{"code":"C-\#(UUID().uuidString.prefix(6))","name":"W"}"#))
         #expect(
             try admin.post(
                 "/stock/adjustments",

@@ -44,7 +44,9 @@ public struct RecordScope: Sendable, Equatable {
 
         /// The row belongs to the customer its column names: it follows the customer's owner
         /// (orders, shipments, invoices, payments, credit notes, contacts).
-        public static func customer(_ column: String) -> Rule { .within(column, table: "customers", .owner("owner_id")) }
+        public static func customer(_ column: String) -> Rule {
+            .within(column, table: "customers", .owner("owner_id"))
+        }
 
         /// An opportunity: its own owner or its customer's owner grants access.
         public static let opportunity = Rule.either([.owner("owner_id"), .customer("customer_id")])
@@ -62,7 +64,8 @@ public struct RecordScope: Sendable, Equatable {
         case .owner(let column):
             return SQL(unsafeRaw: column) + " " + owners
         case .within(let column, let table, let inner):
-            return SQL(unsafeRaw: "\(column) IN (SELECT id FROM \(table) WHERE ") + condition(inner, owners: owners) + ")"
+            return SQL(unsafeRaw: "\(column) IN (SELECT id FROM \(table) WHERE ") + condition(inner, owners: owners)
+                + ")"
         case .either(let rules):
             return "(" + SQL.join(rules.map { condition($0, owners: owners) }, separator: " OR ") + ")"
         }

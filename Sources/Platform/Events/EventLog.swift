@@ -48,13 +48,15 @@ public final class EventLog: @unchecked Sendable {
             userID: actor?.userID, apiKeyID: actor?.apiKeyID, in: tx)
     }
 
-    /// Encodes `resource` and appends it.
+    /// Encodes `resource` and appends it, costs included whoever caused it: the feed and
+    /// webhooks are for callers with the scope `all`, not for the writer's role.
     public func append<T: Encodable>(
         _ type: String, resourceType: String, resourceID: UUID, resource: T, actor: Principal?,
         in tx: Transaction
     ) throws {
         try append(
-            type, resourceType: resourceType, resourceID: resourceID, data: try SensitiveFields.$costsVisible.withValue(true) { try JSONValueEncoder().encode(resource) },
+            type, resourceType: resourceType, resourceID: resourceID,
+            data: try SensitiveFields.$costsVisible.withValue(true) { try JSONValueEncoder().encode(resource) },
             actor: actor, in: tx)
     }
 

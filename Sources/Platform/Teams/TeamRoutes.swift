@@ -19,7 +19,8 @@ public struct TeamRoutes: ModuleRoutes {
             let team = try service.create(
                 try request.decode(TeamInput.self, readOnly: Team.readOnly), actor: try request.principal())
             return try .created(
-                team, location: "/teams/\(team.id.uuidString.lowercased())", headers: ["ETag": Versioning.etag(team.version)])
+                team, location: "/teams/\(team.id.uuidString.lowercased())",
+                headers: ["ETag": Versioning.etag(team.version)])
         }
         router.get("/teams", access: .permission("teams.read"), query: PageRequest.parameters) { request in
             try .json(service.list(try PageRequest(request)))

@@ -128,7 +128,8 @@ struct UserStore: Sendable {
             lastUsedAt: try row.decodeIfPresent("last_used_at"), revokedAt: try row.decodeIfPresent("revoked_at"),
             userID: try row.decode("user_id"), name: try row.decode("name"), email: try row.decode("email"),
             role: try Self.role(row), active: try row.decode("active"), prefix: APIKeyToken.displayPrefix(prefix),
-            rateLimitPerSecond: try row.decodeIfPresent("rate_limit_per_second"), teamID: try row.decodeIfPresent("team_id"),
+            rateLimitPerSecond: try row.decodeIfPresent("rate_limit_per_second"),
+            teamID: try row.decodeIfPresent("team_id"),
             dataScope: try row.decodeEnum("data_scope", as: DataScope.self))
     }
 
