@@ -243,5 +243,12 @@ import Testing
         }
         let counts = owners.withLock { Dictionary($0.map { ($0, 1) }, uniquingKeysWith: +) }
         #expect(counts == [a.id: 10, b.id: 10, m.id: 10], "\(counts)")
+        // Customers share the turn: the 31st record goes to the first member again.
+        // The second instance's start rotated the admin key.
+        let admin = APIClient(port: app.port, key: key)
+        let customer = try admin.post("/customers", #"{"name":"Assigned","team_id":"\#(t1)"}"#)
+        #expect(customer["owner_id"]?.stringValue == a.id, "\(customer)")
+        let unknown = try admin.post("/leads", #"{"name":"Nowhere","team_id":"\#(UUID().uuidString)"}"#)
+        #expect(unknown.status == 422 && unknown.text.contains("team_id"), "\(unknown)")
     }
 }
