@@ -38,6 +38,8 @@ public struct Customer: Codable, Sendable {
         "name", "kind", "email", "phone", "tax_id", "website", "billing_address", "shipping_address", "tier",
         "credit_limit", "payment_terms_days", "currency", "tags", "owner_id", "status", "external_ref",
     ]
+    /// The credit terms, set only with `customers.credit` (admin, finance).
+    static let creditFields: Set<String> = ["credit_limit", "payment_terms_days"]
     /// Fields the server maintains; sending one is a 422 `read_only_field`.
     static let readOnlyFields: Set<String> = ["id", "number", "merged_into_id", "created_at", "updated_at", "version"]
 }

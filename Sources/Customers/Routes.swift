@@ -84,6 +84,21 @@ public struct CustomerRoutes: ModuleRoutes {
                 actor: try request.principal())
             return try .json(result, headers: ["ETag": Versioning.etag(result.customer.version)])
         }
+        // Finance sets credit terms without the rest of the master: a merge patch of those two only.
+        router.patch("/customers/{id}/credit", access: .permission("customers.credit")) { request in
+            let patch = try request.mergePatchBody(readOnly: Customer.readOnlyFields)
+            let others = (patch.objectValue?.keys ?? []).filter { !Customer.creditFields.contains($0) }
+            if !others.isEmpty {
+                throw AppError.validation(
+                    others.sorted().map {
+                        FieldError(field: $0, message: "is not a credit term; change it with PATCH /customers/{id}")
+                    })
+            }
+            let customer = try service.update(
+                try Self.key(request), patch: patch, ifMatch: Versioning.ifMatch(request),
+                actor: try request.principal())
+            return try Versioning.respond(request, customer, version: customer.version)
+        }
         router.post("/customers/{id}/reassign", access: .permission("customers.write")) { request in
             let input = try request.decode(ReassignRequest.self)
             let customer = try service.reassign(

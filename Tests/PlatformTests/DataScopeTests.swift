@@ -224,6 +224,12 @@ import Testing
         #expect(try a.client.get("/customers/\(customer)")["credit_limit"] == .null)
         #expect(try admin.patch("/customers/\(customer)", #"{"credit_limit":1000}"#).status == 200)
         #expect(try a.client.get("/customers/\(customer)")["credit_limit"] == .number("1000"))
+        // Finance sets the terms on their own route, and only them.
+        let terms = try finance.client.patch("/customers/\(customer)/credit", #"{"payment_terms_days":14}"#)
+        #expect(terms.status == 200 && terms["payment_terms_days"] == .number("14"), "\(terms)")
+        let more = try finance.client.patch("/customers/\(customer)/credit", #"{"name":"Renamed"}"#)
+        #expect(more.status == 422 && more.text.contains(#""field":"name""#), "\(more)")
+        #expect(try a.client.patch("/customers/\(customer)/credit", #"{"credit_limit":5}"#).status == 403)
     }
 
     @Test func roundRobin_fromTwoInstances_handsThirtyLeadsOutTenEach() throws {
