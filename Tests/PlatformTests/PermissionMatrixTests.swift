@@ -29,7 +29,8 @@ import Testing
         // Customers: sales writes; every role reads the master.
         ("GET", "/customers", "ASWFR"), ("POST", "/customers", "AS"), ("POST", "/customers/batch", "AS"),
         ("GET", "/customers/{id}", "ASWFR"), ("PATCH", "/customers/{id}", "AS"), ("DELETE", "/customers/{id}", "AS"),
-        ("POST", "/customers/{id}/merge", "AS"), ("POST", "/customers/{id}/reassign", "AS"), ("PATCH", "/customers/{id}/credit", "AF"),
+        ("POST", "/customers/{id}/merge", "AS"), ("POST", "/customers/{id}/reassign", "AS"),
+        ("PATCH", "/customers/{id}/credit", "AF"),
         ("GET", "/customers/{id}/history", "ASWFR"),
         ("GET", "/customers/{id}/summary", "ASWFR"), ("GET", "/customers/{id}/contacts", "ASWFR"),
         ("POST", "/customers/{id}/contacts", "AS"), ("GET", "/customers/{id}/contacts/{contact_id}", "ASWFR"),
