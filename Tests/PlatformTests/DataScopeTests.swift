@@ -169,6 +169,31 @@ import Testing
         #expect(try m.client.post("/customers/\(x.customer)/reassign", #"{"owner_id":"\#(c.id)"}"#).status == 403)
     }
 
+    @Test func leadsAndOpportunities_areReassignedByTheManager_andLeaveTheFormerOwnersLists() throws {
+        let lead = try Self.id(a.client.post("/leads", #"{"name":"Handed over"}"#))
+        let customer = try Self.id(b.client.post("/customers", #"{"name":"B's customer"}"#))
+        let deal = try Self.id(
+            b.client.post(
+                "/opportunities", #"{"customer_id":"\#(customer)","name":"Shared","amount":10,"owner_id":"\#(a.id)"}"#))
+        // a cannot name b's customer, which is outside a's scope.
+        #expect(
+            try a.client.post("/opportunities", #"{"customer_id":"\#(customer)","name":"No","amount":1}"#).status == 422
+        )
+        #expect(try a.client.post("/leads/\(lead)/reassign", #"{"owner_id":"\#(b.id)"}"#).status == 403)
+        let moved = try m.client.post("/leads/\(lead)/reassign", #"{"owner_id":"\#(b.id)"}"#)
+        #expect(moved.status == 200 && moved["owner_id"]?.stringValue == b.id, "\(moved)")
+        #expect(try a.client.get("/leads/\(lead)").status == 404)
+        #expect(try admin.get("/leads/\(lead)/history").text.contains("lead.reassigned"))
+        // a sees the opportunity as its owner, though the customer is b's; after the
+        // reassignment it is gone for a.
+        #expect(try a.client.get("/opportunities/\(deal)").status == 200)
+        let handed = try m.client.post("/opportunities/\(deal)/reassign", #"{"owner_id":"\#(m.id)"}"#)
+        #expect(handed.status == 200 && handed["owner_id"]?.stringValue == m.id, "\(handed)")
+        #expect(try a.client.get("/opportunities/\(deal)").status == 404)
+        #expect(try !ids(a.client, "/opportunities").contains(deal))
+        #expect(try c.client.post("/leads/\(lead)/reassign", #"{"owner_id":"\#(c.id)"}"#).status == 404)
+    }
+
     @Test func scopedCreators_ownWhatTheyMake_andOnlyGiveItInsideTheirScope() throws {
         let made = try a.client.post("/customers", #"{"name":"Mine"}"#)
         #expect(made["owner_id"]?.stringValue == a.id)
