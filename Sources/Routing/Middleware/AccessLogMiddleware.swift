@@ -1,5 +1,6 @@
 import Core
-import Foundation
+import FoundationEssentials
+import Dispatch
 import Logging
 
 /// One access-log record: what the line for a request says.

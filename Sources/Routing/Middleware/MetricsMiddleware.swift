@@ -1,5 +1,6 @@
 import Core
-import Foundation
+import FoundationEssentials
+import Dispatch
 
 /// Counts and times every request by method, route template and status.
 public struct MetricsMiddleware: Middleware {
