@@ -24,12 +24,14 @@ public enum BackgroundThread {
         if let stackSize { pthread_attr_setstacksize(&attributes, max(stackSize, Int(PTHREAD_STACK_MIN))) }
         let start = Unmanaged.passRetained(Start(name: name, body: body)).toOpaque()
         var thread = pthread_t()
-        let status = pthread_create(&thread, &attributes, { context in
-            let start = Unmanaged<Start>.fromOpaque(context!).takeRetainedValue()
-            _ = cshim_set_thread_name(start.name)
-            start.body()
-            return nil
-        }, start)
+        let status = pthread_create(
+            &thread, &attributes,
+            { context in
+                let start = Unmanaged<Start>.fromOpaque(context!).takeRetainedValue()
+                _ = cshim_set_thread_name(start.name)
+                start.body()
+                return nil
+            }, start)
         precondition(status == 0, "pthread_create: \(status)")
     }
 }
