@@ -57,9 +57,9 @@ RUN apt-get update \
     && files=(/etc/ssl/certs/ca-certificates.crt) \
     && for lib in $(ldd /tmp/concord | awk '$2 == "=>" { print $3 } $1 ~ /^\/lib64\/ld-linux/ { print $1 }'); do \
         cp -L "$lib" "/rootfs$lib"; files+=("$lib" "$(readlink -f "$lib")"); done \
-    && for pkg in $({ dpkg -S "${files[@]}" 2>/dev/null || true; } | cut -d: -f1 | sort -u); do \
+    && for pkg in ca-certificates $({ dpkg -S "${files[@]}" 2>/dev/null || true; } | cut -d: -f1 | sort -u); do \
         dpkg-query -s "$pkg" >"/rootfs/var/lib/dpkg/status.d/$pkg"; \
-        cp -r "/usr/share/doc/$pkg" /rootfs/usr/share/doc/ 2>/dev/null || true; done \
+        cp -rL "/usr/share/doc/$pkg" /rootfs/usr/share/doc/ 2>/dev/null || true; done \
     && cp /etc/ssl/certs/ca-certificates.crt /rootfs/etc/ssl/certs/ \
     && ln -s /etc/ssl/certs /rootfs/usr/lib/ssl/certs && ln -s /etc/ssl/certs/ca-certificates.crt /rootfs/usr/lib/ssl/cert.pem \
     && cp /etc/nsswitch.conf /etc/host.conf /rootfs/etc/ \

@@ -1,5 +1,5 @@
-import FoundationEssentials
 import Core
+import FoundationEssentials
 
 /// Every `CONCORD_*` setting, read from the environment and overridable by `serve` flags.
 /// A bad value stops start-up with one line naming the variable and what it accepts.

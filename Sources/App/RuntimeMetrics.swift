@@ -1,7 +1,7 @@
-import FoundationEssentials
-import Dispatch
-import Glibc
 import Core
+import Dispatch
+import FoundationEssentials
+import Glibc
 import Postgres
 import Routing
 

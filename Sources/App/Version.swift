@@ -1,5 +1,5 @@
-import FoundationEssentials
 import Core
+import FoundationEssentials
 
 /// What this build is. `version` is the one place the release number is written: `--version`,
 /// `/metrics` (`concord_build_info`) and the tests that compare it with `openapi.yaml` read it

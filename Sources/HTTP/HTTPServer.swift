@@ -1,8 +1,8 @@
 import CLinuxShims
-import FoundationEssentials
-import Glibc
 import Core
 import Dispatch
+import FoundationEssentials
+import Glibc
 import Logging
 import Synchronization
 

@@ -1,7 +1,7 @@
 import CLinuxShims
-import FoundationEssentials
-import Dispatch
 import Core
+import Dispatch
+import FoundationEssentials
 
 /// A fixed set of threads running blocking jobs (handlers call libpq, which blocks) behind a
 /// bounded queue. A full queue refuses the job so the caller can answer 503 at once instead of

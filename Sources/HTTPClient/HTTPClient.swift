@@ -257,8 +257,9 @@ public enum HTTPClient {
         let headers: [(String, String)] = lines.dropFirst().compactMap { line in
             guard let colon = line.firstIndex(of: ":") else { return nil }
             // RFC 9110 §5.5: optional white space (SP, HTAB) around a field value is not part of it.
-            let value = line[line.index(after: colon)...].drop(while: { $0 == " " || $0 == "\t" })
-            return (String(line[..<colon]), String(value.reversed().drop(while: { $0 == " " || $0 == "\t" }).reversed()))
+            let isSpace = { (character: Character) in character == " " || character == "\t" }
+            let value = line[line.index(after: colon)...].drop(while: isSpace)
+            return (String(line[..<colon]), String(value.reversed().drop(while: isSpace).reversed()))
         }
         var body = Array(data[(headEnd! + 4)...])
         let length = headers.first { $0.0.lowercased() == "content-length" }.flatMap { Int($0.1) }

@@ -1,6 +1,6 @@
+import Core
 import FoundationEssentials
 import Glibc
-import Core
 import Logging
 
 /// A fixed-size pool of connections. Checkout waits at most `checkoutTimeout` (then

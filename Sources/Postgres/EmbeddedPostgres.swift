@@ -1,7 +1,7 @@
 import CLinuxShims
+import Core
 import FoundationEssentials
 import Glibc
-import Core
 
 /// A PostgreSQL cluster that Concord owns: created with `initdb` on first start, served by the
 /// system's `postgres` on a Unix socket only (no TCP port to collide with or expose), and
@@ -289,7 +289,9 @@ public final class EmbeddedPostgres: @unchecked Sendable {
         environment["LC_ALL"] = "C"
         environment.removeValue(forKey: "PGDATA")
         let envp = environment.map { "\($0.key)=\($0.value)" }
-        let outputPath = FileManager.default.temporaryDirectory.path + "/concord-pgctl-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).out"
+        let outputPath =
+            FileManager.default.temporaryDirectory.path
+            + "/concord-pgctl-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).out"
         defer { try? FileManager.default.removeItem(atPath: outputPath) }
         var status: Int32 = 0
         let result = withCStrings(argv + arguments) { argvPointers in

@@ -1,6 +1,6 @@
 import CCrypto
-import FoundationEssentials
 import Core
+import FoundationEssentials
 import Logging
 
 /// Applies `Migrations/NNNN_description.sql` in order, each once, each in its own transaction,

@@ -1,6 +1,6 @@
 import Core
-import FoundationEssentials
 import Dispatch
+import FoundationEssentials
 import Logging
 
 /// One access-log record: what the line for a request says.

@@ -1,6 +1,6 @@
 import Core
-import FoundationEssentials
 import Dispatch
+import FoundationEssentials
 
 /// Counts and times every request by method, route template and status.
 public struct MetricsMiddleware: Middleware {
