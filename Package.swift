@@ -20,7 +20,7 @@ let package = Package(
         // libssl, for https webhook deliveries.
         .systemLibrary(name: "CSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         // Values, the JSON codec and the application error: what every layer shares, no I/O.
-        .target(name: "Core"),
+        .target(name: "Core", dependencies: ["CLinuxShims"]),
         .target(
             name: "HTTP",
             dependencies: ["CLinuxShims", "Core", .product(name: "Logging", package: "swift-log")]

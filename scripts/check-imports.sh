@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The module layering (README "Architecture"), read from the import lines so it cannot drift:
 # a module imports only modules above it in the list below, and inside a domain module only the
-# HTTP mapping (`Routes.swift`, `*Routes.swift`) imports `Routing`.
+# HTTP mapping (`Routes.swift`, `*Routes.swift`) imports `Routing`. The server imports
+# `FoundationEssentials`, not `Foundation` (which links the ICU data, tens of megabytes): an
+# `import Foundation` in Sources needs the line above it to say why (`// Full Foundation: …`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,6 +41,12 @@ for dir in Sources/*/; do
         fi
     done < <(grep -HE '^[[:space:]]*(@testable |@_exported )?import [A-Za-z]+' -r "$dir" --include='*.swift' | sed -E 's/:[[:space:]]*(@testable |@_exported )?import /:/')
 done
+
+while IFS=: read -r file line _; do
+    if [[ $line -lt 2 ]] || ! sed -n "$((line - 1))p" "$file" | grep -q '^[[:space:]]*// Full Foundation: '; then
+        complain "$file:$line imports Foundation; use FoundationEssentials, or say why above it (// Full Foundation: …)"
+    fi
+done < <(grep -nE '^[[:space:]]*(@preconcurrency |@_exported |internal |public )?import Foundation$' -r Sources --include='*.swift' || true)
 
 if [[ $failures -gt 0 ]]; then echo "check-imports: $failures violation(s)" >&2; exit 1; fi
 echo "check-imports: layering holds"

@@ -1,4 +1,5 @@
-import Foundation
+import Core
+import FoundationEssentials
 
 /// Every `CONCORD_*` setting, read from the environment and overridable by `serve` flags.
 /// A bad value stops start-up with one line naming the variable and what it accepts.
@@ -163,7 +164,7 @@ public struct Configuration: Sendable {
         config.idleTimeout = try seconds("CONCORD_IDLE_TIMEOUT") ?? config.idleTimeout
         config.shutdownGrace = try seconds("CONCORD_SHUTDOWN_GRACE") ?? config.shutdownGrace
         if let origins = value("CONCORD_CORS_ORIGINS") {
-            let list = origins.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+            let list = origins.split(separator: ",").map { $0.trimmedOfSpaces() }.filter {
                 !$0.isEmpty
             }
             for origin in list where origin != "*" && !(origin.hasPrefix("http://") || origin.hasPrefix("https://")) {
@@ -257,7 +258,7 @@ public struct Configuration: Sendable {
 
     /// Replaces the password of a URL or key/value connection string with `***`.
     static func maskPassword(_ url: String) -> String {
-        if let scheme = url.range(of: "://"), let at = url[scheme.upperBound...].lastIndex(of: "@") {
+        if let scheme = url.firstRange(of: "://"), let at = url[scheme.upperBound...].lastIndex(of: "@") {
             let credentials = url[scheme.upperBound..<at]
             if let colon = credentials.firstIndex(of: ":") {
                 return String(url[..<url.index(after: colon)]) + "***" + String(url[at...])

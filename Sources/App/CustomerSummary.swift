@@ -1,7 +1,7 @@
 import CRM
 import Core
 import Customers
-import Foundation
+import FoundationEssentials
 import Platform
 import Receivables
 import Routing

@@ -1,4 +1,5 @@
-import Foundation
+import Core
+import FoundationEssentials
 import Logging
 import Postgres
 
@@ -18,7 +19,7 @@ public final class Database: @unchecked Sendable {
         let cluster = EmbeddedPostgres(directory: configuration.dataDirectory, logger: { logger.info("\($0)") })
         let admin = try cluster.start()
         try Self.ensureDatabase("concord", connectionString: admin)
-        connectionString = admin.replacingOccurrences(of: "dbname=postgres", with: "dbname=concord")
+        connectionString = admin.replacingAll("dbname=postgres", with: "dbname=concord")
         embedded = cluster
         logger.info(
             "embedded PostgreSQL running",

@@ -1,5 +1,6 @@
 import Core
-import Foundation
+import FoundationEssentials
+import Glibc
 import Logging
 import Routing
 import Synchronization
@@ -192,7 +193,7 @@ public struct ConcordLogHandler: LogHandler {
 public final class LogOutput: @unchecked Sendable {
     public static let shared = LogOutput()
 
-    private let condition = NSCondition()
+    private let condition = Condition()
     private var buffer: [UInt8] = []
     private var started = false
 
@@ -201,9 +202,7 @@ public final class LogOutput: @unchecked Sendable {
         buffer.append(contentsOf: line)
         if !started {
             started = true
-            let thread = Thread { [self] in writeLoop() }
-            thread.name = "concord-log"
-            thread.start()
+            BackgroundThread.start(name: "concord-log") { [self] in writeLoop() }
         }
         if urgent || buffer.count > 65_536 { condition.signal() }
         condition.unlock()
@@ -221,7 +220,7 @@ public final class LogOutput: @unchecked Sendable {
     private func writeLoop() {
         while true {
             condition.lock()
-            if buffer.isEmpty || buffer.count <= 65_536 { _ = condition.wait(until: Date().addingTimeInterval(0.01)) }
+            if buffer.isEmpty || buffer.count <= 65_536 { _ = condition.wait(seconds: 0.01) }
             let pending = buffer
             buffer = []
             buffer.reserveCapacity(pending.count)

@@ -1,4 +1,5 @@
-import Foundation
+import Core
+import FoundationEssentials
 import Logging
 import Platform
 import Postgres
@@ -11,7 +12,7 @@ final class Maintenance: @unchecked Sendable {
     let pool: ConnectionPool
     let logger: Logger
     let webhooks: WebhookService
-    private let wake = NSCondition()
+    private let wake = Condition()
     private var stopping = false
 
     init(pool: ConnectionPool, logger: Logger, webhooks: WebhookService) {
@@ -21,10 +22,10 @@ final class Maintenance: @unchecked Sendable {
     }
 
     func start(interval: Double = 60) {
-        let thread = Thread { [self] in
+        BackgroundThread.start(name: "concord-maintenance") { [self] in
             while true {
                 wake.lock()
-                _ = wake.wait(until: Date().addingTimeInterval(interval))
+                _ = wake.wait(seconds: interval)
                 let stop = stopping
                 wake.unlock()
                 if stop { return }
@@ -42,8 +43,6 @@ final class Maintenance: @unchecked Sendable {
                 }
             }
         }
-        thread.name = "concord-maintenance"
-        thread.start()
     }
 
     func stop() {

@@ -2,7 +2,7 @@ import CRM
 import Catalog
 import Core
 import Customers
-import Foundation
+import FoundationEssentials
 import Inventory
 import Logging
 import Platform

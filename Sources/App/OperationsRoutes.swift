@@ -61,8 +61,8 @@ struct OperationsRoutes {
     /// The build's version and commit as a constant-1 gauge (the Prometheus "info" idiom).
     static let buildInfo: String = {
         func label(_ text: String) -> String {
-            text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-                .replacingOccurrences(of: "\n", with: "\\n")
+            text.replacingAll("\\", with: "\\\\").replacingAll("\"", with: "\\\"")
+                .replacingAll("\n", with: "\\n")
         }
         return "# HELP concord_build_info The running build: its version and the commit it was built from.\n"
             + "# TYPE concord_build_info gauge\n"

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Finds the files that ship beside the binary (`openapi.yaml`, `Migrations/`): in
 /// `CONCORD_RESOURCES_DIR`, the working directory, or a parent of the executable's directory

@@ -1,4 +1,7 @@
-import Foundation
+import Core
+import Dispatch
+import FoundationEssentials
+import Glibc
 import Postgres
 import Routing
 
@@ -90,7 +93,7 @@ final class BacklogMetrics: @unchecked Sendable {
 
     private let connectionString: String
     /// Guards `snapshot`, `takenAt`, `refreshing`.
-    private let lock = NSLock()
+    private let lock = Lock()
     private var snapshot = Snapshot()
     private var takenAt = -Double.infinity
     private var refreshing = false

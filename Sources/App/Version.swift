@@ -1,4 +1,5 @@
-import Foundation
+import Core
+import FoundationEssentials
 
 /// What this build is. `version` is the one place the release number is written: `--version`,
 /// `/metrics` (`concord_build_info`) and the tests that compare it with `openapi.yaml` read it
@@ -15,7 +16,7 @@ public enum Build {
     public static var description: String { "concord \(version) (commit \(commit))" }
 
     static func resolveCommit(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
-        if let value = environment["CONCORD_COMMIT"]?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty {
+        if let value = environment["CONCORD_COMMIT"]?.trimmed(), !value.isEmpty {
             return value
         }
         if let directory = Resources.directory(environment: environment), let head = gitHead(in: directory) {
@@ -28,10 +29,10 @@ public enum Build {
     /// `.git` may be a directory or, in a worktree, a file naming the real one.
     static func gitHead(in directory: URL) -> String? {
         let dotGit = directory.appendingPathComponent(".git")
-        var isDirectory: ObjCBool = false
+        var isDirectory = false
         guard FileManager.default.fileExists(atPath: dotGit.path, isDirectory: &isDirectory) else { return nil }
         var gitDir = dotGit
-        if !isDirectory.boolValue {
+        if !isDirectory {
             guard let line = read(dotGit), line.hasPrefix("gitdir: ") else { return nil }
             let path = String(line.dropFirst("gitdir: ".count))
             gitDir = path.hasPrefix("/") ? URL(fileURLWithPath: path) : directory.appendingPathComponent(path)
@@ -57,7 +58,7 @@ public enum Build {
 
     private static func read(_ url: URL) -> String? {
         guard let data = FileManager.default.contents(atPath: url.path) else { return nil }
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return String(decoding: data, as: UTF8.self).trimmed()
     }
 
     private static func isHash(_ text: String) -> Bool {

@@ -70,3 +70,10 @@ int cshim_sched_batch_self(void) {
     memset(&param, 0, sizeof(param));
     return sched_setscheduler(0, SCHED_BATCH, &param);
 }
+
+int cshim_set_thread_name(const char *name) {
+    char shortened[16];
+    strncpy(shortened, name, sizeof(shortened) - 1);
+    shortened[sizeof(shortened) - 1] = 0;
+    return pthread_setname_np(pthread_self(), shortened);
+}

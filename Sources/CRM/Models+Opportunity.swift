@@ -1,5 +1,5 @@
 import Core
-import Foundation
+import FoundationEssentials
 import Platform
 import Postgres
 
@@ -112,7 +112,7 @@ struct OpportunityInput: Decodable {
     var lines: [OpportunityLineInput]?
 
     mutating func normalize() {
-        name = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        name = name.trimmed()
     }
 
     func validate() throws {

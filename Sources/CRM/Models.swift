@@ -1,6 +1,6 @@
 import Core
 import Customers
-import Foundation
+import FoundationEssentials
 import Platform
 
 /// A prospective customer not yet in the master (API.md "CRM").
@@ -66,7 +66,7 @@ struct LeadInput: Decodable {
     var notes: String?
 
     mutating func normalize() {
-        name = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        name = name.trimmed()
         company = company.trimmedOrNil
         email = email.trimmedOrNil
         phone = phone.trimmedOrNil
@@ -146,7 +146,7 @@ struct ActivityInput: Decodable {
     var customerId: UUID?
 
     mutating func normalize() {
-        subject = subject.trimmingCharacters(in: .whitespacesAndNewlines)
+        subject = subject.trimmed()
         body = body.trimmedOrNil
     }
 

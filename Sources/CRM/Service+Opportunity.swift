@@ -1,6 +1,6 @@
 import Core
 import Customers
-import Foundation
+import FoundationEssentials
 import Platform
 import Postgres
 
@@ -190,7 +190,7 @@ extension CRMService {
 
     func lose(_ key: DocumentKey, reason: String, ifMatch: (Int) throws -> Void, actor: Principal) throws -> Opportunity
     {
-        let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        let reason = reason.trimmed()
         guard !reason.isEmpty, reason.count <= 1_000 else {
             throw AppError.validation([FieldError(field: "reason", message: "must be 1 to 1000 characters")])
         }

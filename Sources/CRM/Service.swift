@@ -1,6 +1,6 @@
 import Core
 import Customers
-import Foundation
+import FoundationEssentials
 import Platform
 import Postgres
 

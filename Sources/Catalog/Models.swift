@@ -1,5 +1,5 @@
 import Core
-import Foundation
+import FoundationEssentials
 import Platform
 
 /// Whether an item is kept in stock. Services (installation, support hours) have no stock:
@@ -174,7 +174,7 @@ enum ItemRules {
         var errors: [FieldError] = []
         func text(_ value: String?, _ field: String, max: Int, required: Bool) {
             guard let value else { return }
-            if required && value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            if required && value.trimmed().isEmpty {
                 errors.append(FieldError(field: field, message: "must not be empty"))
             } else if !required && value.isEmpty {
                 errors.append(FieldError(field: field, message: "must not be empty (send null to clear it)"))

@@ -1,5 +1,5 @@
 import Core
-import Foundation
+import FoundationEssentials
 import Platform
 
 /// Where a line's unit price came from (API.md "Catalog and inventory", in order of precedence).

@@ -69,7 +69,7 @@ public struct ProblemCode: Hashable, Sendable, CustomStringConvertible {
     public var typeURI: String { "/problems/" + slug }
 
     /// The code's word with hyphens (`insufficient-stock`), as in its `type` URI.
-    public var slug: String { rawValue.replacingOccurrences(of: "_", with: "-") }
+    public var slug: String { rawValue.replacingAll("_", with: "-") }
 
     /// A short title shared by every problem with this code.
     public var title: String {

@@ -1,10 +1,10 @@
-import Foundation
+import FoundationEssentials
 
 extension Optional where Wrapped == String {
     /// Trimmed of surrounding white space; nil when nothing is left, so `""` and an absent
     /// field mean the same.
     public var trimmedOrNil: String? {
-        guard let text = self?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else { return nil }
+        guard let text = self?.trimmed(), !text.isEmpty else { return nil }
         return text
     }
 }

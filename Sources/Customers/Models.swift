@@ -1,5 +1,5 @@
 import Core
-import Foundation
+import FoundationEssentials
 import Platform
 
 /// One customer of the shared master (API.md "Customer master"): the record a sales rep, a
@@ -145,7 +145,7 @@ public struct CustomerInput: Decodable, Sendable {
 
     /// Trims text fields and drops empty ones, so `""` and absent mean the same.
     public mutating func normalize() {
-        name = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        name = name.trimmed()
         email = email.trimmedOrNil
         phone = phone.trimmedOrNil
         taxId = taxId.trimmedOrNil
@@ -153,7 +153,7 @@ public struct CustomerInput: Decodable, Sendable {
         externalRef = externalRef.trimmedOrNil
         if let tags {
             var seen = Set<String>()
-            self.tags = tags.map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+            self.tags = tags.map { $0.trimmedOfSpaces() }.filter {
                 !$0.isEmpty && seen.insert($0).inserted
             }
         }
@@ -218,7 +218,7 @@ struct ContactInput: Decodable {
     var isPrimary: Bool?
 
     mutating func normalize() {
-        name = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        name = name.trimmed()
         email = email.trimmedOrNil
         phone = phone.trimmedOrNil
         role = role.trimmedOrNil

@@ -1,5 +1,5 @@
 import Core
-import Foundation
+import FoundationEssentials
 import Postgres
 
 /// `concord seed --customers N`: synthetic customers for load tests and benchmarks.

@@ -1,5 +1,5 @@
 import Core
-import Foundation
+import FoundationEssentials
 import Platform
 import Postgres
 
@@ -364,7 +364,7 @@ public final class CustomerService: @unchecked Sendable {
         let fields = Array(Set(holders.map(\.matchedOn))).sorted()
         return AppError(
             .duplicateCustomer,
-            "customer \(first.number) already has this \(first.matchedOn.replacingOccurrences(of: "_", with: " "))",
+            "customer \(first.number) already has this \(first.matchedOn.replacingAll("_", with: " "))",
             errors: fields.map { field in
                 FieldError(
                     field: field, message: "is already used by \(holders.first { $0.matchedOn == field }!.number)")
@@ -395,7 +395,7 @@ public final class CustomerService: @unchecked Sendable {
             }
             throw AppError(
                 .duplicateCustomer,
-                "another customer already has this \(field.replacingOccurrences(of: "_", with: " "))",
+                "another customer already has this \(field.replacingAll("_", with: " "))",
                 errors: [FieldError(field: field, message: "is already used by another customer")])
         }
     }

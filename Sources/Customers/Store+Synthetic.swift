@@ -1,5 +1,5 @@
 import Core
-import Foundation
+import FoundationEssentials
 import Postgres
 
 /// SQL of `concord seed --customers`: synthetic customers made inside PostgreSQL from
@@ -38,7 +38,7 @@ extension CustomerStore {
         ).rows.map { (try $0.decode("name", as: String.self), try $0.decode("definition", as: String.self)) }
         for (name, _) in definitions {
             _ = try tx.execute(
-                "DROP INDEX \(unsafeRaw: "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"")")
+                "DROP INDEX \(unsafeRaw: "\"" + name.replacingAll("\"", with: "\"\"") + "\"")")
         }
         return definitions.map(\.1)
     }

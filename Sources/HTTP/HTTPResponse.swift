@@ -19,7 +19,7 @@ public struct HTTPResponse: Sendable {
     {
         var h = headers
         h.set("Content-Type", "application/problem+json")
-        let type = "/problems/" + code.replacingOccurrences(of: "_", with: "-")
+        let type = "/problems/" + code.replacingAll("_", with: "-")
         let body =
             #"{"type":"\#(type)","title":"\#(reasonPhrase(status))","status":\#(status),"detail":\#(jsonString(detail)),"code":"\#(code)"}"#
         return HTTPResponse(status: status, headers: h, body: Array(body.utf8))

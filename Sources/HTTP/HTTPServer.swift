@@ -1,5 +1,8 @@
 import CLinuxShims
-import Foundation
+import Core
+import Dispatch
+import FoundationEssentials
+import Glibc
 import Logging
 import Synchronization
 
@@ -62,13 +65,11 @@ public final class HTTPServer: @unchecked Sendable {
         runningLoops.store(loops.count, ordering: .relaxed)
         for (index, loop) in loops.enumerated() {
             let batch = configuration.batchScheduling
-            let thread = Thread { [self] in
+            BackgroundThread.start(name: "concord-io-\(index)") { [self] in
                 if batch { _ = cshim_sched_batch_self() }
                 loop.run()
                 if runningLoops.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 { finish() }
             }
-            thread.name = "concord-io-\(index)"
-            thread.start()
         }
     }
 

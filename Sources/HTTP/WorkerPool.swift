@@ -1,5 +1,7 @@
 import CLinuxShims
-import Foundation
+import Core
+import Dispatch
+import FoundationEssentials
 
 /// A fixed set of threads running blocking jobs (handlers call libpq, which blocks) behind a
 /// bounded queue. A full queue refuses the job so the caller can answer 503 at once instead of
@@ -13,7 +15,7 @@ public final class WorkerPool: @unchecked Sendable {
 
     private let capacity: Int
     /// Guards `queue`, `head`, `idle` and `stopping`.
-    private let queueLock = NSLock()
+    private let queueLock = Lock()
     private var queue: [Job?] = []
     private var head = 0
     /// Workers asleep, most recently idle last (woken first: its stack and caches are warm).
@@ -31,20 +33,18 @@ public final class WorkerPool: @unchecked Sendable {
     ///   - batchScheduling: run the threads under SCHED_BATCH (`ServerConfiguration.batchScheduling`).
     public init(count: Int, capacity: Int, name: String = "concord-worker", batchScheduling: Bool = false) {
         self.capacity = max(1, capacity)
-        var threads: [Thread] = []
-        for index in 0..<max(1, count) {
-            let worker = Worker()
+        var workers: [Worker] = []
+        for _ in 0..<max(1, count) {
+            workers.append(Worker())
             finished.enter()
-            let thread = Thread { [self] in
+        }
+        for (index, worker) in workers.enumerated() {
+            BackgroundThread.start(name: "\(name)-\(index)", stackSize: 1 << 20) { [self] in
                 if batchScheduling { _ = cshim_sched_batch_self() }
                 self.workLoop(worker)
                 self.finished.leave()
             }
-            thread.name = "\(name)-\(index)"
-            thread.stackSize = 1 << 20
-            threads.append(thread)
         }
-        for thread in threads { thread.start() }
     }
 
     /// Queues `job`; false when the queue is full or the pool is stopping.

@@ -1,5 +1,5 @@
 import CSSL
-import Foundation
+import FoundationEssentials
 
 #if canImport(Glibc)
     import Glibc
@@ -256,7 +256,10 @@ public enum HTTPClient {
         }
         let headers: [(String, String)] = lines.dropFirst().compactMap { line in
             guard let colon = line.firstIndex(of: ":") else { return nil }
-            return (String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
+            // RFC 9110 §5.5: optional white space (SP, HTAB) around a field value is not part of it.
+            let isSpace = { (character: Character) in character == " " || character == "\t" }
+            let value = line[line.index(after: colon)...].drop(while: isSpace)
+            return (String(line[..<colon]), String(value.reversed().drop(while: isSpace).reversed()))
         }
         var body = Array(data[(headEnd! + 4)...])
         let length = headers.first { $0.0.lowercased() == "content-length" }.flatMap { Int($0.1) }

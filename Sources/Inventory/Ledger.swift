@@ -1,5 +1,5 @@
 import Core
-import Foundation
+import FoundationEssentials
 
 /// One document line that takes stock out or holds it: reserve and ship (Sales).
 public struct StockLine: Sendable, Equatable {

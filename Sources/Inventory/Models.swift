@@ -1,7 +1,7 @@
 import Catalog
 import Core
 import Customers
-import Foundation
+import FoundationEssentials
 import Platform
 
 // MARK: Warehouses
@@ -87,7 +87,7 @@ enum WarehouseRules {
         {
             errors.append(FieldError(field: "code", message: "must be 1 to 32 letters, digits, - or _"))
         }
-        if warehouse.name.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+        if warehouse.name.trimmed().isEmpty {
             errors.append(FieldError(field: "name", message: "must not be empty"))
         } else if warehouse.name.count > 200 {
             errors.append(FieldError(field: "name", message: "must be at most 200 characters"))
@@ -257,7 +257,7 @@ struct StockValuation: Encodable {
 
 enum StockRules {
     static func reasonProblem(_ reason: String) -> String? {
-        if reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return "must not be empty" }
+        if reason.trimmed().isEmpty { return "must not be empty" }
         if reason.count > 500 { return "must be at most 500 characters" }
         return nil
     }

@@ -1,6 +1,6 @@
 import Catalog
 import Core
-import Foundation
+import FoundationEssentials
 import Platform
 import Postgres
 

@@ -1,7 +1,7 @@
 import Catalog
 import Core
 import Customers
-import Foundation
+import FoundationEssentials
 import Platform
 import Postgres
 

@@ -1,5 +1,5 @@
 import CCrypto
-import Foundation
+import FoundationEssentials
 
 /// Hashing, HMAC, random bytes and constant-time comparison through OpenSSL's libcrypto.
 public enum Crypto {

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Postgres
 
 /// The SQL half of keyset pagination (API.md "Lists"): rows after a cursor's position in

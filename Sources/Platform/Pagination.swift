@@ -1,5 +1,5 @@
 import Core
-import Foundation
+import FoundationEssentials
 import Routing
 
 /// Keyset pagination (API.md "Lists"): `limit` 1…200 (default 50, above 200 clamped), an
@@ -48,12 +48,12 @@ public struct PageRequest: Sendable {
     static func encodeCursor(fingerprint: String, key: String, id: UUID) -> String {
         let text = "1\n\(fingerprint)\n\(id.uuidString.lowercased())\n\(key)"
         return Data(text.utf8).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(
-                of: "=", with: "")
+            .replacingAll("+", with: "-").replacingAll("/", with: "_").replacingAll(
+                "=", with: "")
     }
 
     static func decodeCursor(_ cursor: String) -> (fingerprint: String, key: String, id: UUID)? {
-        var base64 = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        var base64 = cursor.replacingAll("-", with: "+").replacingAll("_", with: "/")
         while base64.count % 4 != 0 { base64 += "=" }
         guard cursor.count <= 1_024, let data = Data(base64Encoded: base64),
             let text = String(data: data, encoding: .utf8)

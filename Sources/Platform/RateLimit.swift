@@ -1,5 +1,5 @@
 import Core
-import Foundation
+import FoundationEssentials
 import Routing
 
 /// A token bucket per API key, kept in this process: each key may make `burst` requests at
@@ -12,7 +12,7 @@ public final class RateLimiter: @unchecked Sendable {
     public let perSecond: Double
     public let burst: Int
     /// Guards `buckets`.
-    private let bucketsLock = NSLock()
+    private let bucketsLock = Lock()
     private var buckets: [UUID: (tokens: Double, at: Double, perSecond: Double, capacity: Double)] = [:]
 
     public init(perSecond: Double, burst: Int) {

@@ -1,5 +1,5 @@
 import Core
-import Foundation
+import FoundationEssentials
 import Routing
 
 /// A record the API versions: its `version` is its ETag (API.md "Concurrency").

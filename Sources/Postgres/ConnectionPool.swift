@@ -1,4 +1,6 @@
-import Foundation
+import Core
+import FoundationEssentials
+import Glibc
 import Logging
 
 /// A fixed-size pool of connections. Checkout waits at most `checkoutTimeout` (then
@@ -28,7 +30,7 @@ public final class ConnectionPool: @unchecked Sendable {
     private let logger: Logger
 
     /// Guards `idle`, `open`, `waiting`, `waits`.
-    private let poolLock = NSCondition()
+    private let poolLock = Condition()
     private var idle: [PostgresConnection] = []
     private var open = 0
     private var waiting = 0
@@ -48,7 +50,7 @@ public final class ConnectionPool: @unchecked Sendable {
     }
 
     /// Guards `retried`.
-    private let retryLock = NSLock()
+    private let retryLock = Lock()
     private var retried: [SQLState: Int] = [:]
 
     /// Transactions run again since the pool was made, by the SQLSTATE that caused the retry
@@ -196,7 +198,7 @@ public final class ConnectionPool: @unchecked Sendable {
     }
 
     private func checkout() throws -> PostgresConnection {
-        let deadline = Date().addingTimeInterval(options.checkoutTimeout)
+        let deadline = Condition.Deadline.after(seconds: options.checkoutTimeout)
         var waited = false
         poolLock.lock()
         while true {

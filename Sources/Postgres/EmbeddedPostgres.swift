@@ -1,5 +1,7 @@
 import CLinuxShims
-import Foundation
+import Core
+import FoundationEssentials
+import Glibc
 
 /// A PostgreSQL cluster that Concord owns: created with `initdb` on first start, served by the
 /// system's `postgres` on a Unix socket only (no TCP port to collide with or expose), and
@@ -21,7 +23,7 @@ public final class EmbeddedPostgres: @unchecked Sendable {
     private let settings: [String: String]
     private let removeOnStop: Bool
     private let log: @Sendable (String) -> Void
-    private let lock = NSLock()
+    private let lock = Lock()
     private var startedHere = false
 
     /// The account the server runs as when this process is root (PostgreSQL refuses root).
@@ -166,7 +168,7 @@ public final class EmbeddedPostgres: @unchecked Sendable {
 
     private func ownerProcess() -> pid_t? {
         guard let text = try? String(contentsOfFile: ownerFile, encoding: .utf8) else { return nil }
-        return pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines))
+        return pid_t(text.trimmed())
     }
 
     private func recordOwner() {
@@ -177,8 +179,8 @@ public final class EmbeddedPostgres: @unchecked Sendable {
     public func createDatabase(_ name: String, template: String? = nil) throws {
         let connection = try PostgresConnection(connectionString: connectionString)
         defer { connection.close() }
-        var statement = "CREATE DATABASE \"\(name.replacingOccurrences(of: "\"", with: "\"\""))\""
-        if let template { statement += " TEMPLATE \"\(template.replacingOccurrences(of: "\"", with: "\"\""))\"" }
+        var statement = "CREATE DATABASE \"\(name.replacingAll("\"", with: "\"\""))\""
+        if let template { statement += " TEMPLATE \"\(template.replacingAll("\"", with: "\"\""))\"" }
         try connection.execute(unsafeText: statement)
     }
 
@@ -266,7 +268,7 @@ public final class EmbeddedPostgres: @unchecked Sendable {
         if status.code != 0 {
             throw Failure(
                 message:
-                    "\((executable as NSString).lastPathComponent) failed (\(status.code)): \(status.output.trimmingCharacters(in: .whitespacesAndNewlines))"
+                    "\(executable.split(separator: "/").last ?? "") failed (\(status.code)): \(status.output.trimmed())"
             )
         }
     }
@@ -287,7 +289,9 @@ public final class EmbeddedPostgres: @unchecked Sendable {
         environment["LC_ALL"] = "C"
         environment.removeValue(forKey: "PGDATA")
         let envp = environment.map { "\($0.key)=\($0.value)" }
-        let outputPath = NSTemporaryDirectory() + "concord-pgctl-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).out"
+        let outputPath =
+            FileManager.default.temporaryDirectory.path
+            + "/concord-pgctl-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).out"
         defer { try? FileManager.default.removeItem(atPath: outputPath) }
         var status: Int32 = 0
         let result = withCStrings(argv + arguments) { argvPointers in
@@ -317,7 +321,7 @@ public final class EmbeddedPostgres: @unchecked Sendable {
         for entry in entries where entry.hasPrefix("concord-test-") {
             let path = "/tmp/" + entry
             guard let text = try? String(contentsOfFile: path + "/owner.pid", encoding: .utf8),
-                let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)),
+                let pid = Int32(text.trimmed()),
                 kill(pid, 0) != 0, errno == ESRCH
             else { continue }
             if let binaries = try? binaries() {

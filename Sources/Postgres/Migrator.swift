@@ -1,5 +1,6 @@
 import CCrypto
-import Foundation
+import Core
+import FoundationEssentials
 import Logging
 
 /// Applies `Migrations/NNNN_description.sql` in order, each once, each in its own transaction,
@@ -160,6 +161,6 @@ public struct Migrator: Sendable {
         _ = bytes.withUnsafeBufferPointer { input in
             EVP_Digest(input.baseAddress, input.count, &digest, &length, EVP_sha256(), nil)
         }
-        return digest.map { String(format: "%02x", $0) }.joined()
+        return digest.hexString
     }
 }

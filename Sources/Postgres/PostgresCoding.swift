@@ -1,5 +1,6 @@
 import Core
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// A parameter in PostgreSQL's text format with its type OID (0 lets the server infer it).
 public struct PostgresBind: Sendable {
@@ -195,9 +196,10 @@ extension Date: PostgresEncodable, PostgresDecodable {
         var t = time_t(seconds)
         var parts = tm()
         gmtime_r(&t, &parts)
-        return String(
-            format: "%04d-%02d-%02d %02d:%02d:%02d.%06d+00", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
-            parts.tm_hour, parts.tm_min, parts.tm_sec, fraction)
+        return (parts.tm_year + 1900).zeroPadded(width: 4) + "-" + (parts.tm_mon + 1).zeroPadded(width: 2) + "-"
+            + parts.tm_mday.zeroPadded(width: 2) + " " + parts.tm_hour.zeroPadded(width: 2) + ":"
+            + parts.tm_min.zeroPadded(width: 2) + ":" + parts.tm_sec.zeroPadded(width: 2) + "."
+            + fraction.zeroPadded(width: 6) + "+00"
     }
 
     /// Reads `YYYY-MM-DD HH:MM:SS[.ffffff]+00` (sessions run with `TimeZone=UTC`, `DateStyle=ISO`).
@@ -227,8 +229,8 @@ extension Array: PostgresEncodable where Element: PostgresEncodable {
     public var postgresText: String {
         "{"
             + map { element in
-                let text = element.postgresText.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(
-                    of: "\"", with: "\\\"")
+                let text = element.postgresText.replacingAll("\\", with: "\\\\").replacingAll(
+                    "\"", with: "\\\"")
                 return "\"" + text + "\""
             }.joined(separator: ",") + "}"
     }

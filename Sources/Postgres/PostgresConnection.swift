@@ -1,6 +1,6 @@
 import CLibPQ
 import Core
-import Foundation
+import FoundationEssentials
 
 /// One libpq connection, used by one thread at a time. Parameters always travel apart from the
 /// SQL text; statements are prepared once per connection and reused by their text.
@@ -24,7 +24,7 @@ public final class PostgresConnection: @unchecked Sendable {
             let message = handle.map { String(cString: PQerrorMessage($0)) } ?? "out of memory"
             if let handle { PQfinish(handle) }
             self.handle = nil
-            throw PostgresError.unavailable(message.trimmingCharacters(in: .whitespacesAndNewlines))
+            throw PostgresError.unavailable(message.trimmed())
         }
         try execute(
             unsafeText: """
@@ -138,7 +138,7 @@ public final class PostgresConnection: @unchecked Sendable {
     private func consume(_ result: OpaquePointer?, of statement: PreparedStatement? = nil) throws -> QueryResult {
         guard let result else {
             let message = handle.map { String(cString: PQerrorMessage($0)) } ?? "no connection"
-            throw PostgresError.unavailable(message.trimmingCharacters(in: .whitespacesAndNewlines))
+            throw PostgresError.unavailable(message.trimmed())
         }
         defer { PQclear(result) }
         switch PQresultStatus(result) {
@@ -162,7 +162,7 @@ public final class PostgresConnection: @unchecked Sendable {
                 let message =
                     field(Int32(UInt8(ascii: "M"))) ?? handle.map { String(cString: PQerrorMessage($0)) }
                     ?? "connection lost"
-                throw PostgresError.unavailable(message.trimmingCharacters(in: .whitespacesAndNewlines))
+                throw PostgresError.unavailable(message.trimmed())
             }
             let error = PostgresError.ServerError(
                 state: SQLState(rawValue: stateText),

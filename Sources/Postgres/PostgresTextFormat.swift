@@ -1,5 +1,5 @@
 import Core
-import Foundation
+import FoundationEssentials
 
 /// Parsers for PostgreSQL's text output, reading a cell's bytes as libpq received them so that
 /// decoding builds no String on the way. Each accepts exactly what the `String`-based

@@ -46,8 +46,8 @@ public struct SQL: Sendable, ExpressibleByStringInterpolation, CustomStringConve
     /// `q` searches).
     public static func likeContaining(_ text: String) -> String {
         "%"
-            + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
-            .replacingOccurrences(of: "_", with: "\\_") + "%"
+            + text.replacingAll("\\", with: "\\\\").replacingAll("%", with: "\\%")
+            .replacingAll("_", with: "\\_") + "%"
     }
 
     /// Shows the text only: parameters may be personal data and stay out of logs.

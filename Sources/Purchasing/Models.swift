@@ -1,6 +1,6 @@
 import Core
 import Customers
-import Foundation
+import FoundationEssentials
 import Platform
 import Postgres
 
@@ -46,7 +46,7 @@ struct SupplierInput: Codable {
 
     /// Trims text fields and drops empty ones, so `""` and absent mean the same.
     mutating func normalize() {
-        name = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        name = name.trimmed()
         email = email.trimmedOrNil
         phone = phone.trimmedOrNil
         externalRef = externalRef.trimmedOrNil

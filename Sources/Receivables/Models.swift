@@ -1,5 +1,5 @@
 import Core
-import Foundation
+import FoundationEssentials
 import Platform
 
 /// A bill to a customer: a `draft` until issued (then its number, dates, lines and totals are
@@ -82,7 +82,7 @@ struct InvoiceLineInput: Codable {
     var taxRate: ExactDecimal?
 
     func problems(at path: String) -> [FieldError] {
-        let text = description.trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = description.trimmed()
         let length =
             text.isEmpty || text.count > DocumentRules.maxDescriptionLength
             ? [FieldError(field: "\(path).description", message: "must be 1 to 1000 characters")] : []

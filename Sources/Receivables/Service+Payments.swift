@@ -1,6 +1,6 @@
 import Core
 import Customers
-import Foundation
+import FoundationEssentials
 import Platform
 import Postgres
 import Sales
@@ -134,7 +134,7 @@ extension ReceivablesService {
     /// Reduces an issued invoice's balance by an amount, or by lines' totals with tax; never
     /// below zero (422).
     func createCreditNote(_ input: CreditNoteInput, actor: Principal) throws -> CreditNote {
-        let reason = input.reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        let reason = input.reason.trimmed()
         var errors: [FieldError] = []
         if reason.isEmpty || reason.count > 1_000 {
             errors.append(FieldError(field: "reason", message: "must be 1 to 1000 characters"))
@@ -149,7 +149,7 @@ extension ReceivablesService {
             lines = []
             for (index, line) in inputs.enumerated() {
                 let rate = line.taxRate ?? .zero
-                let text = line.description.trimmingCharacters(in: .whitespacesAndNewlines)
+                let text = line.description.trimmed()
                 guard !text.isEmpty, text.count <= 1_000, rate >= .zero, rate <= ExactDecimal(integer: 100),
                     line.quantity > .zero, MoneyRules.problem(line.unitPrice) == nil,
                     let total = LineAmounts.lineTotal(

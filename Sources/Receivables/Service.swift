@@ -1,6 +1,6 @@
 import Core
 import Customers
-import Foundation
+import FoundationEssentials
 import Platform
 import Postgres
 import Sales
@@ -249,7 +249,7 @@ public final class ReceivablesService: @unchecked Sendable {
             }
             return InvoiceLine(
                 lineNo: index + 1, itemId: input.itemId,
-                description: input.description.trimmingCharacters(in: .whitespacesAndNewlines),
+                description: input.description.trimmed(),
                 quantity: input.quantity, unitPrice: input.unitPrice, discountPercent: discount, taxRate: rate,
                 lineTotal: total, taxAmount: tax, salesOrderLineNo: nil)
         }

@@ -1,5 +1,5 @@
 import Core
-import Foundation
+import FoundationEssentials
 import Synchronization
 
 /// Prometheus metrics (text format 0.0.4): request counts and durations by method, route
@@ -27,7 +27,7 @@ public final class Metrics: @unchecked Sendable {
     }
 
     /// Guards `series` and `gauges`.
-    private let seriesLock = NSLock()
+    private let seriesLock = Lock()
     private var series: [Key: Series] = [:]
     private var gauges: [(name: String, help: String, type: String, read: @Sendable () -> Double)] = []
     private let inFlight = InFlightCounter()
@@ -111,8 +111,8 @@ public final class Metrics: @unchecked Sendable {
 
     /// Label values escape backslash, quote and newline (exposition format 0.0.4).
     private func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-            .replacingOccurrences(of: "\n", with: "\\n")
+        text.replacingAll("\\", with: "\\\\").replacingAll("\"", with: "\\\"")
+            .replacingAll("\n", with: "\\n")
     }
 
     private func format(_ value: Double) -> String {

@@ -1,5 +1,5 @@
 import Core
-import Foundation
+import FoundationEssentials
 
 /// The decoded query string: every name with all its values in order (`?tag=a&tag=b`).
 /// Typed accessors throw `invalid_parameter` naming the parameter, so handlers never parse text.

@@ -1,5 +1,5 @@
 import Core
-import Foundation
+import FoundationEssentials
 import HTTP
 
 /// A key for typed per-request values that upper layers attach (the authenticated principal,

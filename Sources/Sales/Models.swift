@@ -1,5 +1,5 @@
 import Core
-import Foundation
+import FoundationEssentials
 import Platform
 import Postgres
 
@@ -89,7 +89,7 @@ struct SalesOrderLineInput: Codable {
         var errors = DocumentRules.lineProblems(
             at: path, quantity: quantity, price: unitPrice, discountPercent: discountPercent,
             taxRate: taxRate, description: description)
-        if itemId == nil && (unitPrice == nil || (description ?? "").trimmingCharacters(in: .whitespaces).isEmpty) {
+        if itemId == nil && (unitPrice == nil || (description ?? "").trimmedOfSpaces().isEmpty) {
             errors.append(
                 FieldError(
                     field: "\(path).item_id", message: "is required unless the line has a description and a unit_price")

@@ -1,7 +1,7 @@
 import Catalog
 import Core
 import Customers
-import Foundation
+import FoundationEssentials
 import Inventory
 import Platform
 import Postgres
@@ -180,7 +180,7 @@ public final class SalesService: @unchecked Sendable {
             let path = "lines[\(index)]"
             var unitPrice = input.unitPrice
             var source = "explicit"
-            var description = input.description?.trimmingCharacters(in: .whitespacesAndNewlines)
+            var description = input.description?.trimmed()
             if let itemID = input.itemId {
                 guard let item = items[itemID] else {
                     errors.append(FieldError(field: "\(path).item_id", message: "names no item"))

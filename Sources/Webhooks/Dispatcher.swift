@@ -1,5 +1,5 @@
 import Core
-import Foundation
+import FoundationEssentials
 import HTTPClient
 import Logging
 import Platform
@@ -17,7 +17,7 @@ public final class WebhookDispatcher: @unchecked Sendable {
     private var pool: ConnectionPool { service.pool }
     private var settings: WebhookSettings { service.settings }
     /// Guards `stopping`; its condition wakes the threads for shutdown.
-    private let state = NSCondition()
+    private let state = Condition()
     private var stopping = false
     private var running = 0
 
@@ -28,12 +28,10 @@ public final class WebhookDispatcher: @unchecked Sendable {
 
     public func start() {
         for index in 0..<max(1, settings.threads) {
-            let thread = Thread { [self] in loop(fansOut: index == 0) }
-            thread.name = "concord-webhooks-\(index)"
             state.lock()
             running += 1
             state.unlock()
-            thread.start()
+            BackgroundThread.start(name: "concord-webhooks-\(index)") { [self] in loop(fansOut: index == 0) }
         }
     }
 
@@ -66,7 +64,7 @@ public final class WebhookDispatcher: @unchecked Sendable {
             }
             if !worked {
                 state.lock()
-                if !stopping { _ = state.wait(until: Date().addingTimeInterval(settings.pollInterval)) }
+                if !stopping { _ = state.wait(seconds: settings.pollInterval) }
                 state.unlock()
             }
         }

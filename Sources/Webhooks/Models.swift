@@ -1,5 +1,6 @@
 import Core
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// A subscription: where to push which events (API issue "Integration surface").
 public struct WebhookEndpoint: Codable, Sendable {
@@ -35,7 +36,7 @@ struct WebhookInput: Codable {
     var status: WebhookEndpoint.Status?
 
     mutating func normalize() {
-        url = url.trimmingCharacters(in: .whitespaces)
+        url = url.trimmedOfSpaces()
     }
 
     func validate() throws {

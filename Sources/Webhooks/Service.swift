@@ -1,5 +1,5 @@
 import Core
-import Foundation
+import FoundationEssentials
 import HTTPClient
 import Logging
 import Platform

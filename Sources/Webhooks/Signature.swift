@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Platform
 
 /// Standard Webhooks signing: `webhook-signature` is `v1,` + base64(HMAC-SHA256(key,

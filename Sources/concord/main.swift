@@ -1,7 +1,8 @@
 import App
 import ArgumentParser
 import CLinuxShims
-import Foundation
+import FoundationEssentials
+import Glibc
 import Logging
 import Platform
 
@@ -10,6 +11,18 @@ import Platform
 let terminationSignals = cshim_signalfd_for_termination()
 // Log lines are written by a background thread; whatever is buffered goes out on exit.
 atexit { LogOutput.shared.flush() }
+
+/// Writes `text` to standard error as it is (no newline added).
+func printError(_ text: String) {
+    var text = text
+    text.withUTF8 { bytes in _ = write(2, bytes.baseAddress, bytes.count) }
+}
+
+/// `seconds` with one decimal (`12.3`).
+func tenths(_ seconds: Double) -> String {
+    let tenths = Int((seconds * 10).rounded())
+    return "\(tenths / 10).\(tenths % 10)"
+}
 
 struct Concord: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -27,7 +40,7 @@ func loadConfiguration(_ overrides: [String: String] = [:]) throws -> (App.Confi
     do {
         config = try App.Configuration.load(environment: ProcessInfo.processInfo.environment, overrides: overrides)
     } catch {
-        FileHandle.standardError.write(Data("concord: \(error)\n".utf8))
+        printError("concord: \(error)\n")
         throw ExitCode(2)
     }
     let level = Logger.Level(rawValue: config.logLevel) ?? .info
@@ -45,7 +58,7 @@ func withServices<T>(_ body: (UserService) throws -> T) throws -> T {
     do {
         return try server.withServices(body)
     } catch {
-        FileHandle.standardError.write(Data("concord: \(error)\n".utf8))
+        printError("concord: \(error)\n")
         throw ExitCode(1)
     }
 }
@@ -109,7 +122,7 @@ struct Migrate: ParsableCommand {
             let applied = try ConcordServer(configuration: config, logger: logger).migrateOnly()
             print(applied.isEmpty ? "schema is current" : "applied: \(applied.joined(separator: ", "))")
         } catch {
-            FileHandle.standardError.write(Data("concord: \(error)\n".utf8))
+            printError("concord: \(error)\n")
             throw ExitCode(1)
         }
     }
@@ -141,7 +154,7 @@ struct Seed: ParsableCommand {
 
     func run() throws {
         if let problem = usageProblem() {
-            FileHandle.standardError.write(Data("concord: \(problem)\n".utf8))
+            printError("concord: \(problem)\n")
             throw ExitCode(2)
         }
         var (config, logger) = try loadConfiguration()
@@ -153,16 +166,16 @@ struct Seed: ParsableCommand {
                 let made = try server.seedCustomers(
                     count: customers, force: force, owner: owner, owned: owned ?? 10_000
                 ) { done in
-                    FileHandle.standardError.write(Data("concord: \(done) of \(customers) customers\n".utf8))
+                    printError("concord: \(done) of \(customers) customers\n")
                 }
                 print(
-                    "customers: \(made) synthetic customers added in \(String(format: "%.1f", Date().timeIntervalSince(started))) s"
+                    "customers: \(made) synthetic customers added in \(tenths(Date().timeIntervalSince(started))) s"
                 )
             } else {
                 for line in try server.seedDemo() { print(line) }
             }
         } catch {
-            FileHandle.standardError.write(Data("concord: \(error)\n".utf8))
+            printError("concord: \(error)\n")
             throw ExitCode(1)
         }
     }
@@ -180,8 +193,7 @@ struct Users: ParsableCommand {
 
         func run() throws {
             guard let parsedRole = Role(rawValue: role) else {
-                FileHandle.standardError.write(
-                    Data("concord: --role must be one of: admin, sales, warehouse, finance, readonly\n".utf8))
+                printError("concord: --role must be one of: admin, sales, warehouse, finance, readonly\n")
                 throw ExitCode(2)
             }
             let user = try withServices { try $0.createUser(name: name, email: email, role: parsedRole) }

@@ -34,6 +34,10 @@ int cshim_accept_nonblocking(int listener);
 /* Moves the calling thread to SCHED_BATCH (needs _GNU_SOURCE); 0 or -1 with errno. */
 int cshim_sched_batch_self(void);
 
+/* Names the calling thread (top -H, /proc/self/task/N/comm), keeping the first 15 bytes: Linux
+   refuses longer names. */
+int cshim_set_thread_name(const char *name);
+
 #endif
 
 /// Runs `path` with `argv`/`envp` and waits for it. Stdin is /dev/null, stdout and stderr go to

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Swift's camelCase property names ↔ the API's snake_case JSON keys.
 ///
@@ -112,7 +112,7 @@ enum JSONKeyCase {
     }
 
     private final class KeyCache: @unchecked Sendable {
-        private let lock = NSLock()
+        private let lock = Lock()
         private var storage: [String: String] = [:]
         private let capacity = 4096
 

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Values with the API's rules, the same as `JSONEncoderImpl.scalar` and `encodeValue` decide
 /// them for the tree path: fixed JSON forms for the special types, sorted verbatim keys for

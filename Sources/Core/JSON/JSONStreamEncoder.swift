@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The `Encoder` behind `JSONValueEncoder.encodeBytes`: writes UTF-8 into one buffer as the
 /// model encodes, with no `JSONValue` tree in between.

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Lets a model carry raw JSON (`metadata: JSONValue`). With `JSONValueEncoder` and
 /// `JSONValueDecoder` the value passes through untouched: keys are not case-converted, numbers

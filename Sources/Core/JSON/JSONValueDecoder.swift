@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Turns a parsed request body into a model type, with the API's rules: snake_case keys,
 /// exact numbers, strict types, and every unknown member reported.

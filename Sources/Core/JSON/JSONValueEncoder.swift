@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Turns a response model into JSON with the API's rules: snake_case keys in the order the
 /// type encodes them, every documented field present (`nil` is written as `null`, never

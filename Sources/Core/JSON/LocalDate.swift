@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// A calendar date without time or zone (`2026-11-22`): due dates, birthdays, fiscal periods,
 /// where converting through a timestamp would shift the day across time zones.

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// UUID text without Foundation's `sscanf`-based parsing and upper-case formatting, which
 /// showed up as a large share of decoding and encoding time.

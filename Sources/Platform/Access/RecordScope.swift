@@ -1,5 +1,5 @@
 import Core
-import Foundation
+import FoundationEssentials
 import Postgres
 
 /// How far a user sees records that have an owner (customers, leads, opportunities and what

@@ -1,5 +1,6 @@
 import Core
-import Foundation
+import FoundationEssentials
+import Glibc
 import Logging
 import Postgres
 
@@ -29,8 +30,7 @@ public final class EventLog: @unchecked Sendable {
     let pool: ConnectionPool
     let logger: Logger
     private let store = EventStore()
-    private var publisherThread: Thread?
-    private let running = NSCondition()
+    private let running = Condition()
     private var stopping = false
 
     public init(pool: ConnectionPool, logger: Logger) {
@@ -119,11 +119,11 @@ public final class EventLog: @unchecked Sendable {
 
     /// Starts numbering events in the background every `interval` seconds.
     public func startPublisher(interval: Double = 0.05) {
-        let thread = Thread { [self] in
+        BackgroundThread.start(name: "concord-events") { [self] in
             while true {
                 running.lock()
                 if stopping { running.unlock(); return }
-                _ = running.wait(until: Date().addingTimeInterval(interval))
+                _ = running.wait(seconds: interval)
                 let stop = stopping
                 running.unlock()
                 if stop { return }
@@ -134,9 +134,6 @@ public final class EventLog: @unchecked Sendable {
                 }
             }
         }
-        thread.name = "concord-events"
-        publisherThread = thread
-        thread.start()
     }
 
     public func stopPublisher() {

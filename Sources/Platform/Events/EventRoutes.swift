@@ -1,5 +1,5 @@
 import Core
-import Foundation
+import FoundationEssentials
 import Routing
 
 /// `GET /events`: the ordered feed for integrators.

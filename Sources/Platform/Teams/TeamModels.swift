@@ -1,5 +1,5 @@
 import Core
-import Foundation
+import FoundationEssentials
 
 /// A group of users: a manager, and the turn of its automatic assignment.
 public struct Team: Codable, Sendable {
@@ -32,7 +32,7 @@ struct TeamInput: Codable {
     var name: String
     var managerId: UUID?
 
-    mutating func normalize() { name = name.trimmingCharacters(in: .whitespacesAndNewlines) }
+    mutating func normalize() { name = name.trimmed() }
 
     func validate() throws {
         if name.isEmpty || name.count > 200 {

@@ -1,5 +1,5 @@
 import Core
-import Foundation
+import FoundationEssentials
 import Routing
 
 /// `/teams` and `/teams/{id}/assignment` (admin only).

@@ -1,5 +1,5 @@
 import Core
-import Foundation
+import FoundationEssentials
 import Postgres
 
 /// Teams (admin only), their automatic assignment, and the ownership rules every module with

@@ -1,4 +1,5 @@
-import Foundation
+import Core
+import FoundationEssentials
 import Postgres
 
 /// SQL of teams, their assignment turn, and the team questions ownership asks.

@@ -1,5 +1,5 @@
 import Core
-import Foundation
+import FoundationEssentials
 
 /// A person who calls the API through their keys.
 public struct User: Codable, Sendable {
@@ -75,7 +75,7 @@ struct UserPatch: Decodable {
 
 enum UserRules {
     static func nameProblem(_ name: String) -> String? {
-        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = name.trimmed()
         if trimmed.isEmpty { return "must not be empty" }
         if name.count > 200 { return "must be at most 200 characters" }
         return nil

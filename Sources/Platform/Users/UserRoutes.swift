@@ -1,5 +1,5 @@
 import Core
-import Foundation
+import FoundationEssentials
 import Routing
 
 /// `/users`, `/users/{id}/history`, `/users/{id}/api-keys`, `/api-keys`, `/me`.

@@ -1,5 +1,6 @@
 import Core
-import Foundation
+import Dispatch
+import FoundationEssentials
 import Logging
 
 /// One access-log record: what the line for a request says.

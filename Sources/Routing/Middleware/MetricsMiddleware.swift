@@ -1,5 +1,6 @@
 import Core
-import Foundation
+import Dispatch
+import FoundationEssentials
 
 /// Counts and times every request by method, route template and status.
 public struct MetricsMiddleware: Middleware {
