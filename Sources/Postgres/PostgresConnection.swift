@@ -16,7 +16,8 @@ public final class PostgresConnection: @unchecked Sendable {
     /// Connects and fixes the session settings every query relies on (UTC, ISO dates, UTF-8,
     /// the statement timeout).
     public init(
-        connectionString: String, statementTimeoutMilliseconds: Int = 30_000, applicationName: String = "concord"
+        connectionString: String, statementTimeoutMilliseconds: Int = 30_000, applicationName: String = "concord",
+        readOnly: Bool = false
     ) throws {
         let conninfo = Self.withDefaults(connectionString, applicationName: applicationName)
         handle = PQconnectdb(conninfo)
@@ -31,7 +32,7 @@ public final class PostgresConnection: @unchecked Sendable {
                 SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, YMD'; SET client_encoding = 'UTF8'; \
                 SET IntervalStyle = 'iso_8601'; SET extra_float_digits = 3; SET client_min_messages = warning; \
                 SET statement_timeout = \(max(0, statementTimeoutMilliseconds)); \
-                SET idle_in_transaction_session_timeout = 600000
+                SET idle_in_transaction_session_timeout = 600000\(readOnly ? "; SET default_transaction_read_only = on" : "")
                 """)
     }
 
@@ -131,6 +132,13 @@ public final class PostgresConnection: @unchecked Sendable {
     public func execute(unsafeText text: String) throws {
         guard let handle else { throw PostgresError.unavailable("connection is closed") }
         _ = try consume(PQexec(handle, text))
+    }
+
+    /// Runs SQL text without parameters, possibly several statements, and returns the last
+    /// one's rows. Never pass input here.
+    public func simpleQuery(unsafeText text: String) throws -> QueryResult {
+        guard let handle else { throw PostgresError.unavailable("connection is closed") }
+        return try consume(PQexec(handle, text))
     }
 
     /// Converts a result into rows or an error, always clearing it. Rows of a prepared
