@@ -176,7 +176,9 @@ public final class ReadReplicas: @unchecked Sendable {
         let thread = Thread { [weak self] in
             while let self {
                 let stop = self.lock.withLock { () -> Bool in
-                    if !self.stopping { _ = self.lock.wait(until: Date().addingTimeInterval(self.options.checkInterval)) }
+                    if !self.stopping {
+                        _ = self.lock.wait(until: Date().addingTimeInterval(self.options.checkInterval))
+                    }
                     return self.stopping
                 }
                 if stop { return }
@@ -201,7 +203,8 @@ public final class ReadReplicas: @unchecked Sendable {
     public func check() {
         let now = Date().timeIntervalSince1970
         if let position = try? primary.withConnection({ connection in
-            try connection.query("SELECT pg_current_wal_insert_lsn()::text AS lsn").first?.decode("lsn", as: String.self)
+            try connection.query("SELECT pg_current_wal_insert_lsn()::text AS lsn").first?.decode(
+                "lsn", as: String.self)
         }).flatMap(WALPosition.init) {
             lock.withLock {
                 if samples.last?.position != position { samples.append((now, position)) }
@@ -235,15 +238,20 @@ public final class ReadReplicas: @unchecked Sendable {
 
     /// Prometheus lines: each replica's lag, state and reads, and the fallbacks.
     public func exposition() -> String {
-        var out = "# HELP concord_db_replica_lag_seconds How far each read replica was behind the primary at its last check.\n"
+        var out =
+            "# HELP concord_db_replica_lag_seconds How far each read replica was behind the primary at its last check.\n"
         out += "# TYPE concord_db_replica_lag_seconds gauge\n"
-        for replica in replicas { out += "concord_db_replica_lag_seconds{replica=\"\(replica.name)\"} \(replica.lagSeconds)\n" }
-        out += "# HELP concord_db_replica_up 1 while a read replica is in rotation (reachable and within the lag limit).\n"
+        for replica in replicas {
+            out += "concord_db_replica_lag_seconds{replica=\"\(replica.name)\"} \(replica.lagSeconds)\n"
+        }
+        out +=
+            "# HELP concord_db_replica_up 1 while a read replica is in rotation (reachable and within the lag limit).\n"
         out += "# TYPE concord_db_replica_up gauge\n"
         for replica in replicas {
             out += "concord_db_replica_up{replica=\"\(replica.name)\"} \(replica.state == .healthy ? 1 : 0)\n"
         }
-        out += "# HELP concord_db_replica_state Each read replica's state: healthy, lagging or unreachable (1 marks the current one).\n"
+        out +=
+            "# HELP concord_db_replica_state Each read replica's state: healthy, lagging or unreachable (1 marks the current one).\n"
         out += "# TYPE concord_db_replica_state gauge\n"
         for replica in replicas {
             for state in [State.healthy, .lagging, .unreachable] {
@@ -253,7 +261,9 @@ public final class ReadReplicas: @unchecked Sendable {
         }
         out += "# HELP concord_db_replica_reads_total Reads served by each read replica.\n"
         out += "# TYPE concord_db_replica_reads_total counter\n"
-        for replica in replicas { out += "concord_db_replica_reads_total{replica=\"\(replica.name)\"} \(replica.reads)\n" }
+        for replica in replicas {
+            out += "concord_db_replica_reads_total{replica=\"\(replica.name)\"} \(replica.reads)\n"
+        }
         out += "# HELP concord_db_replica_fallbacks_total Reads a replica failed that the primary served instead.\n"
         out += "# TYPE concord_db_replica_fallbacks_total counter\n"
         out += "concord_db_replica_fallbacks_total \(fallbacks)\n"

@@ -108,7 +108,9 @@ import Testing
         let replica = try #require(replicas.choose())
         let reads = RequestReads(replicas: replicas, replica: replica)
         try reads.run {
-            let onReplica = try pool.read { try $0.first("SELECT pg_is_in_recovery() AS r")?.decode("r", as: Bool.self) }
+            let onReplica = try pool.read {
+                try $0.first("SELECT pg_is_in_recovery() AS r")?.decode("r", as: Bool.self)
+            }
             #expect(onReplica == true, "a routed read runs on the standby")
             let inWrite = try pool.transaction { tx in
                 try tx.execute("CREATE TEMPORARY TABLE scratch (n int)")
