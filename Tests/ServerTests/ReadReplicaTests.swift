@@ -165,7 +165,7 @@ import Testing
         }
         running.set(true)
         threads.forEach { $0.start() }
-        usleep(300_000)
+        try Self.eventually("the replica serves the lists") { Self.replica(app).reads > 10 }
         pair.standby.stop()
         try Self.eventually("the replica leaves the rotation") { Self.replica(app).state == .unreachable }
         usleep(300_000)
