@@ -14,7 +14,7 @@ run: build
 	.build/$(CONFIG)/concord serve
 
 test:
-	@scripts/install-deps.sh openssl chromium python3-venv jq
+	@scripts/install-deps.sh openssl chromium python3-venv jq pgbouncer
 	scripts/check-imports.sh
 	$(SWIFT) format lint --strict --recursive --parallel Sources Tests Package.swift
 	scripts/check-openapi.sh

@@ -8,6 +8,8 @@
 #                 (bench/customer.sql) on BENCH_CUSTOMERS synthetic customers
 #   GET /customers?limit=50   a page of 50 following next_cursor vs pgbench running the same two
 #                 statements (bench/customers_page.sql)
+#   the same pages from a second Concord reading a streaming standby of the cluster
+#                 (bench/replica.sh) vs the primary alone
 # and, for GET /me, two minimal servers in C (bench/shape/) that show what a server shape allows
 # here: Concord's (an epoll thread handing requests to workers on blocking libpq) and one event
 # loop driving nonblocking libpq.
@@ -225,6 +227,12 @@ read -r SEARCH_RPS SEARCH_P99 < <(run_wrk -s "$WORK/search.lua" "http://127.0.0.
 read -r ALL_RPS ALL_P99 < <(run_wrk -s bench/customers_page.lua "http://127.0.0.1:$PORT/customers")
 read -r OWN_RPS OWN_P99 < <(BENCH_KEY=$OWN_KEY run_wrk -s bench/customers_page.lua "http://127.0.0.1:$PORT/customers")
 
+# The list workload with reads routed to a streaming standby beside the primary-only figure.
+echo "bench: list workload through a read replica" >&2
+read -r REPL_P_RPS REPL_P_P99 REPL_R_RPS REPL_R_P99 REPL_RATIO < <(
+    BENCH_PRIMARY_PORT=$PORT BENCH_SOCKET=$SOCKET BIN=$BIN BENCH_KEY=$KEY BENCH_ROUNDS=$ROUNDS \
+        BENCH_SECONDS=$SECONDS_PER_RUN BENCH_CONNECTIONS=$CONNECTIONS BENCH_THREADS=$THREADS bench/replica.sh | tail -1)
+
 # RSS with 1,000 idle keep-alive connections.
 rss() { awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$CONCORD_PID/status"; }
 RSS_BEFORE=$(rss)
@@ -257,6 +265,8 @@ printf '  q search      one connection: %s req/s, p99 %s ms  (goal p99 <= 50); %
     "$SEARCH1_RPS" "$SEARCH1_P99" "$CONNECTIONS" "$SEARCH_RPS" "$SEARCH_P99"
 printf '  own page of 50 (%s of %s owned)  %s req/s (p99 %s ms)  unscoped %s req/s (p99 %s ms)  time ratio %s  (goal <= 1.2)\n' \
     "$((CUSTOMERS / 100))" "$CUSTOMERS" "$OWN_RPS" "$OWN_P99" "$ALL_RPS" "$ALL_P99" "$(ratio "$ALL_RPS" "$OWN_RPS")"
+printf '  page of 50 via a replica  concord reading a standby %s req/s (p99 %s ms)  on the primary alone %s req/s (p99 %s ms)  ratio %s  (same cores: the overhead, not a speed-up)\n' \
+    "$REPL_R_RPS" "$REPL_R_P99" "$REPL_P_RPS" "$REPL_P_P99" "$REPL_RATIO"
 printf '  RSS           %s MiB after the runs, %s MiB with 1000 idle keep-alive connections  (goal < 50)\n' "$RSS_BEFORE" "$RSS_IDLE"
 } | tee -a "$REPORT"
 echo "report: $REPORT"

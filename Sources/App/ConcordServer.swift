@@ -22,6 +22,8 @@ public final class ConcordServer: @unchecked Sendable {
     public let metrics = Metrics()
     public private(set) var database: Database?
     public private(set) var pool: ConnectionPool?
+    /// The read replicas (`DATABASE_READ_URL`), when configured.
+    public private(set) var replicas: ReadReplicas?
     /// Every module's service, once started.
     public private(set) var modules: Modules?
     public var events: EventLog? { modules?.events }
@@ -74,12 +76,23 @@ public final class ConcordServer: @unchecked Sendable {
             connectionString: database.connectionString,
             options: .init(size: configuration.databasePoolSize), logger: logger)
         self.pool = pool
+        if !configuration.databaseReadURLs.isEmpty {
+            let replicas = ReadReplicas(
+                primary: pool, connectionStrings: configuration.databaseReadURLs,
+                options: .init(
+                    maxLagMilliseconds: configuration.replicaMaxLagMilliseconds,
+                    checkInterval: configuration.replicaCheckInterval, poolSize: configuration.databasePoolSize),
+                logger: logger)
+            replicas.start()
+            metrics.registerExposition { replicas.exposition() }
+            self.replicas = replicas
+        }
         let modules = Modules(pool: pool, configuration: configuration, logger: logger)
         self.modules = modules
         firstAdminKey = try modules.users.bootstrapAdmin(configuredKey: configuration.adminAPIKey)
         let shutdownFlag = ShutdownFlag()
         let (application, permissions) = modules.application(
-            pool: pool, configuration: configuration, logger: logger, metrics: metrics
+            pool: pool, configuration: configuration, logger: logger, metrics: metrics, replicas: replicas
         ) { builder in
             OperationsRoutes(
                 metrics: metrics, openAPI: Resources.openAPIDocument(),
@@ -165,6 +178,7 @@ public final class ConcordServer: @unchecked Sendable {
         events?.stopPublisher()
         maintenance?.stop()
         backlog?.close()
+        replicas?.stop()
         pool?.close()
         database?.stop()
     }

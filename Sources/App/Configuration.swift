@@ -5,6 +5,14 @@ import FoundationEssentials
 /// A bad value stops start-up with one line naming the variable and what it accepts.
 public struct Configuration: Sendable {
     public var databaseURL: String?
+    /// Read replicas (`DATABASE_READ_URL`, comma-separated); empty: every read on the primary.
+    public var databaseReadURLs: [String] = []
+    /// After a write, that API key's replica reads go to the primary for this long.
+    public var readYourWritesMilliseconds = 2_000
+    /// A replica further behind than this is out of rotation.
+    public var replicaMaxLagMilliseconds = 5_000
+    /// Seconds between two replica health checks. Not an environment setting; tests shorten it.
+    public var replicaCheckInterval = 1.0
     public var host = "127.0.0.1"
     public var port = 8080
     public var dataDirectory = "./.concord"
@@ -46,13 +54,6 @@ public struct Configuration: Sendable {
         public var description: String { "invalid \(variable): expected \(accepts)" }
     }
 
-    /// A setting this version does not support; its description is the one line start-up prints.
-    public struct Unsupported: Error, CustomStringConvertible {
-        public let variable: String
-        public let reason: String
-        public var description: String { "\(variable) is set, but \(reason)" }
-    }
-
     /// A secret given both as `NAME` and as `NAME_FILE`: start-up cannot tell which one is meant.
     public struct Conflict: Error, CustomStringConvertible {
         public let variable: String
@@ -72,7 +73,7 @@ public struct Configuration: Sendable {
         "CONCORD_SHUTDOWN_GRACE",
         "CONCORD_CORS_ORIGINS", "CONCORD_DEFAULT_CURRENCY", "CONCORD_LOG_FORMAT", "CONCORD_LOG_LEVEL",
         "CONCORD_RATE_LIMIT", "CONCORD_RATE_LIMIT_BURST", "CONCORD_WEBHOOK_ALLOW_PRIVATE",
-        "CONCORD_WEBHOOK_RETRY_BASE_MS",
+        "CONCORD_WEBHOOK_RETRY_BASE_MS", "CONCORD_READ_YOUR_WRITES_MS", "CONCORD_REPLICA_MAX_LAG_MS",
     ]
 
     public init() {}
@@ -114,13 +115,22 @@ public struct Configuration: Sendable {
             }
             config.databaseURL = url
         }
-        if value("DATABASE_READ_URL") != nil {
-            // Read routing is not built yet: a replica that silently takes no reads would be worse
-            // than refusing to start.
-            throw Unsupported(
-                variable: "DATABASE_READ_URL",
-                reason: "read replicas are not supported by this version; unset it to start")
+        if let urls = value("DATABASE_READ_URL") {
+            // Key/value strings hold spaces, URLs none: both are split at commas.
+            let list = urls.split(separator: ",").map { $0.trimmedOfSpaces() }
+            guard !list.isEmpty, list.count <= 16, list.allSatisfy({ !$0.isEmpty && isDatabaseURL($0) }) else {
+                throw Invalid(
+                    variable: "DATABASE_READ_URL",
+                    accepts:
+                        "one to 16 comma-separated replica URLs (postgres://user:password@host:port/database or key=value connection strings)"
+                )
+            }
+            config.databaseReadURLs = list
         }
+        config.readYourWritesMilliseconds =
+            try int("CONCORD_READ_YOUR_WRITES_MS", 0...3_600_000) ?? config.readYourWritesMilliseconds
+        config.replicaMaxLagMilliseconds =
+            try int("CONCORD_REPLICA_MAX_LAG_MS", 1...86_400_000) ?? config.replicaMaxLagMilliseconds
         if let host = value("CONCORD_HOST") {
             guard !host.contains(where: { $0 == " " || $0 == "/" }) else {
                 throw Invalid(
@@ -241,6 +251,7 @@ public struct Configuration: Sendable {
     public var printable: [String] {
         [
             "DATABASE_URL=\(databaseURL.map(Self.maskPassword) ?? "(embedded PostgreSQL under \(dataDirectory))")",
+            "DATABASE_READ_URL=\(databaseReadURLs.isEmpty ? "(unset)" : databaseReadURLs.map(Self.maskPassword).joined(separator: ","))",
             "CONCORD_HOST=\(host)", "CONCORD_PORT=\(port)", "CONCORD_DATA_DIR=\(dataDirectory)",
             "CONCORD_ADMIN_API_KEY=\(adminAPIKey.map { String($0.prefix(12)) + "…" } ?? "(unset)")",
             "CONCORD_IO_THREADS=\(ioThreads)", "CONCORD_WORKERS=\(workers)", "CONCORD_DB_POOL_SIZE=\(databasePoolSize)",
@@ -253,6 +264,8 @@ public struct Configuration: Sendable {
             "CONCORD_RATE_LIMIT=\(rateLimitPerSecond)", "CONCORD_RATE_LIMIT_BURST=\(rateLimitBurst)",
             "CONCORD_WEBHOOK_ALLOW_PRIVATE=\(webhookAllowPrivate)",
             "CONCORD_WEBHOOK_RETRY_BASE_MS=\(webhookRetryBaseMilliseconds)",
+            "CONCORD_READ_YOUR_WRITES_MS=\(readYourWritesMilliseconds)",
+            "CONCORD_REPLICA_MAX_LAG_MS=\(replicaMaxLagMilliseconds)",
         ]
     }
 

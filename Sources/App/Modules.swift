@@ -96,7 +96,7 @@ public struct Modules: Sendable {
     /// module declared.
     public func application(
         pool: ConnectionPool, configuration: Configuration, logger: Logger, metrics: Metrics,
-        extra: (inout RouterBuilder) -> Void = { _ in }
+        replicas: ReadReplicas? = nil, extra: (inout RouterBuilder) -> Void = { _ in }
     ) -> (Application, PermissionTable) {
         var builder = RouterBuilder()
         let permissions = PermissionTable()
@@ -122,6 +122,11 @@ public struct Modules: Sendable {
             // installation's limit is off.
             RateLimitMiddleware(
                 limiter: RateLimiter(perSecond: configuration.rateLimitPerSecond, burst: configuration.rateLimitBurst)),
+            // Outside the idempotency transaction, so it sees that transaction's commit.
+            replicas.map {
+                ReadRoutingMiddleware(
+                    replicas: $0, readYourWrites: Double(configuration.readYourWritesMilliseconds) / 1_000)
+            },
             IdempotencyMiddleware(pool: pool),
         ]
         let application = Application(router: router, middleware: middleware.compactMap { $0 }, logger: logger)

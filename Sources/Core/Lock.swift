@@ -57,6 +57,10 @@ public final class Condition: @unchecked Sendable {
 
     public func unlock() { mutex.unlock() }
 
+    public func withLock<Result>(_ body: () throws -> Result) rethrows -> Result {
+        try mutex.withLock(body)
+    }
+
     /// Waits (holding the lock on entry and on return) until signalled.
     public func wait() { pthread_cond_wait(condition, mutex.mutex) }
 

@@ -32,6 +32,7 @@ public struct ProblemCode: Hashable, Sendable, CustomStringConvertible {
     public static let invalidParameter = ProblemCode("invalid_parameter", .badRequest)
     public static let unknownParameter = ProblemCode("unknown_parameter", .badRequest)
     public static let invalidCursor = ProblemCode("invalid_cursor", .badRequest)
+    public static let invalidConsistencyToken = ProblemCode("invalid_consistency_token", .badRequest)
     public static let unauthorized = ProblemCode("unauthorized", .unauthorized)
     public static let forbidden = ProblemCode("forbidden", .forbidden)
     public static let notFound = ProblemCode("not_found", .notFound)
@@ -58,7 +59,8 @@ public struct ProblemCode: Hashable, Sendable, CustomStringConvertible {
 
     /// The codes every layer may raise, whatever modules are wired.
     public static let common: [ProblemCode] = [
-        .badRequest, .malformedJSON, .invalidParameter, .unknownParameter, .invalidCursor, .unauthorized, .forbidden,
+        .badRequest, .malformedJSON, .invalidParameter, .unknownParameter, .invalidCursor, .invalidConsistencyToken,
+        .unauthorized, .forbidden,
         .notFound, .methodNotAllowed, .conflict, .invalidTransition, .idempotencyInProgress, .preconditionFailed,
         .payloadTooLarge, .unsupportedMediaType, .validationFailed, .unknownField, .readOnlyField,
         .idempotencyKeyReused, .batchFailed, .notImplemented, .requestTimeout, .headersTooLarge,

@@ -4,11 +4,11 @@ import Postgres
 
 extension ConnectionPool {
     /// The record `find` reads, or a 404 naming `resource`. `consistent` reads inside one
-    /// transaction, for records assembled from several statements that must agree (a document
-    /// and its lines); otherwise a plain read.
+    /// read-only transaction (`snapshot`), for records assembled from several statements that
+    /// must agree (a document and its lines); otherwise a plain read.
     public func record<T>(_ resource: String, consistent: Bool = false, _ find: (Transaction) throws -> T?) throws -> T
     {
-        guard let found = try consistent ? transaction(find) : read(find) else { throw AppError.notFound(resource) }
+        guard let found = try consistent ? snapshot(find) : read(find) else { throw AppError.notFound(resource) }
         return found
     }
 
@@ -17,7 +17,7 @@ extension ConnectionPool {
     public func page<T: CreatedRecord>(
         _ page: PageRequest, consistent: Bool = false, _ fetch: (Transaction) throws -> [T]
     ) throws -> Page<T> {
-        page.page(try consistent ? transaction(fetch) : read(fetch), key: { $0.createdAt.postgresText }, id: \.id)
+        page.page(try consistent ? snapshot(fetch) : read(fetch), key: { $0.createdAt.postgresText }, id: \.id)
     }
 }
 

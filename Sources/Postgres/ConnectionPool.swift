@@ -13,21 +13,27 @@ public final class ConnectionPool: @unchecked Sendable {
         public var statementTimeoutMilliseconds: Int
         /// Times a transaction is run again after a serialization failure or deadlock.
         public var maxTransactionRetries: Int
+        /// Every connection refuses writes (`default_transaction_read_only`): a replica's pool.
+        public var readOnly: Bool
 
         public init(
             size: Int = 16, checkoutTimeout: Double = 5, statementTimeoutMilliseconds: Int = 30_000,
-            maxTransactionRetries: Int = 5
+            maxTransactionRetries: Int = 5, readOnly: Bool = false
         ) {
             self.size = size
             self.checkoutTimeout = checkoutTimeout
             self.statementTimeoutMilliseconds = statementTimeoutMilliseconds
             self.maxTransactionRetries = maxTransactionRetries
+            self.readOnly = readOnly
         }
     }
 
     public let connectionString: String
     public let options: Options
     private let logger: Logger
+    /// Set when read replicas serve this primary: a request's commit then also reads the WAL
+    /// position it reached (in the same round trip), for its `Concord-Consistency` token.
+    public internal(set) var recordsCommitPositions = false
 
     /// Guards `idle`, `open`, `waiting`, `waits`.
     private let poolLock = Condition()
@@ -93,6 +99,23 @@ public final class ConnectionPool: @unchecked Sendable {
     /// so a request-wide transaction (the idempotency record and the work it covers) commits as
     /// one; retries then happen at the outermost level.
     public func transaction<T>(_ body: (Transaction) throws -> T) throws -> T {
+        try transaction(readOnly: false, body)
+    }
+
+    /// A read of several statements that must agree: one read-only transaction, on the request's
+    /// replica when it reads from one (see `RequestReads`), else on this pool. Inside a running
+    /// transaction on this thread, joins it.
+    public func snapshot<T>(_ body: (Transaction) throws -> T) throws -> T {
+        if let ambient = ambientTransaction() { return try body(ambient) }
+        if let reads = RequestReads.current,
+            let result = try reads.onReplica(of: self, { try $0.transaction(readOnly: true, body) })
+        {
+            return result
+        }
+        return try transaction(readOnly: true, body)
+    }
+
+    private func transaction<T>(readOnly: Bool, _ body: (Transaction) throws -> T) throws -> T {
         if let ambient = ambientTransaction() { return try body(ambient) }
         var attempt = 0
         var staleRetried = false
@@ -100,14 +123,27 @@ public final class ConnectionPool: @unchecked Sendable {
             var begun = false
             do {
                 return try withConnection { connection in
-                    try connection.execute(unsafeText: "BEGIN")
+                    try connection.execute(unsafeText: readOnly ? "BEGIN READ ONLY" : "BEGIN")
                     begun = true
                     do {
                         let transaction = Transaction(connection: connection)
                         setAmbient(transaction)
                         defer { setAmbient(nil) }
                         let result = try body(transaction)
-                        try connection.execute(unsafeText: "COMMIT")
+                        if !readOnly, recordsCommitPositions, let reads = RequestReads.current,
+                            reads.replicas.primary === self
+                        {
+                            // The commit and the position it reached, in one round trip (the
+                            // insert position: past the commit record even when commits are
+                            // asynchronous); reads after a write see it, so they leave the replica.
+                            let lsn = try connection.simpleQuery(
+                                unsafeText: "COMMIT; SELECT pg_current_wal_insert_lsn()::text AS lsn"
+                            ).first?.decode("lsn", as: String.self)
+                            reads.committed = lsn.flatMap(WALPosition.init) ?? reads.committed
+                            reads.replica = nil
+                        } else {
+                            try connection.execute(unsafeText: "COMMIT")
+                        }
                         return result
                     } catch {
                         if connection.isOpen { try? connection.execute(unsafeText: "ROLLBACK") }
@@ -141,6 +177,9 @@ public final class ConnectionPool: @unchecked Sendable {
     /// transaction on this thread, joins it.
     public func read<T>(_ body: (Transaction) throws -> T) throws -> T {
         if let ambient = ambientTransaction() { return try body(ambient) }
+        if let reads = RequestReads.current, let result = try reads.onReplica(of: self, { try $0.read(body) }) {
+            return result
+        }
         do {
             return try withConnection { try body(Transaction(connection: $0)) }
         } catch PostgresError.unavailable {
@@ -215,7 +254,8 @@ public final class ConnectionPool: @unchecked Sendable {
                 do {
                     return try PostgresConnection(
                         connectionString: connectionString,
-                        statementTimeoutMilliseconds: options.statementTimeoutMilliseconds)
+                        statementTimeoutMilliseconds: options.statementTimeoutMilliseconds,
+                        applicationName: options.readOnly ? "concord-read" : "concord", readOnly: options.readOnly)
                 } catch {
                     poolLock.lock()
                     open -= 1

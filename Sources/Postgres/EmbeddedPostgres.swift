@@ -86,6 +86,28 @@ public final class EmbeddedPostgres: @unchecked Sendable {
         return cluster
     }
 
+    /// A streaming standby of this running cluster, made with `pg_basebackup -R` in a fresh
+    /// throwaway directory and started (it follows this cluster over its socket): for tests of
+    /// read replicas. `destroy()` removes it.
+    public func throwawayStandby() throws -> EmbeddedPostgres {
+        let base = "/tmp/concord-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+        try "\(getpid())".write(toFile: base + "/owner.pid", atomically: true, encoding: .utf8)
+        let standby = EmbeddedPostgres(throwawayDirectory: base, settings: settings)
+        let binaries = try Self.binaries()
+        let runAs = try Self.serviceAccount()
+        try standby.prepareDirectories(owner: runAs)
+        // Beside the real pg_ctl (PATH may hold only links to initdb and pg_ctl).
+        let basebackup =
+            URL(fileURLWithPath: binaries.pgCtl).resolvingSymlinksInPath().deletingLastPathComponent().path
+            + "/pg_basebackup"
+        try standby.run(
+            basebackup, ["-D", standby.dataDirectory, "-R", "-X", "stream", "-c", "fast", "-d", connectionString],
+            as: runAs)
+        _ = try standby.start()
+        return standby
+    }
+
     /// Starts the cluster (creating it on first use) and returns the `postgres` database's
     /// connection string. A cluster already running in `directory` (another Concord process
     /// on the same data directory) is used as it is and left running by `stop()`.

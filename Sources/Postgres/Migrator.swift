@@ -5,7 +5,7 @@ import Logging
 
 /// Applies `Migrations/NNNN_description.sql` in order, each once, each in its own transaction,
 /// recording a SHA-256 checksum in `schema_migrations`. An applied file that was edited stops
-/// start-up; a session advisory lock lets several instances start at once.
+/// start-up; an advisory lock taken in each step's transaction lets several instances start at once.
 public struct Migrator: Sendable {
     public struct Migration: Sendable, Equatable {
         public let version: Int
@@ -74,39 +74,54 @@ public struct Migrator: Sendable {
             connectionString: connectionString, statementTimeoutMilliseconds: 0,
             applicationName: "concord-migrate")
         defer { connection.close() }
-        // Session-level lock: held across the per-migration transactions, released on close.
-        try connection.query("SELECT pg_advisory_lock(\(Self.lockKey))")
-        defer { _ = try? connection.query("SELECT pg_advisory_unlock(\(Self.lockKey))") }
-        try connection.execute(
-            unsafeText: """
-                CREATE TABLE IF NOT EXISTS schema_migrations (
-                    version integer PRIMARY KEY,
-                    name text NOT NULL,
-                    checksum text NOT NULL,
-                    applied_at timestamptz NOT NULL DEFAULT now()
-                )
-                """)
-        let applied = try appliedChecksums(connection)
-        try refuseUnknown(applied: applied, connection)
-        var done: [String] = []
-        for migration in migrations {
-            if let checksum = applied[migration.version] {
-                guard checksum == migration.checksum else { throw Failure.edited(name: migration.name) }
-                continue
-            }
+        // Transaction-level locks: every step takes the lock in its own transaction and reads
+        // what is applied under it, so several instances never apply one migration twice, and
+        // the lock works through a pooler in transaction mode too (a session lock would stay
+        // with whichever server session took it).
+        let lock = "SELECT pg_advisory_xact_lock(\(Self.lockKey))"
+        func locked<T>(_ body: () throws -> T) throws -> T {
+            try connection.execute(unsafeText: "BEGIN; " + lock)
             do {
-                try connection.execute(unsafeText: "BEGIN")
-                try connection.execute(unsafeText: migration.sql)
-                try connection.query(
-                    """
-                    INSERT INTO schema_migrations (version, name, checksum) \
-                    VALUES (\(migration.version), \(migration.name), \(migration.checksum))
-                    """)
+                let result = try body()
                 try connection.execute(unsafeText: "COMMIT")
+                return result
             } catch {
                 try? connection.execute(unsafeText: "ROLLBACK")
-                throw Failure.failed(name: migration.name, reason: "\(error)")
+                throw error
             }
+        }
+        try locked {
+            try connection.execute(
+                unsafeText: """
+                    CREATE TABLE IF NOT EXISTS schema_migrations (
+                        version integer PRIMARY KEY,
+                        name text NOT NULL,
+                        checksum text NOT NULL,
+                        applied_at timestamptz NOT NULL DEFAULT now()
+                    )
+                    """)
+            try refuseUnknown(applied: try appliedChecksums(connection), connection)
+        }
+        var done: [String] = []
+        for migration in migrations {
+            let applied = try locked { () -> Bool in
+                if let checksum = try appliedChecksums(connection)[migration.version] {
+                    guard checksum == migration.checksum else { throw Failure.edited(name: migration.name) }
+                    return true
+                }
+                do {
+                    try connection.execute(unsafeText: migration.sql)
+                    try connection.query(
+                        """
+                        INSERT INTO schema_migrations (version, name, checksum) \
+                        VALUES (\(migration.version), \(migration.name), \(migration.checksum))
+                        """)
+                } catch {
+                    throw Failure.failed(name: migration.name, reason: "\(error)")
+                }
+                return false
+            }
+            if applied { continue }
             logger.info("applied migration", metadata: ["migration": "\(migration.name)"])
             done.append(migration.name)
         }

@@ -10,13 +10,22 @@ public final class PostgresConnection: @unchecked Sendable {
     private var prepared: [PreparedStatement.Text: [PreparedStatement]] = [:]
     private var preparedCount = 0
     private var nextStatement = 0
+    /// Names this connection's statements apart from every other connection's, so a pooler that
+    /// hands it another client's server session can never run that client's statement.
+    private let statementPrefix = "concord_" + String(UInt64.random(in: 0...UInt64.max), radix: 36) + "_"
     /// Prepared statements kept per connection before the cache is cleared.
     private static let statementCacheLimit = 512
+    /// Set once the server lost a statement this connection prepared, or already had one of its
+    /// names: a pooler in transaction mode (PgBouncer) hands each transaction another server
+    /// session. From then on each statement is parsed, bound and run in one message
+    /// (`PQexecParams`), which any session can serve.
+    public private(set) var behindTransactionPooler = false
 
     /// Connects and fixes the session settings every query relies on (UTC, ISO dates, UTF-8,
     /// the statement timeout).
     public init(
-        connectionString: String, statementTimeoutMilliseconds: Int = 30_000, applicationName: String = "concord"
+        connectionString: String, statementTimeoutMilliseconds: Int = 30_000, applicationName: String = "concord",
+        readOnly: Bool = false
     ) throws {
         let conninfo = Self.withDefaults(connectionString, applicationName: applicationName)
         handle = PQconnectdb(conninfo)
@@ -31,7 +40,7 @@ public final class PostgresConnection: @unchecked Sendable {
                 SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, YMD'; SET client_encoding = 'UTF8'; \
                 SET IntervalStyle = 'iso_8601'; SET extra_float_digits = 3; SET client_min_messages = warning; \
                 SET statement_timeout = \(max(0, statementTimeoutMilliseconds)); \
-                SET idle_in_transaction_session_timeout = 600000
+                SET idle_in_transaction_session_timeout = 600000\(readOnly ? "; SET default_transaction_read_only = on" : "")
                 """)
     }
 
@@ -85,6 +94,9 @@ public final class PostgresConnection: @unchecked Sendable {
             return try run(sql, text: text)
         } catch PostgresError.server(let error) where error.isStaleStatement {
             forget(text, binds: sql.binds)
+            if error.state == .invalidStatementName || error.state == .duplicatePreparedStatement {
+                behindTransactionPooler = true
+            }
             guard let handle, PQtransactionStatus(handle) == PQTRANS_IDLE else { throw PostgresError.server(error) }
             return try run(sql, text: text)
         }
@@ -102,6 +114,14 @@ public final class PostgresConnection: @unchecked Sendable {
 
     private func run(_ sql: SQL, text: PreparedStatement.Text) throws -> QueryResult {
         guard let handle else { throw PostgresError.unavailable("connection is closed") }
+        if behindTransactionPooler {
+            let result = sql.binds.map(\.type).withUnsafeBufferPointer { types in
+                Self.withParameterValues(sql.binds) { values in
+                    PQexecParams(handle, sql.text, Int32(sql.binds.count), types.baseAddress, values, nil, nil, 0)
+                }
+            }
+            return try consume(result)
+        }
         let statement: PreparedStatement
         if let existing = prepared[text]?.first(where: { $0.accepts(sql.binds) }) {
             statement = existing
@@ -112,7 +132,7 @@ public final class PostgresConnection: @unchecked Sendable {
                 preparedCount = 0
             }
             nextStatement += 1
-            statement = PreparedStatement(name: "concord_\(nextStatement)", types: sql.binds.map(\.type))
+            statement = PreparedStatement(name: statementPrefix + "\(nextStatement)", types: sql.binds.map(\.type))
             let result = statement.types.withUnsafeBufferPointer { typePointer in
                 PQprepare(handle, statement.name, sql.text, Int32(statement.types.count), typePointer.baseAddress)
             }
@@ -131,6 +151,13 @@ public final class PostgresConnection: @unchecked Sendable {
     public func execute(unsafeText text: String) throws {
         guard let handle else { throw PostgresError.unavailable("connection is closed") }
         _ = try consume(PQexec(handle, text))
+    }
+
+    /// Runs SQL text without parameters, possibly several statements, and returns the last
+    /// one's rows. Never pass input here.
+    public func simpleQuery(unsafeText text: String) throws -> QueryResult {
+        guard let handle else { throw PostgresError.unavailable("connection is closed") }
+        return try consume(PQexec(handle, text))
     }
 
     /// Converts a result into rows or an error, always clearing it. Rows of a prepared

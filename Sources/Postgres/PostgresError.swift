@@ -24,9 +24,11 @@ public enum PostgresError: Error, CustomStringConvertible, Sendable {
         /// The server no longer accepts a statement this connection prepared: a migration
         /// changed the columns a cached plan returns (0A000 "cached plan must not change result
         /// type"), or the session's statements were dropped (26000, e.g. `DISCARD ALL` from a
-        /// pooler). Preparing the text again fixes it.
+        /// pooler), or the session already holds a statement of that name (42P05: a pooler in
+        /// transaction mode gave this connection another client's session). Preparing the text
+        /// again, or not preparing it (`PostgresConnection.behindTransactionPooler`), fixes it.
         public var isStaleStatement: Bool {
-            state == .invalidStatementName
+            state == .invalidStatementName || state == .duplicatePreparedStatement
                 || (state == .featureNotSupported && message.hasPrefix("cached plan must not change result type"))
         }
     }

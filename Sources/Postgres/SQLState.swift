@@ -20,6 +20,7 @@ public struct SQLState: RawRepresentable, Hashable, Sendable, CustomStringConver
     public static let invalidTextRepresentation = SQLState(rawValue: "22P02")
     public static let featureNotSupported = SQLState(rawValue: "0A000")
     public static let invalidStatementName = SQLState(rawValue: "26000")
+    public static let duplicatePreparedStatement = SQLState(rawValue: "42P05")
 
     /// The server went away or refuses connections (class 08, 57P01–57P03).
     public var isConnectionLoss: Bool {

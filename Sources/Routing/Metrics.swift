@@ -30,6 +30,7 @@ public final class Metrics: @unchecked Sendable {
     private let seriesLock = Lock()
     private var series: [Key: Series] = [:]
     private var gauges: [(name: String, help: String, type: String, read: @Sendable () -> Double)] = []
+    private var expositions: [@Sendable () -> String] = []
     private let inFlight = InFlightCounter()
 
     public init() {}
@@ -68,6 +69,13 @@ public final class Metrics: @unchecked Sendable {
         gauges.append((name, help, "counter", read))
     }
 
+    /// Adds lines rendered at scrape time, for series with labels (one per read replica).
+    public func registerExposition(_ render: @escaping @Sendable () -> String) {
+        seriesLock.lock()
+        defer { seriesLock.unlock() }
+        expositions.append(render)
+    }
+
     /// The exposition text.
     public func render() -> String {
         seriesLock.lock()
@@ -75,6 +83,7 @@ public final class Metrics: @unchecked Sendable {
             ($0.key.route, $0.key.method, $0.key.status) < ($1.key.route, $1.key.method, $1.key.status)
         }
         let gaugeList = gauges
+        let extra = expositions
         seriesLock.unlock()
 
         var out = "# HELP concord_http_requests_total HTTP requests answered, by method, route template and status.\n"
@@ -102,6 +111,7 @@ public final class Metrics: @unchecked Sendable {
             out +=
                 "# HELP \(gauge.name) \(gauge.help)\n# TYPE \(gauge.name) \(gauge.type)\n\(gauge.name) \(format(gauge.read()))\n"
         }
+        for render in extra { out += render() }
         return out
     }
 

@@ -21,15 +21,18 @@ import Testing
         ])
         #expect(config.databaseURL == "postgres://app:s3cret@db:5432/concord")
         #expect(config.adminAPIKey == key)
-        // Read replicas are not supported by this version: from a file as from the variable.
-        #expect {
-            try Configuration.load(environment: [
-                "DATABASE_READ_URL_FILE": try Self.secretFile("postgres://app:s3cret@replica:5432/concord\n")
+        // Replicas from a file as from the variable: comma-separated, each password masked.
+        let replicas = try Configuration.load(environment: [
+            "DATABASE_READ_URL_FILE": try Self.secretFile(
+                "postgres://app:s3cret@replica1:5432/concord, postgres://app:s3cret@replica2:5432/concord\n")
+        ])
+        #expect(
+            replicas.databaseReadURLs == [
+                "postgres://app:s3cret@replica1:5432/concord", "postgres://app:s3cret@replica2:5432/concord",
             ])
-        } throws: { error in
-            "\(error)"
-                == "DATABASE_READ_URL is set, but read replicas are not supported by this version; unset it to start"
-        }
+        #expect(
+            replicas.printable.contains(
+                "DATABASE_READ_URL=postgres://app:***@replica1:5432/concord,postgres://app:***@replica2:5432/concord"))
     }
 
     @Test(arguments: Configuration.fileVariables)

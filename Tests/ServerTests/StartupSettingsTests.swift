@@ -1,3 +1,4 @@
+import App
 import Core
 import Foundation
 import TestSupport
@@ -9,20 +10,29 @@ import Testing
 
 /// Settings that start-up refuses rather than ignore, and where the first admin key goes.
 @Suite struct StartupSettingsTests {
-    /// A read replica URL would be parsed and never used: start-up stops with one line instead.
-    @Test func databaseReadURL_stopsStartup_sayingReplicasAreNotSupported() throws {
-        // A database that is not there: a server that ignored the setting stops soon anyway.
-        let running = try ExecutableTests.Running(environment: [
-            "DATABASE_READ_URL": "postgres://reader@127.0.0.1:5433/concord",
-            "DATABASE_URL": "postgres://nobody@127.0.0.1:1/none",
+    /// Replica settings: comma-separated URLs, the two windows, and what each refuses.
+    @Test func replicaSettings_areParsed_andBadOnesStopStartUp() throws {
+        let config = try Configuration.load(environment: [
+            "DATABASE_READ_URL": "postgres://reader@10.0.0.2/concord,host=/run/replica2 dbname=concord",
+            "CONCORD_READ_YOUR_WRITES_MS": "500", "CONCORD_REPLICA_MAX_LAG_MS": "1500",
         ])
-        running.process.waitUntilExit()
-        let output = String(decoding: running.stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(running.process.terminationStatus == 2)
-        #expect(
-            output
-                == "concord: DATABASE_READ_URL is set, but read replicas are not supported by this version; unset it to start\n"
-        )
+        #expect(config.databaseReadURLs == ["postgres://reader@10.0.0.2/concord", "host=/run/replica2 dbname=concord"])
+        #expect(config.readYourWritesMilliseconds == 500)
+        #expect(config.replicaMaxLagMilliseconds == 1_500)
+        let defaults = try Configuration.load(environment: [:])
+        #expect(defaults.databaseReadURLs.isEmpty)
+        #expect(defaults.readYourWritesMilliseconds == 2_000)
+        #expect(defaults.replicaMaxLagMilliseconds == 5_000)
+        for (name, value) in [
+            ("DATABASE_READ_URL", "replica.example"), ("DATABASE_READ_URL", " , "),
+            ("CONCORD_READ_YOUR_WRITES_MS", "-1"), ("CONCORD_REPLICA_MAX_LAG_MS", "0"),
+        ] {
+            #expect {
+                try Configuration.load(environment: [name: value])
+            } throws: { error in
+                "\(error)".hasPrefix("invalid \(name): expected ")
+            }
+        }
     }
 
     /// With standard output not a terminal (here a pipe, as under a container runtime or a

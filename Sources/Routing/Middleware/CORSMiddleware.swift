@@ -4,8 +4,10 @@ public struct CORSMiddleware: Middleware {
     let origins: Set<String>
     let allowAny: Bool
 
-    static let exposed = "ETag, Location, Retry-After, X-Request-Id, Idempotent-Replayed, RateLimit-Policy, RateLimit"
-    static let allowedHeaders = "Authorization, Content-Type, Idempotency-Key, If-Match, If-None-Match, X-Request-Id"
+    static let exposed =
+        "ETag, Location, Retry-After, X-Request-Id, Idempotent-Replayed, RateLimit-Policy, RateLimit, Concord-Consistency"
+    static let allowedHeaders =
+        "Authorization, Content-Type, Concord-Consistency, Idempotency-Key, If-Match, If-None-Match, X-Request-Id"
 
     /// `origins` as configured; `*` allows every origin.
     public init(origins: [String]) {
