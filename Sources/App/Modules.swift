@@ -5,6 +5,7 @@ import Customers
 import Foundation
 import Inventory
 import Logging
+import Payables
 import Platform
 import Postgres
 import Purchasing
@@ -26,6 +27,7 @@ public struct Modules: Sendable {
     public let purchasing: PurchasingService
     public let webhooks: WebhookService
     public let receivables: ReceivablesService
+    public let payables: PayablesService
 
     public init(pool: ConnectionPool, configuration: Configuration, logger: Logger) {
         let currency = configuration.defaultCurrency
@@ -45,6 +47,9 @@ public struct Modules: Sendable {
         purchasing = PurchasingService(
             pool: pool, events: events, catalog: catalog, inventory: inventory, currency: currency)
         receivables = ReceivablesService(pool: pool, events: events, customers: customers, sales: sales)
+        payables = PayablesService(
+            pool: pool, events: events, purchasing: purchasing, currency: currency,
+            priceTolerancePercent: configuration.billPriceTolerancePercent)
 
         let catalog = self.catalog, sales = self.sales, receivables = self.receivables, purchasing = self.purchasing
         // Items name their preferred supplier: Catalog checks it through Purchasing.
@@ -72,7 +77,7 @@ public struct Modules: Sendable {
             UserRoutes(service: users), EventRoutes(events: events), CustomerRoutes(service: customers),
             CRMRoutes(service: crm), CatalogRoutes(service: catalog), InventoryRoutes(service: inventory),
             PurchasingRoutes(service: purchasing), WebhookRoutes(service: webhooks), SalesRoutes(service: sales),
-            ReceivablesRoutes(service: receivables),
+            ReceivablesRoutes(service: receivables), PayablesRoutes(service: payables),
         ]
     }
 
