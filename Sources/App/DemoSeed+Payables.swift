@@ -18,7 +18,8 @@ extension DemoSeed {
             }
             return id
         }
-        let timber = try one("/suppliers?external_ref=demo-sup-1"), cables = try one("/suppliers?external_ref=demo-sup-3")
+        let timber = try one("/suppliers?external_ref=demo-sup-1"),
+            cables = try one("/suppliers?external_ref=demo-sup-3")
         let light = try one("/suppliers?external_ref=demo-sup-2")
         let chairs = try one("/purchase-orders?external_ref=demo-po-1")
         let lamps = try one("/purchase-orders?external_ref=demo-po-2")
@@ -58,6 +59,7 @@ extension DemoSeed {
             ))
         try api.post(
             "/supplier-payments", body(#"{"supplier_id":"\#(cables)","amount":20000,"reference":"Prepayment"}"#))
-        return "payables: 3 supplier bills (one overdue, one with a price variance), 3 supplier payments (one an advance)"
+        return
+            "payables: 3 supplier bills (one overdue, one with a price variance), 3 supplier payments (one an advance)"
     }
 }

@@ -149,7 +149,8 @@ struct OrderBillRequest: Decodable {
     }
 
     func validate() throws {
-        var errors = SupplierBillInput.referenceProblems(supplierReference)
+        var errors =
+            SupplierBillInput.referenceProblems(supplierReference)
             + DocumentRules.headerProblems(currency: nil, notes: notes)
         if lines.isEmpty { errors.append(FieldError(field: "lines", message: "must list at least one line")) }
         errors += DocumentRules.countProblems(lines.count)
@@ -197,7 +198,9 @@ public struct SupplierPayment: Codable, Sendable {
         public let amount: Int64
     }
 
-    static let readOnlyFields: Set<String> = ["id", "number", "unapplied_amount", "created_at", "updated_at", "version"]
+    static let readOnlyFields: Set<String> = [
+        "id", "number", "unapplied_amount", "created_at", "updated_at", "version",
+    ]
 }
 
 /// `POST /supplier-payments`.

@@ -35,14 +35,16 @@ public struct PayablesRoutes: ModuleRoutes {
             request in
             .json(
                 try service.aging(
-                    asOf: try request.query.date("as_of") ?? LocalDate.today(), currency: try Self.currency(request, default: service.currency)))
+                    asOf: try request.query.date("as_of") ?? LocalDate.today(),
+                    currency: try Self.currency(request, default: service.currency)))
         }
         router.get(
             "/reports/cash-requirements", access: .permission("payables.read"), query: ["until", "currency"]
         ) { request in
             try .json(
                 service.cashRequirements(
-                    until: try request.query.date("until") ?? LocalDate.today(), currency: try Self.currency(request, default: service.currency)))
+                    until: try request.query.date("until") ?? LocalDate.today(),
+                    currency: try Self.currency(request, default: service.currency)))
         }
     }
 

@@ -47,7 +47,8 @@ extension PayablesService {
         throw AppError.validation([
             FieldError(
                 field: "currency",
-                message: "must be \(currency): bills are in the installation's currency, so a payment in \(requested) could pay none"
+                message:
+                    "must be \(currency): bills are in the installation's currency, so a payment in \(requested) could pay none"
             )
         ])
     }

@@ -56,7 +56,8 @@ public final class PayablesService: Sendable {
                 try Self.applyTotals(&bill)
                 let id = try store.insertBill(bill, in: tx)
                 try store.replaceLines(billID: id, bill.lines, in: tx)
-                return try events.recorded("supplier_bill.created", try store.bill(.id(id), in: tx)!, actor: actor, in: tx)
+                return try events.recorded(
+                    "supplier_bill.created", try store.bill(.id(id), in: tx)!, actor: actor, in: tx)
             }
         }
     }
@@ -116,7 +117,8 @@ public final class PayablesService: Sendable {
                     else {
                         errors.append(
                             FieldError(
-                                field: "lines[\(index)].quantity", message: "makes the line larger than 2^53-1 minor units"
+                                field: "lines[\(index)].quantity",
+                                message: "makes the line larger than 2^53-1 minor units"
                             ))
                         continue
                     }
@@ -151,7 +153,8 @@ public final class PayablesService: Sendable {
                 _ = try purchasing.recordBilled(
                     orderID: order.id, lines: bill.lines.map { ($0.purchaseOrderLineNo!, $0.quantity) },
                     event: "purchase_order.billed", actor: actor, in: tx)
-                return try events.recorded("supplier_bill.created", try store.bill(.id(id), in: tx)!, actor: actor, in: tx)
+                return try events.recorded(
+                    "supplier_bill.created", try store.bill(.id(id), in: tx)!, actor: actor, in: tx)
             }
         }
     }
@@ -327,7 +330,8 @@ public final class PayablesService: Sendable {
 
     /// A 409 `duplicate_bill` when another bill of the supplier (not void) has this reference.
     func checkReference(_ reference: String, supplierID: UUID, excluding: UUID?, in tx: Transaction) throws {
-        if let holder = try store.billHolding(reference: reference, supplierID: supplierID, excluding: excluding, in: tx)
+        if let holder = try store.billHolding(
+            reference: reference, supplierID: supplierID, excluding: excluding, in: tx)
         {
             throw Self.duplicate(holder)
         }

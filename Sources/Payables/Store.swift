@@ -255,7 +255,8 @@ struct PayablesStore: Sendable {
             """
         ).rows {
             allocations[try row.decode("supplier_payment_id"), default: []].append(
-                SupplierPayment.Allocation(billId: try row.decode("supplier_bill_id"), amount: try row.decode("amount")))
+                SupplierPayment.Allocation(billId: try row.decode("supplier_bill_id"), amount: try row.decode("amount"))
+            )
         }
         return try rows.map { row in
             let id: UUID = try row.decode("id")

@@ -44,7 +44,8 @@ import Testing
             "UPDATE purchase_order_lines SET billed_quantity = 7 WHERE purchase_order_id = '\(orders[2])'")
 
         let violations = try check()
-        #expect(violations.contains { $0.hasPrefix("bill \(bills[0]): amount_paid 401, allocations 400") }, "\(violations)")
+        #expect(
+            violations.contains { $0.hasPrefix("bill \(bills[0]): amount_paid 401, allocations 400") }, "\(violations)")
         #expect(
             violations.contains { $0.hasPrefix("payment \(payments[1]): amount 500, unapplied 99, allocations 400") },
             "\(violations)")

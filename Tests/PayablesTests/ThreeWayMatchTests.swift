@@ -85,8 +85,9 @@ import Testing
             try admin.post("/warehouses", #"{"code":"D-\#(UUID().uuidString.prefix(6))","name":"D"}"#)["id"]?
                 .stringValue)
         let item = try #require(
-            try admin.post("/items", #"{"sku":"D-\#(UUID().uuidString.prefix(6))","name":"D","type":"stock","unit_price":100}"#)[
-                "id"]?
+            try admin.post(
+                "/items", #"{"sku":"D-\#(UUID().uuidString.prefix(6))","name":"D","type":"stock","unit_price":100}"#)[
+                    "id"]?
                 .stringValue)
         let draft = try #require(
             try admin.post(
