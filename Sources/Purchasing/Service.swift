@@ -118,7 +118,8 @@ public final class PurchasingService: Sendable {
         } catch let error as PostgresError where error.state == .foreignKeyViolation {
             throw AppError(
                 .supplierInUse,
-                "items or purchase orders refer to this supplier, so it cannot be deleted; set status inactive instead")
+                "items or documents (purchase orders, bills, payments) refer to this supplier, so it cannot be deleted; set status inactive instead"
+            )
         }
     }
 

@@ -98,6 +98,20 @@ import Testing
         euros.stop()
     }
 
+    @Test func aSupplierWithBillsOrPayments_isNotDeleted() throws {
+        let billed = try payables.supplier()
+        _ = try payables.postedBill(billed, amount: 10)
+        let paid = try payables.supplier()
+        #expect(try payables.pay(paid, amount: 10).status == 201)
+        for supplier in [billed, paid] {
+            let refused = try admin.delete("/suppliers/\(supplier)")
+            #expect(refused.status == 409, "\(refused)")
+            #expect(refused.code == "supplier_in_use")
+        }
+        #expect(try admin.delete("/suppliers/\(try payables.supplier())").status == 204)
+        try payables.expectBooksBalance()
+    }
+
     @Test func anAdvance_isAllocatedLater() throws {
         let supplier = try payables.supplier()
         let payment = try #require(try payables.pay(supplier, amount: 250)["id"]?.stringValue)
