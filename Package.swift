@@ -73,6 +73,10 @@ let package = Package(
             dependencies: ["Core", "Routing", "Postgres", "Platform", "Customers", "Sales"]
         ),
         .target(
+            name: "Payables",
+            dependencies: ["Core", "Routing", "Postgres", "Platform", "Purchasing"]
+        ),
+        .target(
             name: "Webhooks",
             dependencies: [
                 "Core", "HTTPClient", "HTTP", "Routing", "Postgres", "Platform",
@@ -83,7 +87,7 @@ let package = Package(
             name: "App",
             dependencies: [
                 "Core", "HTTP", "Routing", "Postgres", "Platform", "Customers", "CRM", "Catalog", "Inventory", "Sales",
-                "Purchasing", "Receivables", "Webhooks", .product(name: "Logging", package: "swift-log"),
+                "Purchasing", "Receivables", "Payables", "Webhooks", .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
@@ -121,6 +125,9 @@ let package = Package(
         .testTarget(
             name: "ReceivablesTests",
             dependencies: ["Core", "App", "Receivables", "Platform", "Postgres", "Routing", "TestSupport"]),
+        .testTarget(
+            name: "PayablesTests",
+            dependencies: ["Core", "App", "Payables", "Platform", "Postgres", "Routing", "TestSupport"]),
         .testTarget(
             name: "CRMTests",
             dependencies: ["Core", "App", "CRM", "Customers", "Platform", "Postgres", "Routing", "TestSupport"]),

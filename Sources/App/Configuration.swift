@@ -1,5 +1,6 @@
 import Core
 import FoundationEssentials
+import Platform
 
 /// Every `CONCORD_*` setting, read from the environment and overridable by `serve` flags.
 /// A bad value stops start-up with one line naming the variable and what it accepts.
@@ -44,6 +45,9 @@ public struct Configuration: Sendable {
     /// Attempts before a delivery is given up (about three days at the default base). Not an
     /// environment setting: the schedule is what the retry base says; tests shorten it.
     public var webhookMaxAttempts = 19
+    /// How far, in percent of the purchase order line's unit cost, a bill's unit cost may stray
+    /// before the bill needs `accept_variance` to post (0: any difference does).
+    public var billPriceTolerancePercent = ExactDecimal.zero
 
     public enum LogFormat: String, Sendable { case text, json }
 
@@ -74,6 +78,7 @@ public struct Configuration: Sendable {
         "CONCORD_CORS_ORIGINS", "CONCORD_DEFAULT_CURRENCY", "CONCORD_LOG_FORMAT", "CONCORD_LOG_LEVEL",
         "CONCORD_RATE_LIMIT", "CONCORD_RATE_LIMIT_BURST", "CONCORD_WEBHOOK_ALLOW_PRIVATE",
         "CONCORD_WEBHOOK_RETRY_BASE_MS", "CONCORD_READ_YOUR_WRITES_MS", "CONCORD_REPLICA_MAX_LAG_MS",
+        "CONCORD_BILL_PRICE_TOLERANCE_PERCENT",
     ]
 
     public init() {}
@@ -219,6 +224,14 @@ public struct Configuration: Sendable {
         }
         config.webhookRetryBaseMilliseconds =
             try int("CONCORD_WEBHOOK_RETRY_BASE_MS", 1...86_400_000) ?? config.webhookRetryBaseMilliseconds
+        if let tolerance = value("CONCORD_BILL_PRICE_TOLERANCE_PERCENT") {
+            guard let percent = try? ExactDecimal(parsing: tolerance), DocumentRules.isPercentage(percent) else {
+                throw Invalid(
+                    variable: "CONCORD_BILL_PRICE_TOLERANCE_PERCENT",
+                    accepts: "a percent from 0 to 100 with at most 3 decimal places")
+            }
+            config.billPriceTolerancePercent = percent
+        }
         return config
     }
 
@@ -266,6 +279,7 @@ public struct Configuration: Sendable {
             "CONCORD_WEBHOOK_RETRY_BASE_MS=\(webhookRetryBaseMilliseconds)",
             "CONCORD_READ_YOUR_WRITES_MS=\(readYourWritesMilliseconds)",
             "CONCORD_REPLICA_MAX_LAG_MS=\(replicaMaxLagMilliseconds)",
+            "CONCORD_BILL_PRICE_TOLERANCE_PERCENT=\(billPriceTolerancePercent)",
         ]
     }
 

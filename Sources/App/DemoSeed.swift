@@ -26,7 +26,10 @@ public struct DemoSeed {
     /// Seeds every part; returns one line per part saying what happened. `api` reaches the
     /// application in-process for the parts made through the API.
     func run(api: InProcessClient) throws -> [String] {
-        [try seedCatalogAndInventory(), try seedCommerce(api: api), try seedPurchasing(api: api)]
+        [
+            try seedCatalogAndInventory(), try seedCommerce(api: api), try seedPurchasing(api: api),
+            try seedPayables(api: api),
+        ]
     }
 
     /// Tier discounts, two warehouses, stock items with tier prices, a service, and opening

@@ -5,6 +5,7 @@ import Customers
 import FoundationEssentials
 import Inventory
 import Logging
+import Payables
 import Platform
 import Postgres
 import Purchasing
@@ -27,6 +28,7 @@ public struct Modules: Sendable {
     public let purchasing: PurchasingService
     public let webhooks: WebhookService
     public let receivables: ReceivablesService
+    public let payables: PayablesService
 
     public init(pool: ConnectionPool, configuration: Configuration, logger: Logger) {
         let currency = configuration.defaultCurrency
@@ -47,6 +49,9 @@ public struct Modules: Sendable {
         purchasing = PurchasingService(
             pool: pool, events: events, catalog: catalog, inventory: inventory, currency: currency)
         receivables = ReceivablesService(pool: pool, events: events, customers: customers, sales: sales)
+        payables = PayablesService(
+            pool: pool, events: events, purchasing: purchasing, currency: currency,
+            priceTolerancePercent: configuration.billPriceTolerancePercent)
 
         let catalog = self.catalog, sales = self.sales, receivables = self.receivables, purchasing = self.purchasing
         // Items name their preferred supplier: Catalog checks it through Purchasing.
@@ -75,7 +80,7 @@ public struct Modules: Sendable {
             CustomerRoutes(service: customers),
             CRMRoutes(service: crm), CatalogRoutes(service: catalog), InventoryRoutes(service: inventory),
             PurchasingRoutes(service: purchasing), WebhookRoutes(service: webhooks), SalesRoutes(service: sales),
-            ReceivablesRoutes(service: receivables),
+            ReceivablesRoutes(service: receivables), PayablesRoutes(service: payables),
         ]
     }
 

@@ -100,6 +100,8 @@ public struct PurchaseOrder: Codable, Sendable {
     public var orderedAt: Date?
     public var receivedAt: Date?
     public var cancelledAt: Date?
+    /// How much of the order supplier bills claim: `billed` once every line is billed in full.
+    public var billStatus: BillStatus
     public let createdAt: Date
     public var updatedAt: Date
     public var version: Int
@@ -109,13 +111,18 @@ public struct PurchaseOrder: Codable, Sendable {
         case draft, ordered, partiallyReceived = "partially_received", received, cancelled
     }
 
+    /// `not_billed` while no bill claims a line, `billed` when bills claim every line's ordered
+    /// quantity, `partially_billed` in between.
+    public enum BillStatus: String, Codable, Sendable, CaseIterable {
+        case notBilled = "not_billed", partiallyBilled = "partially_billed", billed
+    }
+
     static let writableFields: Set<String> = [
         "supplier_id", "warehouse_id", "currency", "lines", "expected_date", "notes", "external_ref",
     ]
     static let readOnlyFields: Set<String> = [
-        "id", "number", "status", "subtotal", "total", "ordered_at", "received_at", "cancelled_at", "created_at",
-        "updated_at",
-        "version",
+        "id", "number", "status", "subtotal", "total", "ordered_at", "received_at", "cancelled_at", "bill_status",
+        "created_at", "updated_at", "version",
     ]
 }
 
@@ -129,6 +136,8 @@ public struct PurchaseOrderLine: Codable, Sendable {
     /// quantity × unit cost, rounded half-even to a minor unit.
     @Cost public var lineTotal: Int64
     public var receivedQuantity: ExactDecimal
+    /// What supplier bills (not void) claim of the line; never more than received.
+    public var billedQuantity: ExactDecimal
 }
 
 /// An order's writable fields (create, and what a merge patch produces).

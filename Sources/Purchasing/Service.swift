@@ -118,7 +118,8 @@ public final class PurchasingService: Sendable {
         } catch let error as PostgresError where error.state == .foreignKeyViolation {
             throw AppError(
                 .supplierInUse,
-                "items or purchase orders refer to this supplier, so it cannot be deleted; set status inactive instead")
+                "items or documents (purchase orders, bills, payments) refer to this supplier, so it cannot be deleted; set status inactive instead"
+            )
         }
     }
 
@@ -164,7 +165,8 @@ public final class PurchasingService: Sendable {
             currency: currency,
             lines: try costLines(input.lines ?? [], in: tx), subtotal: 0, total: 0, expectedDate: input.expectedDate,
             notes: input.notes,
-            externalRef: input.externalRef, orderedAt: nil, receivedAt: nil, cancelledAt: nil, createdAt: Date(),
+            externalRef: input.externalRef, orderedAt: nil, receivedAt: nil, cancelledAt: nil, billStatus: .notBilled,
+            createdAt: Date(),
             updatedAt: Date(),
             version: 1)
         try applyTotals(&order)
@@ -268,7 +270,7 @@ public final class PurchasingService: Sendable {
             lines.append(
                 PurchaseOrderLine(
                     lineNo: index + 1, itemId: item.id, quantity: input.quantity, unitCost: cost,
-                    lineTotal: total, receivedQuantity: .zero))
+                    lineTotal: total, receivedQuantity: .zero, billedQuantity: .zero))
         }
         if !errors.isEmpty { throw AppError.validation(errors) }
         return lines

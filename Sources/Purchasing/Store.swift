@@ -130,7 +130,7 @@ struct PurchasingStore: Sendable {
 
     static let orderColumns: SQL = """
         id, number, supplier_id, warehouse_id, status, currency, subtotal, total, expected_date, notes, external_ref, ordered_at,
-        received_at, cancelled_at, created_at, updated_at, version
+        received_at, cancelled_at, bill_status, created_at, updated_at, version
         """
 
     func insertOrder(_ order: PurchaseOrder, in tx: Transaction) throws -> UUID {
@@ -176,6 +176,29 @@ struct PurchasingStore: Sendable {
             """)
     }
 
+    /// Adds `quantity` (negative to give it back) to a line's billed quantity; the table's CHECK
+    /// (0 ≤ billed ≤ received) is the last guard behind the 409 `over_billing`.
+    func addBilled(orderID: UUID, lineNo: Int, quantity: ExactDecimal, in tx: Transaction) throws {
+        try tx.execute(
+            """
+            UPDATE purchase_order_lines SET billed_quantity = billed_quantity + \(quantity), updated_at = now(), version = version + 1
+            WHERE purchase_order_id = \(orderID) AND line_no = \(lineNo)
+            """)
+    }
+
+    /// Sets the order's `bill_status` from its lines' billed quantities.
+    func refreshBillStatus(orderID: UUID, in tx: Transaction) throws {
+        try tx.execute(
+            """
+            UPDATE purchase_orders SET bill_status = (
+                SELECT CASE WHEN bool_and(billed_quantity = 0) THEN 'not_billed'
+                            WHEN bool_and(billed_quantity = quantity) THEN 'billed' ELSE 'partially_billed' END
+                FROM purchase_order_lines WHERE purchase_order_id = \(orderID)),
+                updated_at = now(), version = version + 1
+            WHERE id = \(orderID)
+            """)
+    }
+
     /// With `lock`, the order row is held `FOR UPDATE` until the transaction ends: every change
     /// to an order and its lines (receipts included) takes this lock first.
     func order(_ key: DocumentKey, lock: Bool = false, in tx: Transaction) throws -> PurchaseOrder? {
@@ -217,7 +240,7 @@ struct PurchasingStore: Sendable {
         var lines: [UUID: [PurchaseOrderLine]] = [:]
         for row in try tx.query(
             """
-            SELECT purchase_order_id, line_no, item_id, quantity, unit_cost, line_total, received_quantity
+            SELECT purchase_order_id, line_no, item_id, quantity, unit_cost, line_total, received_quantity, billed_quantity
             FROM purchase_order_lines WHERE purchase_order_id = ANY(\(ids)::uuid[]) ORDER BY purchase_order_id, line_no
             """
         ).rows {
@@ -226,7 +249,8 @@ struct PurchasingStore: Sendable {
                     lineNo: try row.decode("line_no"), itemId: try row.decode("item_id"),
                     quantity: try row.decode("quantity"),
                     unitCost: try row.decode("unit_cost"), lineTotal: try row.decode("line_total"),
-                    receivedQuantity: try row.decode("received_quantity")))
+                    receivedQuantity: try row.decode("received_quantity"),
+                    billedQuantity: try row.decode("billed_quantity")))
         }
         return try rows.map { row in
             let id: UUID = try row.decode("id")
@@ -237,7 +261,8 @@ struct PurchasingStore: Sendable {
                 total: try row.decode("total"), expectedDate: try row.decodeIfPresent("expected_date"),
                 notes: try row.decodeIfPresent("notes"), externalRef: try row.decodeIfPresent("external_ref"),
                 orderedAt: try row.decodeIfPresent("ordered_at"), receivedAt: try row.decodeIfPresent("received_at"),
-                cancelledAt: try row.decodeIfPresent("cancelled_at"), createdAt: try row.decode("created_at"),
+                cancelledAt: try row.decodeIfPresent("cancelled_at"), billStatus: try row.decodeEnum("bill_status"),
+                createdAt: try row.decode("created_at"),
                 updatedAt: try row.decode("updated_at"), version: try row.decode("version"))
         }
     }

@@ -253,36 +253,7 @@ struct Statement: Encodable {
 }
 
 /// Open balances by days past due (API.md bucket names).
-public struct Aging: Codable, Sendable {
-    public var current: Int64 = 0
-    public var days1To30: Int64 = 0
-    public var days31To60: Int64 = 0
-    public var days61To90: Int64 = 0
-    public var over90: Int64 = 0
-
-    public init() {}
-
-    enum CodingKeys: String, CodingKey {
-        case current
-        case days1To30 = "1_30"
-        case days31To60 = "31_60"
-        case days61To90 = "61_90"
-        case over90 = "over_90"
-    }
-
-    /// Adds `amount` to the bucket for `daysPastDue` (0 or less is current).
-    mutating func add(_ amount: Int64, daysPastDue: Int) {
-        switch daysPastDue {
-        case ...0: current += amount
-        case 1...30: days1To30 += amount
-        case 31...60: days31To60 += amount
-        case 61...90: days61To90 += amount
-        default: over90 += amount
-        }
-    }
-
-    public var total: Int64 { current + days1To30 + days31To60 + days61To90 + over90 }
-}
+public typealias Aging = AgingBuckets
 
 /// A customer's receivables for the 360° summary, in one currency.
 public struct ReceivablesPosition: Sendable {

@@ -247,27 +247,9 @@ extension ReceivablesService {
     /// `GET /reports/ar-aging`: open balances at the end of `asOf` by days past due, per customer.
     func aging(asOf: LocalDate, currency: String) throws -> JSONValue {
         let balances = try pool.read { tx in try store.balancesAsOf(asOf, currency: currency, customerID: nil, in: tx) }
-        var perCustomer: [UUID: Aging] = [:]
-        var totals = Aging()
-        for (customer, due, balance) in balances {
-            perCustomer[customer, default: Aging()].add(balance, daysPastDue: due.days(until: asOf))
-            totals.add(balance, daysPastDue: due.days(until: asOf))
-        }
-        func row(_ aging: Aging) throws -> JSONObject {
-            guard case .object(var object) = try JSONValueEncoder().encode(aging) else { return JSONObject() }
-            object.set("total", .number(String(aging.total)))
-            return object
-        }
-        let customers: [JSONValue] = try perCustomer.keys.sorted { $0.uuidString < $1.uuidString }.map { id in
-            var object = JSONObject([("customer_id", .string(id.uuidString.lowercased()))])
-            for (key, value) in try row(perCustomer[id]!) { object.set(key, value) }
-            return .object(object)
-        }
-        return .object(
-            JSONObject([
-                ("as_of", .string(asOf.description)), ("currency", .string(currency)), ("customers", .array(customers)),
-                ("totals", .object(try row(totals))),
-            ]))
+        return try AgingBuckets.report(
+            balances.map { ($0.customer, $0.due, $0.balance) }, asOf: asOf, currency: currency, rows: "customers",
+            party: "customer_id")
     }
 
     /// The customer summary's receivables part, in `currency`.

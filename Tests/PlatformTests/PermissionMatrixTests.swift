@@ -93,6 +93,15 @@ import Testing
         ("GET", "/purchase-orders/{id}/receipts/{receipt_id}", "AWFR"),
         ("GET", "/purchase-orders/{id}/history", "AWFR"), ("GET", "/purchasing/suggestions", "AWFR"),
         ("POST", "/purchasing/suggestions/apply", "AF"),
+        // Payables: finance writes, readonly reads; warehouse and sales have no access.
+        ("POST", "/purchase-orders/{id}/bill", "AF"),
+        ("GET", "/supplier-bills", "AFR"), ("POST", "/supplier-bills", "AF"), ("GET", "/supplier-bills/{id}", "AFR"),
+        ("PATCH", "/supplier-bills/{id}", "AF"), ("POST", "/supplier-bills/{id}/post", "AF"),
+        ("POST", "/supplier-bills/{id}/void", "AF"), ("GET", "/supplier-bills/{id}/history", "AFR"),
+        ("GET", "/supplier-payments", "AFR"), ("POST", "/supplier-payments", "AF"),
+        ("GET", "/supplier-payments/{id}", "AFR"), ("POST", "/supplier-payments/{id}/allocate", "AF"),
+        ("GET", "/supplier-payments/{id}/history", "AFR"), ("GET", "/suppliers/{id}/statement", "AFR"),
+        ("GET", "/reports/ap-aging", "AFR"), ("GET", "/reports/cash-requirements", "AFR"),
         // openapi.yaml narrows readonly's "every GET": webhook management is admin only.
         ("GET", "/webhooks", "A"), ("POST", "/webhooks", "A"), ("GET", "/webhooks/{id}", "A"),
         ("PATCH", "/webhooks/{id}", "A"),
