@@ -3,6 +3,7 @@ import Catalog
 import Core
 import Customers
 import Foundation
+import Insights
 import Inventory
 import Logging
 import Platform
@@ -26,6 +27,7 @@ public struct Modules: Sendable {
     public let purchasing: PurchasingService
     public let webhooks: WebhookService
     public let receivables: ReceivablesService
+    public let insights: InsightsService
 
     public init(pool: ConnectionPool, configuration: Configuration, logger: Logger) {
         let currency = configuration.defaultCurrency
@@ -45,6 +47,7 @@ public struct Modules: Sendable {
         purchasing = PurchasingService(
             pool: pool, events: events, catalog: catalog, inventory: inventory, currency: currency)
         receivables = ReceivablesService(pool: pool, events: events, customers: customers, sales: sales)
+        insights = InsightsService(pool: pool, currency: currency)
 
         let catalog = self.catalog, sales = self.sales, receivables = self.receivables, purchasing = self.purchasing
         // Items name their preferred supplier: Catalog checks it through Purchasing.
@@ -72,7 +75,7 @@ public struct Modules: Sendable {
             UserRoutes(service: users), EventRoutes(events: events), CustomerRoutes(service: customers),
             CRMRoutes(service: crm), CatalogRoutes(service: catalog), InventoryRoutes(service: inventory),
             PurchasingRoutes(service: purchasing), WebhookRoutes(service: webhooks), SalesRoutes(service: sales),
-            ReceivablesRoutes(service: receivables),
+            ReceivablesRoutes(service: receivables), InsightsRoutes(service: insights),
         ]
     }
 
@@ -84,8 +87,9 @@ public struct Modules: Sendable {
     /// Every module's routes and permissions.
     public func register(in builder: inout RouterBuilder, permissions: PermissionTable) {
         for module in routeModules { module.register(in: &builder, permissions: permissions) }
-        CustomerSummaryRoutes(customers: customers, crm: crm, sales: sales, receivables: receivables).register(
-            in: &builder)
+        CustomerSummaryRoutes(
+            customers: customers, crm: crm, sales: sales, receivables: receivables, insights: insights
+        ).register(in: &builder, permissions: permissions)
     }
 
     /// The application: `extra` routes (operations) plus every module's, behind the middleware
