@@ -124,4 +124,12 @@ extension ConcordServer {
             try modules.customers.seedSynthetic(count: count, force: force, progress: progress)
         }
     }
+
+    /// `concord seed --shipped-lines N`: shipped order lines over the existing customers.
+    public func seedShippedLines(count: Int, progress: (Int) -> Void = { _ in }) throws -> Int {
+        let currency = configuration.defaultCurrency
+        return try withMigratedModules(poolSize: 2) { _, modules in
+            try modules.sales.seedShipped(lines: count, currency: currency, progress: progress)
+        }
+    }
 }

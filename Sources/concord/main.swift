@@ -118,16 +118,23 @@ struct Migrate: ParsableCommand {
 struct Seed: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract:
-            "Fill the database with demo data (--demo; running it again adds nothing) or synthetic customers (--customers N)."
+            "Fill the database with demo data (--demo; running it again adds nothing) or synthetic customers (--customers N) and shipped order lines (--shipped-lines N)."
     )
 
     @Flag(help: "Seed the demo data set: warehouses, items, stock, customers, orders.") var demo = false
     @Option(help: "Add N synthetic customers (for load tests and benchmarks).") var customers: Int?
     @Flag(help: "With --customers: add them even when the database holds other customers.") var force = false
+    @Option(help: "Add N shipped order lines (two per order) over the active customers, after --customers when given.")
+    var shippedLines: Int?
 
     /// A usage mistake: one line and exit 2, as for a bad setting.
     func usageProblem() -> String? {
-        if demo == (customers != nil) { return "seed needs exactly one of --demo or --customers N" }
+        if demo == (customers != nil || shippedLines != nil) {
+            return "seed needs --demo, or --customers N and/or --shipped-lines N"
+        }
+        if let shippedLines, shippedLines < 1 || shippedLines > 100_000_000 {
+            return "--shipped-lines must be from 1 to 100000000"
+        }
         if let customers, customers < 1 || customers > 100_000_000 { return "--customers must be from 1 to 100000000" }
         if force && customers == nil { return "--force goes with --customers" }
         return nil
@@ -150,7 +157,16 @@ struct Seed: ParsableCommand {
                 print(
                     "customers: \(made) synthetic customers added in \(String(format: "%.1f", Date().timeIntervalSince(started))) s"
                 )
-            } else {
+            }
+            if let shippedLines {
+                let started = Date()
+                let made = try server.seedShippedLines(count: shippedLines) { done in
+                    FileHandle.standardError.write(Data("concord: \(done) of \(shippedLines) shipped lines\n".utf8))
+                }
+                print(
+                    "shipped lines: \(made) added in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+            }
+            if demo {
                 for line in try server.seedDemo() { print(line) }
             }
         } catch {
