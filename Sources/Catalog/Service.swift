@@ -92,7 +92,8 @@ public final class CatalogService: Sendable {
             ItemCreate(
                 sku: sku, name: name, description: description, type: type, unit: unit, unitPrice: unitPrice,
                 currency: nil, tierPrices: .object(prices), reorderPoint: reorderPoint,
-                reorderQuantity: reorderQuantity, preferredSupplierId: nil, active: true, standardCost: nil, externalRef: nil),
+                reorderQuantity: reorderQuantity, preferredSupplierId: nil, active: true, standardCost: nil,
+                externalRef: nil),
             actor: actor)
     }
 

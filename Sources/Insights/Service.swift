@@ -38,7 +38,9 @@ public final class InsightsService: Sendable {
             return .object(object)
         }
         let totalRows: [JSONValue] = totals.keys.sorted().map { currency in
-            .object(JSONObject(figures(currency: currency, revenue: totals[currency]!.revenue, cost: totals[currency]!.cost)))
+            .object(
+                JSONObject(
+                    figures(currency: currency, revenue: totals[currency]!.revenue, cost: totals[currency]!.cost)))
         }
         return .object(
             JSONObject([
@@ -55,7 +57,8 @@ public final class InsightsService: Sendable {
             ("gross_margin", comparable ? .number(String(revenue - cost)) : .null),
             (
                 "margin_percent",
-                comparable ? Figures.percent(revenue - cost, of: revenue).map { .number($0.description) } ?? .null : .null
+                comparable
+                    ? Figures.percent(revenue - cost, of: revenue).map { .number($0.description) } ?? .null : .null
             ),
         ]
     }
@@ -99,13 +102,17 @@ public final class InsightsService: Sendable {
                 costFigures = [
                     ("cost_of_goods", .number(String(shipped.cost))),
                     ("gross_margin", .number(String(shipped.revenue - shipped.cost))),
-                    ("margin_percent", Self.number(Figures.percent(shipped.revenue - shipped.cost, of: shipped.revenue))),
+                    (
+                        "margin_percent",
+                        Self.number(Figures.percent(shipped.revenue - shipped.cost, of: shipped.revenue))
+                    ),
                     ("stock_value", Self.number(Figures.money(Int128(stock.now), 1000))),
                     // cost ÷ (average / 1000) = cost × 2000 ÷ (start + end)
                     ("stock_turnover", Self.number(Figures.ratio(cost * 2000, averageThousandths))),
                     (
                         "days_on_hand",
-                        Self.number(cost == 0 ? nil : Figures.ratio(averageThousandths * Int128(period.days), cost * 2000))
+                        Self.number(
+                            cost == 0 ? nil : Figures.ratio(averageThousandths * Int128(period.days), cost * 2000))
                     ),
                 ]
             }
@@ -136,7 +143,8 @@ public final class InsightsService: Sendable {
             object.set("open_receivables", .number(String(receivables.open)))
             object.set(
                 "days_sales_outstanding",
-                Self.number(Figures.ratio(Int128(receivables.open) * Int128(period.days), Int128(receivables.invoiced))))
+                Self.number(Figures.ratio(Int128(receivables.open) * Int128(period.days), Int128(receivables.invoiced)))
+            )
             object.set(
                 "overdue_receivables_percent", Self.number(Figures.percent(receivables.overdue, of: receivables.open)))
             return .object(object)

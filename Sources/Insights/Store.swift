@@ -198,7 +198,8 @@ struct InsightsStore: Sendable {
 
     /// The median of `value` over `source` (a FROM clause with its WHERE) as the sum and count
     /// of the middle one or two values, so the caller divides exactly once.
-    private static func median(_ value: SQL, from source: SQL, in tx: Transaction) throws -> (sum: Int64, count: Int64) {
+    private static func median(_ value: SQL, from source: SQL, in tx: Transaction) throws -> (sum: Int64, count: Int64)
+    {
         let row = try tx.first(
             """
             SELECT coalesce(sum(v), 0)::bigint AS sum, count(*) AS count FROM (
@@ -278,7 +279,8 @@ struct InsightsStore: Sendable {
                     frequency: try row.decode("frequency"), monetary: try row.decode("monetary"),
                     recencyScore: try row.decode("r_score"), frequencyScore: try row.decode("f_score"),
                     monetaryScore: try row.decode("m_score"), segment: try row.decodeEnum("segment"),
-                    lifetimeValue: try row.decode("lifetime_value"), spanDays: try row.decode("span_days", as: Int64.self),
+                    lifetimeValue: try row.decode("lifetime_value"),
+                    spanDays: try row.decode("span_days", as: Int64.self),
                     overdueBalance: try row.decode("overdue_balance"),
                     earlier: (try row.decode("earlier_count"), try row.decode("earlier_value")),
                     later: (try row.decode("later_count"), try row.decode("later_value")))

@@ -155,12 +155,12 @@ struct ReceivablesStore: Sendable {
             """
         ).rows {
             var line = InvoiceLine(
-                    lineNo: try row.decode("line_no"), itemId: try row.decodeIfPresent("item_id"),
-                    description: try row.decode("description"),
-                    quantity: try row.decode("quantity"), unitPrice: try row.decode("unit_price"),
-                    discountPercent: try row.decode("discount_percent"), taxRate: try row.decode("tax_rate"),
-                    lineTotal: try row.decode("line_total"), taxAmount: try row.decode("tax_amount"),
-                    salesOrderLineNo: try row.decodeIfPresent("sales_order_line_no"))
+                lineNo: try row.decode("line_no"), itemId: try row.decodeIfPresent("item_id"),
+                description: try row.decode("description"),
+                quantity: try row.decode("quantity"), unitPrice: try row.decode("unit_price"),
+                discountPercent: try row.decode("discount_percent"), taxRate: try row.decode("tax_rate"),
+                lineTotal: try row.decode("line_total"), taxAmount: try row.decode("tax_amount"),
+                salesOrderLineNo: try row.decodeIfPresent("sales_order_line_no"))
             if let cost: Int64 = try row.decodeIfPresent("shipped_cost"),
                 let shipped: ExactDecimal = try row.decodeIfPresent("shipped_quantity"), shipped > .zero
             {

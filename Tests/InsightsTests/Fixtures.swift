@@ -50,7 +50,8 @@ struct TradeFixture {
         guard draft.status == 201, let id = draft["id"]?.stringValue else { throw TestFailure("po: \(draft)") }
         let ordered = try admin.post("/purchase-orders/\(id)/order")
         guard ordered.status == 200 else { throw TestFailure("order po: \(ordered)") }
-        let received = try admin.post("/purchase-orders/\(id)/receipts", #"{"lines":[{"line_no":1,"quantity":\#(quantity)}]}"#)
+        let received = try admin.post(
+            "/purchase-orders/\(id)/receipts", #"{"lines":[{"line_no":1,"quantity":\#(quantity)}]}"#)
         guard received.status == 201 else { throw TestFailure("receipt: \(received)") }
     }
 

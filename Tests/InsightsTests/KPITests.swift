@@ -64,11 +64,16 @@ import Testing
                     """)
             }
         }
-        for (created, days, won) in [("2026-02-01", 30, true), ("2026-03-01", 10, true), ("2026-03-01", 5, false),
-            ("2026-02-20", 12, false)]
-        {
+        for (created, days, won) in [
+            ("2026-02-01", 30, true), ("2026-03-01", 10, true), ("2026-03-01", 5, false),
+            ("2026-02-20", 12, false),
+        ] {
             let id = try post("/opportunities", #"{"customer_id":"\#(customer)","name":"Deal","amount":1000}"#)
-            if won { _ = try post("/opportunities/\(id)/win") } else { _ = try post("/opportunities/\(id)/lose", #"{"reason":"price"}"#) }
+            if won {
+                _ = try post("/opportunities/\(id)/win")
+            } else {
+                _ = try post("/opportunities/\(id)/lose", #"{"reason":"price"}"#)
+            }
             try sql(
                 """
                 UPDATE opportunities SET created_at = '\(created) 09:00+00', closed_at = '\(created) 09:00+00'::timestamptz + interval '\(days) days'
@@ -128,9 +133,12 @@ import Testing
         #expect(leads.map { $0["leads"] } == [.number("1"), .number("3")])
 
         // A sales user sees the same counts and no cost figures.
-        let sales = try app.client(key: try app.key(forRole: "sales")).get("/reports/kpis?from=2026-03-01&to=2026-03-31")
+        let sales = try app.client(key: try app.key(forRole: "sales")).get(
+            "/reports/kpis?from=2026-03-01&to=2026-03-31")
         #expect(sales.status == 200, "\(sales)")
-        for name in ["cost_of_goods", "gross_margin", "margin_percent", "stock_value", "stock_turnover", "days_on_hand"] {
+        for name in [
+            "cost_of_goods", "gross_margin", "margin_percent", "stock_value", "stock_turnover", "days_on_hand",
+        ] {
             #expect(sales[name] == .null, "\(name)")
         }
         #expect(sales["orders"] == .number("3"))

@@ -56,7 +56,9 @@ import Testing
         #expect(totals?["gross_margin"] == .number("3400"))
         #expect(totals?["margin_percent"] == .number("34"))
         #expect(
-            try fixture.sql("SELECT string_agg(unit_cost::text, ',' ORDER BY created_at) FROM stock_movements WHERE kind = 'shipment'")
+            try fixture.sql(
+                "SELECT string_agg(unit_cost::text, ',' ORDER BY created_at) FROM stock_movements WHERE kind = 'shipment'"
+            )
                 == "600,720")
 
         // The invoice bills what shipped at the cost it shipped at.
@@ -74,8 +76,10 @@ import Testing
         #expect(try admin.get("/sales-orders/\(order)")["lines"]?[0]?["cost"] == .null)
         #expect(try admin.get("/sales-orders/\(order)")["lines"]?[0]?["margin"] == .null)
         // 0.5 × 333 = 166.5 → 166 (half-even); 2.5 × 333 = 832.5 → 832.
-        #expect(try fixture.ship(order, lines: #"{"line_no":1,"quantity":0.5}"#)["lines"]?[0]?["cost"] == .number("166"))
-        #expect(try fixture.ship(order, lines: #"{"line_no":1,"quantity":2.5}"#)["lines"]?[0]?["cost"] == .number("832"))
+        #expect(
+            try fixture.ship(order, lines: #"{"line_no":1,"quantity":0.5}"#)["lines"]?[0]?["cost"] == .number("166"))
+        #expect(
+            try fixture.ship(order, lines: #"{"line_no":1,"quantity":2.5}"#)["lines"]?[0]?["cost"] == .number("832"))
         let line = try admin.get("/sales-orders/\(order)")["lines"]?[0]
         #expect(line?["cost"] == .number("998"))
         // Revenue 250 + 1250 = 1500.
@@ -121,7 +125,9 @@ import Testing
                 try fixture.receive(
                     items.randomElement()!, quantity: Int.random(in: 1...10), unitCost: Int.random(in: 50...1500))
             case 1:
-                let lines = items.map { #"{"item_id":"\#($0)","quantity":3,"unit_price":\#(Int.random(in: 500...2000))}"# }
+                let lines = items.map {
+                    #"{"item_id":"\#($0)","quantity":3,"unit_price":\#(Int.random(in: 500...2000))}"#
+                }
                 let order = try fixture.confirmedOrder(
                     customer: customers.randomElement()!, lines: lines.joined(separator: ","))
                 open.append((order, [3, 3, 3]))
@@ -146,7 +152,8 @@ import Testing
         let ledger = try fixture.sql(
             "SELECT coalesce(sum(-quantity * unit_cost), 0)::bigint FROM stock_movements WHERE kind = 'shipment'")
         #expect(
-            try fixture.sql("SELECT count(*) FROM stock_movements WHERE kind = 'shipment' AND unit_cost IS NULL") == "0")
+            try fixture.sql("SELECT count(*) FROM stock_movements WHERE kind = 'shipment' AND unit_cost IS NULL") == "0"
+        )
         for grouping in ["month", "customer", "item", "owner"] {
             let report = try admin.get("/reports/margin?group_by=\(grouping)")
             #expect(report.status == 200, "\(report)")

@@ -66,13 +66,17 @@ import Testing
         #expect(reply.status == 200, "\(reply)")
         let rows = reply["data"]?.arrayValue ?? []
         #expect(rows.map { $0["customer_id"]?.stringValue } == ["A", "B", "C", "D", "E"].map { ids[$0] })
-        let expected: [(r: Int, f: Int, m: Int, days: Int, frequency: Int, monetary: Int, segment: String, reasons: [String], risk: String, lifetime: Int)] = [
-            (4, 5, 4, 5, 4, 4000, "champions", [], "low", 4700),
-            (5, 2, 2, 2, 1, 500, "new", [], "low", 500),
-            (2, 4, 5, 200, 3, 6000, "at_risk", ["order_gap", "overdue_receivables"], "high", 6000),
-            (3, 3, 3, 10, 2, 4000, "potential", ["falling_order_value"], "medium", 4000),
-            (1, 1, 1, 360, 1, 100, "hibernating", [], "low", 100),
-        ]
+        let expected:
+            [(
+                r: Int, f: Int, m: Int, days: Int, frequency: Int, monetary: Int, segment: String, reasons: [String],
+                risk: String, lifetime: Int
+            )] = [
+                (4, 5, 4, 5, 4, 4000, "champions", [], "low", 4700),
+                (5, 2, 2, 2, 1, 500, "new", [], "low", 500),
+                (2, 4, 5, 200, 3, 6000, "at_risk", ["order_gap", "overdue_receivables"], "high", 6000),
+                (3, 3, 3, 10, 2, 4000, "potential", ["falling_order_value"], "medium", 4000),
+                (1, 1, 1, 360, 1, 100, "hibernating", [], "low", 100),
+            ]
         for (row, want) in zip(rows, expected) {
             let name = row["customer_number"]?.stringValue ?? "?"
             #expect(row["recency_score"] == .number(String(want.r)), "\(name)")
