@@ -8,6 +8,8 @@ extension SalesStore {
     /// The synthetic catalog (items `SEED-01` … `SEED-20` at fixed prices and average costs)
     /// and warehouse `SEED`, made when missing; returns the warehouse id.
     func ensureSyntheticCatalog(currency: String, in tx: Transaction) throws -> UUID {
+        // A batch of 100,000 lines may outlast the pool's statement timeout on a busy machine.
+        try tx.execute("SET LOCAL statement_timeout = 0")
         try tx.execute(
             """
             INSERT INTO items (sku, name, type, unit_price, currency, average_cost)
