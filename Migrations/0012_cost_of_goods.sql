@@ -69,3 +69,39 @@ CREATE INDEX shipments_created_at_idx ON shipments (created_at, id);
 -- The RFM and KPI reports read confirmed orders per customer in a window.
 CREATE INDEX sales_orders_customer_confirmed_idx ON sales_orders (customer_id, confirmed_at)
     WHERE confirmed_at IS NOT NULL;
+
+-- RFM scores need every customer of the window ranked at once (seconds at a million
+-- customers), so the ranked rows are kept per (as_of, window_days, currency) and reused while
+-- no sales order changed. `orders_stamp` is "count:Σ version" of sales_orders when the rows
+-- were computed (in one snapshot): every order write bumps a version or the count, so a
+-- different stamp means the rows may be stale and are computed again. Names, lifetime values
+-- and overdue balances are read live for each page.
+CREATE TABLE rfm_snapshots (
+    id bigserial PRIMARY KEY,
+    as_of date NOT NULL,
+    window_days integer NOT NULL CHECK (window_days BETWEEN 1 AND 3650),
+    currency text NOT NULL CHECK (currency ~ '^[A-Z]{3}$'),
+    orders_stamp text NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (as_of, window_days, currency)
+);
+CREATE TABLE rfm_snapshot_rows (
+    snapshot_id bigint NOT NULL REFERENCES rfm_snapshots (id) ON DELETE CASCADE,
+    seq bigint NOT NULL,
+    customer_id uuid NOT NULL,
+    frequency bigint NOT NULL,
+    monetary bigint NOT NULL,
+    recency_days integer NOT NULL,
+    span_days integer NOT NULL,
+    earlier_count bigint NOT NULL,
+    earlier_value bigint NOT NULL,
+    later_count bigint NOT NULL,
+    later_value bigint NOT NULL,
+    r_score integer NOT NULL,
+    f_score integer NOT NULL,
+    m_score integer NOT NULL,
+    segment text NOT NULL,
+    PRIMARY KEY (snapshot_id, seq, customer_id)
+);
+CREATE INDEX rfm_snapshot_rows_segment_idx ON rfm_snapshot_rows (snapshot_id, segment, seq, customer_id);
+CREATE INDEX rfm_snapshot_rows_customer_idx ON rfm_snapshot_rows (snapshot_id, customer_id);

@@ -165,15 +165,43 @@ public final class InsightsService: Sendable {
     func rfm(
         asOf: LocalDate, windowDays: Int, segment: RFMSegment?, page: PageRequest, viewer: Principal
     ) throws -> Page<CustomerRFM> {
-        let rows = try pool.read { tx in
-            try store.rfm(
-                asOf: asOf, windowDays: windowDays, currency: currency, segment: segment, customerID: nil,
-                after: page.after, limit: page.limit, scope: ReportScope(viewer: viewer), in: tx)
-        }
+        let rows = try rfmRows(
+            asOf: asOf, windowDays: windowDays, segment: segment, customerID: nil, after: page.after,
+            limit: page.limit, viewer: viewer)
         let sequences = Dictionary(uniqueKeysWithValues: rows.map { ($0.row.customerID, $0.sequence) })
         return page.page(
             rows.map { CustomerRFM($0.row, currency: currency) }, key: { String(sequences[$0.customerId]!) },
             id: \.customerId)
+    }
+
+    /// RFM rows from the snapshot of these parameters while no sales order changed since it
+    /// was computed (else computed again first, once however many ask at the same time); for
+    /// a caller whose scope restricts what it sees, computed over that scope on each request.
+    private func rfmRows(
+        asOf: LocalDate, windowDays: Int, segment: RFMSegment?, customerID: UUID?, after: (key: String, id: UUID)?,
+        limit: Int, viewer: Principal
+    ) throws -> [(sequence: Int64, row: RFMRow)] {
+        let scope = ReportScope(viewer: viewer)
+        return try pool.transaction { tx in
+            var snapshot: Int64?
+            if !scope.restricts {
+                let stamp = try store.ordersStamp(in: tx)
+                snapshot = try store.snapshot(
+                    asOf: asOf, windowDays: windowDays, currency: currency, stamp: stamp, in: tx)
+                if snapshot == nil {
+                    try store.lockSnapshot(asOf: asOf, windowDays: windowDays, currency: currency, in: tx)
+                    let current = try store.ordersStamp(in: tx)
+                    snapshot =
+                        try store.snapshot(
+                            asOf: asOf, windowDays: windowDays, currency: currency, stamp: current, in: tx)
+                        ?? store.saveSnapshot(
+                            asOf: asOf, windowDays: windowDays, currency: currency, stamp: current, in: tx)
+                }
+            }
+            return try store.rfm(
+                snapshot: snapshot, asOf: asOf, windowDays: windowDays, currency: currency, segment: segment,
+                customerID: customerID, after: after, limit: limit, scope: scope, in: tx)
+        }
     }
 
     /// The customer summary's `rfm` (today, a 365-day window, the installation's currency;
@@ -182,11 +210,11 @@ public final class InsightsService: Sendable {
     public func customerInsight(customerID: UUID, customerCurrency: String, showCosts: Bool, viewer: Principal) throws
         -> (rfm: CustomerRFM?, lifetimeMargin: Int64?)
     {
-        try pool.read { tx in
-            let rfm = try store.rfm(
-                asOf: LocalDate.today(), windowDays: 365, currency: currency, segment: nil, customerID: customerID,
-                after: nil, limit: 1, scope: ReportScope(viewer: viewer), in: tx
-            ).first.map { CustomerRFM($0.row, currency: currency) }
+        let rfm = try rfmRows(
+            asOf: LocalDate.today(), windowDays: 365, segment: nil, customerID: customerID, after: nil, limit: 1,
+            viewer: viewer
+        ).first.map { CustomerRFM($0.row, currency: currency) }
+        return try pool.read { tx in
             let margin =
                 showCosts && customerCurrency == currency
                 ? try store.lifetimeMargin(customerID: customerID, currency: currency, in: tx) : nil

@@ -7,7 +7,11 @@ import Postgres
 /// Reports count only the records the viewer may see; today every role sees every customer,
 /// so both conditions are `TRUE` and `restricts` is false (no join is added for them).
 struct ReportScope: Sendable {
-    let viewer: Principal
+    /// Nil for the shared RFM snapshot, which is computed for every customer.
+    let viewer: Principal?
+
+    /// Every customer (the RFM snapshot, filtered per caller when read).
+    static let everyone = ReportScope(viewer: nil)
 
     /// True when the conditions below filter anything (then customer joins are needed).
     var restricts: Bool { false }
@@ -211,24 +215,21 @@ struct InsightsStore: Sendable {
 
     // MARK: RFM
 
-    /// One page of RFM rows in customer-number order, or only `customerID`'s. Scores are
-    /// PostgreSQL `ntile(5)` over every customer with orders in the window (in scope), each
-    /// measure sorted worst first — recency days descending, frequency and monetary
-    /// ascending — with ties broken by the customer number, higher first; so among equal
-    /// values the older customer scores higher, and the result is the same on every run.
-    func rfm(
-        asOf: LocalDate, windowDays: Int, currency: String, segment: RFMSegment?, customerID: UUID?,
-        after: (key: String, id: UUID)?, limit: Int, scope: ReportScope, in tx: Transaction
-    ) throws -> [(sequence: Int64, row: RFMRow)] {
+    static let rankedColumns: SQL = """
+        customer_id, seq, frequency, monetary, recency_days, span_days, earlier_count, earlier_value, later_count,
+        later_value, r_score, f_score, m_score, segment
+        """
+
+    /// Every customer with orders in the window, scored and segmented: PostgreSQL `ntile(5)`
+    /// over all of them (in scope), each measure sorted worst first — recency days
+    /// descending, frequency and monetary ascending — with ties broken by the customer number,
+    /// higher first; so among equal values the older customer scores higher, and the result is
+    /// the same on every run. The segment rules are openapi.yaml's `RFMSegment`.
+    func ranked(asOf: LocalDate, windowDays: Int, currency: String, scope: ReportScope) -> SQL {
         let start = asOf.adding(days: 1 - windowDays)!
         // The later half of the window starts here.
         let middle = asOf.adding(days: 1 - windowDays / 2)!
-        var conditions: [SQL] = []
-        if let segment { conditions.append("segment = \(segment.rawValue)") }
-        if let customerID { conditions.append("customer_id = \(customerID)") }
-        let page = Keyset("seq", cast: "bigint", id: "customer_id").clause(conditions, after: after, limit: limit)
-        return try tx.query(
-            """
+        return """
             WITH window_orders AS (
                 SELECT o.customer_id, (o.confirmed_at AT TIME ZONE 'UTC')::date AS day, o.subtotal
                 FROM sales_orders o
@@ -244,43 +245,116 @@ struct InsightsStore: Sendable {
                        coalesce(sum(subtotal) FILTER (WHERE day >= \(middle)::date), 0)::bigint AS later_value
                 FROM window_orders GROUP BY customer_id
             ), scored AS (
-                SELECT p.*, c.number, c.name, substring(c.number FROM 6)::bigint AS seq,
+                SELECT p.*, substring(c.number FROM 6)::bigint AS seq,
                        ntile(5) OVER (ORDER BY p.recency_days DESC, substring(c.number FROM 6)::bigint DESC) AS r_score,
                        ntile(5) OVER (ORDER BY p.frequency, substring(c.number FROM 6)::bigint DESC) AS f_score,
                        ntile(5) OVER (ORDER BY p.monetary, substring(c.number FROM 6)::bigint DESC) AS m_score
                 FROM per_customer p JOIN customers c ON c.id = p.customer_id
-            ), segmented AS (
-                SELECT s.*, CASE
-                    WHEN r_score >= 4 AND f_score >= 4 AND m_score >= 4 THEN 'champions'
-                    WHEN r_score >= 3 AND f_score >= 4 THEN 'loyal'
-                    WHEN frequency = 1 AND r_score >= 4 THEN 'new'
-                    WHEN r_score >= 3 THEN 'potential'
-                    WHEN f_score >= 3 THEN 'at_risk'
-                    ELSE 'hibernating' END AS segment
-                FROM scored s
-            ), paged AS (
-                SELECT * FROM segmented \(page)
             )
-            SELECT p.*,
+            SELECT customer_id, seq, frequency, monetary, recency_days, span_days, earlier_count, earlier_value,
+                   later_count, later_value, r_score, f_score, m_score, CASE
+                WHEN r_score >= 4 AND f_score >= 4 AND m_score >= 4 THEN 'champions'
+                WHEN r_score >= 3 AND f_score >= 4 THEN 'loyal'
+                WHEN frequency = 1 AND r_score >= 4 THEN 'new'
+                WHEN r_score >= 3 THEN 'potential'
+                WHEN f_score >= 3 THEN 'at_risk'
+                ELSE 'hibernating' END AS segment
+            FROM scored
+            """
+    }
+
+    /// What the RFM snapshots are checked against: "count:Σ version" of sales_orders. Every
+    /// write to an order bumps its version (or the count), so the stamp changes with any.
+    func ordersStamp(in tx: Transaction) throws -> String {
+        try tx.first("SELECT count(*)::text || ':' || coalesce(sum(version), 0)::text AS stamp FROM sales_orders")!
+            .decode("stamp")
+    }
+
+    /// The snapshot of these parameters if it was computed at `stamp`.
+    func snapshot(asOf: LocalDate, windowDays: Int, currency: String, stamp: String, in tx: Transaction) throws
+        -> Int64?
+    {
+        try tx.first(
+            """
+            SELECT id FROM rfm_snapshots
+            WHERE as_of = \(asOf)::date AND window_days = \(windowDays) AND currency = \(currency) AND orders_stamp = \(stamp)
+            """
+        )?.decode("id")
+    }
+
+    /// Waits for anyone computing the same snapshot (its transaction), so it is computed once.
+    func lockSnapshot(asOf: LocalDate, windowDays: Int, currency: String, in tx: Transaction) throws {
+        let key = "concord.insights.rfm.\(asOf).\(windowDays).\(currency)"
+        try tx.execute("SELECT pg_advisory_xact_lock(hashtext(\(key)))")
+    }
+
+    /// Replaces the snapshot of these parameters with rows computed now, recorded at `stamp`
+    /// (taken before the rows, so they reflect at least what it counts); drops snapshots over a
+    /// day old. Returns its id.
+    func saveSnapshot(asOf: LocalDate, windowDays: Int, currency: String, stamp: String, in tx: Transaction) throws
+        -> Int64
+    {
+        try tx.execute(
+            """
+            DELETE FROM rfm_snapshots
+            WHERE (as_of = \(asOf)::date AND window_days = \(windowDays) AND currency = \(currency))
+               OR created_at < now() - interval '1 day'
+            """)
+        let id: Int64 = try tx.first(
+            """
+            INSERT INTO rfm_snapshots (as_of, window_days, currency, orders_stamp)
+            VALUES (\(asOf)::date, \(windowDays), \(currency), \(stamp)) RETURNING id
+            """)!.decode("id")
+        let all = ranked(asOf: asOf, windowDays: windowDays, currency: currency, scope: .everyone)
+        try tx.execute(
+            """
+            INSERT INTO rfm_snapshot_rows (snapshot_id, \(Self.rankedColumns))
+            SELECT \(id)::bigint, \(Self.rankedColumns) FROM (\(all)) ranked
+            """)
+        return id
+    }
+
+    /// One page of RFM rows in customer-number order (or only `customerID`'s), from a
+    /// snapshot or, with nil, computed in this statement; names, lifetime values and overdue
+    /// balances are read now.
+    func rfm(
+        snapshot: Int64?, asOf: LocalDate, windowDays: Int, currency: String, segment: RFMSegment?, customerID: UUID?,
+        after: (key: String, id: UUID)?, limit: Int, scope: ReportScope, in tx: Transaction
+    ) throws -> [(sequence: Int64, row: RFMRow)] {
+        var conditions: [SQL] = []
+        let source: SQL
+        if let snapshot {
+            source = "rfm_snapshot_rows"
+            conditions.append("snapshot_id = \(snapshot)")
+        } else {
+            source = "(\(ranked(asOf: asOf, windowDays: windowDays, currency: currency, scope: scope))) ranked"
+        }
+        if let segment { conditions.append("segment = \(segment.rawValue)") }
+        if let customerID { conditions.append("customer_id = \(customerID)") }
+        let page = Keyset("seq", cast: "bigint", id: "customer_id").clause(conditions, after: after, limit: limit)
+        return try tx.query(
+            """
+            SELECT p.*, c.number, c.name,
                    (SELECT coalesce(sum(o.subtotal), 0)::bigint FROM sales_orders o
                     WHERE o.customer_id = p.customer_id AND o.status NOT IN ('draft', 'cancelled') AND o.currency = \(currency)
                       AND o.confirmed_at < \(asOf)::date + 1) AS lifetime_value,
                    (SELECT coalesce(sum(i.total - i.amount_paid - i.amount_credited), 0)::bigint FROM invoices i
                     WHERE i.customer_id = p.customer_id AND i.status IN ('issued', 'partially_paid') AND i.currency = \(currency)
                       AND i.due_date < \(asOf)::date) AS overdue_balance
-            FROM paged p ORDER BY p.seq, p.customer_id
+            FROM (SELECT \(Self.rankedColumns) FROM \(source) \(page)) p JOIN customers c ON c.id = p.customer_id
+            ORDER BY p.seq, p.customer_id
             """
         ).rows.map { row in
             (
                 try row.decode("seq"),
                 RFMRow(
                     customerID: try row.decode("customer_id"), number: try row.decode("number"),
-                    name: try row.decode("name"), recencyDays: try row.decode("recency_days", as: Int64.self),
+                    name: try row.decode("name"), recencyDays: Int64(try row.decode("recency_days", as: Int.self)),
                     frequency: try row.decode("frequency"), monetary: try row.decode("monetary"),
                     recencyScore: try row.decode("r_score"), frequencyScore: try row.decode("f_score"),
                     monetaryScore: try row.decode("m_score"), segment: try row.decodeEnum("segment"),
                     lifetimeValue: try row.decode("lifetime_value"),
-                    spanDays: try row.decode("span_days", as: Int64.self),
+                    spanDays: Int64(try row.decode("span_days", as: Int.self)),
                     overdueBalance: try row.decode("overdue_balance"),
                     earlier: (try row.decode("earlier_count"), try row.decode("earlier_value")),
                     later: (try row.decode("later_count"), try row.decode("later_value")))

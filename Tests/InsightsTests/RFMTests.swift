@@ -109,6 +109,38 @@ import Testing
         #expect(short.map { $0["customer_id"]?.stringValue } == ["A", "B", "D"].map { ids[$0] })
     }
 
+    /// The ranked rows are kept between requests (`rfm_snapshots`); after any order change the
+    /// report is what a computation from nothing gives.
+    @Test func keptScores_followEveryOrderChange_exactly() throws {
+        let ids = try population()
+        let path = "/reports/customer-rfm?as_of=\(asOf)"
+        func fresh() throws -> String {
+            try TestSQL.execute(app.databaseURL, "DELETE FROM rfm_snapshots")
+            return try admin.get(path).text
+        }
+        let before = try admin.get(path).text
+        #expect(try TestSQL.scalar(app.databaseURL, "SELECT count(*) FROM rfm_snapshot_rows") == "5")
+        #expect(try admin.get(path).text == before)
+        // A new order for B, then a cancelled one of A's: each answer equals a fresh computation.
+        try order(ids["B"]!, amount: 900, daysAgo: 1)
+        let afterOrder = try admin.get(path)
+        #expect(afterOrder.text != before)
+        let b = afterOrder["data"]?.arrayValue?.first { $0["customer_id"]?.stringValue == ids["B"] }
+        #expect(b?["frequency"] == .number("2"))
+        #expect(try fresh() == afterOrder.text)
+        let cancelled = try fixture.confirmedOrder(
+            customer: ids["E"]!, lines: #"{"description":"Work","quantity":1,"unit_price":50}"#)
+        try TestSQL.execute(
+            app.databaseURL,
+            "UPDATE sales_orders SET confirmed_at = '\(asOf.adding(days: -3)!) 12:00:00+00' WHERE id = '\(cancelled)'")
+        let withE = try admin.get(path).text
+        #expect(try fresh() == withE)
+        #expect(try admin.post("/sales-orders/\(cancelled)/cancel").status == 200)
+        let afterCancel = try admin.get(path).text
+        #expect(afterCancel != withE)
+        #expect(try fresh() == afterCancel)
+    }
+
     @Test func customerSummary_carriesTheRFMRow_andLifetimeMargin() throws {
         let customer = try fixture.customer()
         let none = try admin.get("/customers/\(customer)/summary")
@@ -142,7 +174,8 @@ import Testing
             #expect(reply.status == 400, "\(query): \(reply)")
             #expect(reply["errors"]?[0]?["field"]?.stringValue == parameter, "\(query): \(reply)")
         }
-        #expect(try admin.get("/reports/customer-rfm?window_days=3650").status == 200)
+        let wide = try admin.get("/reports/customer-rfm?window_days=3650")
+        #expect(wide.status == 200, "\(wide)")
         #expect(try admin.get("/reports/customer-rfm?window_days=1").status == 200)
     }
 }
