@@ -83,11 +83,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The management reports: reads over every commercial table, no writes.
+        .target(
+            name: "Insights",
+            dependencies: ["Core", "Routing", "Postgres", "Platform"]
+        ),
         .target(
             name: "App",
             dependencies: [
                 "Core", "HTTP", "Routing", "Postgres", "Platform", "Customers", "CRM", "Catalog", "Inventory", "Sales",
-                "Purchasing", "Receivables", "Payables", "Webhooks", .product(name: "Logging", package: "swift-log"),
+                "Purchasing", "Receivables", "Payables", "Webhooks", "Insights",
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
@@ -131,6 +137,9 @@ let package = Package(
         .testTarget(
             name: "CRMTests",
             dependencies: ["Core", "App", "CRM", "Customers", "Platform", "Postgres", "Routing", "TestSupport"]),
+        .testTarget(
+            name: "InsightsTests",
+            dependencies: ["Core", "App", "Insights", "Platform", "Postgres", "Routing", "TestSupport"]),
         .testTarget(
             name: "InventoryTests",
             dependencies: ["Core", "App", "Catalog", "Inventory", "Platform", "Postgres", "Routing", "TestSupport"]),

@@ -23,7 +23,12 @@
 # page for the admin, who sees everything (the scope is a condition on the owner index).
 #
 # Settings: BENCH_ROUNDS (3), BENCH_SECONDS (10), BENCH_CONNECTIONS (64), BENCH_THREADS (2),
-# BENCH_CUSTOMERS (1000000; made once per run with `concord seed --customers`).
+# BENCH_CUSTOMERS (1000000; made once per run with `concord seed --customers`),
+# BENCH_SHIPPED_LINES (2000000 shipped order lines over them, `concord seed --shipped-lines`).
+#
+# Last, the management reports on that data: p50 of 20 sequential requests of
+# /reports/margin?group_by=month (a year), /reports/kpis and a page of /reports/customer-rfm,
+# each beside its SQL's own time (bench/margin.sql, kpis.sql, rfm.sql under pgbench, one client).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,6 +37,7 @@ SECONDS_PER_RUN=${BENCH_SECONDS:-10}
 CONNECTIONS=${BENCH_CONNECTIONS:-64}
 THREADS=${BENCH_THREADS:-2}
 CUSTOMERS=${BENCH_CUSTOMERS:-1000000}
+SHIPPED_LINES=${BENCH_SHIPPED_LINES:-2000000}
 
 scripts/install-deps.sh wrk nginx-light
 swift build -c release --product concord >/dev/null
@@ -108,6 +114,12 @@ for port in "$WORKERS_PORT" "$EVENTLOOP_PORT"; do
         || { echo "bench: the shape server on port $port did not answer GET /me" >&2; exit 1; }
 done
 
+# The customer master at size, before any other customer exists (the seed refuses real data).
+echo "bench: seeding $CUSTOMERS customers and $SHIPPED_LINES shipped order lines" >&2
+CONCORD_DATA_DIR="$WORK/data" DATABASE_URL= "$BIN" seed --customers "$CUSTOMERS" --shipped-lines "$SHIPPED_LINES" \
+    2>/dev/null >&2
+
+# The order pair needs a customer, a warehouse and three items with plenty of stock.
 api() { curl -s -X POST -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' -d "$2" "http://127.0.0.1:$PORT$1"; }
 id_of() { python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])'; }
 # A sales rep who sees only their own customers, and owns 1 in 100 of the seeded ones.
@@ -243,6 +255,18 @@ RSS_IDLE=$(rss)
 eval "exec ${IDLE[1]}>&-"
 wait "$IDLE_PID" 2>/dev/null || true
 
+# The management reports: the endpoint's p50 (20 requests one after another) beside the
+# average latency of its SQL under pgbench with one client.
+report_p50() { for _ in $(seq 1 20); do curl -s -o /dev/null -w '%{time_total}\n' -H "Authorization: Bearer $KEY" "$1"; done \
+    | awk '{ print $1 * 1000 }' | median; }
+sql_ms() { "${PGUSER_RUN[@]}" "$PGBIN/pgbench" -n -c 1 -j 1 -t 20 -f "$1" "$PGCONN" 2>&1 | awk '/^latency average/ { print $4 }'; }
+MARGIN_MS=$(report_p50 "http://127.0.0.1:$PORT/reports/margin?group_by=month")
+MARGIN_SQL_MS=$(sql_ms bench/margin.sql)
+KPIS_MS=$(report_p50 "http://127.0.0.1:$PORT/reports/kpis")
+KPIS_SQL_MS=$(sql_ms bench/kpis.sql)
+RFM_MS=$(report_p50 "http://127.0.0.1:$PORT/reports/customer-rfm?limit=50")
+RFM_SQL_MS=$(sql_ms bench/rfm.sql)
+
 m() { printf '%s\n' "$@" | median; }
 {
 echo
@@ -267,6 +291,8 @@ printf '  own page of 50 (%s of %s owned)  %s req/s (p99 %s ms)  unscoped %s req
     "$((CUSTOMERS / 100))" "$CUSTOMERS" "$OWN_RPS" "$OWN_P99" "$ALL_RPS" "$ALL_P99" "$(ratio "$ALL_RPS" "$OWN_RPS")"
 printf '  page of 50 via a replica  concord reading a standby %s req/s (p99 %s ms)  on the primary alone %s req/s (p99 %s ms)  ratio %s  (same cores: the overhead, not a speed-up)\n' \
     "$REPL_R_RPS" "$REPL_R_P99" "$REPL_P_RPS" "$REPL_P_P99" "$REPL_RATIO"
+printf '  reports on %s shipped lines: margin by month %s ms (SQL %s ms), kpis %s ms (SQL %s ms)  (goal p50 <= 2000); customer-rfm page %s ms (SQL %s ms)  (goal p50 <= 1000)\n' \
+    "$SHIPPED_LINES" "$MARGIN_MS" "$MARGIN_SQL_MS" "$KPIS_MS" "$KPIS_SQL_MS" "$RFM_MS" "$RFM_SQL_MS"
 printf '  RSS           %s MiB after the runs, %s MiB with 1000 idle keep-alive connections  (goal < 50)\n' "$RSS_BEFORE" "$RSS_IDLE"
 } | tee -a "$REPORT"
 echo "report: $REPORT"

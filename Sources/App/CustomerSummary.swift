@@ -2,6 +2,7 @@ import CRM
 import Core
 import Customers
 import FoundationEssentials
+import Insights
 import Platform
 import Receivables
 import Routing
@@ -15,9 +16,11 @@ struct CustomerSummaryRoutes {
     let crm: CRMService
     let sales: SalesService
     let receivables: ReceivablesService
+    let insights: InsightsService
 
-    func register(in router: inout RouterBuilder) {
+    func register(in router: inout RouterBuilder, permissions: PermissionTable) {
         let customers = self.customers, crm = self.crm, sales = self.sales, receivables = self.receivables
+        let insights = self.insights
         router.get("/customers/{id}/summary", access: .permission("customers.read")) { request in
             let customer = try customers.customer(try request.documentKey("id", prefix: "CUST", resource: "customer"))
             let pipeline = try crm.openPipeline(customerID: customer.id, currency: customer.currency)
@@ -27,6 +30,10 @@ struct CustomerSummaryRoutes {
             // The credit check's figures: what is owed on invoices (less unapplied credit) plus
             // confirmed orders not yet invoiced.
             let credit = try sales.creditPosition(customer)
+            let principal = try request.principal()
+            let insight = try insights.customerInsight(
+                customerID: customer.id, customerCurrency: customer.currency,
+                showCosts: permissions.allows(principal.role, InsightsRoutes.costPermission), viewer: principal)
             let summary = CustomerSummary(
                 customer: customer, currency: customer.currency,
                 opportunities: .init(
@@ -39,7 +46,7 @@ struct CustomerSummaryRoutes {
                     openBalance: position.openBalance, overdueBalance: position.overdueBalance,
                     unappliedCredit: position.unappliedCredit, aging: position.aging),
                 credit: .init(limit: credit.limit, used: credit.used, available: credit.available),
-                recentActivities: activities,
+                recentActivities: activities, rfm: insight.rfm, lifetimeMargin: insight.lifetimeMargin,
                 otherCurrencyDocuments: pipeline.otherCurrency + orders.otherCurrency + position.otherCurrencyDocuments)
             return try .json(summary)
         }
@@ -54,6 +61,10 @@ struct CustomerSummary: Encodable {
     let receivables: ReceivablesPart
     let credit: Credit
     let recentActivities: [Activity]
+    /// The customer's row of `/reports/customer-rfm` today (365 days); nil without orders.
+    let rfm: CustomerRFM?
+    /// Σ shipped revenue − cost, ever; nil without the cost permission or in another currency.
+    let lifetimeMargin: Int64?
     let otherCurrencyDocuments: Int64
 
     struct Opportunities: Encodable {

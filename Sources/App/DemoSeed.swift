@@ -136,4 +136,12 @@ extension ConcordServer {
                 count: count, force: force, owner: synthetic, progress: progress)
         }
     }
+
+    /// `concord seed --shipped-lines N`: shipped order lines over the existing customers.
+    public func seedShippedLines(count: Int, progress: (Int) -> Void = { _ in }) throws -> Int {
+        let currency = configuration.defaultCurrency
+        return try withMigratedModules(poolSize: 2) { _, modules in
+            try modules.sales.seedShipped(lines: count, currency: currency, progress: progress)
+        }
+    }
 }

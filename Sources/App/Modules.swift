@@ -3,6 +3,7 @@ import Catalog
 import Core
 import Customers
 import FoundationEssentials
+import Insights
 import Inventory
 import Logging
 import Payables
@@ -29,6 +30,7 @@ public struct Modules: Sendable {
     public let webhooks: WebhookService
     public let receivables: ReceivablesService
     public let payables: PayablesService
+    public let insights: InsightsService
 
     public init(pool: ConnectionPool, configuration: Configuration, logger: Logger) {
         let currency = configuration.defaultCurrency
@@ -52,6 +54,7 @@ public struct Modules: Sendable {
         payables = PayablesService(
             pool: pool, events: events, purchasing: purchasing, currency: currency,
             priceTolerancePercent: configuration.billPriceTolerancePercent)
+        insights = InsightsService(pool: pool, currency: currency)
 
         let catalog = self.catalog, sales = self.sales, receivables = self.receivables, purchasing = self.purchasing
         // Items name their preferred supplier: Catalog checks it through Purchasing.
@@ -81,6 +84,7 @@ public struct Modules: Sendable {
             CRMRoutes(service: crm), CatalogRoutes(service: catalog), InventoryRoutes(service: inventory),
             PurchasingRoutes(service: purchasing), WebhookRoutes(service: webhooks), SalesRoutes(service: sales),
             ReceivablesRoutes(service: receivables), PayablesRoutes(service: payables),
+            InsightsRoutes(service: insights),
         ]
     }
 
@@ -92,8 +96,9 @@ public struct Modules: Sendable {
     /// Every module's routes and permissions.
     public func register(in builder: inout RouterBuilder, permissions: PermissionTable) {
         for module in routeModules { module.register(in: &builder, permissions: permissions) }
-        CustomerSummaryRoutes(customers: customers, crm: crm, sales: sales, receivables: receivables).register(
-            in: &builder)
+        CustomerSummaryRoutes(
+            customers: customers, crm: crm, sales: sales, receivables: receivables, insights: insights
+        ).register(in: &builder, permissions: permissions)
     }
 
     /// The application: `extra` routes (operations) plus every module's, behind the middleware

@@ -30,6 +30,9 @@ public struct Item: Codable, Sendable, Equatable {
     /// Moving average cost per unit in minor units of the installation's default currency;
     /// read-only, maintained by Inventory on receipts.
     @Cost public var averageCost: Int64
+    /// A fixed cost per unit in minor units of the default currency: what a service item's
+    /// shipment costs (zero when unset). Stock items ship at `averageCost` regardless.
+    @Cost public var standardCost: Int64?
     public var externalRef: String?
     public let createdAt: Date
     public var updatedAt: Date
@@ -45,7 +48,7 @@ public struct Item: Codable, Sendable, Equatable {
         currency: String, tierPrices: [String: Int64], reorderPoint: ExactDecimal?, reorderQuantity: ExactDecimal?,
         preferredSupplierId: UUID?, active: Bool, averageCost: Int64, externalRef: String?, createdAt: Date,
         updatedAt: Date,
-        version: Int
+        version: Int, standardCost: Int64? = nil
     ) {
         self.id = id
         self.sku = sku
@@ -61,6 +64,7 @@ public struct Item: Codable, Sendable, Equatable {
         self.preferredSupplierId = preferredSupplierId
         self.active = active
         self.averageCost = averageCost
+        self.standardCost = standardCost
         self.externalRef = externalRef
         self.createdAt = createdAt
         self.updatedAt = updatedAt
@@ -82,6 +86,7 @@ struct ItemCreate: Decodable {
     var reorderQuantity: ExactDecimal?
     var preferredSupplierId: UUID?
     var active: Bool?
+    var standardCost: Int64?
     var externalRef: String?
 
     static let readOnly: Set<String> = ["id", "average_cost", "created_at", "updated_at", "version"]
@@ -102,6 +107,7 @@ struct ItemPatch: Decodable {
     var reorderQuantity: FieldPatch<ExactDecimal> = .absent
     var preferredSupplierId: FieldPatch<UUID> = .absent
     var active: FieldPatch<Bool> = .absent
+    var standardCost: FieldPatch<Int64> = .absent
     var externalRef: FieldPatch<String> = .absent
 
     static let readOnly: Set<String> = ItemCreate.readOnly
@@ -110,7 +116,7 @@ struct ItemPatch: Decodable {
         case sku, name, description, type, unit, currency, active
         case unitPrice = "unit_price", tierPrices = "tier_prices", reorderPoint = "reorder_point"
         case reorderQuantity = "reorder_quantity", preferredSupplierId = "preferred_supplier_id", externalRef =
-            "external_ref"
+            "external_ref", standardCost = "standard_cost"
     }
 
     init(from decoder: any Decoder) throws {
@@ -127,6 +133,7 @@ struct ItemPatch: Decodable {
         reorderQuantity = try c.patch(ExactDecimal.self, forKey: .reorderQuantity)
         preferredSupplierId = try c.patch(UUID.self, forKey: .preferredSupplierId)
         active = try c.patch(Bool.self, forKey: .active)
+        standardCost = try c.patch(Int64.self, forKey: .standardCost)
         externalRef = try c.patch(String.self, forKey: .externalRef)
     }
 
@@ -153,6 +160,7 @@ struct ItemPatch: Decodable {
         reorderQuantity.apply(to: &result.reorderQuantity)
         preferredSupplierId.apply(to: &result.preferredSupplierId)
         externalRef.apply(to: &result.externalRef)
+        standardCost.apply(to: &result.standardCost)
         switch tierPrices {
         case .absent: break
         case .null: result.tierPrices = [:]
@@ -192,6 +200,9 @@ enum ItemRules {
         text(item.externalRef, "external_ref", max: 200, required: false)
         if let message = MoneyRules.problem(item.unitPrice) {
             errors.append(FieldError(field: "unit_price", message: message))
+        }
+        if let cost = item.standardCost, let message = MoneyRules.problem(cost) {
+            errors.append(FieldError(field: "standard_cost", message: message))
         }
         if let message = Currency.problem(item.currency) {
             errors.append(FieldError(field: "currency", message: message))

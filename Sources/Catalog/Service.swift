@@ -69,7 +69,8 @@ public final class CatalogService: Sendable {
             unit: input.unit ?? "each", unitPrice: input.unitPrice, currency: input.currency ?? defaultCurrency,
             tierPrices: tierPrices, reorderPoint: input.reorderPoint, reorderQuantity: input.reorderQuantity,
             preferredSupplierId: input.preferredSupplierId, active: input.active ?? true, averageCost: 0,
-            externalRef: input.externalRef, createdAt: now, updatedAt: now, version: 1)
+            externalRef: input.externalRef, createdAt: now, updatedAt: now, version: 1,
+            standardCost: input.standardCost)
         errors += ItemRules.problems(item)
         if !errors.isEmpty { throw AppError.validation(errors) }
         return try pool.transaction { tx in
@@ -91,7 +92,8 @@ public final class CatalogService: Sendable {
             ItemCreate(
                 sku: sku, name: name, description: description, type: type, unit: unit, unitPrice: unitPrice,
                 currency: nil, tierPrices: .object(prices), reorderPoint: reorderPoint,
-                reorderQuantity: reorderQuantity, preferredSupplierId: nil, active: true, externalRef: nil),
+                reorderQuantity: reorderQuantity, preferredSupplierId: nil, active: true, standardCost: nil,
+                externalRef: nil),
             actor: actor)
     }
 

@@ -40,7 +40,7 @@ struct ItemFilter: Sendable {
 struct CatalogStore: Sendable {
     static let itemColumns: SQL = """
         id, sku, name, description, type, unit, unit_price, currency, tier_prices, reorder_point, reorder_quantity,
-        preferred_supplier_id, active, average_cost, external_ref, created_at, updated_at, version
+        preferred_supplier_id, active, average_cost, standard_cost, external_ref, created_at, updated_at, version
         """
 
     func insertItem(_ item: Item, in tx: Transaction) throws -> Item {
@@ -48,10 +48,10 @@ struct CatalogStore: Sendable {
             tx.first(
                 """
                 INSERT INTO items (sku, name, description, type, unit, unit_price, currency, tier_prices, reorder_point,
-                                   reorder_quantity, preferred_supplier_id, active, external_ref)
+                                   reorder_quantity, preferred_supplier_id, active, standard_cost, external_ref)
                 VALUES (\(item.sku), \(item.name), \(item.description), \(item.type.rawValue), \(item.unit), \(item.unitPrice),
                         \(item.currency), \(Self.tierPricesJSON(item.tierPrices)), \(item.reorderPoint), \(item.reorderQuantity),
-                        \(item.preferredSupplierId), \(item.active), \(item.externalRef))
+                        \(item.preferredSupplierId), \(item.active), \(item.standardCost), \(item.externalRef))
                 RETURNING \(Self.itemColumns)
                 """)!)
     }
@@ -111,7 +111,8 @@ struct CatalogStore: Sendable {
                     unit = \(item.unit), unit_price = \(item.unitPrice), currency = \(item.currency),
                     tier_prices = \(Self.tierPricesJSON(item.tierPrices)), reorder_point = \(item.reorderPoint),
                     reorder_quantity = \(item.reorderQuantity), preferred_supplier_id = \(item.preferredSupplierId),
-                    active = \(item.active), external_ref = \(item.externalRef), updated_at = now(), version = version + 1
+                    active = \(item.active), standard_cost = \(item.standardCost), external_ref = \(item.externalRef),
+                    updated_at = now(), version = version + 1
                 WHERE id = \(item.id) RETURNING \(Self.itemColumns)
                 """)!)
     }
@@ -175,7 +176,7 @@ struct CatalogStore: Sendable {
             preferredSupplierId: try row.decodeIfPresent("preferred_supplier_id"), active: try row.decode("active"),
             averageCost: try row.decode("average_cost"), externalRef: try row.decodeIfPresent("external_ref"),
             createdAt: try row.decode("created_at"), updatedAt: try row.decode("updated_at"),
-            version: try row.decode("version"))
+            version: try row.decode("version"), standardCost: try row.decodeIfPresent("standard_cost"))
     }
 
     static func tier(_ row: Row) throws -> (id: UUID, tier: PricingTier) {

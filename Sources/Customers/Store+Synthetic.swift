@@ -46,6 +46,8 @@ extension CustomerStore {
     /// Builds the indexes `dropSearchIndexes` removed, from their own definitions.
     func recreate(indexes definitions: [String], in tx: Transaction) throws {
         _ = try tx.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        // One index over a million rows may outlast the pool's statement timeout on a busy machine.
+        _ = try tx.execute("SET LOCAL statement_timeout = 0")
         for definition in definitions { _ = try tx.execute(SQL(unsafeRaw: definition)) }
     }
 

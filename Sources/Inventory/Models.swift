@@ -152,7 +152,8 @@ public struct StockMovement: Codable, Sendable, Equatable {
     public let quantity: ExactDecimal
     public let kind: MovementKind
     public let reference: MovementReference?
-    /// Cost per unit in minor units of the installation's default currency (receipts).
+    /// Cost per unit in minor units of the installation's default currency: what a receipt paid, or
+    /// the moving average a shipment took the goods out at.
     @Cost public var unitCost: Int64?
     public let reason: String?
     public let createdAt: Date

@@ -121,14 +121,19 @@ extension InventoryService {
     /// Ships `lines` for `reference`: on hand falls by each quantity, and the line's reservation
     /// (same item and warehouse) by as much of it as it holds; any part beyond the reservation
     /// must be available (on hand − reserved) or the call throws `InsufficientStock` and writes
-    /// nothing. Records one `shipment` movement (negative quantity) per line, returned in order.
-    /// Whether a line may ship that much (`over_shipment`) is the caller's rule.
+    /// nothing. Records one `shipment` movement (negative quantity) per line, returned in order,
+    /// each carrying the item's moving average cost at this moment as `unit_cost` (the items
+    /// are share-locked, so no receipt moves the average until the shipment commits; later
+    /// receipts never change the movement). Whether a line may ship that much
+    /// (`over_shipment`) is the caller's rule.
     @discardableResult
     public func ship(lines: [StockLine], reference: StockReference, actor: Principal? = nil, in tx: Transaction) throws
         -> [StockMovement]
     {
         guard !lines.isEmpty else { return [] }
         try validate(lines.map { ($0.lineNo, $0.itemID, $0.warehouseID, $0.quantity) }, in: tx)
+        let averageCost = Dictionary(
+            uniqueKeysWithValues: try catalog.items(ids: lines.map(\.itemID), in: tx).map { ($0.id, $0.averageCost) })
         let held = try store.lockReservations(reference: reference, lines: lines.map(\.lineNo), in: tx)
         let pairs = Self.pairs(lines.map { ($0.itemID, $0.warehouseID) })
         try store.ensureBalances(pairs, in: tx)
@@ -184,7 +189,7 @@ extension InventoryService {
             movements.append(
                 try store.insertMovement(
                     item: line.itemID, warehouse: line.warehouseID, quantity: line.quantity.negated,
-                    kind: .shipment, reference: reference, lineNo: line.lineNo, unitCost: nil,
+                    kind: .shipment, reference: reference, lineNo: line.lineNo, unitCost: averageCost[line.itemID],
                     reason: nil, actor: actor?.userID, in: tx))
         }
         try events.append(

@@ -53,6 +53,12 @@ public struct InvoiceLine: Codable, Sendable {
     public let taxAmount: Int64
     /// The order line this bills, for invoices made from sales orders.
     public let salesOrderLineNo: Int?
+    /// What the billed goods cost: the quantity at the order line's shipped cost per unit
+    /// (Σ shipment cost ÷ Σ shipped quantity), rounded half-even; nil for lines not from an
+    /// order or billed before anything shipped.
+    public var cost: Int64? = nil
+    /// `line_total − cost`; nil with `cost`.
+    public var margin: Int64? = nil
 }
 
 /// A manual invoice's writable fields (`POST /invoices`, and what a merge patch produces).

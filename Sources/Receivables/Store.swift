@@ -150,19 +150,33 @@ struct ReceivablesStore: Sendable {
         var lines: [UUID: [InvoiceLine]] = [:]
         for row in try tx.query(
             """
-            SELECT invoice_id, line_no, item_id, description, quantity, unit_price, discount_percent, tax_rate, line_total, tax_amount,
-                   sales_order_line_no
-            FROM invoice_lines WHERE invoice_id = ANY(\(ids)::uuid[]) ORDER BY invoice_id, line_no
+            SELECT l.invoice_id, l.line_no, l.item_id, l.description, l.quantity, l.unit_price, l.discount_percent, l.tax_rate,
+                   l.line_total, l.tax_amount, l.sales_order_line_no, shipped.cost AS shipped_cost, shipped.quantity AS shipped_quantity
+            FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id
+            LEFT JOIN LATERAL (
+                SELECT sum(s.cost)::bigint AS cost, sum(s.quantity) AS quantity FROM shipment_lines s
+                WHERE s.sales_order_id = i.sales_order_id AND s.line_no = l.sales_order_line_no
+            ) shipped ON l.sales_order_line_no IS NOT NULL
+            WHERE l.invoice_id = ANY(\(ids)::uuid[]) ORDER BY l.invoice_id, l.line_no
             """
         ).rows {
-            lines[try row.decode("invoice_id"), default: []].append(
-                InvoiceLine(
-                    lineNo: try row.decode("line_no"), itemId: try row.decodeIfPresent("item_id"),
-                    description: try row.decode("description"),
-                    quantity: try row.decode("quantity"), unitPrice: try row.decode("unit_price"),
-                    discountPercent: try row.decode("discount_percent"), taxRate: try row.decode("tax_rate"),
-                    lineTotal: try row.decode("line_total"), taxAmount: try row.decode("tax_amount"),
-                    salesOrderLineNo: try row.decodeIfPresent("sales_order_line_no")))
+            var line = InvoiceLine(
+                lineNo: try row.decode("line_no"), itemId: try row.decodeIfPresent("item_id"),
+                description: try row.decode("description"),
+                quantity: try row.decode("quantity"), unitPrice: try row.decode("unit_price"),
+                discountPercent: try row.decode("discount_percent"), taxRate: try row.decode("tax_rate"),
+                lineTotal: try row.decode("line_total"), taxAmount: try row.decode("tax_amount"),
+                salesOrderLineNo: try row.decodeIfPresent("sales_order_line_no"))
+            if let cost: Int64 = try row.decodeIfPresent("shipped_cost"),
+                let shipped: ExactDecimal = try row.decodeIfPresent("shipped_quantity"), shipped > .zero
+            {
+                let billed = Int64(
+                    clamping: ExactDecimal.roundedHalfEven(
+                        Int128(line.quantity.thousandths) * Int128(cost), dividedBy: Int128(shipped.thousandths)))
+                line.cost = billed
+                line.margin = line.lineTotal - billed
+            }
+            lines[try row.decode("invoice_id"), default: []].append(line)
         }
         return try rows.map { row in
             let id: UUID = try row.decode("id")

@@ -50,14 +50,13 @@ extension SalesService {
             }
             let outgoing = try stockLines(
                 order, warehouseID: order.warehouseId!, quantity: { shipping[$0.lineNo] ?? .zero }, in: tx)
-            try inventory.ship(lines: outgoing, reference: Self.reference(order), actor: actor, in: tx)
+            let movements = try inventory.ship(lines: outgoing, reference: Self.reference(order), actor: actor, in: tx)
             for (lineNo, quantity) in shipping {
                 try store.addShipped(orderID: order.id, lineNo: lineNo, quantity: quantity, in: tx)
             }
             let shipment = try store.insertShipment(
-                orderID: order.id,
-                lines: shipping.keys.sorted().map { Shipment.Line(lineNo: $0, quantity: shipping[$0]!) },
-                by: actor.userID, in: tx)
+                order: order, lines: try costedLines(order, shipping, movements: movements, in: tx), by: actor.userID,
+                in: tx)
             let lines = try store.order(.id(order.id), in: tx)!.lines
             order.status = lines.allSatisfy({ $0.shippedQuantity == $0.quantity }) ? .shipped : .partiallyShipped
             try store.update(order, in: tx)
@@ -67,6 +66,38 @@ extension SalesService {
                 "sales_order.shipped", resourceType: "sales_order", resourceID: order.id, resource: result,
                 actor: actor, in: tx)
             return result
+        }
+    }
+
+    /// Each shipped line with its cost and revenue: stock lines at the unit cost their
+    /// `shipment` movement took (the moving average), other lines at the item's
+    /// `standard_cost`, or 0 (a service without one, a line without an item); costs and revenue
+    /// rounded half-even.
+    private func costedLines(
+        _ order: SalesOrder, _ shipping: [Int: ExactDecimal], movements: [StockMovement], in tx: Transaction
+    ) throws -> [(line: Shipment.Line, itemID: UUID?, revenue: Int64)] {
+        var movedAt: [Int: Int64] = [:]
+        for movement in movements {
+            if let lineNo = movement.reference?.lineNo { movedAt[lineNo] = movement.unitCost ?? 0 }
+        }
+        let standard = Dictionary(
+            uniqueKeysWithValues: try catalog.items(ids: order.lines.compactMap(\.itemId), in: tx).map {
+                ($0.id, $0.standardCost ?? 0)
+            })
+        return shipping.keys.sorted().map { lineNo in
+            let line = order.lines.first { $0.lineNo == lineNo }!
+            let quantity = shipping[lineNo]!
+            let unitCost = movedAt[lineNo] ?? line.itemId.flatMap { standard[$0] } ?? 0
+            // Never above the line's own total, which was already checked to fit 2^53−1.
+            let revenue =
+                LineAmounts.lineTotal(
+                    quantity: quantity, unitPrice: line.unitPrice, discountPercent: line.discountPercent) ?? 0
+            return (
+                Shipment.Line(
+                    lineNo: lineNo, quantity: quantity, unitCost: unitCost,
+                    cost: quantity.multipliedRoundingHalfEven(byMinorUnits: unitCost)),
+                line.itemId, revenue
+            )
         }
     }
 

@@ -125,6 +125,18 @@ struct SalesStore: Sendable {
                     shippedQuantity: try row.decode("shipped_quantity"),
                     invoicedQuantity: try row.decode("invoiced_quantity")))
         }
+        for row in try tx.query(
+            """
+            SELECT sales_order_id, line_no, sum(cost)::bigint AS cost, sum(revenue - cost)::bigint AS margin
+            FROM shipment_lines WHERE sales_order_id = ANY(\(ids)::uuid[]) GROUP BY sales_order_id, line_no
+            """
+        ).rows {
+            let lineNo: Int = try row.decode("line_no")
+            let orderID: UUID = try row.decode("sales_order_id")
+            guard let index = lines[orderID]?.firstIndex(where: { $0.lineNo == lineNo }) else { continue }
+            lines[orderID]![index].cost = try row.decode("cost")
+            lines[orderID]![index].margin = try row.decode("margin")
+        }
         return try rows.map { row in
             let id: UUID = try row.decode("id")
             return SalesOrder(
@@ -169,20 +181,35 @@ struct SalesStore: Sendable {
 
     // MARK: Shipments
 
-    func insertShipment(orderID: UUID, lines: [Shipment.Line], by user: UUID?, in tx: Transaction) throws -> Shipment {
+    /// The shipment and its lines; each line also records the order, item, currency, time and
+    /// revenue, so the margin reports read `shipment_lines` alone.
+    func insertShipment(
+        order: SalesOrder, lines: [(line: Shipment.Line, itemID: UUID?, revenue: Int64)], by user: UUID?,
+        in tx: Transaction
+    ) throws -> Shipment {
         let row = try tx.first(
             """
-            INSERT INTO shipments (sales_order_id, created_by) VALUES (\(orderID), \(user)) RETURNING id, number, created_at
+            INSERT INTO shipments (sales_order_id, created_by) VALUES (\(order.id), \(user)) RETURNING id, number, created_at
             """)!
         let id: UUID = try row.decode("id")
-        for line in lines {
+        let shippedAt: Date = try row.decode("created_at")
+        try tx.execute(
+            """
+            UPDATE sales_orders SET first_shipped_at = coalesce(first_shipped_at, \(shippedAt)), last_shipped_at = \(shippedAt)
+            WHERE id = \(order.id)
+            """)
+        for entry in lines {
             try tx.execute(
-                "INSERT INTO shipment_lines (shipment_id, line_no, quantity) VALUES (\(id), \(line.lineNo), \(line.quantity))"
-            )
+                """
+                INSERT INTO shipment_lines (shipment_id, line_no, quantity, sales_order_id, item_id, currency, shipped_at,
+                                            unit_cost, cost, revenue)
+                VALUES (\(id), \(entry.line.lineNo), \(entry.line.quantity), \(order.id), \(entry.itemID), \(order.currency),
+                        \(shippedAt), \(entry.line.unitCost), \(entry.line.cost), \(entry.revenue))
+                """)
         }
         return Shipment(
-            id: id, number: try row.decode("number"), salesOrderId: orderID, lines: lines, createdBy: user,
-            createdAt: try row.decode("created_at"))
+            id: id, number: try row.decode("number"), salesOrderId: order.id, lines: lines.map(\.line), createdBy: user,
+            createdAt: shippedAt)
     }
 
     func shipments(orderID: UUID, in tx: Transaction) throws -> [Shipment] {
@@ -194,12 +221,14 @@ struct SalesStore: Sendable {
         var lines: [UUID: [Shipment.Line]] = [:]
         for row in try tx.query(
             """
-            SELECT l.shipment_id, l.line_no, l.quantity FROM shipment_lines l JOIN shipments s ON s.id = l.shipment_id
-            WHERE s.sales_order_id = \(orderID) ORDER BY l.shipment_id, l.line_no
+            SELECT shipment_id, line_no, quantity, unit_cost, cost FROM shipment_lines
+            WHERE sales_order_id = \(orderID) ORDER BY shipment_id, line_no
             """
         ).rows {
             lines[try row.decode("shipment_id"), default: []].append(
-                Shipment.Line(lineNo: try row.decode("line_no"), quantity: try row.decode("quantity")))
+                Shipment.Line(
+                    lineNo: try row.decode("line_no"), quantity: try row.decode("quantity"),
+                    unitCost: try row.decode("unit_cost"), cost: try row.decode("cost")))
         }
         return try heads.map { row in
             let id: UUID = try row.decode("id")

@@ -131,7 +131,7 @@ struct Migrate: ParsableCommand {
 struct Seed: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract:
-            "Fill the database with demo data (--demo; running it again adds nothing) or synthetic customers (--customers N)."
+            "Fill the database with demo data (--demo; running it again adds nothing) or synthetic customers (--customers N) and shipped order lines (--shipped-lines N)."
     )
 
     @Flag(help: "Seed the demo data set: warehouses, items, stock, customers, orders.") var demo = false
@@ -140,10 +140,17 @@ struct Seed: ParsableCommand {
     @Option(help: "With --customers: the email of an existing user who owns --owned of them, spread evenly.")
     var owner: String?
     @Option(help: "With --owner: how many of the new customers they own (default 10000).") var owned: Int?
+    @Option(help: "Add N shipped order lines (two per order) over the active customers, after --customers when given.")
+    var shippedLines: Int?
 
     /// A usage mistake: one line and exit 2, as for a bad setting.
     func usageProblem() -> String? {
-        if demo == (customers != nil) { return "seed needs exactly one of --demo or --customers N" }
+        if demo == (customers != nil || shippedLines != nil) {
+            return "seed needs --demo, or --customers N and/or --shipped-lines N"
+        }
+        if let shippedLines, shippedLines < 1 || shippedLines > 100_000_000 {
+            return "--shipped-lines must be from 1 to 100000000"
+        }
         if let customers, customers < 1 || customers > 100_000_000 { return "--customers must be from 1 to 100000000" }
         if force && customers == nil { return "--force goes with --customers" }
         if owner != nil && customers == nil { return "--owner goes with --customers" }
@@ -171,7 +178,16 @@ struct Seed: ParsableCommand {
                 print(
                     "customers: \(made) synthetic customers added in \(tenths(Date().timeIntervalSince(started))) s"
                 )
-            } else {
+            }
+            if let shippedLines {
+                let started = Date()
+                let made = try server.seedShippedLines(count: shippedLines) { done in
+                    printError("concord: \(done) of \(shippedLines) shipped lines\n")
+                }
+                print(
+                    "shipped lines: \(made) added in \(tenths(Date().timeIntervalSince(started))) s")
+            }
+            if demo {
                 for line in try server.seedDemo() { print(line) }
             }
         } catch {

@@ -72,6 +72,8 @@ import Testing
         ("POST", "/sales-orders/{id}/shipments", "AW"), ("GET", "/sales-orders/{id}/shipments/{shipment_id}", "ASWFR"),
         ("POST", "/sales-orders/{id}/invoice", "AF"), ("GET", "/sales-orders/{id}/history", "ASWFR"),
         ("GET", "/reports/sales", "ASWFR"),
+        // Management reports: costs for admin, finance and warehouse; the KPIs and RFM for all.
+        ("GET", "/reports/margin", "AWF"), ("GET", "/reports/kpis", "ASWFR"), ("GET", "/reports/customer-rfm", "ASWFR"),
         // Receivables: finance writes; sales reads; warehouse does not.
         ("GET", "/invoices", "ASFR"), ("POST", "/invoices", "AF"), ("GET", "/invoices/{id}", "ASFR"),
         ("PATCH", "/invoices/{id}", "AF"), ("POST", "/invoices/{id}/issue", "AF"),
