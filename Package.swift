@@ -73,6 +73,13 @@ let package = Package(
             dependencies: ["Core", "Routing", "Postgres", "Platform", "Customers", "Sales"]
         ),
         .target(
+            name: "Alerts",
+            dependencies: [
+                "Core", "Routing", "Postgres", "Platform", "Customers", "Sales",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
             name: "Webhooks",
             dependencies: [
                 "Core", "HTTPClient", "HTTP", "Routing", "Postgres", "Platform",
@@ -83,7 +90,7 @@ let package = Package(
             name: "App",
             dependencies: [
                 "Core", "HTTP", "Routing", "Postgres", "Platform", "Customers", "CRM", "Catalog", "Inventory", "Sales",
-                "Purchasing", "Receivables", "Webhooks", .product(name: "Logging", package: "swift-log"),
+                "Purchasing", "Receivables", "Alerts", "Webhooks", .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
@@ -124,6 +131,9 @@ let package = Package(
         .testTarget(
             name: "CRMTests",
             dependencies: ["Core", "App", "CRM", "Customers", "Platform", "Postgres", "Routing", "TestSupport"]),
+        .testTarget(
+            name: "AlertTests",
+            dependencies: ["Core", "App", "Alerts", "Platform", "Postgres", "Routing", "TestSupport"]),
         .testTarget(
             name: "InventoryTests",
             dependencies: ["Core", "App", "Catalog", "Inventory", "Platform", "Postgres", "Routing", "TestSupport"]),

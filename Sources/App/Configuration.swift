@@ -32,6 +32,9 @@ public struct Configuration: Sendable {
     public var rateLimitBurst = 10_000
     public var webhookAllowPrivate = false
     public var webhookRetryBaseMilliseconds = 30_000
+    /// Seconds between the alert scheduler's ticks on this instance; 0 turns the scheduler off
+    /// (`POST /alerts/evaluate` still runs a tick).
+    public var schedulerIntervalSeconds = 60
     /// Attempts before a delivery is given up (about three days at the default base). Not an
     /// environment setting: the schedule is what the retry base says; tests shorten it.
     public var webhookMaxAttempts = 19
@@ -71,7 +74,7 @@ public struct Configuration: Sendable {
         "CONCORD_SHUTDOWN_GRACE",
         "CONCORD_CORS_ORIGINS", "CONCORD_DEFAULT_CURRENCY", "CONCORD_LOG_FORMAT", "CONCORD_LOG_LEVEL",
         "CONCORD_RATE_LIMIT", "CONCORD_RATE_LIMIT_BURST", "CONCORD_WEBHOOK_ALLOW_PRIVATE",
-        "CONCORD_WEBHOOK_RETRY_BASE_MS",
+        "CONCORD_WEBHOOK_RETRY_BASE_MS", "CONCORD_SCHEDULER_INTERVAL_S",
     ]
 
     public init() {}
@@ -208,6 +211,8 @@ public struct Configuration: Sendable {
         }
         config.webhookRetryBaseMilliseconds =
             try int("CONCORD_WEBHOOK_RETRY_BASE_MS", 1...86_400_000) ?? config.webhookRetryBaseMilliseconds
+        config.schedulerIntervalSeconds =
+            try int("CONCORD_SCHEDULER_INTERVAL_S", 0...86_400) ?? config.schedulerIntervalSeconds
         return config
     }
 
@@ -252,6 +257,7 @@ public struct Configuration: Sendable {
             "CONCORD_RATE_LIMIT=\(rateLimitPerSecond)", "CONCORD_RATE_LIMIT_BURST=\(rateLimitBurst)",
             "CONCORD_WEBHOOK_ALLOW_PRIVATE=\(webhookAllowPrivate)",
             "CONCORD_WEBHOOK_RETRY_BASE_MS=\(webhookRetryBaseMilliseconds)",
+            "CONCORD_SCHEDULER_INTERVAL_S=\(schedulerIntervalSeconds)",
         ]
     }
 

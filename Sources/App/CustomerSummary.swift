@@ -1,3 +1,4 @@
+import Alerts
 import CRM
 import Core
 import Customers
@@ -15,9 +16,11 @@ struct CustomerSummaryRoutes {
     let crm: CRMService
     let sales: SalesService
     let receivables: ReceivablesService
+    let alerts: AlertService
 
     func register(in router: inout RouterBuilder) {
         let customers = self.customers, crm = self.crm, sales = self.sales, receivables = self.receivables
+        let alerts = self.alerts
         router.get("/customers/{id}/summary", access: .permission("customers.read")) { request in
             let customer = try customers.customer(try request.documentKey("id", prefix: "CUST", resource: "customer"))
             let pipeline = try crm.openPipeline(customerID: customer.id, currency: customer.currency)
@@ -39,7 +42,7 @@ struct CustomerSummaryRoutes {
                     openBalance: position.openBalance, overdueBalance: position.overdueBalance,
                     unappliedCredit: position.unappliedCredit, aging: position.aging),
                 credit: .init(limit: credit.limit, used: credit.used, available: credit.available),
-                recentActivities: activities,
+                recentActivities: activities, openAlerts: try alerts.liveAlerts(customerID: customer.id),
                 otherCurrencyDocuments: pipeline.otherCurrency + orders.otherCurrency + position.otherCurrencyDocuments)
             return try .json(summary)
         }
@@ -54,6 +57,8 @@ struct CustomerSummary: Encodable {
     let receivables: ReceivablesPart
     let credit: Credit
     let recentActivities: [Activity]
+    /// Open and acknowledged alerts about the customer or its documents, oldest first.
+    let openAlerts: [Alert]
     let otherCurrencyDocuments: Int64
 
     struct Opportunities: Encodable {

@@ -1,3 +1,4 @@
+import Alerts
 import CRM
 import Catalog
 import Core
@@ -26,6 +27,7 @@ public struct Modules: Sendable {
     public let purchasing: PurchasingService
     public let webhooks: WebhookService
     public let receivables: ReceivablesService
+    public let alerts: AlertService
 
     public init(pool: ConnectionPool, configuration: Configuration, logger: Logger) {
         let currency = configuration.defaultCurrency
@@ -45,6 +47,7 @@ public struct Modules: Sendable {
         purchasing = PurchasingService(
             pool: pool, events: events, catalog: catalog, inventory: inventory, currency: currency)
         receivables = ReceivablesService(pool: pool, events: events, customers: customers, sales: sales)
+        alerts = AlertService(pool: pool, events: events, customers: customers, sales: sales)
 
         let catalog = self.catalog, sales = self.sales, receivables = self.receivables, purchasing = self.purchasing
         // Items name their preferred supplier: Catalog checks it through Purchasing.
@@ -64,6 +67,12 @@ public struct Modules: Sendable {
         sales.setOpenReceivables { customer, currency, tx in
             try receivables.openReceivables(customerID: customer, currency: currency, in: tx)
         }
+        // Data-driven alerts are re-checked in the transaction that changes the data: through
+        // the event every change appends (no module below Alerts knows it).
+        let alerts = self.alerts
+        events.setWatcher { type, resourceType, resourceID, data, tx in
+            try alerts.watch(type: type, resourceType: resourceType, resourceID: resourceID, data: data, in: tx)
+        }
     }
 
     /// Every module's HTTP side, each listed once: its routes and its problem codes.
@@ -72,7 +81,7 @@ public struct Modules: Sendable {
             UserRoutes(service: users), EventRoutes(events: events), CustomerRoutes(service: customers),
             CRMRoutes(service: crm), CatalogRoutes(service: catalog), InventoryRoutes(service: inventory),
             PurchasingRoutes(service: purchasing), WebhookRoutes(service: webhooks), SalesRoutes(service: sales),
-            ReceivablesRoutes(service: receivables),
+            ReceivablesRoutes(service: receivables), AlertRoutes(service: alerts),
         ]
     }
 
@@ -84,8 +93,8 @@ public struct Modules: Sendable {
     /// Every module's routes and permissions.
     public func register(in builder: inout RouterBuilder, permissions: PermissionTable) {
         for module in routeModules { module.register(in: &builder, permissions: permissions) }
-        CustomerSummaryRoutes(customers: customers, crm: crm, sales: sales, receivables: receivables).register(
-            in: &builder)
+        CustomerSummaryRoutes(customers: customers, crm: crm, sales: sales, receivables: receivables, alerts: alerts)
+            .register(in: &builder)
     }
 
     /// The application: `extra` routes (operations) plus every module's, behind the middleware
