@@ -42,9 +42,8 @@ public struct AlertRoutes: ModuleRoutes {
             return try Versioning.respond(request, alert, version: alert.version)
         }
         router.post("/alerts/evaluate", access: .permission("alerts.manage")) { request in
-            guard request.body.isEmpty else {
-                throw AppError.validation([FieldError(field: "", message: "takes no body")])
-            }
+            // No body, or an empty object: a tick takes no options.
+            if !request.body.isEmpty { _ = try request.decode(NoOptions.self) }
             return try .json(service.tick(wait: true))
         }
 
@@ -73,6 +72,7 @@ public struct AlertRoutes: ModuleRoutes {
     }
 
     struct RuleList: Encodable { let data: [AlertRule] }
+    struct NoOptions: Decodable {}
 }
 
 extension AlertRule: VersionedRecord {

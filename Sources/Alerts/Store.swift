@@ -245,7 +245,7 @@ struct AlertStore: Sendable {
                         to_char(a.due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI "UTC"')) AS message
                 FROM activities a LEFT JOIN opportunities op ON op.id = a.opportunity_id
                 WHERE a.completed_at IS NULL AND a.due_at IS NOT NULL
-                  AND a.due_at < now() - make_interval(days => \(threshold))\(among("a.id"))
+                  AND a.due_at < now() - make_interval(days => \(threshold)::int)\(among("a.id"))
                 """
         case .webhookFailing:
             query = """
@@ -306,6 +306,7 @@ struct AlertStore: Sendable {
             subjectNumber: try row.decodeIfPresent("subject_number"), subjectKey: try row.decode("subject_key"),
             warehouseId: try row.decodeIfPresent("warehouse_id"), customerId: try row.decodeIfPresent("customer_id"),
             itemId: try row.decodeIfPresent("item_id"), supplierId: try row.decodeIfPresent("supplier_id"),
-            severity: try row.decode("severity"), details: try row.decode("details"), message: try row.decode("message"))
+            severity: try row.decode("severity"), details: try row.decode("details"), message: try row.decode("message")
+        )
     }
 }
