@@ -279,3 +279,46 @@ import Testing
                 == "1")
     }
 }
+
+/// The kinds that watch CRM and quotations: opened with the write that makes them true, resolved
+/// with the one that clears them.
+@Suite struct AlertKindTests {
+    @Test func activityOverdue_opensWithThePastDueActivity_andCompletingResolvesIt() throws {
+        let app = try TestApp()
+        defer { app.stop() }
+        let fixture = try AlertFixture(app)
+        let customer = try fixture.customer()
+        let activity = try fixture.created(
+            "/activities",
+            #"{"type":"call","subject":"Chase the order","due_at":"\#(AlertFixture.date(-2))T09:00:00Z","customer_id":"\#(customer)"}"#
+        )
+        let open = try fixture.alerts("kind=activity_overdue&status=open")
+        #expect(open.map { $0["subject"]?["id"]?.stringValue } == [activity])
+        #expect(open.first?["customer_id"]?.stringValue == customer)
+        #expect(try fixture.admin.post("/activities/\(activity)/complete", "").status == 200)
+        #expect(try fixture.alerts("kind=activity_overdue").map { $0["status"]?.stringValue } == ["resolved"])
+    }
+
+    @Test func quotationExpiring_opensForADraftWithinItsDays_andNotForOneFurtherOut() throws {
+        let app = try TestApp()
+        defer { app.stop() }
+        let fixture = try AlertFixture(app)
+        let customer = try fixture.customer()
+        let item = try fixture.item(reorderPoint: 0)
+        func draft(_ validUntil: String) throws -> String {
+            try fixture.created(
+                "/sales-orders",
+                #"{"customer_id":"\#(customer)","valid_until":"\#(validUntil)","lines":[{"item_id":"\#(item)","quantity":1}]}"#
+            )
+        }
+        let soon = try draft(AlertFixture.date(3))
+        _ = try draft(AlertFixture.date(30))
+        let open = try fixture.alerts("kind=quotation_expiring&status=open")
+        #expect(open.map { $0["subject"]?["id"]?.stringValue } == [soon])
+        #expect(open.first?["details"]?["days_left"]?.int64Value == 3)
+        #expect(open.first?["severity"]?.stringValue == "info")
+        // Cancelling the draft clears it.
+        #expect(try fixture.admin.post("/sales-orders/\(soon)/cancel", "").status == 200)
+        #expect(try fixture.alerts("kind=quotation_expiring&status=open").isEmpty)
+    }
+}
