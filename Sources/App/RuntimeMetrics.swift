@@ -131,7 +131,9 @@ final class BacklogMetrics: @unchecked Sendable {
             "concord_alerts_open", help: "Open and acknowledged alerts, by kind (all instances).", label: "kind"
         ) { [self] in
             let open = current().alertsOpen
-            return AlertKind.allCases.map { kind in (kind.rawValue, open.map { counts in counts[kind.rawValue] ?? 0 } ?? Double.nan) }
+            return AlertKind.allCases.map { kind in
+                (kind.rawValue, open.map { counts in counts[kind.rawValue] ?? 0 } ?? Double.nan)
+            }
         }
         metrics.registerGauge(
             "concord_alerts_last_tick_timestamp_seconds",
