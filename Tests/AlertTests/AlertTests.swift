@@ -299,6 +299,32 @@ import Testing
         #expect(try fixture.alerts("kind=activity_overdue").map { $0["status"]?.stringValue } == ["resolved"])
     }
 
+    @Test func salesOrderLate_opensWhenConfirmedPastItsDate_andShippingEverythingResolvesIt() throws {
+        let app = try TestApp()
+        defer { app.stop() }
+        let fixture = try AlertFixture(app)
+        let customer = try fixture.customer()
+        let item = try fixture.item(reorderPoint: 0)
+        try fixture.count(item, 10)
+        let order = try fixture.created(
+            "/sales-orders",
+            #"{"customer_id":"\#(customer)","warehouse_id":"\#(fixture.warehouse)","requested_date":"\#(AlertFixture.date(-1))","lines":[{"item_id":"\#(item)","quantity":4}]}"#
+        )
+        #expect(try fixture.alerts("kind=sales_order_late").isEmpty, "a draft is not late")
+        let confirmed = try fixture.admin.post("/sales-orders/\(order)/confirm", "")
+        #expect(confirmed.status == 200, "\(confirmed)")
+        let open = try fixture.alerts("kind=sales_order_late&status=open")
+        #expect(open.map { $0["subject"]?["id"]?.stringValue } == [order])
+        #expect(open.first?["details"]?["days_late"]?.int64Value == 1)
+        var shipped = try fixture.admin.post(
+            "/sales-orders/\(order)/shipments", #"{"lines":[{"line_no":1,"quantity":1}]}"#)
+        #expect(shipped.status == 201, "\(shipped)")
+        #expect(try fixture.alerts("kind=sales_order_late&status=open").count == 1, "partly shipped is still late")
+        shipped = try fixture.admin.post("/sales-orders/\(order)/shipments", #"{"lines":[{"line_no":1,"quantity":3}]}"#)
+        #expect(shipped.status == 201, "\(shipped)")
+        #expect(try fixture.alerts("kind=sales_order_late").map { $0["status"]?.stringValue } == ["resolved"])
+    }
+
     @Test func quotationExpiring_opensForADraftWithinItsDays_andNotForOneFurtherOut() throws {
         let app = try TestApp()
         defer { app.stop() }
