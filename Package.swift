@@ -77,6 +77,13 @@ let package = Package(
             dependencies: ["Core", "Routing", "Postgres", "Platform", "Purchasing"]
         ),
         .target(
+            name: "Alerts",
+            dependencies: [
+                "Core", "Routing", "Postgres", "Platform", "Customers", "Sales",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
             name: "Webhooks",
             dependencies: [
                 "Core", "HTTPClient", "HTTP", "Routing", "Postgres", "Platform",
@@ -92,7 +99,7 @@ let package = Package(
             name: "App",
             dependencies: [
                 "Core", "HTTP", "Routing", "Postgres", "Platform", "Customers", "CRM", "Catalog", "Inventory", "Sales",
-                "Purchasing", "Receivables", "Payables", "Webhooks", "Insights",
+                "Purchasing", "Receivables", "Payables", "Webhooks", "Insights", "Alerts",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -140,6 +147,9 @@ let package = Package(
         .testTarget(
             name: "InsightsTests",
             dependencies: ["Core", "App", "Insights", "Platform", "Postgres", "Routing", "TestSupport"]),
+        .testTarget(
+            name: "AlertTests",
+            dependencies: ["Core", "App", "Alerts", "Platform", "Postgres", "Routing", "TestSupport"]),
         .testTarget(
             name: "InventoryTests",
             dependencies: ["Core", "App", "Catalog", "Inventory", "Platform", "Postgres", "Routing", "TestSupport"]),

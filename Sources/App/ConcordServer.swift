@@ -1,3 +1,4 @@
+import Alerts
 import CRM
 import Catalog
 import Core
@@ -45,6 +46,7 @@ public final class ConcordServer: @unchecked Sendable {
     private var migrator: Migrator?
     private var maintenance: Maintenance?
     private var dispatcher: WebhookDispatcher?
+    private var scheduler: AlertScheduler?
     private var backlog: BacklogMetrics?
 
     /// - migrate: apply pending migrations before serving (`serve --no-migrate` turns it off).
@@ -151,6 +153,10 @@ public final class ConcordServer: @unchecked Sendable {
         let dispatcher = WebhookDispatcher(service: modules.webhooks, logger: logger)
         dispatcher.start()
         self.dispatcher = dispatcher
+        let scheduler = AlertScheduler(
+            service: modules.alerts, interval: Double(configuration.schedulerIntervalSeconds), logger: logger)
+        scheduler.start()
+        self.scheduler = scheduler
         let maintenance = Maintenance(pool: pool, logger: logger, webhooks: modules.webhooks)
         maintenance.start()
         self.maintenance = maintenance
@@ -175,6 +181,7 @@ public final class ConcordServer: @unchecked Sendable {
     public func waitUntilStopped() {
         server?.waitUntilStopped()
         dispatcher?.stop()
+        scheduler?.stop()
         events?.stopPublisher()
         maintenance?.stop()
         backlog?.close()

@@ -42,6 +42,9 @@ public struct Configuration: Sendable {
     public var rateLimitBurst = 10_000
     public var webhookAllowPrivate = false
     public var webhookRetryBaseMilliseconds = 30_000
+    /// Seconds between the alert scheduler's ticks on this instance; 0 turns the scheduler off
+    /// (`POST /alerts/evaluate` still runs a tick).
+    public var schedulerIntervalSeconds = 60
     /// Attempts before a delivery is given up (about three days at the default base). Not an
     /// environment setting: the schedule is what the retry base says; tests shorten it.
     public var webhookMaxAttempts = 19
@@ -78,7 +81,7 @@ public struct Configuration: Sendable {
         "CONCORD_CORS_ORIGINS", "CONCORD_DEFAULT_CURRENCY", "CONCORD_LOG_FORMAT", "CONCORD_LOG_LEVEL",
         "CONCORD_RATE_LIMIT", "CONCORD_RATE_LIMIT_BURST", "CONCORD_WEBHOOK_ALLOW_PRIVATE",
         "CONCORD_WEBHOOK_RETRY_BASE_MS", "CONCORD_READ_YOUR_WRITES_MS", "CONCORD_REPLICA_MAX_LAG_MS",
-        "CONCORD_BILL_PRICE_TOLERANCE_PERCENT",
+        "CONCORD_BILL_PRICE_TOLERANCE_PERCENT", "CONCORD_SCHEDULER_INTERVAL_S",
     ]
 
     public init() {}
@@ -232,6 +235,8 @@ public struct Configuration: Sendable {
             }
             config.billPriceTolerancePercent = percent
         }
+        config.schedulerIntervalSeconds =
+            try int("CONCORD_SCHEDULER_INTERVAL_S", 0...86_400) ?? config.schedulerIntervalSeconds
         return config
     }
 
@@ -280,6 +285,7 @@ public struct Configuration: Sendable {
             "CONCORD_READ_YOUR_WRITES_MS=\(readYourWritesMilliseconds)",
             "CONCORD_REPLICA_MAX_LAG_MS=\(replicaMaxLagMilliseconds)",
             "CONCORD_BILL_PRICE_TOLERANCE_PERCENT=\(billPriceTolerancePercent)",
+            "CONCORD_SCHEDULER_INTERVAL_S=\(schedulerIntervalSeconds)",
         ]
     }
 

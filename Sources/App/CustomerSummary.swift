@@ -1,3 +1,4 @@
+import Alerts
 import CRM
 import Core
 import Customers
@@ -17,10 +18,12 @@ struct CustomerSummaryRoutes {
     let sales: SalesService
     let receivables: ReceivablesService
     let insights: InsightsService
+    let alerts: AlertService
 
     func register(in router: inout RouterBuilder, permissions: PermissionTable) {
         let customers = self.customers, crm = self.crm, sales = self.sales, receivables = self.receivables
         let insights = self.insights
+        let alerts = self.alerts
         router.get("/customers/{id}/summary", access: .permission("customers.read")) { request in
             let customer = try customers.customer(try request.documentKey("id", prefix: "CUST", resource: "customer"))
             let pipeline = try crm.openPipeline(customerID: customer.id, currency: customer.currency)
@@ -47,6 +50,7 @@ struct CustomerSummaryRoutes {
                     unappliedCredit: position.unappliedCredit, aging: position.aging),
                 credit: .init(limit: credit.limit, used: credit.used, available: credit.available),
                 recentActivities: activities, rfm: insight.rfm, lifetimeMargin: insight.lifetimeMargin,
+                openAlerts: try alerts.liveAlerts(customerID: customer.id),
                 otherCurrencyDocuments: pipeline.otherCurrency + orders.otherCurrency + position.otherCurrencyDocuments)
             return try .json(summary)
         }
@@ -65,6 +69,8 @@ struct CustomerSummary: Encodable {
     let rfm: CustomerRFM?
     /// Σ shipped revenue − cost, ever; nil without the cost permission or in another currency.
     let lifetimeMargin: Int64?
+    /// Open and acknowledged alerts about the customer or its documents, oldest first.
+    let openAlerts: [Alert]
     let otherCurrencyDocuments: Int64
 
     struct Opportunities: Encodable {

@@ -1,3 +1,4 @@
+import Alerts
 import CRM
 import Catalog
 import Core
@@ -31,6 +32,7 @@ public struct Modules: Sendable {
     public let receivables: ReceivablesService
     public let payables: PayablesService
     public let insights: InsightsService
+    public let alerts: AlertService
 
     public init(pool: ConnectionPool, configuration: Configuration, logger: Logger) {
         let currency = configuration.defaultCurrency
@@ -55,6 +57,7 @@ public struct Modules: Sendable {
             pool: pool, events: events, purchasing: purchasing, currency: currency,
             priceTolerancePercent: configuration.billPriceTolerancePercent)
         insights = InsightsService(pool: pool, currency: currency)
+        alerts = AlertService(pool: pool, events: events, customers: customers, sales: sales)
 
         let catalog = self.catalog, sales = self.sales, receivables = self.receivables, purchasing = self.purchasing
         // Items name their preferred supplier: Catalog checks it through Purchasing.
@@ -74,6 +77,12 @@ public struct Modules: Sendable {
         sales.setOpenReceivables { customer, currency, tx in
             try receivables.openReceivables(customerID: customer, currency: currency, in: tx)
         }
+        // Data-driven alerts are re-checked in the transaction that changes the data: through
+        // the event every change appends (no module below Alerts knows it).
+        let alerts = self.alerts
+        events.setWatcher { type, resourceType, resourceID, data, tx in
+            try alerts.watch(type: type, resourceType: resourceType, resourceID: resourceID, data: data, in: tx)
+        }
     }
 
     /// Every module's HTTP side, each listed once: its routes and its problem codes.
@@ -84,7 +93,7 @@ public struct Modules: Sendable {
             CRMRoutes(service: crm), CatalogRoutes(service: catalog), InventoryRoutes(service: inventory),
             PurchasingRoutes(service: purchasing), WebhookRoutes(service: webhooks), SalesRoutes(service: sales),
             ReceivablesRoutes(service: receivables), PayablesRoutes(service: payables),
-            InsightsRoutes(service: insights),
+            InsightsRoutes(service: insights), AlertRoutes(service: alerts),
         ]
     }
 
@@ -97,7 +106,8 @@ public struct Modules: Sendable {
     public func register(in builder: inout RouterBuilder, permissions: PermissionTable) {
         for module in routeModules { module.register(in: &builder, permissions: permissions) }
         CustomerSummaryRoutes(
-            customers: customers, crm: crm, sales: sales, receivables: receivables, insights: insights
+            customers: customers, crm: crm, sales: sales, receivables: receivables, insights: insights,
+            alerts: alerts
         ).register(in: &builder, permissions: permissions)
     }
 

@@ -1,3 +1,4 @@
+import Alerts
 import Core
 import Dispatch
 import FoundationEssentials
@@ -89,6 +90,10 @@ final class BacklogMetrics: @unchecked Sendable {
         var pendingDeliveries = Double.nan
         var oldestPendingAge = Double.nan
         var unnumberedEvents = Double.nan
+        /// Open and acknowledged alerts by kind.
+        var alertsOpen: [String: Double]?
+        /// The alert scheduler's last successful tick, seconds since the epoch (0 before the first).
+        var lastAlertTick = Double.nan
     }
 
     private let connectionString: String
@@ -125,6 +130,20 @@ final class BacklogMetrics: @unchecked Sendable {
         ) { [self] in
             current().unnumberedEvents
         }
+        metrics.registerGauge(
+            "concord_alerts_open", help: "Open and acknowledged alerts, by kind (all instances).", label: "kind"
+        ) { [self] in
+            let open = current().alertsOpen
+            return AlertKind.allCases.map { kind in
+                (kind.rawValue, open.map { counts in counts[kind.rawValue] ?? 0 } ?? Double.nan)
+            }
+        }
+        metrics.registerGauge(
+            "concord_alerts_last_tick_timestamp_seconds",
+            help: "When any instance last finished an alert scheduler tick, in seconds since the Unix epoch (0: never)."
+        ) { [self] in
+            current().lastAlertTick
+        }
         _ = current()  // the first read, so the first scrape has figures
     }
 
@@ -156,13 +175,21 @@ final class BacklogMetrics: @unchecked Sendable {
                 SELECT (SELECT count(*) FROM webhook_deliveries WHERE status = 'pending') AS pending,
                        (SELECT coalesce(extract(epoch FROM clock_timestamp() - min(created_at)), 0)::float8
                           FROM webhook_deliveries WHERE status = 'pending') AS oldest,
-                       (SELECT count(*) FROM events WHERE sequence IS NULL) AS unnumbered
+                       (SELECT count(*) FROM events WHERE sequence IS NULL) AS unnumbered,
+                       (SELECT coalesce(extract(epoch FROM last_tick_at), 0)::float8 FROM alert_scheduler) AS last_tick
                 """
             ).first
+            var open: [String: Double] = [:]
+            for row in try connection.query(
+                "SELECT kind, count(*) AS n FROM alerts WHERE status IN ('open', 'acknowledged') GROUP BY kind"
+            ).rows {
+                open[try row.decode("kind")] = Double(try row.decode("n", as: Int64.self))
+            }
             fresh = Snapshot(
                 pendingDeliveries: Double(try row?.decode("pending", as: Int64.self) ?? 0),
                 oldestPendingAge: try row?.decode("oldest", as: Double.self) ?? 0,
-                unnumberedEvents: Double(try row?.decode("unnumbered", as: Int64.self) ?? 0))
+                unnumberedEvents: Double(try row?.decode("unnumbered", as: Int64.self) ?? 0), alertsOpen: open,
+                lastAlertTick: try row?.decodeIfPresent("last_tick", as: Double.self) ?? 0)
         } catch {
             connection?.close()
             connection = nil

@@ -31,6 +31,7 @@ public final class Metrics: @unchecked Sendable {
     private var series: [Key: Series] = [:]
     private var gauges: [(name: String, help: String, type: String, read: @Sendable () -> Double)] = []
     private var expositions: [@Sendable () -> String] = []
+    private var families: [(name: String, help: String, label: String, read: @Sendable () -> [(String, Double)])] = []
     private let inFlight = InFlightCounter()
 
     public init() {}
@@ -62,6 +63,16 @@ public final class Metrics: @unchecked Sendable {
         gauges.append((name, help, "gauge", read))
     }
 
+    /// Adds a gauge with one label read at scrape time: one series per `(label value, value)`
+    /// that `read` returns (`concord_alerts_open{kind="…"}`). Label values must be a closed set.
+    public func registerGauge(
+        _ name: String, help: String, label: String, read: @escaping @Sendable () -> [(String, Double)]
+    ) {
+        seriesLock.lock()
+        defer { seriesLock.unlock() }
+        families.append((name, help, label, read))
+    }
+
     /// Adds a counter read at scrape time (`process_cpu_seconds_total`, …): a total that only grows.
     public func registerCounter(_ name: String, help: String, read: @escaping @Sendable () -> Double) {
         seriesLock.lock()
@@ -84,6 +95,7 @@ public final class Metrics: @unchecked Sendable {
         }
         let gaugeList = gauges
         let extra = expositions
+        let familyList = families
         seriesLock.unlock()
 
         var out = "# HELP concord_http_requests_total HTTP requests answered, by method, route template and status.\n"
@@ -112,6 +124,12 @@ public final class Metrics: @unchecked Sendable {
                 "# HELP \(gauge.name) \(gauge.help)\n# TYPE \(gauge.name) \(gauge.type)\n\(gauge.name) \(format(gauge.read()))\n"
         }
         for render in extra { out += render() }
+        for family in familyList {
+            out += "# HELP \(family.name) \(family.help)\n# TYPE \(family.name) gauge\n"
+            for (value, reading) in family.read() {
+                out += "\(family.name){\(family.label)=\"\(escape(value))\"} \(format(reading))\n"
+            }
+        }
         return out
     }
 

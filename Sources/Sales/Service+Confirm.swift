@@ -174,7 +174,9 @@ extension SalesService {
     }
 
     /// The credit figures inside `tx`; `excluding` leaves out the order being confirmed.
-    func creditPosition(_ customer: Customer, excluding orderID: UUID?, in tx: Transaction) throws -> CreditPosition {
+    public func creditPosition(_ customer: Customer, excluding orderID: UUID?, in tx: Transaction) throws
+        -> CreditPosition
+    {
         let receivables = try openReceivables?(customer.id, customer.currency, tx) ?? 0
         let orders = try store.uninvoicedOrders(
             customerID: customer.id, currency: customer.currency, excluding: orderID, in: tx)

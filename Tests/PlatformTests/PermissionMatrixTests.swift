@@ -111,6 +111,10 @@ import Testing
         ("POST", "/webhooks/{id}/test", "A"),
         ("GET", "/webhooks/{id}/deliveries", "A"), ("GET", "/webhooks/{id}/deliveries/{delivery_id}", "A"),
         ("POST", "/webhooks/{id}/deliveries/{delivery_id}/replay", "A"),
+        // Alerts: every role reads them, the working roles acknowledge; rules and ticks are admin's.
+        ("GET", "/alerts", "ASWFR"), ("GET", "/alerts/{id}", "ASWFR"), ("POST", "/alerts/{id}/acknowledge", "ASWF"),
+        ("POST", "/alerts/evaluate", "A"), ("GET", "/alert-rules", "ASWFR"), ("GET", "/alert-rules/{kind}", "ASWFR"),
+        ("PUT", "/alert-rules/{kind}", "A"),
     ]
 
     static let letters: [String: Character] = [

@@ -3,6 +3,7 @@ import FoundationEssentials
 import Glibc
 import Logging
 import Postgres
+import Synchronization
 
 /// One event of the outbox feed (API.md "Conventions": every state change appends one in the
 /// same transaction).
@@ -32,6 +33,15 @@ public final class EventLog: @unchecked Sendable {
     private let store = EventStore()
     private let running = Condition()
     private var stopping = false
+    private let watcher = Mutex<Watcher?>(nil)
+
+    /// Sees every event its writer appends, inside the writer's transaction, after the row is
+    /// written: the hook through which a higher module (Alerts) re-checks conditions about the
+    /// records an event names, atomically with the change, without the writing module knowing
+    /// it. What it throws rolls the writer back.
+    public typealias Watcher =
+        @Sendable (_ type: String, _ resourceType: String, _ resourceID: UUID, _ data: JSONValue, _ tx: Transaction)
+        throws -> Void
 
     public init(pool: ConnectionPool, logger: Logger) {
         self.pool = pool
@@ -46,6 +56,12 @@ public final class EventLog: @unchecked Sendable {
         try store.insert(
             type: type, resourceType: resourceType, resourceID: resourceID, data: data,
             userID: actor?.userID, apiKeyID: actor?.apiKeyID, in: tx)
+        if let watch = watcher.withLock({ $0 }) { try watch(type, resourceType, resourceID, data, tx) }
+    }
+
+    /// Installs the watcher (see `Watcher`). Call only while wiring.
+    public func setWatcher(_ watch: @escaping Watcher) {
+        watcher.withLock { $0 = watch }
     }
 
     /// Encodes `resource` and appends it, costs included whoever caused it: the feed and
