@@ -268,11 +268,14 @@ struct InsightsStore: Sendable {
             """
     }
 
-    /// What the RFM snapshots are checked against: "count:Σ version" of sales_orders. Every
-    /// write to an order bumps its version (or the count), so the stamp changes with any.
+    /// What the RFM snapshots are checked against: "count:Σ rfm_revision" of sales_orders. A
+    /// trigger moves an order's `rfm_revision` whenever it changes what the ranking reads (its
+    /// customer, confirmation, subtotal, currency, or whether it is draft or cancelled); a new
+    /// or deleted order moves the count. Shipping and invoicing move neither.
     func ordersStamp(in tx: Transaction) throws -> String {
-        try tx.first("SELECT count(*)::text || ':' || coalesce(sum(version), 0)::text AS stamp FROM sales_orders")!
-            .decode("stamp")
+        try tx.first(
+            "SELECT count(*)::text || ':' || coalesce(sum(rfm_revision), 0)::text AS stamp FROM sales_orders"
+        )!.decode("stamp")
     }
 
     /// The snapshot of these parameters if it was computed at `stamp`.
