@@ -232,8 +232,9 @@ struct ApprovalFilter {
 public struct DocumentActions: Sendable {
     /// Runs the action (order, confirm, post) with every usual check, inside the approval's
     /// transaction; returns the document.
-    public let complete: @Sendable (_ id: UUID, _ options: JSONObject, _ actor: Principal, _ tx: Transaction) throws
-        -> JSONValue
+    public let complete:
+        @Sendable (_ id: UUID, _ options: JSONObject, _ actor: Principal, _ tx: Transaction) throws
+            -> JSONValue
     /// Puts the document back to `draft`.
     public let revert: @Sendable (_ id: UUID, _ tx: Transaction) throws -> Void
 

@@ -173,7 +173,8 @@ public final class ApprovalService: Sendable {
                 let row = try pending(key, ifMatch: ifMatch, to: .approved, in: tx)
                 let step = try authorize(row, actor: actor, in: tx)
                 try store.insertDecision(
-                    approvalID: row.id, step: step, decision: "approved", userID: actor.userID, comment: comment, in: tx)
+                    approvalID: row.id, step: step, decision: "approved", userID: actor.userID, comment: comment, in: tx
+                )
                 if step + 1 < row.steps.count {
                     try store.advance(id: row.id, to: step + 1, status: .pending, reason: nil, in: tx)
                     return try decided("approval.step_approved", row.id, actor: actor, in: tx)
@@ -186,14 +187,16 @@ public final class ApprovalService: Sendable {
                 } catch let error as AppError {
                     failure = (row.id, error)
                     throw error
+                } catch let error as ProblemConvertible {
+                    // Domain rules below (insufficient stock) carry their problem.
+                    failure = (row.id, error.problem)
+                    throw error
                 }
                 try store.advance(id: row.id, to: step, status: .approved, reason: nil, in: tx)
                 return try decided("approval.approved", row.id, actor: actor, in: tx)
             }
-        } catch let error as AppError {
-            if let failure, failure.error.code == error.code {
-                try recordFailure(failure.id, failure.error, actor: actor)
-            }
+        } catch {
+            if let failure { try recordFailure(failure.id, failure.error, actor: actor) }
             throw error
         }
     }

@@ -16,7 +16,9 @@ struct ApprovalStore: Sendable {
     /// A sales order's approval follows the order's customer (API.md "Data scope"); purchase
     /// orders and bills have no owner. Nil when the caller sees everything.
     static func scope() -> SQL? {
-        guard let orders = RecordScope.current.condition(.within("document_id", table: "sales_orders", .customer("customer_id")))
+        guard
+            let orders = RecordScope.current.condition(
+                .within("document_id", table: "sales_orders", .customer("customer_id")))
         else { return nil }
         return "(document_type <> 'sales_order' OR " + orders + ")"
     }

@@ -247,8 +247,7 @@ public final class PayablesService: Sendable {
 
     /// Posts a bill its approval let through, inside the approval's transaction, with every
     /// usual check; `options` are those it was asked with. Returns the bill as the API shows it.
-    public func postApproved(id: UUID, options: JSONObject, actor: Principal, in tx: Transaction) throws -> JSONValue
-    {
+    public func postApproved(id: UUID, options: JSONObject, actor: Principal, in tx: Transaction) throws -> JSONValue {
         guard let bill = try store.bill(.id(id), lock: true, in: tx) else { throw AppError.notFound("supplier bill") }
         try DocumentRules.checkTransition(bill.number, from: bill.status, to: .posted, allowed: [.pendingApproval])
         let posted = try post(

@@ -7,7 +7,8 @@ import Postgres
 extension PurchasingService {
     /// Sends a draft to the supplier: `draft` → `ordered`. It needs at least one line, and its
     /// supplier must still be active. From now on its open quantities are `incoming` stock.
-    func placeOrder(_ key: DocumentKey, ifMatch: (Int) throws -> Void, actor: Principal) throws -> Gated<PurchaseOrder> {
+    func placeOrder(_ key: DocumentKey, ifMatch: (Int) throws -> Void, actor: Principal) throws -> Gated<PurchaseOrder>
+    {
         try pool.transaction { tx in
             guard var order = try store.order(key, lock: true, in: tx) else {
                 throw AppError.notFound("purchase order")
@@ -35,7 +36,9 @@ extension PurchasingService {
     /// Orders a purchase order its approval let through, inside the approval's transaction,
     /// with every usual check. Returns the order as the API shows it.
     public func orderApproved(id: UUID, actor: Principal, in tx: Transaction) throws -> JSONValue {
-        guard let order = try store.order(.id(id), lock: true, in: tx) else { throw AppError.notFound("purchase order") }
+        guard let order = try store.order(.id(id), lock: true, in: tx) else {
+            throw AppError.notFound("purchase order")
+        }
         try DocumentRules.checkTransition(order.number, from: order.status, to: .ordered, allowed: [.pendingApproval])
         try checkOrderable(order, in: tx)
         return try JSONValueEncoder().encode(try markOrdered(order, actor: actor, in: tx))
@@ -43,7 +46,9 @@ extension PurchasingService {
 
     /// Back to `draft` after its approval was rejected or withdrawn, inside that transaction.
     public func returnToDraft(id: UUID, in tx: Transaction) throws {
-        guard var order = try store.order(.id(id), lock: true, in: tx) else { throw AppError.notFound("purchase order") }
+        guard var order = try store.order(.id(id), lock: true, in: tx) else {
+            throw AppError.notFound("purchase order")
+        }
         try DocumentRules.checkTransition(order.number, from: order.status, to: .draft, allowed: [.pendingApproval])
         order.status = .draft
         try store.updateOrder(order, in: tx)
