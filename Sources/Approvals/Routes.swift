@@ -64,10 +64,16 @@ public struct ApprovalRoutes: ModuleRoutes {
         }
         router.post("/approvals/{id}/approve", access: .permission("approvals.decide")) { request in
             let input = request.body.isEmpty ? ApproveInput(comment: nil) : try request.decode(ApproveInput.self)
-            let approval = try service.approve(
+            switch try service.approve(
                 try Self.key(request), comment: input.comment, ifMatch: Versioning.ifMatch(request),
                 actor: try request.principal())
-            return try Versioning.respond(request, approval, version: approval.version)
+            {
+            case .approval(let approval):
+                return try Versioning.respond(request, approval, version: approval.version)
+            case .refused(let problem):
+                // Answered, not thrown: the failure recorded on the approval commits.
+                return problem.response(requestID: request.requestID)
+            }
         }
         router.post("/approvals/{id}/reject", access: .permission("approvals.decide")) { request in
             let input = request.body.isEmpty ? RejectInput(reason: nil) : try request.decode(RejectInput.self)

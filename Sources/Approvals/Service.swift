@@ -159,46 +159,69 @@ public final class ApprovalService: Sendable {
     }
 
     /// Approves the current step. The last approval runs the document's action in the same
-    /// transaction with every usual check; when that fails, nothing of the decision stays, the
-    /// failure is recorded on the request (still pending) and its problem is thrown.
+    /// transaction with every usual check. When the action is refused (a conflict such as
+    /// insufficient stock), nothing of the decision stays (a savepoint), the failure is
+    /// recorded on the request, which stays pending, and the refusal is the outcome: it
+    /// commits, so the record survives even inside an idempotent request's transaction.
     func approve(_ key: DocumentKey, comment: String?, ifMatch: (Int) throws -> Void, actor: Principal) throws
-        -> Approval
+        -> Decided
     {
         let comment = comment.trimmedOrNil
         try Self.checkText(comment, field: "comment")
-        var failure: (id: UUID, error: AppError)?
-        do {
-            return try pool.transaction { tx in
-                failure = nil
-                let row = try pending(key, ifMatch: ifMatch, to: .approved, in: tx)
-                let step = try authorize(row, actor: actor, in: tx)
-                try store.insertDecision(
-                    approvalID: row.id, step: step, decision: "approved", userID: actor.userID, comment: comment, in: tx
-                )
-                if step + 1 < row.steps.count {
-                    try store.advance(id: row.id, to: step + 1, status: .pending, reason: nil, in: tx)
-                    return try decided("approval.step_approved", row.id, actor: actor, in: tx)
-                }
-                guard let actions = actions.withLock({ $0[row.document.type] }) else {
-                    throw AppError(.notImplemented, "\(row.document.type.rawValue) approvals cannot run here")
-                }
-                do {
-                    _ = try actions.complete(row.document.id, row.options, actor, tx)
-                } catch let error as AppError {
-                    failure = (row.id, error)
-                    throw error
-                } catch let error as ProblemConvertible {
-                    // Domain rules below (insufficient stock) carry their problem.
-                    failure = (row.id, error.problem)
-                    throw error
-                }
-                try store.advance(id: row.id, to: step, status: .approved, reason: nil, in: tx)
-                return try decided("approval.approved", row.id, actor: actor, in: tx)
+        return try pool.transaction { tx in
+            let row = try pending(key, ifMatch: ifMatch, to: .approved, in: tx)
+            let step = try authorize(row, actor: actor, in: tx)
+            do {
+                return .approval(
+                    try tx.withSavepoint {
+                        try store.insertDecision(
+                            approvalID: row.id, step: step, decision: "approved", userID: actor.userID,
+                            comment: comment, in: tx)
+                        if step + 1 < row.steps.count {
+                            try store.advance(id: row.id, to: step + 1, status: .pending, reason: nil, in: tx)
+                            return try decided("approval.step_approved", row.id, actor: actor, in: tx)
+                        }
+                        try complete(row, actor: actor, in: tx)
+                        try store.advance(id: row.id, to: step, status: .approved, reason: nil, in: tx)
+                        return try decided("approval.approved", row.id, actor: actor, in: tx)
+                    })
+            } catch let refused as ActionRefused {
+                try store.recordFailure(id: row.id, failure: Self.failure(refused.problem, actor: actor), in: tx)
+                return .refused(refused.problem)
             }
-        } catch {
-            if let failure { try recordFailure(failure.id, failure.error, actor: actor) }
-            throw error
         }
+    }
+
+    /// What a decision came to: the approval after it, or the refusal of the document's action.
+    enum Decided {
+        case approval(Approval)
+        case refused(AppError)
+    }
+
+    /// The document's action refused the approved request (its problem, for the approver).
+    private struct ActionRefused: Error {
+        let problem: AppError
+    }
+
+    /// Runs the held action; a refusal by a rule (not a database failure, which a retry may
+    /// cure) becomes `ActionRefused`.
+    private func complete(_ row: ApprovalRow, actor: Principal, in tx: Transaction) throws {
+        guard let actions = actions.withLock({ $0[row.document.type] }) else {
+            throw AppError(.notImplemented, "\(row.document.type.rawValue) approvals cannot run here")
+        }
+        do {
+            _ = try actions.complete(row.document.id, row.options, actor, tx)
+        } catch let error as AppError where Self.refuses(error) {
+            throw ActionRefused(problem: error)
+        } catch let error as ProblemConvertible where !(error is PostgresError) && Self.refuses(error.problem) {
+            throw ActionRefused(problem: error.problem)
+        }
+    }
+
+    /// A rule's answer about the document (its state, stock, credit, fields), not a failure
+    /// of the system.
+    private static func refuses(_ error: AppError) -> Bool {
+        [.conflict, .unprocessable, .forbidden, .notFound].contains(error.code.kind)
     }
 
     /// Rejects the request at its current step: the document returns to `draft`, the reason
@@ -312,14 +335,15 @@ public final class ApprovalService: Sendable {
         return data
     }
 
-    private func recordFailure(_ id: UUID, _ error: AppError, actor: Principal) throws {
+    /// `last_failure`: the refusal's code, detail and figures, when and for whom.
+    static func failure(_ error: AppError, actor: Principal) throws -> JSONValue {
         var failure = JSONObject([
             ("code", .string(error.code.rawValue)), ("detail", .string(error.detail)),
             ("at", try JSONValueEncoder().encode(Date())),
             ("by_user_id", .string(actor.userID.uuidString.lowercased())),
         ])
         for key in error.extra.keys { failure.set(key, error.extra[key] ?? .null) }
-        try pool.transaction { tx in try store.recordFailure(id: id, failure: .object(failure), in: tx) }
+        return .object(failure)
     }
 
     // MARK: Representation

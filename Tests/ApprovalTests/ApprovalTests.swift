@@ -124,8 +124,12 @@ import Testing
         let id = try #require(try fixture.sales.post("/sales-orders/\(order)/confirm")["approval"]?["id"]?.stringValue)
         try fixture.adjust(item, by: -3)
 
-        let refused = try fixture.finance.post("/approvals/\(id)/approve")
+        // With an Idempotency-Key too, the refusal is kept on the approval and replayed.
+        let key = [("Idempotency-Key", "approve-\(id)")]
+        let refused = try fixture.finance.post("/approvals/\(id)/approve", "{}", headers: key)
         #expect(refused.status == 409 && refused.code == "insufficient_stock", "\(refused)")
+        let replayed = try fixture.finance.post("/approvals/\(id)/approve", "{}", headers: key)
+        #expect(replayed.status == 409 && replayed.header("Idempotent-Replayed") == "true")
         #expect(refused["shortages"]?[0]?["available"]?.numberText == "2")
         let approval = try fixture.admin.get("/approvals/\(id)")
         #expect(approval["status"]?.stringValue == "pending")
