@@ -87,3 +87,6 @@ CREATE TABLE approval_decisions (
     UNIQUE (approval_id, user_id)
 );
 CREATE INDEX approval_decisions_user_id_idx ON approval_decisions (user_id);
+
+-- An approval waiting longer than its rules' `alert_after_hours` opens an alert.
+INSERT INTO alert_rules (kind, threshold) VALUES ('approval_waiting', NULL);

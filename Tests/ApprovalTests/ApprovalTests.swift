@@ -284,6 +284,33 @@ import Testing
         try fixture.expectLedgerConsistent()
     }
 
+    @Test func approvalWaitingPastItsRulesHours_opensAnAlert_resolvedByTheDecision() throws {
+        try fixture.rule(
+            "purchase_order", condition: #"{"type":"total_at_least","amount":1}"#, steps: #"[{"role":"admin"}]"#,
+            extra: #","alert_after_hours":4"#)
+        let order = try fixture.purchaseOrder(
+            supplier: try fixture.supplier(), item: try fixture.item(), quantity: 1, unitCost: 100)
+        let id = try #require(
+            try fixture.finance.post("/purchase-orders/\(order)/order")["approval"]?["id"]?.stringValue)
+        func alerts() throws -> [JSONValue] {
+            try fixture.admin.get("/alerts?kind=approval_waiting")["data"]?.arrayValue ?? []
+        }
+        #expect(try fixture.admin.post("/alerts/evaluate").status == 200)
+        #expect(try alerts().isEmpty, "three hours to go")
+
+        try TestSQL.execute(
+            app.databaseURL, "UPDATE approvals SET created_at = now() - interval '5 hours' WHERE id = '\(id)'")
+        #expect(try fixture.admin.post("/alerts/evaluate").status == 200)
+        let open = try alerts()
+        #expect(open.count == 1)
+        #expect(open.first?["status"]?.stringValue == "open")
+        #expect(open.first?["subject"]?["id"]?.stringValue == id)
+        #expect(open.first?["details"]?["hours_waiting"]?.int64Value == 5)
+
+        #expect(try fixture.admin.post("/approvals/\(id)/approve").status == 200)
+        #expect(try alerts().first?["status"]?.stringValue == "resolved", "resolved with the decision")
+    }
+
     @Test func rules_areTheAdmins_andCheckTheirFields() throws {
         let rule = try fixture.rule(
             "purchase_order", condition: #"{"type":"total_at_least","amount":100}"#, steps: #"[{"role":"admin"}]"#)
