@@ -311,6 +311,30 @@ import Testing
         #expect(try alerts().first?["status"]?.stringValue == "resolved", "resolved with the decision")
     }
 
+    @Test func salesOrderApprovals_followTheCustomersDataScope() throws {
+        try fixture.rule(
+            "sales_order", condition: #"{"type":"line_discount_above","percent":15}"#, steps: #"[{"role":"finance"}]"#)
+        let (narrow, narrowID) = try fixture.user("sales")
+        #expect(try fixture.admin.patch("/users/\(narrowID)", #"{"data_scope":"own"}"#).status == 200)
+        let created = try fixture.admin.post("/customers", #"{"name":"Theirs","owner_id":"\#(narrowID)"}"#)
+        let theirs = try #require(created["id"]?.stringValue, "\(created)")
+        let others = try fixture.customer()
+        let item = try fixture.item(stock: 10)
+        var approvals: [String] = []
+        for customer in [theirs, others] {
+            let order = try fixture.salesOrder(customer: customer, item: item, quantity: 1, discount: "20")
+            let held = try fixture.sales.post("/sales-orders/\(order)/confirm")
+            approvals.append(try #require(held["approval"]?["id"]?.stringValue))
+        }
+        #expect(try narrow.get("/approvals/\(approvals[0])").status == 200)
+        #expect(try narrow.get("/approvals/\(approvals[1])").status == 404)
+        let listed = try narrow.get("/approvals")["data"]?.arrayValue?.compactMap { $0["id"]?.stringValue }
+        #expect(listed == [approvals[0]])
+        #expect(try fixture.finance.get("/approvals?status=pending")["data"]?.arrayValue?.count == 2)
+        #expect(
+            try fixture.finance.get("/approvals?mine=true&document_type=sales_order")["data"]?.arrayValue?.count == 2)
+    }
+
     @Test func rules_areTheAdmins_andCheckTheirFields() throws {
         let rule = try fixture.rule(
             "purchase_order", condition: #"{"type":"total_at_least","amount":100}"#, steps: #"[{"role":"admin"}]"#)
