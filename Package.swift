@@ -76,6 +76,11 @@ let package = Package(
             name: "Payables",
             dependencies: ["Core", "Routing", "Postgres", "Platform", "Purchasing"]
         ),
+        // Approval rules and requests: documents are reached through functions App passes in.
+        .target(
+            name: "Approvals",
+            dependencies: ["Core", "Routing", "Postgres", "Platform", "Catalog"]
+        ),
         .target(
             name: "Alerts",
             dependencies: [
@@ -99,7 +104,7 @@ let package = Package(
             name: "App",
             dependencies: [
                 "Core", "HTTP", "Routing", "Postgres", "Platform", "Customers", "CRM", "Catalog", "Inventory", "Sales",
-                "Purchasing", "Receivables", "Payables", "Webhooks", "Insights", "Alerts",
+                "Purchasing", "Receivables", "Payables", "Approvals", "Webhooks", "Insights", "Alerts",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -147,6 +152,9 @@ let package = Package(
         .testTarget(
             name: "InsightsTests",
             dependencies: ["Core", "App", "Insights", "Platform", "Postgres", "Routing", "TestSupport"]),
+        .testTarget(
+            name: "ApprovalTests",
+            dependencies: ["Core", "App", "Approvals", "Platform", "Postgres", "Routing", "TestSupport"]),
         .testTarget(
             name: "AlertTests",
             dependencies: ["Core", "App", "Alerts", "Platform", "Postgres", "Routing", "TestSupport"]),

@@ -255,6 +255,23 @@ struct AlertStore: Sendable {
                     format('webhook %s is failing: %s', left(e.url, 200), coalesce(e.disabled_reason, 'deliveries keep failing')) AS message
                 FROM webhook_endpoints e WHERE e.status = 'failing'\(among("e.id"))
                 """
+        case .approvalWaiting:
+            query = """
+                SELECT 'approval' AS subject_type, a.id AS subject_id, a.number AS subject_number, a.id::text AS subject_key,
+                    NULL::uuid AS warehouse_id, so.customer_id, NULL::uuid AS item_id,
+                    coalesce(po.supplier_id, sb.supplier_id) AS supplier_id, 'warning' AS severity,
+                    jsonb_build_object('document_type', a.document_type, 'document_id', a.document_id,
+                        'document_number', a.document_number, 'alert_after_hours', a.alert_after_hours,
+                        'hours_waiting', floor(extract(epoch FROM now() - a.created_at) / 3600)::int) AS details,
+                    format('%s for %s has waited more than %s hours for a decision', a.number, a.document_number,
+                        a.alert_after_hours) AS message
+                FROM approvals a
+                LEFT JOIN sales_orders so ON a.document_type = 'sales_order' AND so.id = a.document_id
+                LEFT JOIN purchase_orders po ON a.document_type = 'purchase_order' AND po.id = a.document_id
+                LEFT JOIN supplier_bills sb ON a.document_type = 'supplier_bill' AND sb.id = a.document_id
+                WHERE a.status = 'pending' AND a.alert_after_hours IS NOT NULL
+                  AND a.created_at < now() - make_interval(hours => a.alert_after_hours)\(among("a.id"))
+                """
         case .creditNearLimit:
             return []
         }

@@ -1,4 +1,5 @@
 import Alerts
+import Approvals
 import CRM
 import Catalog
 import Core
@@ -31,6 +32,7 @@ public struct Modules: Sendable {
     public let webhooks: WebhookService
     public let receivables: ReceivablesService
     public let payables: PayablesService
+    public let approvals: ApprovalService
     public let insights: InsightsService
     public let alerts: AlertService
 
@@ -56,6 +58,7 @@ public struct Modules: Sendable {
         payables = PayablesService(
             pool: pool, events: events, purchasing: purchasing, currency: currency,
             priceTolerancePercent: configuration.billPriceTolerancePercent)
+        approvals = ApprovalService(pool: pool, events: events, catalog: catalog, currency: currency)
         insights = InsightsService(pool: pool, currency: currency)
         alerts = AlertService(pool: pool, events: events, customers: customers, sales: sales)
 
@@ -77,6 +80,31 @@ public struct Modules: Sendable {
         sales.setOpenReceivables { customer, currency, tx in
             try receivables.openReceivables(customerID: customer, currency: currency, in: tx)
         }
+        // Ordering, confirming and posting ask Approvals first (none of them imports it), and
+        // an approved request runs the action through the same service.
+        let approvals = self.approvals, payables = self.payables
+        for gate in [purchasing.approvalGate, sales.approvalGate, payables.approvalGate] {
+            gate.install { subject, actor, tx in try approvals.hold(subject, actor: actor, in: tx) }
+        }
+        approvals.setActions(
+            .purchaseOrder,
+            DocumentActions(
+                complete: { id, _, actor, tx in try purchasing.orderApproved(id: id, actor: actor, in: tx) },
+                revert: { id, tx in try purchasing.returnToDraft(id: id, in: tx) }))
+        approvals.setActions(
+            .salesOrder,
+            DocumentActions(
+                complete: { id, options, actor, tx in
+                    try sales.confirmApproved(id: id, options: options, actor: actor, in: tx)
+                },
+                revert: { id, tx in try sales.returnToDraft(id: id, in: tx) }))
+        approvals.setActions(
+            .supplierBill,
+            DocumentActions(
+                complete: { id, options, actor, tx in
+                    try payables.postApproved(id: id, options: options, actor: actor, in: tx)
+                },
+                revert: { id, tx in try payables.returnToDraft(id: id, in: tx) }))
         // Data-driven alerts are re-checked in the transaction that changes the data: through
         // the event every change appends (no module below Alerts knows it).
         let alerts = self.alerts
@@ -93,6 +121,7 @@ public struct Modules: Sendable {
             CRMRoutes(service: crm), CatalogRoutes(service: catalog), InventoryRoutes(service: inventory),
             PurchasingRoutes(service: purchasing), WebhookRoutes(service: webhooks), SalesRoutes(service: sales),
             ReceivablesRoutes(service: receivables), PayablesRoutes(service: payables),
+            ApprovalRoutes(service: approvals),
             InsightsRoutes(service: insights), AlertRoutes(service: alerts),
         ]
     }

@@ -28,7 +28,8 @@ public struct SalesOrder: Codable, Sendable {
     public var version: Int
 
     public enum Status: String, Codable, Sendable, CaseIterable {
-        case draft, confirmed, partiallyShipped = "partially_shipped", shipped, cancelled, closed
+        case draft, pendingApproval = "pending_approval", confirmed, partiallyShipped = "partially_shipped", shipped
+        case cancelled, closed
     }
 
     public enum InvoiceStatus: String, Codable, Sendable, CaseIterable {

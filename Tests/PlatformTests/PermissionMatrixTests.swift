@@ -115,6 +115,13 @@ import Testing
         ("GET", "/alerts", "ASWFR"), ("GET", "/alerts/{id}", "ASWFR"), ("POST", "/alerts/{id}/acknowledge", "ASWF"),
         ("POST", "/alerts/evaluate", "A"), ("GET", "/alert-rules", "ASWFR"), ("GET", "/alert-rules/{kind}", "ASWFR"),
         ("PUT", "/alert-rules/{kind}", "A"),
+        // Approvals: every role reads what waits, the working roles decide (the step names who);
+        // the rules are admin only, for reading too.
+        ("GET", "/approvals", "ASWFR"), ("GET", "/approvals/{id}", "ASWFR"),
+        ("POST", "/approvals/{id}/approve", "ASWF"), ("POST", "/approvals/{id}/reject", "ASWF"),
+        ("POST", "/approvals/{id}/withdraw", "ASWF"),
+        ("GET", "/approval-rules", "A"), ("POST", "/approval-rules", "A"), ("GET", "/approval-rules/{id}", "A"),
+        ("DELETE", "/approval-rules/{id}", "A"),
     ]
 
     static let letters: [String: Character] = [
