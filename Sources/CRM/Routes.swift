@@ -86,6 +86,7 @@ public struct CRMRoutes: ModuleRoutes {
             var filter = OpportunityFilter()
             filter.stage = try request.query.oneOf("stage", Opportunity.Stage.self)
             filter.customerId = try request.query.uuid("customer_id")
+            filter.caseId = try request.query.uuid("case_id")
             filter.ownerId = try request.query.uuid("owner_id")
             filter.expectedCloseBefore = try request.query.date("expected_close_before")
             filter.expectedCloseAfter = try request.query.date("expected_close_after")
@@ -145,7 +146,7 @@ public struct CRMRoutes: ModuleRoutes {
                 headers: ["ETag": Versioning.etag(activity.version)])
         }
         let filters = [
-            "type", "owner_id", "lead_id", "opportunity_id", "customer_id", "overdue", "completed", "due_before",
+            "type", "owner_id", "lead_id", "opportunity_id", "customer_id", "case_id", "overdue", "completed", "due_before",
             "due_after", "sort",
         ]
         router.get("/activities", access: .permission("crm.read"), query: PageRequest.parameters.union(filters)) {
