@@ -55,8 +55,10 @@ CREATE TABLE service_cases (
     first_response_due_at timestamptz,
     resolution_due_at timestamptz,
     first_response_at timestamptz,
-    -- Since when the resolution clock stands still (waiting on the customer), or null.
+    -- Since when the resolution clock stands still (waiting on the customer, or resolved), or
+    -- null; and how long it stood still before (the resolution deadline is that much later).
     paused_at timestamptz,
+    waited interval NOT NULL DEFAULT '0',
     resolved_at timestamptz,
     closed_at timestamptz,
     rating smallint CHECK (rating BETWEEN 1 AND 5),
