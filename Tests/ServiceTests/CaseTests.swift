@@ -121,6 +121,7 @@ import Testing
             UPDATE service_cases SET paused_at = paused_at - interval '3 hours',
                 reported_at = reported_at - interval '3 hours',
                 first_response_due_at = first_response_due_at - interval '3 hours',
+                first_response_at = first_response_at - interval '3 hours',
                 resolution_due_at = resolution_due_at - interval '3 hours'
             WHERE id = '\(id)'
             """)
