@@ -145,7 +145,8 @@ public struct CRMRoutes: ModuleRoutes {
                 headers: ["ETag": Versioning.etag(activity.version)])
         }
         let filters = [
-            "type", "owner_id", "lead_id", "opportunity_id", "customer_id", "case_id", "overdue", "completed", "due_before",
+            "type", "owner_id", "lead_id", "opportunity_id", "customer_id", "case_id", "overdue", "completed",
+            "due_before",
             "due_after", "sort",
         ]
         router.get("/activities", access: .permission("crm.read"), query: PageRequest.parameters.union(filters)) {

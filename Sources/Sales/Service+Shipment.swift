@@ -151,7 +151,8 @@ extension SalesService {
             let updated = try store.order(.id(order.id), in: tx)!
             let billable = updated.lines.map { updated.status == .closed ? $0.shippedQuantity : $0.quantity }
             order.invoiceStatus =
-                zip(updated.lines, billable).allSatisfy { Self.fullyInvoiced($0, of: $1) } ? .invoiced : .partiallyInvoiced
+                zip(updated.lines, billable).allSatisfy { Self.fullyInvoiced($0, of: $1) }
+                ? .invoiced : .partiallyInvoiced
             order.lines = updated.lines
             try store.update(order, in: tx)
             let final = try store.order(.id(order.id), in: tx)!

@@ -33,7 +33,8 @@ public struct ServiceRoutes: ModuleRoutes {
         router.put("/sla-policies/{priority}", access: .permission("sla_policies.write")) { request in
             let priority = try Self.priority(request)
             let policy = try service.putPolicy(
-                priority, try request.decode(SLAPolicyInput.self, readOnly: ["priority", "created_at", "updated_at", "version"]),
+                priority,
+                try request.decode(SLAPolicyInput.self, readOnly: ["priority", "created_at", "updated_at", "version"]),
                 ifMatch: Versioning.ifMatch(request), actor: try request.principal())
             return try Versioning.respond(request, policy, version: policy.version)
         }

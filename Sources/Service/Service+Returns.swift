@@ -27,7 +27,9 @@ extension AfterSalesService {
         return try pool.transaction { tx in
             guard let order = try sales.lockForReturn(key, in: tx) else { throw AppError.notFound("sales order") }
             if let caseID = request.caseId, try store.caseCustomer(caseID, in: tx) != order.customerId {
-                throw AppError.validation([FieldError(field: "case_id", message: "names no case of the order's customer")])
+                throw AppError.validation([
+                    FieldError(field: "case_id", message: "names no case of the order's customer")
+                ])
             }
             var warehouseID: UUID?
             if restock {

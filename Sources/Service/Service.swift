@@ -204,7 +204,9 @@ public final class AfterSalesService: Sendable {
 
     // MARK: SLA policies
 
-    func putPolicy(_ priority: ServiceCase.Priority, _ input: SLAPolicyInput, ifMatch: (Int) throws -> Void, actor: Principal)
+    func putPolicy(
+        _ priority: ServiceCase.Priority, _ input: SLAPolicyInput, ifMatch: (Int) throws -> Void, actor: Principal
+    )
         throws -> SLAPolicy
     {
         try input.validate()

@@ -130,7 +130,8 @@ struct ServiceStore: Sendable {
 
     /// Whether `contact` is one of `customer`'s contacts.
     func isContact(_ contact: UUID, of customer: UUID, in tx: Transaction) throws -> Bool {
-        try tx.first("SELECT 1 AS one FROM customer_contacts WHERE id = \(contact) AND customer_id = \(customer)") != nil
+        try tx.first("SELECT 1 AS one FROM customer_contacts WHERE id = \(contact) AND customer_id = \(customer)")
+            != nil
     }
 
     /// Whether `order` is a sales order of `customer`.

@@ -208,7 +208,9 @@ import Testing
         let byType = try admin.get("/reports/service?group_by=type")
         #expect(byType["data"]?[0]?["type"] == "complaint")
         #expect(byType["data"]?[0]?["count"] == .number("3"))
-        #expect(try admin.send("PUT", "/sla-policies/urgent", body: #"{"first_response_minutes":0,"resolution_minutes":1}"#).status == 422)
+        #expect(
+            try admin.send("PUT", "/sla-policies/urgent", body: #"{"first_response_minutes":0,"resolution_minutes":1}"#)
+                .status == 422)
         #expect(try admin.get("/sla-policies")["data"]?.arrayValue?.count == 1)
     }
 
