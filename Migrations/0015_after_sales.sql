@@ -91,6 +91,9 @@ END $$;
 CREATE TRIGGER activities_case_first_response AFTER INSERT OR UPDATE OF case_id ON activities
     FOR EACH ROW WHEN (NEW.case_id IS NOT NULL) EXECUTE FUNCTION service_case_first_response();
 
+-- Open cases past a deadline are an alert kind of their own.
+INSERT INTO alert_rules (kind, threshold) VALUES ('case_sla_breached', NULL);
+
 CREATE SEQUENCE return_number_seq;
 CREATE TABLE returns (
     id uuid PRIMARY KEY DEFAULT gen_random_uuid(),

@@ -13,11 +13,12 @@ public enum AlertKind: String, Codable, Sendable, CaseIterable {
     case quotationExpiring = "quotation_expiring"
     case activityOverdue = "activity_overdue"
     case webhookFailing = "webhook_failing"
+    case caseSLABreached = "case_sla_breached"
 
     /// What the threshold counts, or nil for kinds without one.
     public var thresholdUnit: String? {
         switch self {
-        case .stockBelowReorder, .webhookFailing: nil
+        case .stockBelowReorder, .webhookFailing, .caseSLABreached: nil
         case .creditNearLimit: "percent"
         case .purchaseOrderLate, .salesOrderLate, .invoiceOverdue, .quotationExpiring, .activityOverdue: "days"
         }
@@ -26,7 +27,7 @@ public enum AlertKind: String, Codable, Sendable, CaseIterable {
     /// The values a threshold may take.
     var thresholdRange: ClosedRange<Int>? {
         switch self {
-        case .stockBelowReorder, .webhookFailing: nil
+        case .stockBelowReorder, .webhookFailing, .caseSLABreached: nil
         case .creditNearLimit: 1...100
         default: 0...365
         }
@@ -49,6 +50,8 @@ public enum AlertKind: String, Codable, Sendable, CaseIterable {
             "A draft sales order's valid_until is today or within the next `threshold` days."
         case .activityOverdue: "An activity not completed is more than `threshold` days past its due time."
         case .webhookFailing: "A webhook subscription is failing (its deliveries kept failing)."
+        case .caseSLABreached:
+            "A service case not resolved or closed is past its first-response or resolution deadline."
         }
     }
 

@@ -96,6 +96,31 @@ import Testing
             history == ["case.created", "case.status_changed", "case.status_changed", "case.rated"], "\(history ?? [])")
     }
 
+    @Test func breachedCase_opensAnAlert_andResolvingTheCaseResolvesIt() throws {
+        _ = try admin.send(
+            "PUT", "/sla-policies/urgent", body: #"{"first_response_minutes":15,"resolution_minutes":60}"#)
+        let customer = try fixture.customer()
+        let late = try #require(try newCase(customer, priority: "urgent", reportedAgo: 3600)["id"]?.stringValue)
+        let onTime = try #require(try newCase(customer, priority: "urgent")["id"]?.stringValue)
+        var alerts = try admin.get("/alerts?kind=case_sla_breached&status=open")["data"]?.arrayValue ?? []
+        #expect(alerts.count == 1)
+        #expect(alerts.first?["subject"]?["id"] == .string(late))
+        #expect(alerts.first?["severity"] == "critical")
+        #expect(alerts.first?["customer_id"] == .string(customer))
+        // Time alone breaches the other one: the tick finds it.
+        try TestSQL.execute(
+            app.databaseURL,
+            "UPDATE service_cases SET first_response_due_at = now() - interval '1 minute' WHERE id = '\(onTime)'")
+        #expect(try admin.post("/alerts/evaluate").status == 200)
+        alerts = try admin.get("/alerts?kind=case_sla_breached&status=open")["data"]?.arrayValue ?? []
+        #expect(alerts.count == 2)
+        _ = try move(late, to: "in_progress")
+        #expect(try move(late, to: "resolved")["status"] == "resolved")
+        alerts = try admin.get("/alerts?kind=case_sla_breached&status=open")["data"]?.arrayValue ?? []
+        #expect(alerts.compactMap { $0["subject"]?["id"]?.stringValue } == [onTime])
+        #expect(try admin.get("/alerts?kind=case_sla_breached&status=resolved")["data"]?.arrayValue?.count == 1)
+    }
+
     @Test func statusMoves_followTheLifecycle_andWaitingOnTheCustomerStopsTheResolutionClock() throws {
         _ = try admin.send(
             "PUT", "/sla-policies/normal", body: #"{"first_response_minutes":30,"resolution_minutes":120}"#)
