@@ -185,7 +185,8 @@ struct SalesStore: Sendable {
 
     /// What the customer owes on orders not yet invoiced: confirmed, partly or fully shipped,
     /// and closed ones (for closed orders only what shipped), in `currency`. Each line counts
-    /// its total with tax, scaled to the part not yet invoiced.
+    /// its total with tax, scaled to the part not yet invoiced (what came back before it was
+    /// invoiced is no longer owed).
     func uninvoicedOrders(customerID: UUID, currency: String, excluding: UUID?, in tx: Transaction) throws -> Int64 {
         try tx.first(
             """
@@ -194,7 +195,7 @@ struct SalesStore: Sendable {
             FROM sales_orders o
             JOIN sales_order_lines l ON l.sales_order_id = o.id
             CROSS JOIN LATERAL (SELECT (CASE WHEN o.status = 'closed' THEN l.shipped_quantity ELSE l.quantity END)
-                                       - l.invoiced_quantity AS billable) b
+                                       - l.invoiced_quantity - l.returned_uninvoiced_quantity AS billable) b
             WHERE o.customer_id = \(customerID) AND o.currency = \(currency)
               AND o.status IN ('confirmed', 'partially_shipped', 'shipped', 'closed')
               AND o.id IS DISTINCT FROM \(excluding) AND billable > 0

@@ -109,6 +109,7 @@ import Testing
         try fixture.receive(item, quantity: 5, unitCost: 300)
         let customer = try fixture.customer()
         let order = try fixture.shippedOrder(customer: customer, item: item, quantity: 5)
+        #expect(try admin.get("/customers/\(customer)/summary")["credit"]?["used"] == .number("5000"))
         let reply = try admin.post(
             "/sales-orders/\(order)/returns", #"{"lines":[{"line_no":1,"quantity":2}],"reason":"Wrong colour"}"#)
         #expect(reply.status == 201, "\(reply)")
@@ -116,6 +117,8 @@ import Testing
         #expect(reply["credited_amount"] == .number("0"))
         #expect(reply["lines"]?[0]?["uninvoiced_quantity"]?.numberText == "2")
         #expect(try fixture.sql("SELECT count(*) FROM credit_notes") == "0")
+        // The credit check no longer counts what came back unbilled.
+        #expect(try admin.get("/customers/\(customer)/summary")["credit"]?["used"] == .number("3000"))
         let invoice = try fixture.invoice(order)
         #expect(invoice["lines"]?[0]?["quantity"]?.numberText == "3")
         #expect(invoice["total"] == .number("3000"))
