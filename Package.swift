@@ -82,6 +82,12 @@ let package = Package(
             dependencies: ["Core", "Routing", "Postgres", "Platform", "Catalog"]
         ),
         .target(
+            name: "Service",
+            dependencies: [
+                "Core", "Routing", "Postgres", "Platform", "Customers", "Catalog", "Inventory", "Sales", "Receivables",
+            ]
+        ),
+        .target(
             name: "Alerts",
             dependencies: [
                 "Core", "Routing", "Postgres", "Platform", "Customers", "Sales",
@@ -104,7 +110,7 @@ let package = Package(
             name: "App",
             dependencies: [
                 "Core", "HTTP", "Routing", "Postgres", "Platform", "Customers", "CRM", "Catalog", "Inventory", "Sales",
-                "Purchasing", "Receivables", "Payables", "Approvals", "Webhooks", "Insights", "Alerts",
+                "Purchasing", "Receivables", "Payables", "Approvals", "Service", "Webhooks", "Insights", "Alerts",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -158,6 +164,9 @@ let package = Package(
         .testTarget(
             name: "AlertTests",
             dependencies: ["Core", "App", "Alerts", "Platform", "Postgres", "Routing", "TestSupport"]),
+        .testTarget(
+            name: "ServiceTests",
+            dependencies: ["Core", "App", "Service", "Platform", "Postgres", "Routing", "TestSupport"]),
         .testTarget(
             name: "InventoryTests",
             dependencies: ["Core", "App", "Catalog", "Inventory", "Platform", "Postgres", "Routing", "TestSupport"]),

@@ -272,6 +272,21 @@ struct AlertStore: Sendable {
                 WHERE a.status = 'pending' AND a.alert_after_hours IS NOT NULL
                   AND a.created_at < now() - make_interval(hours => a.alert_after_hours)\(among("a.id"))
                 """
+        case .caseSLABreached:
+            // The breach rule of service cases (the Service module's `sla_breached`), for open cases.
+            query = """
+                SELECT 'case' AS subject_type, c.id AS subject_id, c.number AS subject_number, c.id::text AS subject_key,
+                    NULL::uuid AS warehouse_id, c.customer_id, c.item_id, NULL::uuid AS supplier_id,
+                    CASE WHEN c.priority IN ('high', 'urgent') THEN 'critical' ELSE 'warning' END AS severity,
+                    jsonb_build_object('priority', c.priority, 'status', c.status, 'owner_id', c.owner_id,
+                        'first_response_due_at', to_char(c.first_response_due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+                        'resolution_due_at', to_char(c.resolution_due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) AS details,
+                    format('%s "%s" is past its SLA', c.number, left(c.subject, 200)) AS message
+                FROM service_cases c
+                WHERE c.status NOT IN ('resolved', 'closed')
+                  AND ((c.first_response_due_at IS NOT NULL AND coalesce(c.first_response_at, now()) > c.first_response_due_at)
+                       OR (c.resolution_due_at IS NOT NULL AND coalesce(c.paused_at, now()) > c.resolution_due_at))\(among("c.id"))
+                """
         case .creditNearLimit:
             return []
         }

@@ -15,6 +15,7 @@ import Purchasing
 import Receivables
 import Routing
 import Sales
+import Service
 import Webhooks
 
 /// Every module's service, wired to the others: the one place that knows them all
@@ -35,6 +36,7 @@ public struct Modules: Sendable {
     public let approvals: ApprovalService
     public let insights: InsightsService
     public let alerts: AlertService
+    public let service: AfterSalesService
 
     public init(pool: ConnectionPool, configuration: Configuration, logger: Logger) {
         let currency = configuration.defaultCurrency
@@ -61,6 +63,9 @@ public struct Modules: Sendable {
         approvals = ApprovalService(pool: pool, events: events, catalog: catalog, currency: currency)
         insights = InsightsService(pool: pool, currency: currency)
         alerts = AlertService(pool: pool, events: events, customers: customers, sales: sales)
+        service = AfterSalesService(
+            pool: pool, events: events, users: users, customers: customers, catalog: catalog, inventory: inventory,
+            sales: sales, receivables: receivables)
 
         let catalog = self.catalog, sales = self.sales, receivables = self.receivables, purchasing = self.purchasing
         // Items name their preferred supplier: Catalog checks it through Purchasing.
@@ -74,6 +79,9 @@ public struct Modules: Sendable {
                 lines: opportunity.lines.map { ($0.itemId, $0.description, $0.quantity, $0.unitPrice) },
                 warehouseID: nil, actor: actor, in: tx)
         }
+        // Activities may be logged on service cases (CRM never imports Service).
+        let service = self.service
+        crm.setCaseLookup { id, tx in try service.caseCustomer(id, in: tx) }
         receivables.setItemLookup { ids, tx in Set(try catalog.items(ids: ids, in: tx).map(\.id)) }
         // Orders are invoiced through Receivables, and the credit check counts what is owed.
         sales.setInvoicer { draft, actor, tx in try receivables.invoice(fromOrder: draft, actor: actor, in: tx) }
@@ -122,7 +130,7 @@ public struct Modules: Sendable {
             PurchasingRoutes(service: purchasing), WebhookRoutes(service: webhooks), SalesRoutes(service: sales),
             ReceivablesRoutes(service: receivables), PayablesRoutes(service: payables),
             ApprovalRoutes(service: approvals),
-            InsightsRoutes(service: insights), AlertRoutes(service: alerts),
+            InsightsRoutes(service: insights), AlertRoutes(service: alerts), ServiceRoutes(service: service),
         ]
     }
 
@@ -136,7 +144,7 @@ public struct Modules: Sendable {
         for module in routeModules { module.register(in: &builder, permissions: permissions) }
         CustomerSummaryRoutes(
             customers: customers, crm: crm, sales: sales, receivables: receivables, insights: insights,
-            alerts: alerts
+            alerts: alerts, service: service
         ).register(in: &builder, permissions: permissions)
     }
 

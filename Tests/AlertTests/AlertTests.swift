@@ -190,7 +190,8 @@ import Testing
         let rules = try admin.get("/alert-rules")
         #expect(
             rules["data"]?.arrayValue?.compactMap { $0["kind"]?.stringValue }.sorted() == [
-                "activity_overdue", "approval_waiting", "credit_near_limit", "invoice_overdue", "purchase_order_late",
+                "activity_overdue", "approval_waiting", "case_sla_breached", "credit_near_limit", "invoice_overdue",
+                "purchase_order_late",
                 "quotation_expiring",
                 "sales_order_late", "stock_below_reorder", "webhook_failing",
             ])

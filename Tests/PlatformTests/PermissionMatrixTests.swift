@@ -111,6 +111,14 @@ import Testing
         ("POST", "/webhooks/{id}/test", "A"),
         ("GET", "/webhooks/{id}/deliveries", "A"), ("GET", "/webhooks/{id}/deliveries/{delivery_id}", "A"),
         ("POST", "/webhooks/{id}/deliveries/{delivery_id}/replay", "A"),
+        // After-sales: sales works cases, every role reads them; sales and warehouse take returns
+        // (they move stock and money), every role reads them; SLA policies are admin's.
+        ("GET", "/cases", "ASWFR"), ("POST", "/cases", "AS"), ("GET", "/cases/{id}", "ASWFR"),
+        ("PATCH", "/cases/{id}", "AS"), ("POST", "/cases/{id}/rate", "AS"), ("GET", "/cases/{id}/history", "ASWFR"),
+        ("GET", "/sla-policies", "ASWFR"), ("GET", "/sla-policies/{priority}", "ASWFR"),
+        ("PUT", "/sla-policies/{priority}", "A"), ("GET", "/reports/service", "ASWFR"),
+        ("POST", "/sales-orders/{id}/returns", "ASW"), ("GET", "/returns", "ASWFR"), ("GET", "/returns/{id}", "ASWFR"),
+        ("GET", "/returns/{id}/history", "ASWFR"),
         // Alerts: every role reads them, the working roles acknowledge; rules and ticks are admin's.
         ("GET", "/alerts", "ASWFR"), ("GET", "/alerts/{id}", "ASWFR"), ("POST", "/alerts/{id}/acknowledge", "ASWF"),
         ("POST", "/alerts/evaluate", "A"), ("GET", "/alert-rules", "ASWFR"), ("GET", "/alert-rules/{kind}", "ASWFR"),
