@@ -76,6 +76,17 @@ let package = Package(
             name: "Payables",
             dependencies: ["Core", "Routing", "Postgres", "Platform", "Purchasing"]
         ),
+        // Approval rules and requests: documents are reached through functions App passes in.
+        .target(
+            name: "Approvals",
+            dependencies: ["Core", "Routing", "Postgres", "Platform", "Catalog"]
+        ),
+        .target(
+            name: "Service",
+            dependencies: [
+                "Core", "Routing", "Postgres", "Platform", "Customers", "Catalog", "Inventory", "Sales", "Receivables",
+            ]
+        ),
         .target(
             name: "Alerts",
             dependencies: [
@@ -99,7 +110,7 @@ let package = Package(
             name: "App",
             dependencies: [
                 "Core", "HTTP", "Routing", "Postgres", "Platform", "Customers", "CRM", "Catalog", "Inventory", "Sales",
-                "Purchasing", "Receivables", "Payables", "Webhooks", "Insights", "Alerts",
+                "Purchasing", "Receivables", "Payables", "Approvals", "Service", "Webhooks", "Insights", "Alerts",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -148,8 +159,14 @@ let package = Package(
             name: "InsightsTests",
             dependencies: ["Core", "App", "Insights", "Platform", "Postgres", "Routing", "TestSupport"]),
         .testTarget(
+            name: "ApprovalTests",
+            dependencies: ["Core", "App", "Approvals", "Platform", "Postgres", "Routing", "TestSupport"]),
+        .testTarget(
             name: "AlertTests",
             dependencies: ["Core", "App", "Alerts", "Platform", "Postgres", "Routing", "TestSupport"]),
+        .testTarget(
+            name: "ServiceTests",
+            dependencies: ["Core", "App", "Service", "Platform", "Postgres", "Routing", "TestSupport"]),
         .testTarget(
             name: "InventoryTests",
             dependencies: ["Core", "App", "Catalog", "Inventory", "Platform", "Postgres", "Routing", "TestSupport"]),

@@ -14,11 +14,13 @@ public enum AlertKind: String, Codable, Sendable, CaseIterable {
     case activityOverdue = "activity_overdue"
     case webhookFailing = "webhook_failing"
     case supplierBillDue = "supplier_bill_due"
+    case approvalWaiting = "approval_waiting"
+    case caseSLABreached = "case_sla_breached"
 
     /// What the threshold counts, or nil for kinds without one.
     public var thresholdUnit: String? {
         switch self {
-        case .stockBelowReorder, .webhookFailing: nil
+        case .stockBelowReorder, .webhookFailing, .approvalWaiting, .caseSLABreached: nil
         case .creditNearLimit: "percent"
         case .purchaseOrderLate, .salesOrderLate, .invoiceOverdue, .quotationExpiring, .activityOverdue,
             .supplierBillDue:
@@ -29,7 +31,7 @@ public enum AlertKind: String, Codable, Sendable, CaseIterable {
     /// The values a threshold may take.
     var thresholdRange: ClosedRange<Int>? {
         switch self {
-        case .stockBelowReorder, .webhookFailing: nil
+        case .stockBelowReorder, .webhookFailing, .approvalWaiting, .caseSLABreached: nil
         case .creditNearLimit: 1...100
         default: 0...365
         }
@@ -54,6 +56,10 @@ public enum AlertKind: String, Codable, Sendable, CaseIterable {
         case .webhookFailing: "A webhook subscription is failing (its deliveries kept failing)."
         case .supplierBillDue:
             "A posted or partially paid supplier bill is due within `threshold` days (today included) or past its due date."
+        case .approvalWaiting:
+            "A pending approval has waited longer than the `alert_after_hours` of its approval rules (the shortest of those that set one)."
+        case .caseSLABreached:
+            "A service case not resolved or closed is past its first-response or resolution deadline."
         }
     }
 

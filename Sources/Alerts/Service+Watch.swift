@@ -13,11 +13,12 @@ extension AlertService {
     /// - stock: `stock.*` events and items (`item.*`), and purchase orders (their incoming), by
     ///   the `item_id`s they carry;
     /// - purchase and sales orders, quotations, invoices, supplier bills (posting, paying,
-    ///   voiding), activities, webhooks: events whose
+    ///   voiding), activities, webhooks, service cases: events whose
     ///   resource is one (stock movements are recorded against their document, so a receipt
     ///   re-checks its purchase order); invoices also by the `invoice_id`s of payments and
     ///   credit notes;
-    /// - credit: customers, and the `customer_id` of orders, invoices, payments and credit notes.
+    /// - credit: customers, and the `customer_id` of orders, invoices, payments and credit notes;
+    /// - approvals: `approval.*` events, by the approval they carry.
     public func watch(type: String, resourceType: String, resourceID: UUID, data: JSONValue, in tx: Transaction)
         throws
     {
@@ -51,8 +52,13 @@ extension AlertService {
         case "activity": add(.activityOverdue, [resourceID])
         case "webhook": add(.webhookFailing, [resourceID])
         case "supplier_bill": add(.supplierBillDue, [resourceID])
+        case "case": add(.caseSLABreached, [resourceID])
         case "customer": if type != "customer.created" { add(.creditNearLimit, [resourceID]) }
         default: break
+        }
+        // Approvals' events are about their document; the approval is the data.
+        if type.hasPrefix("approval."), let id = data["id"]?.stringValue.flatMap(UUID.init(uuidString:)) {
+            add(.approvalWaiting, [id])
         }
         if resourceType == "payment" || resourceType == "credit_note" {
             add(.invoiceOverdue, values(of: "invoice_id", in: data))

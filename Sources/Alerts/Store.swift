@@ -271,6 +271,38 @@ struct AlertStore: Sendable {
                 WHERE b.status IN ('posted', 'partially_paid') AND b.total > b.amount_paid
                   AND b.due_date - current_date <= \(threshold)\(among("b.id"))
                 """
+        case .approvalWaiting:
+            query = """
+                SELECT 'approval' AS subject_type, a.id AS subject_id, a.number AS subject_number, a.id::text AS subject_key,
+                    NULL::uuid AS warehouse_id, so.customer_id, NULL::uuid AS item_id,
+                    coalesce(po.supplier_id, sb.supplier_id) AS supplier_id, 'warning' AS severity,
+                    jsonb_build_object('document_type', a.document_type, 'document_id', a.document_id,
+                        'document_number', a.document_number, 'alert_after_hours', a.alert_after_hours,
+                        'hours_waiting', floor(extract(epoch FROM now() - a.created_at) / 3600)::int) AS details,
+                    format('%s for %s has waited more than %s hours for a decision', a.number, a.document_number,
+                        a.alert_after_hours) AS message
+                FROM approvals a
+                LEFT JOIN sales_orders so ON a.document_type = 'sales_order' AND so.id = a.document_id
+                LEFT JOIN purchase_orders po ON a.document_type = 'purchase_order' AND po.id = a.document_id
+                LEFT JOIN supplier_bills sb ON a.document_type = 'supplier_bill' AND sb.id = a.document_id
+                WHERE a.status = 'pending' AND a.alert_after_hours IS NOT NULL
+                  AND a.created_at < now() - make_interval(hours => a.alert_after_hours)\(among("a.id"))
+                """
+        case .caseSLABreached:
+            // The breach rule of service cases (the Service module's `sla_breached`), for open cases.
+            query = """
+                SELECT 'case' AS subject_type, c.id AS subject_id, c.number AS subject_number, c.id::text AS subject_key,
+                    NULL::uuid AS warehouse_id, c.customer_id, c.item_id, NULL::uuid AS supplier_id,
+                    CASE WHEN c.priority IN ('high', 'urgent') THEN 'critical' ELSE 'warning' END AS severity,
+                    jsonb_build_object('priority', c.priority, 'status', c.status, 'owner_id', c.owner_id,
+                        'first_response_due_at', to_char(c.first_response_due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+                        'resolution_due_at', to_char(c.resolution_due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) AS details,
+                    format('%s "%s" is past its SLA', c.number, left(c.subject, 200)) AS message
+                FROM service_cases c
+                WHERE c.status NOT IN ('resolved', 'closed')
+                  AND ((c.first_response_due_at IS NOT NULL AND coalesce(c.first_response_at, now()) > c.first_response_due_at)
+                       OR (c.resolution_due_at IS NOT NULL AND coalesce(c.paused_at, now()) > c.resolution_due_at))\(among("c.id"))
+                """
         case .creditNearLimit:
             return []
         }

@@ -86,7 +86,7 @@ public final class ConcordServer: @unchecked Sendable {
                     checkInterval: configuration.replicaCheckInterval, poolSize: configuration.databasePoolSize),
                 logger: logger)
             replicas.start()
-            metrics.registerExposition { replicas.exposition() }
+            Self.registerMetrics(of: replicas, in: metrics)
             self.replicas = replicas
         }
         let modules = Modules(pool: pool, configuration: configuration, logger: logger)
@@ -130,8 +130,8 @@ public final class ConcordServer: @unchecked Sendable {
         metrics.registerGauge("concord_db_pool_waiting", help: "Requests waiting for a database connection.") {
             Double(pool.waitingCount)
         }
-        metrics.registerGauge(
-            "concord_db_deadlock_retries",
+        metrics.registerCounter(
+            "concord_db_deadlock_retries_total",
             help: "Transactions run again after a deadlock (40P01) since start; above zero is a lock-ordering mistake."
         ) { Double(pool.retries(.deadlockDetected)) }
         metrics.registerGauge(

@@ -8,6 +8,7 @@ import Platform
 import Receivables
 import Routing
 import Sales
+import Service
 
 /// `GET /customers/{id}/summary`: the 360° view, the one place that reads every module
 /// (DESIGN.md). Figures are in the customer's currency; documents in other currencies are
@@ -19,11 +20,12 @@ struct CustomerSummaryRoutes {
     let receivables: ReceivablesService
     let insights: InsightsService
     let alerts: AlertService
+    let service: AfterSalesService
 
     func register(in router: inout RouterBuilder, permissions: PermissionTable) {
         let customers = self.customers, crm = self.crm, sales = self.sales, receivables = self.receivables
         let insights = self.insights
-        let alerts = self.alerts
+        let alerts = self.alerts, service = self.service
         router.get("/customers/{id}/summary", access: .permission("customers.read")) { request in
             let customer = try customers.customer(try request.documentKey("id", prefix: "CUST", resource: "customer"))
             let pipeline = try crm.openPipeline(customerID: customer.id, currency: customer.currency)
@@ -51,6 +53,7 @@ struct CustomerSummaryRoutes {
                 credit: .init(limit: credit.limit, used: credit.used, available: credit.available),
                 recentActivities: activities, rfm: insight.rfm, lifetimeMargin: insight.lifetimeMargin,
                 openAlerts: try alerts.liveAlerts(customerID: customer.id),
+                cases: try service.figures(customerID: customer.id),
                 otherCurrencyDocuments: pipeline.otherCurrency + orders.otherCurrency + position.otherCurrencyDocuments)
             return try .json(summary)
         }
@@ -71,6 +74,8 @@ struct CustomerSummary: Encodable {
     let lifetimeMargin: Int64?
     /// Open and acknowledged alerts about the customer or its documents, oldest first.
     let openAlerts: [Alert]
+    /// Open cases, open ones past an SLA deadline, and the mean satisfaction rating.
+    let cases: CaseFigures
     let otherCurrencyDocuments: Int64
 
     struct Opportunities: Encodable {

@@ -1,4 +1,5 @@
 import Alerts
+import Approvals
 import CRM
 import Catalog
 import Core
@@ -14,6 +15,7 @@ import Purchasing
 import Receivables
 import Routing
 import Sales
+import Service
 import Webhooks
 
 /// Every module's service, wired to the others: the one place that knows them all
@@ -31,8 +33,10 @@ public struct Modules: Sendable {
     public let webhooks: WebhookService
     public let receivables: ReceivablesService
     public let payables: PayablesService
+    public let approvals: ApprovalService
     public let insights: InsightsService
     public let alerts: AlertService
+    public let service: AfterSalesService
 
     public init(pool: ConnectionPool, configuration: Configuration, logger: Logger) {
         let currency = configuration.defaultCurrency
@@ -56,8 +60,12 @@ public struct Modules: Sendable {
         payables = PayablesService(
             pool: pool, events: events, purchasing: purchasing, currency: currency,
             priceTolerancePercent: configuration.billPriceTolerancePercent)
+        approvals = ApprovalService(pool: pool, events: events, catalog: catalog, currency: currency)
         insights = InsightsService(pool: pool, currency: currency)
         alerts = AlertService(pool: pool, events: events, customers: customers, sales: sales)
+        service = AfterSalesService(
+            pool: pool, events: events, users: users, customers: customers, catalog: catalog, inventory: inventory,
+            sales: sales, receivables: receivables)
 
         let catalog = self.catalog, sales = self.sales, receivables = self.receivables, purchasing = self.purchasing
         // Items name their preferred supplier: Catalog checks it through Purchasing.
@@ -71,12 +79,40 @@ public struct Modules: Sendable {
                 lines: opportunity.lines.map { ($0.itemId, $0.description, $0.quantity, $0.unitPrice) },
                 warehouseID: nil, actor: actor, in: tx)
         }
+        // Activities may be logged on service cases (CRM never imports Service).
+        let service = self.service
+        crm.setCaseLookup { id, tx in try service.caseCustomer(id, in: tx) }
         receivables.setItemLookup { ids, tx in Set(try catalog.items(ids: ids, in: tx).map(\.id)) }
         // Orders are invoiced through Receivables, and the credit check counts what is owed.
         sales.setInvoicer { draft, actor, tx in try receivables.invoice(fromOrder: draft, actor: actor, in: tx) }
         sales.setOpenReceivables { customer, currency, tx in
             try receivables.openReceivables(customerID: customer, currency: currency, in: tx)
         }
+        // Ordering, confirming and posting ask Approvals first (none of them imports it), and
+        // an approved request runs the action through the same service.
+        let approvals = self.approvals, payables = self.payables
+        for gate in [purchasing.approvalGate, sales.approvalGate, payables.approvalGate] {
+            gate.install { subject, actor, tx in try approvals.hold(subject, actor: actor, in: tx) }
+        }
+        approvals.setActions(
+            .purchaseOrder,
+            DocumentActions(
+                complete: { id, _, actor, tx in try purchasing.orderApproved(id: id, actor: actor, in: tx) },
+                revert: { id, tx in try purchasing.returnToDraft(id: id, in: tx) }))
+        approvals.setActions(
+            .salesOrder,
+            DocumentActions(
+                complete: { id, options, actor, tx in
+                    try sales.confirmApproved(id: id, options: options, actor: actor, in: tx)
+                },
+                revert: { id, tx in try sales.returnToDraft(id: id, in: tx) }))
+        approvals.setActions(
+            .supplierBill,
+            DocumentActions(
+                complete: { id, options, actor, tx in
+                    try payables.postApproved(id: id, options: options, actor: actor, in: tx)
+                },
+                revert: { id, tx in try payables.returnToDraft(id: id, in: tx) }))
         // Data-driven alerts are re-checked in the transaction that changes the data: through
         // the event every change appends (no module below Alerts knows it).
         let alerts = self.alerts
@@ -93,7 +129,8 @@ public struct Modules: Sendable {
             CRMRoutes(service: crm), CatalogRoutes(service: catalog), InventoryRoutes(service: inventory),
             PurchasingRoutes(service: purchasing), WebhookRoutes(service: webhooks), SalesRoutes(service: sales),
             ReceivablesRoutes(service: receivables), PayablesRoutes(service: payables),
-            InsightsRoutes(service: insights), AlertRoutes(service: alerts),
+            ApprovalRoutes(service: approvals),
+            InsightsRoutes(service: insights), AlertRoutes(service: alerts), ServiceRoutes(service: service),
         ]
     }
 
@@ -107,7 +144,7 @@ public struct Modules: Sendable {
         for module in routeModules { module.register(in: &builder, permissions: permissions) }
         CustomerSummaryRoutes(
             customers: customers, crm: crm, sales: sales, receivables: receivables, insights: insights,
-            alerts: alerts
+            alerts: alerts, service: service
         ).register(in: &builder, permissions: permissions)
     }
 

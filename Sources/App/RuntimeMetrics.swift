@@ -130,12 +130,14 @@ final class BacklogMetrics: @unchecked Sendable {
         ) { [self] in
             current().unnumberedEvents
         }
-        metrics.registerGauge(
-            "concord_alerts_open", help: "Open and acknowledged alerts, by kind (all instances).", label: "kind"
+        metrics.register(
+            "concord_alerts_open", help: "Open and acknowledged alerts, by kind (all instances).", kind: .gauge
         ) { [self] in
             let open = current().alertsOpen
             return AlertKind.allCases.map { kind in
-                (kind.rawValue, open.map { counts in counts[kind.rawValue] ?? 0 } ?? Double.nan)
+                MetricSample(
+                    open.map { counts in counts[kind.rawValue] ?? 0 } ?? Double.nan,
+                    labels: [("kind", kind.rawValue)])
             }
         }
         metrics.registerGauge(
@@ -208,5 +210,40 @@ final class BacklogMetrics: @unchecked Sendable {
             connection?.close()
             connection = nil
         }
+    }
+}
+
+extension ConcordServer {
+    /// Each read replica's lag, state and reads, and the reads that fell back to the primary.
+    static func registerMetrics(of replicas: ReadReplicas, in metrics: Metrics) {
+        func perReplica(_ value: @escaping @Sendable (ReadReplicas.Replica) -> Double) -> @Sendable () -> [MetricSample]
+        {
+            { replicas.replicas.map { MetricSample(value($0), labels: [("replica", $0.name)]) } }
+        }
+        metrics.register(
+            "concord_db_replica_lag_seconds",
+            help: "How far each read replica was behind the primary at its last check.",
+            kind: .gauge, read: perReplica { $0.lagSeconds })
+        metrics.register(
+            "concord_db_replica_up",
+            help: "1 while a read replica is in rotation (reachable and within the lag limit).",
+            kind: .gauge, read: perReplica { $0.state == .healthy ? 1 : 0 })
+        metrics.register(
+            "concord_db_replica_state",
+            help: "Each read replica's state: healthy, lagging or unreachable (1 marks the current one).", kind: .gauge
+        ) {
+            replicas.replicas.flatMap { replica in
+                [ReadReplicas.State.healthy, .lagging, .unreachable].map { state in
+                    MetricSample(
+                        replica.state == state ? 1 : 0, labels: [("replica", replica.name), ("state", state.rawValue)])
+                }
+            }
+        }
+        metrics.register(
+            "concord_db_replica_reads_total", help: "Reads served by each read replica.", kind: .counter,
+            read: perReplica { Double($0.reads) })
+        metrics.registerCounter(
+            "concord_db_replica_fallbacks_total", help: "Reads a replica failed that the primary served instead."
+        ) { Double(replicas.fallbacks) }
     }
 }

@@ -122,6 +122,8 @@ public struct Activity: Codable, Sendable {
     public var leadId: UUID?
     public var opportunityId: UUID?
     public var customerId: UUID?
+    /// The service case it was logged on, if any; the first one is the case's first response.
+    public var caseId: UUID?
     public let createdAt: Date
     public var updatedAt: Date
     public var version: Int
@@ -129,7 +131,7 @@ public struct Activity: Codable, Sendable {
     public enum Kind: String, Codable, Sendable, CaseIterable { case call, meeting, email, task, note }
 
     static let writableFields: Set<String> = [
-        "type", "subject", "body", "due_at", "owner_id", "lead_id", "opportunity_id", "customer_id",
+        "type", "subject", "body", "due_at", "owner_id", "lead_id", "opportunity_id", "customer_id", "case_id",
     ]
     static let readOnlyFields: Set<String> = ["id", "completed_at", "created_at", "updated_at", "version"]
 }
@@ -144,6 +146,8 @@ struct ActivityInput: Decodable {
     var leadId: UUID?
     var opportunityId: UUID?
     var customerId: UUID?
+    /// On a case alone, the activity is about the case's customer.
+    var caseId: UUID?
 
     mutating func normalize() {
         subject = subject.trimmed()
@@ -161,10 +165,11 @@ struct ActivityInput: Decodable {
         let links = [("lead_id", leadId), ("opportunity_id", opportunityId), ("customer_id", customerId)].filter {
             $0.1 != nil
         }
-        if links.isEmpty {
+        if links.isEmpty && caseId == nil {
             errors.append(
                 FieldError(
-                    field: "customer_id", message: "an activity needs one of lead_id, opportunity_id or customer_id"))
+                    field: "customer_id",
+                    message: "an activity needs one of lead_id, opportunity_id or customer_id (or a case_id)"))
         } else if links.count > 1 {
             for (field, _) in links {
                 errors.append(

@@ -145,7 +145,8 @@ public struct CRMRoutes: ModuleRoutes {
                 headers: ["ETag": Versioning.etag(activity.version)])
         }
         let filters = [
-            "type", "owner_id", "lead_id", "opportunity_id", "customer_id", "overdue", "completed", "due_before",
+            "type", "owner_id", "lead_id", "opportunity_id", "customer_id", "case_id", "overdue", "completed",
+            "due_before",
             "due_after", "sort",
         ]
         router.get("/activities", access: .permission("crm.read"), query: PageRequest.parameters.union(filters)) {
@@ -156,6 +157,7 @@ public struct CRMRoutes: ModuleRoutes {
             filter.leadId = try request.query.uuid("lead_id")
             filter.opportunityId = try request.query.uuid("opportunity_id")
             filter.customerId = try request.query.uuid("customer_id")
+            filter.caseId = try request.query.uuid("case_id")
             filter.overdue = try request.query.bool("overdue")
             filter.completed = try request.query.bool("completed")
             filter.dueBefore = try request.query.timestamp("due_before")

@@ -9,8 +9,15 @@ extension CRMService {
         input.normalize()
         try input.validate()
         if input.ownerId == nil { input.ownerId = actor.userID }
+        let given = input
         return try pool.transaction { tx in
+            var input = given
             try checkLinks(input, in: tx)
+            if let caseID = input.caseId, let customer = try caseCustomer(caseID, in: tx),
+                input.leadId == nil && input.opportunityId == nil && input.customerId == nil
+            {
+                input.customerId = customer
+            }
             try checkUser(input.ownerId, field: "owner_id")
             return try events.recorded(
                 "activity.created", try store.insertActivity(input, in: tx), actor: actor, in: tx)
@@ -44,9 +51,10 @@ extension CRMService {
             changed.leadId = input.leadId
             changed.opportunityId = input.opportunityId
             changed.customerId = input.customerId
+            changed.caseId = input.caseId
             if try edit.leavesUnchanged(changed) { return current }
             if changed.leadId != current.leadId || changed.opportunityId != current.opportunityId
-                || changed.customerId != current.customerId
+                || changed.customerId != current.customerId || changed.caseId != current.caseId
             {
                 try checkLinks(input, in: tx)
             }
@@ -86,7 +94,16 @@ extension CRMService {
     }
 
     /// The one record an activity is about must exist (an id that names nothing is a 422).
+    /// The customer of the case `id` names; 422 naming `case_id` when it names none.
+    private func caseCustomer(_ id: UUID, in tx: Transaction) throws -> UUID? {
+        guard let caseLookup, let customer = try caseLookup(id, tx) else {
+            throw AppError.validation([FieldError(field: "case_id", message: "names no case")])
+        }
+        return customer
+    }
+
     private func checkLinks(_ input: ActivityInput, in tx: Transaction) throws {
+        if let id = input.caseId { _ = try caseCustomer(id, in: tx) }
         if let id = input.leadId, try store.lead(.id(id), in: tx) == nil {
             throw AppError.validation([FieldError(field: "lead_id", message: "names no lead")])
         }

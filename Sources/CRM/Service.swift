@@ -16,6 +16,9 @@ public final class CRMService: @unchecked Sendable {
     private(set) var orderOpener: OrderOpener?
     /// Set while wiring when the Catalog module is present: which of the given item ids exist.
     private(set) var itemLookup: (@Sendable ([UUID], Transaction) throws -> Set<UUID>)?
+    /// Set while wiring when the Service module is present: the customer of a visible case,
+    /// or nil when the id names none.
+    private(set) var caseLookup: (@Sendable (UUID, Transaction) throws -> UUID?)?
 
     /// Also registers CRM's customer columns with the customer master, so merges move them.
     public init(pool: ConnectionPool, events: EventLog, users: UserService, customers: CustomerService) {
@@ -40,6 +43,11 @@ public final class CRMService: @unchecked Sendable {
 
     /// Lets `win {"create_order": true}` open a sales order. Call only while wiring.
     public func setOrderOpener(_ opener: @escaping OrderOpener) { orderOpener = opener }
+
+    /// Lets activities be logged on service cases (`case_id`). Call only while wiring.
+    public func setCaseLookup(_ lookup: @escaping @Sendable (UUID, Transaction) throws -> UUID?) {
+        caseLookup = lookup
+    }
 
     /// Lets opportunity lines check their `item_id`s. Call only while wiring.
     public func setItemLookup(_ lookup: @escaping @Sendable ([UUID], Transaction) throws -> Set<UUID>) {

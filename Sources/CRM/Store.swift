@@ -94,16 +94,17 @@ struct CRMStore: Sendable {
     // MARK: Activities
 
     static let activityColumns: SQL = """
-        id, type, subject, body, due_at, completed_at, owner_id, lead_id, opportunity_id, customer_id, created_at, updated_at, version
+        id, type, subject, body, due_at, completed_at, owner_id, lead_id, opportunity_id, customer_id, case_id, created_at,
+        updated_at, version
         """
 
     func insertActivity(_ input: ActivityInput, in tx: Transaction) throws -> Activity {
         try Self.activity(
             tx.first(
                 """
-                INSERT INTO activities (type, subject, body, due_at, owner_id, lead_id, opportunity_id, customer_id)
+                INSERT INTO activities (type, subject, body, due_at, owner_id, lead_id, opportunity_id, customer_id, case_id)
                 VALUES (\(input.type.rawValue), \(input.subject), \(input.body), \(input.dueAt), \(input.ownerId), \(input.leadId),
-                        \(input.opportunityId), \(input.customerId))
+                        \(input.opportunityId), \(input.customerId), \(input.caseId))
                 RETURNING \(Self.activityColumns)
                 """)!)
     }
@@ -123,6 +124,7 @@ struct CRMStore: Sendable {
                 UPDATE activities SET type = \(activity.type.rawValue), subject = \(activity.subject), body = \(activity.body),
                     due_at = \(activity.dueAt), completed_at = \(activity.completedAt), owner_id = \(activity.ownerId),
                     lead_id = \(activity.leadId), opportunity_id = \(activity.opportunityId), customer_id = \(activity.customerId),
+                    case_id = \(activity.caseId),
                     updated_at = now(), version = version + 1
                 WHERE id = \(activity.id)
                 RETURNING \(Self.activityColumns)
@@ -142,6 +144,7 @@ struct CRMStore: Sendable {
         if let lead = filter.leadId { shape.conditions.append("lead_id = \(lead)") }
         if let opportunity = filter.opportunityId { shape.conditions.append("opportunity_id = \(opportunity)") }
         if let customer = filter.customerId { shape.conditions.append(Self.aboutCustomer(customer)) }
+        if let serviceCase = filter.caseId { shape.conditions.append("case_id = \(serviceCase)") }
         if filter.overdue == true { shape.conditions.append("completed_at IS NULL AND due_at < now()") }
         if filter.overdue == false {
             shape.conditions.append("NOT (completed_at IS NULL AND due_at IS NOT NULL AND due_at < now())")
@@ -207,7 +210,8 @@ struct CRMStore: Sendable {
             body: try row.decodeIfPresent("body"), dueAt: try row.decodeIfPresent("due_at"),
             completedAt: try row.decodeIfPresent("completed_at"), ownerId: try row.decodeIfPresent("owner_id"),
             leadId: try row.decodeIfPresent("lead_id"), opportunityId: try row.decodeIfPresent("opportunity_id"),
-            customerId: try row.decodeIfPresent("customer_id"), createdAt: try row.decode("created_at"),
+            customerId: try row.decodeIfPresent("customer_id"), caseId: try row.decodeIfPresent("case_id"),
+            createdAt: try row.decode("created_at"),
             updatedAt: try row.decode("updated_at"), version: try row.decode("version"))
     }
 }
@@ -219,6 +223,7 @@ struct ActivityFilter {
     var leadId: UUID?
     var opportunityId: UUID?
     var customerId: UUID?
+    var caseId: UUID?
     var overdue: Bool?
     var completed: Bool?
     var dueBefore: Date?

@@ -33,6 +33,14 @@ struct ReportScope: Sendable {
 struct InsightsStore: Sendable {
     // MARK: Margin
 
+    /// What shipped less what came back: shipment lines, and return lines with quantity,
+    /// revenue and cost negated at the time of the return (returns reverse revenue and cost).
+    static let goodsMoved: SQL = """
+        (SELECT sales_order_id, item_id, currency, shipped_at, quantity, revenue, cost FROM shipment_lines
+         UNION ALL
+         SELECT sales_order_id, item_id, currency, returned_at, -quantity, -revenue, -cost FROM return_lines)
+        """
+
     /// Shipped revenue and cost per group and currency in `period`.
     func margin(by grouping: MarginGrouping, period: ReportPeriod, scope: ReportScope, in tx: Transaction) throws
         -> [MarginRow]
@@ -55,7 +63,7 @@ struct InsightsStore: Sendable {
             """
             SELECT \(key) AS key, l.currency, sum(l.quantity) AS quantity, sum(l.revenue)::bigint AS revenue,
                    sum(l.cost)::bigint AS cost
-            FROM shipment_lines l \(joins)
+            FROM \(Self.goodsMoved) l \(joins)
             WHERE l.shipped_at >= \(period.from)::date AND l.shipped_at < \(period.to)::date + 1 AND \(visible)
             GROUP BY 1, l.currency ORDER BY \(order)
             """
@@ -93,7 +101,7 @@ struct InsightsStore: Sendable {
         let row = try tx.first(
             """
             SELECT coalesce(sum(l.revenue), 0)::bigint AS revenue, coalesce(sum(l.cost), 0)::bigint AS cost
-            FROM shipment_lines l \(join)
+            FROM \(Self.goodsMoved) l \(join)
             WHERE l.shipped_at >= \(period.from)::date AND l.shipped_at < \(period.to)::date + 1
               AND l.currency = \(currency) AND \(visible)
             """)!
@@ -375,7 +383,7 @@ struct InsightsStore: Sendable {
         try tx.first(
             """
             SELECT coalesce(sum(l.revenue - l.cost), 0)::bigint AS margin
-            FROM shipment_lines l JOIN sales_orders o ON o.id = l.sales_order_id
+            FROM \(Self.goodsMoved) l JOIN sales_orders o ON o.id = l.sales_order_id
             WHERE o.customer_id = \(customerID) AND l.currency = \(currency)
             """)!.decode("margin")
     }

@@ -119,6 +119,8 @@ public enum MovementKind: String, Codable, Sendable, CaseIterable {
     case receipt, shipment, adjustment
     case transferIn = "transfer_in"
     case transferOut = "transfer_out"
+    /// Goods a customer sent back, in at the unit cost they shipped at.
+    case `return`
 }
 
 /// The document (or adjustment, or transfer) a movement or reservation belongs to. Sales uses

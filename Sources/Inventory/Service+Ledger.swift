@@ -205,9 +205,12 @@ extension InventoryService {
     /// the same goods cost the same wherever they sit). When `q_old` is 0 the average is the
     /// cost. Lines of one item apply in order. Costs are minor units of the default currency.
     @discardableResult
-    public func receive(lines: [ReceiptLine], reference: StockReference, actor: Principal? = nil, in tx: Transaction)
-        throws -> [StockMovement]
-    {
+    ///
+    /// `kind` is `receipt`, or `return` for goods a customer sent back at their shipped cost.
+    public func receive(
+        lines: [ReceiptLine], reference: StockReference, kind: MovementKind = .receipt, actor: Principal? = nil,
+        in tx: Transaction
+    ) throws -> [StockMovement] {
         guard !lines.isEmpty else { return [] }
         // Items first (for the average), in id order, then balances: the lock order of every
         // writer. Taken before `validate` shares them, so two receipts never both hold a share
@@ -246,11 +249,12 @@ extension InventoryService {
             movements.append(
                 try store.insertMovement(
                     item: line.itemID, warehouse: line.warehouseID, quantity: line.quantity,
-                    kind: .receipt, reference: reference, lineNo: line.lineNo,
+                    kind: kind, reference: reference, lineNo: line.lineNo,
                     unitCost: line.unitCost, reason: nil, actor: actor?.userID, in: tx))
         }
         try events.append(
-            "stock.received", resourceType: reference.type, resourceID: reference.id,
+            kind == .return ? "stock.returned" : "stock.received", resourceType: reference.type,
+            resourceID: reference.id,
             resource: LedgerEvent(reference: reference, lines: lines.map(LedgerEvent.Line.init)), actor: actor, in: tx)
         return movements
     }

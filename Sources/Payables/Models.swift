@@ -40,7 +40,7 @@ public struct SupplierBill: Codable, Sendable {
     /// `draft` → `posted` → `partially_paid` → `paid`; `draft`, or `posted` without payments,
     /// → `void`.
     public enum Status: String, Codable, Sendable, CaseIterable {
-        case draft, posted, partiallyPaid = "partially_paid", paid, void
+        case draft, pendingApproval = "pending_approval", posted, partiallyPaid = "partially_paid", paid, void
         var isOpen: Bool { self == .posted || self == .partiallyPaid }
     }
 

@@ -84,9 +84,10 @@ public struct PayablesRoutes: ModuleRoutes {
             let principal = try request.principal()
             let accept = input.acceptVariance ?? false
             if accept { try permissions.require("payables.accept_variance", for: principal) }
-            let bill = try service.post(
+            // 202 with the approval when a rule holds the bill back.
+            let gated = try service.post(
                 key, acceptVariance: accept, ifMatch: Versioning.ifMatch(request), actor: principal)
-            return try Versioning.respond(request, bill, version: bill.version)
+            return try Versioning.respond(request, gated, version: gated.document.version)
         }
         router.post("/supplier-bills/{id}/void", access: .permission("payables.write")) { request in
             let bill = try service.void(

@@ -15,6 +15,8 @@ public final class PayablesService: Sendable {
     let events: EventLog
     let purchasing: PurchasingService
     let store = PayablesStore()
+    /// Asked by `post` whether the bill needs an approval first (Approvals installs it).
+    public let approvalGate = ApprovalGate()
     /// The installation's currency: every bill is in it (purchase orders are).
     public let currency: String
     /// `CONCORD_BILL_PRICE_TOLERANCE_PERCENT`: how far a billed unit cost may stray from its
@@ -233,39 +235,78 @@ public final class PayablesService: Sendable {
     /// price variance needs `acceptVariance` (the route checks who may give it), else a 409
     /// `price_variance` with the lines' figures.
     func post(_ key: DocumentKey, acceptVariance: Bool, ifMatch: (Int) throws -> Void, actor: Principal) throws
-        -> SupplierBill
+        -> Gated<SupplierBill>
     {
         try pool.transaction { tx in
             guard let bill = try store.bill(key, lock: true, in: tx) else { throw AppError.notFound("supplier bill") }
             try ifMatch(bill.version)
             try DocumentRules.checkTransition(bill.number, from: bill.status, to: .posted, allowed: [.draft])
-            guard !bill.lines.isEmpty else {
-                throw AppError.validation([FieldError(field: "lines", message: "must have at least one line to post")])
-            }
-            if bill.priceVariance && !acceptVariance {
-                let lines: [JSONValue] = bill.lines.compactMap { line in
-                    guard let ordered = line.purchaseOrderUnitCost, strays(line.unitCost, from: ordered) else {
-                        return nil
-                    }
-                    return .object(
-                        JSONObject([
-                            ("line_no", .number(String(line.lineNo))),
-                            ("purchase_order_line_no", .number(String(line.purchaseOrderLineNo ?? 0))),
-                            ("purchase_order_unit_cost", .number(String(ordered))),
-                            ("unit_cost", .number(String(line.unitCost))),
-                        ]))
+            return try post(bill, acceptVariance: acceptVariance, gated: true, actor: actor, in: tx)
+        }
+    }
+
+    /// Posts a bill its approval let through, inside the approval's transaction, with every
+    /// usual check; `options` are those it was asked with. Returns the bill as the API shows it.
+    public func postApproved(id: UUID, options: JSONObject, actor: Principal, in tx: Transaction) throws -> JSONValue {
+        guard let bill = try store.bill(.id(id), lock: true, in: tx) else { throw AppError.notFound("supplier bill") }
+        try DocumentRules.checkTransition(bill.number, from: bill.status, to: .posted, allowed: [.pendingApproval])
+        let posted = try post(
+            bill, acceptVariance: options["accept_variance"]?.boolValue ?? false, gated: false, actor: actor, in: tx)
+        return try JSONValueEncoder().encode(posted.document)
+    }
+
+    /// Back to `draft` after its approval was rejected or withdrawn, inside that transaction.
+    public func returnToDraft(id: UUID, in tx: Transaction) throws {
+        guard let bill = try store.bill(.id(id), lock: true, in: tx) else { throw AppError.notFound("supplier bill") }
+        try DocumentRules.checkTransition(bill.number, from: bill.status, to: .draft, allowed: [.pendingApproval])
+        try store.setStatus(id: bill.id, .draft, in: tx)
+    }
+
+    /// The checks of `post` on the locked bill; `gated`: the approval rules are consulted once
+    /// the bill could post, before it does.
+    private func post(_ bill: SupplierBill, acceptVariance: Bool, gated: Bool, actor: Principal, in tx: Transaction)
+        throws -> Gated<SupplierBill>
+    {
+        guard !bill.lines.isEmpty else {
+            throw AppError.validation([FieldError(field: "lines", message: "must have at least one line to post")])
+        }
+        if bill.priceVariance && !acceptVariance {
+            let lines: [JSONValue] = bill.lines.compactMap { line in
+                guard let ordered = line.purchaseOrderUnitCost, strays(line.unitCost, from: ordered) else {
+                    return nil
                 }
-                throw AppError(
-                    .priceVariance,
-                    "\(bill.number) bills at prices more than \(priceTolerancePercent) % away from its purchase order; post it with accept_variance",
-                    extra: JSONObject([
-                        ("tolerance_percent", .number(priceTolerancePercent.description)), ("lines", .array(lines)),
+                return .object(
+                    JSONObject([
+                        ("line_no", .number(String(line.lineNo))),
+                        ("purchase_order_line_no", .number(String(line.purchaseOrderLineNo ?? 0))),
+                        ("purchase_order_unit_cost", .number(String(ordered))),
+                        ("unit_cost", .number(String(line.unitCost))),
                     ]))
             }
-            try store.post(id: bill.id, acceptedBy: bill.priceVariance ? actor.userID : nil, in: tx)
-            return try events.recorded(
-                "supplier_bill.posted", try store.bill(.id(bill.id), in: tx)!, actor: actor, in: tx)
+            throw AppError(
+                .priceVariance,
+                "\(bill.number) bills at prices more than \(priceTolerancePercent) % away from its purchase order; post it with accept_variance",
+                extra: JSONObject([
+                    ("tolerance_percent", .number(priceTolerancePercent.description)), ("lines", .array(lines)),
+                ]))
         }
+        if gated {
+            let subject = ApprovalSubject(
+                document: .supplierBill, id: bill.id, number: bill.number, currency: bill.currency,
+                subtotal: bill.subtotal, total: bill.total,
+                lines: bill.lines.map {
+                    ApprovalSubject.Line(
+                        itemID: $0.itemId, quantity: $0.quantity, discountPercent: .zero, lineTotal: $0.lineTotal)
+                }, options: JSONObject([("accept_variance", .bool(acceptVariance))]))
+            if let hold = try approvalGate.consult(subject, actor: actor, in: tx) {
+                // Nothing is posted yet: the bill waits, frozen, for the decision.
+                try store.setStatus(id: bill.id, .pendingApproval, in: tx)
+                return Gated(try store.bill(.id(bill.id), in: tx)!, approval: hold)
+            }
+        }
+        try store.post(id: bill.id, acceptedBy: bill.priceVariance ? actor.userID : nil, in: tx)
+        return Gated(
+            try events.recorded("supplier_bill.posted", try store.bill(.id(bill.id), in: tx)!, actor: actor, in: tx))
     }
 
     /// Voids a draft, or a posted bill no payment touches; a bill from a purchase order gives

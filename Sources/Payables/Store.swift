@@ -69,6 +69,14 @@ struct PayablesStore: Sendable {
             """)
     }
 
+    /// Moves a bill between `draft` and `pending_approval` (its approval requested, rejected
+    /// or withdrawn).
+    func setStatus(id: UUID, _ status: SupplierBill.Status, in tx: Transaction) throws {
+        try tx.execute(
+            "UPDATE supplier_bills SET status = \(status.rawValue), updated_at = now(), version = version + 1 WHERE id = \(id)"
+        )
+    }
+
     func void(id: UUID, in tx: Transaction) throws {
         try tx.execute(
             """

@@ -233,40 +233,6 @@ public final class ReadReplicas: @unchecked Sendable {
             }
         }
     }
-
-    /// Prometheus lines: each replica's lag, state and reads, and the fallbacks.
-    public func exposition() -> String {
-        var out =
-            "# HELP concord_db_replica_lag_seconds How far each read replica was behind the primary at its last check.\n"
-        out += "# TYPE concord_db_replica_lag_seconds gauge\n"
-        for replica in replicas {
-            out += "concord_db_replica_lag_seconds{replica=\"\(replica.name)\"} \(replica.lagSeconds)\n"
-        }
-        out +=
-            "# HELP concord_db_replica_up 1 while a read replica is in rotation (reachable and within the lag limit).\n"
-        out += "# TYPE concord_db_replica_up gauge\n"
-        for replica in replicas {
-            out += "concord_db_replica_up{replica=\"\(replica.name)\"} \(replica.state == .healthy ? 1 : 0)\n"
-        }
-        out +=
-            "# HELP concord_db_replica_state Each read replica's state: healthy, lagging or unreachable (1 marks the current one).\n"
-        out += "# TYPE concord_db_replica_state gauge\n"
-        for replica in replicas {
-            for state in [State.healthy, .lagging, .unreachable] {
-                out +=
-                    "concord_db_replica_state{replica=\"\(replica.name)\",state=\"\(state.rawValue)\"} \(replica.state == state ? 1 : 0)\n"
-            }
-        }
-        out += "# HELP concord_db_replica_reads_total Reads served by each read replica.\n"
-        out += "# TYPE concord_db_replica_reads_total counter\n"
-        for replica in replicas {
-            out += "concord_db_replica_reads_total{replica=\"\(replica.name)\"} \(replica.reads)\n"
-        }
-        out += "# HELP concord_db_replica_fallbacks_total Reads a replica failed that the primary served instead.\n"
-        out += "# TYPE concord_db_replica_fallbacks_total counter\n"
-        out += "concord_db_replica_fallbacks_total \(fallbacks)\n"
-        return out
-    }
 }
 
 /// What one request reads from and what it wrote, kept on the worker thread while its handler

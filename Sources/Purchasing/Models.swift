@@ -108,7 +108,8 @@ public struct PurchaseOrder: Codable, Sendable {
 
     /// `draft` → `ordered` → `partially_received` → `received`; `draft` or `ordered` → `cancelled`.
     public enum Status: String, Codable, Sendable, CaseIterable {
-        case draft, ordered, partiallyReceived = "partially_received", received, cancelled
+        case draft, pendingApproval = "pending_approval", ordered, partiallyReceived = "partially_received", received
+        case cancelled
     }
 
     /// `not_billed` while no bill claims a line, `billed` when bills claim every line's ordered

@@ -92,13 +92,16 @@ public struct PurchasingRoutes: ModuleRoutes {
         router.record(
             "/purchase-orders/{id}", read: "purchase_orders.read", write: "purchase_orders.write", key: Self.orderKey,
             get: service.order, readOnly: PurchaseOrder.readOnlyFields, update: service.updateOrder)
-        for (verb, action) in [("order", service.placeOrder), ("cancel", service.cancel)]
-            as [(String, @Sendable (DocumentKey, (Int) throws -> Void, Principal) throws -> PurchaseOrder)]
-        {
-            router.post("/purchase-orders/{id}/\(verb)", access: .permission("purchase_orders.write")) { request in
-                let order = try action(try Self.orderKey(request), Versioning.ifMatch(request), try request.principal())
-                return try Versioning.respond(request, order, version: order.version)
-            }
+        router.post("/purchase-orders/{id}/order", access: .permission("purchase_orders.write")) { request in
+            // 202 with the approval when a rule holds the order back.
+            let gated = try service.placeOrder(
+                try Self.orderKey(request), ifMatch: Versioning.ifMatch(request), actor: try request.principal())
+            return try Versioning.respond(request, gated, version: gated.document.version)
+        }
+        router.post("/purchase-orders/{id}/cancel", access: .permission("purchase_orders.write")) { request in
+            let order = try service.cancel(
+                try Self.orderKey(request), ifMatch: Versioning.ifMatch(request), actor: try request.principal())
+            return try Versioning.respond(request, order, version: order.version)
         }
         router.post("/purchase-orders/{id}/receipts", access: .permission("purchase_orders.receive")) { request in
             let result = try service.receive(

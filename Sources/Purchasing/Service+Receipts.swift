@@ -7,18 +7,79 @@ import Postgres
 extension PurchasingService {
     /// Sends a draft to the supplier: `draft` → `ordered`. It needs at least one line, and its
     /// supplier must still be active. From now on its open quantities are `incoming` stock.
-    func placeOrder(_ key: DocumentKey, ifMatch: (Int) throws -> Void, actor: Principal?) throws -> PurchaseOrder {
-        try transition(
-            key, from: [.draft], to: .ordered, event: "purchase_order.ordered", ifMatch: ifMatch, actor: actor
-        ) { order, tx in
-            guard !order.lines.isEmpty else {
-                throw AppError.validation([FieldError(field: "lines", message: "must have at least one line to order")])
+    func placeOrder(_ key: DocumentKey, ifMatch: (Int) throws -> Void, actor: Principal) throws -> Gated<PurchaseOrder>
+    {
+        try pool.transaction { tx in
+            guard var order = try store.order(key, lock: true, in: tx) else {
+                throw AppError.notFound("purchase order")
             }
-            _ = try orderSupplier(order.supplierId, in: tx)
-            // GET /stock lists stock rows: give new items one, so `incoming` shows at once.
-            try inventory.track(itemIDs: order.lines.map(\.itemId), warehouseID: order.warehouseId, in: tx)
-            order.orderedAt = Date()
+            try ifMatch(order.version)
+            try DocumentRules.checkTransition(order.number, from: order.status, to: .ordered, allowed: [.draft])
+            try checkOrderable(order, in: tx)
+            let subject = ApprovalSubject(
+                document: .purchaseOrder, id: order.id, number: order.number, currency: order.currency,
+                subtotal: order.subtotal, total: order.total,
+                lines: order.lines.map {
+                    ApprovalSubject.Line(
+                        itemID: $0.itemId, quantity: $0.quantity, discountPercent: .zero, lineTotal: $0.lineTotal)
+                })
+            if let hold = try approvalGate.consult(subject, actor: actor, in: tx) {
+                // Nothing is ordered yet: the order waits, frozen, for the decision.
+                order.status = .pendingApproval
+                try store.updateOrder(order, in: tx)
+                return Gated(try store.order(.id(order.id), in: tx)!, approval: hold)
+            }
+            return Gated(try markOrdered(order, actor: actor, in: tx))
         }
+    }
+
+    /// Orders a purchase order its approval let through, inside the approval's transaction,
+    /// with every usual check. Returns the order as the API shows it.
+    public func orderApproved(id: UUID, actor: Principal, in tx: Transaction) throws -> JSONValue {
+        guard let order = try store.order(.id(id), lock: true, in: tx) else {
+            throw AppError.notFound("purchase order")
+        }
+        try DocumentRules.checkTransition(order.number, from: order.status, to: .ordered, allowed: [.pendingApproval])
+        try checkOrderable(order, in: tx)
+        return try JSONValueEncoder().encode(try markOrdered(order, actor: actor, in: tx))
+    }
+
+    /// Back to `draft` after its approval was rejected or withdrawn, inside that transaction.
+    public func returnToDraft(id: UUID, in tx: Transaction) throws {
+        guard var order = try store.order(.id(id), lock: true, in: tx) else {
+            throw AppError.notFound("purchase order")
+        }
+        try DocumentRules.checkTransition(order.number, from: order.status, to: .draft, allowed: [.pendingApproval])
+        order.status = .draft
+        try store.updateOrder(order, in: tx)
+    }
+
+    /// A 409 `invalid_transition` for an order waiting for its approval: it is frozen until
+    /// the decision.
+    static func checkNotPending(_ order: PurchaseOrder) throws {
+        if order.status == .pendingApproval {
+            throw AppError.invalidTransition(
+                "\(order.number) is pending_approval and changes only after the decision (approve, reject or withdraw it)",
+                from: order.status, to: nil)
+        }
+    }
+
+    private func checkOrderable(_ order: PurchaseOrder, in tx: Transaction) throws {
+        guard !order.lines.isEmpty else {
+            throw AppError.validation([FieldError(field: "lines", message: "must have at least one line to order")])
+        }
+        _ = try orderSupplier(order.supplierId, in: tx)
+    }
+
+    private func markOrdered(_ order: PurchaseOrder, actor: Principal, in tx: Transaction) throws -> PurchaseOrder {
+        var order = order
+        // GET /stock lists stock rows: give new items one, so `incoming` shows at once.
+        try inventory.track(itemIDs: order.lines.map(\.itemId), warehouseID: order.warehouseId, in: tx)
+        order.status = .ordered
+        order.orderedAt = Date()
+        try store.updateOrder(order, in: tx)
+        return try events.recorded(
+            "purchase_order.ordered", try store.order(.id(order.id), in: tx)!, actor: actor, in: tx)
     }
 
     /// Cancels a draft, or an ordered order nothing has been received on yet.

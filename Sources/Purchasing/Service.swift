@@ -20,6 +20,8 @@ public final class PurchasingService: Sendable {
     /// `CONCORD_DEFAULT_CURRENCY`: a supplier's default, and the only currency of purchase
     /// orders (their unit costs become the moving average cost, counted in it).
     public let currency: String
+    /// Asked by `order` whether the order needs an approval first (Approvals installs it).
+    public let approvalGate = ApprovalGate()
 
     /// - currency: the installation's default currency (`CONCORD_DEFAULT_CURRENCY`).
     public init(
@@ -200,6 +202,7 @@ public final class PurchasingService: Sendable {
                 try ifMatch(current.version)
                 let sent = Set(patch.objectValue?.keys ?? [])
                 let draftOnly: Set<String> = ["lines", "supplier_id", "warehouse_id", "currency"]
+                try Self.checkNotPending(current)
                 if [.received, .cancelled].contains(current.status) {
                     throw AppError.invalidTransition(
                         "\(current.number) is \(current.status.rawValue) and no longer changes",

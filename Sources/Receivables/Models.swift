@@ -205,13 +205,18 @@ public struct CreditNote: Codable, Sendable {
     public let invoiceId: UUID
     public let customerId: UUID
     public let amount: Int64
+    /// The part of `amount` its invoice's balance could not take (goods returned after the
+    /// invoice was paid): credit on the customer, like an unapplied payment.
+    public let unappliedAmount: Int64
     public let currency: String
     public let issueDate: LocalDate
     public let reason: String
     public let lines: [CreditNoteLine]?
     public let createdAt: Date
 
-    static let readOnlyFields: Set<String> = ["id", "number", "customer_id", "currency", "created_at"]
+    static let readOnlyFields: Set<String> = [
+        "id", "number", "customer_id", "unapplied_amount", "currency", "created_at",
+    ]
 }
 
 public struct CreditNoteLine: Codable, Sendable {

@@ -279,19 +279,36 @@ struct ReceivablesStore: Sendable {
         }
     }
 
+    /// Per order line, what each issued invoice of the order billed, oldest invoice first.
+    func billings(orderID: UUID, in tx: Transaction) throws -> [(invoice: UUID, lineNo: Int, quantity: ExactDecimal)] {
+        try tx.query(
+            """
+            SELECT i.id, l.sales_order_line_no, sum(l.quantity) AS quantity
+            FROM invoices i JOIN invoice_lines l ON l.invoice_id = i.id
+            WHERE i.sales_order_id = \(orderID) AND i.status IN ('issued', 'partially_paid', 'paid')
+                  AND l.sales_order_line_no IS NOT NULL
+            GROUP BY i.id, l.sales_order_line_no ORDER BY min(i.issue_date), min(i.number), i.id, l.sales_order_line_no
+            """
+        ).rows.map { row in
+            (try row.decode("id"), try row.decode("sales_order_line_no"), try row.decode("quantity"))
+        }
+    }
+
     // MARK: Credit notes
 
     static let creditNoteColumns: SQL =
-        "id, number, invoice_id, customer_id, amount, currency, issue_date, reason, lines, created_at"
+        "id, number, invoice_id, customer_id, amount, unapplied_amount, currency, issue_date, reason, lines, created_at"
 
     func insertCreditNote(
-        invoice: Invoice, amount: Int64, issueDate: LocalDate, reason: String, lines: JSONValue?, in tx: Transaction
+        invoice: Invoice, amount: Int64, unapplied: Int64 = 0, issueDate: LocalDate, reason: String, lines: JSONValue?,
+        in tx: Transaction
     ) throws -> CreditNote {
         try Self.creditNote(
             tx.first(
                 """
-                INSERT INTO credit_notes (invoice_id, customer_id, amount, currency, issue_date, reason, lines)
-                VALUES (\(invoice.id), \(invoice.customerId), \(amount), \(invoice.currency), \(issueDate), \(reason), \(lines))
+                INSERT INTO credit_notes (invoice_id, customer_id, amount, unapplied_amount, currency, issue_date, reason, lines)
+                VALUES (\(invoice.id), \(invoice.customerId), \(amount), \(unapplied), \(invoice.currency), \(issueDate), \(reason),
+                        \(lines))
                 RETURNING \(Self.creditNoteColumns)
                 """)!)
     }
@@ -322,7 +339,7 @@ struct ReceivablesStore: Sendable {
         return CreditNote(
             id: try row.decode("id"), number: try row.decode("number"), invoiceId: try row.decode("invoice_id"),
             customerId: try row.decode("customer_id"), amount: try row.decode("amount"),
-            currency: try row.decode("currency"),
+            unappliedAmount: try row.decode("unapplied_amount"), currency: try row.decode("currency"),
             issueDate: try row.decode("issue_date"), reason: try row.decode("reason"),
             lines: try lines.map { try lenient.decode([CreditNoteLine].self, from: $0) },
             createdAt: try row.decode("created_at"))
@@ -371,7 +388,7 @@ struct ReceivablesStore: Sendable {
                    i.total
                    - coalesce((SELECT sum(a.amount) FROM payment_allocations a JOIN payments p ON p.id = a.payment_id
                                WHERE a.invoice_id = i.id AND p.received_on <= \(asOf)), 0)
-                   - coalesce((SELECT sum(c.amount) FROM credit_notes c WHERE c.invoice_id = i.id AND c.issue_date <= \(asOf)), 0)
+                   - coalesce((SELECT sum(c.amount - c.unapplied_amount) FROM credit_notes c WHERE c.invoice_id = i.id AND c.issue_date <= \(asOf)), 0)
                    AS balance
             FROM invoices i
             WHERE i.currency = \(currency) AND i.status IN ('issued', 'partially_paid', 'paid') AND i.issue_date <= \(asOf)\(customerFilter)
@@ -385,7 +402,10 @@ struct ReceivablesStore: Sendable {
     func unappliedCredit(customerID: UUID, currency: String, in tx: Transaction) throws -> Int64 {
         try tx.first(
             """
-            SELECT coalesce(sum(unapplied_amount), 0)::bigint AS credit FROM payments WHERE customer_id = \(customerID) AND currency = \(currency)
+            SELECT (coalesce((SELECT sum(unapplied_amount) FROM payments
+                              WHERE customer_id = \(customerID) AND currency = \(currency)), 0)
+                    + coalesce((SELECT sum(unapplied_amount) FROM credit_notes
+                                WHERE customer_id = \(customerID) AND currency = \(currency)), 0))::bigint AS credit
             """)!.decode("credit")
     }
 

@@ -26,12 +26,18 @@ public final class Metrics: @unchecked Sendable {
         }
     }
 
-    /// Guards `series` and `gauges`.
+    /// A metric other modules register: its series are read at scrape time.
+    private struct Family {
+        let name: String
+        let help: String
+        let kind: MetricKind
+        let read: @Sendable () -> [MetricSample]
+    }
+
+    /// Guards `series` and `families`.
     private let seriesLock = Lock()
     private var series: [Key: Series] = [:]
-    private var gauges: [(name: String, help: String, type: String, read: @Sendable () -> Double)] = []
-    private var expositions: [@Sendable () -> String] = []
-    private var families: [(name: String, help: String, label: String, read: @Sendable () -> [(String, Double)])] = []
+    private var families: [Family] = []
     private let inFlight = InFlightCounter()
 
     public init() {}
@@ -56,35 +62,23 @@ public final class Metrics: @unchecked Sendable {
         series[key, default: Series()].record(seconds)
     }
 
-    /// Adds a gauge read at scrape time (`concord_db_pool_in_use`, …).
-    public func registerGauge(_ name: String, help: String, read: @escaping @Sendable () -> Double) {
-        seriesLock.lock()
-        defer { seriesLock.unlock() }
-        gauges.append((name, help, "gauge", read))
-    }
-
-    /// Adds a gauge with one label read at scrape time: one series per `(label value, value)`
-    /// that `read` returns (`concord_alerts_open{kind="…"}`). Label values must be a closed set.
-    public func registerGauge(
-        _ name: String, help: String, label: String, read: @escaping @Sendable () -> [(String, Double)]
+    /// Adds a metric whose series `read` returns at scrape time, one per label set: the one way
+    /// other modules extend `/metrics`. Label values must come from a closed set (kinds, replica
+    /// names), never from a request.
+    public func register(
+        _ name: String, help: String, kind: MetricKind, read: @escaping @Sendable () -> [MetricSample]
     ) {
-        seriesLock.lock()
-        defer { seriesLock.unlock() }
-        families.append((name, help, label, read))
+        seriesLock.withLock { families.append(Family(name: name, help: help, kind: kind, read: read)) }
     }
 
-    /// Adds a counter read at scrape time (`process_cpu_seconds_total`, …): a total that only grows.
+    /// Adds a gauge without labels (`concord_db_pool_in_use`, …).
+    public func registerGauge(_ name: String, help: String, read: @escaping @Sendable () -> Double) {
+        register(name, help: help, kind: .gauge) { [MetricSample(read())] }
+    }
+
+    /// Adds a counter without labels (`process_cpu_seconds_total`, …): a total that only grows.
     public func registerCounter(_ name: String, help: String, read: @escaping @Sendable () -> Double) {
-        seriesLock.lock()
-        defer { seriesLock.unlock() }
-        gauges.append((name, help, "counter", read))
-    }
-
-    /// Adds lines rendered at scrape time, for series with labels (one per read replica).
-    public func registerExposition(_ render: @escaping @Sendable () -> String) {
-        seriesLock.lock()
-        defer { seriesLock.unlock() }
-        expositions.append(render)
+        register(name, help: help, kind: .counter) { [MetricSample(read())] }
     }
 
     /// The exposition text.
@@ -93,8 +87,6 @@ public final class Metrics: @unchecked Sendable {
         let snapshot = series.sorted {
             ($0.key.route, $0.key.method, $0.key.status) < ($1.key.route, $1.key.method, $1.key.status)
         }
-        let gaugeList = gauges
-        let extra = expositions
         let familyList = families
         seriesLock.unlock()
 
@@ -119,15 +111,16 @@ public final class Metrics: @unchecked Sendable {
         out += "# HELP concord_http_requests_in_flight Requests being handled now.\n"
         out += "# TYPE concord_http_requests_in_flight gauge\n"
         out += "concord_http_requests_in_flight \(inFlight.value)\n"
-        for gauge in gaugeList {
-            out +=
-                "# HELP \(gauge.name) \(gauge.help)\n# TYPE \(gauge.name) \(gauge.type)\n\(gauge.name) \(format(gauge.read()))\n"
-        }
-        for render in extra { out += render() }
         for family in familyList {
-            out += "# HELP \(family.name) \(family.help)\n# TYPE \(family.name) gauge\n"
-            for (value, reading) in family.read() {
-                out += "\(family.name){\(family.label)=\"\(escape(value))\"} \(format(reading))\n"
+            out += "# HELP \(family.name) \(family.help)\n# TYPE \(family.name) \(family.kind.rawValue)\n"
+            for sample in family.read() {
+                out += family.name
+                if !sample.labels.isEmpty {
+                    out += "{"
+                    out += sample.labels.map { "\($0.name)=\"\(escape($0.value))\"" }.joined(separator: ",")
+                    out += "}"
+                }
+                out += " \(format(sample.value))\n"
             }
         }
         return out
@@ -146,6 +139,23 @@ public final class Metrics: @unchecked Sendable {
     private func format(_ value: Double) -> String {
         if value.isNaN { return "NaN" }
         return value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
+    }
+}
+
+/// The type line of a registered metric.
+public enum MetricKind: String, Sendable {
+    case gauge
+    case counter
+}
+
+/// One series of a registered metric at scrape time: its labels, in order, and its value.
+public struct MetricSample: Sendable {
+    public let labels: [(name: String, value: String)]
+    public let value: Double
+
+    public init(_ value: Double, labels: [(name: String, value: String)] = []) {
+        self.labels = labels
+        self.value = value
     }
 }
 

@@ -28,7 +28,8 @@ public struct SalesOrder: Codable, Sendable {
     public var version: Int
 
     public enum Status: String, Codable, Sendable, CaseIterable {
-        case draft, confirmed, partiallyShipped = "partially_shipped", shipped, cancelled, closed
+        case draft, pendingApproval = "pending_approval", confirmed, partiallyShipped = "partially_shipped", shipped
+        case cancelled, closed
     }
 
     public enum InvoiceStatus: String, Codable, Sendable, CaseIterable {
@@ -58,12 +59,28 @@ public struct SalesOrderLine: Codable, Sendable {
     public let taxAmount: Int64
     public var shippedQuantity: ExactDecimal
     public var invoicedQuantity: ExactDecimal
+    /// What customers sent back of what shipped (returns), never more than `shipped_quantity`.
+    public var returnedQuantity: ExactDecimal = .zero
+    /// The part of `returnedQuantity` that was returned before it was billed: no longer to
+    /// be invoiced. Not shown in the API.
+    public var returnedUninvoicedQuantity: ExactDecimal = .zero
     /// What the shipped goods cost: Σ of the line's shipment costs (minor units of the
     /// default currency); nil until something ships, and null without `costs.read`.
     @Cost public var cost: Int64? = nil
     /// What the shipped goods earned less `cost`: Σ shipped quantity × net unit price − cost;
     /// nil until something ships, and null without `costs.read`.
     @Cost public var margin: Int64? = nil
+
+    enum CodingKeys: String, CodingKey {
+        case lineNo, itemId, description, quantity, unitPrice, priceSource, discountPercent, taxRate, lineTotal
+        case taxAmount, shippedQuantity, invoicedQuantity, returnedQuantity, cost, margin
+    }
+
+    /// What is still to bill of `billable` (the ordered or shipped quantity): less what was
+    /// invoiced and what came back before it was invoiced.
+    public func leftToInvoice(of billable: ExactDecimal) throws -> ExactDecimal {
+        try billable - invoicedQuantity - returnedUninvoicedQuantity
+    }
 }
 
 /// An order's writable fields (create, and what a merge patch produces).

@@ -71,10 +71,11 @@ public struct SalesRoutes: ModuleRoutes {
             if input.overrideCreditLimit == true {
                 try permissions.require("sales_orders.override_credit_limit", for: try request.principal())
             }
-            let order = try service.confirm(
+            // 202 with the approval when a rule holds the order back.
+            let gated = try service.confirm(
                 try Self.key(request), overrideCreditLimit: input.overrideCreditLimit ?? false,
                 ifMatch: Versioning.ifMatch(request), actor: try request.principal())
-            return try Versioning.respond(request, order, version: order.version)
+            return try Versioning.respond(request, gated, version: gated.document.version)
         }
         for (verb, action) in [("unconfirm", service.unconfirm), ("cancel", service.cancel), ("close", service.close)]
             as [(String, @Sendable (DocumentKey, (Int) throws -> Void, Principal) throws -> SalesOrder)]

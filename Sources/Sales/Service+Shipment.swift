@@ -127,7 +127,7 @@ extension SalesService {
             }
             let lines: [OrderInvoiceDraft.Line] = try order.lines.compactMap { line in
                 let billable = basis == .ordered && order.status != .closed ? line.quantity : line.shippedQuantity
-                let quantity = try billable - line.invoicedQuantity
+                let quantity = try line.leftToInvoice(of: billable)
                 guard quantity > .zero else { return nil }
                 return OrderInvoiceDraft.Line(
                     lineNo: line.lineNo, itemID: line.itemId, description: line.description ?? "Line \(line.lineNo)",
@@ -151,7 +151,8 @@ extension SalesService {
             let updated = try store.order(.id(order.id), in: tx)!
             let billable = updated.lines.map { updated.status == .closed ? $0.shippedQuantity : $0.quantity }
             order.invoiceStatus =
-                zip(updated.lines, billable).allSatisfy { $0.invoicedQuantity >= $1 } ? .invoiced : .partiallyInvoiced
+                zip(updated.lines, billable).allSatisfy { Self.fullyInvoiced($0, of: $1) }
+                ? .invoiced : .partiallyInvoiced
             order.lines = updated.lines
             try store.update(order, in: tx)
             let final = try store.order(.id(order.id), in: tx)!
@@ -179,7 +180,7 @@ extension SalesService {
             updated.lines.allSatisfy { $0.invoicedQuantity.isZero }
             ? .notInvoiced
             : zip(updated.lines, updated.lines.map { order.status == .closed ? $0.shippedQuantity : $0.quantity })
-                .allSatisfy { $0.invoicedQuantity >= $1 } ? .invoiced : .partiallyInvoiced
+                .allSatisfy { Self.fullyInvoiced($0, of: $1) } ? .invoiced : .partiallyInvoiced
         try store.update(order, in: tx)
         try events.append(
             "sales_order.invoice_voided", resourceType: "sales_order", resourceID: orderID,

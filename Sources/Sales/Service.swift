@@ -18,6 +18,8 @@ public final class SalesService: @unchecked Sendable {
     /// Set while wiring when Receivables exists.
     private(set) var invoicer: OrderInvoicer?
     private(set) var openReceivables: OpenReceivables?
+    /// Asked by `confirm` whether the order needs an approval first (Approvals installs it).
+    public let approvalGate = ApprovalGate()
 
     /// Also registers `sales_orders.customer_id` with the customer master for merges.
     public init(
@@ -123,6 +125,11 @@ public final class SalesService: @unchecked Sendable {
                 if current.status != .draft && !sent.isDisjoint(with: draftOnly) {
                     throw AppError.invalidTransition(
                         "\(current.number) is \(current.status.rawValue); its lines, customer, currency and warehouse change only in draft",
+                        from: current.status, to: nil)
+                }
+                if current.status == .pendingApproval {
+                    throw AppError.invalidTransition(
+                        "\(current.number) is pending_approval and changes only after the decision (approve, reject or withdraw it)",
                         from: current.status, to: nil)
                 }
                 if [.cancelled, .closed, .shipped].contains(current.status) {

@@ -25,7 +25,7 @@ struct SalesStore: Sendable {
         """
     static let lineColumns: SQL = """
         sales_order_id, line_no, item_id, description, quantity, unit_price, price_source, discount_percent, tax_rate,
-        line_total, tax_amount, shipped_quantity, invoiced_quantity
+        line_total, tax_amount, shipped_quantity, invoiced_quantity, returned_quantity, returned_uninvoiced_quantity
         """
 
     func insert(_ order: SalesOrder, in tx: Transaction) throws -> UUID {
@@ -71,6 +71,33 @@ struct SalesStore: Sendable {
             UPDATE sales_order_lines SET shipped_quantity = shipped_quantity + \(quantity)
             WHERE sales_order_id = \(orderID) AND line_no = \(lineNo)
             """)
+    }
+
+    /// Counts a return on a line; the CHECK (returned ≤ shipped) is the last guard behind the
+    /// 409 `over_return`.
+    func addReturned(
+        orderID: UUID, lineNo: Int, quantity: ExactDecimal, uninvoiced: ExactDecimal, in tx: Transaction
+    ) throws {
+        try tx.execute(
+            """
+            UPDATE sales_order_lines SET returned_quantity = returned_quantity + \(quantity),
+                returned_uninvoiced_quantity = returned_uninvoiced_quantity + \(uninvoiced)
+            WHERE sales_order_id = \(orderID) AND line_no = \(lineNo)
+            """)
+    }
+
+    /// Per line, Σ shipped quantity and Σ cost of an order's shipments.
+    func shippedCosts(orderID: UUID, in tx: Transaction) throws -> [Int: (quantity: ExactDecimal, cost: Int64)] {
+        var result: [Int: (quantity: ExactDecimal, cost: Int64)] = [:]
+        for row in try tx.query(
+            """
+            SELECT line_no, sum(quantity) AS quantity, sum(cost)::bigint AS cost FROM shipment_lines
+            WHERE sales_order_id = \(orderID) GROUP BY line_no
+            """
+        ).rows {
+            result[try row.decode("line_no")] = (try row.decode("quantity"), try row.decode("cost"))
+        }
+        return result
     }
 
     func addInvoiced(orderID: UUID, lineNo: Int, quantity: ExactDecimal, in tx: Transaction) throws {
@@ -123,7 +150,9 @@ struct SalesStore: Sendable {
                     discountPercent: try row.decode("discount_percent"), taxRate: try row.decode("tax_rate"),
                     lineTotal: try row.decode("line_total"), taxAmount: try row.decode("tax_amount"),
                     shippedQuantity: try row.decode("shipped_quantity"),
-                    invoicedQuantity: try row.decode("invoiced_quantity")))
+                    invoicedQuantity: try row.decode("invoiced_quantity"),
+                    returnedQuantity: try row.decode("returned_quantity"),
+                    returnedUninvoicedQuantity: try row.decode("returned_uninvoiced_quantity")))
         }
         for row in try tx.query(
             """
@@ -156,7 +185,8 @@ struct SalesStore: Sendable {
 
     /// What the customer owes on orders not yet invoiced: confirmed, partly or fully shipped,
     /// and closed ones (for closed orders only what shipped), in `currency`. Each line counts
-    /// its total with tax, scaled to the part not yet invoiced.
+    /// its total with tax, scaled to the part not yet invoiced (what came back before it was
+    /// invoiced is no longer owed).
     func uninvoicedOrders(customerID: UUID, currency: String, excluding: UUID?, in tx: Transaction) throws -> Int64 {
         try tx.first(
             """
@@ -165,7 +195,7 @@ struct SalesStore: Sendable {
             FROM sales_orders o
             JOIN sales_order_lines l ON l.sales_order_id = o.id
             CROSS JOIN LATERAL (SELECT (CASE WHEN o.status = 'closed' THEN l.shipped_quantity ELSE l.quantity END)
-                                       - l.invoiced_quantity AS billable) b
+                                       - l.invoiced_quantity - l.returned_uninvoiced_quantity AS billable) b
             WHERE o.customer_id = \(customerID) AND o.currency = \(currency)
               AND o.status IN ('confirmed', 'partially_shipped', 'shipped', 'closed')
               AND o.id IS DISTINCT FROM \(excluding) AND billable > 0

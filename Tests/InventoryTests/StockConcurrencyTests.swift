@@ -164,7 +164,7 @@ import Testing
         // The pool retries a deadlock, so every reservation succeeds either way: its count of
         // 40P01 retries is what shows whether locks were taken in one order.
         #expect(pool.retries(.deadlockDetected) == 0)
-        #expect(try app.client(key: "").get("/metrics").text.contains("\nconcord_db_deadlock_retries 0\n"))
+        #expect(try app.client(key: "").get("/metrics").text.contains("\nconcord_db_deadlock_retries_total 0\n"))
         for item in items {
             #expect(try StockLedger.balance(app.databaseURL, item: item, warehouse: main)?.reserved == "30.000")
         }

@@ -111,10 +111,25 @@ import Testing
         ("POST", "/webhooks/{id}/test", "A"),
         ("GET", "/webhooks/{id}/deliveries", "A"), ("GET", "/webhooks/{id}/deliveries/{delivery_id}", "A"),
         ("POST", "/webhooks/{id}/deliveries/{delivery_id}/replay", "A"),
+        // After-sales: sales works cases, every role reads them; sales and warehouse take returns
+        // (they move stock and money), every role reads them; SLA policies are admin's.
+        ("GET", "/cases", "ASWFR"), ("POST", "/cases", "AS"), ("GET", "/cases/{id}", "ASWFR"),
+        ("PATCH", "/cases/{id}", "AS"), ("POST", "/cases/{id}/rate", "AS"), ("GET", "/cases/{id}/history", "ASWFR"),
+        ("GET", "/sla-policies", "ASWFR"), ("GET", "/sla-policies/{priority}", "ASWFR"),
+        ("PUT", "/sla-policies/{priority}", "A"), ("GET", "/reports/service", "ASWFR"),
+        ("POST", "/sales-orders/{id}/returns", "ASW"), ("GET", "/returns", "ASWFR"), ("GET", "/returns/{id}", "ASWFR"),
+        ("GET", "/returns/{id}/history", "ASWFR"),
         // Alerts: every role reads them, the working roles acknowledge; rules and ticks are admin's.
         ("GET", "/alerts", "ASWFR"), ("GET", "/alerts/{id}", "ASWFR"), ("POST", "/alerts/{id}/acknowledge", "ASWF"),
         ("POST", "/alerts/evaluate", "A"), ("GET", "/alert-rules", "ASWFR"), ("GET", "/alert-rules/{kind}", "ASWFR"),
         ("PUT", "/alert-rules/{kind}", "A"),
+        // Approvals: every role reads what waits, the working roles decide (the step names who);
+        // the rules are admin only, for reading too.
+        ("GET", "/approvals", "ASWFR"), ("GET", "/approvals/{id}", "ASWFR"),
+        ("POST", "/approvals/{id}/approve", "ASWF"), ("POST", "/approvals/{id}/reject", "ASWF"),
+        ("POST", "/approvals/{id}/withdraw", "ASWF"),
+        ("GET", "/approval-rules", "A"), ("POST", "/approval-rules", "A"), ("GET", "/approval-rules/{id}", "A"),
+        ("DELETE", "/approval-rules/{id}", "A"),
     ]
 
     static let letters: [String: Character] = [

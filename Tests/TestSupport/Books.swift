@@ -4,7 +4,8 @@ import Postgres
 /// The receivables identities, read straight from the tables (not through the API whose
 /// correctness is in question), except the statement, which is what the first one checks:
 ///
-/// - per customer: Σ open invoice balances − unapplied credit = the statement's closing balance
+/// - per customer: Σ open invoice balances − unapplied credit (of payments, and of credit notes
+///   for returns beyond their invoice's balance) = the statement's closing balance
 ///   (API.md "Receivables");
 /// - per invoice: `amount_paid` = Σ its payment allocations;
 /// - per payment: `unapplied_amount` = `amount` − Σ its allocations.
@@ -24,7 +25,8 @@ public enum Books {
             SELECT c.id || ' ' ||
                    (coalesce((SELECT sum(total - amount_paid - amount_credited) FROM invoices i
                               WHERE i.customer_id = c.id AND i.currency = c.currency AND i.status IN ('issued', 'partially_paid')), 0)
-                    - coalesce((SELECT sum(unapplied_amount) FROM payments p WHERE p.customer_id = c.id AND p.currency = c.currency), 0))
+                    - coalesce((SELECT sum(unapplied_amount) FROM payments p WHERE p.customer_id = c.id AND p.currency = c.currency), 0)
+                    - coalesce((SELECT sum(unapplied_amount) FROM credit_notes n WHERE n.customer_id = c.id AND n.currency = c.currency), 0))
             FROM customers c
             WHERE EXISTS (SELECT 1 FROM invoices i WHERE i.customer_id = c.id) OR EXISTS (SELECT 1 FROM payments p WHERE p.customer_id = c.id)
             """)
