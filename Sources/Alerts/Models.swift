@@ -2,8 +2,8 @@ import Core
 import FoundationEssentials
 
 /// The conditions Concord watches, each with one rule (`/alert-rules/{kind}`). Later modules
-/// add theirs here with a candidate query in the store: `supplier_bill_due` (Payables) and
-/// `case_sla_breached` (service cases).
+/// add theirs here with a candidate query in the store and a row in `alert_rules` (a
+/// migration): `case_sla_breached` (service cases).
 public enum AlertKind: String, Codable, Sendable, CaseIterable {
     case stockBelowReorder = "stock_below_reorder"
     case purchaseOrderLate = "purchase_order_late"
@@ -13,6 +13,7 @@ public enum AlertKind: String, Codable, Sendable, CaseIterable {
     case quotationExpiring = "quotation_expiring"
     case activityOverdue = "activity_overdue"
     case webhookFailing = "webhook_failing"
+    case supplierBillDue = "supplier_bill_due"
     case approvalWaiting = "approval_waiting"
     case caseSLABreached = "case_sla_breached"
 
@@ -21,7 +22,9 @@ public enum AlertKind: String, Codable, Sendable, CaseIterable {
         switch self {
         case .stockBelowReorder, .webhookFailing, .approvalWaiting, .caseSLABreached: nil
         case .creditNearLimit: "percent"
-        case .purchaseOrderLate, .salesOrderLate, .invoiceOverdue, .quotationExpiring, .activityOverdue: "days"
+        case .purchaseOrderLate, .salesOrderLate, .invoiceOverdue, .quotationExpiring, .activityOverdue,
+            .supplierBillDue:
+            "days"
         }
     }
 
@@ -51,6 +54,8 @@ public enum AlertKind: String, Codable, Sendable, CaseIterable {
             "A draft sales order's valid_until is today or within the next `threshold` days."
         case .activityOverdue: "An activity not completed is more than `threshold` days past its due time."
         case .webhookFailing: "A webhook subscription is failing (its deliveries kept failing)."
+        case .supplierBillDue:
+            "A posted or partially paid supplier bill is due within `threshold` days (today included) or past its due date."
         case .approvalWaiting:
             "A pending approval has waited longer than the `alert_after_hours` of its approval rules (the shortest of those that set one)."
         case .caseSLABreached:

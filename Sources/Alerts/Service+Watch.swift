@@ -12,7 +12,8 @@ extension AlertService {
     ///
     /// - stock: `stock.*` events and items (`item.*`), and purchase orders (their incoming), by
     ///   the `item_id`s they carry;
-    /// - purchase and sales orders, quotations, invoices, activities, webhooks, service cases: events whose
+    /// - purchase and sales orders, quotations, invoices, supplier bills (posting, paying,
+    ///   voiding), activities, webhooks, service cases: events whose
     ///   resource is one (stock movements are recorded against their document, so a receipt
     ///   re-checks its purchase order); invoices also by the `invoice_id`s of payments and
     ///   credit notes;
@@ -50,6 +51,7 @@ extension AlertService {
         case "invoice": add(.invoiceOverdue, [resourceID])
         case "activity": add(.activityOverdue, [resourceID])
         case "webhook": add(.webhookFailing, [resourceID])
+        case "supplier_bill": add(.supplierBillDue, [resourceID])
         case "case": add(.caseSLABreached, [resourceID])
         case "customer": if type != "customer.created" { add(.creditNearLimit, [resourceID]) }
         default: break

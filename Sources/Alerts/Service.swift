@@ -30,9 +30,29 @@ public final class AlertService: Sendable {
 
     // MARK: Reading
 
-    /// The one place alert reads are narrowed to what the caller may see: alerts follow their
-    /// subject's customer (data scope). Nil while every caller sees every alert.
-    func scope(for principal: Principal) -> SQL? { nil }
+    /// The one place alert reads are narrowed to what the caller may see (data scope): an
+    /// alert follows its subject. An activity's alert follows the activity (its owner, or the
+    /// customer, opportunity or lead it is about); any other alert that names a customer (its
+    /// orders, invoices, credit) follows the customer's owner; the rest (stock, purchase
+    /// orders, supplier bills, webhooks) concern no customer and are seen by every reader of
+    /// alerts. Nil when the caller sees everything.
+    func scope(for principal: Principal) -> SQL? {
+        guard let activity = principal.scope.condition(Self.visibleActivity),
+            let customer = principal.scope.condition(.customer("customer_id"))
+        else { return nil }
+        return """
+            (CASE WHEN subject_type = 'activity' THEN subject_id IN (SELECT id FROM activities WHERE \(activity))
+                  WHEN customer_id IS NOT NULL THEN \(customer) ELSE true END)
+            """
+    }
+
+    /// Who sees an activity (as `/activities` applies it): its owner, or whoever sees the
+    /// customer, opportunity or lead it is about.
+    static let visibleActivity = RecordScope.Rule.either([
+        .owner("owner_id"), .customer("customer_id"),
+        .within("opportunity_id", table: "opportunities", .opportunity),
+        .within("lead_id", table: "leads", .owner("owner_id")),
+    ])
 
     func alert(_ id: UUID, principal: Principal) throws -> Alert {
         try pool.record("alert") { tx in try store.alert(id: id, scope: scope(for: principal), in: tx) }

@@ -255,6 +255,22 @@ struct AlertStore: Sendable {
                     format('webhook %s is failing: %s', left(e.url, 200), coalesce(e.disabled_reason, 'deliveries keep failing')) AS message
                 FROM webhook_endpoints e WHERE e.status = 'failing'\(among("e.id"))
                 """
+        case .supplierBillDue:
+            query = """
+                SELECT 'supplier_bill' AS subject_type, b.id AS subject_id, b.number AS subject_number, b.id::text AS subject_key,
+                    NULL::uuid AS warehouse_id, NULL::uuid AS customer_id, NULL::uuid AS item_id, b.supplier_id,
+                    CASE WHEN b.due_date < current_date THEN 'warning' ELSE 'info' END AS severity,
+                    jsonb_build_object('due_date', b.due_date, 'days_until_due', b.due_date - current_date, 'total', b.total,
+                        'balance', b.total - b.amount_paid, 'currency', b.currency,
+                        'supplier_reference', b.supplier_reference) AS details,
+                    CASE WHEN b.due_date < current_date
+                        THEN format('%s (%s) was due on %s and is %s days overdue', b.number, left(b.supplier_reference, 100),
+                            b.due_date, current_date - b.due_date)
+                        ELSE format('%s (%s) is due on %s', b.number, left(b.supplier_reference, 100), b.due_date) END AS message
+                FROM supplier_bills b
+                WHERE b.status IN ('posted', 'partially_paid') AND b.total > b.amount_paid
+                  AND b.due_date - current_date <= \(threshold)\(among("b.id"))
+                """
         case .approvalWaiting:
             query = """
                 SELECT 'approval' AS subject_type, a.id AS subject_id, a.number AS subject_number, a.id::text AS subject_key,

@@ -38,7 +38,7 @@ struct CustomerSummaryRoutes {
             let principal = try request.principal()
             let insight = try insights.customerInsight(
                 customerID: customer.id, customerCurrency: customer.currency,
-                showCosts: permissions.allows(principal.role, InsightsRoutes.costPermission), viewer: principal)
+                showCosts: permissions.allows(principal.role, SensitiveFields.costsPermission), viewer: principal)
             let summary = CustomerSummary(
                 customer: customer, currency: customer.currency,
                 opportunities: .init(

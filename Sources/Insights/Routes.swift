@@ -5,22 +5,19 @@ import Routing
 
 /// `/reports/margin`, `/reports/kpis`, `/reports/customer-rfm`.
 public struct InsightsRoutes: ModuleRoutes {
-    /// Cost figures (the margin report, the KPIs' costs, the customer summary's
-    /// `lifetime_margin`): admin, finance and warehouse. Declared here, the one place.
-    public static let costPermission = "reports.costs"
-
     let service: InsightsService
 
     public init(service: InsightsService) { self.service = service }
 
     public func register(in router: inout RouterBuilder, permissions: PermissionTable) {
-        permissions.declare(Self.costPermission, roles: [.finance, .warehouse])
         // The KPI screen and customer analytics: every role that reads the business.
         permissions.declare("reports.read", roles: [.sales, .warehouse, .finance, .readonly])
         let service = self.service
 
+        // Cost figures (the margin report, the KPIs' costs, the customer summary's
+        // `lifetime_margin`) need `costs.read`, the permission every cost field answers to.
         router.get(
-            "/reports/margin", access: .permission(Self.costPermission), query: ["group_by", "from", "to"]
+            "/reports/margin", access: .permission(SensitiveFields.costsPermission), query: ["group_by", "from", "to"]
         ) { request in
             let grouping = try request.query.oneOf("group_by", MarginGrouping.self) ?? .month
             return .json(
@@ -31,7 +28,7 @@ public struct InsightsRoutes: ModuleRoutes {
             return .json(
                 try service.kpis(
                     period: try Self.period(request), today: LocalDate.today(),
-                    showCosts: permissions.allows(principal.role, Self.costPermission), viewer: principal))
+                    showCosts: permissions.allows(principal.role, SensitiveFields.costsPermission), viewer: principal))
         }
         let filters = ["as_of", "window_days", "segment"]
         router.get(

@@ -177,30 +177,37 @@ public final class InsightsService: Sendable {
     /// RFM rows from the snapshot of these parameters while no sales order changed since it
     /// was computed (else computed again first, once however many ask at the same time); for
     /// a caller whose scope restricts what it sees, computed over that scope on each request.
+    /// On a read replica (the customer summary may read from one) nothing is written: without
+    /// a current snapshot the rows are ranked in the statement.
     private func rfmRows(
         asOf: LocalDate, windowDays: Int, segment: RFMSegment?, customerID: UUID?, after: (key: String, id: UUID)?,
         limit: Int, viewer: Principal
     ) throws -> [(sequence: Int64, row: RFMRow)] {
         let scope = ReportScope(viewer: viewer)
-        return try pool.transaction { tx in
-            var snapshot: Int64?
-            if !scope.restricts {
-                let stamp = try store.ordersStamp(in: tx)
-                snapshot = try store.snapshot(
-                    asOf: asOf, windowDays: windowDays, currency: currency, stamp: stamp, in: tx)
-                if snapshot == nil {
-                    try store.lockSnapshot(asOf: asOf, windowDays: windowDays, currency: currency, in: tx)
-                    let current = try store.ordersStamp(in: tx)
-                    snapshot =
-                        try store.snapshot(
-                            asOf: asOf, windowDays: windowDays, currency: currency, stamp: current, in: tx)
-                        ?? store.saveSnapshot(
-                            asOf: asOf, windowDays: windowDays, currency: currency, stamp: current, in: tx)
-                }
-            }
-            return try store.rfm(
+        func rows(snapshot: Int64?, in tx: Transaction) throws -> [(sequence: Int64, row: RFMRow)] {
+            try store.rfm(
                 snapshot: snapshot, asOf: asOf, windowDays: windowDays, currency: currency, segment: segment,
                 customerID: customerID, after: after, limit: limit, scope: scope, in: tx)
+        }
+        if scope.restricts { return try pool.snapshot { tx in try rows(snapshot: nil, in: tx) } }
+        // The kept ranking, when current: a read only (on the request's replica if it reads from one).
+        let kept = try pool.snapshot { tx -> [(sequence: Int64, row: RFMRow)]? in
+            let stamp = try store.ordersStamp(in: tx)
+            guard
+                let snapshot = try store.snapshot(
+                    asOf: asOf, windowDays: windowDays, currency: currency, stamp: stamp, in: tx)
+            else { return nil }
+            return try rows(snapshot: snapshot, in: tx)
+        }
+        if let kept { return kept }
+        if pool.readsFromReplica { return try pool.snapshot { tx in try rows(snapshot: nil, in: tx) } }
+        return try pool.transaction { tx in
+            try store.lockSnapshot(asOf: asOf, windowDays: windowDays, currency: currency, in: tx)
+            let current = try store.ordersStamp(in: tx)
+            let snapshot =
+                try store.snapshot(asOf: asOf, windowDays: windowDays, currency: currency, stamp: current, in: tx)
+                ?? store.saveSnapshot(asOf: asOf, windowDays: windowDays, currency: currency, stamp: current, in: tx)
+            return try rows(snapshot: snapshot, in: tx)
         }
     }
 

@@ -4,23 +4,28 @@ import Platform
 import Postgres
 
 /// The caller's data scope as SQL: the one spot where it enters every report statement.
-/// Reports count only the records the viewer may see; today every role sees every customer,
-/// so both conditions are `TRUE` and `restricts` is false (no join is added for them).
+/// Reports count only the records the viewer may see (API.md "Permissions"): what follows a
+/// customer by the customer's owner, leads by their owner, opportunities by either.
 struct ReportScope: Sendable {
-    /// Nil for the shared RFM snapshot, which is computed for every customer.
-    let viewer: Principal?
+    let records: RecordScope
 
-    /// Every customer (the RFM snapshot, filtered per caller when read).
+    init(viewer: Principal?) { records = viewer?.scope ?? .all }
+
+    /// Every customer (the shared RFM snapshot).
     static let everyone = ReportScope(viewer: nil)
 
     /// True when the conditions below filter anything (then customer joins are needed).
-    var restricts: Bool { false }
+    var restricts: Bool { !records.seesEverything }
 
     /// Rows about the customer in `column` (orders, shipments, invoices) the viewer may see.
-    func customers(_ column: SQL) -> SQL { "TRUE" }
+    func customers(_ column: String) -> SQL { records.filter(.customer(column)) }
 
-    /// Leads and opportunities by the owner in `column`.
-    func owned(_ column: SQL) -> SQL { "TRUE" }
+    /// Leads by the owner in `column`.
+    func leads(_ column: String) -> SQL { records.filter(.owner(column)) }
+
+    /// Opportunities (unqualified `owner_id` and `customer_id`): their own owner or their
+    /// customer's grants access.
+    var opportunities: SQL { records.filter(.opportunity) }
 }
 
 /// SQL of the management reports. Reads only: every figure is a sum over rows other modules
@@ -109,7 +114,7 @@ struct InsightsStore: Sendable {
         won: Int64, lost: Int64, medianMillis: (sum: Int64, count: Int64)
     ) {
         let closed: SQL = """
-            closed_at >= \(period.from)::date AND closed_at < \(period.to)::date + 1 AND \(scope.owned("owner_id"))
+            closed_at >= \(period.from)::date AND closed_at < \(period.to)::date + 1 AND \(scope.opportunities)
             """
         let counts = try tx.first(
             """
@@ -130,7 +135,7 @@ struct InsightsStore: Sendable {
             """
             SELECT source, count(*) AS leads, count(*) FILTER (WHERE status = 'converted') AS converted
             FROM leads
-            WHERE created_at >= \(period.from)::date AND created_at < \(period.to)::date + 1 AND \(scope.owned("owner_id"))
+            WHERE created_at >= \(period.from)::date AND created_at < \(period.to)::date + 1 AND \(scope.leads("owner_id"))
             GROUP BY source ORDER BY source
             """
         ).rows.map { (try $0.decode("source"), try $0.decode("leads"), try $0.decode("converted")) }
@@ -271,11 +276,14 @@ struct InsightsStore: Sendable {
             """
     }
 
-    /// What the RFM snapshots are checked against: "count:Σ version" of sales_orders. Every
-    /// write to an order bumps its version (or the count), so the stamp changes with any.
+    /// What the RFM snapshots are checked against: "count:Σ rfm_revision" of sales_orders. A
+    /// trigger moves an order's `rfm_revision` whenever it changes what the ranking reads (its
+    /// customer, confirmation, subtotal, currency, or whether it is draft or cancelled); a new
+    /// or deleted order moves the count. Shipping and invoicing move neither.
     func ordersStamp(in tx: Transaction) throws -> String {
-        try tx.first("SELECT count(*)::text || ':' || coalesce(sum(version), 0)::text AS stamp FROM sales_orders")!
-            .decode("stamp")
+        try tx.first(
+            "SELECT count(*)::text || ':' || coalesce(sum(rfm_revision), 0)::text AS stamp FROM sales_orders"
+        )!.decode("stamp")
     }
 
     /// The snapshot of these parameters if it was computed at `stamp`.

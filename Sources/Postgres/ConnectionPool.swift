@@ -102,6 +102,14 @@ public final class ConnectionPool: @unchecked Sendable {
         try transaction(readOnly: false, body)
     }
 
+    /// True when this thread serves a request whose plain reads of this pool go to a read
+    /// replica: a read path that would write something on the side (a cache) must not, since
+    /// its writes would reach the primary and take the rest of the request off the replica.
+    public var readsFromReplica: Bool {
+        guard let reads = RequestReads.current else { return false }
+        return reads.replica != nil && reads.replicas.primary === self
+    }
+
     /// A read of several statements that must agree: one read-only transaction, on the request's
     /// replica when it reads from one (see `RequestReads`), else on this pool. Inside a running
     /// transaction on this thread, joins it.

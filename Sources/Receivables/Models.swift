@@ -55,10 +55,10 @@ public struct InvoiceLine: Codable, Sendable {
     public let salesOrderLineNo: Int?
     /// What the billed goods cost: the quantity at the order line's shipped cost per unit
     /// (Σ shipment cost ÷ Σ shipped quantity), rounded half-even; nil for lines not from an
-    /// order or billed before anything shipped.
-    public var cost: Int64? = nil
-    /// `line_total − cost`; nil with `cost`.
-    public var margin: Int64? = nil
+    /// order or billed before anything shipped. Null without `costs.read`.
+    @Cost public var cost: Int64? = nil
+    /// `line_total − cost`; nil with `cost`, and null without `costs.read`.
+    @Cost public var margin: Int64? = nil
 }
 
 /// A manual invoice's writable fields (`POST /invoices`, and what a merge patch produces).

@@ -65,11 +65,11 @@ public struct SalesOrderLine: Codable, Sendable {
     /// be invoiced. Not shown in the API.
     public var returnedUninvoicedQuantity: ExactDecimal = .zero
     /// What the shipped goods cost: Σ of the line's shipment costs (minor units of the
-    /// default currency); nil until something ships.
-    public var cost: Int64? = nil
+    /// default currency); nil until something ships, and null without `costs.read`.
+    @Cost public var cost: Int64? = nil
     /// What the shipped goods earned less `cost`: Σ shipped quantity × net unit price − cost;
-    /// nil until something ships.
-    public var margin: Int64? = nil
+    /// nil until something ships, and null without `costs.read`.
+    @Cost public var margin: Int64? = nil
 
     enum CodingKeys: String, CodingKey {
         case lineNo, itemId, description, quantity, unitPrice, priceSource, discountPercent, taxRate, lineTotal
@@ -159,10 +159,11 @@ public struct Shipment: Codable, Sendable {
         public let lineNo: Int
         public let quantity: ExactDecimal
         /// The item's moving average when the goods left (a service item's `standard_cost`,
-        /// else 0), minor units of the default currency; never changes afterwards.
-        public let unitCost: Int64
-        /// `quantity × unit_cost`, rounded half-even.
-        public let cost: Int64
+        /// else 0), minor units of the default currency; never changes afterwards. Null
+        /// without `costs.read`.
+        @Cost public var unitCost: Int64
+        /// `quantity × unit_cost`, rounded half-even. Null without `costs.read`.
+        @Cost public var cost: Int64
     }
 }
 

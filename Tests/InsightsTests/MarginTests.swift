@@ -178,7 +178,7 @@ import Testing
         let sales = app.client(key: try app.key(forRole: "sales"))
         let refused = try sales.get("/reports/margin")
         #expect(refused.status == 403)
-        #expect(refused["permission"] == "reports.costs")
+        #expect(refused["permission"] == "costs.read")
         for role in ["finance", "warehouse"] {
             #expect(try app.client(key: try app.key(forRole: role)).get("/reports/margin").status == 200, "\(role)")
         }

@@ -141,6 +141,46 @@ import Testing
         #expect(try fresh() == afterCancel)
     }
 
+    /// Shipping and invoicing change nothing the ranking reads: the kept one stays (no
+    /// recomputation after a shipment) and still equals a computation from nothing; a change
+    /// of subtotal or customer does recompute it.
+    @Test func keptScores_surviveShipmentsAndInvoices_andFollowWhatRFMReads() throws {
+        let ids = try population()
+        let path = "/reports/customer-rfm?as_of=\(asOf)"
+        let snapshotID = "SELECT string_agg(id::text, ',') FROM rfm_snapshots"
+        let service = try fixture.item(type: "service", extra: #","standard_cost":100"#)
+        let order = try fixture.confirmedOrder(
+            customer: ids["B"]!, lines: #"{"item_id":"\#(service)","quantity":2,"unit_price":700}"#)
+        try TestSQL.execute(
+            app.databaseURL,
+            "UPDATE sales_orders SET confirmed_at = '\(asOf.adding(days: -1)!) 12:00:00+00' WHERE id = '\(order)'")
+        let before = try admin.get(path).text
+        let kept = try TestSQL.scalar(app.databaseURL, snapshotID)
+        _ = try fixture.ship(order, lines: #"{"line_no":1,"quantity":2}"#)
+        #expect(try admin.post("/sales-orders/\(order)/invoice").status == 201)
+        #expect(
+            try TestSQL.scalar(app.databaseURL, "SELECT status FROM sales_orders WHERE id = '\(order)'") != "confirmed")
+        let after = try admin.get(path).text
+        #expect(try TestSQL.scalar(app.databaseURL, snapshotID) == kept, "no recomputation")
+        #expect(after == before)
+        try TestSQL.execute(app.databaseURL, "DELETE FROM rfm_snapshots")
+        #expect(try admin.get(path).text == after, "equal to a computation from nothing")
+
+        // What RFM reads: the subtotal, then the customer (as a merge moves orders).
+        let recomputed = try TestSQL.scalar(app.databaseURL, snapshotID)
+        try TestSQL.execute(app.databaseURL, "UPDATE sales_orders SET subtotal = subtotal + 5000 WHERE id = '\(order)'")
+        let bigger = try admin.get(path)
+        #expect(try TestSQL.scalar(app.databaseURL, snapshotID) != recomputed)
+        let b = bigger["data"]?.arrayValue?.first { $0["customer_id"]?.stringValue == ids["B"] }
+        #expect(b?["monetary"] == .number("6900"), "\(bigger)")
+        try TestSQL.execute(
+            app.databaseURL, "UPDATE sales_orders SET customer_id = '\(ids["E"]!)' WHERE id = '\(order)'")
+        let moved = try admin.get(path).text
+        try TestSQL.execute(app.databaseURL, "DELETE FROM rfm_snapshots")
+        #expect(try admin.get(path).text == moved)
+        #expect(moved != bigger.text)
+    }
+
     @Test func customerSummary_carriesTheRFMRow_andLifetimeMargin() throws {
         let customer = try fixture.customer()
         let none = try admin.get("/customers/\(customer)/summary")
