@@ -138,8 +138,8 @@ struct CustomerStore: Sendable {
     {
         var conditions: [SQL] = []
         if let q = query.q {
-            // The trigram index serves the LIKE on the lower-cased search text.
-            conditions.append("search_text LIKE \(SQL.likeContaining(q.lowercased()))")
+            // The trigram index serves the search on the lower-cased search text.
+            conditions.append(SQL.contains("search_text", q))
         }
         if let status = query.status { conditions.append("status = \(status.rawValue)") }
         if let tier = query.tier { conditions.append("tier = \(tier.rawValue)") }
