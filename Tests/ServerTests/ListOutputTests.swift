@@ -102,6 +102,52 @@ import Testing
             }
         }
         #expect(mismatches.isEmpty, "\(mismatches.joined(separator: "\n"))")
+
+        // The contract's own examples (openapi.yaml `components/examples/<Thing>Page`): each
+        // list's rows carry the members of the example's row, in the same order.
+        let spec = try String(
+            contentsOf: OperationsTests.repositoryRoot.appendingPathComponent("openapi.yaml"), encoding: .utf8)
+        let lines = spec.split(separator: "\n", omittingEmptySubsequences: false)
+        for (name, example) in Self.examples {
+            let path = try #require(Self.lists(customer: customer, webhook: nil).first { $0.name == name }?.path)
+            let row = try #require(try admin.get(path).json["data"]?[0]?.objectValue, "\(path) has no rows")
+            let expected = Self.exampleRowKeys(example, in: lines)
+            #expect(expected != nil, "openapi.yaml has no example \(example) with rows")
+            #expect(row.keys == expected ?? [], "\(path) against the example \(example)")
+        }
+    }
+
+    /// Lists (by document name) and the openapi.yaml example of their page.
+    static let examples: [(String, String)] = [
+        ("customers", "CustomerPage"), ("contacts", "ContactPage"), ("leads", "LeadPage"),
+        ("opportunities", "OpportunityPage"), ("activities", "ActivityPage"), ("items", "ItemPage"),
+        ("warehouses", "WarehousePage"), ("stock", "StockLevelPage"), ("stock-movements", "StockMovementPage"),
+        ("sales-orders", "SalesOrderPage"), ("suppliers", "SupplierPage"), ("purchase-orders", "PurchaseOrderPage"),
+        ("invoices", "InvoicePage"), ("payments", "PaymentPage"), ("credit-notes", "CreditNotePage"),
+        ("supplier-bills", "SupplierBillPage"), ("supplier-payments", "SupplierPaymentPage"), ("users", "UserPage"),
+        ("api-keys", "ApiKeyPage"), ("audit", "EventPage"),
+    ]
+
+    /// The member names, in order, of the first row of the example `name` under
+    /// `components: examples:` (its `value: data: - …` block).
+    static func exampleRowKeys(_ name: String, in lines: [Substring]) -> [String]? {
+        guard let examples = lines.firstIndex(of: "  examples:"),
+            let start = lines[examples...].firstIndex(of: "    \(name):"),
+            lines.count > start + 3, lines[start + 1] == "      value:", lines[start + 2] == "        data:"
+        else { return nil }
+        let first = lines[start + 3]
+        let dash = first.prefix { $0 == " " }.count
+        guard first.dropFirst(dash).hasPrefix("- ") else { return nil }
+        // Members sit two columns right of the dash; deeper lines belong to nested values.
+        let indent = String(repeating: " ", count: dash + 2)
+        func key(_ line: Substring) -> String { String(line.prefix { $0 != ":" }) }
+        var keys = [key(first.dropFirst(dash + 2))]
+        for line in lines[(start + 4)...] {
+            guard line.hasPrefix(indent) else { break }
+            let member = line.dropFirst(indent.count)
+            if !member.hasPrefix(" ") && !member.hasPrefix("-") { keys.append(key(member)) }
+        }
+        return keys
     }
 
     /// A list's body as its envelope (each row replaced by `<row>`) and its rows, each as its
