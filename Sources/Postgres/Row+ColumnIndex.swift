@@ -43,14 +43,16 @@ extension Row {
         /// rarely agree on all four.
         @inline(__always)
         private static func slotHash(_ name: String) -> Int {
-            let utf8 = name.utf8
-            let count = utf8.count
-            guard count > 0 else { return 0 }
-            let first = Int(utf8[utf8.startIndex])
-            let last = Int(utf8[utf8.index(utf8.startIndex, offsetBy: count - 1)])
-            let middle = Int(utf8[utf8.index(utf8.startIndex, offsetBy: count / 2)])
-            let mixed = (count &* 0x1F3D5B79) ^ (first &* 0x9E37) ^ (last &* 0x85EB_CA6B) ^ (middle &* 0xC2B2_AE35)
-            return (mixed ^ (mixed >> 15)) & Int.max
+            var name = name
+            // `withUTF8` reads a short name in place; the UTF-8 view's indices cost more.
+            return name.withUTF8 { utf8 in
+                let count = utf8.count
+                guard count > 0 else { return 0 }
+                let mixed =
+                    (count &* 0x1F3D_5B79) ^ (Int(utf8[0]) &* 0x9E37) ^ (Int(utf8[count &- 1]) &* 0x85EB_CA6B)
+                    ^ (Int(utf8[count / 2]) &* 0xC2B2_AE35)
+                return (mixed ^ (mixed >> 15)) & Int.max
+            }
         }
 
         /// The first column called `name` (a join may repeat a name; the first one wins).
