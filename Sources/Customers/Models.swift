@@ -68,6 +68,9 @@ public struct Address: Codable, Sendable, Equatable {
     /// An address as the database keeps it (the JSON object this type encodes to), read
     /// member by member: lists decode two per row, and the general decoder cost as much as
     /// the rest of the row. Members that are absent or not strings read as nil.
+    /// Its members' JSON names, in the order the API writes them.
+    static let members = ["line1", "line2", "city", "region", "postal_code", "country"]
+
     public init(stored value: JSONValue) {
         let object = value.objectValue
         func text(_ key: String) -> String? { object?[key]?.stringValue }

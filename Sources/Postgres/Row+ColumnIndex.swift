@@ -8,37 +8,63 @@ extension Row {
     @usableFromInline
     final class ColumnIndex: Sendable {
         let names: [String]
-        /// UTF-8 lengths of `names`: most names differ in length, and comparing lengths first
-        /// skips them without a string comparison.
+        /// UTF-8 lengths of `names`.
         private let lengths: [Int]
         /// `names` one after another, each NUL-terminated, for `strcmp` against libpq's names.
         private let terminatedNames: [CChar]
-        /// Name → position, for wide results only: comparing a short name against a few others
-        /// costs less than hashing it on every lookup.
-        private let positions: [String: Int]?
-        /// Widest result still searched by comparing names one by one.
-        static let scanLimit = 24
+        /// Open addressing by `slotHash`: the position of a name, or -1. Hashing a name with
+        /// `Hasher` (a `Dictionary`) cost more than the rest of reading its cell, and comparing
+        /// it with each name in turn grew with the width of the result.
+        private let slots: [Int32]
+        private let slotMask: Int
 
         init(names: [String]) {
             self.names = names
             lengths = names.map(\.utf8.count)
             terminatedNames = names.flatMap(\.utf8CString)
-            if names.count > Self.scanLimit {
-                var positions: [String: Int] = [:]
-                for (index, name) in names.enumerated() where positions[name] == nil { positions[name] = index }
-                self.positions = positions
-            } else {
-                positions = nil
+            var size = 8
+            while size < names.count * 2 { size *= 2 }
+            var slots = [Int32](repeating: -1, count: size)
+            for (index, name) in names.enumerated() {
+                var slot = Self.slotHash(name) & (size - 1)
+                var repeated = false
+                while slots[slot] >= 0 {
+                    if names[Int(slots[slot])] == name { repeated = true; break }
+                    slot = (slot + 1) & (size - 1)
+                }
+                // A join may repeat a name; the first one wins.
+                if !repeated { slots[slot] = Int32(index) }
+            }
+            self.slots = slots
+            slotMask = size - 1
+        }
+
+        /// From the length and three bytes of the name: cheap, and column names of one result
+        /// rarely agree on all four.
+        @inline(__always)
+        private static func slotHash(_ name: String) -> Int {
+            var name = name
+            // `withUTF8` reads a short name in place; the UTF-8 view's indices cost more.
+            return name.withUTF8 { utf8 in
+                let count = utf8.count
+                guard count > 0 else { return 0 }
+                let mixed =
+                    (count &* 0x1F3D_5B79) ^ (Int(utf8[0]) &* 0x9E37) ^ (Int(utf8[count &- 1]) &* 0x85EB_CA6B)
+                    ^ (Int(utf8[count / 2]) &* 0xC2B2_AE35)
+                return (mixed ^ (mixed >> 15)) & Int.max
             }
         }
 
         /// The first column called `name` (a join may repeat a name; the first one wins).
         @usableFromInline
         func position(of name: String) -> Int? {
-            if let positions { return positions[name] }
-            let length = name.utf8.count
-            for index in names.indices where lengths[index] == length && names[index] == name { return index }
-            return nil
+            var slot = Self.slotHash(name) & slotMask
+            while true {
+                let index = Int(slots[slot])
+                if index < 0 { return nil }
+                if names[index] == name { return index }
+                slot = (slot + 1) & slotMask
+            }
         }
 
         /// The columns of `result`: `cached` when it has the same names in the same order,

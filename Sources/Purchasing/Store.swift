@@ -115,8 +115,8 @@ struct PurchasingStore: Sendable {
     {
         var conditions: [SQL] = []
         if let q = query.q {
-            // `%` and `_` are literal; the trigram index serves the LIKE.
-            conditions.append("search_text LIKE \(SQL.likeContaining(q.lowercased()))")
+            // `%` and `_` are literal; the trigram index serves the search.
+            conditions.append(SQL.contains("search_text", q))
         }
         if let status = query.status { conditions.append("status = \(status.rawValue)") }
         if let ref = query.externalRef { conditions.append("external_ref = \(ref)") }

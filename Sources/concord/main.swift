@@ -29,7 +29,7 @@ struct Concord: ParsableCommand {
         commandName: "concord",
         abstract: "One backend for CRM and ERP, over JSON and HTTP.",
         version: Build.description,
-        subcommands: [Serve.self, Migrate.self, Seed.self, Users.self, APIKeys.self, Health.self],
+        subcommands: [Serve.self, Migrate.self, Seed.self, Users.self, APIKeys.self, Health.self, Profile.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -190,6 +190,29 @@ struct Seed: ParsableCommand {
             if demo {
                 for line in try server.seedDemo() { print(line) }
             }
+        } catch {
+            printError("concord: \(error)\n")
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// For instruction counts (bench/README.md): one request answered many times in-process.
+struct Profile: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Answer one GET request many times in this process, without sockets (for profilers).",
+        shouldDisplay: false)
+
+    @Argument(help: "The request target, such as /customers?limit=50.") var target: String
+    @Option(help: "How many times to answer it (after one warm-up).") var times = 100
+
+    func run() throws {
+        var (config, logger) = try loadConfiguration()
+        logger.logLevel = .warning
+        do {
+            let outcome = try ConcordServer(configuration: config, logger: logger).profileRequest(
+                method: "GET", target: target, times: times)
+            print("GET \(target): \(outcome.status), \(outcome.bytes) bytes, answered \(times) times")
         } catch {
             printError("concord: \(error)\n")
             throw ExitCode(1)

@@ -212,6 +212,25 @@ import Testing
         #expect(try admin.get("/customers?q=%25").json["data"] == .array([]))
     }
 
+    /// A search with a long run of digits reads the index for the digits only; the rows found
+    /// must be exactly those holding the whole text, case-insensitively and with `%` and `_`
+    /// literal.
+    @Test func search_withDigits_findsExactlyTheRowsHoldingTheWholeText() throws {
+        let hit = try createID(#"{"name":"Row_2468 Traders","email":"Desk.2468@Traders.example"}"#)
+        let alsoDigits = try createID(#"{"name":"Rowx2468 Traders","email":"desk-2468@other.example"}"#)
+        _ = try createID(#"{"name":"Nothing 1357"}"#)
+        func ids(_ q: String) throws -> Set<String> {
+            let reply = try admin.get("/customers?q=\(q.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)")
+            #expect(reply.status == 200, "\(reply)")
+            return Set(reply["data"]?.arrayValue?.compactMap { $0["id"]?.stringValue } ?? [])
+        }
+        #expect(try ids("DESK.2468@traders") == [hit])
+        #expect(try ids("row_2468") == [hit])
+        #expect(try ids("2468 traders") == [hit, alsoDigits])
+        #expect(try ids("desk%2468") == [])
+        #expect(try ids("desk.24689") == [])
+    }
+
     @Test func search_usesTheTrigramIndex_atScale() throws {
         try TestSQL.execute(
             app.databaseURL,

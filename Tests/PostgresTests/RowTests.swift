@@ -98,7 +98,7 @@ import Testing
     }
 
     @Test func lookups_findEveryColumn_andTheFirstOfRepeatedNames() {
-        for width in [3, Row.ColumnIndex.scanLimit, Row.ColumnIndex.scanLimit + 1, 60] {
+        for width in [3, 24, 25, 60] {
             let names = (0..<width).map { "column_\($0)" } + ["column_0", "ünïcode_name"]
             let index = Row.ColumnIndex(names: names)
             for (position, name) in names.enumerated().dropLast(2) { #expect(index.position(of: name) == position) }

@@ -77,6 +77,10 @@ final class JSONStreamEncoder: Encoder {
     @exclusivity(unchecked) private var open: [OpenValue] = []
     @exclusivity(unchecked) private var memberNames: [MemberName] = []
     @exclusivity(unchecked) private var nextSerial: UInt32 = 1
+    /// Member names as written (quoted, snake_case) with their hashes, by coding key, kept per
+    /// thread across responses: converting each name of each row again was an eighth of a
+    /// page's cost, and a cache per response cost single records more than it saved.
+    private let writtenNames = WrittenNames.perThread.value
     /// Depth of the value whose `encode(to:)` is running, the one this `Encoder` stands for.
     @exclusivity(unchecked) var currentValue = -1
     /// Set when output could differ from the tree path's; `bytes` are then discarded.
@@ -240,9 +244,75 @@ final class JSONStreamEncoder: Encoder {
         return true
     }
 
+    /// `startMember` for a coding key: the name comes from `writtenNames` when this key was
+    /// written before in this stream.
+    func startMember<Key: CodingKey>(of id: OpenValueID, key: Key) -> Bool {
+        guard let identity = KeyIdentity(key) else { return startMember(of: id, name: key.stringValue) }
+        guard makeInnermost(id) else { return false }
+        if open[id.depth].count > 0 { bytes.append(UInt8(ascii: ",")) }
+        open[id.depth].count += 1
+        let start = bytes.count
+        let hash: UInt64
+        let slot = identity.slot
+        if writtenNames.entries[slot].identity == identity {
+            bytes.append(contentsOf: writtenNames.entries[slot].bytes)
+            hash = writtenNames.entries[slot].hash
+        } else {
+            JSONKeyCase.writeSnakeCase(key.stringValue, into: &bytes)
+            hash = bytes.withUnsafeBytes { Self.nameHash(UnsafeRawBufferPointer(rebasing: $0[start...])) }
+            writtenNames.entries[slot] = WrittenNames.Entry(
+                identity: identity, bytes: Array(bytes[start...]), hash: hash)
+        }
+        guard addMemberName(start..<bytes.count, hash: hash, to: id.depth) else { return abandon() }
+        bytes.append(UInt8(ascii: ":"))
+        return true
+    }
+
+    /// One thread's written member names, in a table addressed by the key's identity, where a
+    /// newer key takes the slot of an older one: hashing into a `Dictionary` cost as much as
+    /// the conversion it saved.
+    final class WrittenNames {
+        static let perThread = PerThread { WrittenNames() }
+        static let slotCount = 1 << KeyIdentity.slotBits
+
+        struct Entry {
+            var identity: KeyIdentity?
+            var bytes: [UInt8]
+            var hash: UInt64
+        }
+
+        @exclusivity(unchecked) var entries = [Entry](
+            repeating: Entry(identity: nil, bytes: [], hash: 0), count: slotCount)
+    }
+
+    /// Names a coding key by its type and value, for keys whose name follows from those alone:
+    /// enums without payloads (synthesized `CodingKeys`), one byte or less. Others get nil.
+    struct KeyIdentity: Equatable {
+        let type: ObjectIdentifier
+        let tag: UInt8
+
+        init?<Key: CodingKey>(_ key: Key) {
+            guard MemoryLayout<Key>.size <= 1 else { return nil }
+            type = ObjectIdentifier(Key.self)
+            tag = MemoryLayout<Key>.size == 0 ? 0 : withUnsafeBytes(of: key) { $0[0] }
+        }
+
+        static let slotBits = 10
+
+        /// Its place in `WrittenNames` (Fibonacci hashing of the type's address and the tag).
+        var slot: Int {
+            let mixed = (UInt64(UInt(bitPattern: type)) ^ UInt64(tag) &* 0x1_0000_0001) &* 0x9e37_79b9_7f4a_7c15
+            return Int(truncatingIfNeeded: mixed >> UInt64(64 - Self.slotBits))
+        }
+    }
+
     /// Records a name written at `range`; false when the object at `depth` already has it.
     private func addMemberName(_ range: Range<Int>, to depth: Int) -> Bool {
         let hash = bytes.withUnsafeBytes { Self.nameHash(UnsafeRawBufferPointer(rebasing: $0[range])) }
+        return addMemberName(range, hash: hash, to: depth)
+    }
+
+    private func addMemberName(_ range: Range<Int>, hash: UInt64, to depth: Int) -> Bool {
         let bits = (UInt64(1) << (hash >> 58), UInt64(1) << ((hash >> 52) & 63))
         let filter = open[depth].nameFilter
         if filter.0 & bits.0 != 0, filter.1 & bits.1 != 0 {
