@@ -114,11 +114,6 @@ for port in "$WORKERS_PORT" "$EVENTLOOP_PORT"; do
         || { echo "bench: the shape server on port $port did not answer GET /me" >&2; exit 1; }
 done
 
-# The customer master at size, before any other customer exists (the seed refuses real data).
-echo "bench: seeding $CUSTOMERS customers and $SHIPPED_LINES shipped order lines" >&2
-CONCORD_DATA_DIR="$WORK/data" DATABASE_URL= "$BIN" seed --customers "$CUSTOMERS" --shipped-lines "$SHIPPED_LINES" \
-    2>/dev/null >&2
-
 # The order pair needs a customer, a warehouse and three items with plenty of stock.
 api() { curl -s -X POST -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' -d "$2" "http://127.0.0.1:$PORT$1"; }
 id_of() { python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])'; }
@@ -126,10 +121,11 @@ id_of() { python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])'; }
 OWN_USER=$(api /users '{"name":"Bench rep","email":"rep@bench.local","role":"sales","data_scope":"own"}' | id_of)
 OWN_KEY=$(api "/users/$OWN_USER/api-keys" '{"name":"bench"}' | python3 -c 'import json, sys; print(json.load(sys.stdin)["key"])')
 
-# The customer master at size, before any other customer exists (the seed refuses real data).
-echo "bench: seeding $CUSTOMERS customers" >&2
+# The customer master at size, before any other customer exists (the seed refuses real data),
+# and the shipped order lines the reports read.
+echo "bench: seeding $CUSTOMERS customers and $SHIPPED_LINES shipped order lines" >&2
 CONCORD_DATA_DIR="$WORK/data" DATABASE_URL= "$BIN" seed --customers "$CUSTOMERS" \
-    --owner rep@bench.local --owned $((CUSTOMERS / 100)) 2>/dev/null >&2
+    --owner rep@bench.local --owned $((CUSTOMERS / 100)) --shipped-lines "$SHIPPED_LINES" 2>/dev/null >&2
 
 # The order pair needs a customer, a warehouse and three items with plenty of stock.
 CUSTOMER=$(api /customers '{"name":"Bench customer"}' | id_of)
