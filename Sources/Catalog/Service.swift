@@ -2,7 +2,6 @@ import Core
 import FoundationEssentials
 import Platform
 import Postgres
-import Synchronization
 
 /// Items and tier pricing. The `public` methods taking `in tx:` are the API that Inventory,
 /// Sales, CRM and Purchasing call inside their own transactions.
@@ -14,26 +13,26 @@ public final class CatalogService: Sendable {
     public let defaultCurrency: String
     /// Tells whether an item holds stock anywhere (set by Inventory, which sits above Catalog
     /// and owns the balances), so a stock item holding stock cannot become a service.
-    private let stockProbe = Mutex<(@Sendable (UUID, Transaction) throws -> Bool)?>(nil)
+    private let stockProbe = Hook<@Sendable (UUID, Transaction) throws -> Bool>()
 
     /// Installs the stock probe (Inventory does, when it is created).
     public func setStockProbe(_ probe: @escaping @Sendable (UUID, Transaction) throws -> Bool) {
-        stockProbe.withLock { $0 = probe }
+        stockProbe.install(probe)
     }
 
     /// Tells whether a supplier exists (set by App from Purchasing, which sits above Catalog),
     /// so `preferred_supplier_id` naming nothing is a 422 on that field.
-    private let supplierCheck = Mutex<(@Sendable (UUID, Transaction) throws -> Bool)?>(nil)
+    private let supplierCheck = Hook<@Sendable (UUID, Transaction) throws -> Bool>()
 
     /// Installs the supplier check. Call only while wiring.
     public func setSupplierCheck(_ check: @escaping @Sendable (UUID, Transaction) throws -> Bool) {
-        supplierCheck.withLock { $0 = check }
+        supplierCheck.install(check)
     }
 
     /// A 422 on `preferred_supplier_id` when it names no supplier. Without a check installed the
     /// foreign key still refuses it (see `uniquely`).
     private func checkSupplier(_ id: UUID?, in tx: Transaction) throws {
-        guard let id, let check = supplierCheck.withLock({ $0 }) else { return }
+        guard let id, let check = supplierCheck.function else { return }
         if try !check(id, tx) { throw Self.unknownSupplier }
     }
 
@@ -132,7 +131,7 @@ public final class CatalogService: Sendable {
             let changed = try patch.applied(to: current)
             // A patch that changes nothing writes nothing: no new version, no event.
             if changed == current { return current }
-            if current.type == .stock && changed.type == .service, let probe = stockProbe.withLock({ $0 }),
+            if current.type == .stock && changed.type == .service, let probe = stockProbe.function,
                 try probe(id, tx)
             {
                 throw AppError(

@@ -1,7 +1,6 @@
 import Core
 import FoundationEssentials
 import Postgres
-import Synchronization
 
 /// The documents whose binding action may wait for a second person (`/approval-rules`).
 public enum ApprovalDocument: String, Codable, Sendable, CaseIterable {
@@ -78,18 +77,18 @@ public final class ApprovalGate: Sendable {
     /// document must move to `pending_approval` in the same transaction.
     public typealias Check = @Sendable (ApprovalSubject, Principal, Transaction) throws -> ApprovalHold?
 
-    private let check = Mutex<Check?>(nil)
+    private let check = Hook<Check>()
 
     public init() {}
 
     /// Installs the check. Call only while wiring.
     public func install(_ check: @escaping Check) {
-        self.check.withLock { $0 = check }
+        self.check.install(check)
     }
 
     /// The approval `subject` now waits for, or nil when no rule matches.
     public func consult(_ subject: ApprovalSubject, actor: Principal, in tx: Transaction) throws -> ApprovalHold? {
-        guard let check = check.withLock({ $0 }) else { return nil }
+        guard let check = check.function else { return nil }
         return try check(subject, actor, tx)
     }
 }

@@ -3,7 +3,6 @@ import FoundationEssentials
 import Glibc
 import Logging
 import Postgres
-import Synchronization
 
 /// One event of the outbox feed (API.md "Conventions": every state change appends one in the
 /// same transaction).
@@ -33,7 +32,7 @@ public final class EventLog: @unchecked Sendable {
     private let store = EventStore()
     private let running = Condition()
     private var stopping = false
-    private let watcher = Mutex<Watcher?>(nil)
+    private let watcher = Hook<Watcher>()
 
     /// Sees every event its writer appends, inside the writer's transaction, after the row is
     /// written: the hook through which a higher module (Alerts) re-checks conditions about the
@@ -56,12 +55,12 @@ public final class EventLog: @unchecked Sendable {
         try store.insert(
             type: type, resourceType: resourceType, resourceID: resourceID, data: data,
             userID: actor?.userID, apiKeyID: actor?.apiKeyID, in: tx)
-        if let watch = watcher.withLock({ $0 }) { try watch(type, resourceType, resourceID, data, tx) }
+        if let watch = watcher.function { try watch(type, resourceType, resourceID, data, tx) }
     }
 
     /// Installs the watcher (see `Watcher`). Call only while wiring.
     public func setWatcher(_ watch: @escaping Watcher) {
-        watcher.withLock { $0 = watch }
+        watcher.install(watch)
     }
 
     /// Encodes `resource` and appends it, costs included whoever caused it: the feed and
