@@ -6,9 +6,8 @@ import Postgres
 extension AlertService {
     /// The event log's watcher (see `EventLog.Watcher`): inside the writer's transaction,
     /// re-evaluates the data-driven kinds about the records `type`'s event names, so the alert
-    /// commits (or rolls back) with the change. Events are appended after the writes they
-    /// report, so the evaluation sees the new state; a document's last event in a transaction
-    /// decides.
+    /// commits (or rolls back) with the change. The evaluation runs just before the commit, so
+    /// it sees the transaction's final state.
     ///
     /// - stock: `stock.*` events and items (`item.*`), and purchase orders (their incoming), by
     ///   the `item_id`s they carry;
@@ -23,6 +22,22 @@ extension AlertService {
         throws
     {
         let scopes = Self.scopes(type: type, resourceType: resourceType, resourceID: resourceID, data: data)
+        guard !scopes.isEmpty else { return }
+        // Gathered over the whole transaction and evaluated once before it commits: a
+        // confirmation appends several events about the same order, customer and items, and
+        // evaluating after each held the order's locks for the same queries again.
+        try tx.beforeCommit(PendingScopes.init, adding: { $0.scopes.merge(scopes) { $0.union($1) } }) { pending, tx in
+            try self.evaluate(pending.scopes, in: tx)
+        }
+    }
+
+    /// The records a transaction's events named, by kind, until it commits.
+    final class PendingScopes {
+        var scopes: [AlertKind: Set<UUID>] = [:]
+    }
+
+    /// Evaluates each kind for its records, the rules read once.
+    private func evaluate(_ scopes: [AlertKind: Set<UUID>], in tx: Transaction) throws {
         guard !scopes.isEmpty else { return }
         let rules = try store.rules(in: tx)
         // Kinds in one order (the rules' order), so two writers never open keys in a cycle.

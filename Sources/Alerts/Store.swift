@@ -165,7 +165,11 @@ struct AlertStore: Sendable {
     /// `AlertKind.scopeColumn`) or all. Not for `credit_near_limit` (the service computes it
     /// with Sales' credit figures).
     func candidates(_ kind: AlertKind, threshold: Int, ids: [UUID]?, in tx: Transaction) throws -> [AlertCandidate] {
-        func among(_ column: String) -> SQL { ids.map { " AND \(unsafeRaw: column) = ANY(\($0)::uuid[])" } ?? "" }
+        // `IN (SELECT unnest(…))`, not `= ANY(…)`: with a generic plan, `= ANY` let the planner
+        // prefer a status index and read every open order for the one a write touched.
+        func among(_ column: String) -> SQL {
+            ids.map { " AND \(unsafeRaw: column) IN (SELECT unnest(\($0)::uuid[]))" } ?? ""
+        }
         let query: SQL
         switch kind {
         case .stockBelowReorder:

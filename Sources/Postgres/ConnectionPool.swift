@@ -133,11 +133,14 @@ public final class ConnectionPool: @unchecked Sendable {
                 return try withConnection { connection in
                     try connection.execute(unsafeText: readOnly ? "BEGIN READ ONLY" : "BEGIN")
                     begun = true
+                    connection.commitWork = readOnly ? nil : []
+                    defer { connection.commitWork = nil }
                     do {
                         let transaction = Transaction(connection: connection)
                         setAmbient(transaction)
                         defer { setAmbient(nil) }
                         let result = try body(transaction)
+                        try transaction.runCommitWork()
                         if !readOnly, recordsCommitPositions, let reads = RequestReads.current,
                             reads.replicas.primary === self
                         {

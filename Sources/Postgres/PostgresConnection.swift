@@ -20,6 +20,9 @@ public final class PostgresConnection: @unchecked Sendable {
     /// session. From then on each statement is parsed, bound and run in one message
     /// (`PQexecParams`), which any session can serve.
     public private(set) var behindTransactionPooler = false
+    /// The running transaction's work for just before its COMMIT (`Transaction.beforeCommit`),
+    /// by its state's type; nil outside a transaction the pool began.
+    var commitWork: [(key: ObjectIdentifier, state: AnyObject, run: (Transaction) throws -> Void)]? = nil
 
     /// Connects and fixes the session settings every query relies on (UTC, ISO dates, UTF-8,
     /// the statement timeout).

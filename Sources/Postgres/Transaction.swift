@@ -16,6 +16,38 @@ public struct Transaction: Sendable {
     @discardableResult
     public func execute(_ sql: SQL) throws -> Int { try connection.query(sql).affectedRows }
 
+    /// Work to do once, inside this transaction, just before it commits: `add` puts a writer's
+    /// share into the state kept under `State`'s type (made by `make` and registered with `run`
+    /// the first time), and `run` then acts on all of it once — a re-check of every record a
+    /// transaction touched, instead of one per write, each holding the writer's locks longer.
+    /// What `run` throws rolls the transaction back; work registered while another runs runs
+    /// too. Outside a transaction the pool began (`read`), `run` follows at once.
+    public func beforeCommit<State: AnyObject>(
+        _ make: () -> State, adding add: (State) -> Void, run: @escaping (State, Transaction) throws -> Void
+    ) throws {
+        let key = ObjectIdentifier(State.self)
+        guard connection.commitWork != nil else {
+            let state = make()
+            add(state)
+            return try run(state, self)
+        }
+        if let entry = connection.commitWork!.first(where: { $0.key == key }) {
+            add(entry.state as! State)
+            return
+        }
+        let state = make()
+        add(state)
+        connection.commitWork!.append((key, state, { try run(state, $0) }))
+    }
+
+    /// Runs the work registered by `beforeCommit`, in order, until none is left.
+    func runCommitWork() throws {
+        while let work = connection.commitWork, let first = work.first {
+            connection.commitWork!.removeFirst()
+            try first.run(self)
+        }
+    }
+
     /// Runs `body` under a savepoint: when it throws, only its own writes are undone and the
     /// transaction stays usable (a batch item the database refused, while the others go on).
     public func withSavepoint<T>(_ body: () throws -> T) throws -> T {

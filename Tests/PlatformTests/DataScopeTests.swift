@@ -218,6 +218,14 @@ import Testing
         #expect(feed.status == 403 && feed["permission"]?.stringValue == "events.read", "\(feed)")
         let open = try Self.user(app, "g", team: t1, scope: "all", role: "finance")
         #expect(try open.client.get("/events").status == 200)
+        // `/me` lists what each can use: the narrowed one lacks the feed, both keep invoices.
+        func held(_ client: APIClient) throws -> [String] {
+            try client.get("/me")["permissions"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        }
+        let narrowedHolds = try held(finance.client), openHolds = try held(open.client)
+        #expect(!narrowedHolds.contains("events.read") && openHolds.contains("events.read"))
+        #expect(narrowedHolds.contains("receivables.write") && openHolds.contains("receivables.write"))
+        #expect(openHolds == openHolds.sorted() && narrowedHolds == openHolds.filter { $0 != "events.read" })
         // A team with members cannot go.
         let version = try admin.get("/teams/\(t2)").header("ETag") ?? ""
         let refused = try admin.delete("/teams/\(t2)", headers: [("If-Match", version)])
