@@ -3,7 +3,7 @@
 #   GET /healthz  vs nginx returning a fixed small body (plain HTTP ceiling)
 #   GET /me       vs pgbench running the same SQL on the same database (-M prepared)
 #   an order      POST /sales-orders (3 lines) + POST …/confirm vs pgbench running their SQL
-#                 in one transaction (bench/order.sql); a pair counts once
+#                 in the same two transactions (bench/order.sql); a pair counts once
 #   GET /customers/{number}   a point read vs pgbench running the same two statements
 #                 (bench/customer.sql) on BENCH_CUSTOMERS synthetic customers
 #   GET /customers?limit=50   a page of 50 following next_cursor vs pgbench running the same two
