@@ -322,6 +322,10 @@ struct InsightsStore: Sendable {
             VALUES (\(asOf)::date, \(windowDays), \(currency), \(stamp)) RETURNING id
             """)!.decode("id")
         let all = ranked(asOf: asOf, windowDays: windowDays, currency: currency, scope: .everyone)
+        // The ranking sorts every customer of the window three times and groups their orders:
+        // at the default 4 MB each step spilled to disk at a million customers. One ranking
+        // runs at a time (`lockSnapshot`), so the memory is bounded.
+        try tx.execute("SET LOCAL work_mem = '256MB'")
         try tx.execute(
             """
             INSERT INTO rfm_snapshot_rows (snapshot_id, \(Self.rankedColumns))
