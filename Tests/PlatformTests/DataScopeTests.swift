@@ -218,7 +218,7 @@ import Testing
         #expect(feed.status == 403 && feed["permission"]?.stringValue == "events.read", "\(feed)")
         let open = try Self.user(app, "g", team: t1, scope: "all", role: "finance")
         #expect(try open.client.get("/events").status == 200)
-        // `/me` lists what each can use: the narrowed one lacks the feed, both keep invoices.
+        // `/me` lists what each can use: the narrowed one lacks the feed, both keep receivables.
         func held(_ client: APIClient) throws -> [String] {
             try client.get("/me")["permissions"]?.arrayValue?.compactMap(\.stringValue) ?? []
         }

@@ -54,6 +54,42 @@ import Testing
         }
     }
 
+    /// Work a transaction's writers share runs once, inside it, with everything they added;
+    /// what it throws rolls the transaction back; outside a transaction it runs at once.
+    @Test func beforeCommit_runsOnceBeforeCommit_withEveryShare() throws {
+        final class Names { var added: [String] = [] }
+        let url = try TestCluster.freshDatabase()
+        let pool = ConnectionPool(connectionString: url, options: .init(size: 2), logger: logger)
+        defer { pool.close() }
+        _ = try pool.transaction { tx in try tx.execute("CREATE TABLE noted (names text NOT NULL)") }
+        func note(_ name: String, in tx: Transaction) throws {
+            try tx.beforeCommit(Names.init, adding: { $0.added.append(name) }) { names, tx in
+                try tx.execute("INSERT INTO noted VALUES (\(names.added.joined(separator: ",")))")
+            }
+        }
+        func rows() throws -> [String] {
+            try pool.read { tx in
+                try tx.query("SELECT names FROM noted ORDER BY names").rows.map { try $0.decode("names") }
+            }
+        }
+        try pool.transaction { tx in
+            try note("a", in: tx)
+            try note("b", in: tx)
+            #expect(try tx.first("SELECT count(*)::int AS n FROM noted")!.decode("n", as: Int.self) == 0)
+        }
+        #expect(try rows() == ["a,b"])
+        struct Refused: Error {}
+        #expect(throws: Refused.self) {
+            try pool.transaction { tx in
+                try tx.execute("INSERT INTO noted VALUES ('written')")
+                try tx.beforeCommit(Names.init, adding: { _ in }) { _, _ in throw Refused() }
+            }
+        }
+        #expect(try rows() == ["a,b"])
+        try pool.read { tx in try note("c", in: tx) }
+        #expect(try rows() == ["a,b", "c"])
+    }
+
     @Test func throwingBody_rollsBack() throws {
         let url = try TestCluster.freshDatabase()
         let pool = ConnectionPool(connectionString: url, options: .init(size: 2), logger: logger)
