@@ -96,6 +96,9 @@ VERSION=$(sed -n 's/.*public static let version = "\(.*\)".*/\1/p' Sources/App/V
 REVISION=$(git rev-parse HEAD)
 SOURCE=$(git config --get remote.origin.url || echo "file://$PWD")
 
+# The labels are passed as --label too: podman's layer cache does not key a LABEL step on the
+# build arguments it expands, so a cached build from another clone would keep that clone's labels.
+#
 # DOCKER_TEST_REUSE_IMAGE=1 tests the image built last time (for work on deploy/ alone: a
 # release build of the image takes many minutes); its revision label is then that build's.
 if [[ -n "${DOCKER_TEST_REUSE_IMAGE:-}" ]] && "${PODMAN[@]}" image exists "$IMAGE"; then
@@ -108,6 +111,8 @@ else
         -v "$TOOLCHAIN:$TOOLCHAIN:ro" "${MIRRORS[@]}" \
         --build-arg "SWIFT_IMAGE=$SWIFT_STAND_IN" --build-arg "RUNTIME_IMAGE=$BASE" \
         --build-arg "CONCORD_VERSION=$VERSION" --build-arg "CONCORD_REVISION=$REVISION" --build-arg "CONCORD_SOURCE=$SOURCE" \
+        --label "org.opencontainers.image.version=$VERSION" --label "org.opencontainers.image.revision=$REVISION" \
+        --label "org.opencontainers.image.source=$SOURCE" \
         -t "$IMAGE" . >"$WORK/build.log" 2>&1 || { tail -40 "$WORK/build.log"; fail "image build"; }
     say "built in $(($(date +%s) - started)) s"
 fi
