@@ -17,6 +17,9 @@ public final class PermissionTable: @unchecked Sendable {
     /// and, apart, those a narrowed data scope still keeps. `GET /me` lists them on every call,
     /// and sorting some hundred names per request was a third of its cost.
     private var heldByRole: [Role: (everything: [String], narrowed: [String])] = [:]
+    /// The same lists written as JSON arrays: encoding the hundred-odd names again on every
+    /// call was a third of `GET /me`'s cost after the sorting.
+    private var heldJSONByRole: [Role: (everything: EncodedJSON, narrowed: EncodedJSON)] = [:]
 
     public init() {}
 
@@ -35,7 +38,9 @@ public final class PermissionTable: @unchecked Sendable {
         let names = grants.keys.sorted()
         for role in Role.allCases {
             let everything = names.filter { grants[$0]!.contains(role) }
-            heldByRole[role] = (everything, everything.filter { !unscopedOnly.contains($0) })
+            let narrowed = everything.filter { !unscopedOnly.contains($0) }
+            heldByRole[role] = (everything, narrowed)
+            heldJSONByRole[role] = (Self.encoded(everything), Self.encoded(narrowed))
         }
         frozen = true
     }
@@ -46,6 +51,16 @@ public final class PermissionTable: @unchecked Sendable {
             return all.map(\.permission).filter { allows(principal, $0) }
         }
         return principal.scope.seesEverything ? held.everything : held.narrowed
+    }
+
+    /// `held(by:)` as the JSON array `GET /me` writes.
+    public func heldJSON(by principal: Principal) -> EncodedJSON {
+        guard frozen, let held = heldJSONByRole[principal.role] else { return Self.encoded(held(by: principal)) }
+        return principal.scope.seesEverything ? held.everything : held.narrowed
+    }
+
+    private static func encoded(_ permissions: [String]) -> EncodedJSON {
+        EncodedJSON(.array(permissions.map { .string($0) }))
     }
 
     public func isDeclared(_ permission: String) -> Bool { grants[permission] != nil }

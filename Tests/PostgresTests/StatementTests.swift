@@ -58,6 +58,26 @@ import Testing
         try same("early", Date.self); try same("words", [String].self); try same("ids", [UUID].self)
     }
 
+    /// Arrays are parsed from their bytes; every kind of element PostgreSQL quotes or escapes
+    /// comes back as it went in.
+    @Test func textArrays_withQuotedAndEscapedElements_roundTrip() throws {
+        let db = try connection()
+        defer { db.close() }
+        let awkward = [
+            "", "NULL", "null", "a,b", "{x}", "back\\slash", "quote\"d", "two  spaces", " lead", "ünï ✓", "日本",
+            "new\nline", "tab\there", "\"", "\\", ",", "}",
+        ]
+        for words in [[], ["plain"], awkward, awkward.reversed()] as [[String]] {
+            let row = try #require(try db.query("SELECT \(words) AS words, cardinality(\(words)) AS n").first)
+            #expect(try row.decode("words", as: [String].self) == words)
+            #expect(try row.decode("n", as: Int.self) == words.count)
+        }
+        #expect(throws: PostgresValueError.self) { try [String](postgresText: "{a,NULL}") }
+        #expect(throws: PostgresValueError.self) { try [String](postgresText: "a,b") }
+        #expect(throws: PostgresValueError.self) { try [String](postgresText: "{") }
+        #expect(try [String](postgresText: "{\"NULL\"}") == ["NULL"])
+    }
+
     @Test func serverTimestamps_decodeToTheMicrosecond() throws {
         let db = try connection()
         defer { db.close() }

@@ -85,6 +85,7 @@ import Testing
         var shapes: [Shape] = [.circle(radius: 1.5), .square(side: ExactDecimal(thousandths: 2000), label: nil), .none]
         var nothing = Nothing()
         var nothings = [Nothing(), Nothing()]
+        var encoded = EncodedJSON(["keepMe", "quote\"d\n", .number("2.50"), .null, ["innerKey": true], []])
     }
 
     @Test func models_withEverySpecialType_encodeAlike() throws {
@@ -104,6 +105,20 @@ import Testing
             }
         }
         #expect(mismatches.load(ordering: .relaxed) == 0)
+    }
+
+    /// Written once and copied: the same bytes as the array it holds, through either path.
+    @Test func encodedJSON_writesWhatItsValueWrites() throws {
+        struct Listed: Encodable { var userId = 7; var permissions: [String] }
+        struct PreListed: Encodable { var userId = 7; var permissions: EncodedJSON }
+        for names in [[], ["a.read"], ["customers.read", "quote\"d", "back\\slash", "new\nline", "日本"]] {
+            let encoded = EncodedJSON(.array(names.map { .string($0) }))
+            try Self.expectSameBytes(PreListed(permissions: encoded))
+            try Self.expectSameBytes(encoded)
+            #expect(
+                try JSONValueEncoder().encodeBytes(PreListed(permissions: encoded))
+                    == JSONValueEncoder().encodeBytes(Listed(permissions: names)))
+        }
     }
 
     @Test func topLevelValues_encodeAlike() throws {

@@ -97,6 +97,8 @@ extension JSONStreamEncoder {
             writeInteger(unsafeBitCast(value, to: Int32.self))
         } else if T.self == UInt64.self {
             writeInteger(unsafeBitCast(value, to: UInt64.self))
+        } else if T.self == EncodedJSON.self {
+            withBytes { $0.append(contentsOf: unsafeBitCast(value, to: EncodedJSON.self).bytes) }
         } else {
             return false
         }

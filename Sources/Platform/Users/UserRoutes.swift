@@ -28,7 +28,7 @@ public struct UserRoutes: ModuleRoutes {
                     id: principal.userID, name: principal.name, email: principal.email, role: principal.role,
                     apiKeyId: principal.apiKeyID, apiKeyPrefix: principal.apiKeyPrefix, teamId: principal.scope.teamID,
                     dataScope: principal.scope.reach,
-                    permissions: permissions.held(by: principal)))
+                    permissions: permissions.heldJSON(by: principal)))
         }
         router.post("/users", access: .permission("users.write")) { request in
             let input = try request.decode(UserCreate.self, readOnly: UserCreate.readOnly)
@@ -101,8 +101,8 @@ struct Me: Encodable {
     let teamId: UUID?
     /// `own`, `team` or `all` (always `all` for an admin).
     let dataScope: DataScope
-    /// Every permission the role holds, sorted.
-    let permissions: [String]
+    /// Every permission the role holds, sorted (a JSON array of strings).
+    let permissions: EncodedJSON
 }
 
 /// Answered with its version as ETag.
