@@ -96,7 +96,7 @@ struct OpportunityStore: Sendable {
         if let owner = filter.ownerId { shape.conditions.append("owner_id = \(owner)") }
         if let before = filter.expectedCloseBefore { shape.conditions.append("expected_close_date < \(before)") }
         if let after = filter.expectedCloseAfter { shape.conditions.append("expected_close_date > \(after)") }
-        if let q = filter.q { shape.conditions.append(SQL.contains("search_text", q)) }
+        if let q = filter.q { shape.conditions.append(SQL.contains("search_text", q, in: "opportunities")) }
         let rows = try tx.query("SELECT \(Self.columns) FROM opportunities \(shape.clause(after: after, limit: limit))")
             .rows
         return try complete(rows, in: tx)

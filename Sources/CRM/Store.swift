@@ -77,7 +77,7 @@ struct CRMStore: Sendable {
         if let status { shape.conditions.append("status = \(status.rawValue)") }
         if let source { shape.conditions.append("source = \(source.rawValue)") }
         if let ownerID { shape.conditions.append("owner_id = \(ownerID)") }
-        if let q { shape.conditions.append(SQL.contains("search_text", q)) }
+        if let q { shape.conditions.append(SQL.contains("search_text", q, in: "leads")) }
         return try tx.query("SELECT \(Self.leadColumns) FROM leads \(shape.clause(after: after, limit: limit))").rows
             .map(Self.lead)
     }

@@ -156,7 +156,7 @@ struct CustomerStore: Sendable {
         var conditions: [SQL] = []
         if let q = query.q {
             // The trigram index serves the search on the lower-cased search text.
-            conditions.append(SQL.contains("search_text", q))
+            conditions.append(SQL.contains("search_text", q, in: "customers"))
         }
         if let status = query.status { conditions.append("status = \(status.rawValue)") }
         if let tier = query.tier { conditions.append("tier = \(tier.rawValue)") }

@@ -116,7 +116,7 @@ struct PurchasingStore: Sendable {
         var conditions: [SQL] = []
         if let q = query.q {
             // `%` and `_` are literal; the trigram index serves the search.
-            conditions.append(SQL.contains("search_text", q))
+            conditions.append(SQL.contains("search_text", q, in: "suppliers"))
         }
         if let status = query.status { conditions.append("status = \(status.rawValue)") }
         if let ref = query.externalRef { conditions.append("external_ref = \(ref)") }

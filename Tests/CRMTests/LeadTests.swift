@@ -190,13 +190,17 @@ import Testing
     }
 
     @Test func list_filtersByStatusSourceAndSearch() throws {
-        let web = id(try lead(#"{"name":"Web Walker","source":"web","company":"Needle Corp"}"#))
-        _ = try lead(#"{"name":"Event Eve","source":"event"}"#)
+        let web = id(try lead(#"{"name":"Web Walker","source":"web","company":"Needle Corp 4711"}"#))
+        _ = try lead(#"{"name":"Event Eve","source":"event","company":"Hay 4712"}"#)
         func ids(_ query: String) throws -> [String] {
             try admin.get("/leads?\(query)")["data"]?.arrayValue?.compactMap { $0["id"]?.stringValue } ?? []
         }
         #expect(try ids("source=web") == [web])
         #expect(try ids("q=needle") == [web])
+        // Runs of four digits, alone and with other text.
+        #expect(try ids("q=4711") == [web])
+        #expect(try ids("q=corp%204711") == [web])
+        #expect(try ids("q=hay%204711").isEmpty)
         #expect(try ids("status=new&source=web") == [web])
         #expect(try ids("status=converted").isEmpty)
         #expect(try admin.get("/leads?source=radio").status == 400)

@@ -229,6 +229,18 @@ import Testing
         #expect(try ids("2468 traders") == [hit, alsoDigits])
         #expect(try ids("desk%2468") == [])
         #expect(try ids("desk.24689") == [])
+        #expect(try ids("2468") == [hit, alsoDigits])
+        // Found by id first, the rows still page in the list's order, each once.
+        var paged: [String] = []
+        var cursor: String? = nil
+        repeat {
+            let reply = try admin.get("/customers?q=2468&limit=1" + (cursor.map { "&cursor=\($0)" } ?? ""))
+            #expect(reply.status == 200, "\(reply)")
+            paged += reply["data"]?.arrayValue?.compactMap { $0["id"]?.stringValue } ?? []
+            cursor = reply["next_cursor"]?.stringValue
+        } while cursor != nil && paged.count < 5
+        #expect(paged == [hit, alsoDigits])
+        #expect(try ids("2468&status=blocked") == [])
     }
 
     @Test func search_usesTheTrigramIndex_atScale() throws {

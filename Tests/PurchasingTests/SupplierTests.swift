@@ -90,6 +90,11 @@ import Testing
         #expect(try admin.get("/suppliers?sort=-name&limit=2&cursor=\(cursor)").status == 400)
         #expect(try admin.get("/suppliers?colour=red").status == 400)
         #expect(try admin.get("/suppliers?sort=email").status == 400)
+        // Runs of four digits, alone and with other text.
+        _ = try admin.post("/suppliers", #"{"name":"Omega 90210 Tools"}"#)
+        #expect(try admin.get("/suppliers?q=90210")["data"]?[0]?["name"] == "Omega 90210 Tools")
+        #expect(try admin.get("/suppliers?q=omega%2090210")["data"]?.arrayValue?.count == 1)
+        #expect(try admin.get("/suppliers?q=zeta%2090210")["data"]?.arrayValue?.count == 0)
     }
 
     @Test func patch_mergesIfMatch_andHistoryRecordsIt() throws {
