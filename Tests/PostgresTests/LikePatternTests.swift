@@ -17,7 +17,8 @@ import Testing
         let numbered = SQL.contains("search_text", "Buyer123456@Customer43", in: "customers")
         #expect(
             numbered.text
-                == "id = ANY(ARRAY(SELECT id FROM customers WHERE search_text LIKE $1 AND strpos(search_text, $2) > 0))")
+                == "id = ANY(ARRAY(SELECT id FROM customers WHERE search_text LIKE $1 AND strpos(search_text, $2) > 0))"
+        )
         #expect(numbered.binds.map(\.text) == ["%123456%", "buyer123456@customer43"])
         let short = SQL.contains("search_text", "buyer123@", in: "customers")
         #expect(short.text == "search_text LIKE $1")
@@ -27,6 +28,8 @@ import Testing
         #expect(digits.text == "id = ANY(ARRAY(SELECT id FROM leads WHERE search_text LIKE $1))")
         #expect(digits.binds.map(\.text) == ["%123456%"])
         #expect(
-            SQL.contains("search_text", "50%_off 2026", in: "customers").binds.map(\.text) == ["%2026%", "50%_off 2026"])
+            SQL.contains("search_text", "50%_off 2026", in: "customers").binds.map(\.text) == [
+                "%2026%", "50%_off 2026",
+            ])
     }
 }
