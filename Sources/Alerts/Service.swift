@@ -188,27 +188,24 @@ public final class AlertService: Sendable {
     }
 
     /// Customers using at least `threshold` percent of their credit limit, by the credit
-    /// check's own figures.
+    /// check's own figures, found in one statement (the tick reads every customer with a limit).
     private func creditCandidates(threshold: Int, ids: [UUID]?, in tx: Transaction) throws -> [AlertCandidate] {
-        try store.customersWithLimits(ids: ids, in: tx).compactMap { id -> AlertCandidate? in
-            guard let customer = try customers.customer(id: id, in: tx), let limit = customer.creditLimit, limit > 0
-            else { return nil }
-            let position = try sales.creditPosition(customer, excluding: nil, in: tx)
-            // used / limit ≥ threshold %, in integers: used × 100 ≥ threshold × limit.
-            let (scaled, overflow) = position.used.multipliedReportingOverflow(by: 100)
-            guard overflow || scaled >= Int64(threshold) * limit else { return nil }
-            let percent = position.used.multipliedReportingOverflow(by: 100).overflow ? 0 : scaled / limit
+        try sales.creditUsage(atLeast: threshold, ids: ids, in: tx).map { usage in
+            let limit = usage.limit, used = usage.used
+            // used / limit in whole percent; 0 when used × 100 does not fit.
+            let (scaled, overflow) = used.multipliedReportingOverflow(by: 100)
+            let percent = overflow ? 0 : scaled / limit
             return AlertCandidate(
-                subjectType: "customer", subjectId: customer.id, subjectNumber: customer.number,
-                subjectKey: customer.id.uuidString.lowercased(), warehouseId: nil, customerId: customer.id, itemId: nil,
-                supplierId: nil, severity: position.used >= limit ? "critical" : "warning",
+                subjectType: "customer", subjectId: usage.customerID, subjectNumber: usage.number,
+                subjectKey: usage.customerID.uuidString.lowercased(), warehouseId: nil, customerId: usage.customerID,
+                itemId: nil, supplierId: nil, severity: used >= limit ? "critical" : "warning",
                 details: .object(
                     JSONObject([
-                        ("limit", .number(String(limit))), ("used", .number(String(position.used))),
-                        ("available", .number(String(limit - position.used))),
-                        ("percent_used", .number(String(percent))), ("currency", .string(customer.currency)),
+                        ("limit", .number(String(limit))), ("used", .number(String(used))),
+                        ("available", .number(String(limit - used))),
+                        ("percent_used", .number(String(percent))), ("currency", .string(usage.currency)),
                     ])),
-                message: "\(customer.number) uses \(percent) % of its credit limit")
+                message: "\(usage.number) uses \(percent) % of its credit limit")
         }
     }
 }

@@ -313,17 +313,6 @@ struct AlertStore: Sendable {
         return try tx.query(query).rows.map(Self.candidate)
     }
 
-    /// Customers with a credit limit (and not archived), among `ids` or all, in id order.
-    func customersWithLimits(ids: [UUID]?, in tx: Transaction) throws -> [UUID] {
-        let among: SQL = ids.map { " AND id = ANY(\($0)::uuid[])" } ?? ""
-        return try tx.query(
-            """
-            SELECT id FROM customers WHERE credit_limit IS NOT NULL AND credit_limit > 0 AND status <> 'archived'\(among)
-            ORDER BY id
-            """
-        ).rows.map { try $0.decode("id") }
-    }
-
     // MARK: Rows
 
     static func alert(_ row: Row) throws -> Alert {

@@ -85,9 +85,7 @@ public struct Modules: Sendable {
         receivables.setItemLookup { ids, tx in Set(try catalog.items(ids: ids, in: tx).map(\.id)) }
         // Orders are invoiced through Receivables, and the credit check counts what is owed.
         sales.setInvoicer { draft, actor, tx in try receivables.invoice(fromOrder: draft, actor: actor, in: tx) }
-        sales.setOpenReceivables { customer, currency, tx in
-            try receivables.openReceivables(customerID: customer, currency: currency, in: tx)
-        }
+        sales.setOpenReceivables(ReceivablesService.openReceivables)
         // Ordering, confirming and posting ask Approvals first (none of them imports it), and
         // an approved request runs the action through the same service.
         let approvals = self.approvals, payables = self.payables

@@ -268,12 +268,13 @@ extension ReceivablesService {
         }
     }
 
-    /// What the customer owes on issued invoices less their unapplied credit, in `currency`,
-    /// inside the caller's transaction (the credit check's "open receivables").
-    public func openReceivables(customerID: UUID, currency: String, in tx: Transaction) throws -> Int64 {
-        let open = try store.openBalance(customerID: customerID, currency: currency, in: tx)
-        return open.open - (try store.unappliedCredit(customerID: customerID, currency: currency, in: tx))
-    }
+    /// What customers owe on issued invoices less their unapplied credit, in a currency: the
+    /// credit check's "open receivables", as an expression over the customer id and currency
+    /// expressions given (a bound value, or a column of a set of customers).
+    public static let openReceivables = OpenReceivables(
+        amount: { customerID, currency in ReceivablesStore.openReceivables(customerID: customerID, currency: currency)
+        },
+        owing: ReceivablesStore.owingCustomers)
 }
 
 /// Listed in creation order.

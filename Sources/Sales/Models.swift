@@ -211,7 +211,27 @@ struct InvoiceRequest: Decodable {
     var basis: InvoiceBasis?
 }
 
-/// Customer figures the credit check and the customer summary need; App passes the
-/// Receivables module's function in once it exists.
-public typealias OpenReceivables =
-    @Sendable (_ customerID: UUID, _ currency: String, _ tx: Postgres.Transaction) throws -> Int64
+/// A customer's credit limit and what counts against it (`CreditPosition.used`).
+public struct CreditUsage: Sendable, Equatable {
+    public let customerID: UUID
+    public let number: String
+    public let currency: String
+    public let limit: Int64
+    public let used: Int64
+}
+
+/// What customers owe on issued invoices less their unapplied credit, as SQL: the credit
+/// check, the customer summary and the alert tick (for every customer at once) read it from
+/// one definition. App passes the Receivables module's in once it exists.
+public struct OpenReceivables: Sendable {
+    /// A scalar expression over the given customer id and currency expressions.
+    public let amount: @Sendable (_ customerID: SQL, _ currency: SQL) -> SQL
+    /// A query of the ids of customers with some invoice balance open: every customer whose
+    /// `amount` is above zero is among them.
+    public let owing: SQL
+
+    public init(amount: @escaping @Sendable (_ customerID: SQL, _ currency: SQL) -> SQL, owing: SQL) {
+        self.amount = amount
+        self.owing = owing
+    }
+}

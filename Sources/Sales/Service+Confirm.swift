@@ -227,9 +227,16 @@ extension SalesService {
     public func creditPosition(_ customer: Customer, excluding orderID: UUID?, in tx: Transaction) throws
         -> CreditPosition
     {
-        let receivables = try openReceivables?(customer.id, customer.currency, tx) ?? 0
-        let orders = try store.uninvoicedOrders(
-            customerID: customer.id, currency: customer.currency, excluding: orderID, in: tx)
-        return CreditPosition(limit: customer.creditLimit, openReceivables: receivables, openOrders: orders)
+        let figures = try store.creditFigures(
+            customerID: customer.id, currency: customer.currency, excluding: orderID, openReceivables: openReceivables,
+            in: tx)
+        return CreditPosition(
+            limit: customer.creditLimit, openReceivables: figures.receivables, openOrders: figures.orders)
+    }
+
+    /// Customers using at least `percent` of their credit limit by the same figures, among
+    /// `ids` or every customer with a limit (the alert scheduler's tick), in id order.
+    public func creditUsage(atLeast percent: Int, ids: [UUID]?, in tx: Transaction) throws -> [CreditUsage] {
+        try store.creditUsage(atLeast: percent, ids: ids, openReceivables: openReceivables, in: tx)
     }
 }

@@ -42,7 +42,7 @@ public final class SalesService: @unchecked Sendable {
     public func setInvoicer(_ invoicer: @escaping OrderInvoicer) { self.invoicer = invoicer }
 
     /// Lets the credit check count open receivables. Call only while wiring.
-    public func setOpenReceivables(_ figure: @escaping OpenReceivables) { openReceivables = figure }
+    public func setOpenReceivables(_ figure: OpenReceivables) { openReceivables = figure }
 
     static func reference(_ order: SalesOrder) -> StockReference {
         StockReference(type: "sales_order", id: order.id, number: order.number)

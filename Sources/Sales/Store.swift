@@ -187,19 +187,79 @@ struct SalesStore: Sendable {
     /// and closed ones (for closed orders only what shipped), in `currency`. Each line counts
     /// its total with tax, scaled to the part not yet invoiced (what came back before it was
     /// invoiced is no longer owed).
-    func uninvoicedOrders(customerID: UUID, currency: String, excluding: UUID?, in tx: Transaction) throws -> Int64 {
-        try tx.first(
+    /// What the customer's confirmed orders still owe, with tax, as a scalar expression over
+    /// the given customer id and currency: what is left to invoice of each line (for a closed
+    /// order only what shipped), less goods returned before they were billed. `excluding`
+    /// leaves out the order being confirmed.
+    static func uninvoicedOrders(customerID: SQL, currency: SQL, excluding: UUID? = nil) -> SQL {
+        """
+        (SELECT coalesce(sum(CASE WHEN billable = l.quantity THEN l.line_total + l.tax_amount
+                                  ELSE round_half_even((l.line_total + l.tax_amount) * billable / l.quantity) END), 0)::bigint
+         FROM sales_orders o
+         JOIN sales_order_lines l ON l.sales_order_id = o.id
+         CROSS JOIN LATERAL (SELECT \(toBill) AS billable) b
+         WHERE o.customer_id = \(customerID) AND o.currency = \(currency) AND \(countsAgainstCredit)
+           AND o.id IS DISTINCT FROM \(excluding) AND billable > 0)
+        """
+    }
+
+    /// Orders (`o`) whose lines count against the customer's credit.
+    static let countsAgainstCredit: SQL = "o.status IN ('confirmed', 'partially_shipped', 'shipped', 'closed')"
+    /// What of line `l` of order `o` is still to invoice: of a closed order only what shipped,
+    /// less goods returned before they were billed.
+    static let toBill: SQL =
+        "(CASE WHEN o.status = 'closed' THEN l.shipped_quantity ELSE l.quantity END) - l.invoiced_quantity - l.returned_uninvoiced_quantity"
+
+    /// The credit figures of one customer in its currency, in one statement.
+    func creditFigures(
+        customerID: UUID, currency: String, excluding: UUID?, openReceivables: OpenReceivables?, in tx: Transaction
+    ) throws -> (orders: Int64, receivables: Int64) {
+        let customer: SQL = "\(customerID)", money: SQL = "\(currency)"
+        let receivables = openReceivables?.amount(customer, money) ?? "0"
+        let row = try tx.first(
             """
-            SELECT coalesce(sum(CASE WHEN billable = l.quantity THEN l.line_total + l.tax_amount
-                                     ELSE round_half_even((l.line_total + l.tax_amount) * billable / l.quantity) END), 0)::bigint AS owed
-            FROM sales_orders o
-            JOIN sales_order_lines l ON l.sales_order_id = o.id
-            CROSS JOIN LATERAL (SELECT (CASE WHEN o.status = 'closed' THEN l.shipped_quantity ELSE l.quantity END)
-                                       - l.invoiced_quantity - l.returned_uninvoiced_quantity AS billable) b
-            WHERE o.customer_id = \(customerID) AND o.currency = \(currency)
-              AND o.status IN ('confirmed', 'partially_shipped', 'shipped', 'closed')
-              AND o.id IS DISTINCT FROM \(excluding) AND billable > 0
-            """)!.decode("owed")
+            SELECT \(Self.uninvoicedOrders(customerID: customer, currency: money, excluding: excluding)) AS orders,
+                   (\(receivables))::bigint AS receivables
+            """)!
+        return (try row.decode("orders"), try row.decode("receivables"))
+    }
+
+    /// Customers with a credit limit (not archived) whose orders and receivables use at least
+    /// `percent` of it, among `ids` or all, in id order: the alert tick's set, in one
+    /// statement however many customers there are.
+    func creditUsage(atLeast percent: Int, ids: [UUID]?, openReceivables: OpenReceivables?, in tx: Transaction)
+        throws -> [CreditUsage]
+    {
+        var among: SQL = ids.map { " AND c.id = ANY(\($0)::uuid[])" } ?? ""
+        if percent > 0 {
+            // Only a customer who owes something can use a share of its limit: those with an
+            // order left to bill or an invoice balance open, found in one pass over each (the
+            // figures below read them per customer, which across every customer with a limit
+            // took seconds even where nobody owed anything).
+            let owing: SQL = openReceivables.map { " UNION \($0.owing)" } ?? ""
+            among =
+                among + """
+                     AND c.id IN (SELECT o.customer_id FROM sales_orders o JOIN sales_order_lines l ON l.sales_order_id = o.id
+                                  WHERE \(Self.countsAgainstCredit) AND \(Self.toBill) > 0\(owing))
+                    """
+        }
+        let receivables = openReceivables?.amount("c.id", "c.currency") ?? "0"
+        return try tx.query(
+            """
+            SELECT c.id, c.number, c.currency, c.credit_limit, u.used
+            FROM customers c
+            CROSS JOIN LATERAL (SELECT \(Self.uninvoicedOrders(customerID: "c.id", currency: "c.currency"))
+                                       + (\(receivables))::bigint AS used) u
+            WHERE c.credit_limit IS NOT NULL AND c.credit_limit > 0 AND c.status <> 'archived'\(among)
+              AND u.used::numeric * 100 >= \(percent)::numeric * c.credit_limit
+            ORDER BY c.id
+            """
+        ).rows.map { row in
+            CreditUsage(
+                customerID: try row.decode("id"), number: try row.decode("number"),
+                currency: try row.decode("currency"), limit: try row.decode("credit_limit"),
+                used: try row.decode("used"))
+        }
     }
 
     func moveOrders(from duplicate: UUID, to survivor: UUID, in tx: Transaction) throws -> Int {

@@ -241,6 +241,70 @@ import Testing
         #expect(open.first?["customer_id"]?.stringValue == customer)
     }
 
+    /// The scheduler's tick finds every customer near its limit in one statement; each alert
+    /// carries the figure the credit check and the customer summary show, and customers below
+    /// the threshold, without a limit or owing nothing get none.
+    @Test func creditNearLimit_tick_agreesWithEachCustomersCreditFigure() throws {
+        let app = try TestApp()
+        defer { app.stop() }
+        let fixture = try AlertFixture(app)
+        let admin = fixture.admin
+        // Documents first, with the rule off, so that only the tick can open the alerts.
+        let off = try admin.send("PUT", "/alert-rules/credit_near_limit", body: #"{"enabled":false}"#)
+        #expect(off.status == 200, "\(off)")
+        func order(_ customer: String, _ amount: Int) throws {
+            let id = try fixture.created(
+                "/sales-orders",
+                #"{"customer_id":"\#(customer)","warehouse_id":"\#(fixture.warehouse)","lines":[{"description":"Work","quantity":1,"unit_price":\#(amount)}]}"#
+            )
+            let confirmed = try admin.post("/sales-orders/\(id)/confirm")
+            guard confirmed.status == 200 else { throw TestFailure("confirm: \(confirmed)") }
+        }
+        func payment(_ customer: String, _ amount: Int) throws {
+            _ = try fixture.created("/payments", #"{"customer_id":"\#(customer)","amount":\#(amount),"method":"card"}"#)
+        }
+        let limited = #","credit_limit":10000"#
+        let byOrders = try fixture.customer(limited)
+        try order(byOrders, 9_500)
+        let byInvoice = try fixture.customer(limited)
+        _ = try fixture.invoice(byInvoice, amount: 9_600, daysAgo: 0)
+        let creditBelow = try fixture.customer(limited)
+        _ = try fixture.invoice(creditBelow, amount: 9_600, daysAgo: 0)
+        try payment(creditBelow, 1_000)
+        let both = try fixture.customer(limited)
+        try order(both, 5_000)
+        _ = try fixture.invoice(both, amount: 4_500, daysAgo: 0)
+        let exactly = try fixture.customer(limited)
+        try order(exactly, 9_000)
+        let past = try fixture.customer(limited)
+        _ = try fixture.invoice(past, amount: 12_000, daysAgo: 0)
+        let nothing = try fixture.customer(limited)
+        let unlimited = try fixture.customer()
+        _ = try fixture.invoice(unlimited, amount: 50_000, daysAgo: 0)
+        #expect(try fixture.alerts("kind=credit_near_limit").isEmpty)
+
+        let on = try admin.send("PUT", "/alert-rules/credit_near_limit", body: #"{"enabled":true}"#)
+        #expect(on.status == 200, "\(on)")
+        _ = try fixture.evaluate()
+        var alerted: [String: JSONValue] = [:]
+        for alert in try fixture.alerts("kind=credit_near_limit&status=open") {
+            alerted[alert["customer_id"]?.stringValue ?? "?"] = alert["details"]
+        }
+        #expect(Set(alerted.keys) == [byOrders, byInvoice, both, exactly, past])
+        for customer in [byOrders, byInvoice, creditBelow, both, exactly, past, nothing] {
+            let credit = try #require(try admin.get("/customers/\(customer)/summary")["credit"])
+            let used = try #require(credit["used"]?.int64Value)
+            if let details = alerted[customer] {
+                #expect(details["used"]?.int64Value == used)
+                #expect(details["percent_used"]?.int64Value == used * 100 / 10_000)
+                #expect(details["limit"]?.int64Value == 10_000)
+            } else {
+                #expect(used * 100 < 90 * 10_000, "\(customer) uses \(used) without an alert")
+            }
+        }
+        #expect(alerted[past]?["available"]?.int64Value == -2_000)
+    }
+
     @Test func metrics_showOpenAlertsByKind_andTheLastTick() throws {
         let app = try TestApp()
         defer { app.stop() }
