@@ -170,8 +170,30 @@ FROM shipment_lines WHERE sales_order_id = ANY(ARRAY[:order_id]::uuid[]) GROUP B
 INSERT INTO events (type, resource_type, resource_id, data, actor_user_id, actor_api_key_id)
 VALUES ('sales_order.confirmed', 'sales_order', :order_id, '{"id": "00000000-0000-0000-0000-000000000000", "lines": [{"cost": null, "margin": null, "item_id": "00000000-0000-0000-0000-000000000001", "line_no": 1, "quantity": 1, "tax_rate": 0, "line_total": 1000, "tax_amount": 0, "unit_price": 1000, "description": "Bench item 1", "price_source": "list_price", "discount_percent": 0, "shipped_quantity": 0, "invoiced_quantity": 0, "returned_quantity": 0}, {"cost": null, "margin": null, "item_id": "00000000-0000-0000-0000-000000000002", "line_no": 2, "quantity": 1, "tax_rate": 0, "line_total": 1000, "tax_amount": 0, "unit_price": 1000, "description": "Bench item 2", "price_source": "list_price", "discount_percent": 0, "shipped_quantity": 0, "invoiced_quantity": 0, "returned_quantity": 0}, {"cost": null, "margin": null, "item_id": "00000000-0000-0000-0000-000000000003", "line_no": 3, "quantity": 1, "tax_rate": 0, "line_total": 1000, "tax_amount": 0, "unit_price": 1000, "description": "Bench item 3", "price_source": "list_price", "discount_percent": 0, "shipped_quantity": 0, "invoiced_quantity": 0, "returned_quantity": 0}], "notes": null, "total": 3000, "number": "SO-000001", "status": "confirmed", "version": 1, "currency": "USD", "subtotal": 3000, "tax_total": 0, "created_at": "2026-12-05T19:10:48.139Z", "updated_at": "2026-12-05T19:10:48.139Z", "customer_id": "00000000-0000-0000-0000-000000000000", "valid_until": null, "confirmed_at": null, "external_ref": null, "warehouse_id": "00000000-0000-0000-0000-000000000000", "invoice_status": "not_invoiced", "opportunity_id": null, "requested_date": null}', NULL, NULL);
 SELECT kind, enabled, threshold, updated_at, version FROM alert_rules ORDER BY kind;
-SELECT id FROM customers WHERE credit_limit IS NOT NULL AND credit_limit > 0 AND status <> 'archived'
-  AND id = ANY(ARRAY[:customer]::uuid[]) ORDER BY id;
+WITH owed AS (
+    SELECT customer_id, currency, sum(amount) AS amount
+    FROM (SELECT customer_id, currency, amount FROM (
+              SELECT o.customer_id, o.currency, o.id AS order_id,
+                     CASE WHEN billable = l.quantity THEN l.line_total + l.tax_amount
+                          ELSE round_half_even((l.line_total + l.tax_amount) * billable / l.quantity) END AS amount
+              FROM sales_orders o
+              JOIN sales_order_lines l ON l.sales_order_id = o.id
+              CROSS JOIN LATERAL (SELECT (CASE WHEN o.status = 'closed' THEN l.shipped_quantity ELSE l.quantity END)
+                                         - l.invoiced_quantity - l.returned_uninvoiced_quantity AS billable) b
+              WHERE o.status IN ('confirmed', 'partially_shipped', 'shipped', 'closed') AND billable > 0) u
+          UNION ALL SELECT customer_id, currency, amount FROM (
+              SELECT customer_id, currency, total - amount_paid - amount_credited AS amount FROM invoices
+              WHERE status IN ('issued', 'partially_paid')
+              UNION ALL SELECT customer_id, currency, -unapplied_amount FROM payments
+              UNION ALL SELECT customer_id, currency, -unapplied_amount FROM credit_notes) r) a
+    WHERE true AND customer_id = ANY(ARRAY[:customer]::uuid[])
+    GROUP BY customer_id, currency)
+SELECT c.id, c.number, c.currency, c.credit_limit, coalesce(owed.amount, 0)::bigint AS used
+FROM customers c
+LEFT JOIN owed ON owed.customer_id = c.id AND owed.currency = c.currency
+WHERE c.credit_limit IS NOT NULL AND c.credit_limit > 0 AND c.status <> 'archived' AND c.id = ANY(ARRAY[:customer]::uuid[])
+  AND coalesce(owed.amount, 0) * 100 >= 90::numeric * c.credit_limit
+ORDER BY c.id;
 UPDATE alerts SET status = 'resolved', resolved_at = now(), updated_at = now(), version = version + 1
 WHERE kind = 'credit_near_limit' AND status IN ('open', 'acknowledged') AND customer_id = ANY(ARRAY[:customer]::uuid[]) AND NOT (subject_key = ANY('{}'::text[]))
 RETURNING id, kind, status, severity, subject_type, subject_id, subject_number, warehouse_id, customer_id, item_id,

@@ -268,13 +268,9 @@ extension ReceivablesService {
         }
     }
 
-    /// What customers owe on issued invoices less their unapplied credit, in a currency: the
-    /// credit check's "open receivables", as an expression over the customer id and currency
-    /// expressions given (a bound value, or a column of a set of customers).
-    public static let openReceivables = OpenReceivables(
-        amount: { customerID, currency in ReceivablesStore.openReceivables(customerID: customerID, currency: currency)
-        },
-        owing: ReceivablesStore.owingCustomers)
+    /// What customers owe on issued invoices less their unapplied credit: the credit check's
+    /// "open receivables", as rows the credit figures sum per customer and currency.
+    public static let openReceivables = OpenReceivables(amounts: ReceivablesStore.openReceivables)
 }
 
 /// Listed in creation order.

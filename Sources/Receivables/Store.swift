@@ -399,23 +399,14 @@ struct ReceivablesStore: Sendable {
         }
     }
 
-    /// Issued and partly paid invoices' balances less unapplied payments and credit notes, in
-    /// the currency, as a scalar expression over the customer id and currency given.
-    static func openReceivables(customerID: SQL, currency: SQL) -> SQL {
-        """
-        (coalesce((SELECT sum(total - amount_paid - amount_credited) FROM invoices
-                   WHERE customer_id = \(customerID) AND currency = \(currency) AND status IN ('issued', 'partially_paid')), 0)
-         - coalesce((SELECT sum(unapplied_amount) FROM payments
-                     WHERE customer_id = \(customerID) AND currency = \(currency)), 0)
-         - coalesce((SELECT sum(unapplied_amount) FROM credit_notes
-                     WHERE customer_id = \(customerID) AND currency = \(currency)), 0))
-        """
-    }
-
-    /// The ids of customers with a balance open on an issued or partly paid invoice.
-    static let owingCustomers: SQL = """
-        SELECT customer_id FROM invoices
-        WHERE status IN ('issued', 'partially_paid') AND total - amount_paid - amount_credited > 0
+    /// What customers owe, as rows `customer_id`, `currency`, `amount`: issued and partly
+    /// paid invoices' balances, less unapplied payments and credit notes (the credit check's
+    /// "open receivables", summed per customer and currency).
+    static let openReceivables: SQL = """
+        SELECT customer_id, currency, total - amount_paid - amount_credited AS amount FROM invoices
+        WHERE status IN ('issued', 'partially_paid')
+        UNION ALL SELECT customer_id, currency, -unapplied_amount FROM payments
+        UNION ALL SELECT customer_id, currency, -unapplied_amount FROM credit_notes
         """
 
     func unappliedCredit(customerID: UUID, currency: String, in tx: Transaction) throws -> Int64 {

@@ -224,14 +224,9 @@ public struct CreditUsage: Sendable, Equatable {
 /// check, the customer summary and the alert tick (for every customer at once) read it from
 /// one definition. App passes the Receivables module's in once it exists.
 public struct OpenReceivables: Sendable {
-    /// A scalar expression over the given customer id and currency expressions.
-    public let amount: @Sendable (_ customerID: SQL, _ currency: SQL) -> SQL
-    /// A query of the ids of customers with some invoice balance open: every customer whose
-    /// `amount` is above zero is among them.
-    public let owing: SQL
+    /// A query of rows `customer_id`, `currency`, `amount` whose sum per customer and currency
+    /// is what the customer owes there.
+    public let amounts: SQL
 
-    public init(amount: @escaping @Sendable (_ customerID: SQL, _ currency: SQL) -> SQL, owing: SQL) {
-        self.amount = amount
-        self.owing = owing
-    }
+    public init(amounts: SQL) { self.amounts = amounts }
 }

@@ -187,71 +187,63 @@ struct SalesStore: Sendable {
     /// and closed ones (for closed orders only what shipped), in `currency`. Each line counts
     /// its total with tax, scaled to the part not yet invoiced (what came back before it was
     /// invoiced is no longer owed).
-    /// What the customer's confirmed orders still owe, with tax, as a scalar expression over
-    /// the given customer id and currency: what is left to invoice of each line (for a closed
-    /// order only what shipped), less goods returned before they were billed. `excluding`
-    /// leaves out the order being confirmed.
-    static func uninvoicedOrders(customerID: SQL, currency: SQL, excluding: UUID? = nil) -> SQL {
+    /// What confirmed orders still owe, with tax, as rows `customer_id`, `currency`, `order_id`,
+    /// `amount`: what is left to invoice of each line (for a closed order only what shipped),
+    /// less goods returned before they were billed. One definition for one customer's credit
+    /// figure and for every customer's at once.
+    static let uninvoicedAmounts: SQL = """
+        SELECT o.customer_id, o.currency, o.id AS order_id,
+               CASE WHEN billable = l.quantity THEN l.line_total + l.tax_amount
+                    ELSE round_half_even((l.line_total + l.tax_amount) * billable / l.quantity) END AS amount
+        FROM sales_orders o
+        JOIN sales_order_lines l ON l.sales_order_id = o.id
+        CROSS JOIN LATERAL (SELECT (CASE WHEN o.status = 'closed' THEN l.shipped_quantity ELSE l.quantity END)
+                                   - l.invoiced_quantity - l.returned_uninvoiced_quantity AS billable) b
+        WHERE o.status IN ('confirmed', 'partially_shipped', 'shipped', 'closed') AND billable > 0
         """
-        (SELECT coalesce(sum(CASE WHEN billable = l.quantity THEN l.line_total + l.tax_amount
-                                  ELSE round_half_even((l.line_total + l.tax_amount) * billable / l.quantity) END), 0)::bigint
-         FROM sales_orders o
-         JOIN sales_order_lines l ON l.sales_order_id = o.id
-         CROSS JOIN LATERAL (SELECT \(toBill) AS billable) b
-         WHERE o.customer_id = \(customerID) AND o.currency = \(currency) AND \(countsAgainstCredit)
-           AND o.id IS DISTINCT FROM \(excluding) AND billable > 0)
-        """
-    }
 
-    /// Orders (`o`) whose lines count against the customer's credit.
-    static let countsAgainstCredit: SQL = "o.status IN ('confirmed', 'partially_shipped', 'shipped', 'closed')"
-    /// What of line `l` of order `o` is still to invoice: of a closed order only what shipped,
-    /// less goods returned before they were billed.
-    static let toBill: SQL =
-        "(CASE WHEN o.status = 'closed' THEN l.shipped_quantity ELSE l.quantity END) - l.invoiced_quantity - l.returned_uninvoiced_quantity"
-
-    /// The credit figures of one customer in its currency, in one statement.
+    /// The credit figures of one customer in its currency, in one statement; `excluding`
+    /// leaves out the order being confirmed. (PostgreSQL pushes the customer's condition into
+    /// each source, so their indexes serve it.)
     func creditFigures(
         customerID: UUID, currency: String, excluding: UUID?, openReceivables: OpenReceivables?, in tx: Transaction
     ) throws -> (orders: Int64, receivables: Int64) {
-        let customer: SQL = "\(customerID)", money: SQL = "\(currency)"
-        let receivables = openReceivables?.amount(customer, money) ?? "0"
+        let receivables: SQL =
+            openReceivables.map {
+                "(SELECT coalesce(sum(amount), 0) FROM (\($0.amounts)) r WHERE customer_id = \(customerID) AND currency = \(currency))"
+            } ?? "0"
         let row = try tx.first(
             """
-            SELECT \(Self.uninvoicedOrders(customerID: customer, currency: money, excluding: excluding)) AS orders,
-                   (\(receivables))::bigint AS receivables
+            SELECT (SELECT coalesce(sum(amount), 0) FROM (\(Self.uninvoicedAmounts)) u
+                    WHERE customer_id = \(customerID) AND currency = \(currency) AND order_id IS DISTINCT FROM \(excluding))::bigint AS orders,
+                   \(receivables)::bigint AS receivables
             """)!
         return (try row.decode("orders"), try row.decode("receivables"))
     }
 
-    /// Customers with a credit limit (not archived) whose orders and receivables use at least
-    /// `percent` of it, among `ids` or all, in id order: the alert tick's set, in one
-    /// statement however many customers there are.
+    /// Customers with a credit limit (not archived) whose orders and receivables in their
+    /// currency use at least `percent` of it, among `ids` or all, in id order: the alert tick's
+    /// set, summed in one pass over what is owed rather than customer by customer (at a million
+    /// customers the difference between seconds and minutes).
     func creditUsage(atLeast percent: Int, ids: [UUID]?, openReceivables: OpenReceivables?, in tx: Transaction)
         throws -> [CreditUsage]
     {
-        var among: SQL = ids.map { " AND c.id = ANY(\($0)::uuid[])" } ?? ""
-        if percent > 0 {
-            // Only a customer who owes something can use a share of its limit: those with an
-            // order left to bill or an invoice balance open, found in one pass over each (the
-            // figures below read them per customer, which across every customer with a limit
-            // took seconds even where nobody owed anything).
-            let owing: SQL = openReceivables.map { " UNION \($0.owing)" } ?? ""
-            among =
-                among + """
-                     AND c.id IN (SELECT o.customer_id FROM sales_orders o JOIN sales_order_lines l ON l.sales_order_id = o.id
-                                  WHERE \(Self.countsAgainstCredit) AND \(Self.toBill) > 0\(owing))
-                    """
-        }
-        let receivables = openReceivables?.amount("c.id", "c.currency") ?? "0"
+        let among: SQL = ids.map { " AND customer_id = ANY(\($0)::uuid[])" } ?? ""
+        let amongCustomers: SQL = ids.map { " AND c.id = ANY(\($0)::uuid[])" } ?? ""
+        let receivables: SQL =
+            openReceivables.map { " UNION ALL SELECT customer_id, currency, amount FROM (\($0.amounts)) r" } ?? ""
         return try tx.query(
             """
-            SELECT c.id, c.number, c.currency, c.credit_limit, u.used
+            WITH owed AS (
+                SELECT customer_id, currency, sum(amount) AS amount
+                FROM (SELECT customer_id, currency, amount FROM (\(Self.uninvoicedAmounts)) u\(receivables)) a
+                WHERE true\(among)
+                GROUP BY customer_id, currency)
+            SELECT c.id, c.number, c.currency, c.credit_limit, coalesce(owed.amount, 0)::bigint AS used
             FROM customers c
-            CROSS JOIN LATERAL (SELECT \(Self.uninvoicedOrders(customerID: "c.id", currency: "c.currency"))
-                                       + (\(receivables))::bigint AS used) u
-            WHERE c.credit_limit IS NOT NULL AND c.credit_limit > 0 AND c.status <> 'archived'\(among)
-              AND u.used::numeric * 100 >= \(percent)::numeric * c.credit_limit
+            LEFT JOIN owed ON owed.customer_id = c.id AND owed.currency = c.currency
+            WHERE c.credit_limit IS NOT NULL AND c.credit_limit > 0 AND c.status <> 'archived'\(amongCustomers)
+              AND coalesce(owed.amount, 0) * 100 >= \(percent)::numeric * c.credit_limit
             ORDER BY c.id
             """
         ).rows.map { row in
