@@ -90,7 +90,7 @@ let package = Package(
         .target(
             name: "Alerts",
             dependencies: [
-                "Core", "Routing", "Postgres", "Platform", "Customers", "Sales",
+                "Core", "Routing", "Postgres", "Platform", "Sales",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

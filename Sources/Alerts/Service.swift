@@ -1,5 +1,4 @@
 import Core
-import Customers
 import FoundationEssentials
 import Platform
 import Postgres
@@ -17,14 +16,12 @@ import Sales
 public final class AlertService: Sendable {
     let pool: ConnectionPool
     let events: EventLog
-    let customers: CustomerService
     let sales: SalesService
     let store = AlertStore()
 
-    public init(pool: ConnectionPool, events: EventLog, customers: CustomerService, sales: SalesService) {
+    public init(pool: ConnectionPool, events: EventLog, sales: SalesService) {
         self.pool = pool
         self.events = events
-        self.customers = customers
         self.sales = sales
     }
 

@@ -62,7 +62,7 @@ public struct Modules: Sendable {
             priceTolerancePercent: configuration.billPriceTolerancePercent)
         approvals = ApprovalService(pool: pool, events: events, catalog: catalog, currency: currency)
         insights = InsightsService(pool: pool, currency: currency)
-        alerts = AlertService(pool: pool, events: events, customers: customers, sales: sales)
+        alerts = AlertService(pool: pool, events: events, sales: sales)
         service = AfterSalesService(
             pool: pool, events: events, users: users, customers: customers, catalog: catalog, inventory: inventory,
             sales: sales, receivables: receivables)

@@ -183,13 +183,10 @@ struct SalesStore: Sendable {
         }
     }
 
-    /// What the customer owes on orders not yet invoiced: confirmed, partly or fully shipped,
-    /// and closed ones (for closed orders only what shipped), in `currency`. Each line counts
-    /// its total with tax, scaled to the part not yet invoiced (what came back before it was
-    /// invoiced is no longer owed).
-    /// What confirmed orders still owe, with tax, as rows `customer_id`, `currency`, `order_id`,
-    /// `amount`: what is left to invoice of each line (for a closed order only what shipped),
-    /// less goods returned before they were billed. One definition for one customer's credit
+    /// What orders not yet invoiced still owe (confirmed, partly or fully shipped, and closed
+    /// ones, of which only what shipped), as rows `customer_id`, `currency`, `order_id`,
+    /// `amount`: each line's total with tax, scaled to the part not yet invoiced (what came back
+    /// before it was invoiced is no longer owed). One definition for one customer's credit
     /// figure and for every customer's at once.
     static let uninvoicedAmounts: SQL = """
         SELECT o.customer_id, o.currency, o.id AS order_id,
