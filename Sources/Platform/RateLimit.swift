@@ -62,8 +62,31 @@ public final class RateLimiter: @unchecked Sendable {
 /// limit, 429 `rate_limited` with `Retry-After`.
 public struct RateLimitMiddleware: Middleware {
     let limiter: RateLimiter
+    /// `RateLimit-Policy` for the installation's default limit, written once: building the
+    /// two fields by string interpolation was a tenth of a small request's cost.
+    private let defaultPolicy: String
 
-    public init(limiter: RateLimiter) { self.limiter = limiter }
+    public init(limiter: RateLimiter) {
+        self.limiter = limiter
+        // A limit of 0 turns limiting off, and no field is written.
+        defaultPolicy = limiter.perSecond > 0 ? Self.policy(burst: limiter.burst, perSecond: limiter.perSecond) : ""
+    }
+
+    /// `burst;w=window`: as many requests at once as `burst`, refilled over `window` seconds.
+    static func policy(burst: Int, perSecond: Double) -> String {
+        Self.field([("", burst), (";w=", Int((Double(burst) / perSecond).rounded(.up)))])
+    }
+
+    /// Labels and numbers one after another, e.g. `limit=10, remaining=9, reset=1`.
+    static func field(_ parts: [(label: StaticString, number: Int)]) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(48)
+        for part in parts {
+            part.label.withUTF8Buffer { bytes.append(contentsOf: $0) }
+            JSONWriter.writeInteger(part.number, into: &bytes)
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
 
     public func handle(_ request: Request, next: (Request) throws -> Response) throws -> Response {
         guard let principal = request[PrincipalKey.self] else { return try next(request) }
@@ -72,10 +95,17 @@ public struct RateLimitMiddleware: Middleware {
         let burst = principal.rateLimitPerSecond ?? limiter.burst
         guard perSecond > 0 else { return try next(request) }
         let decision = limiter.take(principal.apiKeyID, perSecond: perSecond, burst: burst)
-        let window = Int((Double(burst) / perSecond).rounded(.up))
         let fields = [
-            ("RateLimit-Policy", "\(burst);w=\(window)"),
-            ("RateLimit", "limit=\(burst), remaining=\(decision.remaining), reset=\(decision.resetSeconds)"),
+            (
+                "RateLimit-Policy",
+                principal.rateLimitPerSecond == nil ? defaultPolicy : Self.policy(burst: burst, perSecond: perSecond)
+            ),
+            (
+                "RateLimit",
+                Self.field([
+                    ("limit=", burst), (", remaining=", decision.remaining), (", reset=", decision.resetSeconds),
+                ])
+            ),
         ]
         guard decision.allowed else {
             throw AppError(

@@ -57,7 +57,7 @@ public enum JSONWriter {
     }
 
     /// The decimal text of `value`, the same as `String(value)` without building the String.
-    static func writeInteger<Integer: FixedWidthInteger>(_ value: Integer, into output: inout [UInt8]) {
+    public static func writeInteger<Integer: FixedWidthInteger>(_ value: Integer, into output: inout [UInt8]) {
         guard Integer.bitWidth <= 64 else {
             output.append(contentsOf: String(value).utf8)
             return
