@@ -182,11 +182,10 @@ WITH owed AS (
                                          - l.invoiced_quantity - l.returned_uninvoiced_quantity AS billable) b
               WHERE o.status IN ('confirmed', 'partially_shipped', 'shipped', 'closed') AND billable > 0) u
           UNION ALL SELECT customer_id, currency, amount FROM (
-              SELECT customer_id, currency, total - amount_paid - amount_credited AS amount FROM invoices
-              WHERE status IN ('issued', 'partially_paid')
+              SELECT customer_id, currency, total - amount_paid - amount_credited AS amount FROM invoices WHERE status IN ('issued', 'partially_paid')
               UNION ALL SELECT customer_id, currency, -unapplied_amount FROM payments
               UNION ALL SELECT customer_id, currency, -unapplied_amount FROM credit_notes) r) a
-    WHERE true AND customer_id = ANY(ARRAY[:customer]::uuid[])
+    WHERE customer_id = ANY(ARRAY[:customer]::uuid[])
     GROUP BY customer_id, currency)
 SELECT c.id, c.number, c.currency, c.credit_limit, coalesce(owed.amount, 0)::bigint AS used
 FROM customers c

@@ -13,13 +13,11 @@ public final class PermissionTable: @unchecked Sendable {
     /// Permissions that also need the data scope `all` (they show every record's changes).
     private var unscopedOnly: Set<String> = []
     private var frozen = false
-    /// What `held(by:)` answers, sorted once at `freeze()`: per role, the permissions it holds
-    /// and, apart, those a narrowed data scope still keeps. `GET /me` lists them on every call,
-    /// and sorting some hundred names per request was a third of its cost.
-    private var heldByRole: [Role: (everything: [String], narrowed: [String])] = [:]
-    /// The same lists written as JSON arrays: encoding the hundred-odd names again on every
-    /// call was a third of `GET /me`'s cost after the sorting.
-    private var heldJSONByRole: [Role: (everything: EncodedJSON, narrowed: EncodedJSON)] = [:]
+    /// What `held(by:)` answers, sorted and written as JSON once at `freeze()`: per role, the
+    /// permissions it holds and, apart, those a narrowed data scope still keeps. `GET /me` lists
+    /// them on every call; sorting the hundred-odd names per request was a third of its cost,
+    /// and encoding them again a third of what was left.
+    private var heldByRole: [Role: (everything: EncodedJSON, narrowed: EncodedJSON)] = [:]
 
     public init() {}
 
@@ -38,24 +36,19 @@ public final class PermissionTable: @unchecked Sendable {
         let names = grants.keys.sorted()
         for role in Role.allCases {
             let everything = names.filter { grants[$0]!.contains(role) }
-            let narrowed = everything.filter { !unscopedOnly.contains($0) }
-            heldByRole[role] = (everything, narrowed)
-            heldJSONByRole[role] = (Self.encoded(everything), Self.encoded(narrowed))
+            heldByRole[role] = (
+                Self.encoded(everything), Self.encoded(everything.filter { !unscopedOnly.contains($0) })
+            )
         }
         frozen = true
     }
 
-    /// The permissions `principal` holds (role and data scope), sorted: what `GET /me` lists.
-    public func held(by principal: Principal) -> [String] {
+    /// The permissions `principal` holds (role and data scope), sorted, as the JSON array
+    /// `GET /me` writes.
+    public func held(by principal: Principal) -> EncodedJSON {
         guard frozen, let held = heldByRole[principal.role] else {
-            return all.map(\.permission).filter { allows(principal, $0) }
+            return Self.encoded(all.map(\.permission).filter { allows(principal, $0) })
         }
-        return principal.scope.seesEverything ? held.everything : held.narrowed
-    }
-
-    /// `held(by:)` as the JSON array `GET /me` writes.
-    public func heldJSON(by principal: Principal) -> EncodedJSON {
-        guard frozen, let held = heldJSONByRole[principal.role] else { return Self.encoded(held(by: principal)) }
         return principal.scope.seesEverything ? held.everything : held.narrowed
     }
 

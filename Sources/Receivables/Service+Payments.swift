@@ -270,7 +270,7 @@ extension ReceivablesService {
 
     /// What customers owe on issued invoices less their unapplied credit: the credit check's
     /// "open receivables", as rows the credit figures sum per customer and currency.
-    public static let openReceivables = OpenReceivables(amounts: ReceivablesStore.openReceivables)
+    public static let openReceivables = ReceivablesStore.openReceivables
 }
 
 /// Listed in creation order.

@@ -403,11 +403,15 @@ struct ReceivablesStore: Sendable {
     /// paid invoices' balances, less unapplied payments and credit notes (the credit check's
     /// "open receivables", summed per customer and currency).
     static let openReceivables: SQL = """
-        SELECT customer_id, currency, total - amount_paid - amount_credited AS amount FROM invoices
-        WHERE status IN ('issued', 'partially_paid')
+        SELECT customer_id, currency, \(openBalance) AS amount FROM invoices WHERE \(isOpen)
         UNION ALL SELECT customer_id, currency, -unapplied_amount FROM payments
         UNION ALL SELECT customer_id, currency, -unapplied_amount FROM credit_notes
         """
+
+    /// An invoice that is owed, and what of it is still open: the customer's open balance,
+    /// here and in `openReceivables`.
+    static let isOpen: SQL = "status IN ('issued', 'partially_paid')"
+    static let openBalance: SQL = "total - amount_paid - amount_credited"
 
     func unappliedCredit(customerID: UUID, currency: String, in tx: Transaction) throws -> Int64 {
         try tx.first(
@@ -424,11 +428,11 @@ struct ReceivablesStore: Sendable {
     ) {
         let row = try tx.first(
             """
-            SELECT coalesce(sum(total - amount_paid - amount_credited) FILTER (WHERE currency = \(currency)), 0)::bigint AS open,
-                   coalesce(sum(total - amount_paid - amount_credited)
+            SELECT coalesce(sum(\(Self.openBalance)) FILTER (WHERE currency = \(currency)), 0)::bigint AS open,
+                   coalesce(sum(\(Self.openBalance))
                             FILTER (WHERE currency = \(currency) AND due_date < (now() AT TIME ZONE 'UTC')::date), 0)::bigint AS overdue,
                    count(*) FILTER (WHERE currency <> \(currency)) AS other
-            FROM invoices WHERE customer_id = \(customerID) AND status IN ('issued', 'partially_paid')
+            FROM invoices WHERE customer_id = \(customerID) AND \(Self.isOpen)
             """)!
         return (try row.decode("open"), try row.decode("overdue"), try row.decode("other"))
     }

@@ -219,14 +219,3 @@ public struct CreditUsage: Sendable, Equatable {
     public let limit: Int64
     public let used: Int64
 }
-
-/// What customers owe on issued invoices less their unapplied credit, as SQL: the credit
-/// check, the customer summary and the alert tick (for every customer at once) read it from
-/// one definition. App passes the Receivables module's in once it exists.
-public struct OpenReceivables: Sendable {
-    /// A query of rows `customer_id`, `currency`, `amount` whose sum per customer and currency
-    /// is what the customer owes there.
-    public let amounts: SQL
-
-    public init(amounts: SQL) { self.amounts = amounts }
-}

@@ -17,7 +17,7 @@ public final class SalesService: @unchecked Sendable {
     let store = SalesStore()
     /// Set while wiring when Receivables exists.
     private(set) var invoicer: OrderInvoicer?
-    private(set) var openReceivables: OpenReceivables?
+    private(set) var openReceivables: SQL?
     /// Asked by `confirm` whether the order needs an approval first (Approvals installs it).
     public let approvalGate = ApprovalGate()
 
@@ -41,8 +41,11 @@ public final class SalesService: @unchecked Sendable {
     /// Lets `POST /sales-orders/{id}/invoice` hand over to Receivables. Call only while wiring.
     public func setInvoicer(_ invoicer: @escaping OrderInvoicer) { self.invoicer = invoicer }
 
-    /// Lets the credit check count open receivables. Call only while wiring.
-    public func setOpenReceivables(_ figure: OpenReceivables) { openReceivables = figure }
+    /// Lets the credit check count open receivables: a query of rows `customer_id`,
+    /// `currency`, `amount` whose sum per customer and currency is what the customer owes on
+    /// invoices there, so that one customer's check, the summary and the alert tick (every
+    /// customer at once) read one definition. Call only while wiring.
+    public func setOpenReceivables(_ amounts: SQL) { openReceivables = amounts }
 
     static func reference(_ order: SalesOrder) -> StockReference {
         StockReference(type: "sales_order", id: order.id, number: order.number)

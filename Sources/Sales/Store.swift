@@ -203,11 +203,11 @@ struct SalesStore: Sendable {
     /// leaves out the order being confirmed. (PostgreSQL pushes the customer's condition into
     /// each source, so their indexes serve it.)
     func creditFigures(
-        customerID: UUID, currency: String, excluding: UUID?, openReceivables: OpenReceivables?, in tx: Transaction
+        customerID: UUID, currency: String, excluding: UUID?, openReceivables: SQL?, in tx: Transaction
     ) throws -> (orders: Int64, receivables: Int64) {
         let receivables: SQL =
             openReceivables.map {
-                "(SELECT coalesce(sum(amount), 0) FROM (\($0.amounts)) r WHERE customer_id = \(customerID) AND currency = \(currency))"
+                "(SELECT coalesce(sum(amount), 0) FROM (\($0)) r WHERE customer_id = \(customerID) AND currency = \(currency))"
             } ?? "0"
         let row = try tx.first(
             """
@@ -222,19 +222,18 @@ struct SalesStore: Sendable {
     /// currency use at least `percent` of it, among `ids` or all, in id order: the alert tick's
     /// set, summed in one pass over what is owed rather than customer by customer (at a million
     /// customers the difference between seconds and minutes).
-    func creditUsage(atLeast percent: Int, ids: [UUID]?, openReceivables: OpenReceivables?, in tx: Transaction)
+    func creditUsage(atLeast percent: Int, ids: [UUID]?, openReceivables: SQL?, in tx: Transaction)
         throws -> [CreditUsage]
     {
-        let among: SQL = ids.map { " AND customer_id = ANY(\($0)::uuid[])" } ?? ""
+        let among: SQL = ids.map { " WHERE customer_id = ANY(\($0)::uuid[])" } ?? ""
         let amongCustomers: SQL = ids.map { " AND c.id = ANY(\($0)::uuid[])" } ?? ""
         let receivables: SQL =
-            openReceivables.map { " UNION ALL SELECT customer_id, currency, amount FROM (\($0.amounts)) r" } ?? ""
+            openReceivables.map { " UNION ALL SELECT customer_id, currency, amount FROM (\($0)) r" } ?? ""
         return try tx.query(
             """
             WITH owed AS (
                 SELECT customer_id, currency, sum(amount) AS amount
-                FROM (SELECT customer_id, currency, amount FROM (\(Self.uninvoicedAmounts)) u\(receivables)) a
-                WHERE true\(among)
+                FROM (SELECT customer_id, currency, amount FROM (\(Self.uninvoicedAmounts)) u\(receivables)) a\(among)
                 GROUP BY customer_id, currency)
             SELECT c.id, c.number, c.currency, c.credit_limit, coalesce(owed.amount, 0)::bigint AS used
             FROM customers c

@@ -28,7 +28,7 @@ public struct UserRoutes: ModuleRoutes {
                     id: principal.userID, name: principal.name, email: principal.email, role: principal.role,
                     apiKeyId: principal.apiKeyID, apiKeyPrefix: principal.apiKeyPrefix, teamId: principal.scope.teamID,
                     dataScope: principal.scope.reach,
-                    permissions: permissions.heldJSON(by: principal)))
+                    permissions: permissions.held(by: principal)))
         }
         router.post("/users", access: .permission("users.write")) { request in
             let input = try request.decode(UserCreate.self, readOnly: UserCreate.readOnly)
