@@ -76,7 +76,7 @@ public enum AlertKind: String, Codable, Sendable, CaseIterable {
 
 /// A condition that needs a person, about one record (`subject`), open until the condition
 /// clears. `acknowledged` says someone is on it; it still resolves only by itself.
-public struct Alert: Codable, Sendable {
+public struct Alert: Decodable, JSONMembers, Sendable {
     public let id: UUID
     public let kind: AlertKind
     public let status: Status
@@ -98,20 +98,47 @@ public struct Alert: Codable, Sendable {
     public let updatedAt: Date
     public let version: Int
 
+    public func writeMembers(to object: inout JSONMemberWriter) throws {
+        try object.member("id", id)
+        try object.member("kind", kind)
+        try object.member("status", status)
+        try object.member("severity", severity)
+        try object.member("subject", subject)
+        try object.member("warehouse_id", warehouseId)
+        try object.member("customer_id", customerId)
+        try object.member("item_id", itemId)
+        try object.member("supplier_id", supplierId)
+        try object.member("details", details)
+        try object.member("message", message)
+        try object.member("opened_at", openedAt)
+        try object.member("acknowledged_at", acknowledgedAt)
+        try object.member("acknowledged_by", acknowledgedBy)
+        try object.member("acknowledgement_note", acknowledgementNote)
+        try object.member("resolved_at", resolvedAt)
+        try object.member("updated_at", updatedAt)
+        try object.member("version", version)
+    }
+
     public enum Status: String, Codable, Sendable, CaseIterable { case open, acknowledged, resolved }
     public enum Severity: String, Codable, Sendable, CaseIterable { case info, warning, critical }
 
     /// The record an alert is about: `type` (`item`, `purchase_order`, …), `id` and its human
     /// number when it has one.
-    public struct Subject: Codable, Sendable, Equatable {
+    public struct Subject: Decodable, JSONMembers, Sendable, Equatable {
         public let type: String
         public let id: UUID
         public let number: String?
+
+        public func writeMembers(to object: inout JSONMemberWriter) throws {
+            try object.member("type", type)
+            try object.member("id", id)
+            try object.member("number", number)
+        }
     }
 }
 
 /// A kind's rule as the admin tunes it.
-public struct AlertRule: Codable, Sendable {
+public struct AlertRule: Decodable, JSONMembers, Sendable {
     public let kind: AlertKind
     public let enabled: Bool
     public let threshold: Int?
@@ -119,6 +146,16 @@ public struct AlertRule: Codable, Sendable {
     public let rule: String
     public let updatedAt: Date
     public let version: Int
+
+    public func writeMembers(to object: inout JSONMemberWriter) throws {
+        try object.member("kind", kind)
+        try object.member("enabled", enabled)
+        try object.member("threshold", threshold)
+        try object.member("threshold_unit", thresholdUnit)
+        try object.member("rule", rule)
+        try object.member("updated_at", updatedAt)
+        try object.member("version", version)
+    }
 }
 
 /// `PUT /alert-rules/{kind}`: `enabled`, and the threshold (kept when absent or null; refused
@@ -163,7 +200,7 @@ struct AlertFilter {
 }
 
 /// One subject that meets a kind's condition now, as the evaluation found it.
-struct AlertCandidate: Encodable {
+struct AlertCandidate: JSONMembers {
     let subjectType: String
     let subjectId: UUID
     let subjectNumber: String?
@@ -175,10 +212,24 @@ struct AlertCandidate: Encodable {
     let severity: String
     let details: JSONValue
     let message: String
+
+    public func writeMembers(to object: inout JSONMemberWriter) throws {
+        try object.member("subject_type", subjectType)
+        try object.member("subject_id", subjectId)
+        try object.member("subject_number", subjectNumber)
+        try object.member("subject_key", subjectKey)
+        try object.member("warehouse_id", warehouseId)
+        try object.member("customer_id", customerId)
+        try object.member("item_id", itemId)
+        try object.member("supplier_id", supplierId)
+        try object.member("severity", severity)
+        try object.member("details", details)
+        try object.member("message", message)
+    }
 }
 
 /// What one evaluation (a tick, or `POST /alerts/evaluate`) did.
-public struct EvaluationResult: Codable, Sendable {
+public struct EvaluationResult: Decodable, JSONMembers, Sendable {
     /// False when another instance was running a tick (this one skipped it).
     public let ran: Bool
     public let opened: Int
@@ -186,4 +237,12 @@ public struct EvaluationResult: Codable, Sendable {
     /// Open and acknowledged alerts after it.
     public let live: Int
     public let evaluatedAt: Date
+
+    public func writeMembers(to object: inout JSONMemberWriter) throws {
+        try object.member("ran", ran)
+        try object.member("opened", opened)
+        try object.member("resolved", resolved)
+        try object.member("live", live)
+        try object.member("evaluated_at", evaluatedAt)
+    }
 }

@@ -4,7 +4,7 @@ import Platform
 import Postgres
 
 /// A rule of `/approval-rules`: which documents need whom before they bind the company.
-public struct ApprovalRule: Codable, Sendable {
+public struct ApprovalRule: Decodable, JSONMembers, Sendable {
     public let id: UUID
     public let name: String
     public let document: ApprovalDocument
@@ -18,16 +18,36 @@ public struct ApprovalRule: Codable, Sendable {
     public let updatedAt: Date
     public let version: Int
 
+    public func writeMembers(to object: inout JSONMemberWriter) throws {
+        try object.member("id", id)
+        try object.member("name", name)
+        try object.member("document", document)
+        try object.member("condition", condition)
+        try object.member("steps", steps)
+        try object.member("alert_after_hours", alertAfterHours)
+        try object.member("active", active)
+        try object.member("created_at", createdAt)
+        try object.member("updated_at", updatedAt)
+        try object.member("version", version)
+    }
+
     static let readOnlyFields: Set<String> = ["id", "created_at", "updated_at", "version"]
 
     /// The one condition of a rule.
-    public struct Condition: Codable, Sendable, Equatable {
+    public struct Condition: Decodable, JSONMembers, Sendable, Equatable {
         public let type: Kind
         /// `total_at_least`: the total (minor units) in `currency` from which the rule applies.
         public let amount: Int64?
         public let currency: String?
         /// `line_discount_above` and `margin_below`: the percent.
         public let percent: ExactDecimal?
+
+        public func writeMembers(to object: inout JSONMemberWriter) throws {
+            try object.member("type", type)
+            try object.member("amount", amount)
+            try object.member("currency", currency)
+            try object.member("percent", percent)
+        }
 
         public enum Kind: String, Codable, Sendable, CaseIterable {
             case totalAtLeast = "total_at_least"
@@ -38,9 +58,14 @@ public struct ApprovalRule: Codable, Sendable {
     }
 
     /// One approver: a role (`admin` also decides any role's step) or one user.
-    public struct Step: Codable, Sendable, Equatable {
+    public struct Step: Decodable, JSONMembers, Sendable, Equatable {
         public let role: Role?
         public let userId: UUID?
+
+        public func writeMembers(to object: inout JSONMemberWriter) throws {
+            try object.member("role", role)
+            try object.member("user_id", userId)
+        }
     }
 }
 
@@ -137,7 +162,7 @@ struct ApprovalRuleInput: Decodable {
 }
 
 /// One document's request for approval (`/approvals`).
-public struct Approval: Codable, Sendable {
+public struct Approval: Decodable, JSONMembers, Sendable {
     public let id: UUID
     public let number: String
     public let status: Status
@@ -159,16 +184,41 @@ public struct Approval: Codable, Sendable {
     public let updatedAt: Date
     public let version: Int
 
+    public func writeMembers(to object: inout JSONMemberWriter) throws {
+        try object.member("id", id)
+        try object.member("number", number)
+        try object.member("status", status)
+        try object.member("document", document)
+        try object.member("currency", currency)
+        try object.member("total", total)
+        try object.member("requested_by", requestedBy)
+        try object.member("rule_ids", ruleIds)
+        try object.member("steps", steps)
+        try object.member("current_step", currentStep)
+        try object.member("reason", reason)
+        try object.member("last_failure", lastFailure)
+        try object.member("decided_at", decidedAt)
+        try object.member("created_at", createdAt)
+        try object.member("updated_at", updatedAt)
+        try object.member("version", version)
+    }
+
     public enum Status: String, Codable, Sendable, CaseIterable { case pending, approved, rejected, withdrawn }
 
-    public struct DocumentRef: Codable, Sendable {
+    public struct DocumentRef: Decodable, JSONMembers, Sendable {
         public let type: ApprovalDocument
         public let id: UUID
         public let number: String
+
+        public func writeMembers(to object: inout JSONMemberWriter) throws {
+            try object.member("type", type)
+            try object.member("id", id)
+            try object.member("number", number)
+        }
     }
 
     /// A step and what became of it: `approved`, `rejected`, `pending` (its turn) or `waiting`.
-    public struct StepState: Codable, Sendable {
+    public struct StepState: Decodable, JSONMembers, Sendable {
         public let position: Int
         public let role: Role?
         public let userId: UUID?
@@ -176,6 +226,16 @@ public struct Approval: Codable, Sendable {
         public let decidedBy: UUID?
         public let decidedAt: Date?
         public let comment: String?
+
+        public func writeMembers(to object: inout JSONMemberWriter) throws {
+            try object.member("position", position)
+            try object.member("role", role)
+            try object.member("user_id", userId)
+            try object.member("status", status)
+            try object.member("decided_by", decidedBy)
+            try object.member("decided_at", decidedAt)
+            try object.member("comment", comment)
+        }
     }
 }
 

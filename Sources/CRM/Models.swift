@@ -4,7 +4,7 @@ import FoundationEssentials
 import Platform
 
 /// A prospective customer not yet in the master (API.md "CRM").
-public struct Lead: Codable, Sendable {
+public struct Lead: Decodable, JSONMembers, Sendable {
     public let id: UUID
     public let number: String
     public var name: String
@@ -21,6 +21,25 @@ public struct Lead: Codable, Sendable {
     public let createdAt: Date
     public var updatedAt: Date
     public var version: Int
+
+    public func writeMembers(to object: inout JSONMemberWriter) throws {
+        try object.member("id", id)
+        try object.member("number", number)
+        try object.member("name", name)
+        try object.member("company", company)
+        try object.member("email", email)
+        try object.member("phone", phone)
+        try object.member("source", source)
+        try object.member("status", status)
+        try object.member("owner_id", ownerId)
+        try object.member("notes", notes)
+        try object.member("converted_customer_id", convertedCustomerId)
+        try object.member("converted_opportunity_id", convertedOpportunityId)
+        try object.member("converted_at", convertedAt)
+        try object.member("created_at", createdAt)
+        try object.member("updated_at", updatedAt)
+        try object.member("version", version)
+    }
 
     public enum Source: String, Codable, Sendable, CaseIterable {
         case web, referral, event, coldCall = "cold_call", partner, other
@@ -104,14 +123,20 @@ struct OpportunitySeed: Decodable {
 }
 
 /// `{"lead", "customer", "opportunity"}`: everything a conversion touched.
-struct Conversion: Encodable {
+struct Conversion: JSONMembers {
     let lead: Lead
     let customer: Customer
     let opportunity: Opportunity?
+
+    public func writeMembers(to object: inout JSONMemberWriter) throws {
+        try object.member("lead", lead)
+        try object.member("customer", customer)
+        try object.member("opportunity", opportunity)
+    }
 }
 
 /// Something to do or that was done, about exactly one lead, opportunity or customer.
-public struct Activity: Codable, Sendable {
+public struct Activity: Decodable, JSONMembers, Sendable {
     public let id: UUID
     public var type: Kind
     public var subject: String
@@ -127,6 +152,23 @@ public struct Activity: Codable, Sendable {
     public let createdAt: Date
     public var updatedAt: Date
     public var version: Int
+
+    public func writeMembers(to object: inout JSONMemberWriter) throws {
+        try object.member("id", id)
+        try object.member("type", type)
+        try object.member("subject", subject)
+        try object.member("body", body)
+        try object.member("due_at", dueAt)
+        try object.member("completed_at", completedAt)
+        try object.member("owner_id", ownerId)
+        try object.member("lead_id", leadId)
+        try object.member("opportunity_id", opportunityId)
+        try object.member("customer_id", customerId)
+        try object.member("case_id", caseId)
+        try object.member("created_at", createdAt)
+        try object.member("updated_at", updatedAt)
+        try object.member("version", version)
+    }
 
     public enum Kind: String, Codable, Sendable, CaseIterable { case call, meeting, email, task, note }
 

@@ -9,7 +9,7 @@ public enum ItemType: String, Codable, Sendable, CaseIterable {
 }
 
 /// Something the company sells or buys (API.md "Catalog and inventory": `/items`).
-public struct Item: Codable, Sendable, Equatable {
+public struct Item: Decodable, JSONMembers, Sendable, Equatable {
     public let id: UUID
     public var sku: String
     public var name: String
@@ -37,6 +37,28 @@ public struct Item: Codable, Sendable, Equatable {
     public let createdAt: Date
     public var updatedAt: Date
     public var version: Int
+
+    public func writeMembers(to object: inout JSONMemberWriter) throws {
+        try object.member("id", id)
+        try object.member("sku", sku)
+        try object.member("name", name)
+        try object.member("description", description)
+        try object.member("type", type)
+        try object.member("unit", unit)
+        try object.member("unit_price", unitPrice)
+        try object.member("currency", currency)
+        try object.member("tier_prices", tierPrices)
+        try object.member("reorder_point", reorderPoint)
+        try object.member("reorder_quantity", reorderQuantity)
+        try object.member("preferred_supplier_id", preferredSupplierId)
+        try object.member("active", active)
+        try object.member("average_cost", _averageCost)
+        try object.member("standard_cost", _standardCost)
+        try object.member("external_ref", externalRef)
+        try object.member("created_at", createdAt)
+        try object.member("updated_at", updatedAt)
+        try object.member("version", version)
+    }
 
     /// True for goods kept in stock.
     public var isStocked: Bool { type == .stock }
@@ -274,11 +296,18 @@ extension KeyedDecodingContainer {
 }
 
 /// The discount a customer tier gets off list prices (`GET /pricing/tiers`).
-public struct PricingTier: Codable, Sendable, Equatable {
+public struct PricingTier: Decodable, JSONMembers, Sendable, Equatable {
     public let tier: CustomerTier
     public var discountPercent: ExactDecimal
     public var updatedAt: Date
     public var version: Int
+
+    public func writeMembers(to object: inout JSONMemberWriter) throws {
+        try object.member("tier", tier)
+        try object.member("discount_percent", discountPercent)
+        try object.member("updated_at", updatedAt)
+        try object.member("version", version)
+    }
 }
 
 /// `PUT /pricing/tiers/{tier}`.
@@ -295,6 +324,10 @@ struct PricingTierUpdate: Decodable {
 }
 
 /// `{"data": [...]}` of the four tiers.
-struct PricingTierList: Encodable {
+struct PricingTierList: JSONMembers {
     let data: [PricingTier]
+
+    public func writeMembers(to object: inout JSONMemberWriter) throws {
+        try object.member("data", data)
+    }
 }

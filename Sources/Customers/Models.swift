@@ -4,7 +4,7 @@ import Platform
 
 /// One customer of the shared master (API.md "Customer master"): the record a sales rep, a
 /// warehouse clerk and an accountant all see.
-public struct Customer: Codable, Sendable {
+public struct Customer: Decodable, JSONMembers, Sendable {
     public let id: UUID
     public let number: String
     public var name: String
@@ -30,6 +30,31 @@ public struct Customer: Codable, Sendable {
     public var updatedAt: Date
     public var version: Int
 
+    public func writeMembers(to object: inout JSONMemberWriter) throws {
+        try object.member("id", id)
+        try object.member("number", number)
+        try object.member("name", name)
+        try object.member("kind", kind)
+        try object.member("email", email)
+        try object.member("phone", phone)
+        try object.member("tax_id", taxId)
+        try object.member("website", website)
+        try object.member("billing_address", billingAddress)
+        try object.member("shipping_address", shippingAddress)
+        try object.member("tier", tier)
+        try object.member("credit_limit", creditLimit)
+        try object.member("payment_terms_days", paymentTermsDays)
+        try object.member("currency", currency)
+        try object.member("tags", tags)
+        try object.member("owner_id", ownerId)
+        try object.member("status", status)
+        try object.member("external_ref", externalRef)
+        try object.member("merged_into_id", mergedIntoId)
+        try object.member("created_at", createdAt)
+        try object.member("updated_at", updatedAt)
+        try object.member("version", version)
+    }
+
     public enum Kind: String, Codable, Sendable, CaseIterable { case company, person }
     public enum Status: String, Codable, Sendable, CaseIterable { case active, blocked, archived }
 
@@ -45,13 +70,22 @@ public struct Customer: Codable, Sendable {
 }
 
 /// A postal address; `country` is ISO 3166-1 alpha-2.
-public struct Address: Codable, Sendable, Equatable {
+public struct Address: Decodable, JSONMembers, Sendable, Equatable {
     public var line1: String?
     public var line2: String?
     public var city: String?
     public var region: String?
     public var postalCode: String?
     public var country: String?
+
+    public func writeMembers(to object: inout JSONMemberWriter) throws {
+        try object.member("line1", line1)
+        try object.member("line2", line2)
+        try object.member("city", city)
+        try object.member("region", region)
+        try object.member("postal_code", postalCode)
+        try object.member("country", country)
+    }
 
     public init(
         line1: String? = nil, line2: String? = nil, city: String? = nil, region: String? = nil,
@@ -196,7 +230,7 @@ public struct CustomerInput: Decodable, Sendable {
 }
 
 /// A person at a customer.
-public struct Contact: Codable, Sendable {
+public struct Contact: Decodable, JSONMembers, Sendable {
     public let id: UUID
     public let customerId: UUID
     public var name: String
@@ -207,6 +241,19 @@ public struct Contact: Codable, Sendable {
     public let createdAt: Date
     public var updatedAt: Date
     public var version: Int
+
+    public func writeMembers(to object: inout JSONMemberWriter) throws {
+        try object.member("id", id)
+        try object.member("customer_id", customerId)
+        try object.member("name", name)
+        try object.member("email", email)
+        try object.member("phone", phone)
+        try object.member("role", role)
+        try object.member("is_primary", isPrimary)
+        try object.member("created_at", createdAt)
+        try object.member("updated_at", updatedAt)
+        try object.member("version", version)
+    }
 
     static let writableFields: Set<String> = ["name", "email", "phone", "role", "is_primary"]
     static let readOnlyFields: Set<String> = ["id", "customer_id", "created_at", "updated_at", "version"]

@@ -80,7 +80,7 @@ public enum ChurnReason: String, Sendable, Encodable, CaseIterable {
 }
 
 /// One row of `GET /reports/customer-rfm`, and the customer summary's `rfm`.
-public struct CustomerRFM: Encodable, Sendable {
+public struct CustomerRFM: JSONMembers, Sendable {
     let customerId: UUID
     let customerNumber: String
     let name: String
@@ -95,6 +95,23 @@ public struct CustomerRFM: Encodable, Sendable {
     let churnRisk: ChurnRisk
     let reasons: [ChurnReason]
     let lifetimeValue: Int64
+
+    public func writeMembers(to object: inout JSONMemberWriter) throws {
+        try object.member("customer_id", customerId)
+        try object.member("customer_number", customerNumber)
+        try object.member("name", name)
+        try object.member("recency_days", recencyDays)
+        try object.member("frequency", frequency)
+        try object.member("monetary", monetary)
+        try object.member("currency", currency)
+        try object.member("recency_score", recencyScore)
+        try object.member("frequency_score", frequencyScore)
+        try object.member("monetary_score", monetaryScore)
+        try object.member("segment", segment)
+        try object.member("churn_risk", churnRisk)
+        try object.member("reasons", reasons)
+        try object.member("lifetime_value", lifetimeValue)
+    }
 
     init(_ row: RFMRow, currency: String) {
         customerId = row.customerID

@@ -7,7 +7,7 @@ import Platform
 // MARK: Warehouses
 
 /// A place stock is kept (`/warehouses`).
-public struct Warehouse: Codable, Sendable, Equatable {
+public struct Warehouse: Decodable, JSONMembers, Sendable, Equatable {
     public let id: UUID
     /// Short unique code (case-insensitive), e.g. `MAIN`.
     public var code: String
@@ -17,6 +17,16 @@ public struct Warehouse: Codable, Sendable, Equatable {
     public let createdAt: Date
     public var updatedAt: Date
     public var version: Int
+
+    public func writeMembers(to object: inout JSONMemberWriter) throws {
+        try object.member("id", id)
+        try object.member("code", code)
+        try object.member("name", name)
+        try object.member("address", address)
+        try object.member("created_at", createdAt)
+        try object.member("updated_at", updatedAt)
+        try object.member("version", version)
+    }
 }
 
 /// `POST /warehouses`.
@@ -100,7 +110,7 @@ enum WarehouseRules {
 // MARK: Stock
 
 /// Stock of one item in one warehouse (`GET /stock`).
-public struct StockLevel: Codable, Sendable, Equatable {
+public struct StockLevel: Decodable, JSONMembers, Sendable, Equatable {
     public let itemId: UUID
     public let warehouseId: UUID
     public let sku: String
@@ -112,6 +122,18 @@ public struct StockLevel: Codable, Sendable, Equatable {
     public let incoming: ExactDecimal
     public let reorderPoint: ExactDecimal?
     public let updatedAt: Date
+
+    public func writeMembers(to object: inout JSONMemberWriter) throws {
+        try object.member("item_id", itemId)
+        try object.member("warehouse_id", warehouseId)
+        try object.member("sku", sku)
+        try object.member("on_hand", onHand)
+        try object.member("reserved", reserved)
+        try object.member("available", available)
+        try object.member("incoming", incoming)
+        try object.member("reorder_point", reorderPoint)
+        try object.member("updated_at", updatedAt)
+    }
 }
 
 /// What a movement did (`stock_movements.kind`).
@@ -125,10 +147,16 @@ public enum MovementKind: String, Codable, Sendable, CaseIterable {
 
 /// The document (or adjustment, or transfer) a movement or reservation belongs to. Sales uses
 /// `type: "sales_order"` with the order's id and number, Purchasing `"purchase_order"`.
-public struct StockReference: Codable, Sendable, Hashable {
+public struct StockReference: Decodable, JSONMembers, Sendable, Hashable {
     public let type: String
     public let id: UUID
     public let number: String?
+
+    public func writeMembers(to object: inout JSONMemberWriter) throws {
+        try object.member("type", type)
+        try object.member("id", id)
+        try object.member("number", number)
+    }
 
     public init(type: String, id: UUID, number: String? = nil) {
         self.type = type
@@ -138,15 +166,22 @@ public struct StockReference: Codable, Sendable, Hashable {
 }
 
 /// The reference as a movement shows it: the document plus the line it came from.
-public struct MovementReference: Codable, Sendable, Equatable {
+public struct MovementReference: Decodable, JSONMembers, Sendable, Equatable {
     public let type: String
     public let id: UUID
     public let number: String?
     public let lineNo: Int?
+
+    public func writeMembers(to object: inout JSONMemberWriter) throws {
+        try object.member("type", type)
+        try object.member("id", id)
+        try object.member("number", number)
+        try object.member("line_no", lineNo)
+    }
 }
 
 /// One ledger entry (`GET /stock/movements`). Never changes once written.
-public struct StockMovement: Codable, Sendable, Equatable {
+public struct StockMovement: Decodable, JSONMembers, Sendable, Equatable {
     public let id: UUID
     public let itemId: UUID
     public let warehouseId: UUID
@@ -160,6 +195,19 @@ public struct StockMovement: Codable, Sendable, Equatable {
     public let reason: String?
     public let createdAt: Date
     public let createdBy: UUID?
+
+    public func writeMembers(to object: inout JSONMemberWriter) throws {
+        try object.member("id", id)
+        try object.member("item_id", itemId)
+        try object.member("warehouse_id", warehouseId)
+        try object.member("quantity", quantity)
+        try object.member("kind", kind)
+        try object.member("reference", reference)
+        try object.member("unit_cost", _unitCost)
+        try object.member("reason", reason)
+        try object.member("created_at", createdAt)
+        try object.member("created_by", createdBy)
+    }
 }
 
 /// `POST /stock/adjustments`: exactly one of `counted_quantity` (what a count found) and
@@ -196,7 +244,7 @@ struct AdjustmentRequest: Decodable {
 
 /// The answer to an adjustment: the movement it recorded (none when a count matched the books)
 /// and the stock after it.
-public struct Adjustment: Codable, Sendable {
+public struct Adjustment: Decodable, JSONMembers, Sendable {
     public let itemId: UUID
     public let warehouseId: UUID
     public let countedQuantity: ExactDecimal?
@@ -204,6 +252,16 @@ public struct Adjustment: Codable, Sendable {
     public let reason: String
     public let movement: StockMovement?
     public let stock: StockLevel
+
+    public func writeMembers(to object: inout JSONMemberWriter) throws {
+        try object.member("item_id", itemId)
+        try object.member("warehouse_id", warehouseId)
+        try object.member("counted_quantity", countedQuantity)
+        try object.member("quantity_delta", quantityDelta)
+        try object.member("reason", reason)
+        try object.member("movement", movement)
+        try object.member("stock", stock)
+    }
 }
 
 /// `POST /stock/transfers`.
@@ -231,7 +289,7 @@ struct TransferRequest: Decodable {
 
 /// The answer to a transfer: its id (the `reference.id` of both movements), the two movements
 /// and the stock of both warehouses after it.
-public struct Transfer: Codable, Sendable {
+public struct Transfer: Decodable, JSONMembers, Sendable {
     public let id: UUID
     public let itemId: UUID
     public let fromWarehouseId: UUID
@@ -241,21 +299,47 @@ public struct Transfer: Codable, Sendable {
     public let movements: [StockMovement]
     public let fromStock: StockLevel
     public let toStock: StockLevel
+
+    public func writeMembers(to object: inout JSONMemberWriter) throws {
+        try object.member("id", id)
+        try object.member("item_id", itemId)
+        try object.member("from_warehouse_id", fromWarehouseId)
+        try object.member("to_warehouse_id", toWarehouseId)
+        try object.member("quantity", quantity)
+        try object.member("reason", reason)
+        try object.member("movements", movements)
+        try object.member("from_stock", fromStock)
+        try object.member("to_stock", toStock)
+    }
 }
 
 /// `GET /reports/stock-valuation`.
-struct StockValuation: Encodable {
-    struct Line: Encodable {
+struct StockValuation: JSONMembers {
+    struct Line: JSONMembers {
         let itemId: UUID
         let warehouseId: UUID
         let quantity: ExactDecimal
         @Cost var averageCost: Int64
         @Cost var value: Int64
+
+        public func writeMembers(to object: inout JSONMemberWriter) throws {
+            try object.member("item_id", itemId)
+            try object.member("warehouse_id", warehouseId)
+            try object.member("quantity", quantity)
+            try object.member("average_cost", _averageCost)
+            try object.member("value", _value)
+        }
     }
 
     let currency: String
     let data: [Line]
     @Cost var totalValue: Int64
+
+    public func writeMembers(to object: inout JSONMemberWriter) throws {
+        try object.member("currency", currency)
+        try object.member("data", data)
+        try object.member("total_value", _totalValue)
+    }
 }
 
 enum StockRules {

@@ -4,7 +4,7 @@ import Platform
 
 /// A supplier's invoice to us (`/supplier-bills`): a `draft` while being entered, `posted` once
 /// it is on the supplier's account (then it never changes), paid by supplier payments.
-public struct SupplierBill: Codable, Sendable {
+public struct SupplierBill: Decodable, JSONMembers, Sendable {
     public let id: UUID
     public let number: String
     public var supplierId: UUID
@@ -37,6 +37,33 @@ public struct SupplierBill: Codable, Sendable {
     public var updatedAt: Date
     public var version: Int
 
+    public func writeMembers(to object: inout JSONMemberWriter) throws {
+        try object.member("id", id)
+        try object.member("number", number)
+        try object.member("supplier_id", supplierId)
+        try object.member("purchase_order_id", purchaseOrderId)
+        try object.member("supplier_reference", supplierReference)
+        try object.member("status", status)
+        try object.member("bill_date", billDate)
+        try object.member("due_date", dueDate)
+        try object.member("currency", currency)
+        try object.member("lines", lines)
+        try object.member("subtotal", subtotal)
+        try object.member("tax_total", taxTotal)
+        try object.member("total", total)
+        try object.member("amount_paid", amountPaid)
+        try object.member("balance_due", balanceDue)
+        try object.member("overdue", overdue)
+        try object.member("price_variance", priceVariance)
+        try object.member("variance_accepted_by", varianceAcceptedBy)
+        try object.member("notes", notes)
+        try object.member("posted_at", postedAt)
+        try object.member("voided_at", voidedAt)
+        try object.member("created_at", createdAt)
+        try object.member("updated_at", updatedAt)
+        try object.member("version", version)
+    }
+
     /// `draft` → `posted` → `partially_paid` → `paid`; `draft`, or `posted` without payments,
     /// → `void`.
     public enum Status: String, Codable, Sendable, CaseIterable {
@@ -51,7 +78,7 @@ public struct SupplierBill: Codable, Sendable {
     ]
 }
 
-public struct SupplierBillLine: Codable, Sendable {
+public struct SupplierBillLine: Decodable, JSONMembers, Sendable {
     public let lineNo: Int
     public let itemId: UUID?
     public let description: String
@@ -63,10 +90,23 @@ public struct SupplierBillLine: Codable, Sendable {
     /// The purchase order line this bills, and that line's unit cost when it was billed.
     public let purchaseOrderLineNo: Int?
     public let purchaseOrderUnitCost: Int64?
+
+    public func writeMembers(to object: inout JSONMemberWriter) throws {
+        try object.member("line_no", lineNo)
+        try object.member("item_id", itemId)
+        try object.member("description", description)
+        try object.member("quantity", quantity)
+        try object.member("unit_cost", unitCost)
+        try object.member("tax_rate", taxRate)
+        try object.member("line_total", lineTotal)
+        try object.member("tax_amount", taxAmount)
+        try object.member("purchase_order_line_no", purchaseOrderLineNo)
+        try object.member("purchase_order_unit_cost", purchaseOrderUnitCost)
+    }
 }
 
 /// A bill's writable fields (`POST /supplier-bills`, and what a merge patch produces).
-struct SupplierBillInput: Codable, RecordInput {
+struct SupplierBillInput: Decodable, JSONMembers, RecordInput {
     var supplierId: UUID
     var supplierReference: String
     var billDate: LocalDate?
@@ -74,6 +114,16 @@ struct SupplierBillInput: Codable, RecordInput {
     var currency: String?
     var lines: [SupplierBillLineInput]?
     var notes: String?
+
+    public func writeMembers(to object: inout JSONMemberWriter) throws {
+        try object.member("supplier_id", supplierId)
+        try object.member("supplier_reference", supplierReference)
+        try object.member("bill_date", billDate)
+        try object.member("due_date", dueDate)
+        try object.member("currency", currency)
+        try object.member("lines", lines)
+        try object.member("notes", notes)
+    }
 
     static let writableFields: Set<String> = [
         "supplier_id", "supplier_reference", "bill_date", "due_date", "currency", "lines", "notes",
@@ -174,7 +224,7 @@ struct PostRequest: Decodable {
 }
 
 /// Money paid to a supplier, allocated to posted bills; the rest is an advance to the supplier.
-public struct SupplierPayment: Codable, Sendable {
+public struct SupplierPayment: Decodable, JSONMembers, Sendable {
     public let id: UUID
     public let number: String
     public let supplierId: UUID
@@ -189,13 +239,34 @@ public struct SupplierPayment: Codable, Sendable {
     public var updatedAt: Date
     public var version: Int
 
+    public func writeMembers(to object: inout JSONMemberWriter) throws {
+        try object.member("id", id)
+        try object.member("number", number)
+        try object.member("supplier_id", supplierId)
+        try object.member("amount", amount)
+        try object.member("currency", currency)
+        try object.member("paid_on", paidOn)
+        try object.member("method", method)
+        try object.member("reference", reference)
+        try object.member("allocations", allocations)
+        try object.member("unapplied_amount", unappliedAmount)
+        try object.member("created_at", createdAt)
+        try object.member("updated_at", updatedAt)
+        try object.member("version", version)
+    }
+
     public enum Method: String, Codable, Sendable, CaseIterable {
         case bankTransfer = "bank_transfer", card, cash, check, other
     }
 
-    public struct Allocation: Codable, Sendable {
+    public struct Allocation: Decodable, JSONMembers, Sendable {
         public let billId: UUID
         public let amount: Int64
+
+        public func writeMembers(to object: inout JSONMemberWriter) throws {
+            try object.member("bill_id", billId)
+            try object.member("amount", amount)
+        }
     }
 
     static let readOnlyFields: Set<String> = [
@@ -255,7 +326,7 @@ struct AllocateRequest: Decodable {
 
 /// `GET /suppliers/{id}/statement`: bills (+) and payments (−) with a running balance; a
 /// positive balance is what we owe the supplier.
-struct SupplierStatement: Encodable {
+struct SupplierStatement: JSONMembers {
     let supplierId: UUID
     let currency: String
     let from: LocalDate?
@@ -264,7 +335,17 @@ struct SupplierStatement: Encodable {
     let entries: [Entry]
     let closingBalance: Int64
 
-    struct Entry: Encodable {
+    public func writeMembers(to object: inout JSONMemberWriter) throws {
+        try object.member("supplier_id", supplierId)
+        try object.member("currency", currency)
+        try object.member("from", from)
+        try object.member("to", to)
+        try object.member("opening_balance", openingBalance)
+        try object.member("entries", entries)
+        try object.member("closing_balance", closingBalance)
+    }
+
+    struct Entry: JSONMembers {
         let date: LocalDate
         let type: String
         let id: UUID
@@ -272,11 +353,21 @@ struct SupplierStatement: Encodable {
         let supplierReference: String?
         let amount: Int64
         let balance: Int64
+
+        public func writeMembers(to object: inout JSONMemberWriter) throws {
+            try object.member("date", date)
+            try object.member("type", type)
+            try object.member("id", id)
+            try object.member("number", number)
+            try object.member("supplier_reference", supplierReference)
+            try object.member("amount", amount)
+            try object.member("balance", balance)
+        }
     }
 }
 
 /// `GET /reports/cash-requirements`: open bills due by a date, oldest due first.
-struct CashRequirements: Encodable {
+struct CashRequirements: JSONMembers {
     let until: LocalDate
     let currency: String
     let bills: [Due]
@@ -284,7 +375,15 @@ struct CashRequirements: Encodable {
     /// The part of `total` already past due today.
     let overdue: Int64
 
-    struct Due: Encodable {
+    public func writeMembers(to object: inout JSONMemberWriter) throws {
+        try object.member("until", until)
+        try object.member("currency", currency)
+        try object.member("bills", bills)
+        try object.member("total", total)
+        try object.member("overdue", overdue)
+    }
+
+    struct Due: JSONMembers {
         let billId: UUID
         let number: String
         let supplierId: UUID
@@ -292,6 +391,16 @@ struct CashRequirements: Encodable {
         let dueDate: LocalDate
         let balanceDue: Int64
         let overdue: Bool
+
+        public func writeMembers(to object: inout JSONMemberWriter) throws {
+            try object.member("bill_id", billId)
+            try object.member("number", number)
+            try object.member("supplier_id", supplierId)
+            try object.member("supplier_reference", supplierReference)
+            try object.member("due_date", dueDate)
+            try object.member("balance_due", balanceDue)
+            try object.member("overdue", overdue)
+        }
     }
 }
 

@@ -65,7 +65,12 @@ public struct PageRequest: Sendable {
 }
 
 /// One page of a list: `{"data": [...], "next_cursor": "…" | null}`.
-public struct Page<T: Encodable>: Encodable {
+public struct Page<T: Encodable>: JSONMembers {
     public let data: [T]
     public let nextCursor: String?
+
+    public func writeMembers(to object: inout JSONMemberWriter) throws {
+        try object.member("data", data)
+        try object.member("next_cursor", nextCursor)
+    }
 }

@@ -6,7 +6,7 @@ import Postgres
 
 /// A company Concord buys from (API.md "Purchasing": `/suppliers`), a master of its own beside
 /// the customer master.
-public struct Supplier: Codable, Sendable, Equatable {
+public struct Supplier: Decodable, JSONMembers, Sendable, Equatable {
     public let id: UUID
     public let number: String
     public var name: String
@@ -23,6 +23,22 @@ public struct Supplier: Codable, Sendable, Equatable {
     public var updatedAt: Date
     public var version: Int
 
+    public func writeMembers(to object: inout JSONMemberWriter) throws {
+        try object.member("id", id)
+        try object.member("number", number)
+        try object.member("name", name)
+        try object.member("email", email)
+        try object.member("phone", phone)
+        try object.member("address", address)
+        try object.member("payment_terms_days", paymentTermsDays)
+        try object.member("currency", currency)
+        try object.member("status", status)
+        try object.member("external_ref", externalRef)
+        try object.member("created_at", createdAt)
+        try object.member("updated_at", updatedAt)
+        try object.member("version", version)
+    }
+
     /// `inactive` suppliers keep their history but get no new purchase orders.
     public enum Status: String, Codable, Sendable, CaseIterable { case active, inactive }
 
@@ -34,7 +50,7 @@ public struct Supplier: Codable, Sendable, Equatable {
 
 /// A supplier's writable fields, as created or after a merge patch; absent fields take the
 /// defaults (30 days, the installation's currency, `active`).
-struct SupplierInput: Codable {
+struct SupplierInput: Decodable, JSONMembers {
     var name: String
     var email: String?
     var phone: String?
@@ -43,6 +59,17 @@ struct SupplierInput: Codable {
     var currency: String?
     var status: Supplier.Status?
     var externalRef: String?
+
+    public func writeMembers(to object: inout JSONMemberWriter) throws {
+        try object.member("name", name)
+        try object.member("email", email)
+        try object.member("phone", phone)
+        try object.member("address", address)
+        try object.member("payment_terms_days", paymentTermsDays)
+        try object.member("currency", currency)
+        try object.member("status", status)
+        try object.member("external_ref", externalRef)
+    }
 
     /// Trims text fields and drops empty ones, so `""` and absent mean the same.
     mutating func normalize() {
@@ -70,18 +97,26 @@ struct SupplierInput: Codable {
 }
 
 /// A supplier already holding a unique value (`duplicate_supplier` lists them as `candidates`).
-struct SupplierCandidate: Encodable {
+struct SupplierCandidate: JSONMembers {
     let id: UUID
     let number: String
     let name: String
     let email: String?
     /// `email` or `external_ref`.
     let matchedOn: String
+
+    public func writeMembers(to object: inout JSONMemberWriter) throws {
+        try object.member("id", id)
+        try object.member("number", number)
+        try object.member("name", name)
+        try object.member("email", email)
+        try object.member("matched_on", matchedOn)
+    }
 }
 
 /// An order to a supplier (API.md "Purchasing": `/purchase-orders`): a `draft` while being
 /// written, `ordered` once sent, received in one or several receipts.
-public struct PurchaseOrder: Codable, Sendable {
+public struct PurchaseOrder: Decodable, JSONMembers, Sendable {
     public let id: UUID
     public let number: String
     public var supplierId: UUID
@@ -106,6 +141,28 @@ public struct PurchaseOrder: Codable, Sendable {
     public var updatedAt: Date
     public var version: Int
 
+    public func writeMembers(to object: inout JSONMemberWriter) throws {
+        try object.member("id", id)
+        try object.member("number", number)
+        try object.member("supplier_id", supplierId)
+        try object.member("warehouse_id", warehouseId)
+        try object.member("status", status)
+        try object.member("currency", currency)
+        try object.member("lines", lines)
+        try object.member("subtotal", subtotal)
+        try object.member("total", total)
+        try object.member("expected_date", expectedDate)
+        try object.member("notes", notes)
+        try object.member("external_ref", externalRef)
+        try object.member("ordered_at", orderedAt)
+        try object.member("received_at", receivedAt)
+        try object.member("cancelled_at", cancelledAt)
+        try object.member("bill_status", billStatus)
+        try object.member("created_at", createdAt)
+        try object.member("updated_at", updatedAt)
+        try object.member("version", version)
+    }
+
     /// `draft` → `ordered` → `partially_received` → `received`; `draft` or `ordered` → `cancelled`.
     public enum Status: String, Codable, Sendable, CaseIterable {
         case draft, pendingApproval = "pending_approval", ordered, partiallyReceived = "partially_received", received
@@ -128,7 +185,7 @@ public struct PurchaseOrder: Codable, Sendable {
 }
 
 /// One line of a purchase order: a stock item, how much, at what cost, and how much arrived.
-public struct PurchaseOrderLine: Codable, Sendable {
+public struct PurchaseOrderLine: Decodable, JSONMembers, Sendable {
     public let lineNo: Int
     public let itemId: UUID
     public let quantity: ExactDecimal
@@ -139,10 +196,20 @@ public struct PurchaseOrderLine: Codable, Sendable {
     public var receivedQuantity: ExactDecimal
     /// What supplier bills (not void) claim of the line; never more than received.
     public var billedQuantity: ExactDecimal
+
+    public func writeMembers(to object: inout JSONMemberWriter) throws {
+        try object.member("line_no", lineNo)
+        try object.member("item_id", itemId)
+        try object.member("quantity", quantity)
+        try object.member("unit_cost", _unitCost)
+        try object.member("line_total", _lineTotal)
+        try object.member("received_quantity", receivedQuantity)
+        try object.member("billed_quantity", billedQuantity)
+    }
 }
 
 /// An order's writable fields (create, and what a merge patch produces).
-struct PurchaseOrderInput: Codable, OrderInput {
+struct PurchaseOrderInput: Decodable, JSONMembers, OrderInput {
     var supplierId: UUID
     var warehouseId: UUID
     var currency: String?
@@ -150,6 +217,16 @@ struct PurchaseOrderInput: Codable, OrderInput {
     var expectedDate: LocalDate?
     var notes: String?
     var externalRef: String?
+
+    public func writeMembers(to object: inout JSONMemberWriter) throws {
+        try object.member("supplier_id", supplierId)
+        try object.member("warehouse_id", warehouseId)
+        try object.member("currency", currency)
+        try object.member("lines", lines)
+        try object.member("expected_date", expectedDate)
+        try object.member("notes", notes)
+        try object.member("external_ref", externalRef)
+    }
 
     static func problems(of line: PurchaseOrderLineInput, at path: String) -> [FieldError] {
         DocumentRules.lineProblems(at: path, quantity: line.quantity, price: line.unitCost, priceField: "unit_cost")
@@ -180,7 +257,7 @@ struct ReceiptRequest: Decodable {
 }
 
 /// Goods that arrived for a purchase order, as recorded (one `receipt` stock movement per line).
-public struct GoodsReceipt: Codable, Sendable {
+public struct GoodsReceipt: Decodable, JSONMembers, Sendable {
     public let id: UUID
     public let number: String
     public let purchaseOrderId: UUID
@@ -188,31 +265,56 @@ public struct GoodsReceipt: Codable, Sendable {
     public let createdBy: UUID?
     public let createdAt: Date
 
+    public func writeMembers(to object: inout JSONMemberWriter) throws {
+        try object.member("id", id)
+        try object.member("number", number)
+        try object.member("purchase_order_id", purchaseOrderId)
+        try object.member("lines", lines)
+        try object.member("created_by", createdBy)
+        try object.member("created_at", createdAt)
+    }
+
     /// What arrived on one order line, at the line's unit cost.
-    public struct Line: Codable, Sendable {
+    public struct Line: Decodable, JSONMembers, Sendable {
         public let lineNo: Int
         public let itemId: UUID
         public let quantity: ExactDecimal
         @Cost public var unitCost: Int64
+
+        public func writeMembers(to object: inout JSONMemberWriter) throws {
+            try object.member("line_no", lineNo)
+            try object.member("item_id", itemId)
+            try object.member("quantity", quantity)
+            try object.member("unit_cost", _unitCost)
+        }
     }
 }
 
 /// `POST /purchase-orders/{id}/receipts`: the receipt and the order after it (also the data of
 /// `purchase_order.received`).
-struct ReceiptResult: Encodable {
+struct ReceiptResult: JSONMembers {
     let receipt: GoodsReceipt
     let purchaseOrder: PurchaseOrder
+
+    public func writeMembers(to object: inout JSONMemberWriter) throws {
+        try object.member("receipt", receipt)
+        try object.member("purchase_order", purchaseOrder)
+    }
 }
 
-struct ReceiptList: Encodable {
+struct ReceiptList: JSONMembers {
     let data: [GoodsReceipt]
+
+    public func writeMembers(to object: inout JSONMemberWriter) throws {
+        try object.member("data", data)
+    }
 }
 
 // MARK: Suggestions
 
 /// One item to reorder (`GET /purchasing/suggestions`). Its position is available + incoming +
 /// drafted, summed over every warehouse; it is listed while that is at or below the reorder point.
-struct Suggestion: Encodable {
+struct Suggestion: JSONMembers {
     let itemId: UUID
     let sku: String
     let name: String
@@ -230,12 +332,33 @@ struct Suggestion: Encodable {
     @Cost var unitCost: Int64
     /// Set on `without_supplier` entries: `no_preferred_supplier` or `supplier_inactive`.
     let reason: String?
+
+    public func writeMembers(to object: inout JSONMemberWriter) throws {
+        try object.member("item_id", itemId)
+        try object.member("sku", sku)
+        try object.member("name", name)
+        try object.member("supplier_id", supplierId)
+        try object.member("available", available)
+        try object.member("incoming", incoming)
+        try object.member("drafted", drafted)
+        try object.member("reorder_point", reorderPoint)
+        try object.member("reorder_quantity", reorderQuantity)
+        try object.member("quantity", quantity)
+        try object.member("unit_cost", _unitCost)
+        try object.member("reason", reason)
+    }
 }
 
-struct SuggestionList: Encodable {
+struct SuggestionList: JSONMembers {
     let currency: String
     let data: [Suggestion]
     let withoutSupplier: [Suggestion]
+
+    public func writeMembers(to object: inout JSONMemberWriter) throws {
+        try object.member("currency", currency)
+        try object.member("data", data)
+        try object.member("without_supplier", withoutSupplier)
+    }
 }
 
 /// `POST /purchasing/suggestions/apply`.
@@ -245,9 +368,14 @@ struct ApplyRequest: Decodable {
 }
 
 /// The drafts `apply` made (one per supplier) and what it could not order.
-struct ApplyResult: Encodable {
+struct ApplyResult: JSONMembers {
     let data: [PurchaseOrder]
     let withoutSupplier: [Suggestion]
+
+    public func writeMembers(to object: inout JSONMemberWriter) throws {
+        try object.member("data", data)
+        try object.member("without_supplier", withoutSupplier)
+    }
 }
 
 extension ProblemCode {

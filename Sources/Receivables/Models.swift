@@ -4,7 +4,7 @@ import Platform
 
 /// A bill to a customer: a `draft` until issued (then its number, dates, lines and totals are
 /// fixed), paid by payment allocations and reduced by credit notes (API.md "Receivables").
-public struct Invoice: Codable, Sendable {
+public struct Invoice: Decodable, JSONMembers, Sendable {
     public let id: UUID
     /// Given at issue; nil on drafts.
     public var number: String?
@@ -28,6 +28,29 @@ public struct Invoice: Codable, Sendable {
     public var updatedAt: Date
     public var version: Int
 
+    public func writeMembers(to object: inout JSONMemberWriter) throws {
+        try object.member("id", id)
+        try object.member("number", number)
+        try object.member("customer_id", customerId)
+        try object.member("sales_order_id", salesOrderId)
+        try object.member("status", status)
+        try object.member("issue_date", issueDate)
+        try object.member("due_date", dueDate)
+        try object.member("currency", currency)
+        try object.member("lines", lines)
+        try object.member("subtotal", subtotal)
+        try object.member("tax_total", taxTotal)
+        try object.member("total", total)
+        try object.member("amount_paid", amountPaid)
+        try object.member("amount_credited", amountCredited)
+        try object.member("balance_due", balanceDue)
+        try object.member("overdue", overdue)
+        try object.member("notes", notes)
+        try object.member("created_at", createdAt)
+        try object.member("updated_at", updatedAt)
+        try object.member("version", version)
+    }
+
     public enum Status: String, Codable, Sendable, CaseIterable {
         case draft, issued, partiallyPaid = "partially_paid", paid, void
         var isOpen: Bool { self == .issued || self == .partiallyPaid }
@@ -41,7 +64,7 @@ public struct Invoice: Codable, Sendable {
     ]
 }
 
-public struct InvoiceLine: Codable, Sendable {
+public struct InvoiceLine: Decodable, JSONMembers, Sendable {
     public let lineNo: Int
     public let itemId: UUID?
     public let description: String
@@ -59,14 +82,36 @@ public struct InvoiceLine: Codable, Sendable {
     @Cost public var cost: Int64? = nil
     /// `line_total − cost`; nil with `cost`, and null without `costs.read`.
     @Cost public var margin: Int64? = nil
+
+    public func writeMembers(to object: inout JSONMemberWriter) throws {
+        try object.member("line_no", lineNo)
+        try object.member("item_id", itemId)
+        try object.member("description", description)
+        try object.member("quantity", quantity)
+        try object.member("unit_price", unitPrice)
+        try object.member("discount_percent", discountPercent)
+        try object.member("tax_rate", taxRate)
+        try object.member("line_total", lineTotal)
+        try object.member("tax_amount", taxAmount)
+        try object.member("sales_order_line_no", salesOrderLineNo)
+        try object.member("cost", _cost)
+        try object.member("margin", _margin)
+    }
 }
 
 /// A manual invoice's writable fields (`POST /invoices`, and what a merge patch produces).
-struct InvoiceInput: Codable {
+struct InvoiceInput: Decodable, JSONMembers {
     var customerId: UUID
     var currency: String?
     var lines: [InvoiceLineInput]?
     var notes: String?
+
+    public func writeMembers(to object: inout JSONMemberWriter) throws {
+        try object.member("customer_id", customerId)
+        try object.member("currency", currency)
+        try object.member("lines", lines)
+        try object.member("notes", notes)
+    }
 
     func validate() throws {
         let lines = self.lines ?? []
@@ -119,7 +164,7 @@ struct IssueRequest: Decodable {
 }
 
 /// Money received from a customer, allocated to invoices; the rest is credit on the customer.
-public struct Payment: Codable, Sendable {
+public struct Payment: Decodable, JSONMembers, Sendable {
     public let id: UUID
     public let number: String
     public let customerId: UUID
@@ -134,13 +179,34 @@ public struct Payment: Codable, Sendable {
     public var updatedAt: Date
     public var version: Int
 
+    public func writeMembers(to object: inout JSONMemberWriter) throws {
+        try object.member("id", id)
+        try object.member("number", number)
+        try object.member("customer_id", customerId)
+        try object.member("amount", amount)
+        try object.member("currency", currency)
+        try object.member("received_on", receivedOn)
+        try object.member("method", method)
+        try object.member("reference", reference)
+        try object.member("allocations", allocations)
+        try object.member("unapplied_amount", unappliedAmount)
+        try object.member("created_at", createdAt)
+        try object.member("updated_at", updatedAt)
+        try object.member("version", version)
+    }
+
     public enum Method: String, Codable, Sendable, CaseIterable {
         case bankTransfer = "bank_transfer", card, cash, check, other
     }
 
-    public struct Allocation: Codable, Sendable {
+    public struct Allocation: Decodable, JSONMembers, Sendable {
         public let invoiceId: UUID
         public let amount: Int64
+
+        public func writeMembers(to object: inout JSONMemberWriter) throws {
+            try object.member("invoice_id", invoiceId)
+            try object.member("amount", amount)
+        }
     }
 
     static let readOnlyFields: Set<String> = [
@@ -199,7 +265,7 @@ struct AllocateRequest: Decodable {
 }
 
 /// A reduction of an issued invoice's balance.
-public struct CreditNote: Codable, Sendable {
+public struct CreditNote: Decodable, JSONMembers, Sendable {
     public let id: UUID
     public let number: String
     public let invoiceId: UUID
@@ -214,17 +280,39 @@ public struct CreditNote: Codable, Sendable {
     public let lines: [CreditNoteLine]?
     public let createdAt: Date
 
+    public func writeMembers(to object: inout JSONMemberWriter) throws {
+        try object.member("id", id)
+        try object.member("number", number)
+        try object.member("invoice_id", invoiceId)
+        try object.member("customer_id", customerId)
+        try object.member("amount", amount)
+        try object.member("unapplied_amount", unappliedAmount)
+        try object.member("currency", currency)
+        try object.member("issue_date", issueDate)
+        try object.member("reason", reason)
+        try object.member("lines", lines)
+        try object.member("created_at", createdAt)
+    }
+
     static let readOnlyFields: Set<String> = [
         "id", "number", "customer_id", "unapplied_amount", "currency", "created_at",
     ]
 }
 
-public struct CreditNoteLine: Codable, Sendable {
+public struct CreditNoteLine: Decodable, JSONMembers, Sendable {
     public let description: String
     public let quantity: ExactDecimal
     public let unitPrice: Int64
     public let taxRate: ExactDecimal?
     public let amount: Int64?
+
+    public func writeMembers(to object: inout JSONMemberWriter) throws {
+        try object.member("description", description)
+        try object.member("quantity", quantity)
+        try object.member("unit_price", unitPrice)
+        try object.member("tax_rate", taxRate)
+        try object.member("amount", amount)
+    }
 }
 
 /// `POST /credit-notes`: an `amount`, or `lines` whose totals (with tax) make the amount.
@@ -244,7 +332,7 @@ struct CreditNoteInput: Decodable {
 }
 
 /// `GET /customers/{id}/statement`.
-struct Statement: Encodable {
+struct Statement: JSONMembers {
     let customerId: UUID
     let currency: String
     let from: LocalDate?
@@ -253,13 +341,32 @@ struct Statement: Encodable {
     let entries: [Entry]
     let closingBalance: Int64
 
-    struct Entry: Encodable {
+    public func writeMembers(to object: inout JSONMemberWriter) throws {
+        try object.member("customer_id", customerId)
+        try object.member("currency", currency)
+        try object.member("from", from)
+        try object.member("to", to)
+        try object.member("opening_balance", openingBalance)
+        try object.member("entries", entries)
+        try object.member("closing_balance", closingBalance)
+    }
+
+    struct Entry: JSONMembers {
         let date: LocalDate
         let type: String
         let id: UUID
         let number: String
         let amount: Int64
         let balance: Int64
+
+        public func writeMembers(to object: inout JSONMemberWriter) throws {
+            try object.member("date", date)
+            try object.member("type", type)
+            try object.member("id", id)
+            try object.member("number", number)
+            try object.member("amount", amount)
+            try object.member("balance", balance)
+        }
     }
 }
 

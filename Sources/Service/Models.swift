@@ -3,7 +3,7 @@ import FoundationEssentials
 import Platform
 
 /// A customer's complaint, question, repair or return request, worked to an SLA (issue #21).
-public struct ServiceCase: Codable, Sendable {
+public struct ServiceCase: Decodable, JSONMembers, Sendable {
     public let id: UUID
     public let number: String
     public var customerId: UUID
@@ -36,6 +36,35 @@ public struct ServiceCase: Codable, Sendable {
     public let createdAt: Date
     public var updatedAt: Date
     public var version: Int
+
+    public func writeMembers(to object: inout JSONMemberWriter) throws {
+        try object.member("id", id)
+        try object.member("number", number)
+        try object.member("customer_id", customerId)
+        try object.member("contact_id", contactId)
+        try object.member("sales_order_id", salesOrderId)
+        try object.member("item_id", itemId)
+        try object.member("type", type)
+        try object.member("priority", priority)
+        try object.member("status", status)
+        try object.member("subject", subject)
+        try object.member("description", description)
+        try object.member("owner_id", ownerId)
+        try object.member("team_id", teamId)
+        try object.member("reported_at", reportedAt)
+        try object.member("first_response_due_at", firstResponseDueAt)
+        try object.member("resolution_due_at", resolutionDueAt)
+        try object.member("first_response_at", firstResponseAt)
+        try object.member("resolved_at", resolvedAt)
+        try object.member("closed_at", closedAt)
+        try object.member("sla_breached", slaBreached)
+        try object.member("rating", rating)
+        try object.member("rating_comment", ratingComment)
+        try object.member("rated_at", ratedAt)
+        try object.member("created_at", createdAt)
+        try object.member("updated_at", updatedAt)
+        try object.member("version", version)
+    }
 
     public enum Kind: String, Codable, Sendable, CaseIterable {
         case complaint, question, repair, returnRequest = "return_request"
@@ -73,7 +102,7 @@ public struct ServiceCase: Codable, Sendable {
 }
 
 /// A case's writable fields: all of them on create, the writable ones in a patch.
-struct CaseInput: Codable, RecordInput {
+struct CaseInput: Decodable, JSONMembers, RecordInput {
     var customerId: UUID?
     var contactId: UUID?
     var salesOrderId: UUID?
@@ -87,6 +116,21 @@ struct CaseInput: Codable, RecordInput {
     var reportedAt: Date?
     /// Only in a patch: the next status.
     var status: ServiceCase.Status?
+
+    public func writeMembers(to object: inout JSONMemberWriter) throws {
+        try object.member("customer_id", customerId)
+        try object.member("contact_id", contactId)
+        try object.member("sales_order_id", salesOrderId)
+        try object.member("item_id", itemId)
+        try object.member("type", type)
+        try object.member("priority", priority)
+        try object.member("subject", subject)
+        try object.member("description", description)
+        try object.member("owner_id", ownerId)
+        try object.member("team_id", teamId)
+        try object.member("reported_at", reportedAt)
+        try object.member("status", status)
+    }
 
     mutating func normalize() {
         subject = subject.trimmed()
@@ -111,13 +155,22 @@ struct CaseInput: Codable, RecordInput {
 
 /// `PUT /sla-policies/{priority}`: how long a case of that priority may wait for its first
 /// response and for its resolution.
-public struct SLAPolicy: Codable, Sendable {
+public struct SLAPolicy: Decodable, JSONMembers, Sendable {
     public let priority: ServiceCase.Priority
     public let firstResponseMinutes: Int
     public let resolutionMinutes: Int
     public let createdAt: Date
     public let updatedAt: Date
     public let version: Int
+
+    public func writeMembers(to object: inout JSONMemberWriter) throws {
+        try object.member("priority", priority)
+        try object.member("first_response_minutes", firstResponseMinutes)
+        try object.member("resolution_minutes", resolutionMinutes)
+        try object.member("created_at", createdAt)
+        try object.member("updated_at", updatedAt)
+        try object.member("version", version)
+    }
 }
 
 struct SLAPolicyInput: Decodable {
@@ -155,13 +208,19 @@ struct CaseFilter {
 }
 
 /// A customer's cases for the 360° summary.
-public struct CaseFigures: Sendable, Encodable {
+public struct CaseFigures: Sendable, JSONMembers {
     /// Not resolved or closed.
     public let open: Int64
     /// Open and past a deadline.
     public let breached: Int64
     /// The mean of every rating, two decimals; null before the first.
     public let averageSatisfaction: ExactDecimal?
+
+    public func writeMembers(to object: inout JSONMemberWriter) throws {
+        try object.member("open", open)
+        try object.member("breached", breached)
+        try object.member("average_satisfaction", averageSatisfaction)
+    }
 }
 
 // MARK: Returns
@@ -177,7 +236,7 @@ struct ReturnRequest: Decodable {
 
 /// Goods a customer sent back against a sales order (`RMA-000001`): restocked at the cost they
 /// shipped at, or written off; the billed part credited, the unbilled part no longer billed.
-public struct CustomerReturn: Codable, Sendable {
+public struct CustomerReturn: Decodable, JSONMembers, Sendable {
     public let id: UUID
     public let number: String
     public let salesOrderId: UUID
@@ -202,7 +261,29 @@ public struct CustomerReturn: Codable, Sendable {
     public let updatedAt: Date
     public let version: Int
 
-    public struct Line: Codable, Sendable {
+    public func writeMembers(to object: inout JSONMemberWriter) throws {
+        try object.member("id", id)
+        try object.member("number", number)
+        try object.member("sales_order_id", salesOrderId)
+        try object.member("customer_id", customerId)
+        try object.member("case_id", caseId)
+        try object.member("warehouse_id", warehouseId)
+        try object.member("restock", restock)
+        try object.member("reason", reason)
+        try object.member("currency", currency)
+        try object.member("revenue", revenue)
+        try object.member("cost", _cost)
+        try object.member("credited_amount", creditedAmount)
+        try object.member("lines", lines)
+        try object.member("movements", movements)
+        try object.member("credit_notes", creditNotes)
+        try object.member("created_by", createdBy)
+        try object.member("created_at", createdAt)
+        try object.member("updated_at", updatedAt)
+        try object.member("version", version)
+    }
+
+    public struct Line: Decodable, JSONMembers, Sendable {
         public let lineNo: Int
         public let salesOrderLineNo: Int
         public let itemId: UUID?
@@ -218,23 +299,55 @@ public struct CustomerReturn: Codable, Sendable {
         public let invoiceId: UUID?
         public let creditNoteId: UUID?
         public let movementId: UUID?
+
+        public func writeMembers(to object: inout JSONMemberWriter) throws {
+            try object.member("line_no", lineNo)
+            try object.member("sales_order_line_no", salesOrderLineNo)
+            try object.member("item_id", itemId)
+            try object.member("quantity", quantity)
+            try object.member("unit_cost", _unitCost)
+            try object.member("cost", _cost)
+            try object.member("revenue", revenue)
+            try object.member("credited_quantity", creditedQuantity)
+            try object.member("uninvoiced_quantity", uninvoicedQuantity)
+            try object.member("invoice_id", invoiceId)
+            try object.member("credit_note_id", creditNoteId)
+            try object.member("movement_id", movementId)
+        }
     }
 
-    public struct Movement: Codable, Sendable {
+    public struct Movement: Decodable, JSONMembers, Sendable {
         public let id: UUID
         public let itemId: UUID
         public let warehouseId: UUID
         public let quantity: ExactDecimal
         public let kind: String
         @Cost public var unitCost: Int64?
+
+        public func writeMembers(to object: inout JSONMemberWriter) throws {
+            try object.member("id", id)
+            try object.member("item_id", itemId)
+            try object.member("warehouse_id", warehouseId)
+            try object.member("quantity", quantity)
+            try object.member("kind", kind)
+            try object.member("unit_cost", _unitCost)
+        }
     }
 
-    public struct CreditNoteReference: Codable, Sendable {
+    public struct CreditNoteReference: Decodable, JSONMembers, Sendable {
         public let id: UUID
         public let number: String
         public let invoiceId: UUID
         public let amount: Int64
         public let unappliedAmount: Int64
+
+        public func writeMembers(to object: inout JSONMemberWriter) throws {
+            try object.member("id", id)
+            try object.member("number", number)
+            try object.member("invoice_id", invoiceId)
+            try object.member("amount", amount)
+            try object.member("unapplied_amount", unappliedAmount)
+        }
     }
 }
 

@@ -3,7 +3,7 @@ import FoundationEssentials
 import Glibc
 
 /// A subscription: where to push which events (API issue "Integration surface").
-public struct WebhookEndpoint: Codable, Sendable {
+public struct WebhookEndpoint: Decodable, JSONMembers, Sendable {
     public let id: UUID
     public var url: String
     public var description: String?
@@ -14,6 +14,18 @@ public struct WebhookEndpoint: Codable, Sendable {
     public let createdAt: Date
     public var updatedAt: Date
     public var version: Int
+
+    public func writeMembers(to object: inout JSONMemberWriter) throws {
+        try object.member("id", id)
+        try object.member("url", url)
+        try object.member("description", description)
+        try object.member("event_types", eventTypes)
+        try object.member("status", status)
+        try object.member("disabled_reason", disabledReason)
+        try object.member("created_at", createdAt)
+        try object.member("updated_at", updatedAt)
+        try object.member("version", version)
+    }
 
     public enum Status: String, Codable, Sendable, CaseIterable {
         /// Delivering.
@@ -29,11 +41,18 @@ public struct WebhookEndpoint: Codable, Sendable {
 }
 
 /// `POST /webhooks`, and what a merge patch produces.
-struct WebhookInput: Codable {
+struct WebhookInput: Decodable, JSONMembers {
     var url: String
     var description: String?
     var eventTypes: [String]?
     var status: WebhookEndpoint.Status?
+
+    public func writeMembers(to object: inout JSONMemberWriter) throws {
+        try object.member("url", url)
+        try object.member("description", description)
+        try object.member("event_types", eventTypes)
+        try object.member("status", status)
+    }
 
     mutating func normalize() {
         url = url.trimmedOfSpaces()
@@ -88,7 +107,7 @@ struct WebhookWithSecret: Encodable {
 }
 
 /// One message to one subscription, with what happened on its attempts.
-public struct WebhookDelivery: Codable, Sendable {
+public struct WebhookDelivery: Decodable, JSONMembers, Sendable {
     public let id: UUID
     public let webhookId: UUID
     /// `webhook-id`: the event's id, the same on every attempt and on replays.
@@ -104,6 +123,23 @@ public struct WebhookDelivery: Codable, Sendable {
     public let deliveredAt: Date?
     public let replayOf: UUID?
     public let createdAt: Date
+
+    public func writeMembers(to object: inout JSONMemberWriter) throws {
+        try object.member("id", id)
+        try object.member("webhook_id", webhookId)
+        try object.member("message_id", messageId)
+        try object.member("event_type", eventType)
+        try object.member("status", status)
+        try object.member("attempts", attempts)
+        try object.member("next_attempt_at", nextAttemptAt)
+        try object.member("last_attempt_at", lastAttemptAt)
+        try object.member("last_response_status", lastResponseStatus)
+        try object.member("last_response_ms", lastResponseMs)
+        try object.member("last_error", lastError)
+        try object.member("delivered_at", deliveredAt)
+        try object.member("replay_of", replayOf)
+        try object.member("created_at", createdAt)
+    }
 
     public enum Status: String, Codable, Sendable, CaseIterable { case pending, succeeded, failed }
 }

@@ -94,6 +94,99 @@ import Testing
         try Self.expectSameBytes(Everything().lines)
     }
 
+    /// `Address` and `Line` again, written member by member (`JSONMembers`): the same bytes as
+    /// the synthesized `Encodable`, streamed and through the tree, for every overload.
+    struct ListedAddress: JSONMembers {
+        var address: Address
+
+        func writeMembers(to object: inout JSONMemberWriter) throws {
+            try object.member("line1", address.line1)
+            try object.member("line2", address.line2)
+            try object.member("postal_code", address.postalCode)
+            try object.member("country_code", address.countryCode)
+        }
+    }
+
+    struct ListedLine: JSONMembers {
+        var line: Line
+        var status: Status? = .onHold
+        var noStatus: Status? = nil
+        var flag: Bool? = true
+        var tags = ["a", "quote\"d", "日本"]
+        var count: Int? = nil
+        var total: Int64? = -5
+        var owner: UUID? = nil
+        var address: ListedAddress? = ListedAddress(
+            address: Address(line1: "1 Main St", line2: nil, postalCode: "12345", countryCode: "DE"))
+
+        func writeMembers(to object: inout JSONMemberWriter) throws {
+            try object.member("line_no", line.lineNo)
+            try object.member("item_id", line.itemId)
+            try object.member("quantity", line.quantity)
+            try object.member("unit_price", line.unitPrice)
+            try object.member("discount_percent", line.discountPercent)
+            try object.member("promised_on", line.promisedOn)
+            try object.member("shipped_at", line.shippedAt)
+            try object.member("status", status)
+            try object.member("no_status", noStatus)
+            try object.member("flag", flag)
+            try object.member("tags", tags)
+            try object.member("count", count)
+            try object.member("total", total)
+            try object.member("owner", owner)
+            try object.member("address", address)
+        }
+    }
+
+    struct SynthesizedLine: Encodable {
+        var line: Line
+        var status: Status? = .onHold
+        var noStatus: Status? = nil
+        var flag: Bool? = true
+        var tags = ["a", "quote\"d", "日本"]
+        var count: Int? = nil
+        var total: Int64? = -5
+        var owner: UUID? = nil
+        var address: Address? = Address(line1: "1 Main St", line2: nil, postalCode: "12345", countryCode: "DE")
+
+        /// The line's members first, then these, as `ListedLine` writes them.
+        func encode(to encoder: any Encoder) throws {
+            try line.encode(to: encoder)
+            enum Keys: String, CodingKey { case status, noStatus, flag, tags, count, total, owner, address }
+            var object = encoder.container(keyedBy: Keys.self)
+            try object.encode(status, forKey: .status)
+            try object.encode(noStatus, forKey: .noStatus)
+            try object.encode(flag, forKey: .flag)
+            try object.encode(tags, forKey: .tags)
+            try object.encode(count, forKey: .count)
+            try object.encode(total, forKey: .total)
+            try object.encode(owner, forKey: .owner)
+            try object.encode(address, forKey: .address)
+        }
+    }
+
+    @Test func memberLists_writeWhatTheSynthesizedEncodingWrites() throws {
+        for line in Everything().lines {
+            try Self.expectSameBytes(ListedLine(line: line))
+            try Self.expectSameBytes([ListedLine(line: line), ListedLine(line: line)])
+            #expect(
+                try JSONValueEncoder().encodeBytes(ListedLine(line: line))
+                    == JSONValueEncoder().encodeBytes(SynthesizedLine(line: line)))
+            #expect(
+                try JSONWriter.serialize(JSONValueEncoder().encode(ListedLine(line: line)))
+                    == JSONValueEncoder().encodeBytes(SynthesizedLine(line: line)))
+        }
+    }
+
+    /// A date the format cannot hold inside a member list: the stream gives up and the tree
+    /// throws, as for any model.
+    @Test func memberList_withAnUnwritableMember_throwsAsTheTreeDoes() {
+        var line = Everything().lines[0]
+        line.shippedAt = Date(timeIntervalSince1970: -70_000_000_000)
+        #expect(JSONStreamEncoder.bytes(of: ListedLine(line: line)) == nil)
+        #expect(throws: EncodingError.self) { try JSONValueEncoder().encodeBytes(ListedLine(line: line)) }
+    }
+
     @Test func manyThreadsAtOnce_eachWithItsOwnTypeTable_writeTheSameBytes() throws {
         // Each thread learns every type's form for itself; none may see another's half-built
         // table or write a different document.

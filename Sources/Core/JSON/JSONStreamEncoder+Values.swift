@@ -35,6 +35,15 @@ extension JSONStreamEncoder {
         try finish(id)
     }
 
+    func writeDate(_ date: Date) throws {
+        try withBytes { bytes in
+            bytes.append(UInt8(ascii: "\""))
+            // Out of years 0001–9999: the tree path throws the `EncodingError`.
+            guard RFC3339.write(date, into: &bytes) else { throw abandoning() }
+            bytes.append(UInt8(ascii: "\""))
+        }
+    }
+
     func writeNull() {
         withBytes { $0.append(contentsOf: "null".utf8) }
     }
@@ -69,12 +78,7 @@ extension JSONStreamEncoder {
         } else if T.self == Bool.self {
             writeBool(unsafeBitCast(value, to: Bool.self))
         } else if T.self == Date.self {
-            try withBytes { bytes in
-                bytes.append(UInt8(ascii: "\""))
-                // Out of years 0001–9999: the tree path throws the `EncodingError`.
-                guard RFC3339.write(unsafeBitCast(value, to: Date.self), into: &bytes) else { throw abandoning() }
-                bytes.append(UInt8(ascii: "\""))
-            }
+            try writeDate(unsafeBitCast(value, to: Date.self))
         } else if T.self == LocalDate.self {
             withBytes { bytes in
                 bytes.append(UInt8(ascii: "\""))

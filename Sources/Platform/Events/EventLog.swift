@@ -6,7 +6,7 @@ import Postgres
 
 /// One event of the outbox feed (API.md "Conventions": every state change appends one in the
 /// same transaction).
-public struct Event: Encodable, Sendable {
+public struct Event: JSONMembers, Sendable {
     public let id: UUID
     /// Position in commit order. Every answer shows it: reads number what is pending first
     /// (`EventLog.numberCommitted`). Optional only for the rows the publisher has not reached.
@@ -18,9 +18,25 @@ public struct Event: Encodable, Sendable {
     public let actor: Actor?
     public let data: JSONValue
 
-    public struct Actor: Encodable, Sendable {
+    public func writeMembers(to object: inout JSONMemberWriter) throws {
+        try object.member("id", id)
+        try object.member("sequence", sequence)
+        try object.member("type", type)
+        try object.member("resource_type", resourceType)
+        try object.member("resource_id", resourceId)
+        try object.member("occurred_at", occurredAt)
+        try object.member("actor", actor)
+        try object.member("data", data)
+    }
+
+    public struct Actor: JSONMembers, Sendable {
         public let userId: UUID?
         public let apiKeyId: UUID?
+
+        public func writeMembers(to object: inout JSONMemberWriter) throws {
+            try object.member("user_id", userId)
+            try object.member("api_key_id", apiKeyId)
+        }
     }
 }
 

@@ -2,7 +2,7 @@ import Core
 import FoundationEssentials
 
 /// A group of users: a manager, and the turn of its automatic assignment.
-public struct Team: Codable, Sendable {
+public struct Team: Decodable, JSONMembers, Sendable {
     public let id: UUID
     public var name: String
     public var managerId: UUID?
@@ -11,11 +11,26 @@ public struct Team: Codable, Sendable {
     public var updatedAt: Date
     public var version: Int
 
+    public func writeMembers(to object: inout JSONMemberWriter) throws {
+        try object.member("id", id)
+        try object.member("name", name)
+        try object.member("manager_id", managerId)
+        try object.member("assignment", assignment)
+        try object.member("created_at", createdAt)
+        try object.member("updated_at", updatedAt)
+        try object.member("version", version)
+    }
+
     /// How new leads and customers created with this `team_id` and no owner get one.
-    public struct Assignment: Codable, Sendable, Equatable {
+    public struct Assignment: Decodable, JSONMembers, Sendable, Equatable {
         public var mode: Mode
         /// Who takes turns, in order.
         public var members: [UUID]
+
+        public func writeMembers(to object: inout JSONMemberWriter) throws {
+            try object.member("mode", mode)
+            try object.member("members", members)
+        }
     }
 
     public enum Mode: String, Codable, Sendable {
@@ -28,9 +43,14 @@ public struct Team: Codable, Sendable {
 }
 
 /// `POST /teams` and what a `PATCH /teams/{id}` merge patch produces.
-struct TeamInput: Codable {
+struct TeamInput: Decodable, JSONMembers {
     var name: String
     var managerId: UUID?
+
+    public func writeMembers(to object: inout JSONMemberWriter) throws {
+        try object.member("name", name)
+        try object.member("manager_id", managerId)
+    }
 
     mutating func normalize() { name = name.trimmed() }
 

@@ -2,7 +2,7 @@ import Core
 import FoundationEssentials
 
 /// A person who calls the API through their keys.
-public struct User: Codable, Sendable {
+public struct User: Decodable, JSONMembers, Sendable {
     public let id: UUID
     public var name: String
     public var email: String
@@ -15,6 +15,19 @@ public struct User: Codable, Sendable {
     public let createdAt: Date
     public var updatedAt: Date
     public var version: Int
+
+    public func writeMembers(to object: inout JSONMemberWriter) throws {
+        try object.member("id", id)
+        try object.member("name", name)
+        try object.member("email", email)
+        try object.member("role", role)
+        try object.member("active", active)
+        try object.member("team_id", teamId)
+        try object.member("data_scope", dataScope)
+        try object.member("created_at", createdAt)
+        try object.member("updated_at", updatedAt)
+        try object.member("version", version)
+    }
 }
 
 /// `POST /users`.
@@ -86,7 +99,7 @@ enum UserRules {
 }
 
 /// An API key as listed (never with its secret).
-public struct APIKey: Codable, Sendable {
+public struct APIKey: Decodable, JSONMembers, Sendable {
     public let id: UUID
     public let userId: UUID
     public let name: String
@@ -98,6 +111,18 @@ public struct APIKey: Codable, Sendable {
     public let lastUsedAt: Date?
     public let revokedAt: Date?
     public let version: Int
+
+    public func writeMembers(to object: inout JSONMemberWriter) throws {
+        try object.member("id", id)
+        try object.member("user_id", userId)
+        try object.member("name", name)
+        try object.member("prefix", prefix)
+        try object.member("rate_limit_per_second", rateLimitPerSecond)
+        try object.member("created_at", createdAt)
+        try object.member("last_used_at", lastUsedAt)
+        try object.member("revoked_at", revokedAt)
+        try object.member("version", version)
+    }
 }
 
 /// What authentication reads for a presented key: its stored hash, whether it may still be used,
@@ -128,9 +153,14 @@ struct Credential {
 
 /// `POST /users/{id}/api-keys`, and what a `PATCH /users/{id}/api-keys/{key_id}` merge patch
 /// produces: a label and, optionally, the key's own rate limit.
-struct APIKeyInput: Codable {
+struct APIKeyInput: Decodable, JSONMembers {
     var name: String
     var rateLimitPerSecond: Int?
+
+    public func writeMembers(to object: inout JSONMemberWriter) throws {
+        try object.member("name", name)
+        try object.member("rate_limit_per_second", rateLimitPerSecond)
+    }
 
     static let readOnly: Set<String> = [
         "id", "prefix", "key", "user_id", "created_at", "updated_at", "last_used_at", "revoked_at", "version",
@@ -154,7 +184,7 @@ struct APIKeyInput: Codable {
 }
 
 /// The one response that shows a key's secret.
-struct IssuedAPIKey: Encodable {
+struct IssuedAPIKey: JSONMembers {
     let id: UUID
     let userId: UUID
     let name: String
@@ -162,6 +192,16 @@ struct IssuedAPIKey: Encodable {
     let rateLimitPerSecond: Int?
     let key: String
     let createdAt: Date
+
+    public func writeMembers(to object: inout JSONMemberWriter) throws {
+        try object.member("id", id)
+        try object.member("user_id", userId)
+        try object.member("name", name)
+        try object.member("prefix", prefix)
+        try object.member("rate_limit_per_second", rateLimitPerSecond)
+        try object.member("key", key)
+        try object.member("created_at", createdAt)
+    }
 }
 
 /// The parts of `ck_<prefix>_<secret>`.
