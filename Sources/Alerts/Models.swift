@@ -138,7 +138,7 @@ public struct Alert: Decodable, JSONMembers, Sendable {
 }
 
 /// A kind's rule as the admin tunes it.
-public struct AlertRule: Decodable, JSONMembers, Sendable {
+public struct AlertRule: Codable, Sendable {
     public let kind: AlertKind
     public let enabled: Bool
     public let threshold: Int?
@@ -146,16 +146,6 @@ public struct AlertRule: Decodable, JSONMembers, Sendable {
     public let rule: String
     public let updatedAt: Date
     public let version: Int
-
-    public func writeMembers(to object: inout JSONMemberWriter) throws {
-        try object.member("kind", kind)
-        try object.member("enabled", enabled)
-        try object.member("threshold", threshold)
-        try object.member("threshold_unit", thresholdUnit)
-        try object.member("rule", rule)
-        try object.member("updated_at", updatedAt)
-        try object.member("version", version)
-    }
 }
 
 /// `PUT /alert-rules/{kind}`: `enabled`, and the threshold (kept when absent or null; refused
@@ -200,7 +190,7 @@ struct AlertFilter {
 }
 
 /// One subject that meets a kind's condition now, as the evaluation found it.
-struct AlertCandidate: JSONMembers {
+struct AlertCandidate: Encodable {
     let subjectType: String
     let subjectId: UUID
     let subjectNumber: String?
@@ -212,24 +202,10 @@ struct AlertCandidate: JSONMembers {
     let severity: String
     let details: JSONValue
     let message: String
-
-    public func writeMembers(to object: inout JSONMemberWriter) throws {
-        try object.member("subject_type", subjectType)
-        try object.member("subject_id", subjectId)
-        try object.member("subject_number", subjectNumber)
-        try object.member("subject_key", subjectKey)
-        try object.member("warehouse_id", warehouseId)
-        try object.member("customer_id", customerId)
-        try object.member("item_id", itemId)
-        try object.member("supplier_id", supplierId)
-        try object.member("severity", severity)
-        try object.member("details", details)
-        try object.member("message", message)
-    }
 }
 
 /// What one evaluation (a tick, or `POST /alerts/evaluate`) did.
-public struct EvaluationResult: Decodable, JSONMembers, Sendable {
+public struct EvaluationResult: Codable, Sendable {
     /// False when another instance was running a tick (this one skipped it).
     public let ran: Bool
     public let opened: Int
@@ -237,12 +213,4 @@ public struct EvaluationResult: Decodable, JSONMembers, Sendable {
     /// Open and acknowledged alerts after it.
     public let live: Int
     public let evaluatedAt: Date
-
-    public func writeMembers(to object: inout JSONMemberWriter) throws {
-        try object.member("ran", ran)
-        try object.member("opened", opened)
-        try object.member("resolved", resolved)
-        try object.member("live", live)
-        try object.member("evaluated_at", evaluatedAt)
-    }
 }

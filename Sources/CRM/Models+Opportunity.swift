@@ -84,33 +84,19 @@ public struct Opportunity: Codable, Sendable {
     ]
 }
 
-public struct OpportunityLine: Decodable, JSONMembers, Sendable {
+public struct OpportunityLine: Codable, Sendable {
     public let lineNo: Int
     public let itemId: UUID?
     public let description: String?
     public let quantity: ExactDecimal
     public let unitPrice: Int64?
-
-    public func writeMembers(to object: inout JSONMemberWriter) throws {
-        try object.member("line_no", lineNo)
-        try object.member("item_id", itemId)
-        try object.member("description", description)
-        try object.member("quantity", quantity)
-        try object.member("unit_price", unitPrice)
-    }
 }
 
 /// One stage an opportunity entered: when, and by whom.
-public struct StageEntry: Decodable, JSONMembers, Sendable {
+public struct StageEntry: Codable, Sendable {
     public let stage: Opportunity.Stage
     public let enteredAt: Date
     public let enteredBy: UUID?
-
-    public func writeMembers(to object: inout JSONMemberWriter) throws {
-        try object.member("stage", stage)
-        try object.member("entered_at", enteredAt)
-        try object.member("entered_by", enteredBy)
-    }
 }
 
 /// An opportunity's writable fields (create, and what a merge patch produces).

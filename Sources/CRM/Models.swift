@@ -123,16 +123,10 @@ struct OpportunitySeed: Decodable {
 }
 
 /// `{"lead", "customer", "opportunity"}`: everything a conversion touched.
-struct Conversion: JSONMembers {
+struct Conversion: Encodable {
     let lead: Lead
     let customer: Customer
     let opportunity: Opportunity?
-
-    public func writeMembers(to object: inout JSONMemberWriter) throws {
-        try object.member("lead", lead)
-        try object.member("customer", customer)
-        try object.member("opportunity", opportunity)
-    }
 }
 
 /// Something to do or that was done, about exactly one lead, opportunity or customer.

@@ -296,18 +296,11 @@ extension KeyedDecodingContainer {
 }
 
 /// The discount a customer tier gets off list prices (`GET /pricing/tiers`).
-public struct PricingTier: Decodable, JSONMembers, Sendable, Equatable {
+public struct PricingTier: Codable, Sendable, Equatable {
     public let tier: CustomerTier
     public var discountPercent: ExactDecimal
     public var updatedAt: Date
     public var version: Int
-
-    public func writeMembers(to object: inout JSONMemberWriter) throws {
-        try object.member("tier", tier)
-        try object.member("discount_percent", discountPercent)
-        try object.member("updated_at", updatedAt)
-        try object.member("version", version)
-    }
 }
 
 /// `PUT /pricing/tiers/{tier}`.
@@ -324,10 +317,6 @@ struct PricingTierUpdate: Decodable {
 }
 
 /// `{"data": [...]}` of the four tiers.
-struct PricingTierList: JSONMembers {
+struct PricingTierList: Encodable {
     let data: [PricingTier]
-
-    public func writeMembers(to object: inout JSONMemberWriter) throws {
-        try object.member("data", data)
-    }
 }

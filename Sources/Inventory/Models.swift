@@ -244,7 +244,7 @@ struct AdjustmentRequest: Decodable {
 
 /// The answer to an adjustment: the movement it recorded (none when a count matched the books)
 /// and the stock after it.
-public struct Adjustment: Decodable, JSONMembers, Sendable {
+public struct Adjustment: Codable, Sendable {
     public let itemId: UUID
     public let warehouseId: UUID
     public let countedQuantity: ExactDecimal?
@@ -252,16 +252,6 @@ public struct Adjustment: Decodable, JSONMembers, Sendable {
     public let reason: String
     public let movement: StockMovement?
     public let stock: StockLevel
-
-    public func writeMembers(to object: inout JSONMemberWriter) throws {
-        try object.member("item_id", itemId)
-        try object.member("warehouse_id", warehouseId)
-        try object.member("counted_quantity", countedQuantity)
-        try object.member("quantity_delta", quantityDelta)
-        try object.member("reason", reason)
-        try object.member("movement", movement)
-        try object.member("stock", stock)
-    }
 }
 
 /// `POST /stock/transfers`.
@@ -289,7 +279,7 @@ struct TransferRequest: Decodable {
 
 /// The answer to a transfer: its id (the `reference.id` of both movements), the two movements
 /// and the stock of both warehouses after it.
-public struct Transfer: Decodable, JSONMembers, Sendable {
+public struct Transfer: Codable, Sendable {
     public let id: UUID
     public let itemId: UUID
     public let fromWarehouseId: UUID
@@ -299,47 +289,21 @@ public struct Transfer: Decodable, JSONMembers, Sendable {
     public let movements: [StockMovement]
     public let fromStock: StockLevel
     public let toStock: StockLevel
-
-    public func writeMembers(to object: inout JSONMemberWriter) throws {
-        try object.member("id", id)
-        try object.member("item_id", itemId)
-        try object.member("from_warehouse_id", fromWarehouseId)
-        try object.member("to_warehouse_id", toWarehouseId)
-        try object.member("quantity", quantity)
-        try object.member("reason", reason)
-        try object.member("movements", movements)
-        try object.member("from_stock", fromStock)
-        try object.member("to_stock", toStock)
-    }
 }
 
 /// `GET /reports/stock-valuation`.
-struct StockValuation: JSONMembers {
-    struct Line: JSONMembers {
+struct StockValuation: Encodable {
+    struct Line: Encodable {
         let itemId: UUID
         let warehouseId: UUID
         let quantity: ExactDecimal
         @Cost var averageCost: Int64
         @Cost var value: Int64
-
-        public func writeMembers(to object: inout JSONMemberWriter) throws {
-            try object.member("item_id", itemId)
-            try object.member("warehouse_id", warehouseId)
-            try object.member("quantity", quantity)
-            try object.member("average_cost", _averageCost)
-            try object.member("value", _value)
-        }
     }
 
     let currency: String
     let data: [Line]
     @Cost var totalValue: Int64
-
-    public func writeMembers(to object: inout JSONMemberWriter) throws {
-        try object.member("currency", currency)
-        try object.member("data", data)
-        try object.member("total_value", _totalValue)
-    }
 }
 
 enum StockRules {

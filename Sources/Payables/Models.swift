@@ -106,7 +106,7 @@ public struct SupplierBillLine: Decodable, JSONMembers, Sendable {
 }
 
 /// A bill's writable fields (`POST /supplier-bills`, and what a merge patch produces).
-struct SupplierBillInput: Decodable, JSONMembers, RecordInput {
+struct SupplierBillInput: Codable, RecordInput {
     var supplierId: UUID
     var supplierReference: String
     var billDate: LocalDate?
@@ -114,16 +114,6 @@ struct SupplierBillInput: Decodable, JSONMembers, RecordInput {
     var currency: String?
     var lines: [SupplierBillLineInput]?
     var notes: String?
-
-    public func writeMembers(to object: inout JSONMemberWriter) throws {
-        try object.member("supplier_id", supplierId)
-        try object.member("supplier_reference", supplierReference)
-        try object.member("bill_date", billDate)
-        try object.member("due_date", dueDate)
-        try object.member("currency", currency)
-        try object.member("lines", lines)
-        try object.member("notes", notes)
-    }
 
     static let writableFields: Set<String> = [
         "supplier_id", "supplier_reference", "bill_date", "due_date", "currency", "lines", "notes",
@@ -326,7 +316,7 @@ struct AllocateRequest: Decodable {
 
 /// `GET /suppliers/{id}/statement`: bills (+) and payments (−) with a running balance; a
 /// positive balance is what we owe the supplier.
-struct SupplierStatement: JSONMembers {
+struct SupplierStatement: Encodable {
     let supplierId: UUID
     let currency: String
     let from: LocalDate?
@@ -335,17 +325,7 @@ struct SupplierStatement: JSONMembers {
     let entries: [Entry]
     let closingBalance: Int64
 
-    public func writeMembers(to object: inout JSONMemberWriter) throws {
-        try object.member("supplier_id", supplierId)
-        try object.member("currency", currency)
-        try object.member("from", from)
-        try object.member("to", to)
-        try object.member("opening_balance", openingBalance)
-        try object.member("entries", entries)
-        try object.member("closing_balance", closingBalance)
-    }
-
-    struct Entry: JSONMembers {
+    struct Entry: Encodable {
         let date: LocalDate
         let type: String
         let id: UUID
@@ -353,21 +333,11 @@ struct SupplierStatement: JSONMembers {
         let supplierReference: String?
         let amount: Int64
         let balance: Int64
-
-        public func writeMembers(to object: inout JSONMemberWriter) throws {
-            try object.member("date", date)
-            try object.member("type", type)
-            try object.member("id", id)
-            try object.member("number", number)
-            try object.member("supplier_reference", supplierReference)
-            try object.member("amount", amount)
-            try object.member("balance", balance)
-        }
     }
 }
 
 /// `GET /reports/cash-requirements`: open bills due by a date, oldest due first.
-struct CashRequirements: JSONMembers {
+struct CashRequirements: Encodable {
     let until: LocalDate
     let currency: String
     let bills: [Due]
@@ -375,15 +345,7 @@ struct CashRequirements: JSONMembers {
     /// The part of `total` already past due today.
     let overdue: Int64
 
-    public func writeMembers(to object: inout JSONMemberWriter) throws {
-        try object.member("until", until)
-        try object.member("currency", currency)
-        try object.member("bills", bills)
-        try object.member("total", total)
-        try object.member("overdue", overdue)
-    }
-
-    struct Due: JSONMembers {
+    struct Due: Encodable {
         let billId: UUID
         let number: String
         let supplierId: UUID
@@ -391,16 +353,6 @@ struct CashRequirements: JSONMembers {
         let dueDate: LocalDate
         let balanceDue: Int64
         let overdue: Bool
-
-        public func writeMembers(to object: inout JSONMemberWriter) throws {
-            try object.member("bill_id", billId)
-            try object.member("number", number)
-            try object.member("supplier_id", supplierId)
-            try object.member("supplier_reference", supplierReference)
-            try object.member("due_date", dueDate)
-            try object.member("balance_due", balanceDue)
-            try object.member("overdue", overdue)
-        }
     }
 }
 

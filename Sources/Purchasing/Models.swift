@@ -50,7 +50,7 @@ public struct Supplier: Decodable, JSONMembers, Sendable, Equatable {
 
 /// A supplier's writable fields, as created or after a merge patch; absent fields take the
 /// defaults (30 days, the installation's currency, `active`).
-struct SupplierInput: Decodable, JSONMembers {
+struct SupplierInput: Codable {
     var name: String
     var email: String?
     var phone: String?
@@ -59,17 +59,6 @@ struct SupplierInput: Decodable, JSONMembers {
     var currency: String?
     var status: Supplier.Status?
     var externalRef: String?
-
-    public func writeMembers(to object: inout JSONMemberWriter) throws {
-        try object.member("name", name)
-        try object.member("email", email)
-        try object.member("phone", phone)
-        try object.member("address", address)
-        try object.member("payment_terms_days", paymentTermsDays)
-        try object.member("currency", currency)
-        try object.member("status", status)
-        try object.member("external_ref", externalRef)
-    }
 
     /// Trims text fields and drops empty ones, so `""` and absent mean the same.
     mutating func normalize() {
@@ -97,21 +86,13 @@ struct SupplierInput: Decodable, JSONMembers {
 }
 
 /// A supplier already holding a unique value (`duplicate_supplier` lists them as `candidates`).
-struct SupplierCandidate: JSONMembers {
+struct SupplierCandidate: Encodable {
     let id: UUID
     let number: String
     let name: String
     let email: String?
     /// `email` or `external_ref`.
     let matchedOn: String
-
-    public func writeMembers(to object: inout JSONMemberWriter) throws {
-        try object.member("id", id)
-        try object.member("number", number)
-        try object.member("name", name)
-        try object.member("email", email)
-        try object.member("matched_on", matchedOn)
-    }
 }
 
 /// An order to a supplier (API.md "Purchasing": `/purchase-orders`): a `draft` while being
@@ -209,7 +190,7 @@ public struct PurchaseOrderLine: Decodable, JSONMembers, Sendable {
 }
 
 /// An order's writable fields (create, and what a merge patch produces).
-struct PurchaseOrderInput: Decodable, JSONMembers, OrderInput {
+struct PurchaseOrderInput: Codable, OrderInput {
     var supplierId: UUID
     var warehouseId: UUID
     var currency: String?
@@ -217,16 +198,6 @@ struct PurchaseOrderInput: Decodable, JSONMembers, OrderInput {
     var expectedDate: LocalDate?
     var notes: String?
     var externalRef: String?
-
-    public func writeMembers(to object: inout JSONMemberWriter) throws {
-        try object.member("supplier_id", supplierId)
-        try object.member("warehouse_id", warehouseId)
-        try object.member("currency", currency)
-        try object.member("lines", lines)
-        try object.member("expected_date", expectedDate)
-        try object.member("notes", notes)
-        try object.member("external_ref", externalRef)
-    }
 
     static func problems(of line: PurchaseOrderLineInput, at path: String) -> [FieldError] {
         DocumentRules.lineProblems(at: path, quantity: line.quantity, price: line.unitCost, priceField: "unit_cost")
@@ -257,7 +228,7 @@ struct ReceiptRequest: Decodable {
 }
 
 /// Goods that arrived for a purchase order, as recorded (one `receipt` stock movement per line).
-public struct GoodsReceipt: Decodable, JSONMembers, Sendable {
+public struct GoodsReceipt: Codable, Sendable {
     public let id: UUID
     public let number: String
     public let purchaseOrderId: UUID
@@ -265,56 +236,31 @@ public struct GoodsReceipt: Decodable, JSONMembers, Sendable {
     public let createdBy: UUID?
     public let createdAt: Date
 
-    public func writeMembers(to object: inout JSONMemberWriter) throws {
-        try object.member("id", id)
-        try object.member("number", number)
-        try object.member("purchase_order_id", purchaseOrderId)
-        try object.member("lines", lines)
-        try object.member("created_by", createdBy)
-        try object.member("created_at", createdAt)
-    }
-
     /// What arrived on one order line, at the line's unit cost.
-    public struct Line: Decodable, JSONMembers, Sendable {
+    public struct Line: Codable, Sendable {
         public let lineNo: Int
         public let itemId: UUID
         public let quantity: ExactDecimal
         @Cost public var unitCost: Int64
-
-        public func writeMembers(to object: inout JSONMemberWriter) throws {
-            try object.member("line_no", lineNo)
-            try object.member("item_id", itemId)
-            try object.member("quantity", quantity)
-            try object.member("unit_cost", _unitCost)
-        }
     }
 }
 
 /// `POST /purchase-orders/{id}/receipts`: the receipt and the order after it (also the data of
 /// `purchase_order.received`).
-struct ReceiptResult: JSONMembers {
+struct ReceiptResult: Encodable {
     let receipt: GoodsReceipt
     let purchaseOrder: PurchaseOrder
-
-    public func writeMembers(to object: inout JSONMemberWriter) throws {
-        try object.member("receipt", receipt)
-        try object.member("purchase_order", purchaseOrder)
-    }
 }
 
-struct ReceiptList: JSONMembers {
+struct ReceiptList: Encodable {
     let data: [GoodsReceipt]
-
-    public func writeMembers(to object: inout JSONMemberWriter) throws {
-        try object.member("data", data)
-    }
 }
 
 // MARK: Suggestions
 
 /// One item to reorder (`GET /purchasing/suggestions`). Its position is available + incoming +
 /// drafted, summed over every warehouse; it is listed while that is at or below the reorder point.
-struct Suggestion: JSONMembers {
+struct Suggestion: Encodable {
     let itemId: UUID
     let sku: String
     let name: String
@@ -332,33 +278,12 @@ struct Suggestion: JSONMembers {
     @Cost var unitCost: Int64
     /// Set on `without_supplier` entries: `no_preferred_supplier` or `supplier_inactive`.
     let reason: String?
-
-    public func writeMembers(to object: inout JSONMemberWriter) throws {
-        try object.member("item_id", itemId)
-        try object.member("sku", sku)
-        try object.member("name", name)
-        try object.member("supplier_id", supplierId)
-        try object.member("available", available)
-        try object.member("incoming", incoming)
-        try object.member("drafted", drafted)
-        try object.member("reorder_point", reorderPoint)
-        try object.member("reorder_quantity", reorderQuantity)
-        try object.member("quantity", quantity)
-        try object.member("unit_cost", _unitCost)
-        try object.member("reason", reason)
-    }
 }
 
-struct SuggestionList: JSONMembers {
+struct SuggestionList: Encodable {
     let currency: String
     let data: [Suggestion]
     let withoutSupplier: [Suggestion]
-
-    public func writeMembers(to object: inout JSONMemberWriter) throws {
-        try object.member("currency", currency)
-        try object.member("data", data)
-        try object.member("without_supplier", withoutSupplier)
-    }
 }
 
 /// `POST /purchasing/suggestions/apply`.
@@ -368,14 +293,9 @@ struct ApplyRequest: Decodable {
 }
 
 /// The drafts `apply` made (one per supplier) and what it could not order.
-struct ApplyResult: JSONMembers {
+struct ApplyResult: Encodable {
     let data: [PurchaseOrder]
     let withoutSupplier: [Suggestion]
-
-    public func writeMembers(to object: inout JSONMemberWriter) throws {
-        try object.member("data", data)
-        try object.member("without_supplier", withoutSupplier)
-    }
 }
 
 extension ProblemCode {

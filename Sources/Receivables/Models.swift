@@ -100,18 +100,11 @@ public struct InvoiceLine: Decodable, JSONMembers, Sendable {
 }
 
 /// A manual invoice's writable fields (`POST /invoices`, and what a merge patch produces).
-struct InvoiceInput: Decodable, JSONMembers {
+struct InvoiceInput: Codable {
     var customerId: UUID
     var currency: String?
     var lines: [InvoiceLineInput]?
     var notes: String?
-
-    public func writeMembers(to object: inout JSONMemberWriter) throws {
-        try object.member("customer_id", customerId)
-        try object.member("currency", currency)
-        try object.member("lines", lines)
-        try object.member("notes", notes)
-    }
 
     func validate() throws {
         let lines = self.lines ?? []
@@ -332,7 +325,7 @@ struct CreditNoteInput: Decodable {
 }
 
 /// `GET /customers/{id}/statement`.
-struct Statement: JSONMembers {
+struct Statement: Encodable {
     let customerId: UUID
     let currency: String
     let from: LocalDate?
@@ -341,32 +334,13 @@ struct Statement: JSONMembers {
     let entries: [Entry]
     let closingBalance: Int64
 
-    public func writeMembers(to object: inout JSONMemberWriter) throws {
-        try object.member("customer_id", customerId)
-        try object.member("currency", currency)
-        try object.member("from", from)
-        try object.member("to", to)
-        try object.member("opening_balance", openingBalance)
-        try object.member("entries", entries)
-        try object.member("closing_balance", closingBalance)
-    }
-
-    struct Entry: JSONMembers {
+    struct Entry: Encodable {
         let date: LocalDate
         let type: String
         let id: UUID
         let number: String
         let amount: Int64
         let balance: Int64
-
-        public func writeMembers(to object: inout JSONMemberWriter) throws {
-            try object.member("date", date)
-            try object.member("type", type)
-            try object.member("id", id)
-            try object.member("number", number)
-            try object.member("amount", amount)
-            try object.member("balance", balance)
-        }
     }
 }
 

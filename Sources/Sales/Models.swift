@@ -107,7 +107,7 @@ public struct SalesOrderLine: Codable, Sendable {
 }
 
 /// An order's writable fields (create, and what a merge patch produces).
-struct SalesOrderInput: Decodable, JSONMembers, OrderInput {
+struct SalesOrderInput: Codable, OrderInput {
     var customerId: UUID
     var warehouseId: UUID?
     var validUntil: LocalDate?
@@ -116,17 +116,6 @@ struct SalesOrderInput: Decodable, JSONMembers, OrderInput {
     var requestedDate: LocalDate?
     var notes: String?
     var externalRef: String?
-
-    public func writeMembers(to object: inout JSONMemberWriter) throws {
-        try object.member("customer_id", customerId)
-        try object.member("warehouse_id", warehouseId)
-        try object.member("valid_until", validUntil)
-        try object.member("currency", currency)
-        try object.member("lines", lines)
-        try object.member("requested_date", requestedDate)
-        try object.member("notes", notes)
-        try object.member("external_ref", externalRef)
-    }
 
     static func problems(of line: SalesOrderLineInput, at path: String) -> [FieldError] { line.problems(at: path) }
 }
@@ -181,7 +170,7 @@ struct ShipmentRequest: Decodable {
 }
 
 /// Goods that left the warehouse for an order.
-public struct Shipment: Decodable, JSONMembers, Sendable {
+public struct Shipment: Codable, Sendable {
     public let id: UUID
     public let number: String
     public let salesOrderId: UUID
@@ -189,16 +178,7 @@ public struct Shipment: Decodable, JSONMembers, Sendable {
     public let createdBy: UUID?
     public let createdAt: Date
 
-    public func writeMembers(to object: inout JSONMemberWriter) throws {
-        try object.member("id", id)
-        try object.member("number", number)
-        try object.member("sales_order_id", salesOrderId)
-        try object.member("lines", lines)
-        try object.member("created_by", createdBy)
-        try object.member("created_at", createdAt)
-    }
-
-    public struct Line: Decodable, JSONMembers, Sendable {
+    public struct Line: Codable, Sendable {
         public let lineNo: Int
         public let quantity: ExactDecimal
         /// The item's moving average when the goods left (a service item's `standard_cost`,
@@ -207,31 +187,16 @@ public struct Shipment: Decodable, JSONMembers, Sendable {
         @Cost public var unitCost: Int64
         /// `quantity × unit_cost`, rounded half-even. Null without `costs.read`.
         @Cost public var cost: Int64
-
-        public func writeMembers(to object: inout JSONMemberWriter) throws {
-            try object.member("line_no", lineNo)
-            try object.member("quantity", quantity)
-            try object.member("unit_cost", _unitCost)
-            try object.member("cost", _cost)
-        }
     }
 }
 
 /// The figures of a refused credit check (API.md: `credit` member of `credit_limit_exceeded`).
-struct CreditFigures: JSONMembers {
+struct CreditFigures: Encodable {
     let limit: Int64
     let openReceivables: Int64
     let openOrders: Int64
     let orderTotal: Int64
     let available: Int64
-
-    public func writeMembers(to object: inout JSONMemberWriter) throws {
-        try object.member("limit", limit)
-        try object.member("open_receivables", openReceivables)
-        try object.member("open_orders", openOrders)
-        try object.member("order_total", orderTotal)
-        try object.member("available", available)
-    }
 }
 
 /// What an order hands to Receivables to bill: the lines and quantities not yet invoiced.

@@ -102,7 +102,7 @@ public struct ServiceCase: Decodable, JSONMembers, Sendable {
 }
 
 /// A case's writable fields: all of them on create, the writable ones in a patch.
-struct CaseInput: Decodable, JSONMembers, RecordInput {
+struct CaseInput: Codable, RecordInput {
     var customerId: UUID?
     var contactId: UUID?
     var salesOrderId: UUID?
@@ -116,21 +116,6 @@ struct CaseInput: Decodable, JSONMembers, RecordInput {
     var reportedAt: Date?
     /// Only in a patch: the next status.
     var status: ServiceCase.Status?
-
-    public func writeMembers(to object: inout JSONMemberWriter) throws {
-        try object.member("customer_id", customerId)
-        try object.member("contact_id", contactId)
-        try object.member("sales_order_id", salesOrderId)
-        try object.member("item_id", itemId)
-        try object.member("type", type)
-        try object.member("priority", priority)
-        try object.member("subject", subject)
-        try object.member("description", description)
-        try object.member("owner_id", ownerId)
-        try object.member("team_id", teamId)
-        try object.member("reported_at", reportedAt)
-        try object.member("status", status)
-    }
 
     mutating func normalize() {
         subject = subject.trimmed()
@@ -155,22 +140,13 @@ struct CaseInput: Decodable, JSONMembers, RecordInput {
 
 /// `PUT /sla-policies/{priority}`: how long a case of that priority may wait for its first
 /// response and for its resolution.
-public struct SLAPolicy: Decodable, JSONMembers, Sendable {
+public struct SLAPolicy: Codable, Sendable {
     public let priority: ServiceCase.Priority
     public let firstResponseMinutes: Int
     public let resolutionMinutes: Int
     public let createdAt: Date
     public let updatedAt: Date
     public let version: Int
-
-    public func writeMembers(to object: inout JSONMemberWriter) throws {
-        try object.member("priority", priority)
-        try object.member("first_response_minutes", firstResponseMinutes)
-        try object.member("resolution_minutes", resolutionMinutes)
-        try object.member("created_at", createdAt)
-        try object.member("updated_at", updatedAt)
-        try object.member("version", version)
-    }
 }
 
 struct SLAPolicyInput: Decodable {
@@ -208,19 +184,13 @@ struct CaseFilter {
 }
 
 /// A customer's cases for the 360° summary.
-public struct CaseFigures: Sendable, JSONMembers {
+public struct CaseFigures: Sendable, Encodable {
     /// Not resolved or closed.
     public let open: Int64
     /// Open and past a deadline.
     public let breached: Int64
     /// The mean of every rating, two decimals; null before the first.
     public let averageSatisfaction: ExactDecimal?
-
-    public func writeMembers(to object: inout JSONMemberWriter) throws {
-        try object.member("open", open)
-        try object.member("breached", breached)
-        try object.member("average_satisfaction", averageSatisfaction)
-    }
 }
 
 // MARK: Returns

@@ -41,18 +41,11 @@ public struct WebhookEndpoint: Decodable, JSONMembers, Sendable {
 }
 
 /// `POST /webhooks`, and what a merge patch produces.
-struct WebhookInput: Decodable, JSONMembers {
+struct WebhookInput: Codable {
     var url: String
     var description: String?
     var eventTypes: [String]?
     var status: WebhookEndpoint.Status?
-
-    public func writeMembers(to object: inout JSONMemberWriter) throws {
-        try object.member("url", url)
-        try object.member("description", description)
-        try object.member("event_types", eventTypes)
-        try object.member("status", status)
-    }
 
     mutating func normalize() {
         url = url.trimmedOfSpaces()

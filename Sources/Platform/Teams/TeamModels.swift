@@ -22,15 +22,10 @@ public struct Team: Decodable, JSONMembers, Sendable {
     }
 
     /// How new leads and customers created with this `team_id` and no owner get one.
-    public struct Assignment: Decodable, JSONMembers, Sendable, Equatable {
+    public struct Assignment: Codable, Sendable, Equatable {
         public var mode: Mode
         /// Who takes turns, in order.
         public var members: [UUID]
-
-        public func writeMembers(to object: inout JSONMemberWriter) throws {
-            try object.member("mode", mode)
-            try object.member("members", members)
-        }
     }
 
     public enum Mode: String, Codable, Sendable {
@@ -43,14 +38,9 @@ public struct Team: Decodable, JSONMembers, Sendable {
 }
 
 /// `POST /teams` and what a `PATCH /teams/{id}` merge patch produces.
-struct TeamInput: Decodable, JSONMembers {
+struct TeamInput: Codable {
     var name: String
     var managerId: UUID?
-
-    public func writeMembers(to object: inout JSONMemberWriter) throws {
-        try object.member("name", name)
-        try object.member("manager_id", managerId)
-    }
 
     mutating func normalize() { name = name.trimmed() }
 

@@ -153,14 +153,9 @@ struct Credential {
 
 /// `POST /users/{id}/api-keys`, and what a `PATCH /users/{id}/api-keys/{key_id}` merge patch
 /// produces: a label and, optionally, the key's own rate limit.
-struct APIKeyInput: Decodable, JSONMembers {
+struct APIKeyInput: Codable {
     var name: String
     var rateLimitPerSecond: Int?
-
-    public func writeMembers(to object: inout JSONMemberWriter) throws {
-        try object.member("name", name)
-        try object.member("rate_limit_per_second", rateLimitPerSecond)
-    }
 
     static let readOnly: Set<String> = [
         "id", "prefix", "key", "user_id", "created_at", "updated_at", "last_used_at", "revoked_at", "version",
@@ -184,7 +179,7 @@ struct APIKeyInput: Decodable, JSONMembers {
 }
 
 /// The one response that shows a key's secret.
-struct IssuedAPIKey: JSONMembers {
+struct IssuedAPIKey: Encodable {
     let id: UUID
     let userId: UUID
     let name: String
@@ -192,16 +187,6 @@ struct IssuedAPIKey: JSONMembers {
     let rateLimitPerSecond: Int?
     let key: String
     let createdAt: Date
-
-    public func writeMembers(to object: inout JSONMemberWriter) throws {
-        try object.member("id", id)
-        try object.member("user_id", userId)
-        try object.member("name", name)
-        try object.member("prefix", prefix)
-        try object.member("rate_limit_per_second", rateLimitPerSecond)
-        try object.member("key", key)
-        try object.member("created_at", createdAt)
-    }
 }
 
 /// The parts of `ck_<prefix>_<secret>`.
