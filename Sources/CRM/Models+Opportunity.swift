@@ -4,7 +4,7 @@ import Platform
 import Postgres
 
 /// A deal with a customer, moving through the pipeline's stages.
-public struct Opportunity: Codable, Sendable {
+public struct Opportunity: Decodable, JSONMembers, Sendable {
     public let id: UUID
     public let number: String
     public var customerId: UUID
@@ -28,6 +28,27 @@ public struct Opportunity: Codable, Sendable {
     /// The probability a user set; nil when it follows the stage. Not part of the JSON: the
     /// writable view of `probability` is this value.
     var probabilityOverride: ExactDecimal?
+
+    public func writeMembers(to object: inout JSONMemberWriter) throws {
+        try object.member("id", id)
+        try object.member("number", number)
+        try object.member("customer_id", customerId)
+        try object.member("name", name)
+        try object.member("stage", stage)
+        try object.member("probability", probability)
+        try object.member("amount", amount)
+        try object.member("currency", currency)
+        try object.member("expected_close_date", expectedCloseDate)
+        try object.member("owner_id", ownerId)
+        try object.member("lost_reason", lostReason)
+        try object.member("lines", lines)
+        try object.member("sales_order_id", salesOrderId)
+        try object.member("closed_at", closedAt)
+        try object.member("stage_history", stageHistory)
+        try object.member("created_at", createdAt)
+        try object.member("updated_at", updatedAt)
+        try object.member("version", version)
+    }
 
     public enum Stage: String, Codable, Sendable, CaseIterable {
         case prospecting, qualification, proposal, negotiation, won, lost

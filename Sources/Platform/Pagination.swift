@@ -38,18 +38,26 @@ public struct PageRequest: Sendable {
     }
 
     /// The page for rows fetched with `LIMIT limit + 1`: the extra row only tells that more exist.
-    public func page<T: Encodable>(_ rows: [T], key: (T) -> String, id: (T) -> UUID) -> Page<T> {
+    /// The rows are taken, not copied: copying a page of models retained every member again.
+    public func page<T: Encodable>(_ rows: consuming [T], key: (T) -> String, id: (T) -> UUID) -> Page<T> {
         guard rows.count > limit else { return Page(data: rows, nextCursor: nil) }
-        let shown = Array(rows.prefix(limit))
-        let last = shown[shown.count - 1]
-        return Page(data: shown, nextCursor: Self.encodeCursor(fingerprint: fingerprint, key: key(last), id: id(last)))
+        rows.removeLast(rows.count - limit)
+        let last = rows[rows.count - 1]
+        return Page(data: rows, nextCursor: Self.encodeCursor(fingerprint: fingerprint, key: key(last), id: id(last)))
     }
 
     static func encodeCursor(fingerprint: String, key: String, id: UUID) -> String {
         let text = "1\n\(fingerprint)\n\(id.uuidString.lowercased())\n\(key)"
-        return Data(text.utf8).base64EncodedString()
-            .replacingAll("+", with: "-").replacingAll("/", with: "_").replacingAll(
-                "=", with: "")
+        // base64url without padding, in one pass over the standard alphabet's bytes.
+        let url = Data(text.utf8).base64EncodedString().utf8.compactMap { byte -> UInt8? in
+            switch byte {
+            case UInt8(ascii: "+"): UInt8(ascii: "-")
+            case UInt8(ascii: "/"): UInt8(ascii: "_")
+            case UInt8(ascii: "="): nil
+            default: byte
+            }
+        }
+        return String(decoding: url, as: UTF8.self)
     }
 
     static func decodeCursor(_ cursor: String) -> (fingerprint: String, key: String, id: UUID)? {

@@ -17,6 +17,12 @@ extension Row {
         /// it with each name in turn grew with the width of the result.
         private let slots: [Int32]
         private let slotMask: Int
+        /// The same positions by a name's raw representation, the two words of the `String`
+        /// itself. A short name (up to 15 bytes) is stored inline, so its words are its
+        /// contents and the name a row reader passes matches the one read from libpq without
+        /// hashing or comparing text: a quarter of the lookups' cost. Words that match mean the
+        /// same string; any other name falls back to `slots`.
+        private let representations: [(words: (UInt64, UInt64), position: Int32)]
 
         init(names: [String]) {
             self.names = names
@@ -37,6 +43,30 @@ extension Row {
             }
             self.slots = slots
             slotMask = size - 1
+            var representations = [(words: (UInt64, UInt64), position: Int32)](
+                repeating: ((0, 0), -1), count: size)
+            for (index, name) in names.enumerated() {
+                let words = Self.words(of: name)
+                var slot = Self.representationSlot(words) & (size - 1)
+                var repeated = false
+                while representations[slot].position >= 0 {
+                    if representations[slot].words == words { repeated = true; break }
+                    slot = (slot + 1) & (size - 1)
+                }
+                if !repeated { representations[slot] = (words, Int32(index)) }
+            }
+            self.representations = representations
+        }
+
+        @inline(__always)
+        private static func words(of name: String) -> (UInt64, UInt64) {
+            unsafeBitCast(name, to: (UInt64, UInt64).self)
+        }
+
+        @inline(__always)
+        private static func representationSlot(_ words: (UInt64, UInt64)) -> Int {
+            let mixed = (words.0 ^ (words.1 &* 0x9E37_79B9_7F4A_7C15)) &* 0xBF58_476D_1CE4_E5B9
+            return Int(truncatingIfNeeded: mixed >> 32)
         }
 
         /// From the length and three bytes of the name: cheap, and column names of one result
@@ -58,6 +88,14 @@ extension Row {
         /// The first column called `name` (a join may repeat a name; the first one wins).
         @usableFromInline
         func position(of name: String) -> Int? {
+            let words = Self.words(of: name)
+            var known = Self.representationSlot(words) & slotMask
+            while true {
+                let entry = representations[known]
+                if entry.position < 0 { break }
+                if entry.words == words { return Int(entry.position) }
+                known = (known + 1) & slotMask
+            }
             var slot = Self.slotHash(name) & slotMask
             while true {
                 let index = Int(slots[slot])

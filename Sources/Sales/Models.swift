@@ -68,7 +68,7 @@ public struct SalesOrder: Decodable, JSONMembers, Sendable {
     ]
 }
 
-public struct SalesOrderLine: Codable, Sendable {
+public struct SalesOrderLine: Decodable, JSONMembers, Sendable {
     public let lineNo: Int
     public let itemId: UUID?
     public let description: String?
@@ -93,6 +93,24 @@ public struct SalesOrderLine: Codable, Sendable {
     /// What the shipped goods earned less `cost`: Σ shipped quantity × net unit price − cost;
     /// nil until something ships, and null without `costs.read`.
     @Cost public var margin: Int64? = nil
+
+    public func writeMembers(to object: inout JSONMemberWriter) throws {
+        try object.member("line_no", lineNo)
+        try object.member("item_id", itemId)
+        try object.member("description", description)
+        try object.member("quantity", quantity)
+        try object.member("unit_price", unitPrice)
+        try object.member("price_source", priceSource)
+        try object.member("discount_percent", discountPercent)
+        try object.member("tax_rate", taxRate)
+        try object.member("line_total", lineTotal)
+        try object.member("tax_amount", taxAmount)
+        try object.member("shipped_quantity", shippedQuantity)
+        try object.member("invoiced_quantity", invoicedQuantity)
+        try object.member("returned_quantity", returnedQuantity)
+        try object.member("cost", _cost)
+        try object.member("margin", _margin)
+    }
 
     enum CodingKeys: String, CodingKey {
         case lineNo, itemId, description, quantity, unitPrice, priceSource, discountPercent, taxRate, lineTotal

@@ -67,13 +67,22 @@ public struct LocalDate: Codable, Sendable, Hashable, Comparable, CustomStringCo
         Self.write(year: year, month: month, day: day, into: &output)
     }
 
-    /// `YYYY-MM-DD` of these fields (also the date part of an RFC 3339 timestamp).
+    /// `YYYY-MM-DD` of these fields.
     static func write(year: Int, month: Int, day: Int, into output: inout [UInt8]) {
-        CivilCalendar.writePadded(year, 4, into: &output)
-        output.append(UInt8(ascii: "-"))
-        CivilCalendar.writePadded(month, 2, into: &output)
-        output.append(UInt8(ascii: "-"))
-        CivilCalendar.writePadded(day, 2, into: &output)
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 10) { text in
+            write(year: year, month: month, day: day, into: text)
+            output.append(contentsOf: UnsafeBufferPointer(text))
+        }
+    }
+
+    /// `YYYY-MM-DD` in the first ten bytes of `text` (also the date part of an RFC 3339
+    /// timestamp).
+    static func write(year: Int, month: Int, day: Int, into text: UnsafeMutableBufferPointer<UInt8>) {
+        CivilCalendar.writePadded(year, 4, into: text, at: 0)
+        text[4] = UInt8(ascii: "-")
+        CivilCalendar.writePadded(month, 2, into: text, at: 5)
+        text[7] = UInt8(ascii: "-")
+        CivilCalendar.writePadded(day, 2, into: text, at: 8)
     }
 
     /// Chronological order.
@@ -152,12 +161,13 @@ enum CivilCalendar {
 
     /// `value` zero-padded to `width` digits, as UTF-8, for `0 <= value < 10^width` (every field of a date in
     /// years 0001–9999 is).
-    static func writePadded(_ value: Int, _ width: Int, into output: inout [UInt8]) {
-        var divisor = 1
-        for _ in 1..<width { divisor *= 10 }
-        while divisor > 0 {
-            output.append(UInt8(ascii: "0") + UInt8(truncatingIfNeeded: value / divisor % 10))
-            divisor /= 10
+    /// Written in place at `offset`: dates and timestamps are fixed-width text built on the
+    /// stack and appended once, since appending digit by digit was most of their cost.
+    static func writePadded(_ value: Int, _ width: Int, into text: UnsafeMutableBufferPointer<UInt8>, at offset: Int) {
+        var rest = value
+        for position in stride(from: offset + width - 1, through: offset, by: -1) {
+            text[position] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: rest % 10)
+            rest /= 10
         }
     }
 }

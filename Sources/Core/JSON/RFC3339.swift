@@ -71,16 +71,19 @@ public enum RFC3339 {
     /// encoder's path); false, with nothing written, when `format` would return nil.
     static func write(_ date: Date, into output: inout [UInt8]) -> Bool {
         guard let (year, month, day, secondOfDay, millisecond) = utcFields(date) else { return false }
-        LocalDate.write(year: year, month: month, day: day, into: &output)
-        output.append(UInt8(ascii: "T"))
-        CivilCalendar.writePadded(secondOfDay / 3600, 2, into: &output)
-        output.append(UInt8(ascii: ":"))
-        CivilCalendar.writePadded(secondOfDay % 3600 / 60, 2, into: &output)
-        output.append(UInt8(ascii: ":"))
-        CivilCalendar.writePadded(secondOfDay % 60, 2, into: &output)
-        output.append(UInt8(ascii: "."))
-        CivilCalendar.writePadded(millisecond, 3, into: &output)
-        output.append(UInt8(ascii: "Z"))
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { text in
+            LocalDate.write(year: year, month: month, day: day, into: text)
+            text[10] = UInt8(ascii: "T")
+            CivilCalendar.writePadded(secondOfDay / 3600, 2, into: text, at: 11)
+            text[13] = UInt8(ascii: ":")
+            CivilCalendar.writePadded(secondOfDay % 3600 / 60, 2, into: text, at: 14)
+            text[16] = UInt8(ascii: ":")
+            CivilCalendar.writePadded(secondOfDay % 60, 2, into: text, at: 17)
+            text[19] = UInt8(ascii: ".")
+            CivilCalendar.writePadded(millisecond, 3, into: text, at: 20)
+            text[23] = UInt8(ascii: "Z")
+            output.append(contentsOf: UnsafeBufferPointer(text))
+        }
         return true
     }
 
