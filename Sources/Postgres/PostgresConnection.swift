@@ -163,19 +163,22 @@ public final class PostgresConnection: @unchecked Sendable {
         return try consume(PQexec(handle, text))
     }
 
-    /// Converts a result into rows or an error, always clearing it. Rows of a prepared
-    /// `statement` share the column index kept on it.
+    /// Converts a result into rows or an error; it is cleared once nothing reads it. Rows of a
+    /// prepared `statement` share the column index kept on it.
     private func consume(_ result: OpaquePointer?, of statement: PreparedStatement? = nil) throws -> QueryResult {
         guard let result else {
             let message = handle.map { String(cString: PQerrorMessage($0)) } ?? "no connection"
             throw PostgresError.unavailable(message.trimmed())
         }
-        defer { PQclear(result) }
+        // Rows keep the result (ResultCells clears it); anything else is cleared here.
+        var kept = false
+        defer { if !kept { PQclear(result) } }
         switch PQresultStatus(result) {
         case PGRES_TUPLES_OK, PGRES_SINGLE_TUPLE:
             let columns = Row.ColumnIndex.of(result, reusing: statement?.columns)
             statement?.columns = columns
-            let cells = ResultCells(copying: result, columns: columns)
+            let cells = ResultCells(taking: result, columns: columns)
+            kept = true
             let rows = (0..<cells.rowCount).map { Row(cells: cells, row: $0) }
             return QueryResult(rows: rows, affectedRows: cells.rowCount)
         case PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:

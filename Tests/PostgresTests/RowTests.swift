@@ -32,12 +32,12 @@ import Testing
 
     static func rows(_ names: [String], _ values: [[String?]]) -> [Row] {
         let result = result(names, values)
-        let cells = ResultCells(copying: result, columns: Row.ColumnIndex.of(result, reusing: nil))
-        PQclear(result)
+        // The rows own the result from here; it is cleared when the last of them goes.
+        let cells = ResultCells(taking: result, columns: Row.ColumnIndex.of(result, reusing: nil))
         return (0..<cells.rowCount).map { Row(cells: cells, row: $0) }
     }
 
-    @Test func rows_outliveTheirResult_andKeepNullApartFromEmptyText() throws {
+    @Test func rows_keepTheirResult_andKeepNullApartFromEmptyText() throws {
         let rows = Self.rows(
             ["id", "note", "count"],
             [["1", nil, "10"], ["2", "", "ünï ✓"], [nil, "long " + String(repeating: "x", count: 3_000), "-3"]])
@@ -55,8 +55,7 @@ import Testing
 
     @Test func emptyResult_hasColumnsAndNoRows() {
         let result = Self.result(["a", "b"])
-        defer { PQclear(result) }
-        let cells = ResultCells(copying: result, columns: Row.ColumnIndex.of(result, reusing: nil))
+        let cells = ResultCells(taking: result, columns: Row.ColumnIndex.of(result, reusing: nil))
         #expect(cells.rowCount == 0)
         #expect(cells.columns.names == ["a", "b"])
     }

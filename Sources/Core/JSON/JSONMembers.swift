@@ -84,8 +84,26 @@ public struct JSONMemberWriter {
 
     public mutating func member(_ name: StaticString, _ value: String) throws {
         guard let stream else { return try forward(name, value) }
-        startMember(name, in: stream)
-        stream.writeString(value)
+        let scratch = stream.scratch
+        guard var end = memberStart(name, in: scratch) else {
+            startMember(name, in: stream)
+            stream.writeString(value)
+            return
+        }
+        var value = value
+        let framed = value.withUTF8 { utf8 in
+            guard end + utf8.count + 2 <= scratch.count, !JSONWriter.needsEscape(anyOf: utf8) else { return false }
+            scratch[end] = UInt8(ascii: "\"")
+            if let start = utf8.baseAddress { (scratch.baseAddress! + end + 1).initialize(from: start, count: utf8.count) }
+            end += utf8.count + 1
+            scratch[end] = UInt8(ascii: "\"")
+            end += 1
+            return true
+        }
+        stream.withBytes { bytes in
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: scratch[..<end]))
+            if !framed { JSONWriter.writeString(value, into: &bytes) }
+        }
     }
 
     public mutating func member(_ name: StaticString, _ value: Int) throws {
@@ -191,26 +209,39 @@ public struct JSONMemberWriter {
         try forwarding!.container.encode(value, forKey: JSONVerbatimKey(name.description))
     }
 
-    /// `,"name":` (no comma before the first member), built on the stack and appended once:
-    /// appending it byte by byte cost more than the member's value.
+    /// `,"name":` (no comma before the first member), built in the stream's scratch and
+    /// appended once: appending it byte by byte cost more than the member's value.
     private mutating func startMember(_ name: StaticString, in stream: JSONStreamEncoder) {
+        if let end = memberStart(name, in: stream.scratch) {
+            stream.withBytes { $0.append(contentsOf: UnsafeBufferPointer(rebasing: stream.scratch[..<end])) }
+            return
+        }
         let comma = written > 0
         written += 1
-        name.withUTF8Buffer { utf8 in
-            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: utf8.count + 4) { text in
-                var end = 0
-                if comma {
-                    text[0] = UInt8(ascii: ",")
-                    end = 1
-                }
-                text[end] = UInt8(ascii: "\"")
-                _ = UnsafeMutableBufferPointer(rebasing: text[(end + 1)...]).initialize(fromContentsOf: utf8)
-                end += 1 + utf8.count
-                text[end] = UInt8(ascii: "\"")
-                text[end + 1] = UInt8(ascii: ":")
-                stream.withBytes { $0.append(contentsOf: UnsafeBufferPointer(rebasing: text[..<(end + 2)])) }
-            }
+        stream.withBytes { bytes in
+            if comma { bytes.append(UInt8(ascii: ",")) }
+            JSONWriter.writeString(name.description, into: &bytes)
+            bytes.append(UInt8(ascii: ":"))
         }
+    }
+
+    /// Writes `,"name":` at the start of `scratch` and counts the member; its length, or nil
+    /// (nothing counted) for a name that does not fit.
+    private mutating func memberStart(_ name: StaticString, in scratch: UnsafeMutableBufferPointer<UInt8>) -> Int? {
+        let count = name.utf8CodeUnitCount
+        guard name.hasPointerRepresentation, count + 4 <= scratch.count else { return nil }
+        var end = 0
+        if written > 0 {
+            scratch[0] = UInt8(ascii: ",")
+            end = 1
+        }
+        written += 1
+        scratch[end] = UInt8(ascii: "\"")
+        (scratch.baseAddress! + end + 1).initialize(from: name.utf8Start, count: count)
+        end += count + 1
+        scratch[end] = UInt8(ascii: "\"")
+        scratch[end + 1] = UInt8(ascii: ":")
+        return end + 2
     }
 }
 

@@ -86,11 +86,18 @@ final class JSONStreamEncoder: Encoder {
     /// Set when output could differ from the tree path's; `bytes` are then discarded.
     @exclusivity(unchecked) private(set) var abandoned = false
 
+    /// Room to build a member's `,"name":` with a short value and append them at once
+    /// (`JSONMemberWriter`): each append checks the buffer's uniqueness and capacity, and a
+    /// member made of four appends cost more than its value.
+    let scratch = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 512)
+
     init() {
         bytes.reserveCapacity(256)
         open.reserveCapacity(8)
         memberNames.reserveCapacity(16)
     }
+
+    deinit { scratch.deallocate() }
 
     /// The bytes of `value`, or nil when the stream was abandoned (the caller then encodes
     /// through the tree, which also reproduces any error).

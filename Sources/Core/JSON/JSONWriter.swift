@@ -104,11 +104,39 @@ public enum JSONWriter {
         }
     }
 
+    /// True when some byte of `utf8` must be escaped; eight bytes at a time (a byte below
+    /// 0x20, or equal to `"` or `\`, sets the high bit of its lane), since nearly every string
+    /// has none and the scan is most of writing it.
+    static func needsEscape(anyOf utf8: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let start = utf8.baseAddress else { return false }
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        var offset = 0
+        while offset + 8 <= utf8.count {
+            let word = UnsafeRawPointer(start + offset).loadUnaligned(as: UInt64.self)
+            let control = (word &- ones &* 0x20) & ~word
+            let quote = word ^ (ones &* 0x22)
+            let backslash = word ^ (ones &* 0x5C)
+            let found = control | ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)
+            if found & highs != 0 { return true }
+            offset += 8
+        }
+        while offset < utf8.count {
+            if needsEscape(utf8[offset]) { return true }
+            offset += 1
+        }
+        return false
+    }
+
     /// Copies runs of bytes that need no escaping in one append each.
     static func writeString(_ string: String, into output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
         var string = string
         string.withUTF8 { utf8 in
+            guard needsEscape(anyOf: utf8) else {
+                output.append(contentsOf: utf8)
+                return
+            }
             var runStart = 0
             for i in 0..<utf8.count {
                 let byte = utf8[i]
