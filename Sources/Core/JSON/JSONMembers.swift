@@ -94,7 +94,9 @@ public struct JSONMemberWriter {
         let framed = value.withUTF8 { utf8 in
             guard end + utf8.count + 2 <= scratch.count, !JSONWriter.needsEscape(anyOf: utf8) else { return false }
             scratch[end] = UInt8(ascii: "\"")
-            if let start = utf8.baseAddress { (scratch.baseAddress! + end + 1).initialize(from: start, count: utf8.count) }
+            if let start = utf8.baseAddress {
+                (scratch.baseAddress! + end + 1).initialize(from: start, count: utf8.count)
+            }
             end += utf8.count + 1
             scratch[end] = UInt8(ascii: "\"")
             end += 1
