@@ -12,6 +12,8 @@ extension Row {
         private let lengths: [Int]
         /// `names` one after another, each NUL-terminated, for `strcmp` against libpq's names.
         private let terminatedNames: [CChar]
+        /// Where each name starts in `terminatedNames`.
+        private let offsets: [Int]
         /// Open addressing by `slotHash`: the position of a name, or -1. Hashing a name with
         /// `Hasher` (a `Dictionary`) cost more than the rest of reading its cell, and comparing
         /// it with each name in turn grew with the width of the result.
@@ -28,6 +30,13 @@ extension Row {
             self.names = names
             lengths = names.map(\.utf8.count)
             terminatedNames = names.flatMap(\.utf8CString)
+            var offsets: [Int] = []
+            var offset = 0
+            for name in names {
+                offsets.append(offset)
+                offset += name.utf8.count + 1
+            }
+            self.offsets = offsets
             var size = 8
             while size < names.count * 2 { size *= 2 }
             var slots = [Int32](repeating: -1, count: size)
@@ -75,14 +84,17 @@ extension Row {
         private static func slotHash(_ name: String) -> Int {
             var name = name
             // `withUTF8` reads a short name in place; the UTF-8 view's indices cost more.
-            return name.withUTF8 { utf8 in
-                let count = utf8.count
-                guard count > 0 else { return 0 }
-                let mixed =
-                    (count &* 0x1F3D_5B79) ^ (Int(utf8[0]) &* 0x9E37) ^ (Int(utf8[count &- 1]) &* 0x85EB_CA6B)
-                    ^ (Int(utf8[count / 2]) &* 0xC2B2_AE35)
-                return (mixed ^ (mixed >> 15)) & Int.max
-            }
+            return name.withUTF8 { slotHash($0) }
+        }
+
+        @inline(__always)
+        private static func slotHash(_ utf8: UnsafeBufferPointer<UInt8>) -> Int {
+            let count = utf8.count
+            guard count > 0 else { return 0 }
+            let mixed =
+                (count &* 0x1F3D_5B79) ^ (Int(utf8[0]) &* 0x9E37) ^ (Int(utf8[count &- 1]) &* 0x85EB_CA6B)
+                ^ (Int(utf8[count / 2]) &* 0xC2B2_AE35)
+            return (mixed ^ (mixed >> 15)) & Int.max
         }
 
         /// The first column called `name` (a join may repeat a name; the first one wins).
@@ -96,12 +108,23 @@ extension Row {
                 if entry.words == words { return Int(entry.position) }
                 known = (known + 1) & slotMask
             }
-            var slot = Self.slotHash(name) & slotMask
-            while true {
-                let index = Int(slots[slot])
-                if index < 0 { return nil }
-                if names[index] == name { return index }
-                slot = (slot + 1) & slotMask
+            // By content, compared as bytes: `==` on two long strings cost more than this.
+            var name = name
+            return name.withUTF8 { utf8 in
+                var slot = Self.slotHash(utf8) & slotMask
+                return terminatedNames.withUnsafeBufferPointer { all in
+                    while true {
+                        let index = Int(slots[slot])
+                        if index < 0 { return nil }
+                        if lengths[index] == utf8.count,
+                            utf8.count == 0
+                                || memcmp(all.baseAddress! + offsets[index], utf8.baseAddress!, utf8.count) == 0
+                        {
+                            return index
+                        }
+                        slot = (slot + 1) & slotMask
+                    }
+                }
             }
         }
 

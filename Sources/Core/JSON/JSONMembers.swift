@@ -145,6 +145,13 @@ public struct JSONMemberWriter {
         }
     }
 
+    /// JSON written once, copied as it is.
+    public mutating func member(_ name: StaticString, _ value: EncodedJSON) throws {
+        guard let stream else { return try forward(name, value) }
+        startMember(name, in: stream)
+        stream.withBytes { $0.append(contentsOf: value.bytes) }
+    }
+
     public mutating func member(_ name: StaticString, _ value: Date) throws {
         guard let stream else { return try forward(name, value) }
         startMember(name, in: stream)

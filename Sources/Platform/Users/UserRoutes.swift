@@ -91,7 +91,7 @@ public struct UserRoutes: ModuleRoutes {
 }
 
 /// `GET /me`.
-struct Me: Encodable {
+struct Me: JSONMembers {
     let id: UUID
     let name: String
     let email: String
@@ -103,6 +103,18 @@ struct Me: Encodable {
     let dataScope: DataScope
     /// Every permission the role holds, sorted (a JSON array of strings).
     let permissions: EncodedJSON
+
+    public func writeMembers(to object: inout JSONMemberWriter) throws {
+        try object.member("id", id)
+        try object.member("name", name)
+        try object.member("email", email)
+        try object.member("role", role)
+        try object.member("api_key_id", apiKeyId)
+        try object.member("api_key_prefix", apiKeyPrefix)
+        try object.member("team_id", teamId)
+        try object.member("data_scope", dataScope)
+        try object.member("permissions", permissions)
+    }
 }
 
 /// Answered with its version as ETag.
