@@ -27,8 +27,11 @@ extension StringProtocol {
         var bytes: [UInt8] = []
         var changed = false
         withContiguousUTF8 { text in
+            // Most texts hold no match (escaping ordinary values): find the first before copying.
+            guard let firstCandidate = text.firstIndex(of: pattern[0]) else { return }
             bytes.reserveCapacity(text.count)
-            var index = 0
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[..<firstCandidate]))
+            var index = firstCandidate
             while index < text.count {
                 if text[index] == pattern[0], index + pattern.count <= text.count,
                     pattern.indices.allSatisfy({ text[index + $0] == pattern[$0] })

@@ -161,6 +161,13 @@ extension ExactDecimal: PostgresEncodable, PostgresDecodable {
         }
         self = value
     }
+
+    public init(postgresTextBytes bytes: UnsafeBufferPointer<UInt8>) throws(PostgresValueError) {
+        guard let value = try? ExactDecimal(parsing: bytes) else {
+            throw PostgresValueError("not a decimal with at most 3 places")
+        }
+        self = value
+    }
 }
 
 extension LocalDate: PostgresEncodable, PostgresDecodable {
@@ -225,14 +232,28 @@ extension Array: PostgresEncodable where Element: PostgresEncodable {
         }
     }
 
-    /// An array literal with every element quoted (`{"a","b \"c\""}`).
+    /// An array literal with every element quoted (`{"a","b \"c\""}`), built as bytes: joining
+    /// escaped strings cost 6k instructions an element, and a page's lines are read by 50 ids.
     public var postgresText: String {
-        "{"
-            + map { element in
-                let text = element.postgresText.replacingAll("\\", with: "\\\\").replacingAll(
-                    "\"", with: "\\\"")
-                return "\"" + text + "\""
-            }.joined(separator: ",") + "}"
+        var text: [UInt8] = []
+        text.reserveCapacity(2 + count * 40)
+        text.append(UInt8(ascii: "{"))
+        for (position, element) in enumerated() {
+            if position > 0 { text.append(UInt8(ascii: ",")) }
+            text.append(UInt8(ascii: "\""))
+            var elementText = element.postgresText
+            elementText.withUTF8 { utf8 in
+                let special = { (byte: UInt8) in byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "\"") }
+                guard utf8.contains(where: special) else { return text.append(contentsOf: utf8) }
+                for byte in utf8 {
+                    if special(byte) { text.append(UInt8(ascii: "\\")) }
+                    text.append(byte)
+                }
+            }
+            text.append(UInt8(ascii: "\""))
+        }
+        text.append(UInt8(ascii: "}"))
+        return String(decoding: text, as: UTF8.self)
     }
 }
 

@@ -56,6 +56,11 @@ public struct ExactDecimal: Sendable, Hashable, Comparable, Codable, CustomStrin
         self.init(uncheckedThousandths: try ExactDecimalParsing.thousandths(of: text))
     }
 
+    /// `init(parsing:)` of UTF-8 text read in place (a database cell).
+    public init(parsing bytes: UnsafeBufferPointer<UInt8>) throws(ExactDecimalError) {
+        self.init(uncheckedThousandths: try ExactDecimalParsing.thousandths(of: bytes))
+    }
+
     static func inRange(_ thousandths: Int64) -> Bool {
         thousandths > -thousandthsLimit && thousandths < thousandthsLimit
     }

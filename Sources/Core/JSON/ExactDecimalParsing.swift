@@ -11,8 +11,9 @@ enum ExactDecimalParsing {
         return try result.get()
     }
 
-    private static func thousandths(of bytes: UnsafeBufferPointer<UInt8>) throws(ExactDecimalError) -> Int64 {
+    static func thousandths(of bytes: UnsafeBufferPointer<UInt8>) throws(ExactDecimalError) -> Int64 {
         guard JSONNumberText.isValid(bytes) else { throw .notANumber }
+        if let plain = plainThousandths(bytes) { return plain }
         var i = 0
         let negative = bytes[0] == UInt8(ascii: "-")
         if negative { i += 1 }
@@ -55,6 +56,37 @@ enum ExactDecimalParsing {
         for digit in digits { result = result * 10 + Int64(digit) }
         for _ in 0..<shift { result *= 10 }
         return negative ? -result : result
+    }
+
+    /// The common case read in one pass without collecting digits (how PostgreSQL writes a
+    /// numeric, and how clients write amounts): no exponent, at most three fractional digits
+    /// besides trailing zeros, under 10^15 thousandths. Nil for anything else, which the general
+    /// path reads (or refuses) instead. `bytes` is valid JSON number text.
+    private static func plainThousandths(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
+        var i = 0
+        let negative = bytes[0] == UInt8(ascii: "-")
+        if negative { i = 1 }
+        var value: Int64 = 0
+        var fractionDigits = -1  // -1 until the point
+        while i < bytes.count {
+            let byte = bytes[i]
+            i += 1
+            if byte == UInt8(ascii: ".") {
+                fractionDigits = 0
+                continue
+            }
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+            if fractionDigits == 3 {
+                guard byte == UInt8(ascii: "0") else { return nil }
+                continue
+            }
+            if fractionDigits >= 0 { fractionDigits += 1 }
+            value = value * 10 + Int64(byte - UInt8(ascii: "0"))
+            guard value < 1_000_000_000_000_000 else { return nil }
+        }
+        for _ in max(fractionDigits, 0)..<ExactDecimal.scale { value *= 10 }
+        guard value < 1_000_000_000_000_000 else { return nil }
+        return negative ? -value : value
     }
 
     /// The exponent value, clamped: anything beyond ±10^6 already decides the outcome
