@@ -9,6 +9,41 @@ import Testing
         try ExactDecimal(parsing: text)
     }
 
+    /// The one-pass reading of plain text (`12.5`, `-0.125`, `7.2300`) against the value it
+    /// was written from, in every spelling the general path also reads (an exponent, trailing
+    /// zeros), and from a cell's bytes as from a String; at the edges of range and precision
+    /// the errors stay the general path's.
+    @Test func plainText_readsTheValueItWasWrittenFrom_inEverySpelling() throws {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<5_000 {
+            let limit: Int64 = 999_999_999_999_999
+            let thousandths = Int64.random(in: -limit...limit, using: &generator)
+            let value = ExactDecimal(thousandths: thousandths)
+            let integer = abs(thousandths) / 1000
+            let fraction = abs(thousandths) % 1000
+            let sign = thousandths < 0 ? "-" : ""
+            let fractionText = String(String(fraction + 1000).dropFirst())
+            for text in [
+                value.description, "\(sign)\(integer).\(fractionText)", "\(sign)\(integer).\(fractionText)000",
+                "\(sign)\(abs(thousandths))e-3",
+            ] {
+                #expect(try Self.decimal(text) == value, "\(text)")
+                var bytes = Array(text.utf8)
+                let fromBytes = try bytes.withUnsafeMutableBufferPointer {
+                    try ExactDecimal(parsing: UnsafeBufferPointer($0))
+                }
+                #expect(fromBytes == value, "\(text)")
+            }
+        }
+        #expect(Self.parseError("0.0001") == .tooManyDecimalPlaces)
+        #expect(Self.parseError("1.2345000") == .tooManyDecimalPlaces)
+        #expect(Self.parseError("1000000000000") == .outOfRange)
+        #expect(Self.parseError("-999999999999.9999") == .tooManyDecimalPlaces)
+        #expect(try Self.decimal("999999999999.999") == ExactDecimal(thousandths: 999_999_999_999_999))
+        #expect(Self.parseError("01.5") == .notANumber)
+        #expect(Self.parseError("1.") == .notANumber)
+    }
+
     static func parseError(_ text: String) -> ExactDecimalError? {
         do {
             _ = try ExactDecimal(parsing: text)
