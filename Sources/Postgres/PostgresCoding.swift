@@ -238,12 +238,12 @@ extension Array: PostgresEncodable where Element: PostgresEncodable {
         var text: [UInt8] = []
         text.reserveCapacity(2 + count * 40)
         text.append(UInt8(ascii: "{"))
+        let special = { (byte: UInt8) in byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "\"") }
         for (position, element) in enumerated() {
             if position > 0 { text.append(UInt8(ascii: ",")) }
             text.append(UInt8(ascii: "\""))
             var elementText = element.postgresText
             elementText.withUTF8 { utf8 in
-                let special = { (byte: UInt8) in byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "\"") }
                 guard utf8.contains(where: special) else { return text.append(contentsOf: utf8) }
                 for byte in utf8 {
                     if special(byte) { text.append(UInt8(ascii: "\\")) }

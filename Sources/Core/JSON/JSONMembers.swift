@@ -54,12 +54,9 @@ public struct JSONMemberWriter {
 
     /// A member of any type, as the encoder writes that type.
     public mutating func member<Value: Encodable>(_ name: StaticString, _ value: Value) throws {
-        if let stream {
-            startMember(name, in: stream)
-            try stream.write(value, pathKey: JSONVerbatimKey(name.description))
-        } else {
-            try forwarding!.container.encode(value, forKey: JSONVerbatimKey(name.description))
-        }
+        guard let stream else { return try forward(name, value) }
+        startMember(name, in: stream)
+        try stream.write(value, pathKey: JSONVerbatimKey(name.description))
     }
 
     /// A member that may be absent: nil is written as `null`, as the API writes every absent
@@ -180,6 +177,9 @@ public struct JSONMemberWriter {
     @inlinable public mutating func member<Value: JSONMembers>(_ name: StaticString, _ value: Value?) throws {
         if let value { try member(name, value) } else { try nullMember(name) }
     }
+
+    // The optionals of the common types need their own overloads: inside the generic one
+    // above, `value` is a `Value`, so it would reach the generic member, not its type's.
 
     public mutating func member(_ name: StaticString, _ value: Date?) throws {
         if let value { try member(name, value) } else { try nullMember(name) }
